@@ -1,0 +1,90 @@
+//! Built-in design presets: the TOML files of `designs/`, compiled in so that
+//! `--design NAME` works on a fresh machine with no files around.
+
+use super::Design;
+use crate::error::{Result, SimError};
+
+/// (name, TOML text) of every preset.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("edge-8x8", include_str!("../../../designs/edge-8x8.toml")),
+    (
+        "edge-16x16-os",
+        include_str!("../../../designs/edge-16x16-os.toml"),
+    ),
+    (
+        "gemmini-like",
+        include_str!("../../../designs/gemmini-like.toml"),
+    ),
+    (
+        "mobile-32x32",
+        include_str!("../../../designs/mobile-32x32.toml"),
+    ),
+    (
+        "tpu-v3-mxu-like",
+        include_str!("../../../designs/tpu-v3-mxu-like.toml"),
+    ),
+    (
+        "fsd-npu-like",
+        include_str!("../../../designs/fsd-npu-like.toml"),
+    ),
+    (
+        "server-128x128-is",
+        include_str!("../../../designs/server-128x128-is.toml"),
+    ),
+    (
+        "tpu-v1-like",
+        include_str!("../../../designs/tpu-v1-like.toml"),
+    ),
+];
+
+/// Names of the presets.
+pub fn preset_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|(n, _)| *n).collect()
+}
+
+/// A preset by name.
+pub fn preset(name: &str) -> Result<Design> {
+    let Some((n, text)) = PRESETS.iter().find(|(n, _)| *n == name) else {
+        return Err(SimError::Unknown {
+            what: "design",
+            name: name.to_string(),
+            known: format!(
+                "built-in designs: {}; or give a path to a design TOML file",
+                preset_names().join(", ")
+            ),
+        });
+    };
+    Design::parse(text, &format!("designs/{n}.toml"), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_validates_and_is_named_after_its_file() {
+        for (n, _) in PRESETS {
+            let d = preset(n).unwrap();
+            assert_eq!(d.name, *n);
+        }
+        assert!(PRESETS.len() >= 6);
+    }
+
+    #[test]
+    fn tpu_v1_peak_is_the_published_92_tops() {
+        // Jouppi et al., ISCA 2017: 65,536 MACs at 700 MHz = 92 TOPS (2 ops per MAC).
+        let d = preset("tpu-v1-like").unwrap();
+        assert_eq!((d.rows, d.cols), (256, 256));
+        assert!((d.peak_tops() - 91.75).abs() < 0.01, "{}", d.peak_tops());
+    }
+
+    #[test]
+    fn presets_span_edge_to_datacenter() {
+        let sizes: Vec<u64> = PRESETS
+            .iter()
+            .map(|(n, _)| preset(n).unwrap().pes())
+            .collect();
+        assert_eq!(*sizes.iter().min().unwrap(), 64);
+        assert_eq!(*sizes.iter().max().unwrap(), 65536);
+    }
+}

@@ -1,0 +1,151 @@
+//! Errors: one library error enum, and user-input diagnostics that name the
+//! file, line and field at fault with a hint.
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+
+/// A problem with something a user wrote (design, topology, config, table,
+/// command-line value): where it is, what was expected, and a hint.
+#[derive(Debug)]
+pub struct InputError {
+    /// Stable diagnostic code, e.g. `systolic::design::field`.
+    pub code: &'static str,
+    /// File (or `<command line>`) the problem is in.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// Field or column name, when known (e.g. `array.rows`).
+    pub field: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    source: Option<NamedSource<String>>,
+    span: Option<SourceSpan>,
+}
+
+impl InputError {
+    /// A new error about `file`.
+    pub fn new(code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError {
+            code,
+            file: file.into(),
+            line: None,
+            field: None,
+            message: message.into(),
+            help: None,
+            source: None,
+            span: None,
+        }
+    }
+
+    /// Names the field or column at fault.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the 1-based line.
+    pub fn line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// Points at a byte range of `text` (the whole file); derives the line.
+    pub fn span(mut self, text: &str, range: std::ops::Range<usize>) -> Self {
+        let start = range.start.min(text.len());
+        self.line = Some(text[..start].matches('\n').count() + 1);
+        self.span = Some(SourceSpan::from(start..range.end.clamp(start, text.len())));
+        self.source = Some(NamedSource::new(self.file.clone(), text.to_string()));
+        self
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl Diagnostic for InputError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        let label = self.field.clone().unwrap_or_else(|| "here".into());
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(label),
+            span,
+        ))))
+    }
+}
+
+/// Errors of the `sim` crate.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum SimError {
+    /// Bad user input.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(#[from] Box<InputError>),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    #[diagnostic(code(systolic::io), help("check that the path exists and is readable"))]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An unknown name (design, model, table).
+    #[error("unknown {what} `{name}`")]
+    #[diagnostic(code(systolic::unknown_name), help("{known}"))]
+    Unknown {
+        /// What kind of thing was asked for.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The names that exist.
+        known: String,
+    },
+}
+
+impl From<InputError> for SimError {
+    fn from(e: InputError) -> Self {
+        SimError::Input(Box::new(e))
+    }
+}
+
+/// Result with [`SimError`].
+pub type Result<T, E = SimError> = std::result::Result<T, E>;
+
+/// Reads a whole file, mapping failure to [`SimError::Io`].
+pub fn read_file(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| SimError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

@@ -1,0 +1,17 @@
+//! `sim`: the systolic-array simulator: designs, workloads and their lowering
+//! to GEMMs, the engines, memory traffic, energy and report data.
+
+pub mod design;
+pub mod energy;
+pub mod engine;
+pub mod error;
+pub mod precision;
+pub mod report;
+pub mod simulate;
+pub mod workload;
+
+pub use design::{Dataflow, Design};
+pub use engine::{Engine, FastEngine, TimingMode};
+pub use error::{InputError, Result, SimError};
+pub use precision::Precision;
+pub use simulate::{simulate, RunOptions};

@@ -1,0 +1,230 @@
+//! Runs a model on a design: lowers each layer, runs its GEMMs on an engine
+//! (or its vector work on the vector unit), and prices the actions in energy.
+
+use crate::design::Design;
+use crate::energy::EnergyBreakdown;
+use crate::engine::{Engine, GemmStats};
+use crate::error::{InputError, Result};
+use crate::report::{Counts, LayerReport, ModelReport};
+use crate::workload::{lower, GemmOp, Layer, Lowered, Model, VectorWork};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Batch size (>= 1).
+    pub batch: u64,
+    /// Layer-name patterns (`*` matches any run of characters); empty = all.
+    pub layers: Vec<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            batch: 1,
+            layers: Vec::new(),
+        }
+    }
+}
+
+/// Simulates `model` on `design` with `engine`.
+pub fn simulate(
+    design: &Design,
+    model: &Model,
+    engine: &dyn Engine,
+    opts: &RunOptions,
+) -> Result<ModelReport> {
+    if opts.batch == 0 {
+        return Err(InputError::new(
+            "systolic::cli::batch",
+            "<command line>",
+            "the batch size must be at least 1",
+        )
+        .field("--batch")
+        .into());
+    }
+    for p in &opts.layers {
+        if !model.layers().any(|l| glob(p, &l.name)) {
+            let names: Vec<&str> = model.layers().map(|l| l.name.as_str()).take(12).collect();
+            return Err(InputError::new(
+                "systolic::cli::layer",
+                "<command line>",
+                format!("no layer of `{}` matches `{p}`", model.name),
+            )
+            .field("--layer")
+            .hint(format!(
+                "layers are named like: {}{}",
+                names.join(", "),
+                if model.len() > 12 { ", ..." } else { "" }
+            ))
+            .into());
+        }
+    }
+    let rows = model
+        .layers()
+        .filter(|l| opts.layers.is_empty() || opts.layers.iter().any(|p| glob(p, &l.name)))
+        .map(|l| run_layer(design, l, engine, opts.batch))
+        .collect();
+    Ok(ModelReport::new(
+        design,
+        &model.name,
+        engine.timing().name(),
+        opts.batch,
+        rows,
+    ))
+}
+
+/// Simulates one layer.
+pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64) -> LayerReport {
+    let kind = layer.op.kind();
+    match lower(&layer.op, batch) {
+        Lowered::Gemm(g) => {
+            let one = if g.m * g.k * g.n == 0 {
+                GemmStats::default()
+            } else {
+                engine.run_gemm(design, &g)
+            };
+            let stats = scale(&one, g.count);
+            let counts = Counts {
+                gemm: stats,
+                vector_ops: 0,
+                energy: gemm_energy(design, &stats),
+            };
+            LayerReport::new(
+                design,
+                &layer.name,
+                kind,
+                "array",
+                g.count,
+                (g.m, g.k, g.n),
+                &counts,
+            )
+        }
+        Lowered::Vector(v) => {
+            let (stats, energy) = vector(design, &v);
+            let counts = Counts {
+                gemm: stats,
+                vector_ops: v.ops,
+                energy,
+            };
+            LayerReport::new(design, &layer.name, kind, "vector", 0, (0, 0, 0), &counts)
+        }
+    }
+}
+
+/// `count` back-to-back runs of the same GEMM shape.
+fn scale(s: &GemmStats, count: u64) -> GemmStats {
+    let t = &s.traffic;
+    let mut o = *s;
+    o.macs *= count;
+    o.folds *= count;
+    o.pe_slots *= count;
+    o.compute_cycles *= count;
+    o.stall_cycles *= count;
+    o.reg_bits *= count;
+    let u = &mut o.traffic;
+    u.ifmap_reads = t.ifmap_reads * count;
+    u.filter_reads = t.filter_reads * count;
+    u.ofmap_reads = t.ofmap_reads * count;
+    u.ofmap_writes = t.ofmap_writes * count;
+    u.ifmap_fills = t.ifmap_fills * count;
+    u.filter_fills = t.filter_fills * count;
+    u.dram_ifmap_bytes = t.dram_ifmap_bytes * count;
+    u.dram_filter_bytes = t.dram_filter_bytes * count;
+    u.dram_ofmap_bytes = t.dram_ofmap_bytes * count;
+    o
+}
+
+/// Energy of a layer's GEMMs: action counts x per-action energies.
+pub fn gemm_energy(design: &Design, s: &GemmStats) -> EnergyBreakdown {
+    let e = &design.energy;
+    let t = &s.traffic;
+    let op_bits = design.operand.bits();
+    let acc_bits = design.accumulator.bits();
+    EnergyBreakdown {
+        mac: s.macs as f64 * e.mac_pj,
+        reg: s.reg_bits as f64 * e.reg_pj_per_bit,
+        ifmap_sram: (t.ifmap_reads + t.ifmap_fills) as f64
+            * e.sram_access_pj(design.ifmap_sram_bytes, op_bits),
+        filter_sram: (t.filter_reads + t.filter_fills) as f64
+            * e.sram_access_pj(design.filter_sram_bytes, op_bits),
+        ofmap_sram: (t.ofmap_reads + t.ofmap_writes) as f64
+            * e.sram_access_pj(design.ofmap_sram_bytes, acc_bits),
+        dram: (t.dram_ifmap_bytes + t.dram_filter_bytes + t.dram_ofmap_bytes) as f64
+            * 8.0
+            * e.dram_pj_per_bit,
+        vector: 0.0,
+    }
+}
+
+/// The vector unit: `lanes` operations per cycle, inputs read from and outputs
+/// written to DRAM at operand precision, overlapped with compute.
+fn vector(design: &Design, v: &VectorWork) -> (GemmStats, EnergyBreakdown) {
+    let bytes = design.operand.bytes();
+    let compute = v.ops.div_ceil(u64::from(design.vector_lanes));
+    let moved = (v.inputs + v.outputs) * bytes;
+    let memory = if moved == 0 {
+        0
+    } else {
+        (moved as f64 / design.dram_bandwidth).ceil() as u64 + u64::from(design.dram_latency)
+    };
+    let mut s = GemmStats {
+        compute_cycles: compute,
+        stall_cycles: memory.saturating_sub(compute),
+        ..GemmStats::default()
+    };
+    s.traffic.dram_ifmap_bytes = v.inputs * bytes;
+    s.traffic.dram_ofmap_bytes = v.outputs * bytes;
+    let energy = EnergyBreakdown {
+        vector: v.ops as f64 * design.energy.vector_op_pj,
+        dram: moved as f64 * 8.0 * design.energy.dram_pj_per_bit,
+        ..EnergyBreakdown::default()
+    };
+    (s, energy)
+}
+
+/// Whether `name` matches `pattern`, where `*` matches any run of characters.
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first)
+        || !name[first.len()..].ends_with(last)
+        || name.len() < first.len() + last.len()
+    {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for p in &parts[1..parts.len() - 1] {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The one GEMM a layer lowers to, for tools that need the shape.
+pub fn gemm_of(layer: &Layer, batch: u64) -> Option<GemmOp> {
+    match lower(&layer.op, batch) {
+        Lowered::Gemm(g) => Some(g),
+        Lowered::Vector(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn glob_matches() {
+        assert!(glob("conv1", "conv1"));
+        assert!(!glob("conv1", "conv10"));
+        assert!(glob("layer1.*", "layer1.0.conv1"));
+        assert!(glob("*conv*", "layer1.0.conv1"));
+        assert!(glob("*.conv2", "layer4.1.conv2"));
+        assert!(!glob("a*b*c", "acb"));
+        assert!(!glob("ab*ba", "aba"));
+    }
+}

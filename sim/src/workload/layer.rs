@@ -1,0 +1,198 @@
+//! Layers of a model and their shapes.
+
+use serde::Serialize;
+
+/// Kind of recurrent cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RnnCell {
+    /// Elman RNN: one gate.
+    Rnn,
+    /// LSTM: four gates (i, f, g, o).
+    Lstm,
+    /// GRU: three gates (r, z, n).
+    Gru,
+}
+
+impl RnnCell {
+    /// Gate count: the GEMM width is `gates x hidden`.
+    pub fn gates(self) -> u64 {
+        match self {
+            RnnCell::Rnn => 1,
+            RnnCell::Lstm => 4,
+            RnnCell::Gru => 3,
+        }
+    }
+}
+
+/// Operations the vector unit runs (not the array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VectorKind {
+    /// Max or average pooling.
+    Pool,
+    /// Elementwise add, multiply, activation.
+    Eltwise,
+    /// Softmax over rows.
+    Softmax,
+    /// Layer normalization over rows.
+    Layernorm,
+}
+
+/// What a layer computes, with its shape (batch 1; batch applies at lowering).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Op {
+    /// 2-D convolution, NCHW. Depthwise when `groups == in_c == out_c`.
+    Conv2d {
+        /// Input channels.
+        in_c: u64,
+        /// Input height.
+        in_h: u64,
+        /// Input width.
+        in_w: u64,
+        /// Output channels.
+        out_c: u64,
+        /// Kernel height.
+        kh: u64,
+        /// Kernel width.
+        kw: u64,
+        /// Stride (h, w).
+        stride: (u64, u64),
+        /// Zero padding on each side (h, w).
+        pad: (u64, u64),
+        /// Dilation (h, w).
+        dilation: (u64, u64),
+        /// Groups.
+        groups: u64,
+    },
+    /// Fully connected layer over `tokens` input vectors.
+    Linear {
+        /// Input vectors per sample (1 for a CNN head, sequence length for a transformer).
+        tokens: u64,
+        /// Input features.
+        in_features: u64,
+        /// Output features.
+        out_features: u64,
+    },
+    /// Batched matrix multiply `count` times C[M x N] = A[M x K] x B[K x N]
+    /// (attention: `count` = heads).
+    MatMul {
+        /// Independent products per sample (heads).
+        count: u64,
+        /// Rows of A.
+        m: u64,
+        /// Inner dimension.
+        k: u64,
+        /// Columns of B.
+        n: u64,
+    },
+    /// A plain GEMM as given by a SCALE-Sim GEMM topology (not scaled by batch).
+    Gemm {
+        /// Rows of A.
+        m: u64,
+        /// Inner dimension.
+        k: u64,
+        /// Columns of B.
+        n: u64,
+    },
+    /// Recurrent layer over a sequence: each step is one GEMM of the input and
+    /// hidden state, `[x_t, h_{t-1}] x W`, dependent on the previous step.
+    Recurrent {
+        /// Cell type.
+        cell: RnnCell,
+        /// Input features.
+        input_size: u64,
+        /// Hidden features.
+        hidden_size: u64,
+        /// Time steps.
+        steps: u64,
+    },
+    /// Work for the vector unit: `elements` outputs costing `ops_per_element` operations each.
+    Vector {
+        /// What it is.
+        kind: VectorKind,
+        /// Output elements (batch 1).
+        elements: u64,
+        /// Operations per output element (e.g. window size for pooling).
+        ops_per_element: u64,
+        /// Input elements read (batch 1).
+        inputs: u64,
+    },
+}
+
+/// One layer: a name and an operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Layer {
+    /// Unique name within its model.
+    pub name: String,
+    /// What it computes.
+    pub op: Op,
+}
+
+impl Op {
+    /// Output height and width of a convolution.
+    pub fn conv_out_hw(&self) -> Option<(u64, u64)> {
+        match *self {
+            Op::Conv2d {
+                in_h,
+                in_w,
+                kh,
+                kw,
+                stride,
+                pad,
+                dilation,
+                ..
+            } => {
+                let eff_h = dilation.0 * (kh - 1) + 1;
+                let eff_w = dilation.1 * (kw - 1) + 1;
+                let ho = (in_h + 2 * pad.0).checked_sub(eff_h)? / stride.0 + 1;
+                let wo = (in_w + 2 * pad.1).checked_sub(eff_w)? / stride.1 + 1;
+                Some((ho, wo))
+            }
+            _ => None,
+        }
+    }
+
+    /// Report kind: `conv`, `depthwise`, `linear`, ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Conv2d { groups, in_c, .. } if *groups > 1 && groups == in_c => "depthwise",
+            Op::Conv2d { .. } => "conv",
+            Op::Linear { .. } => "linear",
+            Op::MatMul { .. } => "matmul",
+            Op::Gemm { .. } => "gemm",
+            Op::Recurrent {
+                cell: RnnCell::Rnn, ..
+            } => "rnn",
+            Op::Recurrent {
+                cell: RnnCell::Lstm,
+                ..
+            } => "lstm",
+            Op::Recurrent {
+                cell: RnnCell::Gru, ..
+            } => "gru",
+            Op::Vector {
+                kind: VectorKind::Pool,
+                ..
+            } => "pool",
+            Op::Vector {
+                kind: VectorKind::Eltwise,
+                ..
+            } => "eltwise",
+            Op::Vector {
+                kind: VectorKind::Softmax,
+                ..
+            } => "softmax",
+            Op::Vector {
+                kind: VectorKind::Layernorm,
+                ..
+            } => "layernorm",
+        }
+    }
+
+    /// Whether the layer runs on the vector unit.
+    pub fn is_vector(&self) -> bool {
+        matches!(self, Op::Vector { .. })
+    }
+}

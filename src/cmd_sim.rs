@@ -1,0 +1,87 @@
+//! `systolic sim`: simulate a model on a design and report.
+
+use crate::{inputs, output};
+use clap::{Args, ValueEnum};
+use sim::{simulate, FastEngine, RunOptions, TimingMode};
+use std::path::PathBuf;
+
+/// Arguments of `systolic sim`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  systolic sim --design tpu-v1-like --model resnet50
+  systolic sim --design designs/edge-8x8.toml --model mobilenet_v2 --batch 4 --format csv --out edge.csv
+  systolic sim --design gemmini-like --model bert-base --layer 'layer0.*'
+  systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv")]
+pub struct SimArgs {
+    /// Built-in design name (see `systolic list designs`) or a design TOML file.
+    #[arg(
+        long,
+        default_value = "tpu-v1-like",
+        conflicts_with = "scalesim_config"
+    )]
+    design: String,
+    /// Take the design from a SCALE-Sim .cfg file instead.
+    #[arg(long, value_name = "CFG")]
+    scalesim_config: Option<String>,
+    /// Built-in model name (see `systolic list models`) or a topology CSV.
+    #[arg(long, default_value = "resnet50", conflicts_with = "topology")]
+    model: String,
+    /// A SCALE-Sim topology CSV (convolution or GEMM format).
+    #[arg(long, value_name = "CSV")]
+    topology: Option<String>,
+    /// Timing model: `rtl` (the generated hardware, docs/TIMING.md) or `scalesim` (SCALE-Sim 3.0.0).
+    #[arg(long, value_enum, default_value_t = Timing::Rtl)]
+    timing: Timing,
+    /// Only layers whose names match (`*` is a wildcard); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    layer: Vec<String>,
+    /// Batch size.
+    #[arg(long, default_value_t = 1)]
+    batch: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Timing {
+    Rtl,
+    Scalesim,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Runs `systolic sim`.
+pub fn run(a: SimArgs) -> miette::Result<()> {
+    let design = match &a.scalesim_config {
+        Some(cfg) => inputs::scalesim_design(cfg)?,
+        None => inputs::design(&a.design)?,
+    };
+    let model = match &a.topology {
+        Some(t) => sim::workload::topology::load(std::path::Path::new(t))?,
+        None => inputs::model(&a.model)?,
+    };
+    let mode = match a.timing {
+        Timing::Rtl => TimingMode::Rtl,
+        Timing::Scalesim => TimingMode::Scalesim,
+    };
+    let opts = RunOptions {
+        batch: a.batch,
+        layers: a.layer.clone(),
+    };
+    let report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
+    let text = match a.format {
+        Format::Table => report.to_table(),
+        Format::Json => report.to_json() + "\n",
+        Format::Csv => report.to_csv(),
+    };
+    output::emit(&text, a.out.as_deref())
+}
