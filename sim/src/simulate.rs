@@ -161,7 +161,13 @@ pub fn gemm_energy(design: &Design, s: &GemmStats) -> EnergyBreakdown {
 fn vector(design: &Design, v: &VectorWork) -> (GemmStats, EnergyBreakdown) {
     let bytes = design.operand.bytes();
     let compute = v.ops.div_ceil(u64::from(design.vector_lanes));
-    let moved = (v.inputs + v.outputs) * bytes;
+    let resident = crate::engine::plan::activations_resident(design, v.inputs, v.outputs);
+    let (inputs, outputs) = if resident {
+        (0, 0)
+    } else {
+        (v.inputs, v.outputs)
+    };
+    let moved = (inputs + outputs) * bytes;
     let memory = if moved == 0 {
         0
     } else {
@@ -172,8 +178,8 @@ fn vector(design: &Design, v: &VectorWork) -> (GemmStats, EnergyBreakdown) {
         stall_cycles: memory.saturating_sub(compute),
         ..GemmStats::default()
     };
-    s.traffic.dram_ifmap_bytes = v.inputs * bytes;
-    s.traffic.dram_ofmap_bytes = v.outputs * bytes;
+    s.traffic.dram_ifmap_bytes = inputs * bytes;
+    s.traffic.dram_ofmap_bytes = outputs * bytes;
     let energy = EnergyBreakdown {
         vector: v.ops as f64 * design.energy.vector_op_pj,
         dram: moved as f64 * 8.0 * design.energy.dram_pj_per_bit,

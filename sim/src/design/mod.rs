@@ -82,6 +82,8 @@ pub struct Design {
     pub ofmap_sram_bytes: u64,
     /// Whether SRAMs are split into compute and prefetch halves.
     pub double_buffered: bool,
+    /// Whether activations stay in the ifmap SRAM between layers when they fit.
+    pub activations_on_chip: bool,
     /// DRAM bytes per cycle.
     pub dram_bandwidth: f64,
     /// DRAM latency in cycles.
@@ -302,6 +304,7 @@ impl Validator<'_> {
             filter_sram_bytes,
             ofmap_sram_bytes,
             double_buffered: m.double_buffered,
+            activations_on_chip: m.activations_on_chip,
             dram_bandwidth,
             dram_latency: m.dram_latency_cycles.unwrap_or(100),
             dram_interface,

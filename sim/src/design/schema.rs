@@ -81,6 +81,12 @@ pub struct RawMemory {
     /// DRAM access latency in cycles (default 100).
     #[serde(default)]
     pub dram_latency_cycles: Option<u32>,
+    /// Keep layer activations in the ifmap SRAM between layers when a layer's
+    /// input and output fit there (TPU v1's Unified Buffer); only weights then
+    /// come from DRAM (default false: every layer reads its input from DRAM
+    /// and writes its output back).
+    #[serde(default)]
+    pub activations_on_chip: bool,
     /// DRAM interface for energy: `lpddr4`, `hbm2`, `gddr5`, `ddr3`, `ddr4`.
     #[serde(default)]
     pub dram_interface: Option<String>,

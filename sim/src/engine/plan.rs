@@ -18,10 +18,19 @@ pub struct Fold {
     pub rows: u64,
     /// Columns of the array holding useful work.
     pub cols: u64,
-    /// DRAM bytes that must be in SRAM before the fold starts (first touch).
-    pub dram_in_bytes: u64,
+    /// DRAM bytes of A (ifmap SRAM) that must be on chip before the fold starts (first touch).
+    pub dram_a_bytes: u64,
+    /// DRAM bytes of B (filter SRAM) that must be on chip before the fold starts.
+    pub dram_b_bytes: u64,
     /// DRAM bytes written when the fold completes (finished outputs).
     pub dram_out_bytes: u64,
+}
+
+impl Fold {
+    /// All DRAM bytes the fold needs before it starts.
+    pub fn dram_in_bytes(&self) -> u64 {
+        self.dram_a_bytes + self.dram_b_bytes
+    }
 }
 
 /// Whole-GEMM SRAM and DRAM totals of a plan (words are operand or accumulator words).
@@ -119,11 +128,34 @@ pub struct Plan {
 /// ws/is folds so partial sums fit the ofmap SRAM (the `rtl` architecture);
 /// `false` reproduces SCALE-Sim, which streams the whole dimension per fold.
 pub fn plan(design: &Design, g: &GemmOp, tile_outputs: bool) -> Plan {
-    match design.dataflow {
+    let mut p = match design.dataflow {
         Dataflow::Os => plan_os(design, g),
         Dataflow::Ws => plan_stationary(design, g, false, tile_outputs),
         Dataflow::Is => plan_stationary(design, g, true, tile_outputs),
+    };
+    if activations_resident(design, g.a_unique, g.m * g.n) {
+        for f in &mut p.folds {
+            f.dram_a_bytes = 0;
+            f.dram_out_bytes = 0;
+        }
     }
+    let op_bytes = design.operand.bytes();
+    let tr = &mut p.traffic;
+    tr.dram_ifmap_bytes = p.folds.iter().map(|f| f.dram_a_bytes).sum();
+    tr.dram_filter_bytes = p.folds.iter().map(|f| f.dram_b_bytes).sum();
+    tr.dram_ofmap_bytes = p.folds.iter().map(|f| f.dram_out_bytes).sum();
+    tr.ifmap_fills = tr.dram_ifmap_bytes.div_ceil(op_bytes);
+    tr.filter_fills = tr.dram_filter_bytes.div_ceil(op_bytes);
+    p
+}
+
+/// Whether a layer's input and output activations (`inputs` and `outputs`
+/// elements) stay in the ifmap SRAM between layers (`activations_on_chip`
+/// designs such as TPU v1's Unified Buffer), so they never touch DRAM.
+pub fn activations_resident(design: &Design, inputs: u64, outputs: u64) -> bool {
+    design.activations_on_chip
+        && (inputs + outputs) * design.operand.bytes().max(design.output.bytes())
+            <= design.ifmap_sram_bytes
 }
 
 /// ws (and is, on the transposed problem): a stationary operand `S` of
@@ -168,7 +200,6 @@ fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: 
 
     let mut folds = Vec::with_capacity((n_col_tiles * n_t_tiles * sr.div_ceil(r)) as usize);
     let mut tr = Traffic::default();
-    let (mut s_dram, mut x_dram) = (0u64, 0u64);
     for (ci, cols) in tiles(sc, c).enumerate() {
         for (ti, tt) in tiles(t, t_tile).enumerate() {
             let n_row_tiles = sr.div_ceil(r);
@@ -191,8 +222,11 @@ fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: 
                 } else {
                     0
                 };
-                s_dram += s_new;
-                x_dram += x_new;
+                let (a_new, b_new) = if transposed {
+                    (s_new, x_new)
+                } else {
+                    (x_new, s_new)
+                };
                 let last_row_tile = ri as u64 + 1 == n_row_tiles;
                 let out = if last_row_tile {
                     tt * cols * out_bytes
@@ -210,7 +244,8 @@ fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: 
                     t: tt,
                     rows,
                     cols,
-                    dram_in_bytes: s_new + x_new,
+                    dram_a_bytes: a_new,
+                    dram_b_bytes: b_new,
                     dram_out_bytes: out,
                 });
             }
@@ -218,20 +253,13 @@ fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: 
     }
     let s_reads = sr * sc * n_t_tiles;
     let x_reads = t * sr * n_col_tiles;
-    tr.dram_ofmap_bytes = t * sc * out_bytes;
     if transposed {
         tr.ifmap_reads = s_reads;
         tr.filter_reads = x_reads;
-        tr.dram_ifmap_bytes = s_dram;
-        tr.dram_filter_bytes = x_dram;
     } else {
         tr.ifmap_reads = x_reads;
         tr.filter_reads = s_reads;
-        tr.dram_ifmap_bytes = x_dram;
-        tr.dram_filter_bytes = s_dram;
     }
-    tr.ifmap_fills = tr.dram_ifmap_bytes.div_ceil(op_bytes);
-    tr.filter_fills = tr.dram_filter_bytes.div_ceil(op_bytes);
     Plan {
         folds,
         traffic: tr,
@@ -265,14 +293,13 @@ fn plan_os(design: &Design, g: &GemmOp) -> Plan {
             } else {
                 0
             };
-            tr.dram_ifmap_bytes += a_new;
-            tr.dram_filter_bytes += b_new;
             let out = rows * cols * out_bytes;
             folds.push(Fold {
                 t,
                 rows,
                 cols,
-                dram_in_bytes: a_new + b_new,
+                dram_a_bytes: a_new,
+                dram_b_bytes: b_new,
                 dram_out_bytes: out,
             });
         }
@@ -281,9 +308,6 @@ fn plan_os(design: &Design, g: &GemmOp) -> Plan {
     tr.filter_reads = sc * t * sr.div_ceil(r);
     tr.ofmap_writes = sr * sc;
     tr.ofmap_reads = sr * sc;
-    tr.dram_ofmap_bytes = sr * sc * out_bytes;
-    tr.ifmap_fills = tr.dram_ifmap_bytes.div_ceil(op_bytes);
-    tr.filter_fills = tr.dram_filter_bytes.div_ceil(op_bytes);
     Plan {
         folds,
         traffic: tr,

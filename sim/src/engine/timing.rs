@@ -45,11 +45,15 @@ pub struct FoldTimes {
     pub drain: u64,
 }
 
-/// The DRAM channel: one request at a time, `latency` cycles plus bytes / bandwidth.
+/// The DRAM channel: requests are served one at a time in the order they are
+/// issued (first come, first served); each occupies the channel for
+/// `bytes / bandwidth` cycles, and fetched data arrives `latency` cycles later.
 struct Dram {
     bandwidth: f64,
     latency: f64,
     free_at: f64,
+    /// Write-backs issued but not yet served: (issue cycle, bytes), in issue order.
+    writes: std::collections::VecDeque<(u64, u64)>,
 }
 
 impl Dram {
@@ -58,33 +62,53 @@ impl Dram {
             bandwidth: design.dram_bandwidth,
             latency: f64::from(design.dram_latency),
             free_at: 0.0,
+            writes: std::collections::VecDeque::new(),
         }
     }
 
-    /// Cycle by which `bytes` requested no earlier than `earliest` have arrived.
-    fn fetch(&mut self, bytes: u64, earliest: u64) -> u64 {
+    fn serve(&mut self, bytes: u64, at: u64) {
+        let start = self.free_at.max(at as f64);
+        self.free_at = start + bytes as f64 / self.bandwidth;
+    }
+
+    /// Serves the write-backs issued no later than `until`.
+    fn flush(&mut self, until: u64) {
+        while let Some(&(at, bytes)) = self.writes.front() {
+            if at > until {
+                break;
+            }
+            self.writes.pop_front();
+            self.serve(bytes, at);
+        }
+    }
+
+    /// Cycle by which `bytes` requested at cycle `at` are on chip (0 if none).
+    fn fetch(&mut self, bytes: u64, at: u64) -> u64 {
         if bytes == 0 {
             return 0;
         }
-        let start = self.free_at.max(earliest as f64);
-        self.free_at = start + bytes as f64 / self.bandwidth;
+        self.flush(at);
+        self.serve(bytes, at);
         (self.free_at + self.latency).ceil() as u64
     }
 
-    /// Queues a write of `bytes` no earlier than `at`; returns when it completes.
-    fn write(&mut self, bytes: u64, at: u64) -> u64 {
-        if bytes == 0 {
-            return at;
+    /// Issues a write-back of `bytes` at cycle `at`.
+    fn write(&mut self, bytes: u64, at: u64) {
+        if bytes > 0 {
+            self.writes.push_back((at, bytes));
         }
-        let start = self.free_at.max(at as f64);
-        self.free_at = start + bytes as f64 / self.bandwidth;
+    }
+
+    /// Cycle by which every write-back has completed.
+    fn finish(&mut self) -> u64 {
+        self.flush(u64::MAX);
         self.free_at.ceil() as u64
     }
 }
 
 /// Total cycles of `plan`: compute-only when `memory` is false, otherwise with
 /// DRAM fetches (double-buffered prefetch as the design says) and write-back.
-/// `each` receives every fold's times (rtl only).
+/// `each` receives every fold's times.
 pub fn cycles(
     design: &Design,
     plan: &Plan,
@@ -96,92 +120,76 @@ pub fn cycles(
     let c = u64::from(design.cols);
     let mut dram = memory.then(|| Dram::new(design));
     let db = design.double_buffered;
-    // When fold f's data may begin to arrive: after fold f-1 started (double
-    // buffering frees the prefetch half) or ended (single buffer).
-    let mut fetch_from = 0u64;
-    let ready = |dram: &mut Option<Dram>, f: &Fold, from: u64| -> u64 {
-        dram.as_mut().map_or(0, |d| d.fetch(f.dram_in_bytes, from))
+    // Fold f+1's data is requested when fold f starts (double buffering frees
+    // the prefetch half) or when it ends (single buffer); fold 0's at cycle 0.
+    let fetch = |dram: &mut Option<Dram>, f: Option<&Fold>, at: u64| -> u64 {
+        match (dram.as_mut(), f) {
+            (Some(d), Some(f)) => d.fetch(f.dram_in_bytes(), at),
+            _ => 0,
+        }
     };
+    let mut ready = fetch(&mut dram, plan.folds.first(), 0);
     let mut end = 0u64;
-    let mut write_done = 0u64;
-    match mode {
-        TimingMode::Scalesim => {
-            let mut prev_end = 0u64;
-            for f in &plan.folds {
+    // Per-mode state: (load or stream start, stream start, drain start) of the previous fold.
+    let (mut load, mut stream, mut drain, mut prev_t) = (0u64, 0u64, 0u64, 0u64);
+    for (i, f) in plan.folds.iter().enumerate() {
+        let (begin, done) = match mode {
+            TimingMode::Scalesim => {
                 let cpf = if plan.output_stationary {
                     f.t + r + c - 2
                 } else {
                     2 * r + c + f.t - 2
                 };
-                let start = prev_end.max(ready(&mut dram, f, fetch_from));
-                fetch_from = if db { start } else { start + cpf };
-                prev_end = start + cpf;
-                if let Some(d) = dram.as_mut() {
-                    write_done = d.write(f.dram_out_bytes, prev_end);
-                }
+                stream = end.max(ready);
+                (stream, stream + cpf)
             }
-            end = prev_end;
-        }
-        TimingMode::Rtl if !plan.output_stationary => {
-            // ws / is: docs/TIMING.md section "Stationary-operand dataflows".
-            let (mut load, mut stream, mut prev_t) = (0u64, 0u64, 0u64);
-            for (i, f) in plan.folds.iter().enumerate() {
-                let rd = ready(&mut dram, f, fetch_from);
+            // ws / is: docs/TIMING.md, "Stationary-operand dataflows".
+            TimingMode::Rtl if !plan.output_stationary => {
                 if i == 0 {
-                    load = rd.max(1);
+                    load = ready.max(1);
                     stream = load + r;
                 } else {
-                    load = (stream + r - 1).max(load + r).max(rd);
+                    load = (stream + r - 1).max(load + r).max(ready);
                     stream = (stream + prev_t).max(load + r).max(stream + 2);
                 }
-                prev_t = f.t;
-                let done = stream + f.t + r + c - 1;
-                fetch_from = if db { load } else { done };
-                each(
-                    f,
-                    FoldTimes {
-                        load,
-                        stream,
-                        drain: 0,
-                    },
-                );
-                if let Some(d) = dram.as_mut() {
-                    write_done = d.write(f.dram_out_bytes, done);
-                }
-                end = done;
+                (load, stream + f.t + r + c - 1)
             }
-        }
-        TimingMode::Rtl => {
-            // os: docs/TIMING.md section "Output-stationary dataflow".
-            let (mut stream, mut drain) = (0u64, 0u64);
-            for (i, f) in plan.folds.iter().enumerate() {
-                let rd = ready(&mut dram, f, fetch_from);
+            // os: docs/TIMING.md, "Output-stationary dataflow".
+            TimingMode::Rtl => {
                 if i == 0 {
-                    stream = rd.max(1);
+                    stream = ready.max(1);
                     drain = stream + f.t + r - 1;
                 } else {
-                    let prev = &plan.folds[i - 1];
-                    stream = (stream + prev.t)
+                    stream = (stream + prev_t)
                         .max((drain + r + 1).saturating_sub(f.t))
-                        .max(rd);
+                        .max(ready);
                     drain = (stream + f.t + r - 1).max(drain + r);
                 }
-                let done = drain + c + r;
-                fetch_from = if db { stream } else { done };
-                each(
-                    f,
-                    FoldTimes {
-                        load: stream,
-                        stream,
-                        drain,
-                    },
-                );
-                if let Some(d) = dram.as_mut() {
-                    write_done = d.write(f.dram_out_bytes, done);
-                }
-                end = done;
+                load = stream;
+                (stream, drain + c + r)
             }
+        };
+        prev_t = f.t;
+        if mode == TimingMode::Rtl {
+            each(
+                f,
+                FoldTimes {
+                    load,
+                    stream,
+                    drain: if plan.output_stationary { drain } else { 0 },
+                },
+            );
         }
+        ready = fetch(
+            &mut dram,
+            plan.folds.get(i + 1),
+            if db { begin } else { done },
+        );
+        if let Some(d) = dram.as_mut() {
+            d.write(f.dram_out_bytes, done);
+        }
+        end = done;
     }
+    let write_done = dram.as_mut().map_or(0, Dram::finish);
     end.max(write_done)
 }
