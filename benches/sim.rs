@@ -1,1 +1,55 @@
-fn main() {}
+//! Criterion benchmarks of the fast engine: whole models on preset designs
+//! (figures recorded in docs/PERFORMANCE.md).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use sim::design::preset;
+use sim::workload::zoo;
+use sim::{simulate, FastEngine, RunOptions, TimingMode};
+use std::hint::black_box;
+
+fn design_128x128_ws() -> sim::Design {
+    // A 128x128 int8 weight-stationary design (the server preset, as ws/int8).
+    let text = sim::design::PRESETS
+        .iter()
+        .find(|(n, _)| *n == "server-128x128-is")
+        .expect("preset exists")
+        .1;
+    let text = text
+        .replace("dataflow = \"is\"", "dataflow = \"ws\"")
+        .replace("operand = \"int16\"", "operand = \"int8\"")
+        .replace("accumulator_bits = 48", "accumulator_bits = 32");
+    sim::Design::parse(&text, "bench", None).expect("valid design")
+}
+
+fn whole_models(c: &mut Criterion) {
+    let opts = RunOptions::default();
+    let rtl = FastEngine {
+        mode: TimingMode::Rtl,
+    };
+    let resnet50 = zoo::model("resnet50").expect("zoo model");
+    let d128 = design_128x128_ws();
+    c.bench_function("resnet50 128x128 ws rtl (all layers)", |b| {
+        b.iter(|| simulate(black_box(&d128), black_box(&resnet50), &rtl, &opts).expect("runs"))
+    });
+    let tpu = preset("tpu-v1-like").expect("preset");
+    c.bench_function("resnet50 tpu-v1-like rtl (README main command)", |b| {
+        b.iter(|| simulate(black_box(&tpu), black_box(&resnet50), &rtl, &opts).expect("runs"))
+    });
+    let resnet18 = zoo::model("resnet18").expect("zoo model");
+    let mut d32 = d128.clone();
+    d32.rows = 32;
+    d32.cols = 32;
+    let ss = FastEngine {
+        mode: TimingMode::Scalesim,
+    };
+    c.bench_function("resnet18 32x32 ws scalesim", |b| {
+        b.iter(|| simulate(black_box(&d32), black_box(&resnet18), &ss, &opts).expect("runs"))
+    });
+    let bert = zoo::model("bert-base").expect("zoo model");
+    c.bench_function("bert-base 128x128 ws rtl", |b| {
+        b.iter(|| simulate(black_box(&d128), black_box(&bert), &rtl, &opts).expect("runs"))
+    });
+}
+
+criterion_group!(benches, whole_models);
+criterion_main!(benches);

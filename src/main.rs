@@ -24,11 +24,17 @@ enum Command {
 }
 
 fn main() -> miette::Result<()> {
-    miette::set_hook(Box::new(|_| {
+    // Wrap error messages to the terminal, but keep whole lines in logs and pipes.
+    let wrap = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    miette::set_hook(Box::new(move |_| {
+        let opts = miette::MietteHandlerOpts::new().terminal_links(false);
         Box::new(
-            miette::MietteHandlerOpts::new()
-                .terminal_links(false)
-                .build(),
+            if wrap {
+                opts
+            } else {
+                opts.wrap_lines(false).width(10_000)
+            }
+            .build(),
         )
     }))?;
     let cli = Cli::parse();

@@ -1,0 +1,381 @@
+//! The `systolic` command as a user runs it: main job, formats, atomic output,
+//! and clear errors (file, line, field, hint; never a panic) for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn systolic(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_systolic"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a command that must fail with a user error (exit 1, not a panic's 101)
+/// and returns its message.
+fn fails(args: &[&str]) -> String {
+    let o = systolic(args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "expected a user error from {args:?}, got {:?}\n{}",
+        o.status,
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    stderr(&o)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+const GOOD: &str = "name = \"t\"\n[array]\nrows = 8\ncols = 8\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\n[memory]\nifmap_sram_kib = 64\nfilter_sram_kib = 64\nofmap_sram_kib = 64\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 500\n";
+
+fn design_file(name: &str, text: &str) -> String {
+    let p = scratch(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn main_command_on_defaults_reports_every_resnet50_layer_and_a_total() {
+    let o = systolic(&["sim"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "design tpu-v1-like (256x256 ws int8, 700 MHz, 91.75 TOPS peak)   model resnet50"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("layer4.2.conv3"));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("TOTAL") && l.contains("4089.18")),
+        "{out}"
+    );
+    assert!(out.contains("TOPS/W") && out.contains("pJ/MAC") && out.contains("DRAM"));
+}
+
+#[test]
+fn csv_header_is_exactly_the_documented_field_list() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/REPORT_FORMAT.md"),
+    )
+    .unwrap();
+    let mut documented = Vec::new();
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let first_cell = line.split('|').nth(1).unwrap();
+        for name in first_cell.split('`').skip(1).step_by(2) {
+            documented.push(name.to_string());
+        }
+    }
+    let o = systolic(&[
+        "sim", "--design", "edge-8x8", "--model", "alexnet", "--format", "csv",
+    ]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let header: Vec<String> = out
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    assert_eq!(header, documented);
+    assert_eq!(
+        out.lines().count(),
+        1 + 18 + 1,
+        "header, 18 alexnet layers, total"
+    );
+    assert!(out.lines().last().unwrap().starts_with("TOTAL,model,all,"));
+}
+
+#[test]
+fn json_has_layers_and_total_with_the_same_fields() {
+    let o = systolic(&[
+        "sim",
+        "--design",
+        "gemmini-like",
+        "--model",
+        "lstm-lm",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["design"]["name"], "gemmini-like");
+    assert_eq!(v["timing"], "rtl");
+    let layers = v["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 4);
+    assert_eq!(layers[0]["kind"], "lstm");
+    assert_eq!(layers[0]["gemms"], 35);
+    let keys = |o: &serde_json::Value| o.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&layers[0]), keys(&v["total"]));
+    let macs: u64 = layers.iter().map(|l| l["macs"].as_u64().unwrap()).sum();
+    assert_eq!(v["total"]["macs"].as_u64().unwrap(), macs);
+}
+
+#[test]
+fn out_file_is_written_whole_and_nothing_else_is_left() {
+    let path = scratch("r.csv");
+    let _ = std::fs::remove_file(&path);
+    let o = systolic(&[
+        "sim",
+        "--design",
+        "edge-8x8",
+        "--model",
+        "linear-10-1",
+        "--format",
+        "csv",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("layer,kind,unit,") && text.ends_with('\n'));
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn batch_and_layer_filter() {
+    let one = systolic(&[
+        "sim", "--design", "edge-8x8", "--model", "resnet18", "--layer", "conv1", "--format", "csv",
+    ]);
+    let four = systolic(&[
+        "sim", "--design", "edge-8x8", "--model", "resnet18", "--layer", "conv1", "--batch", "4",
+        "--format", "csv",
+    ]);
+    let row = |o: &Output| {
+        stdout(o)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let (r1, r4) = (row(&one), row(&four));
+    assert_eq!(r1[0], "conv1");
+    assert_eq!(stdout(&one).lines().count(), 3, "header, conv1, total");
+    assert_eq!(
+        r4[4].parse::<u64>().unwrap(),
+        4 * r1[4].parse::<u64>().unwrap(),
+        "M grows with the batch"
+    );
+    let glob = systolic(&[
+        "sim",
+        "--design",
+        "edge-8x8",
+        "--model",
+        "resnet18",
+        "--layer",
+        "layer1.*conv*",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout(&glob).lines().count(), 1 + 4 + 1);
+}
+
+#[test]
+fn design_field_errors_name_file_line_field_and_hint() {
+    let f = design_file("rows0.toml", &GOOD.replace("rows = 8", "rows = 0"));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("rows0.toml:3")
+            && e.contains("array.rows")
+            && e.contains("expected an integer from 1 to 4096, found 0"),
+        "{e}"
+    );
+    assert!(e.contains("help:"), "{e}");
+
+    let f = design_file("df.toml", &GOOD.replace("\"ws\"", "\"wsx\""));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("df.toml:5")
+            && e.contains("array.dataflow")
+            && e.contains("unknown dataflow `wsx`")
+            && e.contains("os (output stationary)"),
+        "{e}"
+    );
+
+    let f = design_file("prec.toml", &GOOD.replace("\"int8\"", "\"int64\""));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("prec.toml:7") && e.contains("precision.operand") && e.contains("int64"),
+        "{e}"
+    );
+
+    let f = design_file("bw.toml", &GOOD.replace("= 8\n[clock]", "= -1\n[clock]"));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("bw.toml:12") && e.contains("memory.dram_bandwidth_bytes_per_cycle"),
+        "{e}"
+    );
+
+    let f = design_file(
+        "acc.toml",
+        &GOOD.replace(
+            "operand = \"int8\"",
+            "operand = \"int16\"\naccumulator_bits = 8",
+        ),
+    );
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("acc.toml:8") && e.contains("precision.accumulator_bits"),
+        "{e}"
+    );
+
+    let f = design_file("node.toml", &format!("{GOOD}[technology]\nnode_nm = 3\n"));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("node.toml:16") && e.contains("technology.node_nm") && e.contains("3 nm"),
+        "{e}"
+    );
+
+    let f = design_file(
+        "table.toml",
+        &format!("{GOOD}[technology]\nenergy_table = \"nope.toml\"\n"),
+    );
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("technology.energy_table") && e.contains("horowitz-45nm"),
+        "{e}"
+    );
+}
+
+#[test]
+fn design_syntax_errors_name_the_line() {
+    let f = design_file(
+        "unknown.toml",
+        &GOOD.replace("cols = 8\n", "cols = 8\ncolz = 3\n"),
+    );
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("unknown.toml:5") && e.contains("unknown field `colz`"),
+        "{e}"
+    );
+
+    let f = design_file("missing.toml", &GOOD.replace("[clock]\nmhz = 500\n", ""));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(
+        e.contains("missing.toml") && e.contains("missing field `clock`"),
+        "{e}"
+    );
+
+    let f = design_file("type.toml", &GOOD.replace("cols = 8", "cols = \"eight\""));
+    let e = fails(&["sim", "--design", &f]);
+    assert!(e.contains("type.toml:4") && e.contains("cols"), "{e}");
+
+    let e = fails(&["sim", "--design", "/nonexistent/d.toml"]);
+    assert!(e.contains("cannot read /nonexistent/d.toml"), "{e}");
+}
+
+#[test]
+fn topology_errors_name_line_and_column() {
+    let p = scratch("bad_topo.csv");
+    std::fs::write(&p, "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc1, 10, 10, 3, 3, 3, 8, 1,\nc2, 10, 10, 3, 3, 3, -8, 1,\n").unwrap();
+    let e = fails(&[
+        "sim",
+        "--design",
+        "edge-8x8",
+        "--topology",
+        p.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("bad_topo.csv:3") && e.contains("Num Filter") && e.contains("`-8`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_names_list_what_exists() {
+    let e = fails(&["sim", "--design", "tpu-v9"]);
+    assert!(
+        e.contains("unknown design `tpu-v9`")
+            && e.contains("tpu-v1-like")
+            && e.contains("edge-8x8"),
+        "{e}"
+    );
+    let e = fails(&["sim", "--model", "resnet51"]);
+    assert!(
+        e.contains("unknown model `resnet51`") && e.contains("resnet50") && e.contains("bert-base"),
+        "{e}"
+    );
+    let e = fails(&["sim", "--layer", "nosuchlayer"]);
+    assert!(e.contains("--layer") && e.contains("layer1.0.conv1"), "{e}");
+    let e = fails(&["sim", "--batch", "0"]);
+    assert!(e.contains("--batch") && e.contains("at least 1"), "{e}");
+}
+
+#[test]
+fn scalesim_inputs_are_read_unchanged() {
+    let o = systolic(&[
+        "sim",
+        "--scalesim-config",
+        "tests/inputs/scalesim_32x32_ws.cfg",
+        "--topology",
+        "tests/inputs/scalesim_gemm.csv",
+        "--timing",
+        "scalesim",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    // GEMM row `fc1, M=64, N=100, K=300`: ws folds ceil(300/32) * ceil(100/32) = 40,
+    // each 2*32 + 32 + 64 - 2 = 158 cycles.
+    assert_eq!(
+        &row[..8],
+        ["fc1", "gemm", "array", "1", "64", "300", "100", "1920000"]
+    );
+    assert_eq!(row[9], "40");
+    assert_eq!(row[10], (40 * 158).to_string());
+}
+
+#[test]
+fn list_shows_presets_and_models() {
+    let d = stdout(&systolic(&["list", "designs"]));
+    assert!(d.lines().count() >= 6);
+    assert!(d.contains("tpu-v1-like") && d.contains("256x256") && d.contains("91.75 TOPS"));
+    let m = stdout(&systolic(&["list", "models"]));
+    for name in [
+        "alexnet",
+        "vgg16",
+        "resnet18",
+        "resnet50",
+        "mobilenet_v2",
+        "bert-base",
+        "lstm-lm",
+        "dense-10-1",
+        "linear-10-1",
+    ] {
+        assert!(m.contains(name), "{name} missing from\n{m}");
+    }
+}
+
+#[test]
+fn help_shows_examples() {
+    let h = stdout(&systolic(&["sim", "--help"]));
+    assert!(h.contains("Examples:") && h.contains("--scalesim-config") && h.contains("--timing"));
+}
