@@ -219,7 +219,7 @@ pub struct DesignSummary {
     pub dram_bandwidth_bytes_per_cycle: f64,
     pub dram_interface: String,
     pub energy_table: String,
-    pub node_nm: u32,
+    pub node_nm: Option<u32>,
 }
 
 impl DesignSummary {
@@ -237,7 +237,9 @@ impl DesignSummary {
             filter_sram_bytes: d.filter_sram_bytes,
             ofmap_sram_bytes: d.ofmap_sram_bytes,
             dram_bandwidth_bytes_per_cycle: d.dram_bandwidth,
-            dram_interface: d.dram_interface.to_string(),
+            dram_interface: d
+                .dram_interface
+                .map_or_else(|| "table".to_string(), |i| i.to_string()),
             energy_table: d.energy.table.clone(),
             node_nm: d.energy.node_nm,
         }

@@ -2,7 +2,7 @@
 //! (or its vector work on the vector unit), and prices the actions in energy.
 
 use crate::design::Design;
-use crate::energy::EnergyBreakdown;
+use crate::energy::{Buffer, EnergyBreakdown};
 use crate::engine::{Engine, GemmStats};
 use crate::error::{InputError, Result};
 use crate::report::{Counts, LayerReport, ModelReport};
@@ -134,24 +134,44 @@ fn scale(s: &GemmStats, count: u64) -> GemmStats {
     o
 }
 
-/// Energy of a layer's GEMMs: action counts x per-action energies.
+/// Energy of a layer's GEMMs: action counts x per-action energies. SRAM
+/// reads and writes are priced separately (fills from DRAM are writes), as
+/// are DRAM reads (operands) and writes (outputs).
 pub fn gemm_energy(design: &Design, s: &GemmStats) -> EnergyBreakdown {
     let e = &design.energy;
     let t = &s.traffic;
     let op_bits = design.operand.bits();
     let acc_bits = design.accumulator.bits();
+    let sram = |buf, bytes, bits, reads: u64, writes: u64| {
+        reads as f64 * e.sram_pj(buf, bytes, bits, false)
+            + writes as f64 * e.sram_pj(buf, bytes, bits, true)
+    };
     EnergyBreakdown {
         mac: s.macs as f64 * e.mac_pj,
         reg: s.reg_bits as f64 * e.reg_pj_per_bit,
-        ifmap_sram: (t.ifmap_reads + t.ifmap_fills) as f64
-            * e.sram_access_pj(design.ifmap_sram_bytes, op_bits),
-        filter_sram: (t.filter_reads + t.filter_fills) as f64
-            * e.sram_access_pj(design.filter_sram_bytes, op_bits),
-        ofmap_sram: (t.ofmap_reads + t.ofmap_writes) as f64
-            * e.sram_access_pj(design.ofmap_sram_bytes, acc_bits),
-        dram: (t.dram_ifmap_bytes + t.dram_filter_bytes + t.dram_ofmap_bytes) as f64
-            * 8.0
-            * e.dram_pj_per_bit,
+        ifmap_sram: sram(
+            Buffer::Ifmap,
+            design.ifmap_sram_bytes,
+            op_bits,
+            t.ifmap_reads,
+            t.ifmap_fills,
+        ),
+        filter_sram: sram(
+            Buffer::Filter,
+            design.filter_sram_bytes,
+            op_bits,
+            t.filter_reads,
+            t.filter_fills,
+        ),
+        ofmap_sram: sram(
+            Buffer::Ofmap,
+            design.ofmap_sram_bytes,
+            acc_bits,
+            t.ofmap_reads,
+            t.ofmap_writes,
+        ),
+        dram: (t.dram_ifmap_bytes + t.dram_filter_bytes) as f64 * 8.0 * e.dram_read_pj_per_bit
+            + t.dram_ofmap_bytes as f64 * 8.0 * e.dram_write_pj_per_bit,
         vector: 0.0,
     }
 }
@@ -182,7 +202,9 @@ fn vector(design: &Design, v: &VectorWork) -> (GemmStats, EnergyBreakdown) {
     s.traffic.dram_ofmap_bytes = outputs * bytes;
     let energy = EnergyBreakdown {
         vector: v.ops as f64 * design.energy.vector_op_pj,
-        dram: moved as f64 * 8.0 * design.energy.dram_pj_per_bit,
+        dram: ((inputs * bytes) as f64 * design.energy.dram_read_pj_per_bit
+            + (outputs * bytes) as f64 * design.energy.dram_write_pj_per_bit)
+            * 8.0,
         ..EnergyBreakdown::default()
     };
     (s, energy)

@@ -88,8 +88,8 @@ pub struct Design {
     pub dram_bandwidth: f64,
     /// DRAM latency in cycles.
     pub dram_latency: u32,
-    /// DRAM interface (energy).
-    pub dram_interface: DramInterface,
+    /// DRAM interface (energy); `None` uses the energy table's own DRAM row.
+    pub dram_interface: Option<DramInterface>,
     /// Clock in MHz.
     pub clock_mhz: f64,
     /// Per-action energies, already scaled to the design's node.
@@ -250,14 +250,14 @@ impl Validator<'_> {
             "bytes per cycle",
         )?;
         let dram_interface = match &m.dram_interface {
-            Some(s) => DramInterface::parse(s).ok_or_else(|| {
+            Some(s) => Some(DramInterface::parse(s).ok_or_else(|| {
                 self.err(
                     "memory.dram_interface",
                     format!("unknown DRAM interface `{s}`"),
                     format!("use one of: {}", DramInterface::names().join(", ")),
                 )
-            })?,
-            None => DramInterface::Lpddr4,
+            })?),
+            None => None,
         };
         let clock_mhz = self.positive_f64("clock.mhz", raw.clock.mhz, "MHz")?;
         let table_name = raw
@@ -277,17 +277,25 @@ impl Validator<'_> {
             }
             other => other,
         })?;
-        let node_nm = raw.technology.node_nm.unwrap_or(table.node_nm);
-        let energy = table.model(node_nm, dram_interface).map_err(|msg| {
-            self.err(
-                "technology.node_nm",
-                msg,
-                format!(
-                    "nodes with scaling data: {}",
-                    crate::energy::scaling_nodes()
-                ),
-            )
-        })?;
+        let energy = table
+            .model(raw.technology.node_nm, dram_interface, operand, accumulator)
+            .map_err(|msg| {
+                let field = if msg.contains("DRAM") {
+                    "memory.dram_interface"
+                } else if msg.contains("nm") {
+                    "technology.node_nm"
+                } else {
+                    "technology.energy_table"
+                };
+                self.err(
+                    field,
+                    msg,
+                    format!(
+                        "energy tables are in sim/tables/; nodes with scaling data: {}",
+                        crate::energy::scaling_nodes()
+                    ),
+                )
+            })?;
         Ok(Design {
             name: raw.name,
             description: raw.description,
@@ -309,7 +317,7 @@ impl Validator<'_> {
             dram_latency: m.dram_latency_cycles.unwrap_or(100),
             dram_interface,
             clock_mhz,
-            energy: energy.with_precisions(operand, accumulator),
+            energy,
         })
     }
 }

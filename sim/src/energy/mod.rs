@@ -5,7 +5,6 @@ mod table;
 
 pub use table::{scaling_nodes, EnergyTable, BUILTIN_TABLES};
 
-use crate::precision::Precision;
 use serde::Serialize;
 use std::fmt;
 
@@ -57,42 +56,69 @@ impl fmt::Display for DramInterface {
     }
 }
 
+/// The three on-chip buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Buffer {
+    /// Input activations (A).
+    Ifmap,
+    /// Weights (B).
+    Filter,
+    /// Outputs and partial sums.
+    Ofmap,
+}
+
+impl Buffer {
+    /// All buffers, in index order.
+    pub const ALL: [Buffer; 3] = [Buffer::Ifmap, Buffer::Filter, Buffer::Ofmap];
+
+    /// Parses `ifmap`, `filter`, `ofmap`.
+    pub fn parse(s: &str) -> Option<Buffer> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ifmap" => Some(Buffer::Ifmap),
+            "filter" => Some(Buffer::Filter),
+            "ofmap" => Some(Buffer::Ofmap),
+            _ => None,
+        }
+    }
+}
+
 /// Per-action energies for one design (pJ), already scaled to its node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnergyModel {
     /// Table the numbers come from.
     pub table: String,
-    /// Process node (nm).
-    pub node_nm: u32,
+    /// Process node (nm), if the table has one.
+    pub node_nm: Option<u32>,
     /// Node scaling factor applied to on-chip energies (1 at the table's node).
     pub node_factor: f64,
-    /// One multiply at operand precision plus one add at accumulator precision.
+    /// One MAC: a multiply at operand precision plus an add at accumulator
+    /// precision (or the table's whole-MAC figure).
     pub mac_pj: f64,
-    /// One vector-unit operation (an add at operand precision).
+    /// One vector-unit operation.
     pub vector_op_pj: f64,
     /// Writing one bit of a PE pipeline register.
     pub reg_pj_per_bit: f64,
-    /// DRAM energy per bit transferred.
-    pub dram_pj_per_bit: f64,
-    arith: Vec<table::ArithRow>,
+    /// DRAM energy per bit read.
+    pub dram_read_pj_per_bit: f64,
+    /// DRAM energy per bit written.
+    pub dram_write_pj_per_bit: f64,
     sram: Vec<table::SramRow>,
+    buffers: [Option<(f64, f64)>; 3],
 }
 
 impl EnergyModel {
-    /// Fills in MAC and vector energies for the given precisions.
-    pub fn with_precisions(mut self, operand: Precision, accumulator: Precision) -> EnergyModel {
-        let mult = table::arith_energy(&self.arith, operand, |r| r.mult_pj);
-        let add = table::arith_energy(&self.arith, accumulator, |r| r.add_pj);
-        self.mac_pj = (mult + add) * self.node_factor;
-        self.vector_op_pj =
-            table::arith_energy(&self.arith, operand, |r| r.add_pj) * self.node_factor;
-        self
-    }
-
-    /// Energy of one access of `bits` to an SRAM of `bytes` capacity (pJ).
-    pub fn sram_access_pj(&self, bytes: u64, bits: u32) -> f64 {
-        let kib = (bytes as f64 / 1024.0).max(1.0 / 1024.0);
-        table::sram_pj_per_64b(&self.sram, kib) * f64::from(bits) / 64.0 * self.node_factor
+    /// Energy of one read (or write) of `bits` in buffer `buf` of `bytes`
+    /// capacity (pJ): the table's figure for that buffer if it has one, else
+    /// its SRAM energy interpolated by capacity.
+    pub fn sram_pj(&self, buf: Buffer, bytes: u64, bits: u32, write: bool) -> f64 {
+        let per_64b = match self.buffers[buf as usize] {
+            Some((read, _)) if !write => read,
+            Some((_, wr)) => wr,
+            None => {
+                table::sram_pj_per_64b(&self.sram, (bytes as f64 / 1024.0).max(1.0 / 1024.0), write)
+            }
+        };
+        per_64b * f64::from(bits) / 64.0 * self.node_factor
     }
 }
 

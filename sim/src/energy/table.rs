@@ -1,6 +1,6 @@
 //! Energy tables: TOML files in which every number carries its source.
 
-use super::{DramInterface, EnergyModel};
+use super::{Buffer, DramInterface, EnergyModel};
 use crate::error::{InputError, Result, SimError};
 use crate::precision::Precision;
 use serde::Deserialize;
@@ -21,17 +21,32 @@ const NODE_SCALING: &str = include_str!("../../tables/node-scaling.toml");
 pub struct EnergyTable {
     /// Table name.
     pub name: String,
-    /// Node the numbers were measured at (nm).
-    pub node_nm: u32,
+    /// Node the numbers were measured at (nm); absent for tables that must not be scaled.
+    #[serde(default)]
+    pub node_nm: Option<u32>,
     /// Where the table comes from.
     pub source: String,
-    /// Arithmetic energies by number format.
+    /// Arithmetic energies by number format (a MAC = multiply + accumulate add).
+    #[serde(default)]
     pub arith: Vec<ArithRow>,
+    /// Whole-MAC energies by operand format; override `arith` where given.
+    #[serde(default)]
+    pub mac: Vec<OpRow>,
+    /// Vector-unit operation energies by operand format; override `arith` adds.
+    #[serde(default)]
+    pub vector: Vec<OpRow>,
     /// PE register energy.
     pub register: RegisterRow,
     /// SRAM energy per 64-bit access by capacity (interpolated log-log).
+    #[serde(default)]
     pub sram: Vec<SramRow>,
-    /// DRAM energy per bit by interface.
+    /// Energies of named buffers (`ifmap`, `filter`, `ofmap`), whatever their
+    /// capacity; override `sram` where given.
+    #[serde(default)]
+    pub buffer: Vec<BufferRow>,
+    /// DRAM energy per bit by interface (a row without `interface` is the
+    /// table's own DRAM, used when a design names none).
+    #[serde(default)]
     pub dram: Vec<DramRow>,
 }
 
@@ -45,6 +60,18 @@ pub struct ArithRow {
     pub add_pj: f64,
     /// One multiplication (pJ).
     pub mult_pj: f64,
+    /// Citation.
+    pub source: String,
+}
+
+/// Energy of one operation in one operand format.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpRow {
+    /// `int8`, `fp16`, ...
+    pub operand: String,
+    /// Energy of one operation (pJ).
+    pub pj: f64,
     /// Citation.
     pub source: String,
 }
@@ -67,6 +94,23 @@ pub struct SramRow {
     pub kib: f64,
     /// Read of 64 bits (pJ).
     pub read_pj_per_64b: f64,
+    /// Write of 64 bits (pJ); the read energy when absent.
+    #[serde(default)]
+    pub write_pj_per_64b: Option<f64>,
+    /// Citation.
+    pub source: String,
+}
+
+/// Energy of one named buffer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BufferRow {
+    /// `ifmap`, `filter` or `ofmap`.
+    pub buffer: String,
+    /// Read of 64 bits (pJ).
+    pub read_pj_per_64b: f64,
+    /// Write of 64 bits (pJ).
+    pub write_pj_per_64b: f64,
     /// Citation.
     pub source: String,
 }
@@ -75,10 +119,18 @@ pub struct SramRow {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DramRow {
-    /// Interface name (`lpddr4`, ...).
-    pub interface: String,
-    /// Energy per bit (pJ).
-    pub pj_per_bit: f64,
+    /// Interface name (`lpddr4`, ...); absent for the table's own DRAM.
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// Energy per bit read or written (pJ).
+    #[serde(default)]
+    pub pj_per_bit: Option<f64>,
+    /// Energy per bit read (pJ), overriding `pj_per_bit`.
+    #[serde(default)]
+    pub read_pj_per_bit: Option<f64>,
+    /// Energy per bit written (pJ), overriding `pj_per_bit`.
+    #[serde(default)]
+    pub write_pj_per_bit: Option<f64>,
     /// Citation.
     pub source: String,
 }
@@ -151,43 +203,34 @@ impl EnergyTable {
         let bad = |field: &str, msg: String| -> SimError {
             let e = InputError::new("systolic::energy::field", file, msg)
                 .field(field)
-                .hint("every energy is a positive number of pJ");
+                .hint("every energy is a positive number of pJ with a `source`");
             match crate::design::span_of(text, field) {
                 Some(s) => e.span(text, s).into(),
                 None => e.into(),
             }
         };
         for r in &t.arith {
-            if Precision::parse(&r.format).is_none() {
+            if Precision::parse(&r.format).is_none() || !(positive(r.add_pj) && positive(r.mult_pj))
+            {
                 return Err(bad(
                     "arith",
-                    format!("unknown format `{}` in [[arith]]", r.format),
-                ));
-            }
-            if !(positive(r.add_pj) && positive(r.mult_pj)) {
-                return Err(bad(
-                    "arith",
-                    format!("non-positive energy for `{}`", r.format),
+                    format!(
+                        "[[arith]] `{}` needs a known format and positive add_pj and mult_pj",
+                        r.format
+                    ),
                 ));
             }
         }
-        if !t.arith.iter().any(|r| r.format == "int8")
-            || !t.arith.iter().any(|r| r.format == "fp32")
-        {
-            return Err(bad(
-                "arith",
-                "the table needs at least int8 and fp32 rows".into(),
-            ));
-        }
-        if t.sram.is_empty()
-            || t.sram
-                .iter()
-                .any(|r| !(r.kib > 0.0 && r.read_pj_per_64b > 0.0))
-        {
-            return Err(bad(
-                "sram",
-                "expected one or more [[sram]] rows with positive kib and read_pj_per_64b".into(),
-            ));
+        for r in t.mac.iter().chain(&t.vector) {
+            if Precision::parse(&r.operand).is_none() || !positive(r.pj) {
+                return Err(bad(
+                    "mac",
+                    format!(
+                        "[[mac]]/[[vector]] `{}` needs a known operand format and a positive pj",
+                        r.operand
+                    ),
+                ));
+            }
         }
         if !positive(t.register.pj_per_bit) {
             return Err(bad(
@@ -195,12 +238,44 @@ impl EnergyTable {
                 "expected a positive energy per bit".into(),
             ));
         }
+        if t.sram.iter().any(|r| {
+            !(positive(r.kib)
+                && positive(r.read_pj_per_64b)
+                && r.write_pj_per_64b.is_none_or(positive))
+        }) {
+            return Err(bad("sram", "[[sram]] rows need positive kib and read_pj_per_64b (and write_pj_per_64b if given)".into()));
+        }
+        for r in &t.buffer {
+            if Buffer::parse(&r.buffer).is_none()
+                || !(positive(r.read_pj_per_64b) && positive(r.write_pj_per_64b))
+            {
+                return Err(bad("buffer", format!("[[buffer]] `{}`: expected ifmap, filter or ofmap with positive read and write energies", r.buffer)));
+            }
+        }
+        if t.sram.is_empty()
+            && Buffer::ALL.iter().any(|b| {
+                !t.buffer
+                    .iter()
+                    .any(|r| Buffer::parse(&r.buffer) == Some(*b))
+            })
+        {
+            return Err(bad(
+                "sram",
+                "give [[sram]] rows, or [[buffer]] rows for all of ifmap, filter and ofmap".into(),
+            ));
+        }
         for r in &t.dram {
-            if DramInterface::parse(&r.interface).is_none() {
-                return Err(bad(
-                    "dram",
-                    format!("unknown DRAM interface `{}`", r.interface),
-                ));
+            if let Some(i) = &r.interface {
+                if DramInterface::parse(i).is_none() {
+                    return Err(bad("dram", format!("unknown DRAM interface `{i}`")));
+                }
+            }
+            let (rd, wr) = (
+                r.read_pj_per_bit.or(r.pj_per_bit),
+                r.write_pj_per_bit.or(r.pj_per_bit),
+            );
+            if !(rd.is_some_and(positive) && wr.is_some_and(positive)) {
+                return Err(bad("dram", "each [[dram]] row needs a positive pj_per_bit, or read_pj_per_bit and write_pj_per_bit".into()));
             }
         }
         Ok(t)
@@ -229,42 +304,109 @@ impl EnergyTable {
         })
     }
 
-    /// Resolves per-action energies at `node_nm` for `dram`; an error message
-    /// if the node or interface has no data.
-    pub fn model(&self, node_nm: u32, dram: DramInterface) -> Result<EnergyModel, String> {
-        let scaling = node_scaling();
-        let factor_of = |nm: u32| scaling.factor(nm);
-        let node_factor = if node_nm == self.node_nm {
-            1.0
-        } else {
-            let (Some(to), Some(from)) = (factor_of(node_nm), factor_of(self.node_nm)) else {
+    /// Resolves per-action energies for a design at `node_nm` (`None`: the
+    /// table's own node) with DRAM `dram` (`None`: the table's own DRAM row,
+    /// else LPDDR4), for the given operand and accumulator formats. The error
+    /// says what the table lacks.
+    pub fn model(
+        &self,
+        node_nm: Option<u32>,
+        dram: Option<DramInterface>,
+        operand: Precision,
+        accumulator: Precision,
+    ) -> Result<EnergyModel, String> {
+        let node_factor = match (node_nm, self.node_nm) {
+            (None, _) => 1.0,
+            (Some(n), Some(t)) if n == t => 1.0,
+            (Some(n), None) => {
                 return Err(format!(
-                    "no energy-scaling data for {node_nm} nm (table measured at {} nm)",
-                    self.node_nm
-                ));
-            };
-            to / from
-        };
-        let dram_row = self
-            .dram
-            .iter()
-            .find(|r| DramInterface::parse(&r.interface) == Some(dram))
-            .ok_or_else(|| {
-                format!(
-                    "table `{}` has no DRAM energy for interface {dram}",
+                    "table `{}` names no process node, so it cannot be scaled to {n} nm",
                     self.name
-                )
-            })?;
+                ))
+            }
+            (Some(n), Some(t)) => {
+                let scaling = node_scaling();
+                let (Some(to), Some(from)) = (scaling.factor(n), scaling.factor(t)) else {
+                    return Err(format!(
+                        "no energy-scaling data for {n} nm (table measured at {t} nm)"
+                    ));
+                };
+                to / from
+            }
+        };
+        let iface = |r: &DramRow| r.interface.as_deref().and_then(DramInterface::parse);
+        let dram_row = match dram {
+            Some(d) => self.dram.iter().find(|r| iface(r) == Some(d)),
+            None => self
+                .dram
+                .iter()
+                .find(|r| r.interface.is_none())
+                .or_else(|| {
+                    self.dram
+                        .iter()
+                        .find(|r| iface(r) == Some(DramInterface::Lpddr4))
+                }),
+        }
+        .ok_or_else(|| {
+            format!(
+                "table `{}` has no DRAM energy for {}",
+                self.name,
+                dram.map_or("its own DRAM".to_string(), |d| format!("interface {d}"))
+            )
+        })?;
+        let op_row = |rows: &[OpRow], p: Precision| {
+            rows.iter()
+                .find(|r| Precision::parse(&r.operand) == Some(p))
+                .map(|r| r.pj)
+        };
+        let has_arith = |p: Precision| {
+            if p.is_int() {
+                self.arith.iter().any(|r| r.format.starts_with("int"))
+            } else {
+                self.arith.iter().any(|r| r.format == "fp32")
+            }
+        };
+        let mac_pj = match op_row(&self.mac, operand) {
+            Some(pj) => pj,
+            None if has_arith(operand) && has_arith(accumulator) => {
+                arith_energy(&self.arith, operand, |r| r.mult_pj)
+                    + arith_energy(&self.arith, accumulator, |r| r.add_pj)
+            }
+            None => {
+                return Err(format!(
+                    "table `{}` has no MAC energy for {operand} operands",
+                    self.name
+                ))
+            }
+        };
+        let vector_op_pj = match op_row(&self.vector, operand) {
+            Some(pj) => pj,
+            None if has_arith(operand) => arith_energy(&self.arith, operand, |r| r.add_pj),
+            None => {
+                return Err(format!(
+                    "table `{}` has no vector-operation energy for {operand}",
+                    self.name
+                ))
+            }
+        };
+        let buffers = Buffer::ALL.map(|b| {
+            self.buffer
+                .iter()
+                .find(|r| Buffer::parse(&r.buffer) == Some(b))
+                .map(|r| (r.read_pj_per_64b, r.write_pj_per_64b))
+        });
+        let either = dram_row.pj_per_bit.unwrap_or(0.0);
         Ok(EnergyModel {
             table: self.name.clone(),
-            node_nm,
+            node_nm: node_nm.or(self.node_nm),
             node_factor,
-            mac_pj: 0.0,
-            vector_op_pj: 0.0,
+            mac_pj: mac_pj * node_factor,
+            vector_op_pj: vector_op_pj * node_factor,
             reg_pj_per_bit: self.register.pj_per_bit * node_factor,
-            dram_pj_per_bit: dram_row.pj_per_bit,
-            arith: self.arith.clone(),
+            dram_read_pj_per_bit: dram_row.read_pj_per_bit.unwrap_or(either),
+            dram_write_pj_per_bit: dram_row.write_pj_per_bit.unwrap_or(either),
             sram: self.sram.clone(),
+            buffers,
         })
     }
 }
@@ -321,9 +463,21 @@ pub(crate) fn arith_energy(rows: &[ArithRow], p: Precision, f: impl Fn(&ArithRow
     }
 }
 
-/// SRAM energy per 64-bit access at `kib` capacity (pJ), log-log interpolated.
-pub(crate) fn sram_pj_per_64b(rows: &[SramRow], kib: f64) -> f64 {
-    let mut pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.kib, r.read_pj_per_64b)).collect();
+/// SRAM energy per 64-bit read (or write) at `kib` capacity (pJ), log-log interpolated.
+pub(crate) fn sram_pj_per_64b(rows: &[SramRow], kib: f64, write: bool) -> f64 {
+    let mut pts: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.kib,
+                if write {
+                    r.write_pj_per_64b.unwrap_or(r.read_pj_per_64b)
+                } else {
+                    r.read_pj_per_64b
+                },
+            )
+        })
+        .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     loglog(&pts, kib)
 }
@@ -369,32 +523,111 @@ mod tests {
             arith_energy(&t.arith, Precision::Int(32), |r| r.add_pj),
             0.1
         );
-        assert!((sram_pj_per_64b(&t.sram, 8.0) - 10.0).abs() < 1e-9);
-        assert!((sram_pj_per_64b(&t.sram, 32.0) - 20.0).abs() < 1e-9);
-        assert!((sram_pj_per_64b(&t.sram, 1024.0) - 100.0).abs() < 1e-9);
+        assert!((sram_pj_per_64b(&t.sram, 8.0, false) - 10.0).abs() < 1e-9);
+        assert!((sram_pj_per_64b(&t.sram, 32.0, false) - 20.0).abs() < 1e-9);
+        assert!((sram_pj_per_64b(&t.sram, 1024.0, true) - 100.0).abs() < 1e-9);
     }
 
     #[test]
     fn interpolation_is_monotone_and_between_points() {
         let t = table();
         let m16 = arith_energy(&t.arith, Precision::Int(16), |r| r.mult_pj);
-        assert!(m16 > 0.2 && m16 < 3.1, "{m16}");
-        let s = sram_pj_per_64b(&t.sram, 100.0);
+        assert!(
+            (m16 - (0.2f64 * 3.1).sqrt()).abs() < 1e-9,
+            "geometric midpoint: {m16}"
+        );
+        let s = sram_pj_per_64b(&t.sram, 100.0, false);
         assert!(s > 20.0 && s < 100.0);
-        let big = sram_pj_per_64b(&t.sram, 4096.0);
-        assert!(big > 100.0);
-        let small = sram_pj_per_64b(&t.sram, 2.0);
+        assert!(sram_pj_per_64b(&t.sram, 4096.0, false) > 100.0);
+        let small = sram_pj_per_64b(&t.sram, 2.0, false);
         assert!(small < 10.0 && small > 0.0);
     }
 
     #[test]
     fn scaling_to_a_smaller_node_lowers_on_chip_energy_only() {
         let t = table();
-        let m45 = t.model(45, DramInterface::Lpddr4).unwrap();
-        let m = t.model(7, DramInterface::Lpddr4).unwrap();
+        let (i8, i32) = (Precision::Int(8), Precision::Int(32));
+        let m45 = t
+            .model(Some(45), Some(DramInterface::Lpddr4), i8, i32)
+            .unwrap();
+        let m = t
+            .model(Some(7), Some(DramInterface::Lpddr4), i8, i32)
+            .unwrap();
         assert!(m.node_factor < 1.0);
-        assert!(m.reg_pj_per_bit < m45.reg_pj_per_bit);
-        assert_eq!(m.dram_pj_per_bit, m45.dram_pj_per_bit);
-        assert!(t.model(3, DramInterface::Lpddr4).is_err());
+        assert!(m.reg_pj_per_bit < m45.reg_pj_per_bit && m.mac_pj < m45.mac_pj);
+        assert!(
+            (m45.mac_pj - 0.3).abs() < 1e-12,
+            "int8 mult 0.2 + int32 add 0.1"
+        );
+        assert_eq!(m.dram_read_pj_per_bit, m45.dram_read_pj_per_bit);
+        assert!(t.model(Some(3), None, i8, i32).is_err());
+        assert_eq!(
+            t.model(None, Some(DramInterface::Ddr3), i8, i32)
+                .unwrap()
+                .dram_write_pj_per_bit,
+            70.0
+        );
+    }
+
+    #[test]
+    fn per_buffer_whole_mac_and_split_dram_rows_override() {
+        let text = r#"
+name = "custom"
+source = "test"
+[register]
+pj_per_bit = 0.001
+source = "t"
+[[mac]]
+operand = "int8"
+pj = 0.04
+source = "t"
+[[vector]]
+operand = "int8"
+pj = 0.05
+source = "t"
+[[buffer]]
+buffer = "ifmap"
+read_pj_per_64b = 13.0
+write_pj_per_64b = 11.0
+source = "t"
+[[buffer]]
+buffer = "filter"
+read_pj_per_64b = 0.76
+write_pj_per_64b = 0.76
+source = "t"
+[[buffer]]
+buffer = "ofmap"
+read_pj_per_64b = 13.0
+write_pj_per_64b = 11.0
+source = "t"
+[[dram]]
+read_pj_per_bit = 10.9
+write_pj_per_bit = 11.7
+source = "t"
+"#;
+        let t = EnergyTable::parse(text, "custom.toml").unwrap();
+        let m = t
+            .model(None, None, Precision::Int(8), Precision::Int(16))
+            .unwrap();
+        assert_eq!((m.mac_pj, m.vector_op_pj), (0.04, 0.05));
+        assert_eq!(
+            (m.dram_read_pj_per_bit, m.dram_write_pj_per_bit),
+            (10.9, 11.7)
+        );
+        assert_eq!(m.sram_pj(Buffer::Ifmap, 1 << 30, 64, false), 13.0);
+        assert_eq!(m.sram_pj(Buffer::Ofmap, 1, 32, true), 5.5);
+        assert!(t
+            .model(Some(7), None, Precision::Int(8), Precision::Int(16))
+            .unwrap_err()
+            .contains("names no process node"));
+        assert!(t
+            .model(None, None, Precision::Fp16, Precision::Fp32)
+            .unwrap_err()
+            .contains("no MAC energy for fp16"));
+        let missing = text.replace("buffer = \"ofmap\"", "buffer = \"ofmapx\"");
+        assert!(EnergyTable::parse(&missing, "m.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("ofmapx"));
     }
 }

@@ -18,6 +18,12 @@ pub struct Fold {
     pub rows: u64,
     /// Columns of the array holding useful work.
     pub cols: u64,
+    /// First index of the tile in the dimension mapped to rows (`Sr`).
+    pub row0: u64,
+    /// First index of the tile in the dimension mapped to columns (`Sc`).
+    pub col0: u64,
+    /// First index of the tile in the streamed dimension (`T`).
+    pub t0: u64,
     /// DRAM bytes of A (ifmap SRAM) that must be on chip before the fold starts (first touch).
     pub dram_a_bytes: u64,
     /// DRAM bytes of B (filter SRAM) that must be on chip before the fold starts.
@@ -244,6 +250,9 @@ fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: 
                     t: tt,
                     rows,
                     cols,
+                    row0: ri as u64 * r,
+                    col0: ci as u64 * c,
+                    t0: ti as u64 * t_tile,
                     dram_a_bytes: a_new,
                     dram_b_bytes: b_new,
                     dram_out_bytes: out,
@@ -298,6 +307,9 @@ fn plan_os(design: &Design, g: &GemmOp) -> Plan {
                 t,
                 rows,
                 cols,
+                row0: ri as u64 * r,
+                col0: ci as u64 * c,
+                t0: 0,
                 dram_a_bytes: a_new,
                 dram_b_bytes: b_new,
                 dram_out_bytes: out,

@@ -1,0 +1,627 @@
+//! The pe engine: every PE register and every skew / deskew register of the
+//! `rtl` micro-architecture (docs/TIMING.md), cycle by cycle, computing real
+//! values. Its controller is a cycle-stepped state machine that starts each
+//! load, stream and drain at the first cycle its conditions hold; values come
+//! out right only if those conditions really are hazard-free, so agreement
+//! with a reference GEMM checks the contract itself, and agreement with the
+//! fast engine checks the closed-form recurrences.
+
+use super::plan::{self, Fold, Plan};
+use super::FoldTimes;
+use crate::design::{Dataflow, Design};
+use crate::precision::Precision;
+use crate::workload::GemmOp;
+
+/// Result of running one GEMM on the pe engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeRun {
+    /// C (M x N, row-major), reduced to the accumulator width.
+    pub c: Vec<i64>,
+    /// Cycles of the GEMM (compute only: operands are in SRAM).
+    pub cycles: u64,
+    /// When each fold loaded, streamed and drained.
+    pub folds: Vec<FoldTimes>,
+    /// PE-cycles simulated (rows x cols x cycles).
+    pub pe_cycles: u64,
+}
+
+/// Why the pe engine refused a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeError {
+    /// Operand matrices do not have the stated shapes.
+    #[error("operand {name} has {len} elements, expected {expected} ({shape})")]
+    Shape {
+        /// `A` or `B`.
+        name: &'static str,
+        /// Elements given.
+        len: usize,
+        /// Elements expected.
+        expected: usize,
+        /// The expected shape, e.g. `4 x 5`.
+        shape: String,
+    },
+    /// An operand value does not fit the design's operand precision.
+    #[error("{name}[{index}] = {value} does not fit {precision}")]
+    Range {
+        /// `A` or `B`.
+        name: &'static str,
+        /// Flat index.
+        index: usize,
+        /// The value.
+        value: i64,
+        /// The precision.
+        precision: String,
+    },
+    /// The design does not compute in integers.
+    #[error(
+        "the pe engine computes integer designs only; {0} values are not simulated bit-exactly yet"
+    )]
+    NotInteger(String),
+    /// Two actions hit the same register in one cycle (a contract violation).
+    #[error("hazard at cycle {cycle}: {what}")]
+    Hazard {
+        /// Cycle.
+        cycle: u64,
+        /// What collided.
+        what: String,
+    },
+}
+
+/// Runs `C = A x B` (A: `m x k`, B: `k x n`, row-major) on `design`, value-exactly.
+pub fn run(
+    design: &Design,
+    a: &[i64],
+    b: &[i64],
+    m: u64,
+    k: u64,
+    n: u64,
+) -> Result<PeRun, PeError> {
+    let Precision::Int(op_bits) = design.operand else {
+        return Err(PeError::NotInteger(design.operand.to_string()));
+    };
+    let Precision::Int(acc_bits) = design.accumulator else {
+        return Err(PeError::NotInteger(design.accumulator.to_string()));
+    };
+    check("A", a, m, k, op_bits)?;
+    check("B", b, k, n, op_bits)?;
+    let g = GemmOp::new(m, k, n);
+    let plan = plan::plan(design, &g, true);
+    let acc = Acc::new(acc_bits, design.saturate);
+    let (mu, ku, nu) = (m as usize, k as usize, n as usize);
+    let mut c = vec![0i64; mu * nu];
+    let (cycles, folds) = match design.dataflow {
+        // ws: stationary B (K x N), streamed A (M x K), output C (M x N).
+        Dataflow::Ws => {
+            let s = View {
+                data: b,
+                row: nu,
+                col: 1,
+            };
+            let x = View {
+                data: a,
+                row: ku,
+                col: 1,
+            };
+            stationary(design, &plan, s, x, &mut c, (nu, 1), acc)?
+        }
+        // is: stationary A^T (K x M), streamed B^T (N x K), output C^T (N x M).
+        Dataflow::Is => {
+            let s = View {
+                data: a,
+                row: 1,
+                col: ku,
+            };
+            let x = View {
+                data: b,
+                row: 1,
+                col: nu,
+            };
+            stationary(design, &plan, s, x, &mut c, (1, nu), acc)?
+        }
+        Dataflow::Os => output_stationary(design, &plan, a, b, (ku, nu), &mut c, acc)?,
+    };
+    for v in &mut c {
+        *v = acc.reduce(*v);
+    }
+    let pe_cycles = cycles * design.pes();
+    Ok(PeRun {
+        c,
+        cycles,
+        folds,
+        pe_cycles,
+    })
+}
+
+/// A naive reference GEMM with the same accumulator semantics (for tests and tools).
+pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) -> Vec<i64> {
+    let acc_bits = match design.accumulator {
+        Precision::Int(b) => b,
+        _ => 64,
+    };
+    let acc = Acc::new(acc_bits, design.saturate);
+    let (m, k, n) = (m as usize, k as usize, n as usize);
+    let mut c = vec![0i64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0i64;
+            for l in 0..k {
+                s = acc.add(s, a[i * k + l] * b[l * n + j]);
+            }
+            c[i * n + j] = acc.reduce(s);
+        }
+    }
+    c
+}
+
+fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Result<(), PeError> {
+    let expected = (rows * cols) as usize;
+    if v.len() != expected {
+        return Err(PeError::Shape {
+            name,
+            len: v.len(),
+            expected,
+            shape: format!("{rows} x {cols}"),
+        });
+    }
+    let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+    if let Some((index, &value)) = v.iter().enumerate().find(|(_, &x)| x < lo || x > hi) {
+        return Err(PeError::Range {
+            name,
+            index,
+            value,
+            precision: format!("int{bits}"),
+        });
+    }
+    Ok(())
+}
+
+/// Accumulator arithmetic: two's-complement wrap at `bits` (computed in i64,
+/// reduced at the end: wrapping commutes with reduction), or saturation at
+/// every addition.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    bits: u32,
+    saturate: bool,
+    lo: i64,
+    hi: i64,
+}
+
+impl Acc {
+    fn new(bits: u32, saturate: bool) -> Acc {
+        let bits = bits.min(64);
+        let (lo, hi) = if bits >= 64 {
+            (i64::MIN, i64::MAX)
+        } else {
+            (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+        };
+        Acc {
+            bits,
+            saturate,
+            lo,
+            hi,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&self, x: i64, y: i64) -> i64 {
+        if self.saturate {
+            x.saturating_add(y).clamp(self.lo, self.hi)
+        } else {
+            x.wrapping_add(y)
+        }
+    }
+
+    fn reduce(&self, x: i64) -> i64 {
+        if self.saturate || self.bits >= 64 {
+            x
+        } else {
+            let s = 64 - self.bits;
+            (x << s) >> s
+        }
+    }
+}
+
+/// A strided read-only matrix view: element (i, j) at `i * row + j * col`.
+#[derive(Debug, Clone, Copy)]
+struct View<'a> {
+    data: &'a [i64],
+    row: usize,
+    col: usize,
+}
+
+impl View<'_> {
+    #[inline(always)]
+    fn at(&self, i: u64, j: u64) -> i64 {
+        self.data[i as usize * self.row + j as usize * self.col]
+    }
+}
+
+/// A delay line of `depth` cycles per lane, as a ring of whole-edge snapshots:
+/// lane `i` reads what was written `delay(i)` cycles earlier.
+struct DelayLines<T: Copy + Default> {
+    ring: Vec<T>,
+    lanes: usize,
+    depth: usize,
+}
+
+impl<T: Copy + Default> DelayLines<T> {
+    fn new(lanes: usize, depth: usize) -> Self {
+        DelayLines {
+            ring: vec![T::default(); lanes * depth.max(1)],
+            lanes,
+            depth: depth.max(1),
+        }
+    }
+
+    /// Stores this cycle's inputs of every lane.
+    fn push(&mut self, cycle: u64, values: impl Iterator<Item = T>) {
+        let slot = (cycle as usize % self.depth) * self.lanes;
+        for (i, v) in values.enumerate() {
+            self.ring[slot + i] = v;
+        }
+    }
+
+    /// The value lane `i` wrote `delay` cycles before `cycle` (delay < depth).
+    #[inline(always)]
+    fn read(&self, cycle: u64, lane: usize, delay: usize) -> T {
+        if (cycle as usize) < delay {
+            return T::default();
+        }
+        let slot = ((cycle as usize - delay) % self.depth) * self.lanes;
+        self.ring[slot + lane]
+    }
+}
+
+const VALID: u8 = 1;
+const FLAG: u8 = 2;
+
+/// ws / is: docs/TIMING.md "Stationary-operand dataflows". `out` is written
+/// through `(row stride, col stride)` in the streamed x column space.
+fn stationary(
+    design: &Design,
+    plan: &Plan,
+    s: View,
+    x: View,
+    out: &mut [i64],
+    out_stride: (usize, usize),
+    acc: Acc,
+) -> Result<(u64, Vec<FoldTimes>), PeError> {
+    let (r, c) = (design.rows as usize, design.cols as usize);
+    let (ru, cu) = (r as u64, c as u64);
+    let folds = &plan.folds;
+    let nf = folds.len();
+    // PE registers (current and next), row-major r x c.
+    let mut a = vec![0i64; r * c];
+    let mut tag = vec![0u8; r * c];
+    let mut p = vec![0i64; r * c];
+    let (mut a2, mut tag2, mut p2) = (a.clone(), tag.clone(), p.clone());
+    let mut w = vec![0i64; r * c];
+    let mut wn = vec![0i64; r * c];
+    // Skew of the streamed rows (row i delayed i), of the weight columns
+    // (column j delayed j, value and shift enable), deskew of the outputs
+    // (column j delayed c - 1 - j).
+    let mut skew = DelayLines::<(i64, u8)>::new(r, r);
+    let mut wskew = DelayLines::<(i64, bool)>::new(c, c);
+    let mut deskew = DelayLines::<i64>::new(c, c + 1);
+    let mut load: Vec<Option<u64>> = vec![None; nf];
+    let mut stream: Vec<Option<u64>> = vec![None; nf];
+    let (mut next_load, mut next_stream) = (0usize, 0usize);
+    let mut feed_a = vec![(0i64, 0u8); r];
+    let mut feed_w = vec![(0i64, false); c];
+    let mut cycle = 0u64;
+    loop {
+        // Controller: start what may start this cycle (streams first: a load
+        // may depend on a stream that starts now).
+        loop {
+            let mut changed = false;
+            if next_stream < nf {
+                if let Some(l) = load[next_stream] {
+                    let ok = cycle >= l + ru
+                        && (next_stream == 0 || {
+                            let sp = stream[next_stream - 1].unwrap_or(u64::MAX);
+                            cycle >= sp.saturating_add(folds[next_stream - 1].t)
+                                && cycle >= sp.saturating_add(2)
+                        });
+                    if ok {
+                        stream[next_stream] = Some(cycle);
+                        next_stream += 1;
+                        changed = true;
+                    }
+                }
+            }
+            if next_load < nf {
+                let ok = if next_load == 0 {
+                    cycle >= 1
+                } else {
+                    match (stream[next_load - 1], load[next_load - 1]) {
+                        (Some(sp), Some(lp)) => cycle + 1 >= sp + ru && cycle >= lp + ru,
+                        _ => false,
+                    }
+                };
+                if ok {
+                    load[next_load] = Some(cycle);
+                    next_load += 1;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Feeders: the SRAM words at the skew inputs this cycle.
+        feed_w.iter_mut().for_each(|e| *e = (0, false));
+        if let Some((f, l)) = active(&load, cycle, |_| ru) {
+            let fold = &folds[f];
+            let row = ru - 1 - (cycle - l);
+            for (j, e) in feed_w.iter_mut().enumerate() {
+                let j = j as u64;
+                let v = if row < fold.rows && j < fold.cols {
+                    s.at(fold.row0 + row, fold.col0 + j)
+                } else {
+                    0
+                };
+                *e = (v, true);
+            }
+        }
+        feed_a.iter_mut().for_each(|e| *e = (0, 0));
+        if let Some((f, st)) = active(&stream, cycle, |f| folds[f].t) {
+            let fold = &folds[f];
+            let t = cycle - st;
+            let flag = if t == 0 { FLAG } else { 0 };
+            for (i, e) in feed_a.iter_mut().enumerate() {
+                let i = i as u64;
+                let v = if i < fold.rows {
+                    x.at(fold.t0 + t, fold.row0 + i)
+                } else {
+                    0
+                };
+                *e = (v, VALID | flag);
+            }
+        }
+        skew.push(cycle, feed_a.iter().copied());
+        wskew.push(cycle, feed_w.iter().copied());
+        // PEs: new registers from old (all registers clock together).
+        for i in 0..r {
+            let row = i * c;
+            let (ain, tin) = skew.read(cycle, i, i);
+            for j in 0..c {
+                let (av, tv) = if j == 0 {
+                    (ain, tin)
+                } else {
+                    (a[row + j - 1], tag[row + j - 1])
+                };
+                let pin = if i == 0 { 0 } else { p[row - c + j] };
+                let idx = row + j;
+                if tv & FLAG != 0 {
+                    w[idx] = wn[idx];
+                }
+                p2[idx] = acc.add(pin, av * w[idx]);
+                a2[idx] = av;
+                tag2[idx] = tv;
+            }
+        }
+        // Shadow chains shift after the latches read them.
+        for j in 0..c {
+            let (v, en) = wskew.read(cycle, j, j);
+            if en {
+                for i in (1..r).rev() {
+                    wn[i * c + j] = wn[(i - 1) * c + j];
+                }
+                wn[j] = v;
+            }
+        }
+        std::mem::swap(&mut a, &mut a2);
+        std::mem::swap(&mut tag, &mut tag2);
+        std::mem::swap(&mut p, &mut p2);
+        // The bottom row's registers are valid from the next cycle: deskew them.
+        deskew.push(cycle + 1, p[(r - 1) * c..].iter().copied());
+        // Collector: the output row valid this cycle, added into the accumulator SRAM.
+        if cycle >= ru + cu - 1 {
+            if let Some((f, st)) = active(&stream, cycle - (ru + cu - 1), |f| folds[f].t) {
+                let fold = &folds[f];
+                let t = (cycle - (ru + cu - 1) - st) as usize + fold.t0 as usize;
+                for j in 0..fold.cols as usize {
+                    let v = deskew.read(cycle, j, c - 1 - j);
+                    let o = &mut out[t * out_stride.0 + (fold.col0 as usize + j) * out_stride.1];
+                    *o = acc.add(*o, v);
+                }
+            }
+        }
+        if let (Some(Some(st)), true) = (stream.last(), next_stream == nf) {
+            if cycle == st + folds[nf - 1].t - 1 + ru + cu - 1 {
+                break;
+            }
+        }
+        cycle += 1;
+    }
+    let times = (0..nf)
+        .map(|f| FoldTimes {
+            load: load[f].unwrap_or(0),
+            stream: stream[f].unwrap_or(0),
+            drain: 0,
+        })
+        .collect();
+    Ok((cycle + 1, times))
+}
+
+/// The fold whose window `[start, start + len(f))` holds `cycle`, if any.
+fn active(starts: &[Option<u64>], cycle: u64, len: impl Fn(usize) -> u64) -> Option<(usize, u64)> {
+    // Windows are disjoint and ordered; the candidate is the last started at or before `cycle`.
+    let f = starts.iter().rposition(|s| s.is_some_and(|s| s <= cycle))?;
+    let s = starts[f]?;
+    (cycle < s + len(f)).then_some((f, s))
+}
+
+/// os: docs/TIMING.md "Output-stationary dataflow". `strides` = (K, N) of
+/// row-major A and B.
+fn output_stationary(
+    design: &Design,
+    plan: &Plan,
+    a: &[i64],
+    b: &[i64],
+    strides: (usize, usize),
+    out: &mut [i64],
+    acc: Acc,
+) -> Result<(u64, Vec<FoldTimes>), PeError> {
+    let (r, c) = (design.rows as usize, design.cols as usize);
+    let (ru, cu) = (r as u64, c as u64);
+    let (ku, nu) = strides;
+    let folds: &[Fold] = &plan.folds;
+    let nf = folds.len();
+    let mut av = vec![0i64; r * c];
+    let mut alast = vec![0u8; r * c];
+    let mut bv = vec![0i64; r * c];
+    let (mut av2, mut alast2, mut bv2) = (av.clone(), alast.clone(), bv.clone());
+    let mut accs = vec![0i64; r * c];
+    let mut outr = vec![0i64; r * c];
+    let mut skew_a = DelayLines::<(i64, u8)>::new(r, r);
+    let mut skew_b = DelayLines::<i64>::new(c, c);
+    let mut dskew = DelayLines::<(i64, bool)>::new(c, c + 1);
+    let mut dchain = DelayLines::<bool>::new(c, c);
+    let mut stream: Vec<Option<u64>> = vec![None; nf];
+    let mut drain: Vec<Option<u64>> = vec![None; nf];
+    // A drain's start is fixed when its fold starts streaming (a counter in
+    // the controller): max(s + T + R - 1, previous drain + R).
+    let mut planned = vec![0u64; nf];
+    let (mut next_stream, mut next_drain) = (0usize, 0usize);
+    let mut feed_a = vec![(0i64, 0u8); r];
+    let mut feed_b = vec![0i64; c];
+    let mut colout = vec![(0i64, false); c];
+    let mut cycle = 0u64;
+    loop {
+        if next_stream < nf {
+            let f = next_stream;
+            let ok = f == 0 && cycle >= 1
+                || f > 0 && {
+                    let sp = stream[f - 1].unwrap_or(u64::MAX);
+                    cycle >= sp.saturating_add(folds[f - 1].t)
+                        && cycle + folds[f].t > planned[f - 1] + ru
+                };
+            if ok {
+                stream[f] = Some(cycle);
+                let own = cycle + folds[f].t + ru - 1;
+                planned[f] = if f == 0 {
+                    own
+                } else {
+                    own.max(planned[f - 1] + ru)
+                };
+                next_stream += 1;
+            }
+        }
+        if next_drain < next_stream && cycle == planned[next_drain] {
+            drain[next_drain] = Some(cycle);
+            next_drain += 1;
+        }
+        feed_a.iter_mut().for_each(|e| *e = (0, 0));
+        feed_b.iter_mut().for_each(|e| *e = 0);
+        if let Some((f, st)) = active(&stream, cycle, |f| folds[f].t) {
+            let fold = &folds[f];
+            let k = (cycle - st) as usize;
+            let last = if k as u64 + 1 == fold.t { FLAG } else { 0 };
+            for (i, e) in feed_a.iter_mut().enumerate() {
+                let v = if (i as u64) < fold.rows {
+                    a[(fold.row0 as usize + i) * ku + k]
+                } else {
+                    0
+                };
+                *e = (v, VALID | last);
+            }
+            for (j, e) in feed_b.iter_mut().enumerate() {
+                *e = if (j as u64) < fold.cols {
+                    b[k * nu + fold.col0 as usize + j]
+                } else {
+                    0
+                };
+            }
+        }
+        skew_a.push(cycle, feed_a.iter().copied());
+        skew_b.push(cycle, feed_b.iter().copied());
+        let draining = active(&drain, cycle, |_| ru).is_some();
+        dchain.push(cycle, (0..c).map(|_| draining));
+        for i in 0..r {
+            let row = i * c;
+            let (ain, lin) = skew_a.read(cycle, i, i);
+            for j in 0..c {
+                let idx = row + j;
+                let (a_in, l_in) = if j == 0 {
+                    (ain, lin)
+                } else {
+                    (av[idx - 1], alast[idx - 1])
+                };
+                let b_in = if i == 0 {
+                    skew_b.read(cycle, j, j)
+                } else {
+                    bv[idx - c]
+                };
+                let prod = a_in * b_in;
+                if l_in & FLAG != 0 {
+                    outr[idx] = acc.add(accs[idx], prod);
+                    accs[idx] = 0;
+                } else {
+                    accs[idx] = acc.add(accs[idx], prod);
+                }
+                av2[idx] = a_in;
+                alast2[idx] = l_in;
+                bv2[idx] = b_in;
+            }
+        }
+        // Drain chains: column j shifts when its (skewed) enable is on; a
+        // capture in the same cycle would collide with the shift.
+        for j in 0..c {
+            colout[j] = (0, false);
+            if dchain.read(cycle, j, j) {
+                for i in 0..r {
+                    let idx = i * c + j;
+                    if alast2[idx] & FLAG != 0 {
+                        return Err(PeError::Hazard {
+                            cycle,
+                            what: format!("PE({i},{j}) captures while its drain chain shifts"),
+                        });
+                    }
+                }
+                colout[j] = (outr[(r - 1) * c + j], true);
+                for i in (1..r).rev() {
+                    outr[i * c + j] = outr[(i - 1) * c + j];
+                }
+                outr[j] = 0;
+            }
+        }
+        std::mem::swap(&mut av, &mut av2);
+        std::mem::swap(&mut alast, &mut alast2);
+        std::mem::swap(&mut bv, &mut bv2);
+        dskew.push(cycle + 1, colout.iter().copied());
+        // Writes: output row R-1-j of fold f during D_f + C + j.
+        if cycle >= cu {
+            if let Some((f, d)) = active(&drain, cycle - cu, |_| ru) {
+                let fold = &folds[f];
+                let row = ru - 1 - (cycle - cu - d);
+                for j in 0..c {
+                    let (v, valid) = dskew.read(cycle, j, c - 1 - j);
+                    if (j as u64) < fold.cols && row < fold.rows {
+                        if !valid {
+                            return Err(PeError::Hazard {
+                                cycle,
+                                what: format!("column {j} has no drained value to write"),
+                            });
+                        }
+                        out[(fold.row0 + row) as usize * nu + fold.col0 as usize + j] = v;
+                    }
+                }
+            }
+        }
+        if let (Some(Some(d)), true) = (drain.last(), next_drain == nf) {
+            if cycle == d + cu + ru - 1 {
+                break;
+            }
+        }
+        cycle += 1;
+    }
+    let times = (0..nf)
+        .map(|f| FoldTimes {
+            load: stream[f].unwrap_or(0),
+            stream: stream[f].unwrap_or(0),
+            drain: drain[f].unwrap_or(0),
+        })
+        .collect();
+    Ok((cycle + 1, times))
+}
