@@ -1,0 +1,200 @@
+//! Engine equivalence: the pe engine (every register, cycle by cycle) equals a
+//! naive reference GEMM bit for bit, and the fast engine's `rtl` timing cycle
+//! for cycle, fold by fold, for every dataflow.
+
+mod common;
+
+use common::Params;
+use proptest::prelude::*;
+use sim::engine::{pe, plan, timing, FoldTimes, TimingMode};
+use sim::workload::GemmOp;
+use sim::Design;
+
+fn fast_schedule(d: &Design, m: u64, k: u64, n: u64) -> (Vec<FoldTimes>, u64) {
+    let pl = plan::plan(d, &GemmOp::new(m, k, n), true);
+    let mut times = Vec::new();
+    let end = timing::cycles(d, &pl, TimingMode::Rtl, false, |_, t| times.push(t));
+    (times, end)
+}
+
+/// Checks one case; returns a description of the first disagreement.
+fn check(d: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) -> Result<(), String> {
+    let run = pe::run(d, a, b, m, k, n).map_err(|e| e.to_string())?;
+    let want = pe::reference(d, a, b, m, k, n);
+    if let Some(i) = run.c.iter().zip(&want).position(|(x, y)| x != y) {
+        return Err(format!(
+            "C[{}][{}] = {} but the reference says {}",
+            i as u64 / n,
+            i as u64 % n,
+            run.c[i],
+            want[i]
+        ));
+    }
+    let (times, cycles) = fast_schedule(d, m, k, n);
+    if run.folds != times {
+        let f = run
+            .folds
+            .iter()
+            .zip(&times)
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        return Err(format!(
+            "fold {f}: pe {:?} vs fast {:?}",
+            run.folds.get(f),
+            times.get(f)
+        ));
+    }
+    if run.cycles != cycles {
+        return Err(format!("pe {} cycles vs fast {}", run.cycles, cycles));
+    }
+    Ok(())
+}
+
+fn design(
+    rows: u32,
+    cols: u32,
+    dataflow: &'static str,
+    operand: &'static str,
+    ofmap_kib: f64,
+) -> Design {
+    Params {
+        rows,
+        cols,
+        dataflow,
+        operand,
+        ofmap_kib,
+        ..Params::default()
+    }
+    .design()
+}
+
+fn operands(bits: u32, len: usize, seed: u64, extremes: bool) -> Vec<i64> {
+    let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if extremes && i % 3 == 0 {
+                if x & 1 == 0 {
+                    lo
+                } else {
+                    hi
+                }
+            } else {
+                lo + (x % (hi - lo + 1) as u64) as i64
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn pe_equals_reference_and_fast_timing(
+        rows in 1u32..=12,
+        cols in 1u32..=12,
+        dataflow in prop::sample::select(vec!["ws", "os", "is"]),
+        operand in prop::sample::select(vec!["int8", "int16", "int4"]),
+        m in prop_oneof![Just(1u64), 1u64..40],
+        k in prop_oneof![Just(1u64), 1u64..40],
+        n in prop_oneof![Just(1u64), 1u64..40],
+        ofmap_kib in prop::sample::select(vec![0.25, 1.0, 64.0]),
+        extremes in prop::bool::ANY,
+        seed in any::<u64>(),
+    ) {
+        let d = design(rows, cols, dataflow, operand, ofmap_kib);
+        let bits = d.operand.bits();
+        let a = operands(bits, (m * k) as usize, seed, extremes);
+        let b = operands(bits, (k * n) as usize, seed ^ 0xABCD, extremes);
+        prop_assert_eq!(check(&d, &a, &b, m, k, n), Ok(()));
+    }
+}
+
+#[test]
+fn int8_extremes_on_every_dataflow_and_square_arrays_up_to_32() {
+    // -128 x -128 summed 64 times, and mixed extremes, on 1x1 .. 32x32.
+    for &s in &[1u32, 2, 3, 8, 16, 32] {
+        for df in ["ws", "os", "is"] {
+            let d = design(s, s, df, "int8", 64.0);
+            let (m, k, n) = (37, 64, 33);
+            let a = vec![-128i64; (m * k) as usize];
+            let b = operands(8, (k * n) as usize, u64::from(s), true);
+            assert_eq!(check(&d, &a, &b, m, k, n), Ok(()), "{s}x{s} {df}");
+        }
+    }
+}
+
+#[test]
+fn narrow_accumulators_wrap_and_saturate_like_the_reference() {
+    // int8 operands into a 12-bit accumulator: 127 * 127 * 40 overflows it.
+    for saturate in [false, true] {
+        for df in ["ws", "os", "is"] {
+            let text = format!(
+                "name = \"t\"\n[array]\nrows = 4\ncols = 3\ndataflow = \"{df}\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 16\nsaturate = {saturate}\n\
+                 [memory]\nifmap_sram_kib = 8\nfilter_sram_kib = 8\nofmap_sram_kib = 8\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n"
+            );
+            let d = Design::parse(&text, "t.toml", None).unwrap();
+            let (m, k, n) = (5, 40, 7);
+            let a = vec![127i64; (m * k) as usize];
+            let b = vec![127i64; (k * n) as usize];
+            assert_eq!(
+                check(&d, &a, &b, m, k, n),
+                Ok(()),
+                "{df} saturate={saturate}"
+            );
+            let c = pe::run(&d, &a, &b, m, k, n).unwrap().c;
+            let exact = 127 * 127 * 40;
+            let want = if saturate {
+                32767
+            } else {
+                ((exact as i64) << 48) >> 48
+            };
+            assert!(
+                c.iter().all(|&v| v == want),
+                "{df} saturate={saturate}: {} vs {want}",
+                c[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn non_square_and_large_arrays_with_several_folds() {
+    for (r, c) in [(32, 4), (4, 32), (17, 9), (32, 32)] {
+        for df in ["ws", "os", "is"] {
+            let d = design(r, c, df, "int8", 2.0);
+            let (m, k, n) = (70, 65, 45);
+            let a = operands(8, (m * k) as usize, 7, false);
+            let b = operands(8, (k * n) as usize, 9, false);
+            assert_eq!(check(&d, &a, &b, m, k, n), Ok(()), "{r}x{c} {df}");
+        }
+    }
+}
+
+#[test]
+fn bad_operands_are_refused_not_simulated() {
+    let d = design(2, 2, "ws", "int8", 8.0);
+    let e = pe::run(&d, &[1, 2, 3], &[1, 2], 2, 2, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("operand A has 3 elements, expected 4 (2 x 2)"),
+        "{e}"
+    );
+    let e = pe::run(&d, &[1, 200, 3, 4], &[1, 2], 2, 2, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("A[1] = 200 does not fit int8"), "{e}");
+    let fp = Params {
+        operand: "fp16",
+        ..Params::default()
+    }
+    .design();
+    assert!(pe::run(&fp, &[1], &[1], 1, 1, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("integer designs only"));
+}
