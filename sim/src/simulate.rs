@@ -3,10 +3,11 @@
 
 use crate::design::Design;
 use crate::energy::{Buffer, EnergyBreakdown};
+use crate::engine::TimingMode;
 use crate::engine::{Engine, GemmStats};
 use crate::error::{InputError, Result};
 use crate::report::{Counts, LayerReport, ModelReport};
-use crate::workload::{lower, GemmOp, Layer, Lowered, Model, VectorWork};
+use crate::workload::{lower, lower_as, ConvRule, GemmOp, Layer, Lowered, Model, VectorWork};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -76,7 +77,11 @@ pub fn simulate(
 /// Simulates one layer.
 pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64) -> LayerReport {
     let kind = layer.op.kind();
-    match lower(&layer.op, batch) {
+    let rule = match engine.timing() {
+        TimingMode::Rtl => ConvRule::Exact,
+        TimingMode::Scalesim => ConvRule::Scalesim,
+    };
+    match lower_as(&layer.op, batch, rule) {
         Lowered::Gemm(g) => {
             let one = if g.m * g.k * g.n == 0 {
                 GemmStats::default()

@@ -102,7 +102,7 @@ pub fn run(
                 row: ku,
                 col: 1,
             };
-            stationary(design, &plan, s, x, &mut c, (nu, 1), acc)?
+            stationary_lanes(design, &plan, s, x, &mut c, (nu, 1), acc)?
         }
         // is: stationary A^T (K x M), streamed B^T (N x K), output C^T (N x M).
         Dataflow::Is => {
@@ -116,7 +116,7 @@ pub fn run(
                 row: 1,
                 col: nu,
             };
-            stationary(design, &plan, s, x, &mut c, (1, nu), acc)?
+            stationary_lanes(design, &plan, s, x, &mut c, (1, nu), acc)?
         }
         Dataflow::Os => output_stationary(design, &plan, a, b, (ku, nu), &mut c, acc)?,
     };
@@ -221,6 +221,71 @@ impl Acc {
     }
 }
 
+/// A PE register word: i32 when the accumulator wraps at 32 bits or fewer
+/// (exact, since two's-complement wrap commutes with the final reduction to
+/// the accumulator width, and int16 x int16 products fit), i64 otherwise.
+trait Lane: Copy + Default + Send {
+    fn from_i64(v: i64) -> Self;
+    fn to_i64(self) -> i64;
+    fn mul(self, y: Self) -> Self;
+    fn mac(self, x: Self, y: Self) -> Self;
+}
+
+impl Lane for i32 {
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v as i32
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        i64::from(self)
+    }
+    #[inline(always)]
+    fn mul(self, y: Self) -> Self {
+        self.wrapping_mul(y)
+    }
+    #[inline(always)]
+    fn mac(self, x: Self, y: Self) -> Self {
+        self.wrapping_add(x.wrapping_mul(y))
+    }
+}
+
+impl Lane for i64 {
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self
+    }
+    #[inline(always)]
+    fn mul(self, y: Self) -> Self {
+        self.wrapping_mul(y)
+    }
+    #[inline(always)]
+    fn mac(self, x: Self, y: Self) -> Self {
+        self.wrapping_add(x.wrapping_mul(y))
+    }
+}
+
+/// Runs the stationary core on the narrowest exact lane type.
+fn stationary_lanes(
+    design: &Design,
+    plan: &Plan,
+    s: View,
+    x: View,
+    out: &mut [i64],
+    out_stride: (usize, usize),
+    acc: Acc,
+) -> Result<(u64, Vec<FoldTimes>), PeError> {
+    if !acc.saturate && acc.bits <= 32 && design.operand.bits() <= 16 {
+        stationary::<i32>(design, plan, s, x, out, out_stride, acc)
+    } else {
+        stationary::<i64>(design, plan, s, x, out, out_stride, acc)
+    }
+}
+
 /// A strided read-only matrix view: element (i, j) at `i * row + j * col`.
 #[derive(Debug, Clone, Copy)]
 struct View<'a> {
@@ -242,6 +307,8 @@ struct DelayLines<T: Copy + Default> {
     ring: Vec<T>,
     lanes: usize,
     depth: usize,
+    /// (cycle, cycle % depth) of the last read: one division per cycle, not per lane.
+    base: std::cell::Cell<(u64, usize)>,
 }
 
 impl<T: Copy + Default> DelayLines<T> {
@@ -250,6 +317,7 @@ impl<T: Copy + Default> DelayLines<T> {
             ring: vec![T::default(); lanes * depth.max(1)],
             lanes,
             depth: depth.max(1),
+            base: std::cell::Cell::new((u64::MAX, 0)),
         }
     }
 
@@ -264,11 +332,22 @@ impl<T: Copy + Default> DelayLines<T> {
     /// The value lane `i` wrote `delay` cycles before `cycle` (delay < depth).
     #[inline(always)]
     fn read(&self, cycle: u64, lane: usize, delay: usize) -> T {
-        if (cycle as usize) < delay {
-            return T::default();
-        }
-        let slot = ((cycle as usize - delay) % self.depth) * self.lanes;
-        self.ring[slot + lane]
+        // The ring starts zeroed and slots ahead of the newest write are
+        // unwritten, so reads before a lane's first write give the default.
+        let (cached, base) = self.base.get();
+        let base = if cached == cycle {
+            base
+        } else {
+            let b = cycle as usize % self.depth;
+            self.base.set((cycle, b));
+            b
+        };
+        let slot = if base >= delay {
+            base - delay
+        } else {
+            base + self.depth - delay
+        };
+        self.ring[slot * self.lanes + lane]
     }
 }
 
@@ -277,7 +356,7 @@ const FLAG: u8 = 2;
 
 /// ws / is: docs/TIMING.md "Stationary-operand dataflows". `out` is written
 /// through `(row stride, col stride)` in the streamed x column space.
-fn stationary(
+fn stationary<L: Lane>(
     design: &Design,
     plan: &Plan,
     s: View,
@@ -291,23 +370,25 @@ fn stationary(
     let folds = &plan.folds;
     let nf = folds.len();
     // PE registers (current and next), row-major r x c.
-    let mut a = vec![0i64; r * c];
+    let mut a = vec![L::default(); r * c];
     let mut tag = vec![0u8; r * c];
-    let mut p = vec![0i64; r * c];
+    let mut p = vec![L::default(); r * c];
     let (mut a2, mut tag2, mut p2) = (a.clone(), tag.clone(), p.clone());
-    let mut w = vec![0i64; r * c];
-    let mut wn = vec![0i64; r * c];
+    let mut w = vec![L::default(); r * c];
+    let mut wn = vec![L::default(); r * c];
     // Skew of the streamed rows (row i delayed i), of the weight columns
     // (column j delayed j, value and shift enable), deskew of the outputs
     // (column j delayed c - 1 - j).
-    let mut skew = DelayLines::<(i64, u8)>::new(r, r);
-    let mut wskew = DelayLines::<(i64, bool)>::new(c, c);
-    let mut deskew = DelayLines::<i64>::new(c, c + 1);
+    let mut skew = DelayLines::<(L, u8)>::new(r, r);
+    let mut wskew = DelayLines::<(L, bool)>::new(c, c);
+    let mut deskew = DelayLines::<L>::new(c, c + 1);
     let mut load: Vec<Option<u64>> = vec![None; nf];
     let mut stream: Vec<Option<u64>> = vec![None; nf];
     let (mut next_load, mut next_stream) = (0usize, 0usize);
-    let mut feed_a = vec![(0i64, 0u8); r];
-    let mut feed_w = vec![(0i64, false); c];
+    let mut feed_a = vec![(L::default(), 0u8); r];
+    let mut feed_w = vec![(L::default(), false); c];
+    let (mut cur_load, mut cur_stream, mut cur_out) =
+        (Cursor::default(), Cursor::default(), Cursor::default());
     let mut cycle = 0u64;
     loop {
         // Controller: start what may start this cycle (streams first: a load
@@ -349,55 +430,70 @@ fn stationary(
             }
         }
         // Feeders: the SRAM words at the skew inputs this cycle.
-        feed_w.iter_mut().for_each(|e| *e = (0, false));
-        if let Some((f, l)) = active(&load, cycle, |_| ru) {
+        feed_w.iter_mut().for_each(|e| *e = (L::default(), false));
+        if let Some((f, l)) = cur_load.active(&load, cycle, |_| ru) {
             let fold = &folds[f];
             let row = ru - 1 - (cycle - l);
             for (j, e) in feed_w.iter_mut().enumerate() {
                 let j = j as u64;
                 let v = if row < fold.rows && j < fold.cols {
-                    s.at(fold.row0 + row, fold.col0 + j)
+                    L::from_i64(s.at(fold.row0 + row, fold.col0 + j))
                 } else {
-                    0
+                    L::default()
                 };
                 *e = (v, true);
             }
         }
-        feed_a.iter_mut().for_each(|e| *e = (0, 0));
-        if let Some((f, st)) = active(&stream, cycle, |f| folds[f].t) {
+        feed_a.iter_mut().for_each(|e| *e = (L::default(), 0));
+        if let Some((f, st)) = cur_stream.active(&stream, cycle, |f| folds[f].t) {
             let fold = &folds[f];
             let t = cycle - st;
             let flag = if t == 0 { FLAG } else { 0 };
             for (i, e) in feed_a.iter_mut().enumerate() {
                 let i = i as u64;
                 let v = if i < fold.rows {
-                    x.at(fold.t0 + t, fold.row0 + i)
+                    L::from_i64(x.at(fold.t0 + t, fold.row0 + i))
                 } else {
-                    0
+                    L::default()
                 };
                 *e = (v, VALID | flag);
             }
         }
         skew.push(cycle, feed_a.iter().copied());
         wskew.push(cycle, feed_w.iter().copied());
-        // PEs: new registers from old (all registers clock together).
+        // PEs: new registers from old (all registers clock together), a row
+        // at a time so the MACs vectorize.
         for i in 0..r {
             let row = i * c;
             let (ain, tin) = skew.read(cycle, i, i);
-            for j in 0..c {
-                let (av, tv) = if j == 0 {
-                    (ain, tin)
-                } else {
-                    (a[row + j - 1], tag[row + j - 1])
-                };
-                let pin = if i == 0 { 0 } else { p[row - c + j] };
-                let idx = row + j;
-                if tv & FLAG != 0 {
-                    w[idx] = wn[idx];
+            a2[row] = ain;
+            tag2[row] = tin;
+            a2[row + 1..row + c].copy_from_slice(&a[row..row + c - 1]);
+            tag2[row + 1..row + c].copy_from_slice(&tag[row..row + c - 1]);
+            let trow = &tag2[row..row + c];
+            if trow.iter().any(|&t| t & FLAG != 0) {
+                for (j, &t) in trow.iter().enumerate() {
+                    if t & FLAG != 0 {
+                        w[row + j] = wn[row + j];
+                    }
                 }
-                p2[idx] = acc.add(pin, av * w[idx]);
-                a2[idx] = av;
-                tag2[idx] = tv;
+            }
+            let (arow, wrow) = (&a2[row..row + c], &w[row..row + c]);
+            let prow = &mut p2[row..row + c];
+            if acc.saturate {
+                for j in 0..c {
+                    let pin = if i == 0 { 0 } else { p[row - c + j].to_i64() };
+                    prow[j] = L::from_i64(acc.add(pin, arow[j].to_i64() * wrow[j].to_i64()));
+                }
+            } else if i == 0 {
+                for ((o, &x), &y) in prow.iter_mut().zip(arow).zip(wrow) {
+                    *o = x.mul(y);
+                }
+            } else {
+                let up = &p[row - c..row];
+                for (((o, &u), &x), &y) in prow.iter_mut().zip(up).zip(arow).zip(wrow) {
+                    *o = u.mac(x, y);
+                }
             }
         }
         // Shadow chains shift after the latches read them.
@@ -417,11 +513,11 @@ fn stationary(
         deskew.push(cycle + 1, p[(r - 1) * c..].iter().copied());
         // Collector: the output row valid this cycle, added into the accumulator SRAM.
         if cycle >= ru + cu - 1 {
-            if let Some((f, st)) = active(&stream, cycle - (ru + cu - 1), |f| folds[f].t) {
+            if let Some((f, st)) = cur_out.active(&stream, cycle - (ru + cu - 1), |f| folds[f].t) {
                 let fold = &folds[f];
                 let t = (cycle - (ru + cu - 1) - st) as usize + fold.t0 as usize;
                 for j in 0..fold.cols as usize {
-                    let v = deskew.read(cycle, j, c - 1 - j);
+                    let v = deskew.read(cycle, j, c - 1 - j).to_i64();
                     let o = &mut out[t * out_stride.0 + (fold.col0 as usize + j) * out_stride.1];
                     *o = acc.add(*o, v);
                 }
@@ -444,12 +540,27 @@ fn stationary(
     Ok((cycle + 1, times))
 }
 
-/// The fold whose window `[start, start + len(f))` holds `cycle`, if any.
-fn active(starts: &[Option<u64>], cycle: u64, len: impl Fn(usize) -> u64) -> Option<(usize, u64)> {
-    // Windows are disjoint and ordered; the candidate is the last started at or before `cycle`.
-    let f = starts.iter().rposition(|s| s.is_some_and(|s| s <= cycle))?;
-    let s = starts[f]?;
-    (cycle < s + len(f)).then_some((f, s))
+/// Finds the fold whose window `[start, start + len(f))` holds a cycle, for
+/// cycles that never decrease: windows are disjoint and start in fold order,
+/// so a cursor only moves forward (O(1) amortized per cycle).
+#[derive(Debug, Default)]
+struct Cursor {
+    at: usize,
+}
+
+impl Cursor {
+    fn active(
+        &mut self,
+        starts: &[Option<u64>],
+        cycle: u64,
+        len: impl Fn(usize) -> u64,
+    ) -> Option<(usize, u64)> {
+        while self.at + 1 < starts.len() && starts[self.at + 1].is_some_and(|s| s <= cycle) {
+            self.at += 1;
+        }
+        let s = starts.get(self.at).copied().flatten()?;
+        (s <= cycle && cycle < s + len(self.at)).then_some((self.at, s))
+    }
 }
 
 /// os: docs/TIMING.md "Output-stationary dataflow". `strides` = (K, N) of
@@ -487,6 +598,8 @@ fn output_stationary(
     let mut feed_a = vec![(0i64, 0u8); r];
     let mut feed_b = vec![0i64; c];
     let mut colout = vec![(0i64, false); c];
+    let (mut cur_stream, mut cur_drain, mut cur_out) =
+        (Cursor::default(), Cursor::default(), Cursor::default());
     let mut cycle = 0u64;
     loop {
         if next_stream < nf {
@@ -514,7 +627,7 @@ fn output_stationary(
         }
         feed_a.iter_mut().for_each(|e| *e = (0, 0));
         feed_b.iter_mut().for_each(|e| *e = 0);
-        if let Some((f, st)) = active(&stream, cycle, |f| folds[f].t) {
+        if let Some((f, st)) = cur_stream.active(&stream, cycle, |f| folds[f].t) {
             let fold = &folds[f];
             let k = (cycle - st) as usize;
             let last = if k as u64 + 1 == fold.t { FLAG } else { 0 };
@@ -536,7 +649,7 @@ fn output_stationary(
         }
         skew_a.push(cycle, feed_a.iter().copied());
         skew_b.push(cycle, feed_b.iter().copied());
-        let draining = active(&drain, cycle, |_| ru).is_some();
+        let draining = cur_drain.active(&drain, cycle, |_| ru).is_some();
         dchain.push(cycle, (0..c).map(|_| draining));
         for i in 0..r {
             let row = i * c;
@@ -592,7 +705,7 @@ fn output_stationary(
         dskew.push(cycle + 1, colout.iter().copied());
         // Writes: output row R-1-j of fold f during D_f + C + j.
         if cycle >= cu {
-            if let Some((f, d)) = active(&drain, cycle - cu, |_| ru) {
+            if let Some((f, d)) = cur_out.active(&drain, cycle - cu, |_| ru) {
                 let fold = &folds[f];
                 let row = ru - 1 - (cycle - cu - d);
                 for j in 0..c {

@@ -121,6 +121,18 @@ pub enum Op {
     },
 }
 
+/// How a convolution's output size is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConvRule {
+    /// The real convolution: `floor((H + 2P - D(R-1) - 1) / S) + 1`.
+    Exact,
+    /// SCALE-Sim 3.0.0's `ceil((H - R + S) / S)` (with padding and dilation
+    /// folded into H and R as above): one output row or column more than a real
+    /// convolution when `H - R` is not a multiple of `S`. Used only by the
+    /// `scalesim` timing mode, to reproduce its cycle counts.
+    Scalesim,
+}
+
 /// One layer: a name and an operation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Layer {
@@ -133,6 +145,11 @@ pub struct Layer {
 impl Op {
     /// Output height and width of a convolution.
     pub fn conv_out_hw(&self) -> Option<(u64, u64)> {
+        self.conv_out_hw_as(ConvRule::Exact)
+    }
+
+    /// Output height and width of a convolution under `rule`.
+    pub fn conv_out_hw_as(&self, rule: ConvRule) -> Option<(u64, u64)> {
         match *self {
             Op::Conv2d {
                 in_h,
@@ -146,9 +163,14 @@ impl Op {
             } => {
                 let eff_h = dilation.0 * (kh - 1) + 1;
                 let eff_w = dilation.1 * (kw - 1) + 1;
-                let ho = (in_h + 2 * pad.0).checked_sub(eff_h)? / stride.0 + 1;
-                let wo = (in_w + 2 * pad.1).checked_sub(eff_w)? / stride.1 + 1;
-                Some((ho, wo))
+                let span_h = (in_h + 2 * pad.0).checked_sub(eff_h)?;
+                let span_w = (in_w + 2 * pad.1).checked_sub(eff_w)?;
+                Some(match rule {
+                    ConvRule::Exact => (span_h / stride.0 + 1, span_w / stride.1 + 1),
+                    ConvRule::Scalesim => {
+                        (span_h.div_ceil(stride.0) + 1, span_w.div_ceil(stride.1) + 1)
+                    }
+                })
             }
             _ => None,
         }

@@ -1,7 +1,7 @@
 //! Lowering of layers to the GEMMs the array runs: im2col for convolution,
 //! one GEMM per group (depthwise), per step (recurrent), per head (attention).
 
-use super::layer::Op;
+use super::layer::{ConvRule, Op};
 
 /// `count` independent (or sequentially dependent) GEMMs
 /// C[M x N] = A[M x K] x B[K x N], run one after another.
@@ -70,6 +70,11 @@ pub enum Lowered {
 /// and `groups` GEMMs. Recurrent layers run one GEMM per step on
 /// `[x_t, h_{t-1}]` (`K = input + hidden`, `N = gates x hidden`, `M = batch`).
 pub fn lower(op: &Op, batch: u64) -> Lowered {
+    lower_as(op, batch, ConvRule::Exact)
+}
+
+/// [`lower`] with a choice of convolution output-size rule.
+pub fn lower_as(op: &Op, batch: u64, rule: ConvRule) -> Lowered {
     match *op {
         Op::Conv2d {
             in_c,
@@ -81,7 +86,7 @@ pub fn lower(op: &Op, batch: u64) -> Lowered {
             groups,
             ..
         } => {
-            let (ho, wo) = op.conv_out_hw().unwrap_or((0, 0));
+            let (ho, wo) = op.conv_out_hw_as(rule).unwrap_or((0, 0));
             let (m, k) = (batch * ho * wo, in_c / groups * kh * kw);
             let a_unique = (batch * in_c / groups * in_h * in_w).min(m * k);
             Lowered::Gemm(GemmOp {
@@ -193,6 +198,22 @@ mod tests {
         assert_eq!(op.conv_out_hw(), Some((6, 6)));
         let too_small = conv(1, 2, 1, 3, 1, 0, 1);
         assert_eq!(too_small.conv_out_hw(), None);
+    }
+
+    #[test]
+    fn scalesim_rule_counts_the_partial_window() {
+        // 10x10 input, 3x3 filter, stride 2: a real conv has 4x4 outputs,
+        // SCALE-Sim counts ceil((10 - 3 + 2) / 2) = 5 per side.
+        let op = conv(4, 10, 12, 3, 2, 0, 1);
+        assert_eq!(op.conv_out_hw(), Some((4, 4)));
+        assert_eq!(op.conv_out_hw_as(ConvRule::Scalesim), Some((5, 5)));
+        let Lowered::Gemm(g) = lower_as(&op, 1, ConvRule::Scalesim) else {
+            panic!()
+        };
+        assert_eq!(g.m, 25);
+        // Divisible spans agree.
+        let even = conv(4, 11, 12, 3, 2, 0, 1);
+        assert_eq!(even.conv_out_hw(), even.conv_out_hw_as(ConvRule::Scalesim));
     }
 
     #[test]

@@ -7,6 +7,6 @@ mod model;
 pub mod topology;
 pub mod zoo;
 
-pub use layer::{Layer, Op, RnnCell, VectorKind};
-pub use lower::{lower, GemmOp, Lowered, VectorWork};
+pub use layer::{ConvRule, Layer, Op, RnnCell, VectorKind};
+pub use lower::{lower, lower_as, GemmOp, Lowered, VectorWork};
 pub use model::{Model, ModelBuilder};
