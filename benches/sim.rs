@@ -53,14 +53,17 @@ fn whole_models(c: &mut Criterion) {
 
 criterion_group!(benches, whole_models);
 
-
 fn pe_engine(c: &mut Criterion) {
     // resnet18 layer1 3x3 conv (56x56x64 -> 64) lowered by im2col: M = 3136, K = 576, N = 64,
     // on a 16x16 int8 weight-stationary design, value-exactly.
     let d = preset("gemmini-like").expect("preset");
     let (m, k, n) = (3136u64, 576u64, 64u64);
-    let a: Vec<i64> = (0..m * k).map(|i| ((i * 7919) % 255) as i64 - 128).collect();
-    let b: Vec<i64> = (0..k * n).map(|i| ((i * 104_729) % 255) as i64 - 128).collect();
+    let a: Vec<i64> = (0..m * k)
+        .map(|i| ((i * 7919) % 255) as i64 - 128)
+        .collect();
+    let b: Vec<i64> = (0..k * n)
+        .map(|i| ((i * 104_729) % 255) as i64 - 128)
+        .collect();
     let mut g = c.benchmark_group("pe");
     g.sample_size(10);
     g.bench_function("resnet18 3x3 conv 56x56x64->64 on 16x16 ws int8", |bench| {
