@@ -120,6 +120,13 @@ pub enum SimError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The pe engine refused or caught a hazard.
+    #[error(transparent)]
+    #[diagnostic(
+        code(systolic::pe),
+        help("the pe engine simulates integer designs with operands in range")
+    )]
+    Pe(#[from] crate::engine::pe::PeError),
     /// An unknown name (design, model, table).
     #[error("unknown {what} `{name}`")]
     #[diagnostic(code(systolic::unknown_name), help("{known}"))]

@@ -13,7 +13,7 @@ pub mod simulate;
 pub mod workload;
 
 pub use design::{Dataflow, Design};
-pub use engine::{Engine, FastEngine, TimingMode};
+pub use engine::{Engine, FastEngine, PeEngine, TimingMode};
 pub use error::{InputError, Result, SimError};
 pub use precision::Precision;
 pub use simulate::{simulate, RunOptions};

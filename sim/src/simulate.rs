@@ -64,7 +64,7 @@ pub fn simulate(
         .layers()
         .filter(|l| opts.layers.is_empty() || opts.layers.iter().any(|p| glob(p, &l.name)))
         .map(|l| run_layer(design, l, engine, opts.batch))
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(ModelReport::new(
         design,
         &model.name,
@@ -75,7 +75,12 @@ pub fn simulate(
 }
 
 /// Simulates one layer.
-pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64) -> LayerReport {
+pub fn run_layer(
+    design: &Design,
+    layer: &Layer,
+    engine: &dyn Engine,
+    batch: u64,
+) -> Result<LayerReport> {
     let kind = layer.op.kind();
     let rule = match engine.timing() {
         TimingMode::Rtl => ConvRule::Exact,
@@ -86,7 +91,7 @@ pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64
             let one = if g.m * g.k * g.n == 0 {
                 GemmStats::default()
             } else {
-                engine.run_gemm(design, &g)
+                engine.run_gemm(design, &g)?
             };
             let stats = scale(&one, g.count);
             let counts = Counts {
@@ -94,7 +99,7 @@ pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64
                 vector_ops: 0,
                 energy: gemm_energy(design, &stats),
             };
-            LayerReport::new(
+            Ok(LayerReport::new(
                 design,
                 &layer.name,
                 kind,
@@ -102,7 +107,7 @@ pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64
                 g.count,
                 (g.m, g.k, g.n),
                 &counts,
-            )
+            ))
         }
         Lowered::Vector(v) => {
             let (stats, energy) = vector(design, &v);
@@ -111,7 +116,15 @@ pub fn run_layer(design: &Design, layer: &Layer, engine: &dyn Engine, batch: u64
                 vector_ops: v.ops,
                 energy,
             };
-            LayerReport::new(design, &layer.name, kind, "vector", 0, (0, 0, 0), &counts)
+            Ok(LayerReport::new(
+                design,
+                &layer.name,
+                kind,
+                "vector",
+                0,
+                (0, 0, 0),
+                &counts,
+            ))
         }
     }
 }

@@ -10,7 +10,7 @@ use sim::simulate::gemm_energy;
 use sim::workload::GemmOp;
 
 fn run(p: &Params, g: &GemmOp, mode: TimingMode) -> GemmStats {
-    FastEngine { mode }.run_gemm(&p.design(), g)
+    FastEngine { mode }.run_gemm(&p.design(), g).unwrap()
 }
 
 fn gemm() -> impl Strategy<Value = GemmOp> {
@@ -102,13 +102,13 @@ proptest! {
     fn energy_grows_with_dram_energy_and_work(p in params(), g in gemm(), m in mode()) {
         let lp = p.design();
         let ddr3 = Params { interface: "ddr3", ..p.clone() }.design();
-        let s = FastEngine { mode: m }.run_gemm(&lp, &g);
+        let s = FastEngine { mode: m }.run_gemm(&lp, &g).unwrap();
         let e_lp = gemm_energy(&lp, &s);
         let e_ddr3 = gemm_energy(&ddr3, &s);
         prop_assert!(e_ddr3.dram > e_lp.dram);
         prop_assert_eq!(e_ddr3.mac, e_lp.mac);
         let bigger = GemmOp::new(g.m * 2, g.k, g.n);
-        let s2 = FastEngine { mode: m }.run_gemm(&lp, &bigger);
+        let s2 = FastEngine { mode: m }.run_gemm(&lp, &bigger).unwrap();
         prop_assert!(gemm_energy(&lp, &s2).total() > e_lp.total());
     }
 

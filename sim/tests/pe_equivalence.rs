@@ -203,10 +203,19 @@ fn bad_operands_are_refused_not_simulated() {
 fn shrunk_cases_from_contract_mutations() {
     // Kept from mutation runs (a load or drain started one cycle early):
     // the smallest shapes on which a broken controller shows.
-    for (r, c, df, m, k, n) in [(2, 1, "is", 2, 1, 1), (1, 1, "os", 1, 1, 1), (4, 4, "ws", 2, 8, 4), (4, 4, "os", 8, 2, 4)] {
+    for (r, c, df, m, k, n) in [
+        (2, 1, "is", 2, 1, 1),
+        (1, 1, "os", 1, 1, 1),
+        (4, 4, "ws", 2, 8, 4),
+        (4, 4, "os", 8, 2, 4),
+    ] {
         let d = design(r, c, df, "int8", 0.25);
         let a = operands(8, (m * k) as usize, 1, true);
         let b = operands(8, (k * n) as usize, 2, true);
-        assert_eq!(check(&d, &a, &b, m, k, n), Ok(()), "{r}x{c} {df} {m}x{k}x{n}");
+        assert_eq!(
+            check(&d, &a, &b, m, k, n),
+            Ok(()),
+            "{r}x{c} {df} {m}x{k}x{n}"
+        );
     }
 }

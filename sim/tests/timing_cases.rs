@@ -82,6 +82,7 @@ fn ws_folds_overlap_load_with_streaming() {
             mode: TimingMode::Scalesim
         }
         .run_gemm(&p.design(), &g)
+        .unwrap()
         .compute_cycles,
         60
     );
@@ -181,8 +182,19 @@ fn ws_output_tiles_follow_the_accumulator_capacity() {
 fn fcfs_dram_prefetch_is_not_blocked_by_a_later_write_back() {
     // Shrunk from more_bandwidth_never_adds_stalls: fold 0's write-back (issued
     // at cycle 4) was served before fold 1's prefetch (issued at cycle 1).
-    let p = Params { rows: 1, cols: 1, bandwidth: 1e9, latency: 0, double_buffered: true, ..Params::default() };
-    let s = FastEngine { mode: TimingMode::Rtl }.run_gemm(&p.design(), &GemmOp::new(1, 1, 2));
+    let p = Params {
+        rows: 1,
+        cols: 1,
+        bandwidth: 1e9,
+        latency: 0,
+        double_buffered: true,
+        ..Params::default()
+    };
+    let s = FastEngine {
+        mode: TimingMode::Rtl,
+    }
+    .run_gemm(&p.design(), &GemmOp::new(1, 1, 2))
+    .unwrap();
     assert_eq!(s.folds, 2);
     assert_eq!(s.stall_cycles, 1, "only the last write-back shows");
 }
@@ -192,9 +204,30 @@ fn scalesim_os_count_omits_the_output_drain() {
     // Shrunk from rtl_overlapped_folds_beat_scalesim_serialized_folds: on a
     // 17x1 os array a single MAC costs T + 2R + C = 36 cycles in rtl (the tile
     // drains through 17 shifts) but T + R + C - 2 = 17 in SCALE-Sim's model.
-    let p = Params { rows: 17, cols: 1, dataflow: "os", ..Params::default() };
+    let p = Params {
+        rows: 17,
+        cols: 1,
+        dataflow: "os",
+        ..Params::default()
+    };
     let d = p.design();
     let g = GemmOp::new(1, 1, 1);
-    assert_eq!(FastEngine { mode: TimingMode::Rtl }.run_gemm(&d, &g).compute_cycles, 36);
-    assert_eq!(FastEngine { mode: TimingMode::Scalesim }.run_gemm(&d, &g).compute_cycles, 17);
+    assert_eq!(
+        FastEngine {
+            mode: TimingMode::Rtl
+        }
+        .run_gemm(&d, &g)
+        .unwrap()
+        .compute_cycles,
+        36
+    );
+    assert_eq!(
+        FastEngine {
+            mode: TimingMode::Scalesim
+        }
+        .run_gemm(&d, &g)
+        .unwrap()
+        .compute_cycles,
+        17
+    );
 }

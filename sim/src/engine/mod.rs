@@ -5,10 +5,12 @@ pub mod pe;
 pub mod plan;
 pub mod timing;
 
+pub use pe::PeEngine;
 pub use plan::{Fold, Mapping, Plan, Traffic};
 pub use timing::{FoldTimes, TimingMode};
 
 use crate::design::Design;
+use crate::error::SimError;
 use crate::workload::GemmOp;
 
 /// Cost of one GEMM on the array.
@@ -43,8 +45,9 @@ pub trait Engine {
     fn name(&self) -> &'static str;
     /// Timing mode it implements.
     fn timing(&self) -> TimingMode;
-    /// Cost of one `g` (its `count` ignored: one instance).
-    fn run_gemm(&self, design: &Design, g: &GemmOp) -> GemmStats;
+    /// Cost of one `g` (its `count` ignored: one instance), or why this
+    /// engine cannot run it on `design`.
+    fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError>;
 }
 
 /// The closed-form engine.
@@ -63,7 +66,7 @@ impl Engine for FastEngine {
         self.mode
     }
 
-    fn run_gemm(&self, design: &Design, g: &GemmOp) -> GemmStats {
+    fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError> {
         let rtl = self.mode == TimingMode::Rtl;
         let plan = plan::plan(design, g, rtl);
         let compute_cycles = timing::cycles(design, &plan, self.mode, false, |_, _| {});
@@ -78,7 +81,7 @@ impl Engine for FastEngine {
         }
         let pes = design.pes();
         let pe_slots = plan.folds.iter().map(|f| f.t * pes).sum();
-        GemmStats {
+        Ok(GemmStats {
             macs: g.m * g.k * g.n,
             folds: plan.folds.len() as u64,
             pe_slots,
@@ -86,7 +89,7 @@ impl Engine for FastEngine {
             stall_cycles: total.saturating_sub(compute_cycles),
             traffic,
             reg_bits: register_bits(design, &plan),
-        }
+        })
     }
 }
 
@@ -94,7 +97,7 @@ impl Engine for FastEngine {
 /// registers of the useful PEs every step, plus loading stationary operands
 /// through the shift chain (ws/is) or draining outputs through it (os), which
 /// shifts every register of a used column once per row of the array.
-fn register_bits(design: &Design, plan: &Plan) -> u64 {
+pub(crate) fn register_bits(design: &Design, plan: &Plan) -> u64 {
     let r = u64::from(design.rows);
     let op = u64::from(design.operand.bits());
     let acc = u64::from(design.accumulator.bits());
