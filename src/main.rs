@@ -1,5 +1,6 @@
 //! `systolic`: command-line entry point; wires logging-free dispatch only.
 
+mod cmd_gemm;
 mod cmd_list;
 mod cmd_sim;
 mod inputs;
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Simulate a model on a design: cycles, TOPS, utilization, traffic, energy.
     Sim(cmd_sim::SimArgs),
+    /// Run one GEMM of real data value-exactly on the pe engine (optionally quantized from fp32).
+    Gemm(cmd_gemm::GemmArgs),
     /// List built-in designs or models.
     List(cmd_list::ListArgs),
 }
@@ -41,5 +44,6 @@ fn main() -> miette::Result<()> {
     match cli.command {
         Command::Sim(a) => cmd_sim::run(a),
         Command::List(a) => cmd_list::run(a),
+        Command::Gemm(a) => cmd_gemm::run(a),
     }
 }

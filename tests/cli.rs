@@ -379,3 +379,106 @@ fn help_shows_examples() {
     let h = stdout(&systolic(&["sim", "--help"]));
     assert!(h.contains("Examples:") && h.contains("--scalesim-config") && h.contains("--timing"));
 }
+
+fn write_npy(name: &str, shape: Vec<usize>, data: sim::npy::NpyData) -> String {
+    let p = scratch(name);
+    sim::npy::write(&p, &sim::npy::NpyArray::new(shape, data).unwrap()).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn gemm_reads_npy_runs_value_exactly_and_writes_int32() {
+    let (m, k, n) = (9usize, 21usize, 5usize);
+    let a: Vec<i8> = (0..m * k)
+        .map(|i| (i as i64 * 37 % 256 - 128) as i8)
+        .collect();
+    let b: Vec<i8> = (0..k * n)
+        .map(|i| (i as i64 * 91 % 256 - 128) as i8)
+        .collect();
+    let pa = write_npy("ga.npy", vec![m, k], sim::npy::NpyData::I8(a.clone()));
+    let pb = write_npy("gb.npy", vec![k, n], sim::npy::NpyData::I8(b.clone()));
+    let pc = scratch("gc.npy");
+    let o = systolic(&[
+        "gemm",
+        "--design",
+        "edge-8x8",
+        "--a",
+        &pa,
+        "--b",
+        &pb,
+        "--out",
+        pc.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("value-exact") && stdout(&o).contains("pJ/MAC"));
+    let c = sim::npy::read(&pc).unwrap();
+    assert_eq!(c.shape, vec![m, n]);
+    let sim::npy::NpyData::I32(c) = c.data else {
+        panic!("C is int32")
+    };
+    for i in 0..m {
+        for j in 0..n {
+            let want: i32 = (0..k)
+                .map(|l| i32::from(a[i * k + l]) * i32::from(b[l * n + j]))
+                .sum();
+            assert_eq!(c[i * n + j], want, "C[{i}][{j}]");
+        }
+    }
+}
+
+#[test]
+fn gemm_quantize_reports_error_and_savings_against_fp32() {
+    let (m, k, n) = (16usize, 64usize, 8usize);
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+        .collect();
+    let b: Vec<f32> = (0..k * n)
+        .map(|i| ((i * 104_729) % 1000) as f32 / 5000.0 - 0.1)
+        .collect();
+    let pa = write_npy("qa.npy", vec![m, k], sim::npy::NpyData::F32(a));
+    let pb = write_npy("qb.npy", vec![k, n], sim::npy::NpyData::F32(b));
+    let o = systolic(&[
+        "gemm",
+        "--design",
+        "gemmini-like",
+        "--a",
+        &pa,
+        "--b",
+        &pb,
+        "--quantize",
+        "--per-channel",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let sqnr: f64 = out
+        .split("SQNR ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(sqnr > 30.0, "{out}");
+    assert!(
+        out.contains("fp32 on the same design") && out.contains("saved:"),
+        "{out}"
+    );
+    // Float files without --quantize, and mismatched shapes, are user errors.
+    let e = fails(&["gemm", "--a", &pa, "--b", &pb]);
+    assert!(e.contains("float32 operands need --quantize"), "{e}");
+    let e = fails(&["gemm", "--a", &pa, "--b", &pa, "--quantize"]);
+    assert!(e.contains("A has 64 columns but B has 16 rows"), "{e}");
+    let e = fails(&[
+        "gemm",
+        "--design",
+        "tpu-v3-mxu-like",
+        "--m",
+        "2",
+        "--k",
+        "2",
+        "--n",
+        "2",
+    ]);
+    assert!(e.contains("computes in bf16"), "{e}");
+}

@@ -94,6 +94,8 @@ pub struct Design {
     pub clock_mhz: f64,
     /// Per-action energies, already scaled to the design's node.
     pub energy: EnergyModel,
+    /// The design as written, and the directory relative paths resolve from.
+    raw: (RawDesign, Option<std::path::PathBuf>),
 }
 
 impl Design {
@@ -117,6 +119,20 @@ impl Design {
         })?;
         let v = Validator { text, file };
         v.validate(raw, dir)
+    }
+
+    /// A variant of this design: `edit` changes the design as written, which
+    /// is then validated again (e.g. the same design in fp32).
+    pub fn variant(&self, edit: impl FnOnce(&mut RawDesign)) -> Result<Design> {
+        let mut raw = self.raw.0.clone();
+        edit(&mut raw);
+        let text = toml::to_string(&raw)
+            .map_err(|e| InputError::new("systolic::design::variant", &self.name, e.to_string()))?;
+        Design::parse(
+            &text,
+            &format!("{} (variant)", self.name),
+            self.raw.1.as_deref(),
+        )
     }
 
     /// Peak multiply-accumulates per cycle.
@@ -296,7 +312,9 @@ impl Validator<'_> {
                     ),
                 )
             })?;
+        let kept = (raw.clone(), dir.map(Path::to_path_buf));
         Ok(Design {
+            raw: kept,
             name: raw.name,
             description: raw.description,
             source: raw.source,

@@ -20,8 +20,10 @@
 //!   (`core/providers/cpu/quantization/qlinearconv.cc`) and
 //!   `QLinearMatMul::Compute` (`quantize_linear_matmul.cc`).
 
+pub mod array;
 pub mod ops;
 
+pub use array::{fp32_gemm, quantized_gemm, QuantOptions, QuantizedGemm};
 pub use ops::{
     conv_integer, im2col, matmul_integer, qlinear_conv, ConvAttrs, Nchw, QLinearConv, QLinearMatMul,
 };
