@@ -369,6 +369,25 @@ fn stationary<L: Lane>(
     let (ru, cu) = (r as u64, c as u64);
     let folds = &plan.folds;
     let nf = folds.len();
+    // The SRAM contents as the feeders read them: stationary S (Sr x Sc) and
+    // streamed X (T x Sr), contiguous and in the lane type.
+    let sr = folds.iter().map(|f| f.row0 + f.rows).max().unwrap_or(0) as usize;
+    let sc = folds.iter().map(|f| f.col0 + f.cols).max().unwrap_or(0) as usize;
+    let tt = folds.iter().map(|f| f.t0 + f.t).max().unwrap_or(0) as usize;
+    let s_mem: Vec<L> = (0..sr * sc)
+        .map(|i| L::from_i64(s.at((i / sc) as u64, (i % sc) as u64)))
+        .collect();
+    // X is stored by row tile: [Sr / R][T][R], zero-padded, so a fold streams
+    // contiguous memory (R words per cycle).
+    let row_tiles = sr.div_ceil(r);
+    let mut x_mem = vec![L::default(); row_tiles * tt * r];
+    for t in 0..tt {
+        for k in 0..sr {
+            x_mem[(k / r) * tt * r + t * r + k % r] = L::from_i64(x.at(t as u64, k as u64));
+        }
+    }
+    // In-flight first-vector flags per row, so rows without one skip the latch scan.
+    let mut flags_in_row = vec![0u32; r];
     // PE registers (current and next), row-major r x c.
     let mut a = vec![L::default(); r * c];
     let mut tag = vec![0u8; r * c];
@@ -437,7 +456,7 @@ fn stationary<L: Lane>(
             for (j, e) in feed_w.iter_mut().enumerate() {
                 let j = j as u64;
                 let v = if row < fold.rows && j < fold.cols {
-                    L::from_i64(s.at(fold.row0 + row, fold.col0 + j))
+                    s_mem[(fold.row0 + row) as usize * sc + (fold.col0 + j) as usize]
                 } else {
                     L::default()
                 };
@@ -449,13 +468,8 @@ fn stationary<L: Lane>(
             let fold = &folds[f];
             let t = cycle - st;
             let flag = if t == 0 { FLAG } else { 0 };
-            for (i, e) in feed_a.iter_mut().enumerate() {
-                let i = i as u64;
-                let v = if i < fold.rows {
-                    L::from_i64(x.at(fold.t0 + t, fold.row0 + i))
-                } else {
-                    L::default()
-                };
+            let base = (fold.row0 as usize / r) * tt * r + (fold.t0 + t) as usize * r;
+            for (e, &v) in feed_a.iter_mut().zip(&x_mem[base..base + r]) {
                 *e = (v, VALID | flag);
             }
         }
@@ -466,12 +480,20 @@ fn stationary<L: Lane>(
         for i in 0..r {
             let row = i * c;
             let (ain, tin) = skew.read(cycle, i, i);
+            if tag[row + c - 1] & FLAG != 0 {
+                flags_in_row[i] -= 1;
+            }
+            if tin & FLAG != 0 {
+                flags_in_row[i] += 1;
+            }
             a2[row] = ain;
             tag2[row] = tin;
-            a2[row + 1..row + c].copy_from_slice(&a[row..row + c - 1]);
-            tag2[row + 1..row + c].copy_from_slice(&tag[row..row + c - 1]);
+            for j in 1..c {
+                a2[row + j] = a[row + j - 1];
+                tag2[row + j] = tag[row + j - 1];
+            }
             let trow = &tag2[row..row + c];
-            if trow.iter().any(|&t| t & FLAG != 0) {
+            if flags_in_row[i] > 0 {
                 for (j, &t) in trow.iter().enumerate() {
                     if t & FLAG != 0 {
                         w[row + j] = wn[row + j];
