@@ -477,14 +477,14 @@ fn stationary<L: Lane>(
         wskew.push(cycle, feed_w.iter().copied());
         // PEs: new registers from old (all registers clock together), a row
         // at a time so the MACs vectorize.
-        for i in 0..r {
+        for (i, flags) in flags_in_row.iter_mut().enumerate() {
             let row = i * c;
             let (ain, tin) = skew.read(cycle, i, i);
             if tag[row + c - 1] & FLAG != 0 {
-                flags_in_row[i] -= 1;
+                *flags -= 1;
             }
             if tin & FLAG != 0 {
-                flags_in_row[i] += 1;
+                *flags += 1;
             }
             a2[row] = ain;
             tag2[row] = tin;
@@ -493,7 +493,7 @@ fn stationary<L: Lane>(
                 tag2[row + j] = tag[row + j - 1];
             }
             let trow = &tag2[row..row + c];
-            if flags_in_row[i] > 0 {
+            if *flags > 0 {
                 for (j, &t) in trow.iter().enumerate() {
                     if t & FLAG != 0 {
                         w[row + j] = wn[row + j];
