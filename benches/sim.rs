@@ -64,10 +64,23 @@ fn pe_engine(c: &mut Criterion) {
     let b: Vec<i64> = (0..k * n)
         .map(|i| ((i * 104_729) % 255) as i64 - 128)
         .collect();
+    let pe_cycles = sim::engine::pe::run(&d, &a, &b, m, k, n)
+        .expect("runs")
+        .pe_cycles;
     let mut g = c.benchmark_group("pe");
     g.sample_size(10);
+    // Throughput in PE-cycles (rows x cols x cycles) per second.
+    g.throughput(criterion::Throughput::Elements(pe_cycles));
     g.bench_function("resnet18 3x3 conv 56x56x64->64 on 16x16 ws int8", |bench| {
         bench.iter(|| sim::engine::pe::run(black_box(&d), &a, &b, m, k, n).expect("runs"))
+    });
+    let os = preset("edge-16x16-os").expect("preset");
+    let os_cycles = sim::engine::pe::run(&os, &a, &b, m, k, n)
+        .expect("runs")
+        .pe_cycles;
+    g.throughput(criterion::Throughput::Elements(os_cycles));
+    g.bench_function("same layer on 16x16 os int8", |bench| {
+        bench.iter(|| sim::engine::pe::run(black_box(&os), &a, &b, m, k, n).expect("runs"))
     });
     g.finish();
 }

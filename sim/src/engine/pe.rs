@@ -118,7 +118,13 @@ pub fn run(
             };
             stationary_lanes(design, &plan, s, x, &mut c, (1, nu), acc)?
         }
-        Dataflow::Os => output_stationary(design, &plan, a, b, (ku, nu), &mut c, acc)?,
+        Dataflow::Os => {
+            if !acc.saturate && acc.bits <= 32 && op_bits <= 16 {
+                output_stationary::<i32>(design, &plan, a, b, (ku, nu), &mut c, acc)?
+            } else {
+                output_stationary::<i64>(design, &plan, a, b, (ku, nu), &mut c, acc)?
+            }
+        }
     };
     for v in &mut c {
         *v = acc.reduce(*v);
@@ -475,8 +481,12 @@ fn stationary<L: Lane>(
         }
         skew.push(cycle, feed_a.iter().copied());
         wskew.push(cycle, feed_w.iter().copied());
-        // PEs: new registers from old (all registers clock together), a row
-        // at a time so the MACs vectorize.
+        // PEs: new registers from old (all registers clock together). The
+        // streamed operand and its tag move one PE right: shift the whole
+        // array by one, then set each row's first PE from its skew line.
+        let n_pe = r * c;
+        a2[1..].copy_from_slice(&a[..n_pe - 1]);
+        tag2[1..].copy_from_slice(&tag[..n_pe - 1]);
         for (i, flags) in flags_in_row.iter_mut().enumerate() {
             let row = i * c;
             let (ain, tin) = skew.read(cycle, i, i);
@@ -488,34 +498,33 @@ fn stationary<L: Lane>(
             }
             a2[row] = ain;
             tag2[row] = tin;
-            for j in 1..c {
-                a2[row + j] = a[row + j - 1];
-                tag2[row + j] = tag[row + j - 1];
-            }
-            let trow = &tag2[row..row + c];
             if *flags > 0 {
-                for (j, &t) in trow.iter().enumerate() {
+                // A fold's first vector reaches these PEs: they switch to the
+                // shadow value before using it.
+                for (j, &t) in tag2[row..row + c].iter().enumerate() {
                     if t & FLAG != 0 {
                         w[row + j] = wn[row + j];
                     }
                 }
             }
-            let (arow, wrow) = (&a2[row..row + c], &w[row..row + c]);
-            let prow = &mut p2[row..row + c];
-            if acc.saturate {
-                for j in 0..c {
-                    let pin = if i == 0 { 0 } else { p[row - c + j].to_i64() };
-                    prow[j] = L::from_i64(acc.add(pin, arow[j].to_i64() * wrow[j].to_i64()));
-                }
-            } else if i == 0 {
-                for ((o, &x), &y) in prow.iter_mut().zip(arow).zip(wrow) {
-                    *o = x.mul(y);
-                }
-            } else {
-                let up = &p[row - c..row];
-                for (((o, &u), &x), &y) in prow.iter_mut().zip(up).zip(arow).zip(wrow) {
-                    *o = u.mac(x, y);
-                }
+        }
+        // Partial sums move one PE down: row 0 starts from zero.
+        if acc.saturate {
+            for idx in 0..n_pe {
+                let pin = if idx < c { 0 } else { p[idx - c].to_i64() };
+                p2[idx] = L::from_i64(acc.add(pin, a2[idx].to_i64() * w[idx].to_i64()));
+            }
+        } else {
+            for ((o, &x), &y) in p2[..c].iter_mut().zip(&a2[..c]).zip(&w[..c]) {
+                *o = x.mul(y);
+            }
+            for (((o, &u), &x), &y) in p2[c..]
+                .iter_mut()
+                .zip(&p[..n_pe - c])
+                .zip(&a2[c..])
+                .zip(&w[c..])
+            {
+                *o = u.mac(x, y);
             }
         }
         // Shadow chains shift after the latches read them.
@@ -587,7 +596,7 @@ impl Cursor {
 
 /// os: docs/TIMING.md "Output-stationary dataflow". `strides` = (K, N) of
 /// row-major A and B.
-fn output_stationary(
+fn output_stationary<L: Lane>(
     design: &Design,
     plan: &Plan,
     a: &[i64],
@@ -601,15 +610,27 @@ fn output_stationary(
     let (ku, nu) = strides;
     let folds: &[Fold] = &plan.folds;
     let nf = folds.len();
-    let mut av = vec![0i64; r * c];
-    let mut alast = vec![0u8; r * c];
-    let mut bv = vec![0i64; r * c];
+    let n_pe = r * c;
+    // SRAM contents as the feeders read them: A by row tile [M/R][K][R]
+    // (contiguous per cycle), B row-major, in the lane type.
+    let (mu, row_tiles) = (out.len() / nu.max(1), (out.len() / nu.max(1)).div_ceil(r));
+    let mut a_mem = vec![L::default(); row_tiles * ku * r];
+    for i in 0..mu {
+        for k in 0..ku {
+            a_mem[(i / r) * ku * r + k * r + i % r] = L::from_i64(a[i * ku + k]);
+        }
+    }
+    let b_mem: Vec<L> = b.iter().map(|&v| L::from_i64(v)).collect();
+    let mut av = vec![L::default(); n_pe];
+    let mut alast = vec![0u8; n_pe];
+    let mut bv = vec![L::default(); n_pe];
     let (mut av2, mut alast2, mut bv2) = (av.clone(), alast.clone(), bv.clone());
-    let mut accs = vec![0i64; r * c];
-    let mut outr = vec![0i64; r * c];
-    let mut skew_a = DelayLines::<(i64, u8)>::new(r, r);
-    let mut skew_b = DelayLines::<i64>::new(c, c);
-    let mut dskew = DelayLines::<(i64, bool)>::new(c, c + 1);
+    let mut accs = vec![L::default(); n_pe];
+    let mut outr = vec![L::default(); n_pe];
+    let mut flags_in_row = vec![0u32; r];
+    let mut skew_a = DelayLines::<(L, u8)>::new(r, r);
+    let mut skew_b = DelayLines::<L>::new(c, c);
+    let mut dskew = DelayLines::<(L, bool)>::new(c, c + 1);
     let mut dchain = DelayLines::<bool>::new(c, c);
     let mut stream: Vec<Option<u64>> = vec![None; nf];
     let mut drain: Vec<Option<u64>> = vec![None; nf];
@@ -617,9 +638,9 @@ fn output_stationary(
     // the controller): max(s + T + R - 1, previous drain + R).
     let mut planned = vec![0u64; nf];
     let (mut next_stream, mut next_drain) = (0usize, 0usize);
-    let mut feed_a = vec![(0i64, 0u8); r];
-    let mut feed_b = vec![0i64; c];
-    let mut colout = vec![(0i64, false); c];
+    let mut feed_a = vec![(L::default(), 0u8); r];
+    let mut feed_b = vec![L::default(); c];
+    let mut colout = vec![(L::default(), false); c];
     let (mut cur_stream, mut cur_drain, mut cur_out) =
         (Cursor::default(), Cursor::default(), Cursor::default());
     let mut cycle = 0u64;
@@ -647,25 +668,21 @@ fn output_stationary(
             drain[next_drain] = Some(cycle);
             next_drain += 1;
         }
-        feed_a.iter_mut().for_each(|e| *e = (0, 0));
-        feed_b.iter_mut().for_each(|e| *e = 0);
+        feed_a.iter_mut().for_each(|e| *e = (L::default(), 0));
+        feed_b.iter_mut().for_each(|e| *e = L::default());
         if let Some((f, st)) = cur_stream.active(&stream, cycle, |f| folds[f].t) {
             let fold = &folds[f];
             let k = (cycle - st) as usize;
             let last = if k as u64 + 1 == fold.t { FLAG } else { 0 };
-            for (i, e) in feed_a.iter_mut().enumerate() {
-                let v = if (i as u64) < fold.rows {
-                    a[(fold.row0 as usize + i) * ku + k]
-                } else {
-                    0
-                };
+            let base = (fold.row0 as usize / r) * ku * r + k * r;
+            for (e, &v) in feed_a.iter_mut().zip(&a_mem[base..base + r]) {
                 *e = (v, VALID | last);
             }
             for (j, e) in feed_b.iter_mut().enumerate() {
                 *e = if (j as u64) < fold.cols {
-                    b[k * nu + fold.col0 as usize + j]
+                    b_mem[k * nu + fold.col0 as usize + j]
                 } else {
-                    0
+                    L::default()
                 };
             }
         }
@@ -673,37 +690,50 @@ fn output_stationary(
         skew_b.push(cycle, feed_b.iter().copied());
         let draining = cur_drain.active(&drain, cycle, |_| ru).is_some();
         dchain.push(cycle, (0..c).map(|_| draining));
-        for i in 0..r {
+        // PEs: A and its `last` tag move one PE right, B one PE down (whole-
+        // array shifts, then the edges from the skew lines).
+        av2[1..].copy_from_slice(&av[..n_pe - 1]);
+        alast2[1..].copy_from_slice(&alast[..n_pe - 1]);
+        bv2[c..].copy_from_slice(&bv[..n_pe - c]);
+        for (j, e) in bv2[..c].iter_mut().enumerate() {
+            *e = skew_b.read(cycle, j, j);
+        }
+        for (i, flags) in flags_in_row.iter_mut().enumerate() {
             let row = i * c;
             let (ain, lin) = skew_a.read(cycle, i, i);
-            for j in 0..c {
-                let idx = row + j;
-                let (a_in, l_in) = if j == 0 {
-                    (ain, lin)
-                } else {
-                    (av[idx - 1], alast[idx - 1])
-                };
-                let b_in = if i == 0 {
-                    skew_b.read(cycle, j, j)
-                } else {
-                    bv[idx - c]
-                };
-                let prod = a_in * b_in;
-                if l_in & FLAG != 0 {
-                    outr[idx] = acc.add(accs[idx], prod);
-                    accs[idx] = 0;
-                } else {
-                    accs[idx] = acc.add(accs[idx], prod);
+            if alast[row + c - 1] & FLAG != 0 {
+                *flags -= 1;
+            }
+            if lin & FLAG != 0 {
+                *flags += 1;
+            }
+            av2[row] = ain;
+            alast2[row] = lin;
+            let (arow, brow) = (&av2[row..row + c], &bv2[row..row + c]);
+            if *flags > 0 || acc.saturate {
+                // A fold's last step passes here: capture into the drain
+                // register and restart the accumulator.
+                for j in 0..c {
+                    let idx = row + j;
+                    let prod = arow[j].to_i64() * brow[j].to_i64();
+                    let sum = L::from_i64(acc.add(accs[idx].to_i64(), prod));
+                    if alast2[idx] & FLAG != 0 {
+                        outr[idx] = sum;
+                        accs[idx] = L::default();
+                    } else {
+                        accs[idx] = sum;
+                    }
                 }
-                av2[idx] = a_in;
-                alast2[idx] = l_in;
-                bv2[idx] = b_in;
+            } else {
+                for ((o, &x), &y) in accs[row..row + c].iter_mut().zip(arow).zip(brow) {
+                    *o = o.mac(x, y);
+                }
             }
         }
         // Drain chains: column j shifts when its (skewed) enable is on; a
         // capture in the same cycle would collide with the shift.
         for j in 0..c {
-            colout[j] = (0, false);
+            colout[j] = (L::default(), false);
             if dchain.read(cycle, j, j) {
                 for i in 0..r {
                     let idx = i * c + j;
@@ -718,7 +748,7 @@ fn output_stationary(
                 for i in (1..r).rev() {
                     outr[i * c + j] = outr[(i - 1) * c + j];
                 }
-                outr[j] = 0;
+                outr[j] = L::default();
             }
         }
         std::mem::swap(&mut av, &mut av2);
@@ -732,6 +762,7 @@ fn output_stationary(
                 let row = ru - 1 - (cycle - cu - d);
                 for j in 0..c {
                     let (v, valid) = dskew.read(cycle, j, c - 1 - j);
+                    let v = v.to_i64();
                     if (j as u64) < fold.cols && row < fold.rows {
                         if !valid {
                             return Err(PeError::Hazard {
