@@ -698,6 +698,7 @@ fn output_stationary<L: Lane>(
         for (j, e) in bv2[..c].iter_mut().enumerate() {
             *e = skew_b.read(cycle, j, j);
         }
+        let mut flagged = 0u32;
         for (i, flags) in flags_in_row.iter_mut().enumerate() {
             let row = i * c;
             let (ain, lin) = skew_a.read(cycle, i, i);
@@ -709,24 +710,27 @@ fn output_stationary<L: Lane>(
             }
             av2[row] = ain;
             alast2[row] = lin;
-            let (arow, brow) = (&av2[row..row + c], &bv2[row..row + c]);
-            if *flags > 0 || acc.saturate {
-                // A fold's last step passes here: capture into the drain
-                // register and restart the accumulator.
-                for j in 0..c {
-                    let idx = row + j;
-                    let prod = arow[j].to_i64() * brow[j].to_i64();
+            flagged += *flags;
+        }
+        if flagged == 0 && !acc.saturate {
+            // No fold ends anywhere in the array this cycle: one MAC pass.
+            for ((o, &x), &y) in accs.iter_mut().zip(&av2).zip(&bv2) {
+                *o = o.mac(x, y);
+            }
+        } else {
+            for i in 0..r {
+                let row = i * c;
+                for idx in row..row + c {
+                    let prod = av2[idx].to_i64() * bv2[idx].to_i64();
                     let sum = L::from_i64(acc.add(accs[idx].to_i64(), prod));
                     if alast2[idx] & FLAG != 0 {
+                        // A fold's last step: capture into the drain register
+                        // and restart the accumulator.
                         outr[idx] = sum;
                         accs[idx] = L::default();
                     } else {
                         accs[idx] = sum;
                     }
-                }
-            } else {
-                for ((o, &x), &y) in accs[row..row + c].iter_mut().zip(arow).zip(brow) {
-                    *o = o.mac(x, y);
                 }
             }
         }
