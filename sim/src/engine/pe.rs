@@ -485,20 +485,12 @@ fn stationary<L: Lane>(
         // streamed operand and its tag move one PE right: shift the whole
         // array by one, then set each row's first PE from its skew line.
         let n_pe = r * c;
-        a2[1..].copy_from_slice(&a[..n_pe - 1]);
-        tag2[1..].copy_from_slice(&tag[..n_pe - 1]);
-        for (i, flags) in flags_in_row.iter_mut().enumerate() {
+        shift_right(&a, &tag, &mut a2, &mut tag2, &mut flags_in_row, c, |i| {
+            skew.read(cycle, i, i)
+        });
+        for (i, &flags) in flags_in_row.iter().enumerate() {
             let row = i * c;
-            let (ain, tin) = skew.read(cycle, i, i);
-            if tag[row + c - 1] & FLAG != 0 {
-                *flags -= 1;
-            }
-            if tin & FLAG != 0 {
-                *flags += 1;
-            }
-            a2[row] = ain;
-            tag2[row] = tin;
-            if *flags > 0 {
+            if flags > 0 {
                 // A fold's first vector reaches these PEs: they switch to the
                 // shadow value before using it.
                 for (j, &t) in tag2[row..row + c].iter().enumerate() {
@@ -569,6 +561,39 @@ fn stationary<L: Lane>(
         })
         .collect();
     Ok((cycle + 1, times))
+}
+
+/// Moves a row-flowing register array (values and their tags, row-major,
+/// rows of `c`) one PE to the right: each row's first PE takes `head(row)`
+/// (its skew line), the last PE's value leaves. Keeps `flags[row]`, the
+/// number of `FLAG` tags in the row, and returns their total.
+fn shift_right<L: Copy>(
+    cur: &[L],
+    cur_tag: &[u8],
+    next: &mut [L],
+    next_tag: &mut [u8],
+    flags: &mut [u32],
+    c: usize,
+    mut head: impl FnMut(usize) -> (L, u8),
+) -> u32 {
+    let n = cur.len();
+    next[1..].copy_from_slice(&cur[..n - 1]);
+    next_tag[1..].copy_from_slice(&cur_tag[..n - 1]);
+    let mut total = 0;
+    for (i, count) in flags.iter_mut().enumerate() {
+        let row = i * c;
+        let (v, t) = head(i);
+        if cur_tag[row + c - 1] & FLAG != 0 {
+            *count -= 1;
+        }
+        if t & FLAG != 0 {
+            *count += 1;
+        }
+        next[row] = v;
+        next_tag[row] = t;
+        total += *count;
+    }
+    total
 }
 
 /// Finds the fold whose window `[start, start + len(f))` holds a cycle, for
@@ -692,25 +717,18 @@ fn output_stationary<L: Lane>(
         dchain.push(cycle, (0..c).map(|_| draining));
         // PEs: A and its `last` tag move one PE right, B one PE down (whole-
         // array shifts, then the edges from the skew lines).
-        av2[1..].copy_from_slice(&av[..n_pe - 1]);
-        alast2[1..].copy_from_slice(&alast[..n_pe - 1]);
+        let flagged = shift_right(
+            &av,
+            &alast,
+            &mut av2,
+            &mut alast2,
+            &mut flags_in_row,
+            c,
+            |i| skew_a.read(cycle, i, i),
+        );
         bv2[c..].copy_from_slice(&bv[..n_pe - c]);
         for (j, e) in bv2[..c].iter_mut().enumerate() {
             *e = skew_b.read(cycle, j, j);
-        }
-        let mut flagged = 0u32;
-        for (i, flags) in flags_in_row.iter_mut().enumerate() {
-            let row = i * c;
-            let (ain, lin) = skew_a.read(cycle, i, i);
-            if alast[row + c - 1] & FLAG != 0 {
-                *flags -= 1;
-            }
-            if lin & FLAG != 0 {
-                *flags += 1;
-            }
-            av2[row] = ain;
-            alast2[row] = lin;
-            flagged += *flags;
         }
         if flagged == 0 && !acc.saturate {
             // No fold ends anywhere in the array this cycle: one MAC pass.
