@@ -1,0 +1,409 @@
+//! The pe engine: every PE register and every skew / deskew register of the
+//! `rtl` micro-architecture (docs/TIMING.md), cycle by cycle, computing real
+//! values. Its controller is a cycle-stepped state machine that starts each
+//! load, stream and drain at the first cycle its conditions hold; values come
+//! out right only if those conditions really are hazard-free, so agreement
+//! with a reference GEMM checks the contract itself, and agreement with the
+//! fast engine checks the closed-form recurrences.
+
+mod adapter;
+mod output;
+mod stationary;
+
+pub use adapter::{random_operands, PeEngine};
+
+use output::output_stationary;
+use stationary::stationary_lanes;
+
+use super::plan;
+use super::FoldTimes;
+use crate::design::{Dataflow, Design};
+use crate::precision::Precision;
+use crate::workload::GemmOp;
+
+/// Result of running one GEMM on the pe engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeRun {
+    /// C (M x N, row-major), reduced to the accumulator width.
+    pub c: Vec<i64>,
+    /// Cycles of the GEMM (compute only: operands are in SRAM).
+    pub cycles: u64,
+    /// When each fold loaded, streamed and drained.
+    pub folds: Vec<FoldTimes>,
+    /// PE-cycles simulated (rows x cols x cycles).
+    pub pe_cycles: u64,
+}
+
+/// Why the pe engine refused a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeError {
+    /// Operand matrices do not have the stated shapes.
+    #[error("operand {name} has {len} elements, expected {expected} ({shape})")]
+    Shape {
+        /// `A` or `B`.
+        name: &'static str,
+        /// Elements given.
+        len: usize,
+        /// Elements expected.
+        expected: usize,
+        /// The expected shape, e.g. `4 x 5`.
+        shape: String,
+    },
+    /// An operand value does not fit the design's operand precision.
+    #[error("{name}[{index}] = {value} does not fit {precision}")]
+    Range {
+        /// `A` or `B`.
+        name: &'static str,
+        /// Flat index.
+        index: usize,
+        /// The value.
+        value: i64,
+        /// The precision.
+        precision: String,
+    },
+    /// The design does not compute in integers.
+    #[error(
+        "the pe engine computes integer designs only; {0} values are not simulated bit-exactly yet"
+    )]
+    NotInteger(String),
+    /// Two actions hit the same register in one cycle (a contract violation).
+    #[error("hazard at cycle {cycle}: {what}")]
+    Hazard {
+        /// Cycle.
+        cycle: u64,
+        /// What collided.
+        what: String,
+    },
+}
+
+/// Runs `C = A x B` (A: `m x k`, B: `k x n`, row-major) on `design`, value-exactly.
+pub fn run(
+    design: &Design,
+    a: &[i64],
+    b: &[i64],
+    m: u64,
+    k: u64,
+    n: u64,
+) -> Result<PeRun, PeError> {
+    let Precision::Int(op_bits) = design.operand else {
+        return Err(PeError::NotInteger(design.operand.to_string()));
+    };
+    let Precision::Int(acc_bits) = design.accumulator else {
+        return Err(PeError::NotInteger(design.accumulator.to_string()));
+    };
+    check("A", a, m, k, op_bits)?;
+    check("B", b, k, n, op_bits)?;
+    let g = GemmOp::new(m, k, n);
+    let plan = plan::plan(design, &g, true);
+    let acc = Acc::new(acc_bits, design.saturate);
+    let (mu, ku, nu) = (m as usize, k as usize, n as usize);
+    let mut c = vec![0i64; mu * nu];
+    let (cycles, folds) = match design.dataflow {
+        // ws: stationary B (K x N), streamed A (M x K), output C (M x N).
+        Dataflow::Ws => {
+            let s = View {
+                data: b,
+                row: nu,
+                col: 1,
+            };
+            let x = View {
+                data: a,
+                row: ku,
+                col: 1,
+            };
+            stationary_lanes(design, &plan, s, x, &mut c, (nu, 1), acc)?
+        }
+        // is: stationary A^T (K x M), streamed B^T (N x K), output C^T (N x M).
+        Dataflow::Is => {
+            let s = View {
+                data: a,
+                row: 1,
+                col: ku,
+            };
+            let x = View {
+                data: b,
+                row: 1,
+                col: nu,
+            };
+            stationary_lanes(design, &plan, s, x, &mut c, (1, nu), acc)?
+        }
+        Dataflow::Os => {
+            if !acc.saturate && acc.bits <= 32 && op_bits <= 16 {
+                output_stationary::<i32>(design, &plan, a, b, (ku, nu), &mut c, acc)?
+            } else {
+                output_stationary::<i64>(design, &plan, a, b, (ku, nu), &mut c, acc)?
+            }
+        }
+    };
+    for v in &mut c {
+        *v = acc.reduce(*v);
+    }
+    let pe_cycles = cycles * design.pes();
+    Ok(PeRun {
+        c,
+        cycles,
+        folds,
+        pe_cycles,
+    })
+}
+
+/// A naive reference GEMM with the same accumulator semantics (for tests and tools).
+pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) -> Vec<i64> {
+    let acc_bits = match design.accumulator {
+        Precision::Int(b) => b,
+        _ => 64,
+    };
+    let acc = Acc::new(acc_bits, design.saturate);
+    let (m, k, n) = (m as usize, k as usize, n as usize);
+    let mut c = vec![0i64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0i64;
+            for l in 0..k {
+                s = acc.add(s, a[i * k + l] * b[l * n + j]);
+            }
+            c[i * n + j] = acc.reduce(s);
+        }
+    }
+    c
+}
+
+fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Result<(), PeError> {
+    let expected = (rows * cols) as usize;
+    if v.len() != expected {
+        return Err(PeError::Shape {
+            name,
+            len: v.len(),
+            expected,
+            shape: format!("{rows} x {cols}"),
+        });
+    }
+    let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+    if let Some((index, &value)) = v.iter().enumerate().find(|(_, &x)| x < lo || x > hi) {
+        return Err(PeError::Range {
+            name,
+            index,
+            value,
+            precision: format!("int{bits}"),
+        });
+    }
+    Ok(())
+}
+
+/// Accumulator arithmetic: two's-complement wrap at `bits` (computed in i64,
+/// reduced at the end: wrapping commutes with reduction), or saturation at
+/// every addition.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Acc {
+    bits: u32,
+    saturate: bool,
+    lo: i64,
+    hi: i64,
+}
+
+impl Acc {
+    fn new(bits: u32, saturate: bool) -> Acc {
+        let bits = bits.min(64);
+        let (lo, hi) = if bits >= 64 {
+            (i64::MIN, i64::MAX)
+        } else {
+            (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+        };
+        Acc {
+            bits,
+            saturate,
+            lo,
+            hi,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&self, x: i64, y: i64) -> i64 {
+        if self.saturate {
+            x.saturating_add(y).clamp(self.lo, self.hi)
+        } else {
+            x.wrapping_add(y)
+        }
+    }
+
+    fn reduce(&self, x: i64) -> i64 {
+        if self.saturate || self.bits >= 64 {
+            x
+        } else {
+            let s = 64 - self.bits;
+            (x << s) >> s
+        }
+    }
+}
+
+/// A PE register word: i32 when the accumulator wraps at 32 bits or fewer
+/// (exact, since two's-complement wrap commutes with the final reduction to
+/// the accumulator width, and int16 x int16 products fit), i64 otherwise.
+pub(super) trait Lane: Copy + Default + Send {
+    fn from_i64(v: i64) -> Self;
+    fn to_i64(self) -> i64;
+    fn mul(self, y: Self) -> Self;
+    fn mac(self, x: Self, y: Self) -> Self;
+}
+
+impl Lane for i32 {
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v as i32
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        i64::from(self)
+    }
+    #[inline(always)]
+    fn mul(self, y: Self) -> Self {
+        self.wrapping_mul(y)
+    }
+    #[inline(always)]
+    fn mac(self, x: Self, y: Self) -> Self {
+        self.wrapping_add(x.wrapping_mul(y))
+    }
+}
+
+impl Lane for i64 {
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self
+    }
+    #[inline(always)]
+    fn mul(self, y: Self) -> Self {
+        self.wrapping_mul(y)
+    }
+    #[inline(always)]
+    fn mac(self, x: Self, y: Self) -> Self {
+        self.wrapping_add(x.wrapping_mul(y))
+    }
+}
+
+/// A strided read-only matrix view: element (i, j) at `i * row + j * col`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct View<'a> {
+    data: &'a [i64],
+    row: usize,
+    col: usize,
+}
+
+impl View<'_> {
+    #[inline(always)]
+    fn at(&self, i: u64, j: u64) -> i64 {
+        self.data[i as usize * self.row + j as usize * self.col]
+    }
+}
+
+/// A delay line of `depth` cycles per lane, as a ring of whole-edge snapshots:
+/// lane `i` reads what was written `delay(i)` cycles earlier.
+pub(super) struct DelayLines<T: Copy + Default> {
+    ring: Vec<T>,
+    lanes: usize,
+    depth: usize,
+    /// (cycle, cycle % depth) of the last read: one division per cycle, not per lane.
+    base: std::cell::Cell<(u64, usize)>,
+}
+
+impl<T: Copy + Default> DelayLines<T> {
+    fn new(lanes: usize, depth: usize) -> Self {
+        DelayLines {
+            ring: vec![T::default(); lanes * depth.max(1)],
+            lanes,
+            depth: depth.max(1),
+            base: std::cell::Cell::new((u64::MAX, 0)),
+        }
+    }
+
+    /// Stores this cycle's inputs of every lane.
+    fn push(&mut self, cycle: u64, values: impl Iterator<Item = T>) {
+        let slot = (cycle as usize % self.depth) * self.lanes;
+        for (i, v) in values.enumerate() {
+            self.ring[slot + i] = v;
+        }
+    }
+
+    /// The value lane `i` wrote `delay` cycles before `cycle` (delay < depth).
+    #[inline(always)]
+    fn read(&self, cycle: u64, lane: usize, delay: usize) -> T {
+        // The ring starts zeroed and slots ahead of the newest write are
+        // unwritten, so reads before a lane's first write give the default.
+        let (cached, base) = self.base.get();
+        let base = if cached == cycle {
+            base
+        } else {
+            let b = cycle as usize % self.depth;
+            self.base.set((cycle, b));
+            b
+        };
+        let slot = if base >= delay {
+            base - delay
+        } else {
+            base + self.depth - delay
+        };
+        self.ring[slot * self.lanes + lane]
+    }
+}
+
+pub(super) const VALID: u8 = 1;
+pub(super) const FLAG: u8 = 2;
+
+/// Moves a row-flowing register array (values and their tags, row-major,
+/// rows of `c`) one PE to the right: each row's first PE takes `head(row)`
+/// (its skew line), the last PE's value leaves. Keeps `flags[row]`, the
+/// number of `FLAG` tags in the row, and returns their total.
+pub(super) fn shift_right<L: Copy>(
+    cur: &[L],
+    cur_tag: &[u8],
+    next: &mut [L],
+    next_tag: &mut [u8],
+    flags: &mut [u32],
+    c: usize,
+    mut head: impl FnMut(usize) -> (L, u8),
+) -> u32 {
+    let n = cur.len();
+    next[1..].copy_from_slice(&cur[..n - 1]);
+    next_tag[1..].copy_from_slice(&cur_tag[..n - 1]);
+    let mut total = 0;
+    for (i, count) in flags.iter_mut().enumerate() {
+        let row = i * c;
+        let (v, t) = head(i);
+        if cur_tag[row + c - 1] & FLAG != 0 {
+            *count -= 1;
+        }
+        if t & FLAG != 0 {
+            *count += 1;
+        }
+        next[row] = v;
+        next_tag[row] = t;
+        total += *count;
+    }
+    total
+}
+
+/// Finds the fold whose window `[start, start + len(f))` holds a cycle, for
+/// cycles that never decrease: windows are disjoint and start in fold order,
+/// so a cursor only moves forward (O(1) amortized per cycle).
+#[derive(Debug, Default)]
+pub(super) struct Cursor {
+    at: usize,
+}
+
+impl Cursor {
+    fn active(
+        &mut self,
+        starts: &[Option<u64>],
+        cycle: u64,
+        len: impl Fn(usize) -> u64,
+    ) -> Option<(usize, u64)> {
+        while self.at + 1 < starts.len() && starts[self.at + 1].is_some_and(|s| s <= cycle) {
+            self.at += 1;
+        }
+        let s = starts.get(self.at).copied().flatten()?;
+        (s <= cycle && cycle < s + len(self.at)).then_some((self.at, s))
+    }
+}
