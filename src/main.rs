@@ -1,6 +1,7 @@
 //! `systolic`: command-line entry point; wires logging-free dispatch only.
 
 mod cmd_gemm;
+mod cmd_gen;
 mod cmd_list;
 mod cmd_sim;
 mod inputs;
@@ -22,6 +23,8 @@ enum Command {
     Sim(cmd_sim::SimArgs),
     /// Run one GEMM of real data value-exactly on the pe engine (optionally quantized from fp32).
     Gemm(cmd_gemm::GemmArgs),
+    /// Write a design's synthesizable Verilog IP (RTL, file list, README, FuseSoC core).
+    Gen(cmd_gen::GenArgs),
     /// List built-in designs or models.
     List(cmd_list::ListArgs),
 }
@@ -45,5 +48,6 @@ fn main() -> miette::Result<()> {
         Command::Sim(a) => cmd_sim::run(a),
         Command::List(a) => cmd_list::run(a),
         Command::Gemm(a) => cmd_gemm::run(a),
+        Command::Gen(a) => cmd_gen::run(a),
     }
 }

@@ -1,0 +1,37 @@
+//! `hdlgen`: synthesizable Verilog of the `rtl` micro-architecture
+//! (docs/TIMING.md) from a `sim::Design`, through a typed AST and one
+//! printer; the testbench and the Verilator / Icarus / Yosys drivers that
+//! check it against the simulator.
+
+pub mod synth;
+pub mod ip;
+
+pub use ip::{Ip, SourceFile};
+pub mod ast;
+pub mod print;
+pub mod ipdoc;
+pub mod rtl;
+
+pub use rtl::generate;
+
+/// Why generation or a tool run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HdlError {
+    /// The design uses something the generator does not emit.
+    #[error("cannot generate RTL: {0}")]
+    Unsupported(String),
+    /// A file could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A tool is missing or failed.
+    #[error("{0}")]
+    Tool(String),
+    /// Co-simulation found a difference.
+    #[error("{0}")]
+    Mismatch(String),
+}

@@ -1,0 +1,241 @@
+//! The PE arrays with their input skew and output deskew (docs/TIMING.md,
+//! "Common structure"): row `r`'s input passes `r` registers, column `c`'s
+//! input `c`, and column `c`'s output `C - 1 - c`, so a whole output row
+//! leaves in one cycle.
+
+use super::Config;
+use crate::ast::*;
+
+/// `x[(i) * w +: w]`: lane `i` of a flat vector of `w`-bit lanes.
+pub fn lane(x: &str, i: Expr, w: impl Into<Expr> + Clone) -> Expr {
+    id(x).part(i.mul(w.clone()), w)
+}
+
+fn delay(cfg: &Config, name: &str, w: Expr, n: Expr, x: Expr, y: Expr) -> Item {
+    instance(
+        &cfg.name("delay"),
+        name,
+        vec![("W", w), ("N", n), ("RESET", int(0))],
+        vec![("clk", id("clk")), ("rst", sized(1, 0)), ("x", x), ("y", y)],
+    )
+}
+
+fn header(m: &mut Module) {
+    m.param("ROWS", 4, "PE rows")
+        .param("COLS", 4, "PE columns")
+        .param("OPW", 8, "operand bits")
+        .param("ACCW", 32, "accumulator bits")
+        .param("SAT", 0, "1: saturating accumulation")
+        .port(input("clk", None, ""));
+}
+
+fn pe_params() -> Vec<(&'static str, Expr)> {
+    vec![("OPW", id("OPW")), ("ACCW", id("ACCW")), ("SAT", id("SAT"))]
+}
+
+/// Index of horizontal link `(r, c)`: `c` = 0 is the row's input, `c + 1` PE(r, c)'s output.
+fn h(c: Expr) -> Expr {
+    id("r").mul(id("COLS").add(1)).add(c)
+}
+
+/// Index of vertical link `(r, c)`: `r` = 0 is the column's input, `r + 1` PE(r, c)'s output.
+fn v(r: Expr) -> Expr {
+    r.mul("COLS").add("c")
+}
+
+/// `array_ws`: ws / is array, skew and deskew.
+pub fn array_ws(cfg: &Config) -> Module {
+    let mut m = Module::new(
+        &cfg.name("array_ws"),
+        &["Stationary-operand array (ws, is) with input skew and output deskew."],
+    );
+    header(&mut m);
+    m.port(input("a_row", bits(id("ROWS").mul("OPW")), "streamed vector, lane r = row r"))
+        .port(input("v_row", None, "the vector is valid"))
+        .port(input("f_row", None, "the vector is a fold's first"))
+        .port(input("w_col", bits(id("COLS").mul("OPW")), "stationary row for the shadow chains, lane c = column c"))
+        .port(input("shift", None, "shadow chains shift"))
+        .port(output("p_row", false, bits(id("COLS").mul("ACCW")), "deskewed output row"));
+    let hn = id("ROWS").mul(id("COLS").add(1));
+    let vn = id("ROWS").add(1).mul("COLS");
+    m.push([
+        wire("ah", bits(hn.clone().mul("OPW"))),
+        wire("vh", bits(hn.clone())),
+        wire("fh", bits(hn)),
+        wire("pv", bits(vn.clone().mul("ACCW"))),
+        wire("wv", bits(vn.mul("OPW"))),
+        wire("sh", bits("COLS")),
+        decl(Net::Genvar, false, "r", None, None, None),
+        decl(Net::Genvar, false, "c", None, None, None),
+        assign(id("pv").slice(id("COLS").mul("ACCW").sub(1), 0), repeat(id("COLS").mul("ACCW"), sized(1, 0))),
+        gen_for(
+            "r",
+            int(0),
+            id("ROWS"),
+            "row",
+            vec![
+                delay(
+                    cfg,
+                    "u_skew",
+                    id("OPW").add(2),
+                    id("r"),
+                    concat(vec![id("v_row"), id("f_row"), lane("a_row", id("r"), "OPW")]),
+                    concat(vec![id("vh").idx(h(int(0))), id("fh").idx(h(int(0))), lane("ah", h(int(0)), "OPW")]),
+                ),
+                gen_for(
+                    "c",
+                    int(0),
+                    id("COLS"),
+                    "col",
+                    vec![instance(
+                        &cfg.name("pe_ws"),
+                        "u_pe",
+                        pe_params(),
+                        vec![
+                            ("clk", id("clk")),
+                            ("a_in", lane("ah", h(id("c")), "OPW")),
+                            ("v_in", id("vh").idx(h(id("c")))),
+                            ("f_in", id("fh").idx(h(id("c")))),
+                            ("p_in", lane("pv", v(id("r")), "ACCW")),
+                            ("wn_in", lane("wv", v(id("r")), "OPW")),
+                            ("shift", id("sh").idx("c")),
+                            ("a_out", lane("ah", h(id("c").add(1)), "OPW")),
+                            ("v_out", id("vh").idx(h(id("c").add(1)))),
+                            ("f_out", id("fh").idx(h(id("c").add(1)))),
+                            ("p_out", lane("pv", v(id("r").add(1)), "ACCW")),
+                            ("wn_out", lane("wv", v(id("r").add(1)), "OPW")),
+                        ],
+                    )],
+                ),
+                wire_eq(
+                    "unused",
+                    None,
+                    concat(vec![
+                        sized(1, 0),
+                        lane("ah", h(id("COLS")), "OPW"),
+                        id("vh").idx(h(id("COLS"))),
+                        id("fh").idx(h(id("COLS"))),
+                    ])
+                    .any(),
+                ),
+            ],
+        ),
+        gen_for(
+            "c",
+            int(0),
+            id("COLS"),
+            "col",
+            vec![
+                delay(
+                    cfg,
+                    "u_skew",
+                    id("OPW").add(1),
+                    id("c"),
+                    concat(vec![id("shift"), lane("w_col", id("c"), "OPW")]),
+                    concat(vec![id("sh").idx("c"), lane("wv", id("c"), "OPW")]),
+                ),
+                delay(
+                    cfg,
+                    "u_deskew",
+                    id("ACCW"),
+                    id("COLS").sub(1).sub("c"),
+                    lane("pv", v(id("ROWS")), "ACCW"),
+                    lane("p_row", id("c"), "ACCW"),
+                ),
+                wire_eq("unused", None, concat(vec![sized(1, 0), lane("wv", v(id("ROWS")), "OPW")]).any()),
+            ],
+        ),
+    ]);
+    m
+}
+
+/// `array_os`: os array, skew, drain chains and deskew.
+pub fn array_os(cfg: &Config) -> Module {
+    let mut m = Module::new(
+        &cfg.name("array_os"),
+        &["Output-stationary array with input skew, drain chains and output deskew."],
+    );
+    header(&mut m);
+    m.port(input("a_row", bits(id("ROWS").mul("OPW")), "A column, lane r = row r"))
+        .port(input("l_row", None, "last step of the fold"))
+        .port(input("b_col", bits(id("COLS").mul("OPW")), "B row, lane c = column c"))
+        .port(input("drain", None, "drain chains shift (column 0's timing)"))
+        .port(output("o_row", false, bits(id("COLS").mul("ACCW")), "deskewed drained row"));
+    let hn = id("ROWS").mul(id("COLS").add(1));
+    let vn = id("ROWS").add(1).mul("COLS");
+    m.push([
+        wire("ah", bits(hn.clone().mul("OPW"))),
+        wire("lh", bits(hn)),
+        wire("bv", bits(vn.clone().mul("OPW"))),
+        wire("ov", bits(vn.mul("ACCW"))),
+        wire("dr", bits("COLS")),
+        decl(Net::Genvar, false, "r", None, None, None),
+        decl(Net::Genvar, false, "c", None, None, None),
+        assign(id("ov").slice(id("COLS").mul("ACCW").sub(1), 0), repeat(id("COLS").mul("ACCW"), sized(1, 0))),
+        gen_for(
+            "r",
+            int(0),
+            id("ROWS"),
+            "row",
+            vec![
+                delay(
+                    cfg,
+                    "u_skew",
+                    id("OPW").add(1),
+                    id("r"),
+                    concat(vec![id("l_row"), lane("a_row", id("r"), "OPW")]),
+                    concat(vec![id("lh").idx(h(int(0))), lane("ah", h(int(0)), "OPW")]),
+                ),
+                gen_for(
+                    "c",
+                    int(0),
+                    id("COLS"),
+                    "col",
+                    vec![instance(
+                        &cfg.name("pe_os"),
+                        "u_pe",
+                        pe_params(),
+                        vec![
+                            ("clk", id("clk")),
+                            ("a_in", lane("ah", h(id("c")), "OPW")),
+                            ("l_in", id("lh").idx(h(id("c")))),
+                            ("b_in", lane("bv", v(id("r")), "OPW")),
+                            ("o_in", lane("ov", v(id("r")), "ACCW")),
+                            ("drain", id("dr").idx("c")),
+                            ("a_out", lane("ah", h(id("c").add(1)), "OPW")),
+                            ("l_out", id("lh").idx(h(id("c").add(1)))),
+                            ("b_out", lane("bv", v(id("r").add(1)), "OPW")),
+                            ("o_out", lane("ov", v(id("r").add(1)), "ACCW")),
+                        ],
+                    )],
+                ),
+                wire_eq(
+                    "unused",
+                    None,
+                    concat(vec![sized(1, 0), lane("ah", h(id("COLS")), "OPW"), id("lh").idx(h(id("COLS")))]).any(),
+                ),
+            ],
+        ),
+        gen_for(
+            "c",
+            int(0),
+            id("COLS"),
+            "col",
+            vec![
+                delay(cfg, "u_bskew", id("OPW"), id("c"), lane("b_col", id("c"), "OPW"), lane("bv", id("c"), "OPW")),
+                delay(cfg, "u_dskew", int(1), id("c"), id("drain"), id("dr").idx("c")),
+                // The column output register (drained value, else zero) and the deskew after it.
+                delay(
+                    cfg,
+                    "u_deskew",
+                    id("ACCW"),
+                    id("COLS").sub("c"),
+                    id("dr").idx("c").tern(lane("ov", v(id("ROWS")), "ACCW"), repeat(id("ACCW"), sized(1, 0))),
+                    lane("o_row", id("c"), "ACCW"),
+                ),
+                wire_eq("unused", None, concat(vec![sized(1, 0), lane("bv", v(id("ROWS")), "OPW")]).any()),
+            ],
+        ),
+    ]);
+    m
+}

@@ -1,0 +1,109 @@
+//! Processing elements, one per dataflow family (docs/TIMING.md, "Per cycle, in PE(r, c)").
+
+use super::Config;
+use crate::ast::*;
+
+fn mac_cells(cfg: &Config, a: &str, b: &str, acc: &str, sum: &str) -> Vec<Item> {
+    vec![
+        wire("prod", bits(int(2).mul("OPW"))),
+        wire(sum, bits("ACCW")),
+        instance(
+            &cfg.name("mul"),
+            "u_mul",
+            vec![("OPW", id("OPW"))],
+            vec![("a", id(a)), ("b", id(b)), ("p", id("prod"))],
+        ),
+        instance(
+            &cfg.name("acc_add"),
+            "u_add",
+            vec![("AW", id("ACCW")), ("BW", int(2).mul("OPW")), ("SAT", id("SAT"))],
+            vec![("a", id(acc)), ("b", id("prod")), ("y", id(sum))],
+        ),
+    ]
+}
+
+fn widths(m: &mut Module) {
+    m.param("OPW", 8, "operand bits")
+        .param("ACCW", 32, "accumulator bits")
+        .param("SAT", 0, "1: saturating accumulation");
+}
+
+/// `pe_ws`: weight-stationary PE (also input-stationary on the transposed
+/// problem): `a` passes right with its valid and first-vector bits, the
+/// partial sum passes down, `w` is the active stationary value and `wn` its
+/// shadow, which shifts down the column while the current fold streams.
+pub fn pe_ws(cfg: &Config) -> Module {
+    let mut m = Module::new(
+        &cfg.name("pe_ws"),
+        &[
+            "Stationary-operand PE (ws, is). On a valid first vector it switches to the shadow",
+            "value wn before using it; wn shifts down the column when shift is on.",
+        ],
+    );
+    widths(&mut m);
+    m.port(input("clk", None, ""))
+        .port(input("a_in", bits("OPW"), "streamed operand from the left"))
+        .port(input("v_in", None, "a_in is a valid vector"))
+        .port(input("f_in", None, "a_in is a fold's first vector"))
+        .port(input("p_in", bits("ACCW"), "partial sum from above"))
+        .port(input("wn_in", bits("OPW"), "shadow value from above"))
+        .port(input("shift", None, "column shift enable"))
+        .port(output("a_out", true, bits("OPW"), ""))
+        .port(output("v_out", true, None, ""))
+        .port(output("f_out", true, None, ""))
+        .port(output("p_out", true, bits("ACCW"), "p_in + a_in * w_use"))
+        .port(output("wn_out", true, bits("OPW"), "shadow register"));
+    m.push([
+        reg("w", bits("OPW")),
+        wire_eq("swap", None, id("v_in").bitand("f_in")),
+        wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
+    ]);
+    m.push(mac_cells(cfg, "a_in", "w_use", "p_in", "sum"));
+    m.push([always_ff(vec![
+        if_(id("swap"), vec![nb("w", "wn_out")]),
+        nb("a_out", "a_in"),
+        nb("v_out", "v_in"),
+        nb("f_out", "f_in"),
+        nb("p_out", "sum"),
+        if_(id("shift"), vec![nb("wn_out", "wn_in")]),
+    ])]);
+    m
+}
+
+/// `pe_os`: output-stationary PE: `a` passes right with its last-step bit,
+/// `b` passes down, `acc` accumulates; on the last step the sum moves to the
+/// shadow register `o`, whose column forms the drain chain.
+pub fn pe_os(cfg: &Config) -> Module {
+    let mut m = Module::new(
+        &cfg.name("pe_os"),
+        &[
+            "Output-stationary PE. On a fold's last step the sum is captured into o and acc restarts;",
+            "o shifts down the column's drain chain when drain is on.",
+        ],
+    );
+    widths(&mut m);
+    m.port(input("clk", None, ""))
+        .port(input("a_in", bits("OPW"), "A from the left"))
+        .port(input("l_in", None, "last step of the fold"))
+        .port(input("b_in", bits("OPW"), "B from above"))
+        .port(input("o_in", bits("ACCW"), "drain chain from above"))
+        .port(input("drain", None, "column drain enable"))
+        .port(output("a_out", true, bits("OPW"), ""))
+        .port(output("l_out", true, None, ""))
+        .port(output("b_out", true, bits("OPW"), ""))
+        .port(output("o_out", true, bits("ACCW"), "drain register"));
+    m.push([reg("acc", bits("ACCW"))]);
+    m.push(mac_cells(cfg, "a_in", "b_in", "acc", "sum"));
+    m.push([always_ff(vec![
+        nb("a_out", "a_in"),
+        nb("l_out", "l_in"),
+        nb("b_out", "b_in"),
+        if_else(
+            id("l_in"),
+            vec![nb("o_out", "sum"), nb("acc", repeat(id("ACCW"), sized(1, 0)))],
+            vec![nb("acc", "sum")],
+        ),
+        if_(id("drain"), vec![nb("o_out", "o_in")]),
+    ])]);
+    m
+}

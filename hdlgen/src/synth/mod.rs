@@ -1,0 +1,1 @@
+//! Yosys synthesis and nextpnr place-and-route of generated RTL (being written).

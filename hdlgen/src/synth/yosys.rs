@@ -1,0 +1,292 @@
+//! The Yosys run: one script per target (read, elaborate, check for
+//! latches after `proc`, synthesize flattened, `stat -json`), and reading
+//! what it wrote back.
+
+use super::tools::{self, Tool};
+use super::{Device, SynthError, SynthOptions, Target};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Files the synthesis run writes in the work directory.
+pub(crate) const SCRIPT: &str = "synth.ys";
+pub(crate) const LOG: &str = "synth.log";
+const LATCHES: &str = "latches.txt";
+const STAT: &str = "stat.json";
+/// The synthesized netlist (targets that are placed and routed).
+pub(crate) const NETLIST: &str = "netlist.json";
+
+/// Cell counts of the synthesized top, flattened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stats {
+    pub cells: u64,
+    pub by_type: BTreeMap<String, u64>,
+}
+
+/// A port of the synthesized top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Port {
+    pub name: String,
+    pub direction: String,
+    pub width: usize,
+}
+
+/// A name Yosys's script parser and Verilog both take as it is.
+pub(crate) fn is_identifier(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '$')
+}
+
+/// The synthesis command of `target` on `device`.
+fn synth_command(target: Target, device: Option<&Device>, top: &str, netlist: bool) -> String {
+    let json = if netlist {
+        format!(" -json {NETLIST}")
+    } else {
+        String::new()
+    };
+    match target {
+        Target::Generic => format!("synth -flatten -top {top}"),
+        Target::Ice40 => {
+            let dsp = if device.is_some_and(|d| d.dsps > 0) {
+                " -dsp"
+            } else {
+                ""
+            };
+            format!("synth_ice40 -top {top}{dsp}{json}")
+        }
+        Target::Ecp5 => format!("synth_ecp5 -top {top}{json}"),
+        Target::Xilinx => format!(
+            "synth_xilinx -flatten -noiopad -family {} -top {top}",
+            device.map_or("xc7", |d| d.name)
+        ),
+    }
+}
+
+/// The Yosys script for `files` (absolute paths without quotes or spaces
+/// problems: they are quoted).
+pub(crate) fn script(
+    files: &[PathBuf],
+    top: &str,
+    target: Target,
+    device: Option<&Device>,
+    opts: &SynthOptions,
+    netlist: bool,
+) -> String {
+    let mut s = format!(
+        "# systolic synth: {top} for {target}{}\n",
+        device.map_or(String::new(), |d| format!(" {}", d.name))
+    );
+    s.push_str("read_verilog -sv");
+    for f in files {
+        let _ = write!(s, " \"{}\"", f.display());
+    }
+    s.push('\n');
+    for (name, value) in &opts.params {
+        let _ = writeln!(s, "chparam -set {name} {value} {top}");
+    }
+    let _ = writeln!(s, "hierarchy -check -top {top}");
+    if !opts.params.is_empty() {
+        // chparam renames the top to `$paramod\top\...`; give it its name back.
+        let _ = writeln!(s, "rename -top {top}");
+    }
+    s.push_str("proc\n");
+    s.push_str("select -set latches t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*\n");
+    let _ = writeln!(
+        s,
+        "tee -q -o {LATCHES} select -list @latches %co:+[Q] @latches %d"
+    );
+    s.push_str("select -assert-none @latches\n");
+    s.push_str("select -clear\n");
+    let _ = writeln!(s, "{}", synth_command(target, device, top, netlist));
+    let _ = writeln!(s, "tee -q -o {STAT} stat -json");
+    s
+}
+
+/// Runs synthesis in `workdir`; returns the counts.
+pub(crate) fn synthesize(
+    exe: &Path,
+    files: &[PathBuf],
+    top: &str,
+    target: Target,
+    device: Option<&Device>,
+    opts: &SynthOptions,
+    workdir: &Path,
+    netlist: bool,
+) -> Result<Stats, SynthError> {
+    for f in [LATCHES, STAT, NETLIST, LOG] {
+        let _ = std::fs::remove_file(workdir.join(f));
+    }
+    let text = script(files, top, target, device, opts, netlist);
+    let script_path = workdir.join(SCRIPT);
+    std::fs::write(&script_path, text).map_err(SynthError::io("write", &script_path))?;
+    let args = ["-q", "-l", LOG, "-s", SCRIPT].map(String::from);
+    let run = tools::run(Tool::Yosys, exe, &args, workdir)?;
+    let log = workdir.join(LOG);
+    if !run.ok {
+        let failed = run.stderr + &std::fs::read_to_string(&log).unwrap_or_default();
+        if failed.contains("selection is not empty: @latches") {
+            return Err(SynthError::Latches {
+                top: top.to_string(),
+                signals: latched_signals(&workdir.join(LATCHES)),
+                log,
+            });
+        }
+        return Err(SynthError::ToolFailed {
+            tool: "yosys".into(),
+            step: "synthesizing",
+            status: run.status,
+            excerpt: tools::excerpt(&failed, Path::new("")),
+            log,
+        });
+    }
+    read_stats(&workdir.join(STAT), top)
+}
+
+/// `module.signal` for each wire `select -list` wrote (`module/signal`).
+fn latched_signals(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut names: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.replacen('/', ".", 1))
+        .collect();
+    // Prefer the signals the designer named over Yosys's internal wires.
+    if names.iter().any(|n| !n.contains(".$")) {
+        names.retain(|n| !n.contains(".$"));
+    }
+    if names.is_empty() {
+        names.push("(unnamed; see the log)".into());
+    }
+    names
+}
+
+#[derive(Deserialize)]
+struct StatJson {
+    #[serde(default)]
+    modules: BTreeMap<String, StatModule>,
+    design: Option<StatModule>,
+}
+
+#[derive(Deserialize)]
+struct StatModule {
+    num_cells: u64,
+    #[serde(default)]
+    num_cells_by_type: BTreeMap<String, u64>,
+}
+
+/// Reads `stat -json` output: the whole design's counts.
+pub(crate) fn read_stats(path: &Path, top: &str) -> Result<Stats, SynthError> {
+    let bad = |message: String| SynthError::ToolOutput {
+        tool: "yosys".into(),
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(SynthError::io("read", path))?;
+    let mut stat: StatJson =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not `stat -json` output: {e}")))?;
+    let m = match stat.design.take() {
+        Some(d) => d,
+        None => stat
+            .modules
+            .remove(&format!("\\{top}"))
+            .ok_or_else(|| bad(format!("no statistics for module `{top}`")))?,
+    };
+    Ok(Stats {
+        cells: m.num_cells,
+        by_type: m.num_cells_by_type,
+    })
+}
+
+#[derive(Deserialize)]
+struct NetlistJson {
+    modules: BTreeMap<String, NetModule>,
+}
+
+#[derive(Deserialize)]
+struct NetModule {
+    #[serde(default)]
+    ports: BTreeMap<String, NetPort>,
+}
+
+#[derive(Deserialize)]
+struct NetPort {
+    direction: String,
+    bits: Vec<serde::de::IgnoredAny>,
+}
+
+/// The ports of `top` in a Yosys JSON netlist, sorted by name.
+pub(crate) fn read_ports(path: &Path, top: &str) -> Result<Vec<Port>, SynthError> {
+    let bad = |message: String| SynthError::ToolOutput {
+        tool: "yosys".into(),
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(SynthError::io("read", path))?;
+    let mut net: NetlistJson = serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| bad(format!("not a Yosys JSON netlist: {e}")))?;
+    let m = net
+        .modules
+        .remove(top)
+        .ok_or_else(|| bad(format!("no module `{top}`")))?;
+    Ok(m.ports
+        .into_iter()
+        .map(|(name, p)| Port {
+            name,
+            direction: p.direction,
+            width: p.bits.len(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_checks_latches_after_proc_and_before_synthesis() {
+        let opts = SynthOptions {
+            params: vec![("N".into(), 2)],
+            ..SynthOptions::default()
+        };
+        let dev = Target::Ice40.device(Some("hx8k")).unwrap();
+        let s = script(
+            &[PathBuf::from("/a b/x.v")],
+            "top",
+            Target::Ice40,
+            dev.as_ref(),
+            &opts,
+            true,
+        );
+        let at = |needle: &str| s.find(needle).unwrap_or_else(|| panic!("{needle} in\n{s}"));
+        assert!(s.contains("read_verilog -sv \"/a b/x.v\""));
+        assert!(at("chparam -set N 2 top") < at("hierarchy -check -top top"));
+        assert!(at("rename -top top") < at("proc\n"));
+        assert!(at("proc\n") < at("select -assert-none @latches"));
+        assert!(at("select -assert-none @latches") < at("synth_ice40 -top top -json"));
+        assert!(!s.contains("-dsp"), "hx8k has no DSPs");
+        let up5k = Target::Ice40.device(None).unwrap();
+        let s = script(&[], "top", Target::Ice40, up5k.as_ref(), &SynthOptions::default(), false);
+        assert!(s.contains("synth_ice40 -top top -dsp\n") && !s.contains("rename"));
+    }
+
+    #[test]
+    fn latch_names_prefer_named_signals() {
+        let dir = std::env::temp_dir().join(format!("systolic-latch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("l.txt");
+        std::fs::write(&p, "m/held\nm/$0\\x[3:0]\nsub/q\n").unwrap();
+        assert_eq!(latched_signals(&p), ["m.held", "sub.q"]);
+        std::fs::write(&p, "m/$auto$1\n").unwrap();
+        assert_eq!(latched_signals(&p), ["m.$auto$1"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier("N") && is_identifier("_a$1"));
+        assert!(!is_identifier("1a") && !is_identifier("a b") && !is_identifier(""));
+    }
+}
