@@ -336,6 +336,10 @@ pub enum Stmt {
     Task(String, Vec<Expr>),
     /// `@(posedge clk);` (testbench only).
     WaitPosedge(String),
+    /// `@(negedge clk);` (testbench only).
+    WaitNegedge(String),
+    /// `#n stmt` (testbench only).
+    Delay(u64, Box<Stmt>),
 }
 
 /// `lhs <= rhs;`
@@ -398,6 +402,8 @@ pub enum Item {
     AlwaysComb(Stmt),
     /// `initial body` (testbench only).
     Initial(Stmt),
+    /// `always body` (testbench clock only).
+    Always(Stmt),
     /// A module instance with parameter overrides and named port connections.
     Instance {
         /// Module name.

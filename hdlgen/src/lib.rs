@@ -11,6 +11,8 @@ pub mod ast;
 pub mod print;
 pub mod ipdoc;
 pub mod rtl;
+pub mod tb;
+pub mod cosim;
 
 pub use rtl::generate;
 

@@ -142,6 +142,11 @@ fn print_item(out: &mut String, level: usize, item: &Item) {
             out.push_str("initial ");
             stmt_inline(out, level, body);
         }
+        Item::Always(body) => {
+            indent(out, level);
+            out.push_str("always ");
+            stmt_inline(out, level, body);
+        }
         Item::Instance {
             module,
             name,
@@ -291,6 +296,16 @@ fn print_stmt(out: &mut String, level: usize, s: &Stmt) {
         Stmt::WaitPosedge(clk) => {
             indent(out, level);
             let _ = writeln!(out, "@(posedge {clk});");
+        }
+        Stmt::WaitNegedge(clk) => {
+            indent(out, level);
+            let _ = writeln!(out, "@(negedge {clk});");
+        }
+        Stmt::Delay(n, body) => {
+            indent(out, level);
+            let mut inner = String::new();
+            print_stmt(&mut inner, 0, body);
+            let _ = write!(out, "#{n} {inner}");
         }
     }
 }

@@ -352,7 +352,8 @@ pub fn ctrl_os(cfg: &Config) -> Module {
     addr_port(&mut m, "a_raddr", "AAW", "A buffer");
     m.port(output("b_re", false, None, "read a row of B"));
     addr_port(&mut m, "b_raddr", "BAW", "B buffer");
-    m.port(output("l_q", true, None, "the data read last cycle is the fold's last step"))
+    m.port(output("v_q", true, None, "data was read last cycle (else the array gets zeros)"))
+        .port(output("l_q", true, None, "the data read last cycle is the fold's last step"))
         .port(output("drain", false, None, "drain chains shift (column 0)"))
         .port(output("o_we", false, None, "write an output row"));
     addr_port(&mut m, "o_waddr", "OAW", "output buffer");
@@ -458,7 +459,10 @@ pub fn ctrl_os(cfg: &Config) -> Module {
         ),
         assign("o_we", id("tok_wr").idx(id("TW").sub(1)).and("busy")),
         assign("o_waddr", id("tok_wr").slice(id("OAW").sub(1), 0)),
-        always_ff(vec![nb("l_q", id("s_k").add(one()).eq(kk()))]),
+        always_ff(vec![
+            nb("v_q", id("busy").and("s_on")),
+            nb("l_q", id("s_k").add(one()).eq(kk())),
+        ]),
     ]);
     let finish = id("tok_wr").idx(id("TW").sub(2));
     let reset_state = vec![

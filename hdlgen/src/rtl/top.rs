@@ -225,6 +225,7 @@ fn output_core(cfg: &Config, m: &mut Module) {
     tie_write(m, "ibuf");
     tie_write(m, "fbuf");
     m.push([
+        wire("v_q", None),
         wire("l_q", None),
         wire("drain", None),
         assign("obuf_re", sized(1, 0)),
@@ -247,6 +248,7 @@ fn output_core(cfg: &Config, m: &mut Module) {
                 ("a_raddr", id("ibuf_raddr")),
                 ("b_re", id("fbuf_re")),
                 ("b_raddr", id("fbuf_raddr")),
+                ("v_q", id("v_q")),
                 ("l_q", id("l_q")),
                 ("drain", id("drain")),
                 ("o_we", id("obuf_we")),
@@ -259,7 +261,8 @@ fn output_core(cfg: &Config, m: &mut Module) {
             vec![("ROWS", id("ROWS")), ("COLS", id("COLS")), ("OPW", id("OPW")), ("ACCW", id("ACCW")), ("SAT", id("SAT"))],
             vec![
                 ("clk", id("clk")),
-                ("a_row", id("ibuf_rdata")),
+                // Between folds the array sees zeros, not the SRAM's last word.
+                ("a_row", id("v_q").tern("ibuf_rdata", repeat(id("IW"), sized(1, 0)))),
                 ("l_row", id("l_q")),
                 ("b_col", id("fbuf_rdata")),
                 ("drain", id("drain")),

@@ -50,6 +50,16 @@ pub enum SynthError {
         /// The path.
         path: PathBuf,
     },
+    /// A top-module or parameter name that is not a plain Verilog identifier.
+    #[error("`{name}` is not a plain Verilog identifier")]
+    #[diagnostic(
+        code(systolic::synth::name),
+        help("top modules and parameters are named with letters, digits, `_` and `$`, not starting with a digit")
+    )]
+    BadParameter {
+        /// The name.
+        name: String,
+    },
     /// The design infers latches.
     #[error("synthesis of `{top}` infers {} latch{}: {}", signals.len(), if signals.len() == 1 { "" } else { "es" }, signals.join(", "))]
     #[diagnostic(

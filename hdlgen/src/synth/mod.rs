@@ -1,1 +1,120 @@
-//! Yosys synthesis and nextpnr place-and-route of generated RTL (being written).
+//! Yosys synthesis and nextpnr place-and-route of generated RTL: area
+//! (LUTs, flip-flops, DSPs, block RAMs, or generic cells) and Fmax, with
+//! designs that infer latches refused (docs/SYNTHESIS.md).
+
+mod error;
+mod pnr;
+mod report;
+mod target;
+mod tools;
+mod yosys;
+
+pub use error::SynthError;
+pub use pnr::{Placement, Utilization, CLOCK_NAMES, HARNESS};
+pub use report::{
+    design_fingerprint, report_path, results_dir, SynthReport, ToolVersions, REPORT_SCHEMA,
+    RESULTS_DIR,
+};
+pub use target::{Device, Target};
+pub use tools::{Tool, ToolPaths};
+
+use std::path::{Path, PathBuf};
+
+/// How to synthesize; `SynthOptions::default()` is the usual flow.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SynthOptions {
+    /// Device (`--device`); `None` takes [`Target::default_device`].
+    pub device: Option<String>,
+    /// Integer parameters of the top to override (`chparam`), in order.
+    pub params: Vec<(String, i64)>,
+    /// Skip place and route (no Fmax) on iCE40 and ECP5.
+    pub skip_pnr: bool,
+    /// Clock input of the top for place and route; `None` tries [`CLOCK_NAMES`].
+    pub clock: Option<String>,
+    /// Frequency nextpnr aims at, MHz (default 12, nextpnr's own).
+    pub target_mhz: Option<f64>,
+    /// Where the tools are when not found the usual way.
+    pub tools: ToolPaths,
+}
+
+/// One synthesis: what every step needs.
+pub(crate) struct Job<'a> {
+    pub files: &'a [PathBuf],
+    pub top: &'a str,
+    pub target: Target,
+    pub device: Option<Device>,
+    pub opts: &'a SynthOptions,
+    pub workdir: &'a Path,
+}
+
+/// Synthesizes `files` (Verilog, leaves first) with `top` as the top module
+/// for `target`, working in `workdir` (created; scripts, logs and netlists
+/// stay there). iCE40 and ECP5 are also placed and routed for Fmax unless
+/// `opts.skip_pnr`. Fails on latches, on a design larger than the device,
+/// and with an install hint when a tool is missing.
+pub fn synthesize(
+    files: &[PathBuf],
+    top: &str,
+    target: Target,
+    opts: &SynthOptions,
+    workdir: &Path,
+) -> Result<SynthReport, SynthError> {
+    let device = target.device(opts.device.as_deref())?;
+    for (name, _) in &opts.params {
+        if !yosys::is_identifier(name) {
+            return Err(SynthError::BadParameter { name: name.clone() });
+        }
+    }
+    if !yosys::is_identifier(top) {
+        return Err(SynthError::BadParameter {
+            name: top.to_string(),
+        });
+    }
+    let yosys_exe = Tool::Yosys.locate(&opts.tools)?;
+    let pnr_tool = match target {
+        Target::Ice40 if !opts.skip_pnr => Some(Tool::NextpnrIce40),
+        Target::Ecp5 if !opts.skip_pnr => Some(Tool::NextpnrEcp5),
+        _ => None,
+    };
+    let pnr_exe = pnr_tool.map(|t| t.locate(&opts.tools)).transpose()?;
+    std::fs::create_dir_all(workdir).map_err(SynthError::io("create", workdir))?;
+    let files = files
+        .iter()
+        .map(|f| {
+            std::fs::canonicalize(f).map_err(|_| SynthError::MissingSource { path: f.clone() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let job = Job {
+        files: &files,
+        top,
+        target,
+        device,
+        opts,
+        workdir,
+    };
+    let yosys_version = Tool::Yosys.version(&yosys_exe)?;
+    let stats = yosys::synthesize(&yosys_exe, &job, pnr_exe.is_some())?;
+    let mut report = SynthReport::from_cells(
+        target,
+        device.map(|d| d.name.to_string()),
+        top,
+        stats.cells,
+        stats.by_type,
+        yosys_version,
+    );
+    if let (Some(tool), Some(exe), Some(dev)) = (pnr_tool, pnr_exe, device.as_ref()) {
+        pnr::precheck(
+            top,
+            target,
+            dev,
+            report.luts.unwrap_or(0),
+            report.dsps.unwrap_or(0),
+            report.block_rams.unwrap_or(0),
+        )?;
+        report.tools.nextpnr = Some(tool.version(&exe)?);
+        let placed = pnr::place_and_route(&job, dev, &yosys_exe, tool, &exe)?;
+        report.fmax_mhz = Some(placed.fmax_mhz);
+        report.placement = Some(placed);
+    }
+    Ok(report)
+}

@@ -3,11 +3,11 @@
 //! what it wrote back.
 
 use super::tools::{self, Tool};
-use super::{Device, SynthError, SynthOptions, Target};
+use super::{Device, Job, SynthError, Target};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Files the synthesis run writes in the work directory.
 pub(crate) const SCRIPT: &str = "synth.ys";
@@ -64,22 +64,16 @@ fn synth_command(target: Target, device: Option<&Device>, top: &str, netlist: bo
     }
 }
 
-/// The Yosys script for `files` (absolute paths without quotes or spaces
-/// problems: they are quoted).
-pub(crate) fn script(
-    files: &[PathBuf],
-    top: &str,
-    target: Target,
-    device: Option<&Device>,
-    opts: &SynthOptions,
-    netlist: bool,
-) -> String {
+/// The Yosys script of `job` (file names are quoted); `netlist` writes the
+/// synthesized netlist as JSON for place and route.
+pub(crate) fn script(job: &Job, netlist: bool) -> String {
+    let (top, target, device, opts) = (job.top, job.target, job.device.as_ref(), job.opts);
     let mut s = format!(
         "# systolic synth: {top} for {target}{}\n",
         device.map_or(String::new(), |d| format!(" {}", d.name))
     );
     s.push_str("read_verilog -sv");
-    for f in files {
+    for f in job.files {
         let _ = write!(s, " \"{}\"", f.display());
     }
     s.push('\n');
@@ -104,21 +98,13 @@ pub(crate) fn script(
     s
 }
 
-/// Runs synthesis in `workdir`; returns the counts.
-pub(crate) fn synthesize(
-    exe: &Path,
-    files: &[PathBuf],
-    top: &str,
-    target: Target,
-    device: Option<&Device>,
-    opts: &SynthOptions,
-    workdir: &Path,
-    netlist: bool,
-) -> Result<Stats, SynthError> {
+/// Runs synthesis in the job's work directory; returns the counts.
+pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, SynthError> {
+    let (top, workdir) = (job.top, job.workdir);
     for f in [LATCHES, STAT, NETLIST, LOG] {
         let _ = std::fs::remove_file(workdir.join(f));
     }
-    let text = script(files, top, target, device, opts, netlist);
+    let text = script(job, netlist);
     let script_path = workdir.join(SCRIPT);
     std::fs::write(&script_path, text).map_err(SynthError::io("write", &script_path))?;
     let args = ["-q", "-l", LOG, "-s", SCRIPT].map(String::from);
@@ -244,6 +230,20 @@ pub(crate) fn read_ports(path: &Path, top: &str) -> Result<Vec<Port>, SynthError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synth::SynthOptions;
+    use std::path::PathBuf;
+
+    fn job_script(files: &[PathBuf], device: Option<&str>, opts: &SynthOptions, netlist: bool) -> String {
+        let job = Job {
+            files,
+            top: "top",
+            target: Target::Ice40,
+            device: Target::Ice40.device(device).unwrap(),
+            opts,
+            workdir: Path::new("."),
+        };
+        script(&job, netlist)
+    }
 
     #[test]
     fn script_checks_latches_after_proc_and_before_synthesis() {
@@ -251,15 +251,7 @@ mod tests {
             params: vec![("N".into(), 2)],
             ..SynthOptions::default()
         };
-        let dev = Target::Ice40.device(Some("hx8k")).unwrap();
-        let s = script(
-            &[PathBuf::from("/a b/x.v")],
-            "top",
-            Target::Ice40,
-            dev.as_ref(),
-            &opts,
-            true,
-        );
+        let s = job_script(&[PathBuf::from("/a b/x.v")], Some("hx8k"), &opts, true);
         let at = |needle: &str| s.find(needle).unwrap_or_else(|| panic!("{needle} in\n{s}"));
         assert!(s.contains("read_verilog -sv \"/a b/x.v\""));
         assert!(at("chparam -set N 2 top") < at("hierarchy -check -top top"));
@@ -267,9 +259,8 @@ mod tests {
         assert!(at("proc\n") < at("select -assert-none @latches"));
         assert!(at("select -assert-none @latches") < at("synth_ice40 -top top -json"));
         assert!(!s.contains("-dsp"), "hx8k has no DSPs");
-        let up5k = Target::Ice40.device(None).unwrap();
-        let s = script(&[], "top", Target::Ice40, up5k.as_ref(), &SynthOptions::default(), false);
-        assert!(s.contains("synth_ice40 -top top -dsp\n") && !s.contains("rename"));
+        let s = job_script(&[], None, &SynthOptions::default(), false);
+        assert!(s.contains("synth_ice40 -top top -dsp\n") && !s.contains("rename"), "{s}");
     }
 
     #[test]
