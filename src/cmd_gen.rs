@@ -47,7 +47,8 @@ fn write(design: &sim::Design, dir: &std::path::Path) -> miette::Result<()> {
     let ip = hdlgen::generate(design).map_err(|e| {
         miette::miette!(
             code = "systolic::gen",
-            help = "the generator emits integer datapaths (int2..int32 operands, integer accumulator)",
+            help =
+                "the generator emits integer datapaths (int2..int32 operands, integer accumulator)",
             "{e}"
         )
     })?;

@@ -11,7 +11,8 @@ use std::path::PathBuf;
   systolic sim --design tpu-v1-like --model resnet50
   systolic sim --design designs/edge-8x8.toml --model mobilenet_v2 --batch 4 --format csv --out edge.csv
   systolic sim --design gemmini-like --model bert-base --layer 'layer0.*'
-  systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv")]
+  systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv
+  systolic sim --design edge-8x8 --model resnet18 --synth synth-out/edge-8x8/ice40.json")]
 pub struct SimArgs {
     /// Built-in design name (see `systolic list designs`) or a design TOML file.
     #[arg(
@@ -44,6 +45,10 @@ pub struct SimArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Show area from this `systolic synth` report (repeatable); by default from
+    /// every synth-out/<design>/<target>.json made from this design.
+    #[arg(long, value_name = "JSON")]
+    synth: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -77,7 +82,8 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
         batch: a.batch,
         layers: a.layer.clone(),
     };
-    let report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
+    let mut report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
+    report.area = crate::cmd_synth::area_of(&design, &a.synth)?;
     let text = match a.format {
         Format::Table => report.to_table(),
         Format::Json => report.to_json() + "\n",

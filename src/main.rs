@@ -4,6 +4,8 @@ mod cmd_gemm;
 mod cmd_gen;
 mod cmd_list;
 mod cmd_sim;
+mod cmd_synth;
+mod cmd_verify;
 mod inputs;
 mod output;
 
@@ -25,8 +27,12 @@ enum Command {
     Gemm(cmd_gemm::GemmArgs),
     /// Write a design's synthesizable Verilog IP (RTL, file list, README, FuseSoC core).
     Gen(cmd_gen::GenArgs),
+    /// Co-simulate the generated RTL against the simulator: bit-exact values, equal cycles.
+    Verify(cmd_verify::VerifyArgs),
     /// List built-in designs or models.
     List(cmd_list::ListArgs),
+    /// Synthesize a design's RTL (Yosys; nextpnr for iCE40/ECP5): LUTs, flip-flops, DSPs, block RAMs, Fmax.
+    Synth(cmd_synth::SynthArgs),
 }
 
 fn main() -> miette::Result<()> {
@@ -47,7 +53,9 @@ fn main() -> miette::Result<()> {
     match cli.command {
         Command::Sim(a) => cmd_sim::run(a),
         Command::List(a) => cmd_list::run(a),
+        Command::Synth(a) => cmd_synth::run(a),
         Command::Gemm(a) => cmd_gemm::run(a),
         Command::Gen(a) => cmd_gen::run(a),
+        Command::Verify(a) => cmd_verify::run(a),
     }
 }

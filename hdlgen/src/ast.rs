@@ -1,6 +1,9 @@
 //! A typed Verilog-2001 AST: just what the generated RTL and testbench use.
 //! Text comes only from `print.rs`; builders here keep module code short.
 
+// `add`, `not`, ... build AST nodes by value; operator traits would hide that.
+#![allow(clippy::should_implement_trait)]
+
 /// An expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
@@ -194,7 +197,11 @@ impl Expr {
 
     /// `self[base +: width]`.
     pub fn part(self, base: impl Into<Expr>, width: impl Into<Expr>) -> Expr {
-        Expr::Part(Box::new(self), Box::new(base.into()), Box::new(width.into()))
+        Expr::Part(
+            Box::new(self),
+            Box::new(base.into()),
+            Box::new(width.into()),
+        )
     }
 
     /// `self ? a : b`.

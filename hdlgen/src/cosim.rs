@@ -31,7 +31,11 @@ impl Simulator {
 /// Checks that a tool is on the PATH, with an install hint if not.
 pub fn require(tool: &str) -> Result<(), HdlError> {
     let ok = Command::new(tool)
-        .arg(if tool == "iverilog" { "-V" } else { "--version" })
+        .arg(if tool == "iverilog" {
+            "-V"
+        } else {
+            "--version"
+        })
         .output()
         .is_ok();
     if ok {
@@ -93,11 +97,21 @@ fn transpose(x: &[i64], rows: usize, cols: usize) -> Vec<i64> {
 }
 
 /// The A-buffer and B-buffer line images of a GEMM, per the layouts of the controllers.
-pub fn images(cfg: &Config, a: &[i64], b: &[i64], m: usize, k: usize, n: usize) -> [Vec<Vec<i64>>; 2] {
+pub fn images(
+    cfg: &Config,
+    a: &[i64],
+    b: &[i64],
+    m: usize,
+    k: usize,
+    n: usize,
+) -> [Vec<Vec<i64>>; 2] {
     let (r, c) = (cfg.rows as usize, cfg.cols as usize);
     match cfg.kind {
         Kind::Ws => [pack(a, m, k, r), pack(b, k, n, c)],
-        Kind::Is => [pack(&transpose(a, m, k), k, m, c), pack(&transpose(b, k, n), n, k, r)],
+        Kind::Is => [
+            pack(&transpose(a, m, k), k, m, c),
+            pack(&transpose(b, k, n), n, k, r),
+        ],
         Kind::Os => [pack(&transpose(a, m, k), k, m, r), pack(b, k, n, c)],
     }
 }
@@ -144,7 +158,10 @@ fn parse_line(text: &str, lanes: usize, lane_bits: u32) -> Result<Vec<i64>, HdlE
         .trim()
         .chars()
         .rev()
-        .map(|ch| ch.to_digit(16).ok_or_else(|| HdlError::Mismatch(format!("unreadable C line `{text}`"))))
+        .map(|ch| {
+            ch.to_digit(16)
+                .ok_or_else(|| HdlError::Mismatch(format!("unreadable C line `{text}`")))
+        })
         .collect::<Result<_, _>>()?;
     let bit = |i: usize| digits.get(i / 4).is_some_and(|d| (d >> (i % 4)) & 1 == 1);
     Ok((0..lanes)
@@ -227,10 +244,20 @@ pub fn build(design: &Design, sim: Simulator, trace: bool) -> Result<Bench, HdlE
     let mut cmd = match sim {
         Simulator::Verilator => {
             let mut c = Command::new("verilator");
-            c.args(["--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "tb", "-O2"])
-                .arg("--Mdir")
-                .arg(dir.join("obj"))
-                .args(["-o", "vtb"]);
+            c.args([
+                "--binary",
+                "-j",
+                "2",
+                "-Wno-fatal",
+                "-Wno-lint",
+                "-Wno-style",
+                "--top-module",
+                "tb",
+                "-O2",
+            ])
+            .arg("--Mdir")
+            .arg(dir.join("obj"))
+            .args(["-o", "vtb"]);
             if trace {
                 c.arg("--trace");
             }
@@ -243,7 +270,9 @@ pub fn build(design: &Design, sim: Simulator, trace: bool) -> Result<Bench, HdlE
         }
     };
     cmd.args(&paths);
-    let out = cmd.output().map_err(|e| HdlError::Tool(format!("{}: {e}", sim.tool())))?;
+    let out = cmd
+        .output()
+        .map_err(|e| HdlError::Tool(format!("{}: {e}", sim.tool())))?;
     if !out.status.success() {
         return Err(HdlError::Tool(format!(
             "{} failed to build the testbench in {}:\n{}{}",
@@ -278,7 +307,7 @@ impl Bench {
             (nc, cfg.depth[2], "C (ofmap)"),
         ] {
             if lines as u64 > depth {
-                return Err(HdlError::Unsupported(format!(
+                return Err(HdlError::Capacity(format!(
                     "a {m}x{k}x{n} GEMM needs {lines} lines of the {what} buffer, which holds {depth} per bank; choose a smaller GEMM or a design with larger SRAMs"
                 )));
             }
@@ -330,7 +359,9 @@ impl Bench {
             cmd.arg(arg("vcd", v));
         }
         let t0 = std::time::Instant::now();
-        let out = cmd.output().map_err(|e| HdlError::Tool(format!("running the testbench: {e}")))?;
+        let out = cmd
+            .output()
+            .map_err(|e| HdlError::Tool(format!("running the testbench: {e}")))?;
         let secs = t0.elapsed().as_secs_f64();
         let status = std::fs::read_to_string(&fcycles).map_err(|_| {
             HdlError::Tool(format!(
@@ -340,10 +371,15 @@ impl Bench {
                 String::from_utf8_lossy(&out.stderr)
             ))
         })?;
-        let f: Vec<u64> = status.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        let f: Vec<u64> = status
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
         let (cycles, still_busy, error) = (f[0], f.get(1) == Some(&1), f.get(2) == Some(&1));
         if error {
-            return Err(HdlError::Mismatch("the RTL flagged the GEMM command as invalid".into()));
+            return Err(HdlError::Mismatch(
+                "the RTL flagged the GEMM command as invalid".into(),
+            ));
         }
         if still_busy {
             return Err(HdlError::Mismatch(format!(

@@ -3,16 +3,17 @@
 //! printer; the testbench and the Verilator / Icarus / Yosys drivers that
 //! check it against the simulator.
 
-pub mod synth;
 pub mod ip;
+pub mod synth;
 
 pub use ip::{Ip, SourceFile};
 pub mod ast;
-pub mod print;
+pub mod cosim;
 pub mod ipdoc;
+pub mod print;
 pub mod rtl;
 pub mod tb;
-pub mod cosim;
+pub mod verify;
 
 pub use rtl::generate;
 
@@ -22,6 +23,9 @@ pub enum HdlError {
     /// The design uses something the generator does not emit.
     #[error("cannot generate RTL: {0}")]
     Unsupported(String),
+    /// A GEMM does not fit the design's buffers.
+    #[error("{0}")]
+    Capacity(String),
     /// A file could not be written or read.
     #[error("{path}: {source}")]
     Io {

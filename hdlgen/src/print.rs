@@ -182,7 +182,12 @@ fn print_item(out: &mut String, level: usize, item: &Item) {
             body,
         } => {
             indent(out, level);
-            let _ = writeln!(out, "for ({var} = {}; {var} < {}; {var} = {var} + 1) begin : {label}", top(from), top(to));
+            let _ = writeln!(
+                out,
+                "for ({var} = {}; {var} < {}; {var} = {var} + 1) begin : {label}",
+                top(from),
+                top(to)
+            );
             for i in body {
                 print_item(out, level + 1, i);
             }

@@ -25,9 +25,16 @@ fn count_loop(var: &str, bound: Expr, body: Vec<Stmt>) -> Stmt {
 
 fn plusarg(name: &str, var: &str) -> Stmt {
     if_(
-        call("$value$plusargs", vec![string(format!("{name}=%s")), id(var)]).not(),
+        call(
+            "$value$plusargs",
+            vec![string(format!("{name}=%s")), id(var)],
+        )
+        .not(),
         vec![
-            task("$display", vec![string(format!("tb: missing +{name}=FILE"))]),
+            task(
+                "$display",
+                vec![string(format!("tb: missing +{name}=FILE"))],
+            ),
             task("$finish", vec![]),
         ],
     )
@@ -49,7 +56,11 @@ fn host_write(buf: u64, mem: &str, count: Expr) -> Stmt {
 }
 
 fn command(op: u64, dims: bool) -> Vec<Stmt> {
-    let mut s = vec![wait_neg(), set("cmd_valid", sized(1, 1)), set("cmd_op", sized(1, op))];
+    let mut s = vec![
+        wait_neg(),
+        set("cmd_valid", sized(1, 1)),
+        set("cmd_op", sized(1, op)),
+    ];
     if dims {
         s.extend([
             set("cmd_m", id("dims").idx(0)),
@@ -69,9 +80,8 @@ pub fn testbench(cfg: &Config) -> Module {
     );
     let hw = cfg.host_w() as i64;
     let haw = i64::from(cfg.host_aw());
-    let reg0 = |name: &str, width: Option<Range>| {
-        decl(Net::Reg, false, name, width, None, Some(int(0)))
-    };
+    let reg0 =
+        |name: &str, width: Option<Range>| decl(Net::Reg, false, name, width, None, Some(int(0)));
     m.push([
         reg0("clk", None),
         Item::Always(Stmt::Delay(5, Box::new(set("clk", id("clk").not())))),
@@ -97,8 +107,23 @@ pub fn testbench(cfg: &Config) -> Module {
             "dut",
             vec![],
             [
-                "clk", "rst", "cmd_valid", "cmd_ready", "cmd_op", "cmd_m", "cmd_k", "cmd_n", "busy",
-                "done", "error", "bank", "host_we", "host_re", "host_buf", "host_addr", "host_wdata",
+                "clk",
+                "rst",
+                "cmd_valid",
+                "cmd_ready",
+                "cmd_op",
+                "cmd_m",
+                "cmd_k",
+                "cmd_n",
+                "busy",
+                "done",
+                "error",
+                "bank",
+                "host_we",
+                "host_re",
+                "host_buf",
+                "host_addr",
+                "host_wdata",
                 "host_rdata",
             ]
             .into_iter()
@@ -126,16 +151,25 @@ pub fn testbench(cfg: &Config) -> Module {
         plusarg("cycles", "f_cycles"),
         if_(
             call("$value$plusargs", vec![string("vcd=%s"), id("f_vcd")]),
-            vec![task("$dumpfile", vec![id("f_vcd")]), task("$dumpvars", vec![int(0), id("tb")])],
+            vec![
+                task("$dumpfile", vec![id("f_vcd")]),
+                task("$dumpvars", vec![int(0), id("tb")]),
+            ],
         ),
         task("$readmemh", vec![id("f_dims"), id("dims")]),
         if_(
             id("dims").idx(3).gt(0),
-            vec![task("$readmemh", vec![id("f_a"), id("amem"), int(0), id("dims").idx(3).sub(1)])],
+            vec![task(
+                "$readmemh",
+                vec![id("f_a"), id("amem"), int(0), id("dims").idx(3).sub(1)],
+            )],
         ),
         if_(
             id("dims").idx(4).gt(0),
-            vec![task("$readmemh", vec![id("f_b"), id("bmem"), int(0), id("dims").idx(4).sub(1)])],
+            vec![task(
+                "$readmemh",
+                vec![id("f_b"), id("bmem"), int(0), id("dims").idx(4).sub(1)],
+            )],
         ),
         wait_neg(),
         wait_neg(),
@@ -153,7 +187,10 @@ pub fn testbench(cfg: &Config) -> Module {
         set("cycles", int(0)),
         Stmt::While(
             id("busy").and(id("cycles").lt(id("dims").idx(7))),
-            Box::new(Stmt::Block(vec![set("cycles", id("cycles").add(1)), wait_neg()])),
+            Box::new(Stmt::Block(vec![
+                set("cycles", id("cycles").add(1)),
+                wait_neg(),
+            ])),
         ),
         if_(id("dims").idx(6).ne(0), command(1, false)),
         count_loop(
@@ -172,10 +209,22 @@ pub fn testbench(cfg: &Config) -> Module {
         ),
         if_(
             id("dims").idx(5).gt(0),
-            vec![task("$writememh", vec![id("f_c"), id("cmem"), int(0), id("dims").idx(5).sub(1)])],
+            vec![task(
+                "$writememh",
+                vec![id("f_c"), id("cmem"), int(0), id("dims").idx(5).sub(1)],
+            )],
         ),
         set("fd", call("$fopen", vec![id("f_cycles"), string("w")])),
-        task("$fdisplay", vec![id("fd"), string("%0d %0d %0d"), id("cycles"), id("busy"), id("error")]),
+        task(
+            "$fdisplay",
+            vec![
+                id("fd"),
+                string("%0d %0d %0d"),
+                id("cycles"),
+                id("busy"),
+                id("error"),
+            ],
+        ),
         task("$fclose", vec![id("fd")]),
         task("$finish", vec![]),
     ]);

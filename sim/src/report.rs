@@ -201,6 +201,68 @@ pub struct ModelReport {
     pub layers: Vec<LayerReport>,
     /// Total row.
     pub total: LayerReport,
+    /// Area of the design's synthesized RTL, one entry per synthesis report
+    /// (`systolic synth`); empty when there is none.
+    pub area: Vec<AreaReport>,
+}
+
+/// The area (and Fmax, when placed and routed) of the design's RTL, from
+/// one synthesis report (docs/SYNTHESIS.md).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaReport {
+    /// `generic`, `ice40`, `ecp5` or `xilinx`.
+    pub target: String,
+    /// Device or family; `None` for generic.
+    pub device: Option<String>,
+    /// Top module synthesized.
+    pub top: String,
+    /// LUT-equivalents; `None` for generic.
+    pub luts: Option<u64>,
+    /// Flip-flops.
+    pub flip_flops: u64,
+    /// DSPs; `None` for generic.
+    pub dsps: Option<u64>,
+    /// Block RAMs; `None` for generic.
+    pub block_rams: Option<u64>,
+    /// Bits of memory left as memory cells (generic only).
+    pub memory_bits: Option<u64>,
+    /// All cells of the flattened netlist.
+    pub cells: u64,
+    /// Fmax from place and route, MHz.
+    pub fmax_mhz: Option<f64>,
+    /// The synthesis report this came from.
+    pub source: String,
+}
+
+impl AreaReport {
+    /// One line: `ice40 up5k: 95 LUTs, 139 FFs, 4 DSPs, 1 BRAMs, Fmax 87.52 MHz`.
+    pub fn summary(&self) -> String {
+        let mut s = self.target.clone();
+        if let Some(d) = &self.device {
+            let _ = write!(s, " {d}");
+        }
+        s.push(':');
+        if let Some(l) = self.luts {
+            let _ = write!(s, " {l} LUTs,");
+        }
+        let _ = write!(s, " {} FFs", self.flip_flops);
+        if let Some(d) = self.dsps {
+            let _ = write!(s, ", {d} DSPs");
+        }
+        if let Some(b) = self.block_rams {
+            let _ = write!(s, ", {b} BRAMs");
+        }
+        if let Some(m) = self.memory_bits {
+            let _ = write!(s, ", {m} memory bits");
+        }
+        if self.luts.is_none() {
+            let _ = write!(s, ", {} cells", self.cells);
+        }
+        if let Some(f) = self.fmax_mhz {
+            let _ = write!(s, ", Fmax {f:.2} MHz");
+        }
+        s
+    }
 }
 
 /// The design fields a reader of a report needs.
@@ -290,6 +352,7 @@ impl ModelReport {
             batch,
             layers,
             total,
+            area: Vec::new(),
         }
     }
 
@@ -431,6 +494,9 @@ impl ModelReport {
             t.compute_cycles,
             t.stall_cycles
         );
+        for a in &self.area {
+            let _ = writeln!(s, "area (synthesized RTL) {}   ({})", a.summary(), a.source);
+        }
         s
     }
 }

@@ -11,12 +11,20 @@ pub fn lane(x: &str, i: Expr, w: impl Into<Expr> + Clone) -> Expr {
     id(x).part(i.mul(w.clone()), w)
 }
 
+/// A skew or deskew line; input skews clear on reset (no stale operand or
+/// flag may enter the array after power-up), output deskews need not.
 fn delay(cfg: &Config, name: &str, w: Expr, n: Expr, x: Expr, y: Expr) -> Item {
+    let reset = !name.starts_with("u_deskew");
     instance(
         &cfg.name("delay"),
         name,
-        vec![("W", w), ("N", n), ("RESET", int(0))],
-        vec![("clk", id("clk")), ("rst", sized(1, 0)), ("x", x), ("y", y)],
+        vec![("W", w), ("N", n), ("RESET", int(i64::from(reset)))],
+        vec![
+            ("clk", id("clk")),
+            ("rst", if reset { id("rst") } else { sized(1, 0) }),
+            ("x", x),
+            ("y", y),
+        ],
     )
 }
 
@@ -26,7 +34,8 @@ fn header(m: &mut Module) {
         .param("OPW", 8, "operand bits")
         .param("ACCW", 32, "accumulator bits")
         .param("SAT", 0, "1: saturating accumulation")
-        .port(input("clk", None, ""));
+        .port(input("clk", None, ""))
+        .port(input("rst", None, "synchronous, active high"));
 }
 
 fn pe_params() -> Vec<(&'static str, Expr)> {
@@ -50,12 +59,25 @@ pub fn array_ws(cfg: &Config) -> Module {
         &["Stationary-operand array (ws, is) with input skew and output deskew."],
     );
     header(&mut m);
-    m.port(input("a_row", bits(id("ROWS").mul("OPW")), "streamed vector, lane r = row r"))
-        .port(input("v_row", None, "the vector is valid"))
-        .port(input("f_row", None, "the vector is a fold's first"))
-        .port(input("w_col", bits(id("COLS").mul("OPW")), "stationary row for the shadow chains, lane c = column c"))
-        .port(input("shift", None, "shadow chains shift"))
-        .port(output("p_row", false, bits(id("COLS").mul("ACCW")), "deskewed output row"));
+    m.port(input(
+        "a_row",
+        bits(id("ROWS").mul("OPW")),
+        "streamed vector, lane r = row r",
+    ))
+    .port(input("v_row", None, "the vector is valid"))
+    .port(input("f_row", None, "the vector is a fold's first"))
+    .port(input(
+        "w_col",
+        bits(id("COLS").mul("OPW")),
+        "stationary row for the shadow chains, lane c = column c",
+    ))
+    .port(input("shift", None, "shadow chains shift"))
+    .port(output(
+        "p_row",
+        false,
+        bits(id("COLS").mul("ACCW")),
+        "deskewed output row",
+    ));
     let hn = id("ROWS").mul(id("COLS").add(1));
     let vn = id("ROWS").add(1).mul("COLS");
     m.push([
@@ -67,7 +89,10 @@ pub fn array_ws(cfg: &Config) -> Module {
         wire("sh", bits("COLS")),
         decl(Net::Genvar, false, "r", None, None, None),
         decl(Net::Genvar, false, "c", None, None, None),
-        assign(id("pv").slice(id("COLS").mul("ACCW").sub(1), 0), repeat(id("COLS").mul("ACCW"), sized(1, 0))),
+        assign(
+            id("pv").slice(id("COLS").mul("ACCW").sub(1), 0),
+            repeat(id("COLS").mul("ACCW"), sized(1, 0)),
+        ),
         gen_for(
             "r",
             int(0),
@@ -79,8 +104,16 @@ pub fn array_ws(cfg: &Config) -> Module {
                     "u_skew",
                     id("OPW").add(2),
                     id("r"),
-                    concat(vec![id("v_row"), id("f_row"), lane("a_row", id("r"), "OPW")]),
-                    concat(vec![id("vh").idx(h(int(0))), id("fh").idx(h(int(0))), lane("ah", h(int(0)), "OPW")]),
+                    concat(vec![
+                        id("v_row"),
+                        id("f_row"),
+                        lane("a_row", id("r"), "OPW"),
+                    ]),
+                    concat(vec![
+                        id("vh").idx(h(int(0))),
+                        id("fh").idx(h(int(0))),
+                        lane("ah", h(int(0)), "OPW"),
+                    ]),
                 ),
                 gen_for(
                     "c",
@@ -93,6 +126,7 @@ pub fn array_ws(cfg: &Config) -> Module {
                         pe_params(),
                         vec![
                             ("clk", id("clk")),
+                            ("rst", id("rst")),
                             ("a_in", lane("ah", h(id("c")), "OPW")),
                             ("v_in", id("vh").idx(h(id("c")))),
                             ("f_in", id("fh").idx(h(id("c")))),
@@ -142,7 +176,11 @@ pub fn array_ws(cfg: &Config) -> Module {
                     lane("pv", v(id("ROWS")), "ACCW"),
                     lane("p_row", id("c"), "ACCW"),
                 ),
-                wire_eq("unused", None, concat(vec![sized(1, 0), lane("wv", v(id("ROWS")), "OPW")]).any()),
+                wire_eq(
+                    "unused",
+                    None,
+                    concat(vec![sized(1, 0), lane("wv", v(id("ROWS")), "OPW")]).any(),
+                ),
             ],
         ),
     ]);
@@ -156,11 +194,28 @@ pub fn array_os(cfg: &Config) -> Module {
         &["Output-stationary array with input skew, drain chains and output deskew."],
     );
     header(&mut m);
-    m.port(input("a_row", bits(id("ROWS").mul("OPW")), "A column, lane r = row r"))
-        .port(input("l_row", None, "last step of the fold"))
-        .port(input("b_col", bits(id("COLS").mul("OPW")), "B row, lane c = column c"))
-        .port(input("drain", None, "drain chains shift (column 0's timing)"))
-        .port(output("o_row", false, bits(id("COLS").mul("ACCW")), "deskewed drained row"));
+    m.port(input(
+        "a_row",
+        bits(id("ROWS").mul("OPW")),
+        "A column, lane r = row r",
+    ))
+    .port(input("l_row", None, "last step of the fold"))
+    .port(input(
+        "b_col",
+        bits(id("COLS").mul("OPW")),
+        "B row, lane c = column c",
+    ))
+    .port(input(
+        "drain",
+        None,
+        "drain chains shift (column 0's timing)",
+    ))
+    .port(output(
+        "o_row",
+        false,
+        bits(id("COLS").mul("ACCW")),
+        "deskewed drained row",
+    ));
     let hn = id("ROWS").mul(id("COLS").add(1));
     let vn = id("ROWS").add(1).mul("COLS");
     m.push([
@@ -171,7 +226,10 @@ pub fn array_os(cfg: &Config) -> Module {
         wire("dr", bits("COLS")),
         decl(Net::Genvar, false, "r", None, None, None),
         decl(Net::Genvar, false, "c", None, None, None),
-        assign(id("ov").slice(id("COLS").mul("ACCW").sub(1), 0), repeat(id("COLS").mul("ACCW"), sized(1, 0))),
+        assign(
+            id("ov").slice(id("COLS").mul("ACCW").sub(1), 0),
+            repeat(id("COLS").mul("ACCW"), sized(1, 0)),
+        ),
         gen_for(
             "r",
             int(0),
@@ -197,6 +255,7 @@ pub fn array_os(cfg: &Config) -> Module {
                         pe_params(),
                         vec![
                             ("clk", id("clk")),
+                            ("rst", id("rst")),
                             ("a_in", lane("ah", h(id("c")), "OPW")),
                             ("l_in", id("lh").idx(h(id("c")))),
                             ("b_in", lane("bv", v(id("r")), "OPW")),
@@ -212,7 +271,12 @@ pub fn array_os(cfg: &Config) -> Module {
                 wire_eq(
                     "unused",
                     None,
-                    concat(vec![sized(1, 0), lane("ah", h(id("COLS")), "OPW"), id("lh").idx(h(id("COLS")))]).any(),
+                    concat(vec![
+                        sized(1, 0),
+                        lane("ah", h(id("COLS")), "OPW"),
+                        id("lh").idx(h(id("COLS"))),
+                    ])
+                    .any(),
                 ),
             ],
         ),
@@ -222,18 +286,39 @@ pub fn array_os(cfg: &Config) -> Module {
             id("COLS"),
             "col",
             vec![
-                delay(cfg, "u_bskew", id("OPW"), id("c"), lane("b_col", id("c"), "OPW"), lane("bv", id("c"), "OPW")),
-                delay(cfg, "u_dskew", int(1), id("c"), id("drain"), id("dr").idx("c")),
+                delay(
+                    cfg,
+                    "u_bskew",
+                    id("OPW"),
+                    id("c"),
+                    lane("b_col", id("c"), "OPW"),
+                    lane("bv", id("c"), "OPW"),
+                ),
+                delay(
+                    cfg,
+                    "u_dskew",
+                    int(1),
+                    id("c"),
+                    id("drain"),
+                    id("dr").idx("c"),
+                ),
                 // The column output register (drained value, else zero) and the deskew after it.
                 delay(
                     cfg,
                     "u_deskew",
                     id("ACCW"),
                     id("COLS").sub("c"),
-                    id("dr").idx("c").tern(lane("ov", v(id("ROWS")), "ACCW"), repeat(id("ACCW"), sized(1, 0))),
+                    id("dr").idx("c").tern(
+                        lane("ov", v(id("ROWS")), "ACCW"),
+                        repeat(id("ACCW"), sized(1, 0)),
+                    ),
                     lane("o_row", id("c"), "ACCW"),
                 ),
-                wire_eq("unused", None, concat(vec![sized(1, 0), lane("bv", v(id("ROWS")), "OPW")]).any()),
+                wire_eq(
+                    "unused",
+                    None,
+                    concat(vec![sized(1, 0), lane("bv", v(id("ROWS")), "OPW")]).any(),
+                ),
             ],
         ),
     ]);

@@ -20,7 +20,10 @@ pub fn resize(cfg: &Config) -> Module {
         label: "sign".into(),
         then: vec![assign(
             "y",
-            concat(vec![repeat(id("OW").sub("IW"), id("x").idx(id("IW").sub(1))), id("x")]),
+            concat(vec![
+                repeat(id("OW").sub("IW"), id("x").idx(id("IW").sub(1))),
+                id("x"),
+            ]),
         )],
         otherwise: vec![assign(
             "y",
@@ -40,7 +43,7 @@ pub fn resize(cfg: &Config) -> Module {
                 wire_eq(
                     "unused",
                     None,
-concat(vec![sized(1, 0), id("x").slice(id("IW").sub(1), "OW")]).any(),
+                    concat(vec![sized(1, 0), id("x").slice(id("IW").sub(1), "OW")]).any(),
                 ),
             ],
         }],
@@ -59,11 +62,19 @@ fn resize_inst(cfg: &Config, name: &str, iw: Expr, ow: Expr, x: Expr, y: Expr) -
 
 /// `mul`: exact signed product of two `OPW`-bit operands.
 pub fn mul(cfg: &Config) -> Module {
-    let mut m = Module::new(&cfg.name("mul"), &["Exact signed product of two OPW-bit operands."]);
+    let mut m = Module::new(
+        &cfg.name("mul"),
+        &["Exact signed product of two OPW-bit operands."],
+    );
     m.param("OPW", 8, "operand bits")
         .port(input("a", bits("OPW"), ""))
         .port(input("b", bits("OPW"), ""))
-        .port(output("p", false, bits(int(2).mul("OPW")), "a * b, 2*OPW bits"));
+        .port(output(
+            "p",
+            false,
+            bits(int(2).mul("OPW")),
+            "a * b, 2*OPW bits",
+        ));
     let pw = || int(2).mul("OPW");
     m.push([
         wire("ax", bits(pw())),
@@ -102,12 +113,12 @@ pub fn acc_add(cfg: &Config) -> Module {
             cond: id("SAT").ne(0),
             label: "saturate".into(),
             then: vec![
-                wire_eq("head", bits(id("SW").sub("AW").add(1)), id("sum").slice(id("SW").sub(1), id("AW").sub(1))),
                 wire_eq(
-                    "fits",
-                    None,
-                    id("head").any().not().bitor(id("head").all()),
+                    "head",
+                    bits(id("SW").sub("AW").add(1)),
+                    id("sum").slice(id("SW").sub(1), id("AW").sub(1)),
                 ),
+                wire_eq("fits", None, id("head").any().not().bitor(id("head").all())),
                 assign(
                     "y",
                     id("fits").tern(
@@ -132,12 +143,19 @@ pub fn acc_add(cfg: &Config) -> Module {
 /// `delay`: `N` registers in a row (`N` = 0: a wire); with `RESET` = 1 the
 /// registers clear on `rst` (control tokens), otherwise they have no reset.
 pub fn delay(cfg: &Config) -> Module {
-    let mut m = Module::new(&cfg.name("delay"), &["A delay line of N registers (a wire when N = 0)."]);
+    let mut m = Module::new(
+        &cfg.name("delay"),
+        &["A delay line of N registers (a wire when N = 0)."],
+    );
     m.param("W", 1, "bits")
         .param("N", 1, "stages")
         .param("RESET", 0, "1: clear on rst")
         .port(input("clk", None, ""))
-        .port(input("rst", None, "synchronous, active high; used when RESET = 1"))
+        .port(input(
+            "rst",
+            None,
+            "synchronous, active high; used when RESET = 1",
+        ))
         .port(input("x", bits("W"), ""))
         .port(output("y", false, bits("W"), "x delayed by N cycles"));
     let shift = Stmt::For(
@@ -159,7 +177,11 @@ pub fn delay(cfg: &Config) -> Module {
         label: "wire_only".into(),
         then: vec![
             assign("y", "x"),
-            wire_eq("unused", None, concat(vec![sized(1, 0), id("clk"), id("rst")]).any()),
+            wire_eq(
+                "unused",
+                None,
+                concat(vec![sized(1, 0), id("clk"), id("rst")]).any(),
+            ),
         ],
         otherwise: vec![
             mem("r", bits("W"), id("N")),
@@ -199,7 +221,12 @@ pub fn sram(cfg: &Config) -> Module {
         .port(input("wdata", bits("W"), ""))
         .port(input("re", None, ""))
         .port(input("raddr", bits("AW"), ""))
-        .port(output("rdata", true, bits("W"), "mem[raddr] of the previous cycle's read"));
+        .port(output(
+            "rdata",
+            true,
+            bits("W"),
+            "mem[raddr] of the previous cycle's read",
+        ));
     m.push([
         mem("mem", bits("W"), id("DEPTH")),
         always_ff(vec![
@@ -231,7 +258,12 @@ pub fn buffer(cfg: &Config) -> Module {
             .port(input(&format!("{p}_wdata"), bits("W"), ""))
             .port(input(&format!("{p}_re"), None, &format!("{who} read")))
             .port(input(&format!("{p}_raddr"), bits("AW"), ""))
-            .port(output(&format!("{p}_rdata"), false, bits("W"), "the cycle after the read"));
+            .port(output(
+                &format!("{p}_rdata"),
+                false,
+                bits("W"),
+                "the cycle after the read",
+            ));
     }
     let bank = |name: &str, owner: Expr, rdata: &str| {
         let pick = |c: &str, h: &str| owner.clone().tern(id(c), id(h));

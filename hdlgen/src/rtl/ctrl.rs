@@ -34,8 +34,18 @@ fn common_ports(m: &mut Module, dims: &[(&str, &str)]) {
     for (d, doc) in dims {
         m.port(input(d, w(), doc));
     }
-    m.port(output("busy", true, None, "high from the cycle after start to the GEMM's last cycle"))
-        .port(output("done", true, None, "one-cycle pulse after the last cycle"));
+    m.port(output(
+        "busy",
+        true,
+        None,
+        "high from the cycle after start to the GEMM's last cycle",
+    ))
+    .port(output(
+        "done",
+        true,
+        None,
+        "one-cycle pulse after the last cycle",
+    ));
 }
 
 fn addr_port(m: &mut Module, name: &str, aw: &str, doc: &str) {
@@ -69,7 +79,10 @@ fn run_state(dims: &[&str], extra_reset: Vec<Stmt>, finish: Expr, step: Vec<Stmt
                 vec![if_(id("busy"), {
                     let mut s = vec![
                         nb("now", id("now").add(one())),
-                        if_(finish, vec![nb("busy", sized(1, 0)), nb("done", sized(1, 1))]),
+                        if_(
+                            finish,
+                            vec![nb("busy", sized(1, 0)), nb("done", sized(1, 1))],
+                        ),
                     ];
                     s.extend(step);
                     s
@@ -115,17 +128,37 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     );
     m.port(output("s_re", false, None, "read a stationary row"));
     addr_port(&mut m, "s_raddr", "SAW", "stationary buffer");
-    m.port(output("w_shift", true, None, "the row read last cycle shifts into the chains"))
-        .port(output("w_zero", true, None, "... as zeros (row outside the fold)"))
-        .port(output("x_re", false, None, "read a streamed vector"));
+    m.port(output(
+        "w_shift",
+        true,
+        None,
+        "the row read last cycle shifts into the chains",
+    ))
+    .port(output(
+        "w_zero",
+        true,
+        None,
+        "... as zeros (row outside the fold)",
+    ))
+    .port(output("x_re", false, None, "read a streamed vector"));
     addr_port(&mut m, "x_raddr", "XAW", "streamed buffer");
-    m.port(output("x_v", true, None, "the vector read last cycle is valid"))
-        .port(output("x_f", true, None, "... and its fold's first"))
-        .port(output("o_re", false, None, "read an accumulator row"));
+    m.port(output(
+        "x_v",
+        true,
+        None,
+        "the vector read last cycle is valid",
+    ))
+    .port(output("x_f", true, None, "... and its fold's first"))
+    .port(output("o_re", false, None, "read an accumulator row"));
     addr_port(&mut m, "o_raddr", "OAW", "accumulator buffer");
     m.port(output("o_we", false, None, "write an accumulator row"))
         .port(output("o_waddr", false, bits("OAW"), ""))
-        .port(output("o_init", false, None, "write the row itself (first row fold), not the sum"));
+        .port(output(
+            "o_init",
+            false,
+            None,
+            "write the row itself (first row fold), not the sum",
+        ));
 
     let r = || par("ROWS");
     let c = || par("COLS");
@@ -165,9 +198,15 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     items.push(wire_eq(
         "st_go",
         None,
-        id("busy").and(id("pending")).and(id("st_left")).and(id("now").ge(id("ld_y").add(r()))).and(
-            id("st_have").not().or(id("now").ge(id("st_y").add(tt())).and(id("now").ge(id("st_y").add(2)))),
-        ),
+        id("busy")
+            .and(id("pending"))
+            .and(id("st_left"))
+            .and(id("now").ge(id("ld_y").add(r())))
+            .and(
+                id("st_have").not().or(id("now")
+                    .ge(id("st_y").add(tt()))
+                    .and(id("now").ge(id("st_y").add(2)))),
+            ),
     ));
     items.push(wire_eq("st_y_eff", w(), id("st_go").tern("now", "st_y")));
     // Load start: the first at once; later ones when every loaded fold has
@@ -176,11 +215,13 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     items.push(wire_eq(
         "ld_go",
         None,
-        id("busy").and(id("ld_left")).and(id("ld_first").or(
-            id("pending").and(id("st_go").not()).not()
+        id("busy").and(id("ld_left")).and(
+            id("ld_first").or(id("pending")
+                .and(id("st_go").not())
+                .not()
                 .and(id("now").ge(id("ld_y").add(r())))
-                .and(id("now").add(one()).ge(id("st_y_eff").add(r()))),
-        )),
+                .and(id("now").add(one()).ge(id("st_y_eff").add(r())))),
+        ),
     ));
     // The row being read this cycle (the load that starts now, or the active one).
     items.extend([
@@ -189,10 +230,17 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         wire_eq(
             "l_row",
             w(),
-            id("ld_go").tern("li_row0", "lc_row0").add(r().sub(1)).sub("l_j"),
+            id("ld_go")
+                .tern("li_row0", "lc_row0")
+                .add(r().sub(1))
+                .sub("l_j"),
         ),
         wire_eq("l_in", None, id("l_row").lt(sr())),
-        wire_eq("s_addr", w(), id("ld_go").tern("li_base", "lc_base").add("l_row")),
+        wire_eq(
+            "s_addr",
+            w(),
+            id("ld_go").tern("li_base", "lc_base").add("l_row"),
+        ),
         assign("s_re", id("l_on").and("l_in")),
     ]);
     items.extend(slice_addr("s_raddr", "s_addr", "SAW"));
@@ -200,18 +248,37 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     items.extend([
         wire_eq("s_on", None, id("st_go").or("st_active")),
         wire_eq("s_t", w(), id("st_go").tern(zero(), "st_t")),
-        wire_eq("x_addr", w(), id("st_go").tern("si_xbase", "sc_xbase").add("s_t")),
+        wire_eq(
+            "x_addr",
+            w(),
+            id("st_go").tern("si_xbase", "sc_xbase").add("s_t"),
+        ),
         assign("x_re", "s_on"),
-        wire_eq("s_init", None, id("st_go").tern(id("si_row0").eq(zero()), id("sc_init"))),
+        wire_eq(
+            "s_init",
+            None,
+            id("st_go").tern(id("si_row0").eq(zero()), id("sc_init")),
+        ),
         // Is the fold starting now the last one?
         wire_eq(
             "si_lastfold",
             None,
-            id("si_row0").add(r()).ge(sr()).and(id("si_col0").add(c()).ge(sc())),
+            id("si_row0")
+                .add(r())
+                .ge(sr())
+                .and(id("si_col0").add(c()).ge(sc())),
         ),
-        wire_eq("s_lastfold", None, id("st_go").tern("si_lastfold", "sc_last")),
+        wire_eq(
+            "s_lastfold",
+            None,
+            id("st_go").tern("si_lastfold", "sc_last"),
+        ),
         wire_eq("s_end", None, id("s_t").add(one()).eq(tt())),
-        wire_eq("o_addr", w(), id("st_go").tern("si_obase", "sc_obase").add("s_t")),
+        wire_eq(
+            "o_addr",
+            w(),
+            id("st_go").tern("si_obase", "sc_obase").add("s_t"),
+        ),
     ]);
     items.extend(slice_addr("x_raddr", "x_addr", "XAW"));
     // Output tokens: {valid, init, last, address}, read-modify-write R + C cycles after the read.
@@ -236,8 +303,17 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         instance(
             &cfg.name("delay"),
             "u_tokens",
-            vec![("W", id("TW")), ("N", r().add(c()).sub(1)), ("RESET", int(1))],
-            vec![("clk", id("clk")), ("rst", id("rst")), ("x", id("tok_in")), ("y", id("tok_rd"))],
+            vec![
+                ("W", id("TW")),
+                ("N", r().add(c()).sub(1)),
+                ("RESET", int(1)),
+            ],
+            vec![
+                ("clk", id("clk")),
+                ("rst", id("rst")),
+                ("x", id("tok_in")),
+                ("y", id("tok_rd")),
+            ],
         ),
         reg("tok_wb", bits("TW")),
         assign("o_re", id("tok_rd").idx(id("TW").sub(1))),
@@ -251,7 +327,9 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
             vec![nb("tok_wb", "tok_rd")],
         )]),
     ]);
-    let finish = id("tok_wb").idx(id("TW").sub(1)).and(id("tok_wb").idx(id("TW").sub(3)));
+    let finish = id("tok_wb")
+        .idx(id("TW").sub(1))
+        .and(id("tok_wb").idx(id("TW").sub(3)));
     let reset_state = vec![
         nb("li_row0", zero()),
         nb("li_col0", zero()),
@@ -273,63 +351,68 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         nb("x_f", id("s_t").eq(zero())),
     ]));
     let step = vec![
-                if_(
-                    id("l_on"),
+        if_(
+            id("l_on"),
+            vec![
+                nb("ld_j", id("l_j").add(one())),
+                nb("ld_active", id("l_j").add(one()).lt(r())),
+            ],
+        ),
+        if_(
+            id("ld_go"),
+            vec![
+                nb("ld_first", sized(1, 0)),
+                nb("ld_y", "now"),
+                nb("lc_row0", "li_row0"),
+                nb("lc_base", "li_base"),
+                if_else(
+                    id("li_row0").add(r()).ge(sr()),
                     vec![
-                        nb("ld_j", id("l_j").add(one())),
-                        nb("ld_active", id("l_j").add(one()).lt(r())),
+                        nb("li_row0", zero()),
+                        nb("li_col0", id("li_col0").add(c())),
+                        nb("li_base", id("li_base").add(sr())),
+                    ],
+                    vec![nb("li_row0", id("li_row0").add(r()))],
+                ),
+            ],
+        ),
+        if_(
+            id("s_on"),
+            vec![
+                nb("st_t", id("s_t").add(one())),
+                nb("st_active", id("s_t").add(one()).lt(tt())),
+            ],
+        ),
+        if_(
+            id("st_go"),
+            vec![
+                nb("st_have", sized(1, 1)),
+                nb("st_y", "now"),
+                nb("sc_xbase", "si_xbase"),
+                nb("sc_obase", "si_obase"),
+                nb("sc_init", id("si_row0").eq(zero())),
+                nb("sc_last", "si_lastfold"),
+                if_else(
+                    id("si_row0").add(r()).ge(sr()),
+                    vec![
+                        nb("si_row0", zero()),
+                        nb("si_xbase", zero()),
+                        nb("si_col0", id("si_col0").add(c())),
+                        nb("si_obase", id("si_obase").add(tt())),
+                    ],
+                    vec![
+                        nb("si_row0", id("si_row0").add(r())),
+                        nb("si_xbase", id("si_xbase").add(tt())),
                     ],
                 ),
-                if_(
-                    id("ld_go"),
-                    vec![
-                        nb("ld_first", sized(1, 0)),
-                        nb("ld_y", "now"),
-                        nb("lc_row0", "li_row0"),
-                        nb("lc_base", "li_base"),
-                        if_else(
-                            id("li_row0").add(r()).ge(sr()),
-                            vec![
-                                nb("li_row0", zero()),
-                                nb("li_col0", id("li_col0").add(c())),
-                                nb("li_base", id("li_base").add(sr())),
-                            ],
-                            vec![nb("li_row0", id("li_row0").add(r()))],
-                        ),
-                    ],
-                ),
-                if_(
-                    id("s_on"),
-                    vec![
-                        nb("st_t", id("s_t").add(one())),
-                        nb("st_active", id("s_t").add(one()).lt(tt())),
-                    ],
-                ),
-                if_(
-                    id("st_go"),
-                    vec![
-                        nb("st_have", sized(1, 1)),
-                        nb("st_y", "now"),
-                        nb("sc_xbase", "si_xbase"),
-                        nb("sc_obase", "si_obase"),
-                        nb("sc_init", id("si_row0").eq(zero())),
-                        nb("sc_last", "si_lastfold"),
-                        if_else(
-                            id("si_row0").add(r()).ge(sr()),
-                            vec![
-                                nb("si_row0", zero()),
-                                nb("si_xbase", zero()),
-                                nb("si_col0", id("si_col0").add(c())),
-                                nb("si_obase", id("si_obase").add(tt())),
-                            ],
-                            vec![
-                                nb("si_row0", id("si_row0").add(r())),
-                                nb("si_xbase", id("si_xbase").add(tt())),
-                            ],
-                        ),
-                    ],
-                ),
-                nb("pending", id("pending").bitor("ld_go").bitand(id("ld_go").bitor(id("st_go").not()))),
+            ],
+        ),
+        nb(
+            "pending",
+            id("pending")
+                .bitor("ld_go")
+                .bitand(id("ld_go").bitor(id("st_go").not())),
+        ),
     ];
     items.extend(run_state(&["sr", "sc", "tt"], reset_state, finish, step));
     m.push(items);
@@ -347,15 +430,37 @@ pub fn ctrl_os(cfg: &Config) -> Module {
             "s0 = 1, D_f = max(s_f + T + R - 1, D_f-1 + R), s_f+1 >= s_f + T and D_f + R + 1 - T.",
         ],
     );
-    common_ports(&mut m, &[("m", "rows of A and C"), ("k", "columns of A, rows of B"), ("n", "columns of B and C")]);
+    common_ports(
+        &mut m,
+        &[
+            ("m", "rows of A and C"),
+            ("k", "columns of A, rows of B"),
+            ("n", "columns of B and C"),
+        ],
+    );
     m.port(output("a_re", false, None, "read a column of A"));
     addr_port(&mut m, "a_raddr", "AAW", "A buffer");
     m.port(output("b_re", false, None, "read a row of B"));
     addr_port(&mut m, "b_raddr", "BAW", "B buffer");
-    m.port(output("v_q", true, None, "data was read last cycle (else the array gets zeros)"))
-        .port(output("l_q", true, None, "the data read last cycle is the fold's last step"))
-        .port(output("drain", false, None, "drain chains shift (column 0)"))
-        .port(output("o_we", false, None, "write an output row"));
+    m.port(output(
+        "v_q",
+        true,
+        None,
+        "data was read last cycle (else the array gets zeros)",
+    ))
+    .port(output(
+        "l_q",
+        true,
+        None,
+        "the data read last cycle is the fold's last step",
+    ))
+    .port(output(
+        "drain",
+        false,
+        None,
+        "drain chains shift (column 0)",
+    ))
+    .port(output("o_we", false, None, "write an output row"));
     addr_port(&mut m, "o_waddr", "OAW", "output buffer");
     let r = || par("ROWS");
     let c = || par("COLS");
@@ -379,29 +484,40 @@ pub fn ctrl_os(cfg: &Config) -> Module {
             "st_go",
             None,
             id("busy").and("st_left").and(
-                id("st_have").not().or(
-                    id("now")
-                        .ge(id("st_y").add(kk()))
-                        .and(id("now").add(kk()).ge(id("d_last").add(r()))),
-                ),
+                id("st_have").not().or(id("now")
+                    .ge(id("st_y").add(kk()))
+                    .and(id("now").add(kk()).ge(id("d_last").add(r())))),
             ),
         ),
         wire_eq("d_own", w(), id("now").add(kk()).add(r())),
         wire_eq(
             "d_new",
             w(),
-            id("st_have").and(id("d_last").add(r()).gt("d_own")).tern(id("d_last").add(r()), "d_own"),
+            id("st_have")
+                .and(id("d_last").add(r()).gt("d_own"))
+                .tern(id("d_last").add(r()), "d_own"),
         ),
         wire_eq("s_on", None, id("st_go").or("st_active")),
         wire_eq("s_k", w(), id("st_go").tern(zero(), "st_k")),
-        wire_eq("a_addr", w(), id("st_go").tern("si_abase", "sc_abase").add("s_k")),
-        wire_eq("b_addr", w(), id("st_go").tern("si_bbase", "sc_bbase").add("s_k")),
+        wire_eq(
+            "a_addr",
+            w(),
+            id("st_go").tern("si_abase", "sc_abase").add("s_k"),
+        ),
+        wire_eq(
+            "b_addr",
+            w(),
+            id("st_go").tern("si_bbase", "sc_bbase").add("s_k"),
+        ),
         assign("a_re", "s_on"),
         assign("b_re", "s_on"),
         wire_eq(
             "si_lastfold",
             None,
-            id("si_row0").add(r()).ge(mm()).and(id("si_col0").add(c()).ge(nn())),
+            id("si_row0")
+                .add(r())
+                .ge(mm())
+                .and(id("si_col0").add(c()).ge(nn())),
         ),
     ]);
     items.extend(slice_addr("a_raddr", "a_addr", "AAW"));
@@ -417,7 +533,11 @@ pub fn ctrl_os(cfg: &Config) -> Module {
         ]);
     }
     items.extend([
-        wire_eq("pop", None, id("busy").and("q0_v").and(id("now").eq("q0_d"))),
+        wire_eq(
+            "pop",
+            None,
+            id("busy").and("q0_v").and(id("now").eq("q0_d")),
+        ),
         wire_eq("n0_v", None, id("pop").tern("q1_v", "q0_v")),
         reg("dc_active", None),
         reg("dc_j", w()),
@@ -427,12 +547,22 @@ pub fn ctrl_os(cfg: &Config) -> Module {
         wire_eq("d_on", None, id("pop").or("dc_active")),
         wire_eq("d_j", w(), id("pop").tern(zero(), "dc_j")),
         wire_eq("d_row", w(), r().sub(1).sub("d_j")),
-        wire_eq("d_valid", None, id("pop").tern("q0_row0", "dc_row0").add("d_row").lt(mm())),
-        wire_eq("d_addr", w(), id("pop").tern("q0_base", "dc_base").add("d_row")),
+        wire_eq(
+            "d_valid",
+            None,
+            id("pop").tern("q0_row0", "dc_row0").add("d_row").lt(mm()),
+        ),
+        wire_eq(
+            "d_addr",
+            w(),
+            id("pop").tern("q0_base", "dc_base").add("d_row"),
+        ),
         wire_eq(
             "d_final",
             None,
-            id("pop").tern("q0_last", "dc_last").and(id("d_j").add(one()).eq(r())),
+            id("pop")
+                .tern("q0_last", "dc_last")
+                .and(id("d_j").add(one()).eq(r())),
         ),
         assign("drain", id("busy").and("d_on")),
         localparam("TW", id("OAW").add(2)),
@@ -455,7 +585,12 @@ pub fn ctrl_os(cfg: &Config) -> Module {
             &cfg.name("delay"),
             "u_tokens",
             vec![("W", id("TW")), ("N", c()), ("RESET", int(1))],
-            vec![("clk", id("clk")), ("rst", id("rst")), ("x", id("tok_in")), ("y", id("tok_wr"))],
+            vec![
+                ("clk", id("clk")),
+                ("rst", id("rst")),
+                ("x", id("tok_in")),
+                ("y", id("tok_wr")),
+            ],
         ),
         assign("o_we", id("tok_wr").idx(id("TW").sub(1)).and("busy")),
         assign("o_waddr", id("tok_wr").slice(id("OAW").sub(1), 0)),
@@ -489,7 +624,10 @@ pub fn ctrl_os(cfg: &Config) -> Module {
     let step = vec![
         if_(
             id("s_on"),
-            vec![nb("st_k", id("s_k").add(one())), nb("st_active", id("s_k").add(one()).lt(kk()))],
+            vec![
+                nb("st_k", id("s_k").add(one())),
+                nb("st_active", id("s_k").add(one()).lt(kk())),
+            ],
         ),
         if_(
             id("pop"),
@@ -507,7 +645,10 @@ pub fn ctrl_os(cfg: &Config) -> Module {
         ),
         if_(
             id("d_on"),
-            vec![nb("dc_j", id("d_j").add(one())), nb("dc_active", id("d_j").add(one()).lt(r()))],
+            vec![
+                nb("dc_j", id("d_j").add(one())),
+                nb("dc_active", id("d_j").add(one()).lt(r())),
+            ],
         ),
         if_(
             id("st_go"),

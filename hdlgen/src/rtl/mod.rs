@@ -78,16 +78,20 @@ fn clog2(n: u64) -> u32 {
 impl Config {
     /// Checks that `design` can be generated and derives the RTL parameters.
     pub fn of(design: &Design) -> Result<Config, HdlError> {
-        let int = |p: Precision, what: &str| match p {
+        let int = |p: Precision, what: &str| {
+            match p {
             Precision::Int(b) => Ok(b),
             other => Err(HdlError::Unsupported(format!(
                 "{what} precision {other}: the generator emits integer datapaths only (int2..int32); use an int design"
             ))),
+        }
         };
         let opw = int(design.operand, "operand")?;
         let accw = int(design.accumulator, "accumulator")?;
         if accw > 64 {
-            return Err(HdlError::Unsupported(format!("accumulator of {accw} bits (at most 64)")));
+            return Err(HdlError::Unsupported(format!(
+                "accumulator of {accw} bits (at most 64)"
+            )));
         }
         let kind = match design.dataflow {
             Dataflow::Ws => Kind::Ws,
@@ -114,13 +118,21 @@ impl Config {
                 )));
             }
             if *d >= 1 << 30 {
-                return Err(HdlError::Unsupported(format!("the {what} SRAM has {d} lines (at most 2^30)")));
+                return Err(HdlError::Unsupported(format!(
+                    "the {what} SRAM has {d} lines (at most 2^30)"
+                )));
             }
         }
         let mut prefix: String = design
             .name
             .chars()
-            .map(|ch| if ch.is_ascii_alphanumeric() { ch.to_ascii_lowercase() } else { '_' })
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() {
+                    ch.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         if !prefix.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
             prefix.insert_str(0, "sa_");

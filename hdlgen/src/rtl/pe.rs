@@ -16,10 +16,19 @@ fn mac_cells(cfg: &Config, a: &str, b: &str, acc: &str, sum: &str) -> Vec<Item> 
         instance(
             &cfg.name("acc_add"),
             "u_add",
-            vec![("AW", id("ACCW")), ("BW", int(2).mul("OPW")), ("SAT", id("SAT"))],
+            vec![
+                ("AW", id("ACCW")),
+                ("BW", int(2).mul("OPW")),
+                ("SAT", id("SAT")),
+            ],
             vec![("a", id(acc)), ("b", id("prod")), ("y", id(sum))],
         ),
     ]
+}
+
+/// `{width{1'b0}}`.
+pub fn zeros(width: &str) -> Expr {
+    repeat(id(width), sized(1, 0))
 }
 
 fn widths(m: &mut Module) {
@@ -42,6 +51,11 @@ pub fn pe_ws(cfg: &Config) -> Module {
     );
     widths(&mut m);
     m.port(input("clk", None, ""))
+        .port(input(
+            "rst",
+            None,
+            "synchronous reset of the flowing registers",
+        ))
         .port(input("a_in", bits("OPW"), "streamed operand from the left"))
         .port(input("v_in", None, "a_in is a valid vector"))
         .port(input("f_in", None, "a_in is a fold's first vector"))
@@ -61,11 +75,23 @@ pub fn pe_ws(cfg: &Config) -> Module {
     m.push(mac_cells(cfg, "a_in", "w_use", "p_in", "sum"));
     m.push([always_ff(vec![
         if_(id("swap"), vec![nb("w", "wn_out")]),
-        nb("a_out", "a_in"),
-        nb("v_out", "v_in"),
-        nb("f_out", "f_in"),
         nb("p_out", "sum"),
         if_(id("shift"), vec![nb("wn_out", "wn_in")]),
+        // Reset clears what flows with the vectors, so no stale vector can
+        // switch a stationary value after power-up.
+        if_else(
+            id("rst"),
+            vec![
+                nb("a_out", zeros("OPW")),
+                nb("v_out", sized(1, 0)),
+                nb("f_out", sized(1, 0)),
+            ],
+            vec![
+                nb("a_out", "a_in"),
+                nb("v_out", "v_in"),
+                nb("f_out", "f_in"),
+            ],
+        ),
     ])]);
     m
 }
@@ -83,6 +109,11 @@ pub fn pe_os(cfg: &Config) -> Module {
     );
     widths(&mut m);
     m.port(input("clk", None, ""))
+        .port(input(
+            "rst",
+            None,
+            "synchronous reset of the flowing registers",
+        ))
         .port(input("a_in", bits("OPW"), "A from the left"))
         .port(input("l_in", None, "last step of the fold"))
         .port(input("b_in", bits("OPW"), "B from above"))
@@ -94,16 +125,26 @@ pub fn pe_os(cfg: &Config) -> Module {
         .port(output("o_out", true, bits("ACCW"), "drain register"));
     m.push([reg("acc", bits("ACCW"))]);
     m.push(mac_cells(cfg, "a_in", "b_in", "acc", "sum"));
-    m.push([always_ff(vec![
-        nb("a_out", "a_in"),
-        nb("l_out", "l_in"),
-        nb("b_out", "b_in"),
-        if_else(
-            id("l_in"),
-            vec![nb("o_out", "sum"), nb("acc", repeat(id("ACCW"), sized(1, 0)))],
-            vec![nb("acc", "sum")],
-        ),
-        if_(id("drain"), vec![nb("o_out", "o_in")]),
-    ])]);
+    m.push([always_ff(vec![if_else(
+        id("rst"),
+        // The accumulator must start from zero; operands in flight are cleared.
+        vec![
+            nb("a_out", zeros("OPW")),
+            nb("l_out", sized(1, 0)),
+            nb("b_out", zeros("OPW")),
+            nb("acc", zeros("ACCW")),
+        ],
+        vec![
+            nb("a_out", "a_in"),
+            nb("l_out", "l_in"),
+            nb("b_out", "b_in"),
+            if_else(
+                id("l_in"),
+                vec![nb("o_out", "sum"), nb("acc", zeros("ACCW"))],
+                vec![nb("acc", "sum")],
+            ),
+            if_(id("drain"), vec![nb("o_out", "o_in")]),
+        ],
+    )])]);
     m
 }

@@ -28,26 +28,67 @@ pub fn top(cfg: &Config) -> Module {
         m.param(&format!("{p}DEPTH"), cfg.depth[i] as i64, "lines per bank")
             .param(&format!("{p}AW"), cfg.aw(i) as i64, "address bits");
     }
-    m.param("HAW", cfg.host_aw() as i64, "host address bits: max of the buffers'")
-        .param("HW", cfg.host_w() as i64, "host data bits: max of the buffers' line bits");
+    m.param(
+        "HAW",
+        cfg.host_aw() as i64,
+        "host address bits: max of the buffers'",
+    )
+    .param(
+        "HW",
+        cfg.host_w() as i64,
+        "host data bits: max of the buffers' line bits",
+    );
     m.port(input("clk", None, ""))
         .port(input("rst", None, "synchronous, active high"))
         .port(input("cmd_valid", None, "a command is offered"))
-        .port(output("cmd_ready", false, None, "commands are accepted (not busy)"))
-        .port(input("cmd_op", None, "0: run the GEMM M x K x N; 1: swap banks"))
+        .port(output(
+            "cmd_ready",
+            false,
+            None,
+            "commands are accepted (not busy)",
+        ))
+        .port(input(
+            "cmd_op",
+            None,
+            "0: run the GEMM M x K x N; 1: swap banks",
+        ))
         .port(input("cmd_m", bits(32), "M"))
         .port(input("cmd_k", bits(32), "K"))
         .port(input("cmd_n", bits(32), "N"))
         .port(output("busy", false, None, "a GEMM is running"))
-        .port(output("done", false, None, "one-cycle pulse after a GEMM's last cycle"))
-        .port(output("error", true, None, "the last command was a GEMM with a zero size (not run)"))
-        .port(output("bank", true, None, "bank the array uses (the host port reaches the other)"))
+        .port(output(
+            "done",
+            false,
+            None,
+            "one-cycle pulse after a GEMM's last cycle",
+        ))
+        .port(output(
+            "error",
+            true,
+            None,
+            "the last command was a GEMM with a zero size (not run)",
+        ))
+        .port(output(
+            "bank",
+            true,
+            None,
+            "bank the array uses (the host port reaches the other)",
+        ))
         .port(input("host_we", None, "write a buffer line"))
         .port(input("host_re", None, "read a buffer line"))
-        .port(input("host_buf", bits(2), "0: A (ifmap), 1: B (filter), 2: C (ofmap)"))
+        .port(input(
+            "host_buf",
+            bits(2),
+            "0: A (ifmap), 1: B (filter), 2: C (ofmap)",
+        ))
         .port(input("host_addr", bits("HAW"), "line"))
         .port(input("host_wdata", bits("HW"), "lane i at bits [i*w +: w]"))
-        .port(output("host_rdata", false, bits("HW"), "the cycle after host_re"));
+        .port(output(
+            "host_rdata",
+            false,
+            bits("HW"),
+            "the cycle after host_re",
+        ));
     let (iw, fw) = cfg.kind.line_lanes();
     m.push([
         localparam("IW", id(iw).mul("OPW")),
@@ -57,9 +98,18 @@ pub fn top(cfg: &Config) -> Module {
         wire_eq(
             "zero_dim",
             None,
-            id("cmd_m").eq(sized(32, 0)).or(id("cmd_k").eq(sized(32, 0))).or(id("cmd_n").eq(sized(32, 0))),
+            id("cmd_m")
+                .eq(sized(32, 0))
+                .or(id("cmd_k").eq(sized(32, 0)))
+                .or(id("cmd_n").eq(sized(32, 0))),
         ),
-        wire_eq("start", None, id("accept").and(id("cmd_op").not()).and(id("zero_dim").not())),
+        wire_eq(
+            "start",
+            None,
+            id("accept")
+                .and(id("cmd_op").not())
+                .and(id("zero_dim").not()),
+        ),
         assign("cmd_ready", id("busy").not()),
         reg("hsel", bits(2)),
         always_ff(vec![if_else(
@@ -88,11 +138,20 @@ pub fn top(cfg: &Config) -> Module {
             wire(&format!("{b}_rdata"), bits(w.as_str())),
             wire(&format!("{b}_hrdata"), bits(w.as_str())),
             wire(&format!("{b}_hrdata_x"), bits("HW")),
-            wire_eq(&format!("{b}_hit"), None, id("host_buf").eq(sized(2, i as u64))),
+            wire_eq(
+                &format!("{b}_hit"),
+                None,
+                id("host_buf").eq(sized(2, i as u64)),
+            ),
             instance(
                 &cfg.name("buffer"),
                 &format!("u_{b}"),
-                vec![("W", id(w.as_str())), ("DEPTH", id(format!("{p}DEPTH"))), ("AW", id(aw.as_str())), ("BANKS", id("BANKS"))],
+                vec![
+                    ("W", id(w.as_str())),
+                    ("DEPTH", id(format!("{p}DEPTH"))),
+                    ("AW", id(aw.as_str())),
+                    ("BANKS", id("BANKS")),
+                ],
                 vec![
                     ("clk", id("clk")),
                     ("sel", id("bank")),
@@ -115,7 +174,10 @@ pub fn top(cfg: &Config) -> Module {
                 &cfg.name("resize"),
                 &format!("u_{b}_hx"),
                 vec![("IW", id(w.as_str())), ("OW", id("HW")), ("SIGNED", int(0))],
-                vec![("x", id(format!("{b}_hrdata"))), ("y", id(format!("{b}_hrdata_x")))],
+                vec![
+                    ("x", id(format!("{b}_hrdata"))),
+                    ("y", id(format!("{b}_hrdata_x"))),
+                ],
             ),
         ]);
     }
@@ -123,7 +185,9 @@ pub fn top(cfg: &Config) -> Module {
         "host_rdata",
         id("hsel").eq(sized(2, 0)).tern(
             "ibuf_hrdata_x",
-            id("hsel").eq(sized(2, 1)).tern("fbuf_hrdata_x", "obuf_hrdata_x"),
+            id("hsel")
+                .eq(sized(2, 1))
+                .tern("fbuf_hrdata_x", "obuf_hrdata_x"),
         ),
     )]);
     match cfg.kind {
@@ -136,8 +200,14 @@ pub fn top(cfg: &Config) -> Module {
 fn tie_write(m: &mut Module, b: &str) {
     m.push([
         assign(format!("{b}_we").as_str(), sized(1, 0)),
-        assign(format!("{b}_waddr").as_str(), repeat(id(format!("{}AW", &b[..1].to_uppercase())), sized(1, 0))),
-        assign(format!("{b}_wdata").as_str(), repeat(id(format!("{}W", &b[..1].to_uppercase())), sized(1, 0))),
+        assign(
+            format!("{b}_waddr").as_str(),
+            repeat(id(format!("{}AW", &b[..1].to_uppercase())), sized(1, 0)),
+        ),
+        assign(
+            format!("{b}_wdata").as_str(),
+            repeat(id(format!("{}W", &b[..1].to_uppercase())), sized(1, 0)),
+        ),
     ]);
 }
 
@@ -161,7 +231,13 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         instance(
             &cfg.name("ctrl_ws"),
             "u_ctrl",
-            vec![("ROWS", id("ROWS")), ("COLS", id("COLS")), ("SAW", aw(s)), ("XAW", aw(x)), ("OAW", id("OAW"))],
+            vec![
+                ("ROWS", id("ROWS")),
+                ("COLS", id("COLS")),
+                ("SAW", aw(s)),
+                ("XAW", aw(x)),
+                ("OAW", id("OAW")),
+            ],
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
@@ -189,13 +265,26 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         instance(
             &cfg.name("array_ws"),
             "u_array",
-            vec![("ROWS", id("ROWS")), ("COLS", id("COLS")), ("OPW", id("OPW")), ("ACCW", id("ACCW")), ("SAT", id("SAT"))],
+            vec![
+                ("ROWS", id("ROWS")),
+                ("COLS", id("COLS")),
+                ("OPW", id("OPW")),
+                ("ACCW", id("ACCW")),
+                ("SAT", id("SAT")),
+            ],
             vec![
                 ("clk", id("clk")),
+                ("rst", id("rst")),
                 ("a_row", id(format!("{x}_rdata"))),
                 ("v_row", id("x_v")),
                 ("f_row", id("x_f")),
-                ("w_col", id("w_zero").tern(repeat(id("COLS").mul("OPW"), sized(1, 0)), id(format!("{s}_rdata")))),
+                (
+                    "w_col",
+                    id("w_zero").tern(
+                        repeat(id("COLS").mul("OPW"), sized(1, 0)),
+                        id(format!("{s}_rdata")),
+                    ),
+                ),
                 ("shift", id("w_shift")),
                 ("p_row", id("p_row")),
             ],
@@ -212,7 +301,13 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 "u_add",
                 vec![("AW", id("ACCW")), ("BW", id("ACCW")), ("SAT", id("SAT"))],
                 vec![
-                    ("a", id("o_init").tern(repeat(id("ACCW"), sized(1, 0)), lane("obuf_rdata", id("c"), "ACCW"))),
+                    (
+                        "a",
+                        id("o_init").tern(
+                            repeat(id("ACCW"), sized(1, 0)),
+                            lane("obuf_rdata", id("c"), "ACCW"),
+                        ),
+                    ),
                     ("b", lane("p_row", id("c"), "ACCW")),
                     ("y", lane("obuf_wdata", id("c"), "ACCW")),
                 ],
@@ -230,11 +325,21 @@ fn output_core(cfg: &Config, m: &mut Module) {
         wire("drain", None),
         assign("obuf_re", sized(1, 0)),
         assign("obuf_raddr", repeat(id("OAW"), sized(1, 0))),
-        wire_eq("unused_obuf", None, concat(vec![sized(1, 0), id("obuf_rdata")]).any()),
+        wire_eq(
+            "unused_obuf",
+            None,
+            concat(vec![sized(1, 0), id("obuf_rdata")]).any(),
+        ),
         instance(
             &cfg.name("ctrl_os"),
             "u_ctrl",
-            vec![("ROWS", id("ROWS")), ("COLS", id("COLS")), ("AAW", id("IAW")), ("BAW", id("FAW")), ("OAW", id("OAW"))],
+            vec![
+                ("ROWS", id("ROWS")),
+                ("COLS", id("COLS")),
+                ("AAW", id("IAW")),
+                ("BAW", id("FAW")),
+                ("OAW", id("OAW")),
+            ],
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
@@ -258,13 +363,26 @@ fn output_core(cfg: &Config, m: &mut Module) {
         instance(
             &cfg.name("array_os"),
             "u_array",
-            vec![("ROWS", id("ROWS")), ("COLS", id("COLS")), ("OPW", id("OPW")), ("ACCW", id("ACCW")), ("SAT", id("SAT"))],
+            vec![
+                ("ROWS", id("ROWS")),
+                ("COLS", id("COLS")),
+                ("OPW", id("OPW")),
+                ("ACCW", id("ACCW")),
+                ("SAT", id("SAT")),
+            ],
             vec![
                 ("clk", id("clk")),
+                ("rst", id("rst")),
                 // Between folds the array sees zeros, not the SRAM's last word.
-                ("a_row", id("v_q").tern("ibuf_rdata", repeat(id("IW"), sized(1, 0)))),
+                (
+                    "a_row",
+                    id("v_q").tern("ibuf_rdata", repeat(id("IW"), sized(1, 0))),
+                ),
                 ("l_row", id("l_q")),
-                ("b_col", id("fbuf_rdata")),
+                (
+                    "b_col",
+                    id("v_q").tern("fbuf_rdata", repeat(id("FW"), sized(1, 0))),
+                ),
                 ("drain", id("drain")),
                 ("o_row", id("obuf_wdata")),
             ],

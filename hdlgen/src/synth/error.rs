@@ -163,7 +163,10 @@ pub enum SynthError {
 }
 
 impl SynthError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> SynthError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> SynthError {
         let path = path.into();
         move |source| SynthError::Io {
             action,

@@ -100,9 +100,11 @@ pub fn synthesize(
         top,
         stats.cells,
         stats.by_type,
+        stats.memory_bits,
         yosys_version,
     );
-    if let (Some(tool), Some(exe), Some(dev)) = (pnr_tool, pnr_exe, device.as_ref()) {
+    // iCE40 and ECP5 devices have known capacities (Xilinx "devices" are families).
+    if let Some(dev) = device.as_ref().filter(|_| target.has_pnr()) {
         pnr::precheck(
             top,
             target,
@@ -111,6 +113,8 @@ pub fn synthesize(
             report.dsps.unwrap_or(0),
             report.block_rams.unwrap_or(0),
         )?;
+    }
+    if let (Some(tool), Some(exe), Some(dev)) = (pnr_tool, pnr_exe, device.as_ref()) {
         report.tools.nextpnr = Some(tool.version(&exe)?);
         let placed = pnr::place_and_route(&job, dev, &yosys_exe, tool, &exe)?;
         report.fmax_mhz = Some(placed.fmax_mhz);

@@ -53,7 +53,11 @@ pub struct Placement {
 }
 
 /// Picks the clock among the top's inputs.
-fn clock_port<'p>(ports: &'p [Port], top: &str, given: Option<&str>) -> Result<&'p Port, SynthError> {
+fn clock_port<'p>(
+    ports: &'p [Port],
+    top: &str,
+    given: Option<&str>,
+) -> Result<&'p Port, SynthError> {
     let inputs: Vec<&Port> = ports.iter().filter(|p| p.direction == "input").collect();
     let found = match given {
         Some(name) => inputs.iter().find(|p| p.name == name && p.width == 1),
@@ -155,7 +159,12 @@ pub(crate) fn harness(top: &str, ports: &[Port], clock: &str) -> (String, u64, u
         };
         conns.push(format!("        .{}({net})", ident(&p.name)));
     }
-    let _ = writeln!(v, "    {} u_top (\n{}\n    );", ident(top), conns.join(",\n"));
+    let _ = writeln!(
+        v,
+        "    {} u_top (\n{}\n    );",
+        ident(top),
+        conns.join(",\n")
+    );
     v.push_str("endmodule\n");
     (v, n_in as u64, n_out as u64)
 }
@@ -281,7 +290,14 @@ pub(crate) fn place_and_route(
     let ports = yosys::read_ports(&dir.join(yosys::NETLIST), job.top)?;
     let clock = clock_port(&ports, job.top, job.opts.clock.as_deref())?;
     let (text, n_in, n_out) = harness(job.top, &ports, &clock.name);
-    for f in [HARNESS_V, HARNESS_YS, HARNESS_LOG, PNR_NETLIST, PNR_LOG, PNR_REPORT] {
+    for f in [
+        HARNESS_V,
+        HARNESS_YS,
+        HARNESS_LOG,
+        PNR_NETLIST,
+        PNR_LOG,
+        PNR_REPORT,
+    ] {
         let _ = std::fs::remove_file(dir.join(f));
     }
     let write = |name: &str, text: &str| {
@@ -341,7 +357,12 @@ pub(crate) fn place_and_route(
         let over: Vec<String> = util
             .iter()
             .filter(|(_, u, a)| u > a)
-            .map(|(n, u, a)| format!("{n} {u}/{a} ({:.0}%)", 100.0 * *u as f64 / (*a).max(1) as f64))
+            .map(|(n, u, a)| {
+                format!(
+                    "{n} {u}/{a} ({:.0}%)",
+                    100.0 * *u as f64 / (*a).max(1) as f64
+                )
+            })
             .collect();
         if !over.is_empty() || log.contains("no BELs remaining") {
             let table = util
@@ -383,7 +404,8 @@ pub(crate) fn place_and_route(
         path: report_path.clone(),
         message,
     };
-    let text = std::fs::read_to_string(&report_path).map_err(SynthError::io("read", &report_path))?;
+    let text =
+        std::fs::read_to_string(&report_path).map_err(SynthError::io("read", &report_path))?;
     let report: ReportJson =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a nextpnr report: {e}")))?;
     // The harness has one clock; nextpnr may add pseudo-clocks for DSPs
@@ -444,17 +466,30 @@ mod tests {
 
     #[test]
     fn harness_of_one_bit_ports_has_no_empty_ranges() {
-        let ports = [port("clk", "input", 1), port("d", "input", 1), port("q", "output", 1)];
+        let ports = [
+            port("clk", "input", 1),
+            port("d", "input", 1),
+            port("q", "output", 1),
+        ];
         let (v, _, _) = harness("t", &ports, "clk");
-        assert!(v.contains("in_sr <= din;") && v.contains("load ? out_w : 1'b0;"), "{v}");
+        assert!(
+            v.contains("in_sr <= din;") && v.contains("load ? out_w : 1'b0;"),
+            "{v}"
+        );
         assert!(!v.contains("[-1"), "{v}");
     }
 
     #[test]
     fn clock_is_found_by_name_or_refused_listing_the_inputs() {
-        let ports = [port("rst", "input", 1), port("clock", "input", 1), port("d", "input", 8)];
+        let ports = [
+            port("rst", "input", 1),
+            port("clock", "input", 1),
+            port("d", "input", 8),
+        ];
         assert_eq!(clock_port(&ports, "t", None).unwrap().name, "clock");
-        let e = clock_port(&ports, "t", Some("clk")).unwrap_err().to_string();
+        let e = clock_port(&ports, "t", Some("clk"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`clk`") && e.contains("rst, clock"), "{e}");
     }
 

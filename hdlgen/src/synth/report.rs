@@ -51,6 +51,9 @@ pub struct SynthReport {
     /// Block RAM primitives (`None` for generic): SB_RAM40_4K,
     /// DP16KD/PDPW16KD, RAMB18/RAMB36 (each counts one).
     pub block_rams: Option<u64>,
+    /// Bits of memory kept as `$mem_v2` cells (generic only: FPGA targets
+    /// map memories to block or distributed RAM); `None` for FPGA targets.
+    pub memory_bits: Option<u64>,
     /// All cells of the flattened netlist.
     pub cells: u64,
     /// Cells by type, as Yosys's `stat` counts them.
@@ -73,6 +76,7 @@ impl SynthReport {
         top: &str,
         cells: u64,
         by_type: BTreeMap<String, u64>,
+        memory_bits: u64,
         yosys: String,
     ) -> SynthReport {
         let sum = |f: &dyn Fn(&str) -> u64| by_type.iter().map(|(t, n)| n * f(t)).sum::<u64>();
@@ -88,6 +92,7 @@ impl SynthReport {
             flip_flops: sum(&|t| u64::from(target.is_flip_flop(t))),
             dsps: fpga.then(|| sum(&|t| u64::from(target.is_dsp(t)))),
             block_rams: fpga.then(|| sum(&|t| u64::from(target.is_block_ram(t)))),
+            memory_bits: (!fpga).then_some(memory_bits),
             cells,
             cells_by_type: by_type,
             latches: 0,
@@ -116,7 +121,11 @@ impl SynthReport {
             serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         match v.get("schema").and_then(|s| s.as_u64()) {
             Some(s) if s == u64::from(REPORT_SCHEMA) => {}
-            Some(s) => return Err(bad(format!("schema {s}, this systolic reads schema {REPORT_SCHEMA}"))),
+            Some(s) => {
+                return Err(bad(format!(
+                    "schema {s}, this systolic reads schema {REPORT_SCHEMA}"
+                )))
+            }
             None => return Err(bad("no `schema` field".into())),
         }
         serde_json::from_value(v).map_err(|e| bad(e.to_string()))
@@ -125,7 +134,10 @@ impl SynthReport {
     /// A readable summary.
     pub fn to_table(&self) -> String {
         let mut s = String::new();
-        let dev = self.device.as_deref().map_or(String::new(), |d| format!(" {d}"));
+        let dev = self
+            .device
+            .as_deref()
+            .map_or(String::new(), |d| format!(" {d}"));
         let design = self
             .design
             .as_deref()
@@ -143,7 +155,8 @@ impl SynthReport {
         );
         let (dsp, bram) = self.target.primitive_names();
         let mut row = |name: &str, v: String, note: &str| {
-            let _ = writeln!(s, "  {name:<11} {v:>9}  {note}");
+            let line = format!("  {name:<11} {v:>9}  {note}");
+            let _ = writeln!(s, "{}", line.trim_end());
         };
         if let Some(l) = self.luts {
             row("LUTs", l.to_string(), "");
@@ -154,6 +167,9 @@ impl SynthReport {
         }
         if let Some(b) = self.block_rams {
             row("block RAMs", b.to_string(), bram);
+        }
+        if let Some(m) = self.memory_bits {
+            row("memory bits", m.to_string(), "in $mem_v2 cells");
         }
         row("cells", self.cells.to_string(), "all cells, flattened");
         row("latches", self.latches.to_string(), "");
@@ -166,7 +182,11 @@ impl SynthReport {
                     p.package
                 ),
             ),
-            _ => row("Fmax", "-".into(), "not placed and routed"),
+            _ => row(
+                "Fmax",
+                "-".into(),
+                "not placed and routed (ice40 and ecp5 are)",
+            ),
         }
         let by_type: Vec<String> = self
             .cells_by_type
@@ -188,11 +208,7 @@ impl SynthReport {
                     )
                 })
                 .collect();
-            let _ = writeln!(
-                s,
-                "placed (harness included): {}",
-                used.join(", ")
-            );
+            let _ = writeln!(s, "placed (harness included): {}", used.join(", "));
         }
         s
     }
@@ -261,6 +277,7 @@ mod tests {
                 ("SB_MAC16", 4),
                 ("SB_RAM40_4K", 1),
             ]),
+            0,
             "0.23".into(),
         );
         assert_eq!(
@@ -282,6 +299,7 @@ mod tests {
                 ("RAMB18E1", 1),
                 ("RAMB36E1", 2),
             ]),
+            0,
             "0.23".into(),
         );
         assert_eq!(
@@ -293,19 +311,33 @@ mod tests {
             None,
             "t",
             0,
-            cells(&[("LUT4", 36), ("CCU2C", 40), ("TRELLIS_FF", 10), ("MULT18X18D", 4), ("DP16KD", 1)]),
+            cells(&[
+                ("LUT4", 36),
+                ("CCU2C", 40),
+                ("TRELLIS_FF", 10),
+                ("MULT18X18D", 4),
+                ("DP16KD", 1),
+            ]),
+            0,
             "0.23".into(),
         );
-        assert_eq!((r.luts, r.flip_flops, r.dsps, r.block_rams), (Some(116), 10, Some(4), Some(1)));
+        assert_eq!(
+            (r.luts, r.flip_flops, r.dsps, r.block_rams),
+            (Some(116), 10, Some(4), Some(1))
+        );
         let r = SynthReport::from_cells(
             Target::Generic,
             None,
             "t",
             10,
             cells(&[("$_DFFE_PP_", 3), ("$_SDFF_PP0_", 2), ("$_AND_", 5)]),
+            0,
             "0.23".into(),
         );
-        assert_eq!((r.luts, r.flip_flops, r.dsps, r.block_rams), (None, 5, None, None));
+        assert_eq!(
+            (r.luts, r.flip_flops, r.dsps, r.block_rams),
+            (None, 5, None, None)
+        );
     }
 
     #[test]
@@ -321,7 +353,15 @@ mod tests {
 
     #[test]
     fn reports_round_trip_through_json_and_refuse_other_schemas() {
-        let r = SynthReport::from_cells(Target::Generic, None, "t", 1, cells(&[("$_AND_", 1)]), "0.23".into());
+        let r = SynthReport::from_cells(
+            Target::Generic,
+            None,
+            "t",
+            1,
+            cells(&[("$_AND_", 1)]),
+            0,
+            "0.23".into(),
+        );
         let dir = std::env::temp_dir().join(format!("systolic-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("r.json");

@@ -273,7 +273,11 @@ mod tests {
     fn devices_default_resolve_and_accept_vendor_prefixes() {
         assert_eq!(Target::Ice40.device(None).unwrap().unwrap().name, "up5k");
         assert_eq!(
-            Target::Ice40.device(Some("iCE40HX8K")).unwrap().unwrap().name,
+            Target::Ice40
+                .device(Some("iCE40HX8K"))
+                .unwrap()
+                .unwrap()
+                .name,
             "hx8k"
         );
         assert_eq!(

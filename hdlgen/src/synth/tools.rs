@@ -120,7 +120,11 @@ impl Tool {
     /// The program's version: `0.23 (git sha1 7ce5011c24b)` for Yosys,
     /// `nextpnr-ice40 0.4-1+b1` for nextpnr.
     pub fn version(self, exe: &Path) -> Result<String, SynthError> {
-        let flag = if self == Tool::Yosys { "-V" } else { "--version" };
+        let flag = if self == Tool::Yosys {
+            "-V"
+        } else {
+            "--version"
+        };
         let out = Command::new(exe)
             .arg(flag)
             .stdin(Stdio::null())

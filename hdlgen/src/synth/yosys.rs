@@ -14,6 +14,7 @@ pub(crate) const SCRIPT: &str = "synth.ys";
 pub(crate) const LOG: &str = "synth.log";
 const LATCHES: &str = "latches.txt";
 const STAT: &str = "stat.json";
+const MEMORIES: &str = "memories.il";
 /// The synthesized netlist (targets that are placed and routed).
 pub(crate) const NETLIST: &str = "netlist.json";
 
@@ -22,6 +23,8 @@ pub(crate) const NETLIST: &str = "netlist.json";
 pub(crate) struct Stats {
     pub cells: u64,
     pub by_type: BTreeMap<String, u64>,
+    /// Bits of the memories kept as `$mem_v2` cells (generic synthesis).
+    pub memory_bits: u64,
 }
 
 /// A port of the synthesized top.
@@ -47,7 +50,14 @@ fn synth_command(target: Target, device: Option<&Device>, top: &str, netlist: bo
         String::new()
     };
     match target {
-        Target::Generic => format!("synth -flatten -top {top}"),
+        // `synth` without `memory_map`: memories stay `$mem_v2` cells rather
+        // than becoming a flip-flop per bit (hours for a design's SRAMs).
+        Target::Generic => format!(
+            "synth -flatten -top {top} -run :fine\n\
+             opt -fast -full\nopt -full\ntechmap\nopt -fast\nabc -fast\nopt -fast\n\
+             hierarchy -check\ncheck\n\
+             tee -q -o {MEMORIES} dump t:$mem_v2"
+        ),
         Target::Ice40 => {
             let dsp = if device.is_some_and(|d| d.dsps > 0) {
                 " -dsp"
@@ -86,7 +96,9 @@ pub(crate) fn script(job: &Job, netlist: bool) -> String {
         let _ = writeln!(s, "rename -top {top}");
     }
     s.push_str("proc\n");
-    s.push_str("select -set latches t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*\n");
+    s.push_str(
+        "select -set latches t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*\n",
+    );
     let _ = writeln!(
         s,
         "tee -q -o {LATCHES} select -list @latches %co:+[Q] @latches %d"
@@ -101,7 +113,7 @@ pub(crate) fn script(job: &Job, netlist: bool) -> String {
 /// Runs synthesis in the job's work directory; returns the counts.
 pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, SynthError> {
     let (top, workdir) = (job.top, job.workdir);
-    for f in [LATCHES, STAT, NETLIST, LOG] {
+    for f in [LATCHES, STAT, NETLIST, LOG, MEMORIES] {
         let _ = std::fs::remove_file(workdir.join(f));
     }
     let text = script(job, netlist);
@@ -127,7 +139,34 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
             log,
         });
     }
-    read_stats(&workdir.join(STAT), top)
+    let mut stats = read_stats(&workdir.join(STAT), top)?;
+    stats.memory_bits =
+        memory_bits(&std::fs::read_to_string(workdir.join(MEMORIES)).unwrap_or_default());
+    Ok(stats)
+}
+
+/// Total `SIZE x WIDTH` of the `$mem_v2` cells in an RTLIL dump.
+fn memory_bits(rtlil: &str) -> u64 {
+    let value = |v: &str| -> u64 {
+        match v.split_once('\'') {
+            Some((_, bin)) => u64::from_str_radix(bin, 2).unwrap_or(0),
+            None => v.parse().unwrap_or(0),
+        }
+    };
+    let (mut total, mut size, mut width) = (0, 0, 0);
+    for line in rtlil.lines().map(str::trim) {
+        if line.starts_with("cell ") {
+            (size, width) = (0, 0);
+        } else if let Some(v) = line.strip_prefix("parameter \\SIZE ") {
+            size = value(v);
+        } else if let Some(v) = line.strip_prefix("parameter \\WIDTH ") {
+            width = value(v);
+        } else if line == "end" {
+            total += size * width;
+            (size, width) = (0, 0);
+        }
+    }
+    total
 }
 
 /// `module.signal` for each wire `select -list` wrote (`module/signal`).
@@ -183,6 +222,7 @@ pub(crate) fn read_stats(path: &Path, top: &str) -> Result<Stats, SynthError> {
     Ok(Stats {
         cells: m.num_cells,
         by_type: m.num_cells_by_type,
+        memory_bits: 0,
     })
 }
 
@@ -233,7 +273,12 @@ mod tests {
     use crate::synth::SynthOptions;
     use std::path::PathBuf;
 
-    fn job_script(files: &[PathBuf], device: Option<&str>, opts: &SynthOptions, netlist: bool) -> String {
+    fn job_script(
+        files: &[PathBuf],
+        device: Option<&str>,
+        opts: &SynthOptions,
+        netlist: bool,
+    ) -> String {
         let job = Job {
             files,
             top: "top",
@@ -260,7 +305,10 @@ mod tests {
         assert!(at("select -assert-none @latches") < at("synth_ice40 -top top -json"));
         assert!(!s.contains("-dsp"), "hx8k has no DSPs");
         let s = job_script(&[], None, &SynthOptions::default(), false);
-        assert!(s.contains("synth_ice40 -top top -dsp\n") && !s.contains("rename"), "{s}");
+        assert!(
+            s.contains("synth_ice40 -top top -dsp\n") && !s.contains("rename"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -273,6 +321,13 @@ mod tests {
         std::fs::write(&p, "m/$auto$1\n").unwrap();
         assert_eq!(latched_signals(&p), ["m.$auto$1"]);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn memory_bits_multiply_size_by_width_per_cell() {
+        let dump = "  cell $mem_v2 \\a\n    parameter \\ABITS 9\n    parameter \\SIZE 512\n    parameter \\WIDTH 8\n  end\n  cell $mem_v2 \\b\n    parameter \\SIZE 4\n    parameter \\WIDTH 32'00000000000000000000000000010000\n  end\n";
+        assert_eq!(memory_bits(dump), 512 * 8 + 4 * 16);
+        assert_eq!(memory_bits(""), 0);
     }
 
     #[test]

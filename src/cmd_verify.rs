@@ -1,0 +1,158 @@
+//! `systolic verify`: runs a GEMM (or a model layer's GEMM) on the pe engine and
+//! on the generated RTL under Verilator or Icarus; values and cycles must match.
+
+use crate::inputs;
+use clap::{Args, ValueEnum};
+use hdlgen::cosim::{self, Simulator};
+use sim::workload::{lower, Lowered};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "Examples:
+  systolic verify --design edge-8x8 --gemm 40,100,20
+  systolic verify --design gemmini-like --model resnet18 --layer layer1.0.conv1
+  systolic verify --design edge-16x16-os --gemm 33,17,50 --sim icarus";
+
+/// HDL simulator choice.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SimArg {
+    /// Verilator 5 (compiled once per design, cached).
+    Verilator,
+    /// Icarus Verilog.
+    Icarus,
+}
+
+/// Arguments of `systolic verify`.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct VerifyArgs {
+    /// Built-in design name or a design TOML file (integer operands).
+    #[arg(long)]
+    design: String,
+    /// GEMM sizes `M,K,N` (C = A[MxK] x B[KxN]).
+    #[arg(long, conflicts_with_all = ["model", "layer"])]
+    gemm: Option<String>,
+    /// Model (zoo name or topology CSV) whose layer to verify.
+    #[arg(long, requires = "layer")]
+    model: Option<String>,
+    /// Layer name (its first lowered GEMM runs; random operands).
+    #[arg(long, requires = "model")]
+    layer: Option<String>,
+    /// HDL simulator.
+    #[arg(long, value_enum, default_value = "verilator")]
+    sim: SimArg,
+    /// Seed of the random operands.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Working directory for stimulus, results and waveforms.
+    #[arg(long)]
+    work: Option<PathBuf>,
+}
+
+fn gemm_dims(a: &VerifyArgs) -> miette::Result<(u64, u64, u64)> {
+    if let Some(g) = &a.gemm {
+        let v: Vec<u64> = g.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+        return match v[..] {
+            [m, k, n] if m > 0 && k > 0 && n > 0 => Ok((m, k, n)),
+            _ => Err(miette::miette!(
+                code = "systolic::verify::gemm",
+                help = "write three positive integers, e.g. --gemm 64,128,32",
+                "--gemm `{g}`: expected M,K,N"
+            )),
+        };
+    }
+    let (Some(model), Some(layer)) = (&a.model, &a.layer) else {
+        return Err(miette::miette!(
+            code = "systolic::verify::what",
+            help = "e.g. --gemm 64,128,32, or --model resnet18 --layer conv1",
+            "say what to verify: --gemm M,K,N or --model NAME --layer LAYER"
+        ));
+    };
+    let model = inputs::model(model)?;
+    let found = model.layers().find(|l| &l.name == layer).ok_or_else(|| {
+        let names: Vec<&str> = model.layers().map(|l| l.name.as_str()).take(8).collect();
+        miette::miette!(
+            code = "systolic::verify::layer",
+            help = format!("layers of this model begin: {}", names.join(", ")),
+            "no layer named `{layer}`"
+        )
+    })?;
+    match lower(&found.op, 1) {
+        Lowered::Gemm(g) => Ok((g.m, g.k, g.n)),
+        Lowered::Vector(_) => Err(miette::miette!(
+            code = "systolic::verify::vector",
+            help = "pick a conv, linear, matmul or recurrent layer",
+            "layer `{layer}` runs on the vector unit, not the array"
+        )),
+    }
+}
+
+/// Runs `systolic verify`.
+pub fn run(a: VerifyArgs) -> miette::Result<()> {
+    let design = inputs::design(&a.design)?;
+    let (m, k, n) = gemm_dims(&a)?;
+    let sim = match a.sim {
+        SimArg::Verilator => Simulator::Verilator,
+        SimArg::Icarus => Simulator::Icarus,
+    };
+    let err = |e: hdlgen::HdlError| miette::miette!(code = "systolic::verify", "{e}");
+    let bits = design.operand.bits();
+    let av = sim::engine::pe::random_operands(bits, (m * k) as usize, a.seed);
+    let bv = sim::engine::pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
+    eprintln!(
+        "building the {:?} testbench of {} (cached after the first time) ...",
+        sim, design.name
+    );
+    let bench = cosim::build(&design, sim, false).map_err(err)?;
+    let work = a.work.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("systolic-verify-{}", std::process::id()))
+    });
+    let out = hdlgen::verify::check(&design, &bench, &av, &bv, (m, k, n), &work).map_err(err)?;
+    println!(
+        "design     {} ({}x{} {})",
+        design.name, design.rows, design.cols, design.dataflow
+    );
+    println!("gemm       {m} x {k} x {n}, seed {}", a.seed);
+    println!(
+        "simulator  {:?} (build {:.1} s, 0 = cached)",
+        sim, bench.build_seconds
+    );
+    println!(
+        "cycles     simulator {}  rtl {}",
+        out.expected_cycles, out.rtl_cycles
+    );
+    println!(
+        "time       pe engine {:.4} s, rtl {:.3} s ({:.0}x)",
+        out.pe_seconds,
+        out.rtl_seconds,
+        out.rtl_seconds / out.pe_seconds.max(1e-9)
+    );
+    if out.passed() {
+        println!("PASS: {} outputs bit-exact, cycle counts equal", m * n);
+        return Ok(());
+    }
+    let mut why = Vec::new();
+    if out.expected_cycles != out.rtl_cycles {
+        why.push(format!(
+            "cycle counts differ: simulator {}, rtl {}",
+            out.expected_cycles, out.rtl_cycles
+        ));
+    }
+    if let Some(d) = &out.diff {
+        why.push(format!(
+            "first differing element C[{}][{}]: simulator {}, rtl {} (written in cycle {} by docs/TIMING.md)",
+            d.row, d.col, d.expected, d.got, d.cycle
+        ));
+    }
+    Err(miette::miette!(
+        code = "systolic::verify::mismatch",
+        help = format!(
+            "waveforms: {}",
+            out.vcd
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ),
+        "FAIL: {}",
+        why.join("; ")
+    ))
+}

@@ -1,0 +1,261 @@
+//! `systolic synth` as a user runs it: clear errors (exit 1, never a panic)
+//! for bad targets, devices and missing tools; a small design synthesized,
+//! placed and routed for iCE40; and `systolic sim` showing that area.
+//! The end-to-end test needs Yosys and nextpnr-ice40 and fails, with the
+//! install command, without them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A 2x2 int8 design small enough to synthesize, place and route in seconds.
+const TINY: &str = "name = \"tiny-2x2\"\n[array]\nrows = 2\ncols = 2\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 24\n[memory]\nifmap_sram_kib = 1\nfilter_sram_kib = 1\nofmap_sram_kib = 1\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n";
+
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_systolic"));
+    c.args(args).env("NO_COLOR", "1").current_dir(dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory to run in, holding the tiny design.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli_synth")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    dir
+}
+
+/// Runs a command that must fail with a user error (exit 1, not a panic's
+/// 101 or clap's 2) and returns its message.
+fn fails(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let o = run_in(dir, args, env);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "expected a user error from {args:?}, got {:?}\n{}",
+        o.status,
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    stderr(&o)
+}
+
+#[test]
+fn bad_targets_and_devices_are_user_errors_listing_what_exists() {
+    let dir = scratch("bad");
+    let e = fails(
+        &dir,
+        &["synth", "--design", "tiny.toml", "--target", "ice41"],
+        &[],
+    );
+    assert!(
+        e.contains("unknown synthesis target `ice41`")
+            && e.contains("generic, ice40, ecp5, xilinx"),
+        "{e}"
+    );
+    let e = fails(
+        &dir,
+        &[
+            "synth",
+            "--design",
+            "tiny.toml",
+            "--target",
+            "ice40",
+            "--device",
+            "up9k",
+        ],
+        &[],
+    );
+    assert!(
+        e.contains("unknown ice40 device `up9k`")
+            && e.contains("hx8k")
+            && e.contains("default up5k"),
+        "{e}"
+    );
+    let e = fails(
+        &dir,
+        &[
+            "synth",
+            "--design",
+            "tiny.toml",
+            "--target",
+            "ecp5",
+            "--device",
+            "up5k",
+        ],
+        &[],
+    );
+    assert!(
+        e.contains("unknown ecp5 device `up5k`") && e.contains("85k"),
+        "{e}"
+    );
+    let e = fails(
+        &dir,
+        &[
+            "synth",
+            "--design",
+            "tiny.toml",
+            "--target",
+            "generic",
+            "--device",
+            "up5k",
+        ],
+        &[],
+    );
+    assert!(e.contains("leave out --device"), "{e}");
+    let e = fails(
+        &dir,
+        &["synth", "--design", "nope-9x9", "--target", "generic"],
+        &[],
+    );
+    assert!(e.contains("unknown design `nope-9x9`"), "{e}");
+    assert!(
+        !dir.join("synth-out").exists(),
+        "nothing is written on a refused command"
+    );
+}
+
+#[test]
+fn a_missing_tool_is_named_with_its_install_command() {
+    let dir = scratch("missing");
+    let e = fails(
+        &dir,
+        &["synth", "--design", "tiny.toml", "--target", "generic"],
+        &[("SYSTOLIC_YOSYS", "/nonexistent/yosys")],
+    );
+    assert!(
+        e.contains("`/nonexistent/yosys` was not found") && e.contains("apt-get install -y yosys"),
+        "{e}"
+    );
+    let e = fails(
+        &dir,
+        &["synth", "--design", "tiny.toml", "--target", "ice40"],
+        &[("SYSTOLIC_NEXTPNR_ICE40", "/nonexistent/nextpnr-ice40")],
+    );
+    assert!(
+        e.contains("apt-get install -y nextpnr-ice40") && e.contains("--no-pnr"),
+        "{e}"
+    );
+}
+
+#[test]
+fn help_lists_every_target_and_device() {
+    let o = run_in(&scratch("help"), &["synth", "--help"], &[]);
+    assert!(o.status.success());
+    let help = stdout(&o);
+    assert!(help.contains("Examples:") && help.contains("synth-out/<design>/<target>.json"));
+    for t in hdlgen::synth::Target::ALL {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{t} ")))
+            .unwrap_or_else(|| panic!("no line for {t} in\n{help}"));
+        for d in t.device_names() {
+            assert!(
+                line.split_whitespace().any(|w| w == d),
+                "{t} device {d} missing from: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn synth_for_ice40_then_sim_shows_the_area_and_ignores_stale_reports() {
+    let dir = scratch("e2e");
+    let o = run_in(
+        &dir,
+        &["synth", "--design", "tiny.toml", "--target", "ice40"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("DSPs") && table.contains("Fmax"), "{table}");
+    let report = dir.join("synth-out/tiny-2x2/ice40.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["target"], "ice40");
+    assert_eq!(json["device"], "up5k");
+    assert_eq!(json["design"], "tiny-2x2");
+    assert_eq!(json["latches"], 0);
+    assert_eq!(
+        json["dsps"], 4,
+        "one SB_MAC16 per PE of the 2x2 array: {json:#}"
+    );
+    // The generated controller, not the harness, limits Fmax (~9 MHz on up5k).
+    assert!(json["fmax_mhz"].as_f64().unwrap() > 1.0, "{json:#}");
+    assert!(dir.join("synth-out/tiny-2x2/ice40/synth.log").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("synth-out/tiny-2x2"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let sim = |design: &str, extra: &[&str]| {
+        let mut args = vec!["sim", "--design", design, "--model", "linear-10-1"];
+        args.extend_from_slice(extra);
+        let o = run_in(&dir, &args, &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stdout(&o), stderr(&o))
+    };
+    let (out, _) = sim("tiny.toml", &[]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("area (synthesized RTL) ice40 up5k:"))
+        .unwrap_or_else(|| panic!("no area line in\n{out}"));
+    assert!(line.contains("4 DSPs") && line.contains("Fmax"), "{line}");
+    let (out, _) = sim("tiny.toml", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let area = v["area"].as_array().unwrap();
+    assert_eq!(area.len(), 1);
+    assert_eq!(area[0]["target"], "ice40");
+    assert_eq!(area[0]["dsps"], 4);
+    assert_eq!(area[0]["luts"], json["luts"]);
+    assert_eq!(area[0]["fmax_mhz"], json["fmax_mhz"]);
+    let (csv, _) = sim("tiny.toml", &["--format", "csv"]);
+    assert!(!csv.contains("ice40"), "CSV columns are unchanged");
+
+    // The same design name with another clock: the report is stale.
+    std::fs::write(
+        dir.join("faster.toml"),
+        TINY.replace("mhz = 100", "mhz = 150"),
+    )
+    .unwrap();
+    let (out, err) = sim("faster.toml", &[]);
+    assert!(!out.contains("area (synthesized RTL)"), "{out}");
+    assert!(err.contains("changed since it was synthesized"), "{err}");
+    // Named explicitly, it is shown, with a note.
+    let (out, err) = sim("faster.toml", &["--synth", "synth-out/tiny-2x2/ice40.json"]);
+    assert!(out.contains("area (synthesized RTL) ice40 up5k:"), "{out}");
+    assert!(
+        err.contains("not from this version of design `tiny-2x2`"),
+        "{err}"
+    );
+    // A file that is not a report is an error when named.
+    let e = fails(
+        &dir,
+        &[
+            "sim",
+            "--design",
+            "tiny.toml",
+            "--model",
+            "linear-10-1",
+            "--synth",
+            "tiny.toml",
+        ],
+        &[],
+    );
+    assert!(e.contains("tiny.toml is not a synthesis report"), "{e}");
+}
