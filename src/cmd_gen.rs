@@ -29,7 +29,8 @@ pub fn run(args: GenArgs) -> miette::Result<()> {
     if args.all {
         for name in sim::design::preset_names() {
             let design = inputs::design(name)?;
-            if hdlgen::rtl::Config::of(&design).is_err() {
+            if let Err(e) = hdlgen::rtl::Config::of(&design) {
+                eprintln!("skipping {name}: {e}");
                 continue;
             }
             write(&design, &PathBuf::from("verilog-out").join(name))?;

@@ -399,3 +399,60 @@ impl Bench {
         Ok((c_from_lines(cfg, &lines, m, n), cycles, secs))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn lines_round_trip(rows in 1usize..9, cols in 1usize..11, lanes in 1usize..5, seed in any::<u64>()) {
+            let x = sim::engine::pe::random_operands(8, rows * cols, seed);
+            let lines = pack(&x, rows, cols, lanes);
+            prop_assert_eq!(lines.len(), cols.div_ceil(lanes) * rows);
+            prop_assert_eq!(unpack(&lines, rows, cols, lanes), x);
+        }
+
+        #[test]
+        fn hex_round_trips_signed_lanes(bits in 2u32..33, lanes in 1usize..6, seed in any::<u64>()) {
+            let line = sim::engine::pe::random_operands(bits, lanes, seed);
+            let text = hex_line(&line, bits, u64::from(bits) * lanes as u64 + 3);
+            prop_assert_eq!(parse_line(&text, lanes, bits).unwrap(), line);
+        }
+    }
+
+    #[test]
+    fn ws_images_follow_the_documented_layout() {
+        // 2x2 ws: A line kt*M + m holds A[m][kt*2 + i]; B line nt*K + k holds B[k][nt*2 + j].
+        let d = sim::design::preset("edge-8x8").unwrap();
+        let mut cfg = Config::of(&d).unwrap();
+        cfg.rows = 2;
+        cfg.cols = 2;
+        let a: Vec<i64> = (0..9).collect(); // 3 x 3
+        let b: Vec<i64> = (10..19).collect(); // 3 x 3
+        let [ia, ib] = images(&cfg, &a, &b, 3, 3, 3);
+        assert_eq!(
+            ia,
+            vec![
+                vec![0, 1],
+                vec![3, 4],
+                vec![6, 7],
+                vec![2, 0],
+                vec![5, 0],
+                vec![8, 0]
+            ]
+        );
+        assert_eq!(
+            ib,
+            vec![
+                vec![10, 11],
+                vec![13, 14],
+                vec![16, 17],
+                vec![12, 0],
+                vec![15, 0],
+                vec![18, 0]
+            ]
+        );
+    }
+}

@@ -138,7 +138,7 @@ line at bits `[i*w +: w]`, two's complement, unused lanes zero). {banks}\n\
 3. Offer `cmd_op = 0` with `cmd_m`, `cmd_k`, `cmd_n` while `cmd_ready`; the GEMM starts the next cycle. A zero size \
 is refused and raises `error`.\n\
 4. `busy` is high for exactly the GEMM's cycles; `done` pulses once after.\n\
-5. {read}Read C lines with `host_re`; data arrive on `host_rdata` the next cycle.\n\n\
+5. {read} C lines with `host_re`; data arrive on `host_rdata` the next cycle.\n\n\
 Every size fits when its lines fit a bank: A {} lines, B {} lines, C {} lines per bank.\n\n\
 ## Layout\n\n{layout}\n## Latency\n\n{latency}\n",
         cfg.depth[0],
@@ -150,7 +150,7 @@ the next GEMM's operands load while one runs)."
         } else {
             "Single-buffered: the host port reaches the buffers only while the array is idle."
         },
-        read = if cfg.banks == 2 { "Swap banks (`cmd_op = 1`), then r" } else { "R" },
+        read = if cfg.banks == 2 { "Swap banks (`cmd_op = 1`), then read" } else { "Read" },
     );
     s
 }

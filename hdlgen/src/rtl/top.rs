@@ -38,57 +38,61 @@ pub fn top(cfg: &Config) -> Module {
         cfg.host_w() as i64,
         "host data bits: max of the buffers' line bits",
     );
-    m.port(input("clk", None, ""))
-        .port(input("rst", None, "synchronous, active high"))
-        .port(input("cmd_valid", None, "a command is offered"))
-        .port(output(
-            "cmd_ready",
-            false,
-            None,
-            "commands are accepted (not busy)",
-        ))
-        .port(input(
-            "cmd_op",
-            None,
-            "0: run the GEMM M x K x N; 1: swap banks",
-        ))
-        .port(input("cmd_m", bits(32), "M"))
-        .port(input("cmd_k", bits(32), "K"))
-        .port(input("cmd_n", bits(32), "N"))
-        .port(output("busy", false, None, "a GEMM is running"))
-        .port(output(
-            "done",
-            false,
-            None,
-            "one-cycle pulse after a GEMM's last cycle",
-        ))
-        .port(output(
-            "error",
-            true,
-            None,
-            "the last command was a GEMM with a zero size (not run)",
-        ))
-        .port(output(
-            "bank",
-            true,
-            None,
-            "bank the array uses (the host port reaches the other)",
-        ))
-        .port(input("host_we", None, "write a buffer line"))
-        .port(input("host_re", None, "read a buffer line"))
-        .port(input(
-            "host_buf",
-            bits(2),
-            "0: A (ifmap), 1: B (filter), 2: C (ofmap)",
-        ))
-        .port(input("host_addr", bits("HAW"), "line"))
-        .port(input("host_wdata", bits("HW"), "lane i at bits [i*w +: w]"))
-        .port(output(
-            "host_rdata",
-            false,
-            bits("HW"),
-            "the cycle after host_re",
-        ));
+    m.port(input(
+        "clk",
+        None,
+        "clock (all registers on the rising edge)",
+    ))
+    .port(input("rst", None, "synchronous, active high"))
+    .port(input("cmd_valid", None, "a command is offered"))
+    .port(output(
+        "cmd_ready",
+        false,
+        None,
+        "commands are accepted (not busy)",
+    ))
+    .port(input(
+        "cmd_op",
+        None,
+        "0: run the GEMM M x K x N; 1: swap banks",
+    ))
+    .port(input("cmd_m", bits(32), "M"))
+    .port(input("cmd_k", bits(32), "K"))
+    .port(input("cmd_n", bits(32), "N"))
+    .port(output("busy", false, None, "a GEMM is running"))
+    .port(output(
+        "done",
+        false,
+        None,
+        "one-cycle pulse after a GEMM's last cycle",
+    ))
+    .port(output(
+        "error",
+        true,
+        None,
+        "the last command was a GEMM with a zero size (not run)",
+    ))
+    .port(output(
+        "bank",
+        true,
+        None,
+        "bank the array uses (the host port reaches the other)",
+    ))
+    .port(input("host_we", None, "write a buffer line"))
+    .port(input("host_re", None, "read a buffer line"))
+    .port(input(
+        "host_buf",
+        bits(2),
+        "0: A (ifmap), 1: B (filter), 2: C (ofmap)",
+    ))
+    .port(input("host_addr", bits("HAW"), "line"))
+    .port(input("host_wdata", bits("HW"), "lane i at bits [i*w +: w]"))
+    .port(output(
+        "host_rdata",
+        false,
+        bits("HW"),
+        "the cycle after host_re",
+    ));
     let (iw, fw) = cfg.kind.line_lanes();
     m.push([
         localparam("IW", id(iw).mul("OPW")),
