@@ -43,6 +43,10 @@ pub struct VerifyArgs {
     /// Seed of the random operands.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also time the GEMM alone on both engines (best of 3 runs each; the RTL's
+    /// time excludes loading and reading the buffers) and print the ratio.
+    #[arg(long)]
+    speed: bool,
     /// Working directory for stimulus, results and waveforms.
     #[arg(long)]
     work: Option<PathBuf>,
@@ -126,6 +130,34 @@ pub fn run(a: VerifyArgs) -> miette::Result<()> {
         out.rtl_seconds,
         out.rtl_seconds / out.pe_seconds.max(1e-9)
     );
+    let macs = (m * k * n) as f64;
+    let pes = design.pes() as f64;
+    println!(
+        "utilization rtl {:.2}% (MACs / PEs / measured cycles), simulator {:.2}%",
+        100.0 * macs / (pes * out.rtl_cycles as f64),
+        100.0 * macs / (pes * out.expected_cycles as f64)
+    );
+    if a.speed && out.passed() {
+        let dims = (m as usize, k as usize, n as usize);
+        let rtl = bench.gemm_seconds(&av, &bv, dims, &work, 3).map_err(err)?;
+        let mut pe_best = f64::INFINITY;
+        for _ in 0..3 {
+            let t0 = std::time::Instant::now();
+            let run = sim::engine::pe::run(&design, &av, &bv, m, k, n)
+                .map_err(|e| miette::miette!("{e}"))?;
+            pe_best = pe_best.min(t0.elapsed().as_secs_f64());
+            std::hint::black_box(run);
+        }
+        println!(
+            "speed      GEMM alone: pe engine {:.4} s ({:.0} M PE-cycles/s), {:?} {:.4} s ({:.0} M PE-cycles/s): pe engine {:.1}x faster",
+            pe_best,
+            out.pe_cycles as f64 / pe_best / 1e6,
+            sim,
+            rtl,
+            out.pe_cycles as f64 / rtl / 1e6,
+            rtl / pe_best
+        );
+    }
     if out.passed() {
         println!("PASS: {} outputs bit-exact, cycle counts equal", m * n);
         return Ok(());

@@ -298,6 +298,44 @@ impl Bench {
         work: &Path,
         vcd: Option<&Path>,
     ) -> Result<(Vec<i64>, u64, f64), HdlError> {
+        self.run_as(a, b, (m, k, n), cycle_limit, work, vcd, false)
+    }
+
+    /// Wall-clock seconds the simulator spends on the GEMM itself: the best of
+    /// `repeats` full runs minus the best of `repeats` runs that load and read
+    /// back the same buffers without starting the GEMM (`+noop`).
+    pub fn gemm_seconds(
+        &self,
+        a: &[i64],
+        b: &[i64],
+        dims: (usize, usize, usize),
+        work: &Path,
+        repeats: usize,
+    ) -> Result<f64, HdlError> {
+        let best = |noop: bool| -> Result<f64, HdlError> {
+            let mut t = f64::INFINITY;
+            for _ in 0..repeats.max(1) {
+                t = t.min(
+                    self.run_as(a, b, dims, u64::from(u32::MAX), work, None, noop)?
+                        .2,
+                );
+            }
+            Ok(t)
+        };
+        Ok((best(false)? - best(true)?).max(0.0))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_as(
+        &self,
+        a: &[i64],
+        b: &[i64],
+        (m, k, n): (usize, usize, usize),
+        cycle_limit: u64,
+        work: &Path,
+        vcd: Option<&Path>,
+        noop: bool,
+    ) -> Result<(Vec<i64>, u64, f64), HdlError> {
         let cfg = &self.cfg;
         let [ia, ib] = images(cfg, a, b, m, k, n);
         let nc = c_lines(cfg, m, n);
@@ -358,6 +396,9 @@ impl Bench {
         if let Some(v) = vcd {
             cmd.arg(arg("vcd", v));
         }
+        if noop {
+            cmd.arg("+noop");
+        }
         let t0 = std::time::Instant::now();
         let out = cmd
             .output()
@@ -380,6 +421,9 @@ impl Bench {
             return Err(HdlError::Mismatch(
                 "the RTL flagged the GEMM command as invalid".into(),
             ));
+        }
+        if noop {
+            return Ok((Vec::new(), 0, secs));
         }
         if still_busy {
             return Err(HdlError::Mismatch(format!(

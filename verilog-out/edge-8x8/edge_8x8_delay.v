@@ -14,27 +14,27 @@ module edge_8x8_delay #(
         assign y = x;
         wire unused = |{1'b0, clk, rst};
     end else begin : wire_only_else
-        reg [W - 1:0] r [0:N - 1];
-        integer i;
+        reg [(W * N) - 1:0] r;
+        wire [(W * N) - 1:0] shifted;
+        if (N == 1) begin : one
+            assign shifted = x;
+        end else begin : one_else
+            assign shifted = {r[((W * (N - 1)) - 1):0], x};
+        end
         if (RESET != 0) begin : with_reset
             always @(posedge clk) begin
                 if (rst) begin
-                    for (i = 0; i < N; i = i + 1) 
-                        r[i] <= {W{1'b0}};
+                    r <= {(W * N){1'b0}};
                 end else begin
-                    r[0] <= x;
-                    for (i = 1; i < N; i = i + 1) 
-                        r[i] <= r[(i - 1)];
+                    r <= shifted;
                 end
             end
         end else begin : with_reset_else
             always @(posedge clk) begin
-                r[0] <= x;
-                for (i = 1; i < N; i = i + 1) 
-                    r[i] <= r[(i - 1)];
+                r <= shifted;
             end
             wire unused = |{1'b0, rst};
         end
-        assign y = r[(N - 1)];
+        assign y = r[((W * N) - 1):(W * (N - 1))];
     end
 endmodule

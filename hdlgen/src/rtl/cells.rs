@@ -140,8 +140,10 @@ pub fn acc_add(cfg: &Config) -> Module {
     m
 }
 
-/// `delay`: `N` registers in a row (`N` = 0: a wire); with `RESET` = 1 the
-/// registers clear on `rst` (control tokens), otherwise they have no reset.
+/// `delay`: `N` registers in a row (`N` = 0: a wire), kept as one shift
+/// register `r` (stage 0 in the low bits; no loops, so every tool handles any
+/// `N`); with `RESET` = 1 they clear on `rst` (control and operands entering
+/// the array), otherwise they have no reset.
 pub fn delay(cfg: &Config) -> Module {
     let mut m = Module::new(
         &cfg.name("delay"),
@@ -158,20 +160,20 @@ pub fn delay(cfg: &Config) -> Module {
         ))
         .port(input("x", bits("W"), ""))
         .port(output("y", false, bits("W"), "x delayed by N cycles"));
-    let shift = Stmt::For(
-        "i".into(),
-        int(1),
-        id("i").lt("N"),
-        id("i").add(1),
-        Box::new(nb(id("r").idx("i"), id("r").idx(id("i").sub(1)))),
-    );
-    let clear = Stmt::For(
-        "i".into(),
-        int(0),
-        id("i").lt("N"),
-        id("i").add(1),
-        Box::new(nb(id("r").idx("i"), repeat(id("W"), sized(1, 0)))),
-    );
+    let wn = || id("W").mul("N");
+    // The next value of the shift register: x enters at stage 0.
+    let next = Item::GenIf {
+        cond: id("N").eq(1),
+        label: "one".into(),
+        then: vec![assign("shifted", id("x"))],
+        otherwise: vec![assign(
+            "shifted",
+            concat(vec![
+                id("r").slice(id("W").mul(id("N").sub(1)).sub(1), 0),
+                id("x"),
+            ]),
+        )],
+    };
     m.push([Item::GenIf {
         cond: id("N").eq(0),
         label: "wire_only".into(),
@@ -184,22 +186,23 @@ pub fn delay(cfg: &Config) -> Module {
             ),
         ],
         otherwise: vec![
-            mem("r", bits("W"), id("N")),
-            decl(Net::Integer, false, "i", None, None, None),
+            reg("r", bits(wn())),
+            wire("shifted", bits(wn())),
+            next,
             Item::GenIf {
                 cond: id("RESET").ne(0),
                 label: "with_reset".into(),
                 then: vec![always_ff(vec![if_else(
                     id("rst"),
-                    vec![clear],
-                    vec![nb(id("r").idx(0), "x"), shift.clone()],
+                    vec![nb("r", repeat(wn(), sized(1, 0)))],
+                    vec![nb("r", "shifted")],
                 )])],
                 otherwise: vec![
-                    always_ff(vec![nb(id("r").idx(0), "x"), shift]),
+                    always_ff(vec![nb("r", "shifted")]),
                     wire_eq("unused", None, concat(vec![sized(1, 0), id("rst")]).any()),
                 ],
             },
-            assign("y", id("r").idx(id("N").sub(1))),
+            assign("y", id("r").slice(wn().sub(1), id("W").mul(id("N").sub(1)))),
         ],
     }]);
     m
