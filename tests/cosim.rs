@@ -130,3 +130,35 @@ fn icarus_agrees_on_small_arrays() {
         cosim(name, Simulator::Icarus, 4);
     }
 }
+
+/// A mismatch is reported with the first differing element, the cycle the
+/// contract writes it, and a waveform file: the RTL of a wrapping design is
+/// checked against the simulator of the same design made saturating.
+#[test]
+fn a_mismatch_names_the_first_differing_element_and_writes_a_vcd() {
+    let wrap = design("cosim-2x2-ws");
+    let mut saturating = wrap.clone();
+    saturating.saturate = true;
+    saturating.accumulator = sim::Precision::Int(16);
+    let mut narrow = wrap.clone();
+    narrow.accumulator = sim::Precision::Int(16);
+    let bench = build(&narrow, Simulator::Icarus, false).unwrap_or_else(|e| panic!("{e}"));
+    let work = work_dir("mismatch", Simulator::Icarus);
+    // All extremes: -128 * -128 * K overflows 16 bits, so wrap and saturate differ.
+    let (m, k, n) = (3u64, 4u64, 3u64);
+    let a = vec![-128i64; (m * k) as usize];
+    let b = vec![-128i64; (k * n) as usize];
+    let out = hdlgen::verify::check(&saturating, &bench, &a, &b, (m, k, n), &work).expect("runs");
+    let d = out.diff.expect("values differ");
+    assert_eq!((d.row, d.col), (0, 0));
+    assert_eq!(d.expected, 32767, "the simulator saturates");
+    assert_eq!(d.got, 0, "the RTL wraps: 4 x 16384 = 65536 = 0 mod 2^16");
+    assert!(d.cycle > 0 && d.cycle < out.expected_cycles);
+    let vcd = out.vcd.expect("a waveform");
+    let text = std::fs::read_to_string(&vcd).expect("vcd written");
+    assert!(
+        text.contains("$enddefinitions") && text.contains("busy"),
+        "not a VCD of the run"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}

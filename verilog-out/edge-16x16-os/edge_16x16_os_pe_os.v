@@ -19,24 +19,21 @@ module edge_16x16_os_pe_os #(
     output reg  [ACCW - 1:0] o_out // drain register
 );
     reg [ACCW - 1:0] acc;
-    wire [(2 * OPW) - 1:0] prod;
     wire [ACCW - 1:0] sum;
-    edge_16x16_os_mul #(
-        .OPW(OPW)
-    ) u_mul (
-        .a(a_in),
-        .b(b_in),
-        .p(prod)
-    );
-    edge_16x16_os_acc_add #(
-        .AW(ACCW),
-        .BW(2 * OPW),
-        .SAT(SAT)
-    ) u_add (
-        .a(acc),
-        .b(prod),
-        .y(sum)
-    );
+    localparam PW = 2 * OPW;
+    wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
+    wire [PW - 1:0] mul_b = {{(PW - OPW){b_in[(OPW - 1)]}}, b_in};
+    wire [PW - 1:0] prod = mul_a * mul_b;
+    localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+    wire [SW - 1:0] sum_full = {{(SW - ACCW){acc[(ACCW - 1)]}}, acc} + {{(SW - PW){prod[(PW - 1)]}}, prod};
+    if (SAT != 0) begin : saturate
+        wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+        wire sum_fits = !(|sum_head) | &sum_head;
+        assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+    end else begin : saturate_else
+        assign sum = sum_full[(ACCW - 1):0];
+        wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+    end
     always @(posedge clk) begin
         if (rst) begin
             a_out <= {OPW{1'b0}};

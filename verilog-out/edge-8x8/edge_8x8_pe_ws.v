@@ -23,24 +23,21 @@ module edge_8x8_pe_ws #(
     reg [OPW - 1:0] w;
     wire swap = v_in & f_in;
     wire [OPW - 1:0] w_use = swap ? wn_out : w;
-    wire [(2 * OPW) - 1:0] prod;
     wire [ACCW - 1:0] sum;
-    edge_8x8_mul #(
-        .OPW(OPW)
-    ) u_mul (
-        .a(a_in),
-        .b(w_use),
-        .p(prod)
-    );
-    edge_8x8_acc_add #(
-        .AW(ACCW),
-        .BW(2 * OPW),
-        .SAT(SAT)
-    ) u_add (
-        .a(p_in),
-        .b(prod),
-        .y(sum)
-    );
+    localparam PW = 2 * OPW;
+    wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
+    wire [PW - 1:0] mul_b = {{(PW - OPW){w_use[(OPW - 1)]}}, w_use};
+    wire [PW - 1:0] prod = mul_a * mul_b;
+    localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+    wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
+    if (SAT != 0) begin : saturate
+        wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+        wire sum_fits = !(|sum_head) | &sum_head;
+        assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+    end else begin : saturate_else
+        assign sum = sum_full[(ACCW - 1):0];
+        wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+    end
     always @(posedge clk) begin
         if (swap) begin
             w <= wn_out;

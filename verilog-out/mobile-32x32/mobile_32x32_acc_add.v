@@ -10,31 +10,13 @@ module mobile_32x32_acc_add #(
     output wire [AW - 1:0] y
 );
     localparam SW = ((AW > BW) ? AW : BW) + 1;
-    wire [SW - 1:0] ax;
-    wire [SW - 1:0] bx;
-    mobile_32x32_resize #(
-        .IW(AW),
-        .OW(SW),
-        .SIGNED(1)
-    ) u_ax (
-        .x(a),
-        .y(ax)
-    );
-    mobile_32x32_resize #(
-        .IW(BW),
-        .OW(SW),
-        .SIGNED(1)
-    ) u_bx (
-        .x(b),
-        .y(bx)
-    );
-    wire [SW - 1:0] sum = ax + bx;
+    wire [SW - 1:0] sum_full = {{(SW - AW){a[(AW - 1)]}}, a} + {{(SW - BW){b[(BW - 1)]}}, b};
     if (SAT != 0) begin : saturate
-        wire [((SW - AW) + 1) - 1:0] head = sum[(SW - 1):(AW - 1)];
-        wire fits = !(|head) | &head;
-        assign y = fits ? sum[(AW - 1):0] : (sum[(SW - 1)] ? {1'b1, {(AW - 1){1'b0}}} : {1'b0, {(AW - 1){1'b1}}});
+        wire [((SW - AW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(AW - 1)];
+        wire sum_fits = !(|sum_head) | &sum_head;
+        assign y = sum_fits ? sum_full[(AW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(AW - 1){1'b0}}} : {1'b0, {(AW - 1){1'b1}}});
     end else begin : saturate_else
-        assign y = sum[(AW - 1):0];
-        wire unused = |{1'b0, sum[(SW - 1):AW]};
+        assign y = sum_full[(AW - 1):0];
+        wire unused_sum = |{1'b0, sum_full[(SW - 1):AW]};
     end
 endmodule

@@ -51,41 +51,6 @@ pub fn resize(cfg: &Config) -> Module {
     m
 }
 
-fn resize_inst(cfg: &Config, name: &str, iw: Expr, ow: Expr, x: Expr, y: Expr) -> Item {
-    instance(
-        &cfg.name("resize"),
-        name,
-        vec![("IW", iw), ("OW", ow), ("SIGNED", int(1))],
-        vec![("x", x), ("y", y)],
-    )
-}
-
-/// `mul`: exact signed product of two `OPW`-bit operands.
-pub fn mul(cfg: &Config) -> Module {
-    let mut m = Module::new(
-        &cfg.name("mul"),
-        &["Exact signed product of two OPW-bit operands."],
-    );
-    m.param("OPW", 8, "operand bits")
-        .port(input("a", bits("OPW"), ""))
-        .port(input("b", bits("OPW"), ""))
-        .port(output(
-            "p",
-            false,
-            bits(int(2).mul("OPW")),
-            "a * b, 2*OPW bits",
-        ));
-    let pw = || int(2).mul("OPW");
-    m.push([
-        wire("ax", bits(pw())),
-        wire("bx", bits(pw())),
-        resize_inst(cfg, "u_ax", id("OPW"), pw(), id("a"), id("ax")),
-        resize_inst(cfg, "u_bx", id("OPW"), pw(), id("b"), id("bx")),
-        assign("p", id("ax").mul("bx")),
-    ]);
-    m
-}
-
 /// `acc_add`: `y = a + b` at `AW` bits, `b` a signed `BW`-bit addend; wraps, or
 /// saturates at every addition when `SAT` is 1 (the pe engine's `Acc::add`).
 pub fn acc_add(cfg: &Config) -> Module {
@@ -99,45 +64,71 @@ pub fn acc_add(cfg: &Config) -> Module {
         .port(input("a", bits("AW"), "accumulator"))
         .port(input("b", bits("BW"), "signed addend"))
         .port(output("y", false, bits("AW"), ""));
-    let sw = id("AW").gt("BW").tern("AW", "BW").add(1);
-    let minv = concat(vec![sized(1, 1), repeat(id("AW").sub(1), sized(1, 0))]);
-    let maxv = concat(vec![sized(1, 0), repeat(id("AW").sub(1), sized(1, 1))]);
-    m.push([
-        localparam("SW", sw),
-        wire("ax", bits("SW")),
-        wire("bx", bits("SW")),
-        resize_inst(cfg, "u_ax", id("AW"), id("SW"), id("a"), id("ax")),
-        resize_inst(cfg, "u_bx", id("BW"), id("SW"), id("b"), id("bx")),
-        wire_eq("sum", bits("SW"), id("ax").add("bx")),
+    m.push(add_items("a", "b", "AW", "BW", "y"));
+    m
+}
+
+/// Sign-extends `x` (`w` bits, a parameter name) to `to` bits; `to - w` must be at least 1.
+fn sext(x: &str, w: &str, to: &str) -> Expr {
+    concat(vec![repeat(id(to).sub(w), id(x).idx(id(w).sub(1))), id(x)])
+}
+
+/// `y = a + b` at `aw` bits, `b` a signed `bw`-bit addend: wraps, or saturates
+/// when the parameter `SAT` is 1 (the pe engine's `Acc::add`). Inlined where a
+/// sum is needed (the PEs) and wrapped as the `acc_add` module elsewhere; uses
+/// the names `SW`, `sum_x`, `sum_full`, `sum_head`, `sum_fits`.
+pub fn add_items(a: &str, b: &str, aw: &str, bw: &str, y: &str) -> Vec<Item> {
+    let minv = concat(vec![sized(1, 1), repeat(id(aw).sub(1), sized(1, 0))]);
+    let maxv = concat(vec![sized(1, 0), repeat(id(aw).sub(1), sized(1, 1))]);
+    vec![
+        localparam("SW", id(aw).gt(bw).tern(aw, bw).add(1)),
+        wire_eq(
+            "sum_full",
+            bits("SW"),
+            sext(a, aw, "SW").add(sext(b, bw, "SW")),
+        ),
         Item::GenIf {
             cond: id("SAT").ne(0),
             label: "saturate".into(),
             then: vec![
                 wire_eq(
-                    "head",
-                    bits(id("SW").sub("AW").add(1)),
-                    id("sum").slice(id("SW").sub(1), id("AW").sub(1)),
+                    "sum_head",
+                    bits(id("SW").sub(aw).add(1)),
+                    id("sum_full").slice(id("SW").sub(1), id(aw).sub(1)),
                 ),
-                wire_eq("fits", None, id("head").any().not().bitor(id("head").all())),
+                wire_eq(
+                    "sum_fits",
+                    None,
+                    id("sum_head").any().not().bitor(id("sum_head").all()),
+                ),
                 assign(
-                    "y",
-                    id("fits").tern(
-                        id("sum").slice(id("AW").sub(1), 0),
-                        id("sum").idx(id("SW").sub(1)).tern(minv, maxv),
+                    y,
+                    id("sum_fits").tern(
+                        id("sum_full").slice(id(aw).sub(1), 0),
+                        id("sum_full").idx(id("SW").sub(1)).tern(minv, maxv),
                     ),
                 ),
             ],
             otherwise: vec![
-                assign("y", id("sum").slice(id("AW").sub(1), 0)),
+                assign(y, id("sum_full").slice(id(aw).sub(1), 0)),
                 wire_eq(
-                    "unused",
+                    "unused_sum",
                     None,
-                    concat(vec![sized(1, 0), id("sum").slice(id("SW").sub(1), "AW")]).any(),
+                    concat(vec![sized(1, 0), id("sum_full").slice(id("SW").sub(1), aw)]).any(),
                 ),
             ],
         },
-    ]);
-    m
+    ]
+}
+
+/// The exact signed product `p` (`2 * OPW` bits) of `a` and `b` (`OPW` bits each).
+pub fn mul_items(a: &str, b: &str, p: &str) -> Vec<Item> {
+    vec![
+        localparam("PW", int(2).mul("OPW")),
+        wire_eq("mul_a", bits("PW"), sext(a, "OPW", "PW")),
+        wire_eq("mul_b", bits("PW"), sext(b, "OPW", "PW")),
+        wire_eq(p, bits("PW"), id("mul_a").mul("mul_b")),
+    ]
 }
 
 /// `delay`: `N` registers in a row (`N` = 0: a wire), kept as one shift

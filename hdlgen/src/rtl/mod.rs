@@ -195,7 +195,6 @@ impl Config {
 pub fn modules(cfg: &Config) -> Vec<Module> {
     let mut v = vec![
         cells::resize(cfg),
-        cells::mul(cfg),
         cells::acc_add(cfg),
         cells::delay(cfg),
         cells::sram(cfg),

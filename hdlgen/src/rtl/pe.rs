@@ -1,29 +1,15 @@
 //! Processing elements, one per dataflow family (docs/TIMING.md, "Per cycle, in PE(r, c)").
 
-use super::Config;
+use super::{cells, Config};
 use crate::ast::*;
 
-fn mac_cells(cfg: &Config, a: &str, b: &str, acc: &str, sum: &str) -> Vec<Item> {
-    vec![
-        wire("prod", bits(int(2).mul("OPW"))),
-        wire(sum, bits("ACCW")),
-        instance(
-            &cfg.name("mul"),
-            "u_mul",
-            vec![("OPW", id("OPW"))],
-            vec![("a", id(a)), ("b", id(b)), ("p", id("prod"))],
-        ),
-        instance(
-            &cfg.name("acc_add"),
-            "u_add",
-            vec![
-                ("AW", id("ACCW")),
-                ("BW", int(2).mul("OPW")),
-                ("SAT", id("SAT")),
-            ],
-            vec![("a", id(acc)), ("b", id("prod")), ("y", id(sum))],
-        ),
-    ]
+/// `sum = acc + a * b` at `ACCW` bits, inline (no submodules: a PE is one
+/// module, which keeps elaboration of large arrays fast).
+fn mac_cells(a: &str, b: &str, acc: &str, sum: &str) -> Vec<Item> {
+    let mut v = vec![wire(sum, bits("ACCW"))];
+    v.extend(cells::mul_items(a, b, "prod"));
+    v.extend(cells::add_items(acc, "prod", "ACCW", "PW", sum));
+    v
 }
 
 /// `{width{1'b0}}`.
@@ -72,7 +58,7 @@ pub fn pe_ws(cfg: &Config) -> Module {
         wire_eq("swap", None, id("v_in").bitand("f_in")),
         wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
     ]);
-    m.push(mac_cells(cfg, "a_in", "w_use", "p_in", "sum"));
+    m.push(mac_cells("a_in", "w_use", "p_in", "sum"));
     m.push([always_ff(vec![
         if_(id("swap"), vec![nb("w", "wn_out")]),
         nb("p_out", "sum"),
@@ -124,7 +110,7 @@ pub fn pe_os(cfg: &Config) -> Module {
         .port(output("b_out", true, bits("OPW"), ""))
         .port(output("o_out", true, bits("ACCW"), "drain register"));
     m.push([reg("acc", bits("ACCW"))]);
-    m.push(mac_cells(cfg, "a_in", "b_in", "acc", "sum"));
+    m.push(mac_cells("a_in", "b_in", "acc", "sum"));
     m.push([always_ff(vec![if_else(
         id("rst"),
         // The accumulator must start from zero; operands in flight are cleared.
