@@ -298,12 +298,12 @@ impl Bench {
         work: &Path,
         vcd: Option<&Path>,
     ) -> Result<(Vec<i64>, u64, f64), HdlError> {
-        self.run_as(a, b, (m, k, n), cycle_limit, work, vcd, false)
+        self.run_as(a, b, (m, k, n), cycle_limit, work, vcd, 1)
     }
 
-    /// Wall-clock seconds the simulator spends on the GEMM itself: the best of
-    /// `repeats` full runs minus the best of `repeats` runs that load and read
-    /// back the same buffers without starting the GEMM (`+noop`).
+    /// Wall-clock seconds the simulator spends on one run of the GEMM alone:
+    /// (best of `repeats` runs doing it `reps` times back to back, minus best
+    /// of `repeats` runs that only load and read back the buffers) / `reps`.
     pub fn gemm_seconds(
         &self,
         a: &[i64],
@@ -311,18 +311,19 @@ impl Bench {
         dims: (usize, usize, usize),
         work: &Path,
         repeats: usize,
+        reps: u32,
     ) -> Result<f64, HdlError> {
-        let best = |noop: bool| -> Result<f64, HdlError> {
+        let best = |n: u32| -> Result<f64, HdlError> {
             let mut t = f64::INFINITY;
             for _ in 0..repeats.max(1) {
                 t = t.min(
-                    self.run_as(a, b, dims, u64::from(u32::MAX), work, None, noop)?
+                    self.run_as(a, b, dims, u64::from(u32::MAX), work, None, n)?
                         .2,
                 );
             }
             Ok(t)
         };
-        Ok((best(false)? - best(true)?).max(0.0))
+        Ok((best(reps)? - best(0)?).max(0.0) / f64::from(reps.max(1)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -334,7 +335,7 @@ impl Bench {
         cycle_limit: u64,
         work: &Path,
         vcd: Option<&Path>,
-        noop: bool,
+        reps: u32,
     ) -> Result<(Vec<i64>, u64, f64), HdlError> {
         let cfg = &self.cfg;
         let [ia, ib] = images(cfg, a, b, m, k, n);
@@ -396,9 +397,7 @@ impl Bench {
         if let Some(v) = vcd {
             cmd.arg(arg("vcd", v));
         }
-        if noop {
-            cmd.arg("+noop");
-        }
+        cmd.arg(format!("+reps={reps}"));
         let t0 = std::time::Instant::now();
         let out = cmd
             .output()
@@ -422,7 +421,7 @@ impl Bench {
                 "the RTL flagged the GEMM command as invalid".into(),
             ));
         }
-        if noop {
+        if reps != 1 {
             return Ok((Vec::new(), 0, secs));
         }
         if still_busy {

@@ -142,6 +142,8 @@ pub fn testbench(cfg: &Config) -> Module {
         decl(Net::Integer, false, "i", None, None, None),
         decl(Net::Integer, false, "cycles", None, None, None),
         decl(Net::Integer, false, "fd", None, None, None),
+        decl(Net::Integer, false, "reps", None, None, None),
+        decl(Net::Integer, false, "rep", None, None, None),
     ]);
     let mut body = vec![
         plusarg("dims", "f_dims"),
@@ -181,9 +183,11 @@ pub fn testbench(cfg: &Config) -> Module {
     ];
     // Double-buffered: the host filled the bank the array does not use; swap.
     body.push(if_(id("dims").idx(6).ne(0), command(1, false)));
-    // `+noop` loads and reads back without running the GEMM (to time the GEMM
-    // alone). The command's last falling edge is in cycle 0, the GEMM's first.
-    let mut run = command(0, true);
+    // `+reps=N` runs the GEMM N times back to back (default 1; 0 only loads
+    // and reads back), so its time alone can be measured. The command's last
+    // falling edge is in cycle 0, the GEMM's first.
+    let mut run = vec![set("cycles", int(0))];
+    run.extend(command(0, true));
     run.push(Stmt::While(
         id("busy").and(id("cycles").lt(id("dims").idx(7))),
         Box::new(Stmt::Block(vec![
@@ -193,7 +197,18 @@ pub fn testbench(cfg: &Config) -> Module {
     ));
     body.extend([
         set("cycles", int(0)),
-        if_(call("$test$plusargs", vec![string("noop")]).not(), run),
+        set("reps", int(1)),
+        if_(
+            call("$value$plusargs", vec![string("reps=%d"), id("reps")]),
+            vec![],
+        ),
+        Stmt::For(
+            "rep".into(),
+            int(0),
+            id("rep").lt("reps"),
+            id("rep").add(1),
+            Box::new(Stmt::Block(run)),
+        ),
         if_(id("dims").idx(6).ne(0), command(1, false)),
         count_loop(
             "i",
