@@ -5,7 +5,7 @@
 //! under Icarus. Fails (never skips) when a tool is missing.
 
 use hdlgen::cosim::{build, Bench, Simulator};
-use hdlgen::rtl::{Config, Kind};
+use hdlgen::rtl::Config;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
 use sim::engine::pe::random_operands;
@@ -24,13 +24,10 @@ fn design(name: &str) -> Design {
 
 /// Whether a GEMM's operands and result fit one bank of each buffer.
 fn fits(cfg: &Config, m: u64, k: u64, n: u64) -> bool {
-    let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));
-    let lines = match cfg.kind {
-        Kind::Ws => [k.div_ceil(r) * m, n.div_ceil(c) * k, n.div_ceil(c) * m],
-        Kind::Is => [m.div_ceil(c) * k, k.div_ceil(r) * n, m.div_ceil(c) * n],
-        Kind::Os => [m.div_ceil(r) * k, n.div_ceil(c) * k, n.div_ceil(c) * m],
-    };
-    lines.iter().zip(cfg.depth).all(|(l, d)| *l <= d)
+    hdlgen::cosim::lines_needed(cfg, m, k, n)
+        .iter()
+        .zip(cfg.depth)
+        .all(|(l, d)| *l <= d)
 }
 
 fn work_dir(name: &str, sim: Simulator) -> PathBuf {

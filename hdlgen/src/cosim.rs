@@ -116,12 +116,13 @@ pub fn images(
     }
 }
 
-/// C lines (count) and how to read C back from them.
-fn c_lines(cfg: &Config, m: usize, n: usize) -> usize {
-    let c = cfg.cols as usize;
+/// Lines of the A, B and C buffers a GEMM occupies (the layouts of [`images`]).
+pub fn lines_needed(cfg: &Config, m: u64, k: u64, n: u64) -> [u64; 3] {
+    let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));
     match cfg.kind {
-        Kind::Ws | Kind::Os => n.div_ceil(c) * m,
-        Kind::Is => m.div_ceil(c) * n,
+        Kind::Ws => [k.div_ceil(r) * m, n.div_ceil(c) * k, n.div_ceil(c) * m],
+        Kind::Is => [m.div_ceil(c) * k, k.div_ceil(r) * n, m.div_ceil(c) * n],
+        Kind::Os => [m.div_ceil(r) * k, n.div_ceil(c) * k, n.div_ceil(c) * m],
     }
 }
 
@@ -338,19 +339,20 @@ impl Bench {
         reps: u32,
     ) -> Result<(Vec<i64>, u64, f64), HdlError> {
         let cfg = &self.cfg;
-        let [ia, ib] = images(cfg, a, b, m, k, n);
-        let nc = c_lines(cfg, m, n);
-        for (lines, depth, what) in [
-            (ia.len(), cfg.depth[0], "A (ifmap)"),
-            (ib.len(), cfg.depth[1], "B (filter)"),
-            (nc, cfg.depth[2], "C (ofmap)"),
-        ] {
-            if lines as u64 > depth {
+        let need = lines_needed(cfg, m as u64, k as u64, n as u64);
+        for ((lines, depth), what) in
+            need.iter()
+                .zip(cfg.depth)
+                .zip(["A (ifmap)", "B (filter)", "C (ofmap)"])
+        {
+            if *lines > depth {
                 return Err(HdlError::Capacity(format!(
                     "a {m}x{k}x{n} GEMM needs {lines} lines of the {what} buffer, which holds {depth} per bank; choose a smaller GEMM or a design with larger SRAMs"
                 )));
             }
         }
+        let [ia, ib] = images(cfg, a, b, m, k, n);
+        let nc = need[2] as usize;
         std::fs::create_dir_all(work).map_err(io(work))?;
         let hw = cfg.host_w();
         let write = |name: &str, lines: &[Vec<i64>]| -> Result<PathBuf, HdlError> {

@@ -21,11 +21,6 @@ fn one() -> Expr {
     sized(CW as u32, 1)
 }
 
-/// `x` as a 32-bit constant of the parameter `p` (`ROWS`, `COLS`).
-fn par(p: &str) -> Expr {
-    id(p)
-}
-
 fn common_ports(m: &mut Module, dims: &[(&str, &str)]) {
     m.param("ROWS", 4, "PE rows").param("COLS", 4, "PE columns");
     m.port(input("clk", None, ""))
@@ -160,8 +155,8 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
             "write the row itself (first row fold), not the sum",
         ));
 
-    let r = || par("ROWS");
-    let c = || par("COLS");
+    let r = || id("ROWS");
+    let c = || id("COLS");
     let (sr, sc, tt) = (|| id("sr_q"), || id("sc_q"), || id("tt_q"));
     // Fold iterators (plan.rs order: column tile outer, row tile inner).
     let mut items = run_decls(&["sr", "sc", "tt"]);
@@ -462,8 +457,8 @@ pub fn ctrl_os(cfg: &Config) -> Module {
     ))
     .port(output("o_we", false, None, "write an output row"));
     addr_port(&mut m, "o_waddr", "OAW", "output buffer");
-    let r = || par("ROWS");
-    let c = || par("COLS");
+    let r = || id("ROWS");
+    let c = || id("COLS");
     let (mm, kk, nn) = (|| id("m_q"), || id("k_q"), || id("n_q"));
     let mut items = run_decls(&["m", "k", "n"]);
     items.extend([
