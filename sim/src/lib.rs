@@ -10,6 +10,7 @@ pub mod precision;
 pub mod quant;
 pub mod report;
 pub mod simulate;
+pub mod sweep;
 pub mod workload;
 
 pub use design::{Dataflow, Design};
