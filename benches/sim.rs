@@ -64,24 +64,51 @@ fn pe_engine(c: &mut Criterion) {
     let b: Vec<i64> = (0..k * n)
         .map(|i| ((i * 104_729) % 255) as i64 - 128)
         .collect();
-    let pe_cycles = sim::engine::pe::run(&d, &a, &b, m, k, n)
-        .expect("runs")
-        .pe_cycles;
     let mut g = c.benchmark_group("pe");
     g.sample_size(10);
-    // Throughput in PE-cycles (rows x cols x cycles) per second.
-    g.throughput(criterion::Throughput::Elements(pe_cycles));
-    g.bench_function("resnet18 3x3 conv 56x56x64->64 on 16x16 ws int8", |bench| {
-        bench.iter(|| sim::engine::pe::run(black_box(&d), &a, &b, m, k, n).expect("runs"))
-    });
     let os = preset("edge-16x16-os").expect("preset");
-    let os_cycles = sim::engine::pe::run(&os, &a, &b, m, k, n)
-        .expect("runs")
-        .pe_cycles;
-    g.throughput(criterion::Throughput::Elements(os_cycles));
-    g.bench_function("same layer on 16x16 os int8", |bench| {
-        bench.iter(|| sim::engine::pe::run(black_box(&os), &a, &b, m, k, n).expect("runs"))
-    });
+    for (design, what) in [(&d, "16x16 ws int8"), (&os, "16x16 os int8")] {
+        let pe_cycles = sim::engine::pe::run(design, &a, &b, m, k, n)
+            .expect("runs")
+            .pe_cycles;
+        // Throughput in PE-cycles (rows x cols x cycles) per second.
+        g.throughput(criterion::Throughput::Elements(pe_cycles));
+        g.bench_function(
+            format!("resnet18 3x3 conv 56x56x64->64 on {what}"),
+            |bench| {
+                bench.iter(|| {
+                    sim::engine::pe::run(black_box(design), &a, &b, m, k, n).expect("runs")
+                })
+            },
+        );
+        g.bench_function(
+            format!("resnet18 3x3 conv 56x56x64->64 on {what}, cycle-stepped"),
+            |bench| {
+                bench.iter(|| {
+                    sim::engine::pe::run_stepped(black_box(design), &a, &b, m, k, n).expect("runs")
+                })
+            },
+        );
+    }
+    g.finish();
+    // The GEMMs `systolic verify --speed` times against Verilator (docs/PERFORMANCE.md).
+    let mut g = c.benchmark_group("pe-verify");
+    for (name, (m, k, n)) in [
+        ("gemmini-like", (256u64, 256u64, 32u64)),
+        ("edge-16x16-os", (32, 1024, 32)),
+        ("mobile-32x32", (512, 256, 64)),
+    ] {
+        let d = preset(name).expect("preset");
+        let a = sim::engine::pe::random_operands(8, (m * k) as usize, 1);
+        let b = sim::engine::pe::random_operands(8, (k * n) as usize, 2);
+        let pe_cycles = sim::engine::pe::run(&d, &a, &b, m, k, n)
+            .expect("runs")
+            .pe_cycles;
+        g.throughput(criterion::Throughput::Elements(pe_cycles));
+        g.bench_function(format!("{name} {m}x{k}x{n}"), |bench| {
+            bench.iter(|| sim::engine::pe::run(black_box(&d), &a, &b, m, k, n).expect("runs"))
+        });
+    }
     g.finish();
 }
 

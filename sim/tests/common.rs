@@ -16,6 +16,10 @@ pub struct Params {
     pub latency: u32,
     pub double_buffered: bool,
     pub interface: &'static str,
+    /// Accumulator bits (default: the design default, 32).
+    pub acc_bits: Option<u32>,
+    /// Saturating accumulator.
+    pub saturate: bool,
 }
 
 impl Default for Params {
@@ -32,6 +36,8 @@ impl Default for Params {
             latency: 50,
             double_buffered: true,
             interface: "lpddr4",
+            acc_bits: None,
+            saturate: false,
         }
     }
 }
@@ -39,13 +45,16 @@ impl Default for Params {
 impl Params {
     pub fn design(&self) -> Design {
         let toml = format!(
-            "name = \"t\"\n[array]\nrows = {}\ncols = {}\ndataflow = \"{}\"\n[precision]\noperand = \"{}\"\n\
+            "name = \"t\"\n[array]\nrows = {}\ncols = {}\ndataflow = \"{}\"\n[precision]\noperand = \"{}\"\nsaturate = {}\n{}\
              [memory]\nifmap_sram_kib = {}\nfilter_sram_kib = {}\nofmap_sram_kib = {}\ndouble_buffered = {}\n\
              dram_bandwidth_bytes_per_cycle = {}\ndram_latency_cycles = {}\ndram_interface = \"{}\"\n[clock]\nmhz = 500\n",
             self.rows,
             self.cols,
             self.dataflow,
             self.operand,
+            self.saturate,
+            self.acc_bits
+                .map_or(String::new(), |b| format!("accumulator_bits = {b}\n")),
             self.ifmap_kib,
             self.filter_kib,
             self.ofmap_kib,

@@ -1,19 +1,26 @@
-//! The pe engine: every PE register and every skew / deskew register of the
-//! `rtl` micro-architecture (docs/TIMING.md), cycle by cycle, computing real
-//! values. Its controller is a cycle-stepped state machine that starts each
-//! load, stream and drain at the first cycle its conditions hold; values come
-//! out right only if those conditions really are hazard-free, so agreement
-//! with a reference GEMM checks the contract itself, and agreement with the
-//! fast engine checks the closed-form recurrences.
+//! The pe engine: the PE, skew and deskew registers of the `rtl`
+//! micro-architecture (docs/TIMING.md), computing real values. Its
+//! controller is a cycle-stepped state machine that starts each load, stream
+//! and drain at the first cycle its conditions hold; values come out right
+//! only if those conditions really are hazard-free, so agreement with a
+//! reference GEMM checks the contract itself, and agreement with the fast
+//! engine checks the closed-form recurrences.
+//!
+//! Two evaluation orders of the same registers: [`run`] is time-major (for
+//! each fold, each vector's partial sums down the array, from the registers'
+//! recurrences; the stationary and drain registers from the controller's
+//! shift and latch times), and [`run_stepped`] updates every register every
+//! cycle. Property tests hold them equal; `run` is the fast one.
 
 mod adapter;
+mod control;
+mod kernel;
 mod output;
 mod stationary;
+mod step_output;
+mod step_stationary;
 
 pub use adapter::{random_operands, PeEngine};
-
-use output::output_stationary;
-use stationary::stationary_lanes;
 
 use super::plan;
 use super::FoldTimes;
@@ -76,7 +83,8 @@ pub enum PeError {
     },
 }
 
-/// Runs `C = A x B` (A: `m x k`, B: `k x n`, row-major) on `design`, value-exactly.
+/// Runs `C = A x B` (A: `m x k`, B: `k x n`, row-major) on `design`,
+/// value-exactly, in time-major order.
 pub fn run(
     design: &Design,
     a: &[i64],
@@ -84,6 +92,79 @@ pub fn run(
     m: u64,
     k: u64,
     n: u64,
+) -> Result<PeRun, PeError> {
+    run_in(design, a, b, (m, k, n), false)
+}
+
+/// [`run`], stepping every register every cycle (the reference order; slower).
+pub fn run_stepped(
+    design: &Design,
+    a: &[i64],
+    b: &[i64],
+    m: u64,
+    k: u64,
+    n: u64,
+) -> Result<PeRun, PeError> {
+    run_in(design, a, b, (m, k, n), true)
+}
+
+/// The operands of a stationary dataflow: S in the PEs, X streamed, and the
+/// output strides in X's column space.
+#[derive(Clone, Copy)]
+pub(super) struct Stationary<'a> {
+    s: View<'a>,
+    x: View<'a>,
+    out_stride: (usize, usize),
+}
+
+/// The SRAM contents as the stationary dataflows' feeders read them, in the
+/// lane type: S (`Sr x Sc`, row-major) and X by row tile (`[Sr / R][T][R]`,
+/// zero-padded), so a fold streams contiguous memory, R words per cycle.
+pub(super) struct Memories<L> {
+    s: Vec<L>,
+    sc: usize,
+    x: Vec<L>,
+    tt: usize,
+}
+
+fn memories<L: Lane>(plan: &plan::Plan, r: usize, s: View, x: View) -> Memories<L> {
+    let folds = &plan.folds;
+    let sr = folds.iter().map(|f| f.row0 + f.rows).max().unwrap_or(0) as usize;
+    let sc = folds.iter().map(|f| f.col0 + f.cols).max().unwrap_or(0) as usize;
+    let tt = folds.iter().map(|f| f.t0 + f.t).max().unwrap_or(0) as usize;
+    let s_mem: Vec<L> = (0..sr as u64)
+        .flat_map(|i| (0..sc as u64).map(move |j| L::from_i64(s.at(i, j))))
+        .collect();
+    let mut x_mem = vec![L::default(); sr.div_ceil(r) * tt * r];
+    for (tile, words) in x_mem.chunks_exact_mut((tt * r).max(1)).enumerate() {
+        let rows = r.min(sr - tile * r);
+        for (t, line) in words.chunks_exact_mut(r).enumerate() {
+            if x.col == 1 {
+                let from = t * x.row + tile * r;
+                for (e, &v) in line[..rows].iter_mut().zip(&x.data[from..from + rows]) {
+                    *e = L::from_i64(v);
+                }
+            } else {
+                for (kk, e) in line[..rows].iter_mut().enumerate() {
+                    *e = L::from_i64(x.at(t as u64, (tile * r + kk) as u64));
+                }
+            }
+        }
+    }
+    Memories {
+        s: s_mem,
+        sc,
+        x: x_mem,
+        tt,
+    }
+}
+
+fn run_in(
+    design: &Design,
+    a: &[i64],
+    b: &[i64],
+    (m, k, n): (u64, u64, u64),
+    stepped: bool,
 ) -> Result<PeRun, PeError> {
     let Precision::Int(op_bits) = design.operand else {
         return Err(PeError::NotInteger(design.operand.to_string()));
@@ -98,43 +179,87 @@ pub fn run(
     let acc = Acc::new(acc_bits, design.saturate);
     let (mu, ku, nu) = (m as usize, k as usize, n as usize);
     let mut c = vec![0i64; mu * nu];
-    let (cycles, folds) = match design.dataflow {
-        // ws: stationary B (K x N), streamed A (M x K), output C (M x N).
-        Dataflow::Ws => {
-            let s = View {
-                data: b,
-                row: nu,
-                col: 1,
-            };
-            let x = View {
-                data: a,
-                row: ku,
-                col: 1,
-            };
-            stationary_lanes(design, &plan, s, x, &mut c, (nu, 1), acc)?
-        }
-        // is: stationary A^T (K x M), streamed B^T (N x K), output C^T (N x M).
-        Dataflow::Is => {
-            let s = View {
-                data: a,
-                row: 1,
-                col: ku,
-            };
-            let x = View {
-                data: b,
-                row: 1,
-                col: nu,
-            };
-            stationary_lanes(design, &plan, s, x, &mut c, (1, nu), acc)?
-        }
-        Dataflow::Os => {
-            if !acc.saturate && acc.bits <= 32 && op_bits <= 16 {
-                output_stationary::<i32>(design, &plan, a, b, (ku, nu), &mut c, acc)?
+    let (r, cols) = (u64::from(design.rows), u64::from(design.cols));
+    // i32 registers are exact when the accumulator wraps at 32 bits or fewer.
+    let narrow = !acc.saturate && acc.bits <= 32 && op_bits <= 16;
+    let sched = match design.dataflow {
+        Dataflow::Ws | Dataflow::Is => control::stationary(&plan.folds, r, cols),
+        Dataflow::Os => control::output(&plan.folds, r, cols),
+    };
+    match design.dataflow {
+        Dataflow::Ws | Dataflow::Is => {
+            let ops = if design.dataflow == Dataflow::Ws {
+                // ws: stationary B (K x N), streamed A (M x K), output C (M x N).
+                Stationary {
+                    s: View {
+                        data: b,
+                        row: nu,
+                        col: 1,
+                    },
+                    x: View {
+                        data: a,
+                        row: ku,
+                        col: 1,
+                    },
+                    out_stride: (nu, 1),
+                }
             } else {
-                output_stationary::<i64>(design, &plan, a, b, (ku, nu), &mut c, acc)?
+                // is: stationary A^T (K x M), streamed B^T (N x K), output C^T (N x M).
+                Stationary {
+                    s: View {
+                        data: a,
+                        row: 1,
+                        col: ku,
+                    },
+                    x: View {
+                        data: b,
+                        row: 1,
+                        col: nu,
+                    },
+                    out_stride: (1, nu),
+                }
+            };
+            match (stepped, narrow) {
+                (false, true) => {
+                    stationary::stationary::<i32>(design, &plan, &sched, ops, &mut c, acc)
+                }
+                (false, false) => {
+                    stationary::stationary::<i64>(design, &plan, &sched, ops, &mut c, acc)
+                }
+                (true, true) => {
+                    step_stationary::stationary::<i32>(design, &plan, &sched, ops, &mut c, acc)
+                }
+                (true, false) => {
+                    step_stationary::stationary::<i64>(design, &plan, &sched, ops, &mut c, acc)
+                }
             }
         }
-    };
+        Dataflow::Os => {
+            let strides = (ku, nu);
+            match (stepped, narrow) {
+                (false, true) => output::output_stationary::<i32>(
+                    design, &plan, &sched, a, b, strides, &mut c, acc,
+                )?,
+                (false, false) => output::output_stationary::<i64>(
+                    design, &plan, &sched, a, b, strides, &mut c, acc,
+                )?,
+                (true, true) => step_output::output_stationary::<i32>(
+                    design, &plan, &sched, a, b, strides, &mut c, acc,
+                )?,
+                (true, false) => step_output::output_stationary::<i64>(
+                    design, &plan, &sched, a, b, strides, &mut c, acc,
+                )?,
+            }
+        }
+    }
+    let folds = (0..plan.folds.len())
+        .map(|f| FoldTimes {
+            load: sched.load[f],
+            stream: sched.stream[f],
+            drain: sched.drain[f],
+        })
+        .collect();
+    let cycles = sched.cycles;
     for v in &mut c {
         *v = acc.reduce(*v);
     }
@@ -244,6 +369,8 @@ pub(super) trait Lane: Copy + Default + Send {
     fn to_i64(self) -> i64;
     fn mul(self, y: Self) -> Self;
     fn mac(self, x: Self, y: Self) -> Self;
+    /// Wrapping addition.
+    fn add(self, y: Self) -> Self;
 }
 
 impl Lane for i32 {
@@ -263,6 +390,10 @@ impl Lane for i32 {
     fn mac(self, x: Self, y: Self) -> Self {
         self.wrapping_add(x.wrapping_mul(y))
     }
+    #[inline(always)]
+    fn add(self, y: Self) -> Self {
+        self.wrapping_add(y)
+    }
 }
 
 impl Lane for i64 {
@@ -281,6 +412,10 @@ impl Lane for i64 {
     #[inline(always)]
     fn mac(self, x: Self, y: Self) -> Self {
         self.wrapping_add(x.wrapping_mul(y))
+    }
+    #[inline(always)]
+    fn add(self, y: Self) -> Self {
+        self.wrapping_add(y)
     }
 }
 
@@ -396,14 +531,14 @@ pub(super) struct Cursor {
 impl Cursor {
     fn active(
         &mut self,
-        starts: &[Option<u64>],
+        starts: &[u64],
         cycle: u64,
         len: impl Fn(usize) -> u64,
     ) -> Option<(usize, u64)> {
-        while self.at + 1 < starts.len() && starts[self.at + 1].is_some_and(|s| s <= cycle) {
+        while self.at + 1 < starts.len() && starts[self.at + 1] <= cycle {
             self.at += 1;
         }
-        let s = starts.get(self.at).copied().flatten()?;
+        let s = starts.get(self.at).copied()?;
         (s <= cycle && cycle < s + len(self.at)).then_some((self.at, s))
     }
 }

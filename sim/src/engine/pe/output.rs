@@ -1,202 +1,140 @@
-//! The os core of the pe engine: outputs accumulate in the PEs, A flows right,
-//! B flows down, finished tiles drain through a shift chain (docs/TIMING.md).
+//! The os core of the pe engine in time-major order (docs/TIMING.md
+//! "Output-stationary dataflow"). A[i][k] and B[k][j] meet in PE(i, j) at
+//! `stream + k + i + j`; the fold's last step makes PE(i, j) capture its sum
+//! into its drain register at `stream + T - 1 + i + j` and restart from zero,
+//! while column j's drain chain shifts at `drain + s + j`. Every column sees
+//! the same order of captures and shifts, so one pass over those events
+//! tells which captured sum each drain shift carries out (or finds a capture
+//! colliding with a shift); the sum itself is the PE's accumulation over the
+//! fold's steps, in step order. Between folds the feeders drive zeros, so
+//! the accumulators stay at zero there.
 
-use super::{shift_right, Acc, Cursor, DelayLines, Lane, PeError, FLAG, VALID};
+use super::control::Schedule;
+use super::kernel::{padded, sums};
+use super::{Acc, Lane, PeError};
 use crate::design::Design;
 use crate::engine::plan::{Fold, Plan};
-use crate::engine::FoldTimes;
 
-/// os: docs/TIMING.md "Output-stationary dataflow". `strides` = (K, N) of
-/// row-major A and B.
+/// What a drain-chain register holds: the sum PE row `i` captured in fold
+/// `f`, or zero (reset, or shifted in at the top).
+type Held = Option<(usize, usize)>;
+
+/// os, time-major. `strides` = (K, N) of row-major A and B.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn output_stationary<L: Lane>(
     design: &Design,
     plan: &Plan,
+    sched: &Schedule,
     a: &[i64],
     b: &[i64],
-    strides: (usize, usize),
+    (ku, nu): (usize, usize),
     out: &mut [i64],
     acc: Acc,
-) -> Result<(u64, Vec<FoldTimes>), PeError> {
+) -> Result<(), PeError> {
     let (r, c) = (design.rows as usize, design.cols as usize);
-    let (ru, cu) = (r as u64, c as u64);
-    let (ku, nu) = strides;
+    let ru = r as u64;
     let folds: &[Fold] = &plan.folds;
-    let nf = folds.len();
-    let n_pe = r * c;
-    // SRAM contents as the feeders read them: A by row tile [M/R][K][R]
-    // (contiguous per cycle), B row-major, in the lane type.
-    let (mu, row_tiles) = (out.len() / nu.max(1), (out.len() / nu.max(1)).div_ceil(r));
-    let mut a_mem = vec![L::default(); row_tiles * ku * r];
-    for i in 0..mu {
-        for k in 0..ku {
-            a_mem[(i / r) * ku * r + k * r + i % r] = L::from_i64(a[i * ku + k]);
+    let mu = out.len() / nu.max(1);
+    let a_mem: Vec<L> = a.iter().map(|&v| L::from_i64(v)).collect();
+    // B by column tile, [N / C][K][C padded to whole kernel blocks],
+    // zero-padded: a PE row's sums over the whole tile read contiguous memory.
+    let cp = padded(c);
+    let mut b_mem = vec![L::default(); nu.div_ceil(c) * ku * cp];
+    for (tile, words) in b_mem.chunks_exact_mut((ku * cp).max(1)).enumerate() {
+        let cols = c.min(nu - tile * c);
+        for (k, line) in words.chunks_exact_mut(cp).enumerate() {
+            for (j, e) in line[..cols].iter_mut().enumerate() {
+                *e = L::from_i64(b[k * nu + tile * c + j]);
+            }
         }
     }
-    let b_mem: Vec<L> = b.iter().map(|&v| L::from_i64(v)).collect();
-    let mut av = vec![L::default(); n_pe];
-    let mut alast = vec![0u8; n_pe];
-    let mut bv = vec![L::default(); n_pe];
-    let (mut av2, mut alast2, mut bv2) = (av.clone(), alast.clone(), bv.clone());
-    let mut accs = vec![L::default(); n_pe];
-    let mut outr = vec![L::default(); n_pe];
-    let mut flags_in_row = vec![0u32; r];
-    let mut skew_a = DelayLines::<(L, u8)>::new(r, r);
-    let mut skew_b = DelayLines::<L>::new(c, c);
-    let mut dskew = DelayLines::<(L, bool)>::new(c, c + 1);
-    let mut dchain = DelayLines::<bool>::new(c, c);
-    let mut stream: Vec<Option<u64>> = vec![None; nf];
-    let mut drain: Vec<Option<u64>> = vec![None; nf];
-    // A drain's start is fixed when its fold starts streaming (a counter in
-    // the controller): max(s + T + R - 1, previous drain + R).
-    let mut planned = vec![0u64; nf];
-    let (mut next_stream, mut next_drain) = (0usize, 0usize);
-    let mut feed_a = vec![(L::default(), 0u8); r];
-    let mut feed_b = vec![L::default(); c];
-    let mut colout = vec![(L::default(), false); c];
-    let (mut cur_stream, mut cur_drain, mut cur_out) =
-        (Cursor::default(), Cursor::default(), Cursor::default());
-    let mut cycle = 0u64;
-    loop {
-        if next_stream < nf {
-            let f = next_stream;
-            let ok = f == 0 && cycle >= 1
-                || f > 0 && {
-                    let sp = stream[f - 1].unwrap_or(u64::MAX);
-                    cycle >= sp.saturating_add(folds[f - 1].t)
-                        && cycle + folds[f].t > planned[f - 1] + ru
-                };
-            if ok {
-                stream[f] = Some(cycle);
-                let own = cycle + folds[f].t + ru - 1;
-                planned[f] = if f == 0 {
-                    own
-                } else {
-                    own.max(planned[f - 1] + ru)
-                };
-                next_stream += 1;
-            }
-        }
-        if next_drain < next_stream && cycle == planned[next_drain] {
-            drain[next_drain] = Some(cycle);
-            next_drain += 1;
-        }
-        feed_a.iter_mut().for_each(|e| *e = (L::default(), 0));
-        feed_b.iter_mut().for_each(|e| *e = L::default());
-        if let Some((f, st)) = cur_stream.active(&stream, cycle, |f| folds[f].t) {
-            let fold = &folds[f];
-            let k = (cycle - st) as usize;
-            let last = if k as u64 + 1 == fold.t { FLAG } else { 0 };
-            let base = (fold.row0 as usize / r) * ku * r + k * r;
-            for (e, &v) in feed_a.iter_mut().zip(&a_mem[base..base + r]) {
-                *e = (v, VALID | last);
-            }
-            for (j, e) in feed_b.iter_mut().enumerate() {
-                *e = if (j as u64) < fold.cols {
-                    b_mem[k * nu + fold.col0 as usize + j]
-                } else {
-                    L::default()
-                };
-            }
-        }
-        skew_a.push(cycle, feed_a.iter().copied());
-        skew_b.push(cycle, feed_b.iter().copied());
-        let draining = cur_drain.active(&drain, cycle, |_| ru).is_some();
-        dchain.push(cycle, (0..c).map(|_| draining));
-        // PEs: A and its `last` tag move one PE right, B one PE down (whole-
-        // array shifts, then the edges from the skew lines).
-        let flagged = shift_right(
-            &av,
-            &alast,
-            &mut av2,
-            &mut alast2,
-            &mut flags_in_row,
-            c,
-            |i| skew_a.read(cycle, i, i),
-        );
-        bv2[c..].copy_from_slice(&bv[..n_pe - c]);
-        for (j, e) in bv2[..c].iter_mut().enumerate() {
-            *e = skew_b.read(cycle, j, j);
-        }
-        if flagged == 0 && !acc.saturate {
-            // No fold ends anywhere in the array this cycle: one MAC pass.
-            for ((o, &x), &y) in accs.iter_mut().zip(&av2).zip(&bv2) {
-                *o = o.mac(x, y);
-            }
-        } else {
-            for i in 0..r {
-                let row = i * c;
-                for idx in row..row + c {
-                    let prod = av2[idx].to_i64() * bv2[idx].to_i64();
-                    let sum = L::from_i64(acc.add(accs[idx].to_i64(), prod));
-                    if alast2[idx] & FLAG != 0 {
-                        // A fold's last step: capture into the drain register
-                        // and restart the accumulator.
-                        outr[idx] = sum;
-                        accs[idx] = L::default();
-                    } else {
-                        accs[idx] = sum;
-                    }
-                }
-            }
-        }
-        // Drain chains: column j shifts when its (skewed) enable is on; a
-        // capture in the same cycle would collide with the shift.
-        for j in 0..c {
-            colout[j] = (L::default(), false);
-            if dchain.read(cycle, j, j) {
-                for i in 0..r {
-                    let idx = i * c + j;
-                    if alast2[idx] & FLAG != 0 {
-                        return Err(PeError::Hazard {
-                            cycle,
-                            what: format!("PE({i},{j}) captures while its drain chain shifts"),
-                        });
-                    }
-                }
-                colout[j] = (outr[(r - 1) * c + j], true);
-                for i in (1..r).rev() {
-                    outr[i * c + j] = outr[(i - 1) * c + j];
-                }
-                outr[j] = L::default();
-            }
-        }
-        std::mem::swap(&mut av, &mut av2);
-        std::mem::swap(&mut alast, &mut alast2);
-        std::mem::swap(&mut bv, &mut bv2);
-        dskew.push(cycle + 1, colout.iter().copied());
-        // Writes: output row R-1-j of fold f during D_f + C + j.
-        if cycle >= cu {
-            if let Some((f, d)) = cur_out.active(&drain, cycle - cu, |_| ru) {
-                let fold = &folds[f];
-                let row = ru - 1 - (cycle - cu - d);
-                for j in 0..c {
-                    let (v, valid) = dskew.read(cycle, j, c - 1 - j);
-                    let v = v.to_i64();
-                    if (j as u64) < fold.cols && row < fold.rows {
-                        if !valid {
-                            return Err(PeError::Hazard {
-                                cycle,
-                                what: format!("column {j} has no drained value to write"),
-                            });
-                        }
-                        out[(fold.row0 + row) as usize * nu + fold.col0 as usize + j] = v;
-                    }
-                }
-            }
-        }
-        if let (Some(Some(d)), true) = (drain.last(), next_drain == nf) {
-            if cycle == d + cu + ru - 1 {
-                break;
-            }
-        }
-        cycle += 1;
+    // Captures (kind 0) and shifts (kind 1) of column 0, in time order;
+    // column j's are the same, j cycles later. A capture precedes a shift of
+    // the same cycle in the registers, and that collision is a hazard.
+    let mut events: Vec<(u64, u8, usize, usize)> = Vec::with_capacity(2 * r * folds.len());
+    for (f, fold) in folds.iter().enumerate() {
+        debug_assert_eq!(fold.t0, 0, "os folds stream all of K");
+        let capture = sched.stream[f] + fold.t - 1;
+        events.extend((0..r).map(|i| (capture + i as u64, 0, f, i)));
+        events.extend((0..r).map(|s| (sched.drain[f] + s as u64, 1, f, s)));
     }
-    let times = (0..nf)
-        .map(|f| FoldTimes {
-            load: stream[f].unwrap_or(0),
-            stream: stream[f].unwrap_or(0),
-            drain: drain[f].unwrap_or(0),
-        })
-        .collect();
-    Ok((cycle + 1, times))
+    events.sort_unstable();
+    if let Some(w) = events
+        .windows(2)
+        .find(|w| w[0].0 == w[1].0 && w[0].1 == 0 && w[1].1 == 1)
+    {
+        let i = events
+            .iter()
+            .filter(|e| e.0 == w[0].0 && e.1 == 0)
+            .map(|e| e.3)
+            .min()
+            .unwrap_or(0);
+        return Err(PeError::Hazard {
+            cycle: w[0].0,
+            what: format!("PE({i},0) captures while its drain chain shifts"),
+        });
+    }
+    // The drain chain as a ring: logical row i at (top + i) % r.
+    let mut chain: Vec<Held> = vec![None; r];
+    let mut top = 0usize;
+    // Each fold's sums, every PE of the array (row-major r x cp), computed
+    // when the chains first carry one of them out.
+    let mut tiles: Vec<Option<Vec<L>>> = vec![None; folds.len()];
+    for &(_, kind, f, x) in &events {
+        if kind == 0 {
+            chain[(top + x) % r] = Some((f, x));
+            continue;
+        }
+        // Shift s = x of fold f's drain: the bottom register leaves, towards
+        // output row R-1-s of the fold's tile.
+        top = (top + r - 1) % r;
+        let held = chain[top].take();
+        let (fold, row) = (&folds[f], ru - 1 - x as u64);
+        if row >= fold.rows {
+            continue;
+        }
+        let o = (fold.row0 + row) as usize * nu + fold.col0 as usize;
+        let dst = &mut out[o..o + fold.cols as usize];
+        match held {
+            None => dst.fill(0),
+            Some((g, i)) => {
+                let tile = tiles[g].get_or_insert_with(|| {
+                    tile_sums(&folds[g], r, c, (ku, mu), &a_mem, &b_mem, acc)
+                });
+                for (d, v) in dst.iter_mut().zip(&tile[i * cp..]) {
+                    *d = v.to_i64();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sums every PE of the array accumulates over fold `fold`'s steps
+/// (row-major `r x cp`; rows past the end of A are zero).
+fn tile_sums<L: Lane>(
+    fold: &Fold,
+    r: usize,
+    c: usize,
+    (ku, mu): (usize, usize),
+    a_mem: &[L],
+    b_mem: &[L],
+    acc: Acc,
+) -> Vec<L> {
+    let cp = padded(c);
+    let mut tile = vec![L::default(); r * cp];
+    let row0 = fold.row0 as usize;
+    let nv = r.min(mu.saturating_sub(row0));
+    let b_tile = &b_mem[(fold.col0 as usize / c) * ku * cp..];
+    sums(
+        &a_mem[row0 * ku..],
+        ku,
+        nv,
+        fold.t as usize,
+        b_tile,
+        cp,
+        &mut tile,
+        acc,
+    );
+    tile
 }

@@ -1,227 +1,97 @@
-//! The ws / is core of the pe engine: stationary operand in the PEs, the streamed
-//! operand flowing right, partial sums flowing down (docs/TIMING.md).
+//! The ws / is core of the pe engine in time-major order (docs/TIMING.md
+//! "Stationary-operand dataflows"). The streamed operand reaches PE(i, j)
+//! `i + j` cycles after its feeder sends it and a fold's first vector makes
+//! PE(i, j) latch its shadow register at `stream + i + j`, while column j's
+//! shadow chain shifts at `load + s + j`: every column sees the same order of
+//! shifts and latches, so the word each PE latches follows from counting the
+//! shifts before its latch. Each streamed vector's partial sum then runs down
+//! every column, PE row by PE row, exactly as the registers add it, and the
+//! bottom row enters the accumulator SRAM. Between folds the feeders drive
+//! zeros, so the partial-sum registers hold zeros there.
 
-use super::{shift_right, Acc, Cursor, DelayLines, Lane, PeError, View, FLAG, VALID};
+use super::control::Schedule;
+use super::kernel::{padded, sums};
+use super::{memories, Acc, Lane, Memories, Stationary};
 use crate::design::Design;
 use crate::engine::plan::Plan;
-use crate::engine::FoldTimes;
 
-/// Runs the stationary core on the narrowest exact lane type.
-pub(super) fn stationary_lanes(
+/// ws / is, time-major. `out` is written through `(row stride, col stride)`
+/// in the streamed x column space.
+pub(super) fn stationary<L: Lane>(
     design: &Design,
     plan: &Plan,
-    s: View,
-    x: View,
+    sched: &Schedule,
+    Stationary { s, x, out_stride }: Stationary,
     out: &mut [i64],
-    out_stride: (usize, usize),
     acc: Acc,
-) -> Result<(u64, Vec<FoldTimes>), PeError> {
-    if !acc.saturate && acc.bits <= 32 && design.operand.bits() <= 16 {
-        stationary::<i32>(design, plan, s, x, out, out_stride, acc)
-    } else {
-        stationary::<i64>(design, plan, s, x, out, out_stride, acc)
-    }
-}
-
-/// ws / is: docs/TIMING.md "Stationary-operand dataflows". `out` is written
-/// through `(row stride, col stride)` in the streamed x column space.
-fn stationary<L: Lane>(
-    design: &Design,
-    plan: &Plan,
-    s: View,
-    x: View,
-    out: &mut [i64],
-    out_stride: (usize, usize),
-    acc: Acc,
-) -> Result<(u64, Vec<FoldTimes>), PeError> {
+) {
     let (r, c) = (design.rows as usize, design.cols as usize);
-    let (ru, cu) = (r as u64, c as u64);
+    let ru = r as u64;
     let folds = &plan.folds;
-    let nf = folds.len();
-    // The SRAM contents as the feeders read them: stationary S (Sr x Sc) and
-    // streamed X (T x Sr), contiguous and in the lane type.
-    let sr = folds.iter().map(|f| f.row0 + f.rows).max().unwrap_or(0) as usize;
-    let sc = folds.iter().map(|f| f.col0 + f.cols).max().unwrap_or(0) as usize;
-    let tt = folds.iter().map(|f| f.t0 + f.t).max().unwrap_or(0) as usize;
-    let s_mem: Vec<L> = (0..sr * sc)
-        .map(|i| L::from_i64(s.at((i / sc) as u64, (i % sc) as u64)))
-        .collect();
-    // X is stored by row tile: [Sr / R][T][R], zero-padded, so a fold streams
-    // contiguous memory (R words per cycle).
-    let row_tiles = sr.div_ceil(r);
-    let mut x_mem = vec![L::default(); row_tiles * tt * r];
-    for t in 0..tt {
-        for k in 0..sr {
-            x_mem[(k / r) * tt * r + t * r + k % r] = L::from_i64(x.at(t as u64, k as u64));
+    let Memories {
+        s: s_mem,
+        sc,
+        x: x_mem,
+        tt,
+    } = memories::<L>(plan, r, s, x);
+    let loads = &sched.load;
+    debug_assert!(loads.windows(2).all(|l| l[0] + ru <= l[1]));
+    // The latched (working) weight of every PE, row-major r x c (rows padded
+    // to whole kernel blocks with zero columns).
+    let cp = padded(c);
+    let mut w = vec![L::default(); r * cp];
+    let mut psum: Vec<L> = Vec::new();
+    // The accumulator SRAM (T x Sc), in the lane type: wrapping there equals
+    // wrapping at the accumulator width after the final reduction.
+    let mut acc_mem = vec![L::default(); tt * sc];
+    for (f, fold) in folds.iter().enumerate() {
+        for (i, row) in w.chunks_exact_mut(cp).enumerate() {
+            // Shifts of the shadow chain before the latch (a latch reads the
+            // chain before that cycle's shift): all of every earlier load's
+            // R, and part of the load in progress.
+            let latch = sched.stream[f] + i as u64;
+            let started = loads.partition_point(|&l| l < latch);
+            let shifts = match started {
+                0 => 0,
+                g => (g as u64 - 1) * ru + (latch - loads[g - 1]).min(ru),
+            };
+            // Shadow register i holds the word shifted in i shifts before the
+            // last one; load g shifts row R-1-s of its tile in at shift s.
+            match shifts.checked_sub(1 + i as u64) {
+                None => row[..c].fill(L::default()),
+                Some(q) => {
+                    let src = &folds[(q / ru) as usize];
+                    let tile_row = ru - 1 - q % ru;
+                    for (j, e) in row[..c].iter_mut().enumerate() {
+                        *e = if tile_row < src.rows && (j as u64) < src.cols {
+                            s_mem[(src.row0 + tile_row) as usize * sc + src.col0 as usize + j]
+                        } else {
+                            L::default()
+                        };
+                    }
+                }
+            }
+        }
+        // Each vector's partial sums down every column (PE row 0 starts from
+        // zero), then the bottom row into the accumulator SRAM.
+        let (t0, nt) = (fold.t0 as usize, fold.t as usize);
+        let base = (fold.row0 as usize / r) * tt * r + t0 * r;
+        psum.resize(nt * cp, L::default());
+        sums(&x_mem[base..], r, nt, r, &w, cp, &mut psum, acc);
+        let (col0, cols) = (fold.col0 as usize, fold.cols as usize);
+        for (t, p) in psum.chunks_exact(cp).enumerate() {
+            let o = (t0 + t) * sc + col0;
+            let line = acc_mem[o..o + cols].iter_mut().zip(&p[..cols]);
+            if acc.saturate {
+                line.for_each(|(e, v)| *e = L::from_i64(acc.add(e.to_i64(), v.to_i64())));
+            } else {
+                line.for_each(|(e, &v)| *e = e.add(v));
+            }
         }
     }
-    // In-flight first-vector flags per row, so rows without one skip the latch scan.
-    let mut flags_in_row = vec![0u32; r];
-    // PE registers (current and next), row-major r x c.
-    let mut a = vec![L::default(); r * c];
-    let mut tag = vec![0u8; r * c];
-    let mut p = vec![L::default(); r * c];
-    let (mut a2, mut tag2, mut p2) = (a.clone(), tag.clone(), p.clone());
-    let mut w = vec![L::default(); r * c];
-    let mut wn = vec![L::default(); r * c];
-    // Skew of the streamed rows (row i delayed i), of the weight columns
-    // (column j delayed j, value and shift enable), deskew of the outputs
-    // (column j delayed c - 1 - j).
-    let mut skew = DelayLines::<(L, u8)>::new(r, r);
-    let mut wskew = DelayLines::<(L, bool)>::new(c, c);
-    let mut deskew = DelayLines::<L>::new(c, c + 1);
-    let mut load: Vec<Option<u64>> = vec![None; nf];
-    let mut stream: Vec<Option<u64>> = vec![None; nf];
-    let (mut next_load, mut next_stream) = (0usize, 0usize);
-    let mut feed_a = vec![(L::default(), 0u8); r];
-    let mut feed_w = vec![(L::default(), false); c];
-    let (mut cur_load, mut cur_stream, mut cur_out) =
-        (Cursor::default(), Cursor::default(), Cursor::default());
-    let mut cycle = 0u64;
-    loop {
-        // Controller: start what may start this cycle (streams first: a load
-        // may depend on a stream that starts now).
-        loop {
-            let mut changed = false;
-            if next_stream < nf {
-                if let Some(l) = load[next_stream] {
-                    let ok = cycle >= l + ru
-                        && (next_stream == 0 || {
-                            let sp = stream[next_stream - 1].unwrap_or(u64::MAX);
-                            cycle >= sp.saturating_add(folds[next_stream - 1].t)
-                                && cycle >= sp.saturating_add(2)
-                        });
-                    if ok {
-                        stream[next_stream] = Some(cycle);
-                        next_stream += 1;
-                        changed = true;
-                    }
-                }
-            }
-            if next_load < nf {
-                let ok = if next_load == 0 {
-                    cycle >= 1
-                } else {
-                    match (stream[next_load - 1], load[next_load - 1]) {
-                        (Some(sp), Some(lp)) => cycle + 1 >= sp + ru && cycle >= lp + ru,
-                        _ => false,
-                    }
-                };
-                if ok {
-                    load[next_load] = Some(cycle);
-                    next_load += 1;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
+    for (t, line) in acc_mem.chunks_exact(sc.max(1)).enumerate() {
+        for (j, v) in line.iter().enumerate() {
+            out[t * out_stride.0 + j * out_stride.1] = v.to_i64();
         }
-        // Feeders: the SRAM words at the skew inputs this cycle.
-        feed_w.iter_mut().for_each(|e| *e = (L::default(), false));
-        if let Some((f, l)) = cur_load.active(&load, cycle, |_| ru) {
-            let fold = &folds[f];
-            let row = ru - 1 - (cycle - l);
-            for (j, e) in feed_w.iter_mut().enumerate() {
-                let j = j as u64;
-                let v = if row < fold.rows && j < fold.cols {
-                    s_mem[(fold.row0 + row) as usize * sc + (fold.col0 + j) as usize]
-                } else {
-                    L::default()
-                };
-                *e = (v, true);
-            }
-        }
-        feed_a.iter_mut().for_each(|e| *e = (L::default(), 0));
-        if let Some((f, st)) = cur_stream.active(&stream, cycle, |f| folds[f].t) {
-            let fold = &folds[f];
-            let t = cycle - st;
-            let flag = if t == 0 { FLAG } else { 0 };
-            let base = (fold.row0 as usize / r) * tt * r + (fold.t0 + t) as usize * r;
-            for (e, &v) in feed_a.iter_mut().zip(&x_mem[base..base + r]) {
-                *e = (v, VALID | flag);
-            }
-        }
-        skew.push(cycle, feed_a.iter().copied());
-        wskew.push(cycle, feed_w.iter().copied());
-        // PEs: new registers from old (all registers clock together). The
-        // streamed operand and its tag move one PE right: shift the whole
-        // array by one, then set each row's first PE from its skew line.
-        let n_pe = r * c;
-        shift_right(&a, &tag, &mut a2, &mut tag2, &mut flags_in_row, c, |i| {
-            skew.read(cycle, i, i)
-        });
-        for (i, &flags) in flags_in_row.iter().enumerate() {
-            let row = i * c;
-            if flags > 0 {
-                // A fold's first vector reaches these PEs: they switch to the
-                // shadow value before using it.
-                for (j, &t) in tag2[row..row + c].iter().enumerate() {
-                    if t & FLAG != 0 {
-                        w[row + j] = wn[row + j];
-                    }
-                }
-            }
-        }
-        // Partial sums move one PE down: row 0 starts from zero.
-        if acc.saturate {
-            for idx in 0..n_pe {
-                let pin = if idx < c { 0 } else { p[idx - c].to_i64() };
-                p2[idx] = L::from_i64(acc.add(pin, a2[idx].to_i64() * w[idx].to_i64()));
-            }
-        } else {
-            for ((o, &x), &y) in p2[..c].iter_mut().zip(&a2[..c]).zip(&w[..c]) {
-                *o = x.mul(y);
-            }
-            for (((o, &u), &x), &y) in p2[c..]
-                .iter_mut()
-                .zip(&p[..n_pe - c])
-                .zip(&a2[c..])
-                .zip(&w[c..])
-            {
-                *o = u.mac(x, y);
-            }
-        }
-        // Shadow chains shift after the latches read them.
-        for j in 0..c {
-            let (v, en) = wskew.read(cycle, j, j);
-            if en {
-                for i in (1..r).rev() {
-                    wn[i * c + j] = wn[(i - 1) * c + j];
-                }
-                wn[j] = v;
-            }
-        }
-        std::mem::swap(&mut a, &mut a2);
-        std::mem::swap(&mut tag, &mut tag2);
-        std::mem::swap(&mut p, &mut p2);
-        // The bottom row's registers are valid from the next cycle: deskew them.
-        deskew.push(cycle + 1, p[(r - 1) * c..].iter().copied());
-        // Collector: the output row valid this cycle, added into the accumulator SRAM.
-        if cycle >= ru + cu - 1 {
-            if let Some((f, st)) = cur_out.active(&stream, cycle - (ru + cu - 1), |f| folds[f].t) {
-                let fold = &folds[f];
-                let t = (cycle - (ru + cu - 1) - st) as usize + fold.t0 as usize;
-                for j in 0..fold.cols as usize {
-                    let v = deskew.read(cycle, j, c - 1 - j).to_i64();
-                    let o = &mut out[t * out_stride.0 + (fold.col0 as usize + j) * out_stride.1];
-                    *o = acc.add(*o, v);
-                }
-            }
-        }
-        if let (Some(Some(st)), true) = (stream.last(), next_stream == nf) {
-            if cycle == st + folds[nf - 1].t - 1 + ru + cu - 1 {
-                break;
-            }
-        }
-        cycle += 1;
     }
-    let times = (0..nf)
-        .map(|f| FoldTimes {
-            load: load[f].unwrap_or(0),
-            stream: stream[f].unwrap_or(0),
-            drain: 0,
-        })
-        .collect();
-    Ok((cycle + 1, times))
 }
