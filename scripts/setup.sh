@@ -15,17 +15,20 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # HDL tools (systolic verify/synth, tests/cosim.rs, tests/hdl.rs, hdlgen/tests/synth.rs):
 # Verilator 5.006, Icarus Verilog 11, Yosys 0.23 and nextpnr-ice40 from Debian.
+# Chromium (headless) opens the HTML reports in tests/report_browser.rs
+# (scripts/report_screenshot.sh).
 need=()
-for t in verilator iverilog yosys nextpnr-ice40; do
+for t in verilator iverilog yosys nextpnr-ice40 chromium; do
   command -v "$t" >/dev/null 2>&1 || need+=("$t")
 done
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys nextpnr-ice40 python3-venv
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys nextpnr-ice40 python3-venv chromium
 fi
 echo "verilator: $(verilator --version)"
 echo "iverilog: $(iverilog -V 2>/dev/null | head -1)"
 echo "yosys: $(yosys -V)"
+echo "chromium: $(chromium --version 2>/dev/null)"
 
 # nextpnr-ecp5 is not in Debian: YoWASP's WebAssembly build from PyPI, in a
 # git-ignored virtualenv that `systolic synth` finds by itself.

@@ -12,7 +12,8 @@ use std::path::PathBuf;
   systolic sim --design designs/edge-8x8.toml --model mobilenet_v2 --batch 4 --format csv --out edge.csv
   systolic sim --design gemmini-like --model bert-base --layer 'layer0.*'
   systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv
-  systolic sim --design edge-8x8 --model resnet18 --synth synth-out/edge-8x8/ice40.json")]
+  systolic sim --design edge-8x8 --model resnet18 --synth synth-out/edge-8x8/ice40.json
+  systolic sim --design edge-8x8 --model resnet18 --report reports/edge-8x8-resnet18")]
 pub struct SimArgs {
     /// Built-in design name (see `systolic list designs`) or a design TOML file.
     #[arg(
@@ -49,6 +50,10 @@ pub struct SimArgs {
     /// every synth-out/<design>/<target>.json made from this design.
     #[arg(long, value_name = "JSON")]
     synth: Vec<PathBuf>,
+    /// Also write a report into this directory: index.html (self-contained),
+    /// summary.md, and every plot as SVG and PNG (docs/REPORTS.md).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -84,6 +89,23 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
     };
     let mut report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
     report.area = crate::cmd_synth::area_of(&design, &a.synth)?;
+    if let Some(dir) = &a.report {
+        let run = sim::render::single::Run {
+            design: &design,
+            model: &model,
+            opts: &opts,
+            mode,
+            report: &report,
+        };
+        let page = sim::render::single::page(&run)?;
+        let files = page.write(dir)?;
+        eprintln!(
+            "wrote {} report files to {}; open {}",
+            files.len(),
+            dir.display(),
+            dir.join("index.html").display()
+        );
+    }
     let text = match a.format {
         Format::Table => report.to_table(),
         Format::Json => report.to_json() + "\n",

@@ -3,6 +3,7 @@
 mod cmd_gemm;
 mod cmd_gen;
 mod cmd_list;
+mod cmd_report;
 mod cmd_sim;
 mod cmd_synth;
 mod cmd_verify;
@@ -33,6 +34,8 @@ enum Command {
     List(cmd_list::ListArgs),
     /// Synthesize a design's RTL (Yosys; nextpnr for iCE40/ECP5): LUTs, flip-flops, DSPs, block RAMs, Fmax.
     Synth(cmd_synth::SynthArgs),
+    /// Plots, a self-contained HTML page and a Markdown summary from a sweep's results CSV.
+    Report(cmd_report::ReportArgs),
 }
 
 fn main() -> miette::Result<()> {
@@ -57,5 +60,6 @@ fn main() -> miette::Result<()> {
         Command::Gemm(a) => cmd_gemm::run(a),
         Command::Gen(a) => cmd_gen::run(a),
         Command::Verify(a) => cmd_verify::run(a),
+        Command::Report(a) => cmd_report::run(a),
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod npy;
 pub mod precision;
 pub mod quant;
+pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod sweep;

@@ -1,0 +1,427 @@
+//! The report of a sweep (`systolic report RESULTS.csv`): per model, the
+//! Pareto front, the utilization heatmap, the best design of each dataflow,
+//! and the best design's per-layer plots (re-simulated).
+
+use super::dataflow::{Best, BestPerDataflow, DATAFLOWS};
+use super::heatmap::{Heatmap, Panel, Scale};
+use super::pareto::{Axis, Class, Point, Scatter};
+use super::results::{minimized, Objective, ResultRow};
+use super::single::{self, Run};
+use super::site::{Page, Section, Table};
+use super::{figure, slug, RenderError};
+use crate::engine::{FastEngine, TimingMode};
+use crate::error::Result;
+use crate::simulate::{simulate, RunOptions};
+use crate::sweep::pareto;
+use crate::workload::Model;
+use std::path::Path;
+
+/// What to report on.
+pub struct Options<'a> {
+    /// The results file as named on the command line (shown in the report).
+    pub file: String,
+    /// Directory the results file is in (relative base designs resolve from it).
+    pub dir: &'a Path,
+    /// Objectives of the Pareto front (two or three).
+    pub objectives: Vec<Objective>,
+    /// Only these models (empty: every model in the results).
+    pub models: Vec<String>,
+    /// Finds a model by the name in the results' `model` column.
+    pub resolve: &'a dyn Fn(&str) -> Result<Model>,
+}
+
+/// The models of `rows`, in order of first appearance.
+pub fn models(rows: &[ResultRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rows {
+        if !out.contains(&r.model) {
+            out.push(r.model.clone());
+        }
+    }
+    out
+}
+
+/// Indices (into `rows`) of the feasible rows on the Pareto front over `objectives`.
+pub fn front(rows: &[&ResultRow], objectives: &[Objective]) -> Vec<usize> {
+    let feasible: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].feasible).collect();
+    let values: Vec<Vec<f64>> = feasible
+        .iter()
+        .map(|&i| objectives.iter().map(|o| minimized(o, rows[i])).collect())
+        .collect();
+    pareto::front(&values)
+        .into_iter()
+        .map(|k| feasible[k])
+        .collect()
+}
+
+/// The feasible row with the lowest energy-delay product (first on ties).
+pub fn best_edp<'r>(rows: &[&'r ResultRow]) -> Option<&'r ResultRow> {
+    rows.iter()
+        .copied()
+        .filter(|r| r.feasible && r.edp_mj_ms.is_finite())
+        .min_by(|a, b| a.edp_mj_ms.total_cmp(&b.edp_mj_ms))
+}
+
+/// The sweep page.
+pub fn page(all: &[ResultRow], o: &Options) -> Result<Page, RenderError> {
+    let chosen: Vec<String> = if o.models.is_empty() {
+        models(all)
+    } else {
+        o.models.clone()
+    };
+    for m in &chosen {
+        if !all.iter().any(|r| &r.model == m) {
+            return Err(crate::error::SimError::from(
+                crate::error::InputError::new(
+                    "systolic::report::model",
+                    "<command line>",
+                    format!("no row of {} is for model `{m}`", o.file),
+                )
+                .field("--model")
+                .hint(format!("models in the results: {}", models(all).join(", "))),
+            )
+            .into());
+        }
+    }
+    let names: Vec<&str> = o.objectives.iter().map(|x| x.key).collect();
+    let mut sections = vec![overview(all, &chosen, o)];
+    for m in &chosen {
+        let rows: Vec<&ResultRow> = all.iter().filter(|r| &r.model == m).collect();
+        sections.extend(model_sections(m, &rows, o)?);
+    }
+    Ok(Page {
+        title: format!("Sweep report: {}", o.file),
+        subtitle: format!(
+            "systolic report: {} rows (design point x model), {} feasible; Pareto fronts over {}",
+            all.len(),
+            all.iter().filter(|r| r.feasible).count(),
+            names.join(", ")
+        ),
+        sections,
+    })
+}
+
+fn overview(all: &[ResultRow], chosen: &[String], o: &Options) -> Section {
+    let mut s = Section::new("Overview");
+    let mut t = Table::new(&[
+        "model",
+        "points",
+        "feasible",
+        "on the front",
+        "best EDP point",
+        "best EDP (mJ·ms)",
+    ]);
+    for m in chosen {
+        let rows: Vec<&ResultRow> = all.iter().filter(|r| &r.model == m).collect();
+        let best = best_edp(&rows);
+        t.row(vec![
+            m.clone(),
+            rows.len().to_string(),
+            rows.iter().filter(|r| r.feasible).count().to_string(),
+            front(&rows, &o.objectives).len().to_string(),
+            best.map_or("-".into(), |b| format!("{}: {}", b.point, b.describe())),
+            best.map_or("-".into(), |b| format!("{:.6}", b.edp_mj_ms)),
+        ]);
+    }
+    s.table(t);
+    let mut swept = Table::new(&["parameter", "values"]);
+    let mut add = |name: &str, mut v: Vec<String>| {
+        v.dedup();
+        swept.row(vec![name.to_string(), v.join(", ")]);
+    };
+    add("rows", distinct_num(all, |r| f64::from(r.rows)));
+    add("cols", distinct_num(all, |r| f64::from(r.cols)));
+    add("dataflow", distinct_text(all, |r| r.dataflow.clone()));
+    add("operand", distinct_text(all, |r| r.operand.clone()));
+    add("ifmap SRAM (KiB)", distinct_num(all, |r| r.ifmap_sram_kib));
+    add(
+        "filter SRAM (KiB)",
+        distinct_num(all, |r| r.filter_sram_kib),
+    );
+    add("ofmap SRAM (KiB)", distinct_num(all, |r| r.ofmap_sram_kib));
+    add(
+        "DRAM bandwidth (B/cycle)",
+        distinct_num(all, |r| r.dram_bandwidth_bytes_per_cycle),
+    );
+    add("clock (MHz)", distinct_num(all, |r| r.clock_mhz));
+    add("base design", distinct_text(all, |r| r.base.clone()));
+    s.para("The values the sweep took:");
+    s.table(swept);
+    s
+}
+
+fn distinct_num(rows: &[ResultRow], f: impl Fn(&ResultRow) -> f64) -> Vec<String> {
+    let mut v: Vec<f64> = rows.iter().map(f).collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+fn distinct_text(rows: &[ResultRow], f: impl Fn(&ResultRow) -> String) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for r in rows {
+        let s = f(r);
+        if !v.contains(&s) {
+            v.push(s);
+        }
+    }
+    v
+}
+
+fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Section>, RenderError> {
+    let id = slug(m);
+    let mut out = Vec::new();
+    let fr = front(rows, &o.objectives);
+
+    let mut s = Section::new(format!("{m}: Pareto front"));
+    let pairs: Vec<(usize, usize)> = if o.objectives.len() == 2 {
+        vec![(0, 1)]
+    } else {
+        vec![(0, 1), (0, 2), (1, 2)]
+    };
+    let all_names: Vec<&str> = o.objectives.iter().map(|x| x.key).collect();
+    for (a, b) in pairs {
+        let (xa, ya) = (&o.objectives[a], &o.objectives[b]);
+        let points: Vec<Point> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Point {
+                x: (xa.get)(r),
+                y: (ya.get)(r),
+                class: if fr.contains(&i) {
+                    Class::Front
+                } else if r.feasible {
+                    Class::Feasible
+                } else {
+                    Class::Infeasible
+                },
+            })
+            .collect();
+        let chart = Scatter {
+            title: format!("{m}: {} vs {}", ya.key, xa.key),
+            x: Axis::fit(xa.desc, xa.maximize, points.iter().map(|p| p.x)),
+            y: Axis::fit(ya.desc, ya.maximize, points.iter().map(|p| p.y)),
+            points,
+            connect: o.objectives.len() == 2,
+        };
+        let name = if o.objectives.len() == 2 {
+            format!("{id}-pareto")
+        } else {
+            format!("{id}-pareto-{}-{}", xa.key, ya.key)
+        };
+        s.figure(figure(
+            &chart,
+            &name,
+            &format!("Pareto front: {} vs {}", ya.key, xa.key),
+            &format!(
+                "Each dot is one design point of the sweep for {m}. Red: the Pareto front over {} (no other \
+                 feasible point is at least as good on every one and better on one){}; blue: feasible points \
+                 the front dominates; grey rings: points that break a constraint of the sweep. Axes are \
+                 logarithmic where the values span more than a decade.",
+                all_names.join(", "),
+                if o.objectives.len() == 2 { ", connected in order" } else { ", projected on two of the three objectives" }
+            ),
+        )?);
+    }
+    let mut header = vec!["point", "design"];
+    header.extend(o.objectives.iter().map(|x| x.desc));
+    header.push("EDP (mJ·ms)");
+    let mut t = Table::new(&header);
+    let mut on: Vec<&ResultRow> = fr.iter().map(|&i| rows[i]).collect();
+    on.sort_by(|a, b| minimized(&o.objectives[0], a).total_cmp(&minimized(&o.objectives[0], b)));
+    for r in on {
+        let mut cells = vec![r.point.to_string(), r.describe()];
+        cells.extend(o.objectives.iter().map(|x| format!("{:.6}", (x.get)(r))));
+        cells.push(format!("{:.6}", r.edp_mj_ms));
+        t.row(cells);
+    }
+    if t.rows.len() > 25 {
+        t.html_only = true;
+    }
+    s.para(format!("The {} points on the front:", fr.len()));
+    s.table(t);
+    out.push(s);
+
+    let mut s = Section::new(format!("{m}: utilization over rows x cols"));
+    let hm = heatmap(m, rows);
+    s.figure(figure(
+        &hm,
+        &format!("{id}-heatmap"),
+        "Utilization over array shapes",
+        "Best utilization (useful MACs per PE-cycle) among the feasible points with each array shape, \
+         one panel per dataflow; the other swept parameters (SRAM, bandwidth, clock, precision) take \
+         whichever value does best. Grey cells (n/a) were not swept or had no feasible point.",
+    )?);
+    out.push(s);
+
+    let mut s = Section::new(format!("{m}: dataflows compared"));
+    let mut best = Vec::new();
+    let mut t = Table::new(&[
+        "dataflow",
+        "best point (lowest EDP)",
+        "latency (ms)",
+        "energy (mJ)",
+        "EDP (mJ·ms)",
+        "utilization (%)",
+    ]);
+    for df in dataflows(rows) {
+        let of: Vec<&ResultRow> = rows.iter().copied().filter(|r| r.dataflow == df).collect();
+        if let Some(b) = best_edp(&of) {
+            best.push(Best {
+                dataflow: df.clone(),
+                latency_ms: b.latency_ms,
+                energy_mj: b.energy_mj,
+                design: format!("{}x{}, point {}", b.rows, b.cols, b.point),
+            });
+            t.row(vec![
+                df.clone(),
+                format!("{}: {}", b.point, b.describe()),
+                format!("{:.6}", b.latency_ms),
+                format!("{:.6}", b.energy_mj),
+                format!("{:.6}", b.edp_mj_ms),
+                format!("{:.2}", 100.0 * b.utilization),
+            ]);
+        }
+    }
+    if best.is_empty() {
+        s.para("No feasible design point: nothing to compare.");
+    } else {
+        s.figure(figure(
+            &BestPerDataflow {
+                title: format!("{m}: best design of each dataflow"),
+                best,
+            },
+            &format!("{id}-dataflows"),
+            "Best design of each dataflow",
+            "For each dataflow, the feasible point with the lowest energy-delay product: its latency \
+             (left) and energy (right) per run. The legend names the array shape and point.",
+        )?);
+        s.table(t);
+    }
+    out.push(s);
+
+    match best_edp(rows) {
+        None => {
+            let mut s = Section::new(format!("{m}: best design"));
+            s.para("No feasible design point, so no design to show layer by layer.");
+            out.push(s);
+        }
+        Some(b) => out.extend(best_sections(m, b, o)?),
+    }
+    Ok(out)
+}
+
+fn dataflows(rows: &[&ResultRow]) -> Vec<String> {
+    let mut v: Vec<String> = DATAFLOWS
+        .iter()
+        .filter(|d| rows.iter().any(|r| r.dataflow == **d))
+        .map(|d| d.to_string())
+        .collect();
+    for r in rows {
+        if !v.contains(&r.dataflow) {
+            v.push(r.dataflow.clone());
+        }
+    }
+    v
+}
+
+/// The utilization heatmap of one model's rows.
+pub fn heatmap(m: &str, rows: &[&ResultRow]) -> Heatmap {
+    let mut rs: Vec<u32> = rows.iter().map(|r| r.rows).collect();
+    rs.sort_unstable();
+    rs.dedup();
+    let mut cs: Vec<u32> = rows.iter().map(|r| r.cols).collect();
+    cs.sort_unstable();
+    cs.dedup();
+    let panels = dataflows(rows)
+        .into_iter()
+        .map(|df| {
+            let cells = rs
+                .iter()
+                .map(|&y| {
+                    cs.iter()
+                        .map(|&x| {
+                            rows.iter()
+                                .filter(|r| {
+                                    r.feasible && r.dataflow == df && r.rows == y && r.cols == x
+                                })
+                                .map(|r| r.utilization)
+                                .fold(None, |acc: Option<f64>, u| {
+                                    Some(acc.map_or(u, |a| a.max(u)))
+                                })
+                        })
+                        .collect()
+                })
+                .collect();
+            Panel {
+                title: format!("dataflow {df}"),
+                x_labels: cs.iter().map(|c| c.to_string()).collect(),
+                y_labels: rs.iter().map(|r| r.to_string()).collect(),
+                cells,
+            }
+        })
+        .collect();
+    Heatmap {
+        title: format!("{m}: best utilization per array shape"),
+        panels,
+        x_desc: "cols (PEs per row)".into(),
+        y_desc: "rows (PEs per column)".into(),
+        scale: Scale {
+            lo: 0.0,
+            hi: 1.0,
+            log: false,
+            reversed: false,
+            label: "utilization (% of PE-cycles)".into(),
+            unit_suffix: "%".into(),
+            display_scale: 100.0,
+        },
+        size: (1200, 560),
+        values: true,
+    }
+}
+
+fn best_sections(m: &str, b: &ResultRow, o: &Options) -> Result<Vec<Section>, RenderError> {
+    let design = b.design(o.dir)?;
+    let model = (o.resolve)(m)?;
+    let opts = RunOptions {
+        batch: b.batch.max(1),
+        layers: Vec::new(),
+    };
+    let mode = TimingMode::Rtl;
+    let report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
+    let run = Run {
+        design: &design,
+        model: &model,
+        opts: &opts,
+        mode,
+        report: &report,
+    };
+    let mut secs = single::sections(
+        &run,
+        &format!("{}-best-", slug(m)),
+        &format!("{m}, best design: "),
+    )?;
+    if let Some(first) = secs.first_mut() {
+        let agree = report.total.total_cycles == b.cycles;
+        first.blocks.insert(
+            0,
+            super::site::Block::Para(format!(
+                "Point {} has the lowest energy-delay product ({:.6} mJ·ms) among the feasible points for {m}: {}. \
+                 Re-simulated here (fast engine, rtl timing): {} cycles{}.",
+                b.point,
+                b.edp_mj_ms,
+                b.describe(),
+                report.total.total_cycles,
+                if agree {
+                    ", as in the results file".to_string()
+                } else {
+                    format!(
+                        "; the results file says {} (it may come from another version of systolic or another timing mode)",
+                        b.cycles
+                    )
+                }
+            )),
+        );
+    }
+    Ok(secs)
+}

@@ -1,0 +1,478 @@
+//! Reports: `systolic sim --report` and `systolic report RESULTS.csv` write
+//! every plot as valid SVG and non-blank PNG with labelled axes and the
+//! expected bars and points, a self-contained index.html and a summary.md
+//! with the simulator's totals; bad results files give clear errors.
+
+mod report_support;
+
+use report_support::*;
+use sim::render::style::{self, grouped, hex};
+use sim::render::{heatmap, layers};
+use sim::{simulate, FastEngine, RunOptions, TimingMode};
+use std::path::Path;
+
+fn simulated(design: &str, model: &str) -> sim::report::ModelReport {
+    let d = sim::design::preset(design).unwrap();
+    let m = sim::workload::zoo::model(model).unwrap();
+    simulate(
+        &d,
+        &m,
+        &FastEngine {
+            mode: TimingMode::Rtl,
+        },
+        &RunOptions::default(),
+    )
+    .unwrap()
+}
+
+/// PNG of the given size with real content: at least 1.5 % inked pixels and
+/// many colours (bars, text antialiasing, legend).
+fn check_png(path: &Path, size: (u32, u32)) {
+    let img = png(path);
+    assert_eq!((img.width, img.height), size, "{}", path.display());
+    assert!(
+        img.inked() > 0.015,
+        "{} is nearly blank ({:.3} inked)",
+        path.display(),
+        img.inked()
+    );
+    assert!(
+        img.colours() >= 8,
+        "{} has only {} colours",
+        path.display(),
+        img.colours()
+    );
+}
+
+fn check_html(dir: &Path, figures: &[&str]) -> String {
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    for f in figures {
+        assert!(
+            html.contains(&format!("id=\"fig-{f}\"")),
+            "index.html lacks figure {f}"
+        );
+        assert!(
+            html.contains(&format!("href=\"{f}.svg\"")),
+            "index.html lacks a link to {f}.svg"
+        );
+        assert!(
+            html.contains(&format!("href=\"{f}.png\"")),
+            "index.html lacks a link to {f}.png"
+        );
+    }
+    assert_eq!(
+        html.matches("<svg ").count(),
+        figures.len(),
+        "one inline SVG per figure"
+    );
+    for bad in [
+        "http://", "https://", "<script", "<link", " src=", "url(", "@import",
+    ] {
+        assert!(
+            !html.contains(bad),
+            "index.html must be self-contained, found {bad:?}"
+        );
+    }
+    html
+}
+
+#[test]
+fn sim_report_writes_every_plot_with_labelled_axes_and_one_bar_per_layer() {
+    let dir = scratch("sim-edge");
+    let d = dir.join("out");
+    ok(&[
+        "sim",
+        "--design",
+        "edge-8x8",
+        "--model",
+        "resnet18",
+        "--report",
+        d.to_str().unwrap(),
+    ]);
+    let r = simulated("edge-8x8", "resnet18");
+    let figs = ["layers", "energy", "roofline", "dataflow-layers"];
+    for f in figs {
+        assert!(
+            d.join(format!("{f}.svg")).is_file() && d.join(format!("{f}.png")).is_file(),
+            "{f}"
+        );
+    }
+    assert!(d.join(".systolic-report").is_file());
+
+    // Cycles and utilization: one compute bar per layer (+1 legend swatch),
+    // one stall bar per stalled layer, one utilization bar per array layer.
+    let s = svg(&d.join("layers.svg"));
+    has_text(&s, "cycles (clock cycles)", "layers.svg y axis");
+    has_text(&s, "layer (index in model order)", "layers.svg x axis");
+    has_text(
+        &s,
+        "utilization (% of PE-cycles)",
+        "layers.svg lower y axis",
+    );
+    let array = r.layers.iter().filter(|l| l.unit == "array").count();
+    let vector = r.layers.len() - array;
+    let stalled = r.layers.iter().filter(|l| l.stall_cycles > 0).count();
+    assert!(array > 10 && vector > 0);
+    let fill = |c| hex(c);
+    assert_eq!(
+        count(&s, "rect", &[("fill", &fill(layers::ARRAY))]),
+        array + 1
+    );
+    assert_eq!(
+        count(&s, "rect", &[("fill", &fill(layers::VECTOR))]),
+        vector + 1
+    );
+    assert_eq!(
+        count(&s, "rect", &[("fill", &fill(layers::STALL))]),
+        stalled + usize::from(stalled > 0)
+    );
+    assert_eq!(
+        count(&s, "rect", &[("fill", &fill(layers::UTIL))]),
+        array + 1
+    );
+    check_png(&d.join("layers.png"), (1200, 760));
+
+    // Energy: one segment per layer and non-zero component, +1 legend swatch.
+    let s = svg(&d.join("energy.svg"));
+    has_text(&s, "energy (", "energy.svg y axis");
+    has_text(&s, "layer (index in model order)", "energy.svg x axis");
+    has_text(&s, "DRAM", "energy.svg legend");
+    for k in 0..7 {
+        let parts: Vec<_> = r
+            .layers
+            .iter()
+            .map(|l| layers::energy_parts(l)[k])
+            .collect();
+        let n = parts.iter().filter(|p| p.2 > 0.0).count();
+        let colour = fill(parts[0].1);
+        assert_eq!(
+            count(&s, "rect", &[("fill", &colour)]),
+            n + usize::from(n > 0),
+            "component {k}"
+        );
+    }
+    check_png(&d.join("energy.png"), (1200, 560));
+
+    // Roofline: one dot per array layer with DRAM traffic (conv in series 0).
+    let s = svg(&d.join("roofline.svg"));
+    has_text(
+        &s,
+        "arithmetic intensity (FLOP per DRAM byte, log scale)",
+        "roofline x axis",
+    );
+    has_text(
+        &s,
+        "achieved throughput (TOPS, log scale)",
+        "roofline y axis",
+    );
+    has_text(&s, "compute roof", "roofline annotation");
+    let convs = r
+        .layers
+        .iter()
+        .filter(|l| l.kind == "conv" && l.arithmetic_intensity > 0.0 && l.achieved_tops > 0.0)
+        .count();
+    assert!(convs > 10);
+    assert_eq!(
+        count(&s, "circle", &[("fill", &fill(style::series(0)))]),
+        convs + 1
+    );
+    check_png(&d.join("roofline.png"), (1200, 680));
+    let dots = png(&d.join("roofline.png"));
+    assert!(
+        dots.of(rgb(&fill(style::series(0)))) > 400,
+        "conv dots drawn in the PNG"
+    );
+
+    // Dataflow per layer: 3 dataflows x layers cells.
+    let s = svg(&d.join("dataflow-layers.svg"));
+    has_text(&s, "dataflow", "dataflow-layers y axis");
+    has_text(
+        &s,
+        "cycles ÷ fastest dataflow's (×)",
+        "dataflow-layers colour bar",
+    );
+    let border = fill(heatmap::CELL_BORDER);
+    assert_eq!(
+        count(&s, "rect", &[("fill", "none"), ("stroke", &border)]),
+        3 * r.layers.len()
+    );
+    check_png(&d.join("dataflow-layers.png"), (1200, 330));
+
+    check_html(&d, &figs);
+
+    // summary.md: the simulator's totals, the slowest layer, the bound layers.
+    let md = std::fs::read_to_string(d.join("summary.md")).unwrap();
+    let t = &r.total;
+    for want in [
+        format!("| total cycles | {} | cycles |", grouped(t.total_cycles)),
+        format!("| MACs | {} | count |", grouped(t.macs)),
+        format!(
+            "| DRAM stall cycles | {} | cycles |",
+            grouped(t.stall_cycles)
+        ),
+        format!("| latency | {:.4} | ms |", t.latency_us / 1e3),
+        format!("| energy | {:.4} | mJ |", t.energy_total_pj * 1e-9),
+        format!(
+            "| utilization | {:.2} | % of PE-cycles |",
+            100.0 * t.utilization
+        ),
+    ] {
+        assert!(md.contains(&want), "summary.md lacks {want:?}\n{md}");
+    }
+    let slowest = r.layers.iter().max_by_key(|l| l.total_cycles).unwrap();
+    assert!(
+        md.contains(&format!("| {} |", slowest.layer)),
+        "slowest layer {}",
+        slowest.layer
+    );
+    assert!(md.contains("memory-bound layer"));
+    assert!(md.contains("![Cycles and utilization per layer](layers.png)"));
+}
+
+#[test]
+fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
+    let dir = scratch("sweep");
+    let (rows, csv) = sweep(&["resnet18"]);
+    let results = dir.join("results.csv");
+    std::fs::write(&results, csv).unwrap();
+    let out = dir.join("rep");
+    let r = results.to_str().unwrap();
+    ok(&[
+        "report",
+        r,
+        "--out",
+        out.to_str().unwrap(),
+        "--objectives",
+        "latency,area",
+    ]);
+
+    let refs: Vec<&Row> = rows.iter().collect();
+    let front = brute_front(&refs, |r| (r.latency_ms, r.area_mm2));
+    let infeasible = rows.iter().filter(|r| !r.feasible).count();
+    assert!(front.len() >= 2 && infeasible > 0 && infeasible < rows.len());
+
+    let s = svg(&out.join("resnet18-pareto.svg"));
+    has_text(&s, "latency per run (ms", "pareto x axis");
+    has_text(&s, "area (mm²", "pareto y axis");
+    let lat: Vec<f64> = rows.iter().map(|r| r.latency_ms).collect();
+    let (lo, hi) = lat
+        .iter()
+        .fold((f64::MAX, 0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    if hi / lo > 10.0 {
+        has_text(
+            &s,
+            "latency per run (ms), log scale",
+            "latency spans decades",
+        );
+    }
+    let front_colour = hex(style::FRONT);
+    assert_eq!(
+        count(&s, "circle", &[("fill", &front_colour)]),
+        front.len() + 1,
+        "front dots + legend"
+    );
+    assert_eq!(
+        count(&s, "polyline", &[("stroke", &front_colour)]),
+        1,
+        "the front is connected"
+    );
+    let grey = hex(style::GREY);
+    assert_eq!(
+        count(&s, "circle", &[("stroke", &grey)]),
+        infeasible + 1,
+        "infeasible rings + legend"
+    );
+    let feasible_off = rows.len() - infeasible - front.len();
+    assert_eq!(
+        count(&s, "circle", &[("fill", &hex(style::FEASIBLE))]),
+        feasible_off + 1
+    );
+    check_png(&out.join("resnet18-pareto.png"), (1200, 700));
+
+    let s = svg(&out.join("resnet18-heatmap.svg"));
+    has_text(&s, "cols (PEs per row)", "heatmap x axis");
+    has_text(&s, "rows (PEs per column)", "heatmap y axis");
+    has_text(&s, "utilization (% of PE-cycles)", "heatmap colour bar");
+    let border = hex(heatmap::CELL_BORDER);
+    assert_eq!(
+        count(&s, "rect", &[("fill", "none"), ("stroke", &border)]),
+        ROWS.len() * COLS.len() * DATAFLOWS.len()
+    );
+    // The best feasible utilization of the 8x8 ws cell is written in it.
+    let best88 = rows
+        .iter()
+        .filter(|r| r.rows == 8 && r.cols == 8 && r.dataflow == "ws" && r.feasible)
+        .map(|r| r.utilization)
+        .fold(0.0, f64::max);
+    has_text(&s, &format!("{:.1}%", 100.0 * best88), "8x8 ws cell value");
+    check_png(&out.join("resnet18-heatmap.png"), (1200, 560));
+
+    let s = svg(&out.join("resnet18-dataflows.svg"));
+    has_text(&s, "latency per run (ms)", "dataflow bars");
+    has_text(&s, "energy per run (mJ)", "dataflow bars");
+    has_text(&s, "dataflow (best design of each)", "dataflow bars x axis");
+    for df in DATAFLOWS {
+        let c = hex(style::dataflow_colour(df));
+        assert_eq!(
+            count(&s, "rect", &[("fill", &c)]),
+            2 + 1,
+            "{df}: latency, energy, legend"
+        );
+    }
+    check_png(&out.join("resnet18-dataflows.png"), (1200, 500));
+
+    for f in ["layers", "energy", "roofline", "dataflow-layers"] {
+        let p = out.join(format!("resnet18-best-{f}.svg"));
+        svg(&p);
+        png(&out.join(format!("resnet18-best-{f}.png")));
+    }
+    check_html(
+        &out,
+        &[
+            "resnet18-pareto",
+            "resnet18-heatmap",
+            "resnet18-dataflows",
+            "resnet18-best-layers",
+            "resnet18-best-energy",
+            "resnet18-best-roofline",
+            "resnet18-best-dataflow-layers",
+        ],
+    );
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("as in the results file"),
+        "the best design re-simulates to the file's cycles\n{md}"
+    );
+    assert!(md.contains(&format!("The {} points on the front:", front.len())));
+}
+
+#[test]
+fn three_objectives_give_three_projections_and_model_selects() {
+    let dir = scratch("three");
+    let (_, csv) = sweep(&["alexnet", "resnet18"]);
+    let results = dir.join("results.csv");
+    std::fs::write(&results, csv).unwrap();
+    let out = dir.join("rep");
+    let o = out.to_str().unwrap();
+    let r = results.to_str().unwrap();
+    ok(&[
+        "report",
+        r,
+        "--out",
+        o,
+        "--objectives",
+        "latency,energy,area",
+        "--model",
+        "alexnet",
+    ]);
+    for pair in ["latency-energy", "latency-area", "energy-area"] {
+        let s = svg(&out.join(format!("alexnet-pareto-{pair}.svg")));
+        assert_eq!(
+            count(&s, "polyline", &[("stroke", &hex(style::FRONT))]),
+            0,
+            "3-D front not connected"
+        );
+    }
+    assert!(
+        !out.join("resnet18-heatmap.svg").exists(),
+        "--model alexnet leaves resnet18 out"
+    );
+    // A new report into the same directory replaces the old one's files.
+    ok(&["report", r, "--out", o, "--model", "resnet18"]);
+    assert!(out.join("resnet18-pareto.svg").is_file());
+    assert!(
+        !out.join("alexnet-pareto-latency-energy.svg").exists(),
+        "stale plots removed"
+    );
+}
+
+#[test]
+fn a_directory_with_foreign_files_is_never_written() {
+    let dir = scratch("foreign");
+    let mine = dir.join("notes.txt");
+    std::fs::write(&mine, "mine").unwrap();
+    let err = fails(&[
+        "sim",
+        "--design",
+        "edge-8x8",
+        "--model",
+        "alexnet",
+        "--report",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("did not write") && err.contains(".systolic-report"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine");
+    assert!(!dir.join("index.html").exists());
+}
+
+#[test]
+fn bad_results_files_name_the_file_line_and_column() {
+    let dir = scratch("bad");
+    let (_, csv) = sweep(&["alexnet"]);
+    let w = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+
+    let missing = csv.replacen(",utilization,", ",util,", 1);
+    let p = w("missing.csv", &missing);
+    let e = fails(&["report", &p, "--out", o]);
+    assert!(
+        e.contains("missing.csv:1")
+            && e.contains("`utilization`")
+            && e.contains("point,model,base"),
+        "{e}"
+    );
+
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let mut cells: Vec<&str> = lines[3].split(',').collect();
+    cells[16] = "fast";
+    lines[3] = cells.join(",");
+    let p = w("number.csv", &(lines.join("\n") + "\n"));
+    let e = fails(&["report", &p, "--out", o]);
+    assert!(
+        e.contains("number.csv:4")
+            && e.contains("latency_ms")
+            && e.contains("`fast` is not a number"),
+        "{e}"
+    );
+    assert!(e.contains("decimal number"), "hint: {e}");
+
+    let mut cells: Vec<String> = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    *cells.last_mut().unwrap() = "yes".into();
+    let p = w("flag.csv", &format!("{HEADER}\n{}\n", cells.join(",")));
+    let e = fails(&["report", &p, "--out", o]);
+    assert!(
+        e.contains("flag.csv:2") && e.contains("feasible") && e.contains("`yes`"),
+        "{e}"
+    );
+
+    let p = w("empty.csv", "");
+    assert!(fails(&["report", &p, "--out", o]).contains("empty"));
+    let p = w("header.csv", &format!("{HEADER}\n"));
+    assert!(fails(&["report", &p, "--out", o]).contains("no rows"));
+
+    let p = w("good.csv", &csv);
+    let e = fails(&["report", &p, "--out", o, "--objectives", "latency,speed"]);
+    assert!(
+        e.contains("unknown objective `speed`") && e.contains("tops_per_w"),
+        "{e}"
+    );
+    let e = fails(&["report", &p, "--out", o, "--objectives", "latency"]);
+    assert!(e.contains("two or three"), "{e}");
+    let e = fails(&["report", &p, "--out", o, "--model", "vgg16"]);
+    assert!(e.contains("vgg16") && e.contains("alexnet"), "{e}");
+    assert!(!out.exists(), "no report written on errors");
+}
