@@ -3,8 +3,10 @@
 mod cmd_gemm;
 mod cmd_gen;
 mod cmd_list;
+mod cmd_merge;
 mod cmd_report;
 mod cmd_sim;
+mod cmd_sweep;
 mod cmd_synth;
 mod cmd_verify;
 mod inputs;
@@ -36,6 +38,10 @@ enum Command {
     Synth(cmd_synth::SynthArgs),
     /// Plots, a self-contained HTML page and a Markdown summary from a sweep's results CSV.
     Report(cmd_report::ReportArgs),
+    /// Sweep a design space in parallel: resumable CSV/JSON-lines results, constraints, Pareto fronts.
+    Sweep(cmd_sweep::SweepArgs),
+    /// Join the results of sharded sweeps into the file one unsharded run would have written.
+    Merge(cmd_merge::MergeArgs),
 }
 
 fn main() -> miette::Result<()> {
@@ -61,5 +67,7 @@ fn main() -> miette::Result<()> {
         Command::Gen(a) => cmd_gen::run(a),
         Command::Verify(a) => cmd_verify::run(a),
         Command::Report(a) => cmd_report::run(a),
+        Command::Sweep(a) => cmd_sweep::run(a),
+        Command::Merge(a) => cmd_merge::run(a),
     }
 }

@@ -1,6 +1,7 @@
 //! `sim`: the systolic-array simulator: designs, workloads and their lowering
 //! to GEMMs, the engines, memory traffic, energy and report data.
 
+pub mod area;
 pub mod design;
 pub mod energy;
 pub mod engine;

@@ -65,6 +65,39 @@ pub struct Counts {
     pub energy: EnergyBreakdown,
 }
 
+impl Counts {
+    /// Adds `o` to these counts, as a model's total sums its layers (the
+    /// fields a [`LayerReport`] shows).
+    pub fn add(&mut self, o: &Counts) {
+        let (g, s) = (&mut self.gemm, &o.gemm);
+        g.macs += s.macs;
+        g.folds += s.folds;
+        g.pe_slots += s.pe_slots;
+        g.compute_cycles += s.compute_cycles;
+        g.stall_cycles += s.stall_cycles;
+        let (t, u) = (&mut g.traffic, &s.traffic);
+        t.ifmap_reads += u.ifmap_reads;
+        t.filter_reads += u.filter_reads;
+        t.ofmap_reads += u.ofmap_reads;
+        t.ofmap_writes += u.ofmap_writes;
+        t.dram_ifmap_bytes += u.dram_ifmap_bytes;
+        t.dram_filter_bytes += u.dram_filter_bytes;
+        t.dram_ofmap_bytes += u.dram_ofmap_bytes;
+        self.vector_ops += o.vector_ops;
+        self.energy.add(&o.energy);
+    }
+}
+
+/// The `TOTAL` row of a model from the sum of its layers' counts (`gemms`
+/// GEMMs in all): vector work counts as operations too.
+pub fn total_row(design: &Design, sum: &Counts, gemms: u64) -> LayerReport {
+    let mut total = LayerReport::new(design, "TOTAL", "model", "all", gemms, (0, 0, 0), sum);
+    total.flops = 2 * sum.gemm.macs + sum.vector_ops;
+    total.achieved_tops = ratio(total.flops as f64, total.latency_us * 1e6);
+    total.tops_per_watt = ratio(total.flops as f64, total.energy_total_pj);
+    total
+}
+
 impl LayerReport {
     /// Builds a row from counts; ratios are computed here, once.
     #[allow(clippy::too_many_arguments)]
@@ -320,30 +353,10 @@ impl ModelReport {
         let mut sum = Counts::default();
         let mut gemms = 0;
         for l in &layers {
-            let c = l.counts();
-            let (g, s) = (&mut sum.gemm, &c.gemm);
-            g.macs += s.macs;
-            g.folds += s.folds;
-            g.pe_slots += s.pe_slots;
-            g.compute_cycles += s.compute_cycles;
-            g.stall_cycles += s.stall_cycles;
-            let (t, u) = (&mut g.traffic, &s.traffic);
-            t.ifmap_reads += u.ifmap_reads;
-            t.filter_reads += u.filter_reads;
-            t.ofmap_reads += u.ofmap_reads;
-            t.ofmap_writes += u.ofmap_writes;
-            t.dram_ifmap_bytes += u.dram_ifmap_bytes;
-            t.dram_filter_bytes += u.dram_filter_bytes;
-            t.dram_ofmap_bytes += u.dram_ofmap_bytes;
-            sum.vector_ops += c.vector_ops;
-            sum.energy.add(&c.energy);
+            sum.add(&l.counts());
             gemms += l.gemms;
         }
-        let mut total = LayerReport::new(design, "TOTAL", "model", "all", gemms, (0, 0, 0), &sum);
-        // Vector work counts as operations in the total too.
-        total.flops = 2 * sum.gemm.macs + sum.vector_ops;
-        total.achieved_tops = ratio(total.flops as f64, total.latency_us * 1e6);
-        total.tops_per_watt = ratio(total.flops as f64, total.energy_total_pj);
+        let total = total_row(design, &sum, gemms);
         ModelReport {
             schema: 1,
             design: DesignSummary::of(design),

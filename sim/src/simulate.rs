@@ -60,10 +60,11 @@ pub fn simulate(
             .into());
         }
     }
+    let prices = Prices::of(design);
     let rows = model
         .layers()
         .filter(|l| opts.layers.is_empty() || opts.layers.iter().any(|p| glob(p, &l.name)))
-        .map(|l| run_layer(design, l, engine, opts.batch))
+        .map(|l| layer_report(design, &prices, l, engine, opts.batch))
         .collect::<Result<Vec<_>>>()?;
     Ok(ModelReport::new(
         design,
@@ -81,52 +82,75 @@ pub fn run_layer(
     engine: &dyn Engine,
     batch: u64,
 ) -> Result<LayerReport> {
-    let kind = layer.op.kind();
-    let rule = match engine.timing() {
+    layer_report(design, &Prices::of(design), layer, engine, batch)
+}
+
+/// The lowering rule of a timing mode: `scalesim` counts convolution outputs
+/// as SCALE-Sim does.
+pub fn conv_rule(mode: TimingMode) -> ConvRule {
+    match mode {
         TimingMode::Rtl => ConvRule::Exact,
         TimingMode::Scalesim => ConvRule::Scalesim,
+    }
+}
+
+fn layer_report(
+    design: &Design,
+    prices: &Prices,
+    layer: &Layer,
+    engine: &dyn Engine,
+    batch: u64,
+) -> Result<LayerReport> {
+    let kind = layer.op.kind();
+    let lowered = lower_as(&layer.op, batch, conv_rule(engine.timing()));
+    let counts = lowered_counts(design, prices, &lowered, engine)?;
+    let (unit, gemms, shape) = match lowered {
+        Lowered::Gemm(g) => ("array", g.count, (g.m, g.k, g.n)),
+        Lowered::Vector(_) => ("vector", 0, (0, 0, 0)),
     };
-    match lower_as(&layer.op, batch, rule) {
+    Ok(LayerReport::new(
+        design,
+        &layer.name,
+        kind,
+        unit,
+        gemms,
+        shape,
+        &counts,
+    ))
+}
+
+/// The counts of one lowered layer: its GEMMs on `engine` (a layer's `count`
+/// identical GEMMs are run once and scaled) or its vector work, priced in
+/// energy. Sweeps call this directly on layers lowered once per model.
+pub fn lowered_counts(
+    design: &Design,
+    prices: &Prices,
+    lowered: &Lowered,
+    engine: &dyn Engine,
+) -> Result<Counts> {
+    Ok(match lowered {
         Lowered::Gemm(g) => {
             let one = if g.m * g.k * g.n == 0 {
                 GemmStats::default()
             } else {
-                engine.run_gemm(design, &g)?
+                engine.run_gemm(design, g)?
             };
             let stats = scale(&one, g.count);
-            let counts = Counts {
+            Counts {
                 gemm: stats,
                 vector_ops: 0,
-                energy: gemm_energy(design, &stats),
-            };
-            Ok(LayerReport::new(
-                design,
-                &layer.name,
-                kind,
-                "array",
-                g.count,
-                (g.m, g.k, g.n),
-                &counts,
-            ))
+                energy: prices.gemm_energy(&stats),
+            }
         }
         Lowered::Vector(v) => {
-            let (stats, energy) = vector(design, &v);
-            let counts = Counts {
+            let (stats, energy) = vector(design, v);
+            Counts {
                 gemm: stats,
                 vector_ops: v.ops,
                 energy,
-            };
-            Ok(LayerReport::new(
-                design,
-                &layer.name,
-                kind,
-                "vector",
-                0,
-                (0, 0, 0),
-                &counts,
-            ))
+            }
         }
-    }
+    })
 }
 
 /// `count` back-to-back runs of the same GEMM shape.
@@ -156,41 +180,64 @@ fn scale(s: &GemmStats, count: u64) -> GemmStats {
 /// reads and writes are priced separately (fills from DRAM are writes), as
 /// are DRAM reads (operands) and writes (outputs).
 pub fn gemm_energy(design: &Design, s: &GemmStats) -> EnergyBreakdown {
-    let e = &design.energy;
-    let t = &s.traffic;
-    let op_bits = design.operand.bits();
-    let acc_bits = design.accumulator.bits();
-    let sram = |buf, bytes, bits, reads: u64, writes: u64| {
-        reads as f64 * e.sram_pj(buf, bytes, bits, false)
-            + writes as f64 * e.sram_pj(buf, bytes, bits, true)
-    };
-    EnergyBreakdown {
-        mac: s.macs as f64 * e.mac_pj,
-        reg: s.reg_bits as f64 * e.reg_pj_per_bit,
-        ifmap_sram: sram(
-            Buffer::Ifmap,
-            design.ifmap_sram_bytes,
-            op_bits,
-            t.ifmap_reads,
-            t.ifmap_fills,
-        ),
-        filter_sram: sram(
-            Buffer::Filter,
-            design.filter_sram_bytes,
-            op_bits,
-            t.filter_reads,
-            t.filter_fills,
-        ),
-        ofmap_sram: sram(
-            Buffer::Ofmap,
-            design.ofmap_sram_bytes,
-            acc_bits,
-            t.ofmap_reads,
-            t.ofmap_writes,
-        ),
-        dram: (t.dram_ifmap_bytes + t.dram_filter_bytes) as f64 * 8.0 * e.dram_read_pj_per_bit
-            + t.dram_ofmap_bytes as f64 * 8.0 * e.dram_write_pj_per_bit,
-        vector: 0.0,
+    Prices::of(design).gemm_energy(s)
+}
+
+/// A design's per-action energies as [`gemm_energy`] multiplies them (pJ per
+/// MAC, register bit, SRAM read and write of each buffer's word, DRAM bit),
+/// resolved once per design.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prices {
+    mac: f64,
+    reg_bit: f64,
+    /// (read, write) of one word of each buffer, in [`Buffer::ALL`] order.
+    sram: [(f64, f64); 3],
+    dram_read_bit: f64,
+    dram_write_bit: f64,
+}
+
+impl Prices {
+    /// The prices of `design`.
+    pub fn of(design: &Design) -> Prices {
+        let e = &design.energy;
+        let op_bits = design.operand.bits();
+        let acc_bits = design.accumulator.bits();
+        let word = |buf, bytes, bits| {
+            (
+                e.sram_pj(buf, bytes, bits, false),
+                e.sram_pj(buf, bytes, bits, true),
+            )
+        };
+        Prices {
+            mac: e.mac_pj,
+            reg_bit: e.reg_pj_per_bit,
+            sram: [
+                word(Buffer::Ifmap, design.ifmap_sram_bytes, op_bits),
+                word(Buffer::Filter, design.filter_sram_bytes, op_bits),
+                word(Buffer::Ofmap, design.ofmap_sram_bytes, acc_bits),
+            ],
+            dram_read_bit: e.dram_read_pj_per_bit,
+            dram_write_bit: e.dram_write_pj_per_bit,
+        }
+    }
+
+    /// Energy of GEMM statistics `s` (see [`gemm_energy`]).
+    pub fn gemm_energy(&self, s: &GemmStats) -> EnergyBreakdown {
+        let t = &s.traffic;
+        let sram = |buf: Buffer, reads: u64, writes: u64| {
+            let (r, w) = self.sram[buf as usize];
+            reads as f64 * r + writes as f64 * w
+        };
+        EnergyBreakdown {
+            mac: s.macs as f64 * self.mac,
+            reg: s.reg_bits as f64 * self.reg_bit,
+            ifmap_sram: sram(Buffer::Ifmap, t.ifmap_reads, t.ifmap_fills),
+            filter_sram: sram(Buffer::Filter, t.filter_reads, t.filter_fills),
+            ofmap_sram: sram(Buffer::Ofmap, t.ofmap_reads, t.ofmap_writes),
+            dram: (t.dram_ifmap_bytes + t.dram_filter_bytes) as f64 * 8.0 * self.dram_read_bit
+                + t.dram_ofmap_bytes as f64 * 8.0 * self.dram_write_bit,
+            vector: 0.0,
+        }
     }
 }
 

@@ -68,11 +68,41 @@ impl Engine for FastEngine {
     }
 
     fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError> {
+        Ok(self.gemm(design, g))
+    }
+}
+
+impl FastEngine {
+    /// [`Engine::run_gemm`] without the `Result` (the fast engine runs every
+    /// GEMM). One pass over the folds, made on the fly and never stored,
+    /// drives both schedules (compute only, and with the DRAM channel).
+    pub fn gemm(&self, design: &Design, g: &GemmOp) -> GemmStats {
         let rtl = self.mode == TimingMode::Rtl;
-        let plan = plan::plan(design, g, rtl);
-        let compute_cycles = timing::cycles(design, &plan, self.mode, false, |_, _| {});
-        let total = timing::cycles(design, &plan, self.mode, true, |_, _| {});
-        let mut traffic = plan.traffic;
+        let mut folds = plan::Folds::new(design, g, rtl);
+        let os = folds.output_stationary();
+        let mut traffic = folds.sram_traffic();
+        let first = folds.next();
+        let mut compute = timing::Schedule::new(design, self.mode, os, false, None);
+        let mut memory = timing::Schedule::new(design, self.mode, os, true, first.as_ref());
+        let regs = RegisterBits::new(design, os);
+        let pes = design.pes();
+        let (mut n, mut pe_slots, mut reg_bits) = (0u64, 0u64, 0u64);
+        let mut current = first;
+        while let Some(f) = current {
+            let next = folds.next();
+            compute.step(&f, next.as_ref());
+            memory.step(&f, next.as_ref());
+            n += 1;
+            pe_slots += f.t * pes;
+            reg_bits += regs.of(&f);
+            traffic.dram_ifmap_bytes += f.dram_a_bytes;
+            traffic.dram_filter_bytes += f.dram_b_bytes;
+            traffic.dram_ofmap_bytes += f.dram_out_bytes;
+            current = next;
+        }
+        traffic.set_fills(design.operand.bytes());
+        let compute_cycles = compute.finish();
+        let total = memory.finish();
         if !rtl {
             let s = plan::scalesim_sram_counts(design, g);
             traffic.ifmap_reads = s.ifmap_reads;
@@ -80,37 +110,46 @@ impl Engine for FastEngine {
             traffic.ofmap_writes = s.ofmap_writes;
             traffic.ofmap_reads = 0;
         }
-        let pes = design.pes();
-        let pe_slots = plan.folds.iter().map(|f| f.t * pes).sum();
-        Ok(GemmStats {
+        GemmStats {
             macs: g.m * g.k * g.n,
-            folds: plan.folds.len() as u64,
+            folds: n,
             pe_slots,
             compute_cycles,
             stall_cycles: total.saturating_sub(compute_cycles),
             traffic,
-            reg_bits: register_bits(design, &plan),
-        })
+            reg_bits,
+        }
     }
 }
 
-/// PE register bits written by a plan: operand and partial-sum pipeline
+/// PE register bits written by a fold: operand and partial-sum pipeline
 /// registers of the useful PEs every step, plus loading stationary operands
 /// through the shift chain (ws/is) or draining outputs through it (os), which
 /// shifts every register of a used column once per row of the array.
-pub(crate) fn register_bits(design: &Design, plan: &Plan) -> u64 {
-    let r = u64::from(design.rows);
-    let op = u64::from(design.operand.bits());
-    let acc = u64::from(design.accumulator.bits());
-    plan.folds
-        .iter()
-        .map(|f| {
-            let active = f.rows * f.cols * f.t;
-            if plan.output_stationary {
-                active * (2 * op + acc) + r * r * f.cols * acc
-            } else {
-                active * (op + acc) + r * r * f.cols * op + f.rows * f.cols * op
-            }
-        })
-        .sum()
+struct RegisterBits {
+    r: u64,
+    op: u64,
+    acc: u64,
+    output_stationary: bool,
+}
+
+impl RegisterBits {
+    fn new(design: &Design, output_stationary: bool) -> RegisterBits {
+        RegisterBits {
+            r: u64::from(design.rows),
+            op: u64::from(design.operand.bits()),
+            acc: u64::from(design.accumulator.bits()),
+            output_stationary,
+        }
+    }
+
+    fn of(&self, f: &Fold) -> u64 {
+        let (r, op, acc) = (self.r, self.op, self.acc);
+        let active = f.rows * f.cols * f.t;
+        if self.output_stationary {
+            active * (2 * op + acc) + r * r * f.cols * acc
+        } else {
+            active * (op + acc) + r * r * f.cols * op + f.rows * f.cols * op
+        }
+    }
 }

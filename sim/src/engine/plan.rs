@@ -109,8 +109,14 @@ fn usable(design: &Design, bytes: u64) -> u64 {
 /// tensor (`a_unique / (M x K)`), since im2col is expanded on chip.
 fn a_bytes(g: &GemmOp, elems: u64, op_bytes: u64) -> u64 {
     let mk = (g.m * g.k).max(1);
-    ((u128::from(elems) * u128::from(g.a_unique) * u128::from(op_bytes)).div_ceil(u128::from(mk)))
-        as u64
+    match elems
+        .checked_mul(g.a_unique)
+        .and_then(|x| x.checked_mul(op_bytes))
+    {
+        Some(x) => x.div_ceil(mk),
+        None => (u128::from(elems) * u128::from(g.a_unique) * u128::from(op_bytes))
+            .div_ceil(u128::from(mk)) as u64,
+    }
 }
 
 /// Sizes of the pieces into which `n` splits by `tile` (the last may be short).
@@ -119,7 +125,7 @@ pub fn tiles(n: u64, tile: u64) -> impl Iterator<Item = u64> + Clone {
     (0..count).map(move |i| tile.min(n - i * tile))
 }
 
-/// A complete plan: folds in execution order and traffic totals.
+/// A complete plan: folds in order and traffic totals.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// Folds in order.
@@ -134,25 +140,27 @@ pub struct Plan {
 /// ws/is folds so partial sums fit the ofmap SRAM (the `rtl` architecture);
 /// `false` reproduces SCALE-Sim, which streams the whole dimension per fold.
 pub fn plan(design: &Design, g: &GemmOp, tile_outputs: bool) -> Plan {
-    let mut p = match design.dataflow {
-        Dataflow::Os => plan_os(design, g),
-        Dataflow::Ws => plan_stationary(design, g, false, tile_outputs),
-        Dataflow::Is => plan_stationary(design, g, true, tile_outputs),
-    };
-    if activations_resident(design, g.a_unique, g.m * g.n) {
-        for f in &mut p.folds {
-            f.dram_a_bytes = 0;
-            f.dram_out_bytes = 0;
-        }
+    let folds_iter = Folds::new(design, g, tile_outputs);
+    let output_stationary = folds_iter.output_stationary();
+    let mut traffic = folds_iter.sram_traffic();
+    let folds: Vec<Fold> = folds_iter.collect();
+    traffic.dram_ifmap_bytes = folds.iter().map(|f| f.dram_a_bytes).sum();
+    traffic.dram_filter_bytes = folds.iter().map(|f| f.dram_b_bytes).sum();
+    traffic.dram_ofmap_bytes = folds.iter().map(|f| f.dram_out_bytes).sum();
+    traffic.set_fills(design.operand.bytes());
+    Plan {
+        folds,
+        traffic,
+        output_stationary,
     }
-    let op_bytes = design.operand.bytes();
-    let tr = &mut p.traffic;
-    tr.dram_ifmap_bytes = p.folds.iter().map(|f| f.dram_a_bytes).sum();
-    tr.dram_filter_bytes = p.folds.iter().map(|f| f.dram_b_bytes).sum();
-    tr.dram_ofmap_bytes = p.folds.iter().map(|f| f.dram_out_bytes).sum();
-    tr.ifmap_fills = tr.dram_ifmap_bytes.div_ceil(op_bytes);
-    tr.filter_fills = tr.dram_filter_bytes.div_ceil(op_bytes);
-    p
+}
+
+impl Traffic {
+    /// Sets the SRAM fill counts from the DRAM read bytes (operand words).
+    pub fn set_fills(&mut self, op_bytes: u64) {
+        self.ifmap_fills = self.dram_ifmap_bytes.div_ceil(op_bytes);
+        self.filter_fills = self.dram_filter_bytes.div_ceil(op_bytes);
+    }
 }
 
 /// Whether a layer's input and output activations (`inputs` and `outputs`
@@ -164,66 +172,206 @@ pub fn activations_resident(design: &Design, inputs: u64, outputs: u64) -> bool 
             <= design.ifmap_sram_bytes
 }
 
+/// The folds of one GEMM on a design, made one at a time in execution order
+/// (the fast engine never stores them; [`plan`] collects them).
+///
 /// ws (and is, on the transposed problem): a stationary operand `S` of
 /// `Sr x Sc` loaded into the PEs, a streamed operand `X` of `T x Sr`, outputs
-/// `T x Sc` accumulated over row folds in the ofmap SRAM.
-/// Loop order: column tile, then streamed tile, then row tile (innermost).
-fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: bool) -> Plan {
-    let r = u64::from(design.rows);
-    let c = u64::from(design.cols);
-    let dataflow = if transposed {
-        Dataflow::Is
-    } else {
-        Dataflow::Ws
-    };
-    let Mapping { sr, sc, t } = Mapping::of(g, dataflow);
-    let op_bytes = design.operand.bytes();
-    let acc_bytes = design.accumulator.bytes();
-    let out_bytes = design.output.bytes();
-    // ws: S = B (filter SRAM), X = A (ifmap SRAM); is: S = A, X = B.
-    let (s_sram, x_sram) = if transposed {
-        (design.ifmap_sram_bytes, design.filter_sram_bytes)
-    } else {
-        (design.filter_sram_bytes, design.ifmap_sram_bytes)
-    };
-    let t_tile = if tile_outputs {
-        (usable(design, design.ofmap_sram_bytes) / (c * acc_bytes)).clamp(1, t.max(1))
-    } else {
-        t.max(1)
-    };
-    let n_col_tiles = sc.div_ceil(c);
-    let n_t_tiles = t.div_ceil(t_tile);
-    // The stationary column panel (Sr x C) stays on chip across streamed tiles if it fits.
-    let panel_fits = sr * c.min(sc) * op_bytes <= usable(design, s_sram);
-    // The whole streamed operand stays on chip across column tiles if it fits
-    // (for ws it is A, stored as its source tensor).
-    let x_size = if transposed {
-        t * sr * op_bytes
-    } else {
-        a_bytes(g, t * sr, op_bytes)
-    };
-    let x_fits = x_size <= usable(design, x_sram);
+/// `T x Sc` accumulated over row folds in the ofmap SRAM. Loop order: column
+/// tile, then streamed tile, then row tile (innermost).
+///
+/// os: outputs `Sr x Sc` = `M x N` accumulate in the PEs over `T = K` steps;
+/// A streams from the left, B from the top. Loop order: row tile, then
+/// column tile.
+#[derive(Debug, Clone)]
+pub struct Folds {
+    g: GemmOp,
+    dataflow: Dataflow,
+    r: u64,
+    c: u64,
+    map: Mapping,
+    t_tile: u64,
+    op_bytes: u64,
+    out_bytes: u64,
+    /// ws/is: the stationary column panel stays on chip across streamed
+    /// tiles; os: A's row panel stays across column tiles.
+    keep_s: bool,
+    /// ws/is: the whole streamed operand stays on chip across column tiles;
+    /// os: B stays whole across row tiles.
+    keep_x: bool,
+    /// Activations stay on chip (no A or output DRAM traffic).
+    resident: bool,
+    /// Loop counts, outermost first (os: row tiles, 1, column tiles).
+    n: [u64; 3],
+    /// Loop cursor.
+    i: [u64; 3],
+    /// The last A tile priced: (elements, DRAM bytes). Consecutive folds
+    /// mostly have the same tile, and the division is costly.
+    a_memo: (u64, u64),
+}
 
-    let mut folds = Vec::with_capacity((n_col_tiles * n_t_tiles * sr.div_ceil(r)) as usize);
-    let mut tr = Traffic::default();
-    for (ci, cols) in tiles(sc, c).enumerate() {
-        for (ti, tt) in tiles(t, t_tile).enumerate() {
-            let n_row_tiles = sr.div_ceil(r);
-            for (ri, rows) in tiles(sr, r).enumerate() {
-                let s_new = if ti == 0 || !panel_fits {
-                    if transposed {
-                        a_bytes(g, rows * cols, op_bytes)
+impl Folds {
+    /// The folds of `g` on `design`; `tile_outputs` as for [`plan`].
+    pub fn new(design: &Design, g: &GemmOp, tile_outputs: bool) -> Folds {
+        let r = u64::from(design.rows);
+        let c = u64::from(design.cols);
+        let map = Mapping::of(g, design.dataflow);
+        let Mapping { sr, sc, t } = map;
+        let op_bytes = design.operand.bytes();
+        let out_bytes = design.output.bytes();
+        let resident = activations_resident(design, g.a_unique, g.m * g.n);
+        let (t_tile, keep_s, keep_x, n) = match design.dataflow {
+            Dataflow::Os => {
+                let keep_a =
+                    a_bytes(g, r.min(sr) * t, op_bytes) <= usable(design, design.ifmap_sram_bytes);
+                let keep_b = t * sc * op_bytes <= usable(design, design.filter_sram_bytes);
+                (t, keep_a, keep_b, [sr.div_ceil(r), 1, sc.div_ceil(c)])
+            }
+            Dataflow::Ws | Dataflow::Is => {
+                let transposed = design.dataflow == Dataflow::Is;
+                // ws: S = B (filter SRAM), X = A (ifmap SRAM); is: S = A, X = B.
+                let (s_sram, x_sram) = if transposed {
+                    (design.ifmap_sram_bytes, design.filter_sram_bytes)
+                } else {
+                    (design.filter_sram_bytes, design.ifmap_sram_bytes)
+                };
+                let acc_bytes = design.accumulator.bytes();
+                let t_tile = if tile_outputs {
+                    (usable(design, design.ofmap_sram_bytes) / (c * acc_bytes)).clamp(1, t.max(1))
+                } else {
+                    t.max(1)
+                };
+                let panel_fits = sr * c.min(sc) * op_bytes <= usable(design, s_sram);
+                // For ws the streamed operand is A, stored as its source tensor.
+                let x_size = if transposed {
+                    t * sr * op_bytes
+                } else {
+                    a_bytes(g, t * sr, op_bytes)
+                };
+                let x_fits = x_size <= usable(design, x_sram);
+                (
+                    t_tile,
+                    panel_fits,
+                    x_fits,
+                    [sc.div_ceil(c), t.div_ceil(t_tile), sr.div_ceil(r)],
+                )
+            }
+        };
+        let n = if n.contains(&0) { [0, 0, 0] } else { n };
+        Folds {
+            g: *g,
+            dataflow: design.dataflow,
+            r,
+            c,
+            map,
+            t_tile,
+            op_bytes,
+            out_bytes,
+            keep_s,
+            keep_x,
+            resident,
+            n,
+            i: [0, 0, 0],
+            a_memo: (u64::MAX, 0),
+        }
+    }
+
+    /// Whether this dataflow keeps outputs in the PEs (os) rather than operands.
+    pub fn output_stationary(&self) -> bool {
+        self.dataflow == Dataflow::Os
+    }
+
+    /// SRAM accesses of the whole plan (DRAM fields and fills are zero: they
+    /// are sums over the folds).
+    pub fn sram_traffic(&self) -> Traffic {
+        let Mapping { sr, sc, t } = self.map;
+        let (r, c) = (self.r, self.c);
+        let mut tr = Traffic::default();
+        match self.dataflow {
+            Dataflow::Os => {
+                tr.ifmap_reads = sr * t * sc.div_ceil(c);
+                tr.filter_reads = sc * t * sr.div_ceil(r);
+                tr.ofmap_writes = sr * sc;
+                tr.ofmap_reads = sr * sc;
+            }
+            Dataflow::Ws | Dataflow::Is => {
+                // Every fold writes its T x cols partial sums; every row fold
+                // but the first reads them back, and the last reads the sums
+                // once more to drain them.
+                let n_row_tiles = sr.div_ceil(r);
+                tr.ofmap_writes = n_row_tiles * t * sc;
+                tr.ofmap_reads = n_row_tiles * t * sc;
+                let s_reads = sr * sc * t.div_ceil(self.t_tile);
+                let x_reads = t * sr * sc.div_ceil(c);
+                if self.dataflow == Dataflow::Is {
+                    tr.ifmap_reads = s_reads;
+                    tr.filter_reads = x_reads;
+                } else {
+                    tr.ifmap_reads = x_reads;
+                    tr.filter_reads = s_reads;
+                }
+            }
+        }
+        tr
+    }
+
+    /// DRAM bytes of an A tile of `elems` elements (memoized [`a_bytes`]).
+    fn a_tile(&mut self, elems: u64) -> u64 {
+        if self.a_memo.0 != elems {
+            self.a_memo = (elems, a_bytes(&self.g, elems, self.op_bytes));
+        }
+        self.a_memo.1
+    }
+
+    fn at_cursor(&mut self) -> Fold {
+        let [i0, i1, i2] = self.i;
+        let (r, c, ob) = (self.r, self.c, self.op_bytes);
+        let Mapping { sr, sc, t } = self.map;
+        let mut f = match self.dataflow {
+            Dataflow::Os => {
+                let (ri, ci) = (i0, i2);
+                let rows = r.min(sr - ri * r);
+                let cols = c.min(sc - ci * c);
+                Fold {
+                    t,
+                    rows,
+                    cols,
+                    row0: ri * r,
+                    col0: ci * c,
+                    t0: 0,
+                    dram_a_bytes: if ci == 0 || !self.keep_s {
+                        self.a_tile(rows * t)
                     } else {
-                        rows * cols * op_bytes
+                        0
+                    },
+                    dram_b_bytes: if ri == 0 || !self.keep_x {
+                        t * cols * ob
+                    } else {
+                        0
+                    },
+                    dram_out_bytes: rows * cols * self.out_bytes,
+                }
+            }
+            Dataflow::Ws | Dataflow::Is => {
+                let transposed = self.dataflow == Dataflow::Is;
+                let (ci, ti, ri) = (i0, i1, i2);
+                let cols = c.min(sc - ci * c);
+                let tt = self.t_tile.min(t - ti * self.t_tile);
+                let rows = r.min(sr - ri * r);
+                let s_new = if ti == 0 || !self.keep_s {
+                    if transposed {
+                        self.a_tile(rows * cols)
+                    } else {
+                        rows * cols * ob
                     }
                 } else {
                     0
                 };
-                let x_new = if ci == 0 || !x_fits {
+                let x_new = if ci == 0 || !self.keep_x {
                     if transposed {
-                        tt * rows * op_bytes
+                        tt * rows * ob
                     } else {
-                        a_bytes(g, tt * rows, op_bytes)
+                        self.a_tile(tt * rows)
                     }
                 } else {
                     0
@@ -233,99 +381,61 @@ fn plan_stationary(design: &Design, g: &GemmOp, transposed: bool, tile_outputs: 
                 } else {
                     (x_new, s_new)
                 };
-                let last_row_tile = ri as u64 + 1 == n_row_tiles;
-                let out = if last_row_tile {
-                    tt * cols * out_bytes
-                } else {
-                    0
-                };
-                tr.ofmap_writes += tt * cols;
-                if ri > 0 {
-                    tr.ofmap_reads += tt * cols;
-                }
-                if last_row_tile {
-                    tr.ofmap_reads += tt * cols;
-                }
-                folds.push(Fold {
+                let last_row_tile = ri + 1 == self.n[2];
+                Fold {
                     t: tt,
                     rows,
                     cols,
-                    row0: ri as u64 * r,
-                    col0: ci as u64 * c,
-                    t0: ti as u64 * t_tile,
+                    row0: ri * r,
+                    col0: ci * c,
+                    t0: ti * self.t_tile,
                     dram_a_bytes: a_new,
                     dram_b_bytes: b_new,
-                    dram_out_bytes: out,
-                });
+                    dram_out_bytes: if last_row_tile {
+                        tt * cols * self.out_bytes
+                    } else {
+                        0
+                    },
+                }
             }
+        };
+        if self.resident {
+            f.dram_a_bytes = 0;
+            f.dram_out_bytes = 0;
         }
-    }
-    let s_reads = sr * sc * n_t_tiles;
-    let x_reads = t * sr * n_col_tiles;
-    if transposed {
-        tr.ifmap_reads = s_reads;
-        tr.filter_reads = x_reads;
-    } else {
-        tr.ifmap_reads = x_reads;
-        tr.filter_reads = s_reads;
-    }
-    Plan {
-        folds,
-        traffic: tr,
-        output_stationary: false,
+        f
     }
 }
 
-/// os: outputs `Sr x Sc` = `M x N` accumulate in the PEs over `T = K` steps;
-/// A streams from the left, B from the top. Loop order: row tile, then column tile.
-fn plan_os(design: &Design, g: &GemmOp) -> Plan {
-    let r = u64::from(design.rows);
-    let c = u64::from(design.cols);
-    let Mapping { sr, sc, t } = Mapping::of(g, Dataflow::Os);
-    let op_bytes = design.operand.bytes();
-    let out_bytes = design.output.bytes();
-    // A's row panel (R x K) is reused across column tiles if it fits; B whole across row tiles.
-    let a_panel_fits =
-        a_bytes(g, r.min(sr) * t, op_bytes) <= usable(design, design.ifmap_sram_bytes);
-    let b_fits = t * sc * op_bytes <= usable(design, design.filter_sram_bytes);
-    let mut folds = Vec::with_capacity((sr.div_ceil(r) * sc.div_ceil(c)) as usize);
-    let mut tr = Traffic::default();
-    for (ri, rows) in tiles(sr, r).enumerate() {
-        for (ci, cols) in tiles(sc, c).enumerate() {
-            let a_new = if ci == 0 || !a_panel_fits {
-                a_bytes(g, rows * t, op_bytes)
-            } else {
-                0
-            };
-            let b_new = if ri == 0 || !b_fits {
-                t * cols * op_bytes
-            } else {
-                0
-            };
-            let out = rows * cols * out_bytes;
-            folds.push(Fold {
-                t,
-                rows,
-                cols,
-                row0: ri as u64 * r,
-                col0: ci as u64 * c,
-                t0: 0,
-                dram_a_bytes: a_new,
-                dram_b_bytes: b_new,
-                dram_out_bytes: out,
-            });
+impl Iterator for Folds {
+    type Item = Fold;
+
+    fn next(&mut self) -> Option<Fold> {
+        if self.i[0] >= self.n[0] {
+            return None;
         }
+        let f = self.at_cursor();
+        self.i[2] += 1;
+        if self.i[2] == self.n[2] {
+            self.i[2] = 0;
+            self.i[1] += 1;
+            if self.i[1] == self.n[1] {
+                self.i[1] = 0;
+                self.i[0] += 1;
+            }
+        }
+        Some(f)
     }
-    tr.ifmap_reads = sr * t * sc.div_ceil(c);
-    tr.filter_reads = sc * t * sr.div_ceil(r);
-    tr.ofmap_writes = sr * sc;
-    tr.ofmap_reads = sr * sc;
-    Plan {
-        folds,
-        traffic: tr,
-        output_stationary: true,
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let [n0, n1, n2] = self.n;
+        let [i0, i1, i2] = self.i;
+        let left = (n0 * n1 * n2).saturating_sub((i0 * n1 + i1) * n2 + i2) as usize;
+        (left, Some(left))
     }
 }
+
+impl ExactSizeIterator for Folds {}
 
 /// SRAM counts exactly as SCALE-Sim 3.0.0 reports them (see docs/VALIDATION.md):
 /// every fold occupies the whole array for the full `T`.

@@ -48,6 +48,7 @@ pub struct FoldTimes {
 /// The DRAM channel: requests are served one at a time in the order they are
 /// issued (first come, first served); each occupies the channel for
 /// `bytes / bandwidth` cycles, and fetched data arrives `latency` cycles later.
+#[derive(Debug)]
 struct Dram {
     bandwidth: f64,
     latency: f64,
@@ -108,7 +109,7 @@ impl Dram {
 
 /// Total cycles of `plan`: compute-only when `memory` is false, otherwise with
 /// DRAM fetches (double-buffered prefetch as the design says) and write-back.
-/// `each` receives every fold's times.
+/// `each` receives every fold's times (`rtl` mode only).
 pub fn cycles(
     design: &Design,
     plan: &Plan,
@@ -116,80 +117,149 @@ pub fn cycles(
     memory: bool,
     mut each: impl FnMut(&Fold, FoldTimes),
 ) -> u64 {
-    let r = u64::from(design.rows);
-    let c = u64::from(design.cols);
-    let mut dram = memory.then(|| Dram::new(design));
-    let db = design.double_buffered;
-    // Fold f+1's data is requested when fold f starts (double buffering frees
-    // the prefetch half) or when it ends (single buffer); fold 0's at cycle 0.
-    let fetch = |dram: &mut Option<Dram>, f: Option<&Fold>, at: u64| -> u64 {
-        match (dram.as_mut(), f) {
+    let mut s = Schedule::new(
+        design,
+        mode,
+        plan.output_stationary,
+        memory,
+        plan.folds.first(),
+    );
+    for (i, f) in plan.folds.iter().enumerate() {
+        let times = s.step(f, plan.folds.get(i + 1));
+        if mode == TimingMode::Rtl {
+            each(f, times);
+        }
+    }
+    s.finish()
+}
+
+/// The schedule of a plan built one fold at a time, so folds need not be
+/// stored: [`Schedule::step`] takes each fold with the one after it (whose
+/// DRAM data is requested while or after it runs).
+#[derive(Debug)]
+pub struct Schedule {
+    r: u64,
+    c: u64,
+    mode: TimingMode,
+    output_stationary: bool,
+    double_buffered: bool,
+    dram: Option<Dram>,
+    /// Cycle by which the next fold's data is on chip.
+    ready: u64,
+    /// End of the previous fold.
+    end: u64,
+    /// (load or stream start, stream start, drain start, T) of the previous fold.
+    load: u64,
+    stream: u64,
+    drain: u64,
+    prev_t: u64,
+    first: bool,
+}
+
+impl Schedule {
+    /// A schedule in `mode`, with the DRAM channel when `memory`; `first` is
+    /// the first fold (its data is requested at cycle 0).
+    pub fn new(
+        design: &Design,
+        mode: TimingMode,
+        output_stationary: bool,
+        memory: bool,
+        first: Option<&Fold>,
+    ) -> Schedule {
+        let mut s = Schedule {
+            r: u64::from(design.rows),
+            c: u64::from(design.cols),
+            mode,
+            output_stationary,
+            double_buffered: design.double_buffered,
+            dram: memory.then(|| Dram::new(design)),
+            ready: 0,
+            end: 0,
+            load: 0,
+            stream: 0,
+            drain: 0,
+            prev_t: 0,
+            first: true,
+        };
+        s.ready = s.fetch(first, 0);
+        s
+    }
+
+    /// Fold `f`'s data is requested at cycle `at`; returns when it is on chip.
+    fn fetch(&mut self, f: Option<&Fold>, at: u64) -> u64 {
+        match (self.dram.as_mut(), f) {
             (Some(d), Some(f)) => d.fetch(f.dram_in_bytes(), at),
             _ => 0,
         }
-    };
-    let mut ready = fetch(&mut dram, plan.folds.first(), 0);
-    let mut end = 0u64;
-    // Per-mode state: (load or stream start, stream start, drain start) of the previous fold.
-    let (mut load, mut stream, mut drain, mut prev_t) = (0u64, 0u64, 0u64, 0u64);
-    for (i, f) in plan.folds.iter().enumerate() {
-        let (begin, done) = match mode {
+    }
+
+    /// Schedules fold `f`, followed by `next`: fold f+1's data is requested
+    /// when fold f starts (double buffering frees the prefetch half) or when
+    /// it ends (single buffer). Returns f's times (meaningful in `rtl`).
+    pub fn step(&mut self, f: &Fold, next: Option<&Fold>) -> FoldTimes {
+        let (r, c) = (self.r, self.c);
+        let ready = self.ready;
+        let (begin, done) = match self.mode {
             TimingMode::Scalesim => {
-                let cpf = if plan.output_stationary {
+                let cpf = if self.output_stationary {
                     f.t + r + c - 2
                 } else {
                     2 * r + c + f.t - 2
                 };
-                stream = end.max(ready);
-                (stream, stream + cpf)
+                self.stream = self.end.max(ready);
+                (self.stream, self.stream + cpf)
             }
             // ws / is: docs/TIMING.md, "Stationary-operand dataflows".
-            TimingMode::Rtl if !plan.output_stationary => {
-                if i == 0 {
-                    load = ready.max(1);
-                    stream = load + r;
+            TimingMode::Rtl if !self.output_stationary => {
+                if self.first {
+                    self.load = ready.max(1);
+                    self.stream = self.load + r;
                 } else {
-                    load = (stream + r - 1).max(load + r).max(ready);
-                    stream = (stream + prev_t).max(load + r).max(stream + 2);
+                    self.load = (self.stream + r - 1).max(self.load + r).max(ready);
+                    self.stream = (self.stream + self.prev_t)
+                        .max(self.load + r)
+                        .max(self.stream + 2);
                 }
-                (load, stream + f.t + r + c - 1)
+                (self.load, self.stream + f.t + r + c - 1)
             }
             // os: docs/TIMING.md, "Output-stationary dataflow".
             TimingMode::Rtl => {
-                if i == 0 {
-                    stream = ready.max(1);
-                    drain = stream + f.t + r - 1;
+                if self.first {
+                    self.stream = ready.max(1);
+                    self.drain = self.stream + f.t + r - 1;
                 } else {
-                    stream = (stream + prev_t)
-                        .max((drain + r + 1).saturating_sub(f.t))
+                    self.stream = (self.stream + self.prev_t)
+                        .max((self.drain + r + 1).saturating_sub(f.t))
                         .max(ready);
-                    drain = (stream + f.t + r - 1).max(drain + r);
+                    self.drain = (self.stream + f.t + r - 1).max(self.drain + r);
                 }
-                load = stream;
-                (stream, drain + c + r)
+                self.load = self.stream;
+                (self.stream, self.drain + c + r)
             }
         };
-        prev_t = f.t;
-        if mode == TimingMode::Rtl {
-            each(
-                f,
-                FoldTimes {
-                    load,
-                    stream,
-                    drain: if plan.output_stationary { drain } else { 0 },
-                },
-            );
-        }
-        ready = fetch(
-            &mut dram,
-            plan.folds.get(i + 1),
-            if db { begin } else { done },
-        );
-        if let Some(d) = dram.as_mut() {
+        self.first = false;
+        self.prev_t = f.t;
+        let times = FoldTimes {
+            load: self.load,
+            stream: self.stream,
+            drain: if self.output_stationary {
+                self.drain
+            } else {
+                0
+            },
+        };
+        let at = if self.double_buffered { begin } else { done };
+        self.ready = self.fetch(next, at);
+        if let Some(d) = self.dram.as_mut() {
             d.write(f.dram_out_bytes, done);
         }
-        end = done;
+        self.end = done;
+        times
     }
-    let write_done = dram.as_mut().map_or(0, Dram::finish);
-    end.max(write_done)
+
+    /// Total cycles: the end of the last fold or of the last write-back.
+    pub fn finish(mut self) -> u64 {
+        let write_done = self.dram.as_mut().map_or(0, Dram::finish);
+        self.end.max(write_done)
+    }
 }

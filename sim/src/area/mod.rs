@@ -1,0 +1,253 @@
+//! Silicon area of a design from a cited table (`sim/tables/area-45nm.toml`):
+//! PEs (multiplier, accumulator adder, registers), skew and deskew registers,
+//! the vector unit and the SRAMs, scaled to the design's node.
+
+use crate::design::{Dataflow, Design};
+use crate::precision::Precision;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// The built-in area table (TOML).
+const AREA_45NM: &str = include_str!("../../tables/area-45nm.toml");
+
+/// An area table as written in TOML; every number has a `source`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaTable {
+    /// Table name.
+    pub name: String,
+    /// Node the numbers are for (nm).
+    pub node_nm: u32,
+    /// Where the table comes from.
+    pub source: String,
+    /// Adder and multiplier areas by number format.
+    pub arith: Vec<ArithArea>,
+    /// Flip-flop area.
+    pub register: PerBit,
+    /// SRAM area per bit, periphery included.
+    pub sram: PerBit,
+    /// Area relative to the table's node, by node.
+    pub scaling: Scaling,
+}
+
+/// Area of one adder and one multiplier in a number format.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArithArea {
+    /// `int8`, `int32`, `fp16`, `fp32`.
+    pub format: String,
+    /// One adder (um^2).
+    pub add_um2: f64,
+    /// One multiplier (um^2).
+    pub mult_um2: f64,
+    /// Citation.
+    pub source: String,
+}
+
+/// An area per stored bit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerBit {
+    /// um^2 per bit.
+    pub um2_per_bit: f64,
+    /// Citation.
+    pub source: String,
+}
+
+/// Node scaling of area.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scaling {
+    /// Citation.
+    pub source: String,
+    /// Factors by node.
+    pub node: Vec<NodeArea>,
+}
+
+/// Area at one node relative to the table's node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeArea {
+    /// Node (nm).
+    pub nm: u32,
+    /// Area factor.
+    pub factor: f64,
+}
+
+/// A design's area by part (um^2 at the design's node) and in all (mm^2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AreaBreakdown {
+    /// The PEs: multiplier, accumulator adder and registers, times rows x cols.
+    pub pe_array_um2: f64,
+    /// Input skew and output deskew registers around the array.
+    pub skew_um2: f64,
+    /// The vector unit: an adder and a multiplier per lane.
+    pub vector_um2: f64,
+    /// ifmap, filter and ofmap SRAMs.
+    pub sram_um2: f64,
+    /// Area at the design's node relative to the table's (1 at 45 nm).
+    pub node_factor: f64,
+    /// Sum of the parts, mm^2.
+    pub total_mm2: f64,
+}
+
+/// The built-in table (parsed once; its validity is tested).
+pub fn table() -> &'static AreaTable {
+    static TABLE: OnceLock<AreaTable> = OnceLock::new();
+    TABLE.get_or_init(|| toml::from_str(AREA_45NM).expect("built-in area table is valid (tested)"))
+}
+
+/// Area of `design` at its node (the energy model's node, else the table's).
+/// The model counts the datapath and memories that `docs/TIMING.md`
+/// specifies; controllers, interconnect and I/O are not included.
+pub fn of(design: &Design) -> AreaBreakdown {
+    let t = table();
+    let op = design.operand;
+    let acc = design.accumulator;
+    let (opb, accb) = (f64::from(op.bits()), f64::from(acc.bits()));
+    let (r, c) = (f64::from(design.rows), f64::from(design.cols));
+    let reg = t.register.um2_per_bit;
+    // Registers per PE (TIMING.md): ws/is hold the streamed operand, the
+    // active and shadow stationary values, the partial sum and two flag bits;
+    // os holds both operands, the accumulator, its drain shadow and a flag.
+    let (pe_bits, skew_bits) = match design.dataflow {
+        Dataflow::Ws | Dataflow::Is => (
+            3.0 * opb + accb + 2.0,
+            r * (r - 1.0) / 2.0 * opb + c * (c - 1.0) / 2.0 * accb,
+        ),
+        Dataflow::Os => (
+            2.0 * opb + 2.0 * accb + 1.0,
+            r * (r - 1.0) / 2.0 * opb + c * (c - 1.0) / 2.0 * (opb + accb),
+        ),
+    };
+    let pe = t.mult(op) + t.add(acc) + pe_bits * reg;
+    let lanes = f64::from(design.vector_lanes);
+    let sram_bits =
+        (design.ifmap_sram_bytes + design.filter_sram_bytes + design.ofmap_sram_bytes) as f64 * 8.0;
+    let node_factor = t.factor(design.energy.node_nm.unwrap_or(t.node_nm));
+    let part = |um2: f64| um2 * node_factor;
+    let mut a = AreaBreakdown {
+        pe_array_um2: part(r * c * pe),
+        skew_um2: part(skew_bits * reg),
+        vector_um2: part(lanes * (t.add(op) + t.mult(op))),
+        sram_um2: part(sram_bits * t.sram.um2_per_bit),
+        node_factor,
+        total_mm2: 0.0,
+    };
+    a.total_mm2 = (a.pe_array_um2 + a.skew_um2 + a.vector_um2 + a.sram_um2) / 1e6;
+    a
+}
+
+impl AreaTable {
+    /// Adder area in format `p` (um^2).
+    pub fn add(&self, p: Precision) -> f64 {
+        self.arith(p, |r| r.add_um2)
+    }
+
+    /// Multiplier area in format `p` (um^2).
+    pub fn mult(&self, p: Precision) -> f64 {
+        self.arith(p, |r| r.mult_um2)
+    }
+
+    /// The row for `p`; integer widths without a row are interpolated log-log
+    /// by width between the integer rows; bf16 uses fp16.
+    fn arith(&self, p: Precision, f: impl Fn(&ArithArea) -> f64) -> f64 {
+        let p = if p == Precision::Bf16 {
+            Precision::Fp16
+        } else {
+            p
+        };
+        if let Some(r) = self
+            .arith
+            .iter()
+            .find(|r| Precision::parse(&r.format) == Some(p))
+        {
+            return f(r);
+        }
+        let mut pts: Vec<(f64, f64)> = self
+            .arith
+            .iter()
+            .filter_map(|r| match Precision::parse(&r.format) {
+                Some(Precision::Int(b)) => Some((f64::from(b), f(r))),
+                _ => None,
+            })
+            .collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        loglog(&pts, f64::from(p.bits()))
+    }
+
+    /// Area factor at `nm` relative to the table's node (log-log between rows).
+    pub fn factor(&self, nm: u32) -> f64 {
+        let mut pts: Vec<(f64, f64)> = self
+            .scaling
+            .node
+            .iter()
+            .map(|n| (f64::from(n.nm), n.factor))
+            .collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        loglog(&pts, f64::from(nm))
+    }
+}
+
+/// Interpolates `x -> y` log-log through `points` (sorted by x), extending
+/// the end segments beyond the data.
+fn loglog(points: &[(f64, f64)], x: f64) -> f64 {
+    let i = points
+        .iter()
+        .position(|p| p.0 >= x)
+        .unwrap_or(points.len() - 1)
+        .clamp(1, points.len() - 1);
+    let ((x0, y0), (x1, y1)) = (points[i - 1], points[i]);
+    let slope = (y1.ln() - y0.ln()) / (x1.ln() - x0.ln());
+    (y0.ln() + slope * (x.ln() - x0.ln())).exp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::preset;
+
+    #[test]
+    fn table_parses_and_reproduces_its_points() {
+        let t = table();
+        assert_eq!(t.node_nm, 45);
+        assert_eq!(t.mult(Precision::Int(8)), 282.0);
+        assert_eq!(t.add(Precision::Int(32)), 137.0);
+        assert_eq!(t.mult(Precision::Bf16), 1640.0);
+        assert!((t.factor(45) - 1.0).abs() < 1e-12);
+        assert!((t.factor(7) - 0.059).abs() < 1e-12);
+        let (a16, m16) = (t.add(Precision::Int(16)), t.mult(Precision::Int(16)));
+        assert!((a16 - (36.0f64 * 137.0).sqrt()).abs() < 1e-9, "{a16}");
+        assert!((m16 - (282.0f64 * 3495.0).sqrt()).abs() < 1e-9, "{m16}");
+        let f28 = t.factor(28);
+        assert!(f28 < 0.46 && f28 > 0.21, "{f28}");
+    }
+
+    #[test]
+    fn an_int8_ws_pe_at_45nm_is_multiplier_adder_and_registers() {
+        let d = preset("edge-8x8").unwrap();
+        let a = of(&d);
+        // 8b multiply + 32b add + (3 x 8 + 32 + 2) flip-flops.
+        let pe = 282.0 + 137.0 + 58.0 * 4.522;
+        assert!((a.pe_array_um2 - 64.0 * pe).abs() < 1e-6);
+        let sram = (32.0 + 32.0 + 16.0) * 1024.0 * 8.0 * 0.778;
+        assert!((a.sram_um2 - sram).abs() < 1e-6);
+        assert_eq!(a.node_factor, 1.0);
+        let sum = a.pe_array_um2 + a.skew_um2 + a.vector_um2 + a.sram_um2;
+        assert!((a.total_mm2 - sum / 1e6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn area_grows_with_the_array_precision_and_memory_and_shrinks_with_the_node() {
+        let d = preset("mobile-32x32").unwrap();
+        let base = of(&d).total_mm2;
+        let bigger = d.variant(|r| r.array.rows = 64).unwrap();
+        assert!(of(&bigger).total_mm2 > base);
+        let wider = d.variant(|r| r.precision.operand = "int16".into()).unwrap();
+        assert!(of(&wider).pe_array_um2 > of(&d).pe_array_um2);
+        let more = d.variant(|r| r.memory.ifmap_sram_kib *= 2.0).unwrap();
+        assert!(of(&more).sram_um2 > of(&d).sram_um2);
+        let smaller = d.variant(|r| r.technology.node_nm = Some(7)).unwrap();
+        assert!(of(&smaller).total_mm2 < base * 0.1);
+    }
+}

@@ -1,0 +1,446 @@
+//! Validating a sweep spec once: every axis value, model, objective and
+//! constraint checked, with errors that name the file, line and field.
+
+use super::objective::Objective;
+use super::points::{Axes, Axis, Range};
+use super::spec::{
+    fnv1a, resolve_base, resolve_model, RawRanges, RawSpec, Sampling, Spec, SweepModel,
+};
+use crate::design::{Dataflow, Design};
+use crate::error::{InputError, Result, SimError};
+use crate::precision::Precision;
+use std::path::Path;
+
+pub(crate) struct Checker<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) file: &'a str,
+}
+
+impl Checker<'_> {
+    /// An error at `path` (element `index` of the array there, if given).
+    fn err(
+        &self,
+        path: &str,
+        index: Option<usize>,
+        msg: impl Into<String>,
+        hint: &str,
+    ) -> SimError {
+        let field = match index {
+            Some(i) => format!("{path}[{i}]"),
+            None => path.to_string(),
+        };
+        let e = InputError::new("systolic::sweep::field", self.file, msg)
+            .field(field)
+            .hint(hint);
+        match span_at(self.text, path, index) {
+            Some(s) => e.span(self.text, s).into(),
+            None => e.into(),
+        }
+    }
+
+    pub(crate) fn check(&self, raw: RawSpec, dir: &Path) -> Result<Spec> {
+        let base = resolve_base(&raw.base, dir).map_err(|e| match e {
+            SimError::Unknown { known, .. } => self.err(
+                "base",
+                None,
+                format!("unknown base design `{}`", raw.base),
+                &format!("{known} (paths end in .toml and are relative to the spec file)"),
+            ),
+            other => other,
+        })?;
+        let base_text = if raw.base.ends_with(".toml") {
+            crate::error::read_file(&dir.join(&raw.base))?
+        } else {
+            crate::design::PRESETS
+                .iter()
+                .find(|(n, _)| *n == raw.base)
+                .map(|(_, t)| t.to_string())
+                .unwrap_or_default()
+        };
+        if raw.models.is_empty() {
+            return Err(self.err(
+                "models",
+                None,
+                "the sweep names no model",
+                "give one or more zoo names or topology CSV paths, e.g. models = [\"resnet50\"]",
+            ));
+        }
+        let mut models = Vec::new();
+        for (i, name) in raw.models.iter().enumerate() {
+            if raw.models[..i].contains(name) {
+                return Err(self.err(
+                    "models",
+                    Some(i),
+                    format!("model `{name}` is listed twice"),
+                    "list each model once",
+                ));
+            }
+            let model = resolve_model(name, dir).map_err(|e| match e {
+                SimError::Unknown { known, .. } => {
+                    self.err("models", Some(i), format!("unknown model `{name}`"), &known)
+                }
+                other => other,
+            })?;
+            let source = if name.ends_with(".csv") {
+                crate::error::read_file(&dir.join(name))?
+            } else {
+                name.clone()
+            };
+            models.push(SweepModel {
+                name: name.clone(),
+                model,
+                source,
+            });
+        }
+        if raw.batch == 0 {
+            return Err(self.err(
+                "batch",
+                None,
+                "the batch size must be at least 1",
+                "batch = 1 runs one inference",
+            ));
+        }
+        let axes = self.axes(&raw, &base)?;
+        let sampling = self.sampling(&raw, &axes)?;
+        let pareto = self.objectives(&raw.pareto)?;
+        raw.constraints.check().map_err(|(field, msg)| {
+            self.err(
+                &format!("constraints.{field}"),
+                None,
+                msg,
+                "limits are positive numbers",
+            )
+        })?;
+        let mut h = fnv1a(b"systolic-sweep/1\n", 0xcbf2_9ce4_8422_2325);
+        h = fnv1a(env!("CARGO_PKG_VERSION").as_bytes(), h);
+        let canonical = serde_json::to_string(&raw).expect("spec serializes");
+        h = fnv1a(canonical.as_bytes(), h);
+        h = fnv1a(base_text.as_bytes(), h);
+        for m in &models {
+            h = fnv1a(m.source.as_bytes(), h);
+        }
+        Ok(Spec {
+            file: self.file.to_string(),
+            dir: dir.to_path_buf(),
+            raw,
+            base,
+            models,
+            axes,
+            sampling,
+            pareto,
+            hash: format!("{h:016x}"),
+        })
+    }
+
+    fn objectives(&self, names: &[String]) -> Result<Vec<Objective>> {
+        Objective::parse_list(names).map_err(|(i, msg)| {
+            self.err(
+                "pareto",
+                i,
+                msg,
+                &format!("choose 2 or 3 of: {}", Objective::names()),
+            )
+        })
+    }
+
+    fn axes(&self, raw: &RawSpec, base: &Design) -> Result<Axes> {
+        let g = &raw.grid;
+        let r = raw.sample.as_ref().map(|s| &s.ranges);
+        let ranged = |f: fn(&RawRanges) -> &Option<Range>| r.and_then(|r| *f(r));
+        let kib = |b: u64| b as f64 / 1024.0;
+        Ok(Axes {
+            rows: self.int_axis("rows", &g.rows, ranged(|r| &r.rows), base.rows)?,
+            cols: self.int_axis("cols", &g.cols, ranged(|r| &r.cols), base.cols)?,
+            dataflow: self.named_axis("dataflow", &g.dataflow, base.dataflow, |s| {
+                Dataflow::parse(s).ok_or(
+                    "use ws (weight stationary), os (output stationary) or is (input stationary)",
+                )
+            })?,
+            operand: self.operand_axis(&g.operand, base)?,
+            ifmap_sram_kib: self.real_axis(
+                "ifmap_sram_kib",
+                &g.ifmap_sram_kib,
+                ranged(|r| &r.ifmap_sram_kib),
+                kib(base.ifmap_sram_bytes),
+            )?,
+            filter_sram_kib: self.real_axis(
+                "filter_sram_kib",
+                &g.filter_sram_kib,
+                ranged(|r| &r.filter_sram_kib),
+                kib(base.filter_sram_bytes),
+            )?,
+            ofmap_sram_kib: self.real_axis(
+                "ofmap_sram_kib",
+                &g.ofmap_sram_kib,
+                ranged(|r| &r.ofmap_sram_kib),
+                kib(base.ofmap_sram_bytes),
+            )?,
+            dram_bandwidth: self.real_axis(
+                "dram_bandwidth_bytes_per_cycle",
+                &g.dram_bandwidth_bytes_per_cycle,
+                ranged(|r| &r.dram_bandwidth_bytes_per_cycle),
+                base.dram_bandwidth,
+            )?,
+            clock_mhz: self.real_axis(
+                "clock_mhz",
+                &g.clock_mhz,
+                ranged(|r| &r.clock_mhz),
+                base.clock_mhz,
+            )?,
+        })
+    }
+
+    /// Checks a list is non-empty and has no value twice.
+    fn list<T: PartialEq>(&self, name: &str, v: &[T]) -> Result<()> {
+        let path = format!("grid.{name}");
+        if v.is_empty() {
+            return Err(self.err(
+                &path,
+                None,
+                "the list is empty",
+                "give at least one value, or leave the axis out to keep the base design's value",
+            ));
+        }
+        if let Some(i) = (1..v.len()).find(|&i| v[..i].contains(&v[i])) {
+            return Err(self.err(
+                &path,
+                Some(i),
+                "this value is listed twice",
+                "list each value once (points must be distinct)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn both(&self, name: &str, list: bool, range: bool) -> Result<()> {
+        if list && range {
+            return Err(self.err(
+                &format!("sample.ranges.{name}"),
+                None,
+                format!("`{name}` is given both in [grid] and in [sample.ranges]"),
+                "give each axis either as a list in [grid] or as a range in [sample.ranges]",
+            ));
+        }
+        Ok(())
+    }
+
+    fn int_axis(
+        &self,
+        name: &str,
+        list: &Option<Vec<u32>>,
+        range: Option<Range>,
+        base: u32,
+    ) -> Result<Axis<u32>> {
+        self.both(name, list.is_some(), range.is_some())?;
+        let hint = "array dimensions are whole numbers of PEs from 1 to 4096";
+        if let Some(r) = range {
+            self.range(name, &r, true)?;
+            if r.min < 1.0 || r.max > 4096.0 {
+                return Err(self.err(
+                    &format!("sample.ranges.{name}"),
+                    None,
+                    format!(
+                        "expected a range within 1..=4096, found {}..={}",
+                        r.min, r.max
+                    ),
+                    hint,
+                ));
+            }
+            return Ok(Axis::Range(r));
+        }
+        let Some(v) = list else {
+            return Ok(Axis::Values(vec![base]));
+        };
+        self.list(name, v)?;
+        if let Some(i) = v.iter().position(|&x| x == 0 || x > 4096) {
+            return Err(self.err(
+                &format!("grid.{name}"),
+                Some(i),
+                format!("expected 1 to 4096, found {}", v[i]),
+                hint,
+            ));
+        }
+        Ok(Axis::Values(v.clone()))
+    }
+
+    fn real_axis(
+        &self,
+        name: &str,
+        list: &Option<Vec<f64>>,
+        range: Option<Range>,
+        base: f64,
+    ) -> Result<Axis<f64>> {
+        self.both(name, list.is_some(), range.is_some())?;
+        if let Some(r) = range {
+            self.range(name, &r, false)?;
+            return Ok(Axis::Range(r));
+        }
+        let Some(v) = list else {
+            return Ok(Axis::Values(vec![base]));
+        };
+        self.list(name, v)?;
+        if let Some(i) = v.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
+            return Err(self.err(
+                &format!("grid.{name}"),
+                Some(i),
+                format!("expected a positive number, found {}", v[i]),
+                "sizes, bandwidths and clocks are numbers greater than 0",
+            ));
+        }
+        Ok(Axis::Values(v.clone()))
+    }
+
+    fn range(&self, name: &str, r: &Range, integer: bool) -> Result<()> {
+        let path = format!("sample.ranges.{name}");
+        let whole = |x: f64| x.fract() == 0.0;
+        let bad = if !(r.min.is_finite() && r.max.is_finite() && r.min > 0.0 && r.min <= r.max) {
+            Some(format!(
+                "expected 0 < min <= max, found min = {}, max = {}",
+                r.min, r.max
+            ))
+        } else if r.step.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
+            Some("the step must be a positive number".to_string())
+        } else if r.log2 && r.step.is_some() {
+            Some("give either `step` or `log2 = true`, not both".to_string())
+        } else if integer && !(whole(r.min) && r.step.is_none_or(whole)) {
+            Some(format!(
+                "`{name}` takes whole numbers: min and step must be integers"
+            ))
+        } else if r.len() > 1 << 32 {
+            Some("the range has more than 2^32 values; use a larger step".to_string())
+        } else {
+            None
+        };
+        match bad {
+            Some(msg) => Err(self.err(&path, None, msg, "a range is { min = A, max = B } with an optional step = S (default 1), or log2 = true for A, 2A, 4A, ... up to B")),
+            None => Ok(()),
+        }
+    }
+
+    fn named_axis<T: Copy + PartialEq>(
+        &self,
+        name: &str,
+        list: &Option<Vec<String>>,
+        base: T,
+        parse: impl Fn(&str) -> std::result::Result<T, &'static str>,
+    ) -> Result<Vec<T>> {
+        let Some(v) = list else {
+            return Ok(vec![base]);
+        };
+        self.list(name, v)?;
+        let mut out = Vec::with_capacity(v.len());
+        for (i, s) in v.iter().enumerate() {
+            match parse(s) {
+                Ok(x) => out.push(x),
+                Err(hint) => {
+                    return Err(self.err(
+                        &format!("grid.{name}"),
+                        Some(i),
+                        format!("unknown {name} `{s}`"),
+                        hint,
+                    ))
+                }
+            }
+        }
+        if let Some(i) = (1..out.len()).find(|&i| out[..i].contains(&out[i])) {
+            return Err(self.err(
+                &format!("grid.{name}"),
+                Some(i),
+                "this value is listed twice",
+                "list each value once (points must be distinct)",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Operands: known precisions the base design's energy table can price.
+    fn operand_axis(&self, list: &Option<Vec<String>>, base: &Design) -> Result<Vec<Precision>> {
+        let v = self.named_axis("operand", list, base.operand, |s| {
+            Precision::parse(s).ok_or("use int8, int16, intN (N from 2 to 32), fp16, bf16 or fp32")
+        })?;
+        for (i, &p) in v.iter().enumerate() {
+            if let Err(e) = super::points::with_operand(base, p) {
+                return Err(self.err(
+                    "grid.operand",
+                    Some(i),
+                    format!("the base design cannot take {p} operands: {e}"),
+                    "the base design's energy table must price this precision",
+                ));
+            }
+        }
+        Ok(v)
+    }
+
+    fn sampling(&self, raw: &RawSpec, axes: &Axes) -> Result<Sampling> {
+        let Some(s) = &raw.sample else {
+            if let Some(name) = axes.first_range() {
+                return Err(self.err(
+                    &format!("sample.ranges.{name}"),
+                    None,
+                    "ranges need [sample]",
+                    "add [sample] with count and seed",
+                ));
+            }
+            if axes.try_grid_size().is_none() {
+                return Err(self.err(
+                    "grid",
+                    None,
+                    "the grid has more than 2^64 points",
+                    "shrink the lists or draw a sample with [sample] count = N",
+                ));
+            }
+            return Ok(Sampling::Grid);
+        };
+        if s.count == 0 {
+            return Err(self.err(
+                "sample.count",
+                None,
+                "the sample must draw at least one point",
+                "count = 1000 draws 1000 points",
+            ));
+        }
+        if axes.first_range().is_some() {
+            return Ok(Sampling::Random {
+                count: s.count,
+                seed: s.seed,
+            });
+        }
+        let size = axes.try_grid_size().unwrap_or(u64::MAX);
+        if s.count > size {
+            return Err(self.err(
+                "sample.count",
+                None,
+                format!(
+                    "the sample draws {} distinct points but the grid has only {size}",
+                    s.count
+                ),
+                "lower count, or remove [sample] to run the whole grid",
+            ));
+        }
+        if s.count > 100_000_000 {
+            return Err(self.err(
+                "sample.count",
+                None,
+                "a sample of the grid is limited to 100,000,000 points",
+                "split the sweep, or draw from ranges",
+            ));
+        }
+        Ok(Sampling::GridSample(super::points::draw_distinct(
+            s.count, size, s.seed,
+        )))
+    }
+}
+
+/// Byte range of the value at dotted `path` (element `index` of the array
+/// there, if given).
+fn span_at(text: &str, path: &str, index: Option<usize>) -> Option<std::ops::Range<usize>> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item: &toml_edit::Item = doc.as_item();
+    for key in path.split('.') {
+        item = item.get(key)?;
+    }
+    match index {
+        Some(i) => item.as_array()?.get(i)?.span(),
+        None => item.span(),
+    }
+}

@@ -1,0 +1,356 @@
+//! The files of a sweep: results CSV and JSON lines, the `.sweep.json`
+//! sidecar that marks them as ours and names their spec, shards, atomic
+//! writes, and reading back what an interrupted run left.
+
+use super::objective::{pareto_rows, Objective};
+use super::row::{csv_header, write_csv, SweepRow, COLUMNS};
+use crate::error::{InputError, Result, SimError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Format tag of the sidecar.
+pub const FORMAT: &str = "systolic-sweep/1";
+
+/// The output files of one sweep (or shard).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outputs {
+    /// Results CSV (`--out`).
+    pub csv: PathBuf,
+    /// Results as JSON lines (`--jsonl`, default beside the CSV).
+    pub jsonl: PathBuf,
+    /// The sidecar: `RESULTS.sweep.json`.
+    pub meta: PathBuf,
+    /// Pareto-front rows: `RESULTS.pareto.csv`.
+    pub pareto: PathBuf,
+}
+
+impl Outputs {
+    /// The files of results `csv` (`RESULTS.csv` gives `RESULTS.jsonl`,
+    /// `RESULTS.sweep.json`, `RESULTS.pareto.csv`); `jsonl` overrides the
+    /// JSON-lines path.
+    pub fn beside(csv: &Path, jsonl: Option<&Path>) -> Outputs {
+        let name = csv
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = name.strip_suffix(".csv").unwrap_or(&name).to_string();
+        let with = |ext: &str| csv.with_file_name(format!("{stem}{ext}"));
+        Outputs {
+            csv: csv.to_path_buf(),
+            jsonl: jsonl.map_or_else(|| with(".jsonl"), Path::to_path_buf),
+            meta: with(".sweep.json"),
+            pareto: with(".pareto.csv"),
+        }
+    }
+
+    /// The JSON-lines path as the sidecar records it: its file name when it
+    /// sits beside the CSV, else the path as given.
+    pub(crate) fn jsonl_in_meta(&self) -> String {
+        if self.jsonl.parent() == self.csv.parent() {
+            if let Some(n) = self.jsonl.file_name() {
+                return n.to_string_lossy().into_owned();
+            }
+        }
+        self.jsonl.display().to_string()
+    }
+
+    /// The JSON-lines file a sidecar of these outputs names.
+    pub(crate) fn jsonl_of(&self, meta: &Meta) -> PathBuf {
+        let p = Path::new(&meta.jsonl);
+        if p.is_absolute() || p.components().count() > 1 {
+            p.to_path_buf()
+        } else {
+            self.csv.with_file_name(p)
+        }
+    }
+}
+
+/// A slice of a sweep: the points whose index is `index` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 0-based shard number.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `i/n` (0 <= i < n).
+    pub fn parse(s: &str) -> Option<Shard> {
+        let (i, n) = s.split_once('/')?;
+        let (index, count) = (i.trim().parse().ok()?, n.trim().parse().ok()?);
+        (count >= 1 && index < count).then_some(Shard { index, count })
+    }
+
+    /// Points of a sweep of `total` points in this shard.
+    pub fn len(&self, total: u64) -> u64 {
+        if total > self.index {
+            (total - self.index).div_ceil(self.count)
+        } else {
+            0
+        }
+    }
+
+    /// Whether the shard holds no point of a sweep of `total` points.
+    pub fn is_empty(&self, total: u64) -> bool {
+        self.len(total) == 0
+    }
+
+    /// Sweep index of the shard's `k`-th point.
+    pub fn point(&self, k: u64) -> u64 {
+        self.index + k * self.count
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The sidecar: what a results file holds. The same spec gives the same
+/// sidecar whether run whole or sharded and merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    /// [`FORMAT`].
+    pub format: String,
+    /// The spec's hash (`Spec::hash`).
+    pub spec_hash: String,
+    /// Base design as written in the spec.
+    pub base: String,
+    /// Models as written in the spec.
+    pub models: Vec<String>,
+    /// Points of the whole sweep.
+    pub points: u64,
+    /// The shard this file holds, `None` for the whole sweep.
+    pub shard: Option<Shard>,
+    /// Rows of the file when complete.
+    pub rows: u64,
+    /// The JSON-lines file (a name beside the CSV, or a path).
+    pub jsonl: String,
+    /// The spec's Pareto objectives.
+    pub pareto: Vec<String>,
+    /// Whether every row has been written.
+    pub complete: bool,
+}
+
+impl Meta {
+    /// The sidecar of `spec` for `shard`, written to `out`.
+    pub fn of(spec: &super::Spec, shard: Option<Shard>, out: &Outputs) -> Meta {
+        let points = spec.points();
+        let models = spec
+            .models
+            .iter()
+            .map(|m| m.name.clone())
+            .collect::<Vec<_>>();
+        let shard_points = shard.map_or(points, |s| s.len(points));
+        Meta {
+            format: FORMAT.to_string(),
+            spec_hash: spec.hash.clone(),
+            base: spec.raw.base.clone(),
+            rows: shard_points * models.len() as u64,
+            models,
+            points,
+            shard,
+            jsonl: out.jsonl_in_meta(),
+            pareto: spec.pareto.iter().map(|o| o.name().to_string()).collect(),
+            complete: false,
+        }
+    }
+
+    /// JSON text (pretty, with a final newline).
+    pub fn to_text(&self) -> String {
+        serde_json::to_string_pretty(self).expect("meta serializes") + "\n"
+    }
+
+    /// Reads the sidecar at `path`: `Ok(None)` when there is none, an error
+    /// when it is not one of ours.
+    pub fn read(path: &Path) -> Result<Option<Meta>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = crate::error::read_file(path)?;
+        match serde_json::from_str::<Meta>(&text) {
+            Ok(m) if m.format == FORMAT => Ok(Some(m)),
+            _ => Err(refusal(
+                path,
+                "is not a `systolic sweep` sidecar",
+                "choose another --out, or remove the file",
+            )),
+        }
+    }
+}
+
+/// An error about a results file we will not touch.
+pub(crate) fn refusal(path: &Path, what: &str, hint: &str) -> SimError {
+    InputError::new(
+        "systolic::sweep::results",
+        path.display().to_string(),
+        what.to_string(),
+    )
+    .hint(hint.to_string())
+    .into()
+}
+
+pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
+    move |source| SimError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, synced, then renamed over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::File::create(&tmp))
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(path)(e));
+    }
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Syncs a directory so renames and new files in it survive a crash (best
+/// effort: not every platform or file system allows it).
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Complete records of a results CSV: their rows and the byte offset where
+/// each starts (plus one past the last), after checking the header.
+pub(crate) struct CsvRecords {
+    pub rows: Vec<SweepRow>,
+    pub starts: Vec<usize>,
+}
+
+/// Reads the complete lines of results CSV `bytes` (a partial last line,
+/// without its newline, is left out).
+pub(crate) fn csv_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
+    let header = csv_header();
+    if !bytes.starts_with(header.as_bytes()) {
+        return Err(refusal(
+            path,
+            "does not start with the sweep results header",
+            "the file was not written by `systolic sweep`; choose another --out, or remove it",
+        ));
+    }
+    let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut rd = csv::ReaderBuilder::new().from_reader(&bytes[..end]);
+    let headers = csv::StringRecord::from(COLUMNS.to_vec());
+    let mut rows = Vec::new();
+    let mut starts = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    let unreadable = |rows: &Vec<SweepRow>, e: &dyn fmt::Display| {
+        refusal(
+            path,
+            &format!("row {} cannot be read: {e}", rows.len() + 1),
+            "the file was not written by `systolic sweep`, or was edited; remove it to start over",
+        )
+    };
+    loop {
+        match rd.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let row: SweepRow = rec
+                    .deserialize(Some(&headers))
+                    .map_err(|e| unreadable(&rows, &e))?;
+                starts.push(rec.position().map_or(0, |p| p.byte() as usize));
+                rows.push(row);
+            }
+            Err(e) => return Err(unreadable(&rows, &e)),
+        }
+    }
+    starts.push(end);
+    Ok(CsvRecords { rows, starts })
+}
+
+/// Complete lines of a JSON-lines file: rows and line start offsets (plus
+/// one past the last complete line).
+pub(crate) fn jsonl_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
+    let mut rows = Vec::new();
+    let mut starts = vec![0];
+    let mut at = 0;
+    while let Some(n) = bytes[at..].iter().position(|&b| b == b'\n') {
+        let line = &bytes[at..at + n];
+        let row: SweepRow = serde_json::from_slice(line).map_err(|e| {
+            refusal(
+                path,
+                &format!("line {} is not a sweep row: {e}", rows.len() + 1),
+                "the file was not written by `systolic sweep`; choose another --jsonl, or remove it",
+            )
+        })?;
+        rows.push(row);
+        at += n + 1;
+        starts.push(at);
+    }
+    Ok(CsvRecords { rows, starts })
+}
+
+/// Writes the Pareto rows of `rows` over `objectives` to `path` (header and
+/// the front's rows in point order) and returns their indices.
+pub fn write_pareto(
+    path: &Path,
+    rows: &[SweepRow],
+    objectives: &[Objective],
+) -> Result<Vec<usize>> {
+    let front = pareto_rows(rows, objectives);
+    let mut out = csv_header().into_bytes();
+    let chosen: Vec<SweepRow> = front.iter().map(|&i| rows[i].clone()).collect();
+    write_csv(&chosen, &mut out);
+    write_atomic(path, &out)?;
+    Ok(front)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_points_by_index_modulo_count() {
+        assert_eq!(Shard::parse("3/8"), Some(Shard { index: 3, count: 8 }));
+        for bad in ["8/8", "1/0", "-1/2", "1", "a/b", "1/2/3"] {
+            assert_eq!(Shard::parse(bad), None, "{bad}");
+        }
+        let total = 10;
+        let mut seen = Vec::new();
+        for i in 0..4 {
+            let s = Shard { index: i, count: 4 };
+            seen.extend((0..s.len(total)).map(|k| s.point(k)));
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (0..total).collect::<Vec<_>>());
+        assert!(Shard { index: 5, count: 8 }.is_empty(3));
+        assert_eq!(Shard { index: 0, count: 1 }.to_string(), "0/1");
+    }
+
+    #[test]
+    fn outputs_sit_beside_the_csv() {
+        let o = Outputs::beside(Path::new("runs/r.csv"), None);
+        assert_eq!(o.jsonl, Path::new("runs/r.jsonl"));
+        assert_eq!(o.meta, Path::new("runs/r.sweep.json"));
+        assert_eq!(o.pareto, Path::new("runs/r.pareto.csv"));
+        assert_eq!(o.jsonl_in_meta(), "r.jsonl");
+        let elsewhere = Outputs::beside(Path::new("r"), Some(Path::new("/tmp/x.jsonl")));
+        assert_eq!(elsewhere.meta, Path::new("r.sweep.json"));
+        assert_eq!(elsewhere.jsonl_in_meta(), "/tmp/x.jsonl");
+    }
+}

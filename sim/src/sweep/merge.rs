@@ -1,0 +1,224 @@
+//! Joining shard outputs into the files one unsharded run would have
+//! written, byte for byte, after checking the shards are of one spec,
+//! complete and disjoint.
+
+use super::files::{
+    csv_records, io, jsonl_records, refusal, write_atomic, write_pareto, Meta, Outputs, Shard,
+};
+use super::objective::Objective;
+use super::row::{csv_header, SweepRow};
+use crate::error::{InputError, Result};
+use std::path::{Path, PathBuf};
+
+/// What a merge wrote.
+#[derive(Debug, Clone)]
+pub struct MergeSummary {
+    /// Shards joined.
+    pub shards: u64,
+    /// Points of the sweep.
+    pub points: u64,
+    /// Rows written.
+    pub rows: u64,
+    /// Rows on the Pareto front (when there are objectives).
+    pub front: Vec<SweepRow>,
+    /// The objectives of that front.
+    pub objectives: Vec<Objective>,
+}
+
+/// One shard's files, read and checked.
+struct ShardFiles {
+    csv: PathBuf,
+    meta: Meta,
+    shard: Shard,
+    /// Bytes of the CSV and of the JSON lines, and where each row starts.
+    csv_bytes: Vec<u8>,
+    csv_starts: Vec<usize>,
+    json_bytes: Vec<u8>,
+    json_starts: Vec<usize>,
+}
+
+fn problem(file: &Path, msg: String, hint: &str) -> crate::error::SimError {
+    InputError::new("systolic::merge", file.display().to_string(), msg)
+        .hint(hint.to_string())
+        .into()
+}
+
+/// Merges the shard results `inputs` (their CSV paths; each with its
+/// `.sweep.json` and JSON lines beside it) into `out`. `pareto` overrides the
+/// spec's objectives for the Pareto file.
+pub fn merge(
+    inputs: &[PathBuf],
+    out: &Outputs,
+    pareto: Option<Vec<Objective>>,
+) -> Result<MergeSummary> {
+    let Some(first_path) = inputs.first() else {
+        return Err(problem(
+            Path::new("<command line>"),
+            "no shard given".into(),
+            "name every shard's results CSV",
+        ));
+    };
+    if let Some(p) = inputs.iter().find(|p| **p == out.csv) {
+        return Err(problem(
+            p,
+            "is both a shard and the --out of the merge".into(),
+            "write the merged results to a new file",
+        ));
+    }
+    let mut shards: Vec<ShardFiles> = Vec::new();
+    for path in inputs {
+        let files = Outputs::beside(path, None);
+        let meta = Meta::read(&files.meta)?.ok_or_else(|| {
+            problem(
+                path,
+                format!(
+                    "is not a sweep shard (no {} beside it)",
+                    files.meta.display()
+                ),
+                "give the CSV files `systolic sweep --shard i/n` wrote",
+            )
+        })?;
+        let shard = meta.shard.ok_or_else(|| {
+            problem(
+                path,
+                "holds a whole sweep, not a shard".into(),
+                "only results of `systolic sweep --shard i/n` are merged",
+            )
+        })?;
+        if !meta.complete {
+            return Err(problem(
+                path,
+                format!("shard {shard} is incomplete"),
+                "finish it by running its `systolic sweep ... --shard` command again (it resumes)",
+            ));
+        }
+        if let Some(other) = shards.iter().find(|s| s.shard == shard) {
+            return Err(problem(
+                path,
+                format!(
+                    "shard {shard} is given twice (also {})",
+                    other.csv.display()
+                ),
+                "give each shard once",
+            ));
+        }
+        if let Some(first) = shards.first() {
+            if meta.spec_hash != first.meta.spec_hash || shard.count != first.shard.count {
+                return Err(problem(
+                    path,
+                    format!(
+                        "is shard {shard} of spec {}, but {} is shard {} of spec {}",
+                        meta.spec_hash,
+                        first.csv.display(),
+                        first.shard,
+                        first.meta.spec_hash
+                    ),
+                    "merge the shards of one sweep, all run with the same spec and the same shard count",
+                ));
+            }
+        }
+        let csv_bytes = std::fs::read(path).map_err(io(path))?;
+        let csv = csv_records(&csv_bytes, path)?;
+        let jsonl = files.jsonl_of(&meta);
+        let json_bytes = std::fs::read(&jsonl).map_err(io(&jsonl))?;
+        let json = jsonl_records(&json_bytes, &jsonl)?;
+        let models = meta.models.len();
+        let expected = shard.len(meta.points) as usize * models;
+        for (name, rows, end, len) in [
+            (path, &csv.rows, csv.starts[csv.rows.len()], csv_bytes.len()),
+            (
+                &jsonl,
+                &json.rows,
+                json.starts[json.rows.len()],
+                json_bytes.len(),
+            ),
+        ] {
+            if rows.len() != expected || end != len {
+                return Err(problem(
+                    name,
+                    format!("shard {shard} should hold {expected} complete rows; it holds {}", rows.len()),
+                    "the shard's files were cut or edited: run its sweep command again to repair them",
+                ));
+            }
+            for (k, r) in rows.iter().enumerate() {
+                let p = shard.point((k / models) as u64);
+                if r.point != p || r.model != meta.models[k % models] {
+                    return Err(problem(
+                        name,
+                        format!("row {} is point {} of `{}`; shard {shard} holds point {p} of `{}` there", k + 1, r.point, r.model, meta.models[k % models]),
+                        "the shard's files were edited: run its sweep again into a new file",
+                    ));
+                }
+            }
+        }
+        shards.push(ShardFiles {
+            csv: path.clone(),
+            meta,
+            shard,
+            csv_bytes,
+            csv_starts: csv.starts,
+            json_bytes,
+            json_starts: json.starts,
+        });
+    }
+    let count = shards[0].shard.count;
+    if let Some(missing) = (0..count).find(|i| !shards.iter().any(|s| s.shard.index == *i)) {
+        return Err(problem(
+            first_path,
+            format!("shard {missing}/{count} is missing"),
+            &format!("give all {count} shards of the sweep"),
+        ));
+    }
+    shards.sort_by_key(|s| s.shard.index);
+    let first = &shards[0].meta;
+    let models = first.models.len();
+    let points = first.points;
+    if Meta::read(&out.meta)?.is_none() {
+        for path in [&out.csv, &out.jsonl] {
+            if path.exists() {
+                return Err(refusal(
+                    path,
+                    "exists and was not written by `systolic sweep` or `systolic merge`",
+                    "refusing to overwrite it: choose another --out, or remove the file",
+                ));
+            }
+        }
+    }
+    let mut csv = csv_header().into_bytes();
+    let mut json = Vec::new();
+    for p in 0..points {
+        let s = &shards[(p % count) as usize];
+        let k = (p / count) as usize * models;
+        csv.extend_from_slice(&s.csv_bytes[s.csv_starts[k]..s.csv_starts[k + models]]);
+        json.extend_from_slice(&s.json_bytes[s.json_starts[k]..s.json_starts[k + models]]);
+    }
+    let mut meta = first.clone();
+    meta.shard = None;
+    meta.rows = points * models as u64;
+    meta.complete = true;
+    meta.jsonl = out.jsonl_in_meta();
+    write_atomic(&out.meta, meta.to_text().as_bytes())?;
+    write_atomic(&out.csv, &csv)?;
+    write_atomic(&out.jsonl, &json)?;
+    let objectives = match pareto {
+        Some(o) => o,
+        None => meta
+            .pareto
+            .iter()
+            .filter_map(|n| Objective::parse(n))
+            .collect(),
+    };
+    let mut front = Vec::new();
+    if !objectives.is_empty() {
+        let rows = csv_records(&csv, &out.csv)?.rows;
+        let idx = write_pareto(&out.pareto, &rows, &objectives)?;
+        front = idx.into_iter().map(|i| rows[i].clone()).collect();
+    }
+    Ok(MergeSummary {
+        shards: count,
+        points,
+        rows: meta.rows,
+        front,
+        objectives,
+    })
+}

@@ -1,0 +1,362 @@
+//! The points of a sweep: axes, the fixed enumeration order of a grid, seeded
+//! random draws, and the design of each point (a variant of the base design).
+
+use crate::design::{Dataflow, Design, RawDesign};
+use crate::error::Result;
+use crate::precision::Precision;
+use serde::{Deserialize, Serialize};
+
+/// A numeric axis: a list of values, or (sampled sweeps only) a range.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Axis<T> {
+    /// These values, in this order.
+    Values(Vec<T>),
+    /// Values drawn from a range.
+    Range(Range),
+}
+
+/// A range of axis values: `min, min + step, ... <= max` (step 1 by
+/// default), or with `log2 = true`: `min, 2 min, 4 min, ... <= max`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value allowed.
+    pub max: f64,
+    /// Distance between values (default 1).
+    #[serde(default)]
+    pub step: Option<f64>,
+    /// Powers of two times `min` instead of steps.
+    #[serde(default)]
+    pub log2: bool,
+}
+
+impl Range {
+    /// Number of values.
+    pub fn len(&self) -> u64 {
+        let n = if self.log2 {
+            (self.max / self.min).log2()
+        } else {
+            (self.max - self.min) / self.step.unwrap_or(1.0)
+        };
+        (n + 1e-9).floor() as u64 + 1
+    }
+
+    /// Whether the range has no value (never, once validated).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k`-th value (`k < len`).
+    pub fn value(&self, k: u64) -> f64 {
+        if self.log2 {
+            self.min * 2f64.powi(k as i32)
+        } else {
+            self.min + k as f64 * self.step.unwrap_or(1.0)
+        }
+    }
+}
+
+/// Conversion of a range value to an axis's type.
+pub trait AxisValue: Copy {
+    /// The value `x` of a validated range.
+    fn from_range(x: f64) -> Self;
+}
+
+impl AxisValue for u32 {
+    fn from_range(x: f64) -> u32 {
+        x as u32
+    }
+}
+
+impl AxisValue for f64 {
+    fn from_range(x: f64) -> f64 {
+        x
+    }
+}
+
+impl<T: AxisValue> Axis<T> {
+    /// Number of values.
+    pub fn len(&self) -> u64 {
+        match self {
+            Axis::Values(v) => v.len() as u64,
+            Axis::Range(r) => r.len(),
+        }
+    }
+
+    /// Whether the axis has no value (never, once validated).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k`-th value.
+    pub fn get(&self, k: u64) -> T {
+        match self {
+            Axis::Values(v) => v[k as usize],
+            Axis::Range(r) => T::from_range(r.value(k)),
+        }
+    }
+}
+
+/// Every axis of a sweep, in enumeration order (the last varies fastest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axes {
+    /// PE rows.
+    pub rows: Axis<u32>,
+    /// PE columns.
+    pub cols: Axis<u32>,
+    /// Dataflows.
+    pub dataflow: Vec<Dataflow>,
+    /// Operand precisions.
+    pub operand: Vec<Precision>,
+    /// ifmap SRAM, KiB.
+    pub ifmap_sram_kib: Axis<f64>,
+    /// filter SRAM, KiB.
+    pub filter_sram_kib: Axis<f64>,
+    /// ofmap SRAM, KiB.
+    pub ofmap_sram_kib: Axis<f64>,
+    /// DRAM bandwidth, bytes per cycle.
+    pub dram_bandwidth: Axis<f64>,
+    /// Clock, MHz.
+    pub clock_mhz: Axis<f64>,
+}
+
+impl Axes {
+    fn lens(&self) -> [u64; 9] {
+        [
+            self.rows.len(),
+            self.cols.len(),
+            self.dataflow.len() as u64,
+            self.operand.len() as u64,
+            self.ifmap_sram_kib.len(),
+            self.filter_sram_kib.len(),
+            self.ofmap_sram_kib.len(),
+            self.dram_bandwidth.len(),
+            self.clock_mhz.len(),
+        ]
+    }
+
+    /// Points of the whole grid, `None` past 2^64.
+    pub fn try_grid_size(&self) -> Option<u64> {
+        self.lens().iter().try_fold(1u64, |a, &n| a.checked_mul(n))
+    }
+
+    /// Points of the whole grid (validated to fit in 64 bits).
+    pub fn grid_size(&self) -> u64 {
+        self.try_grid_size().unwrap_or(u64::MAX)
+    }
+
+    /// The first axis given as a range, if any.
+    pub fn first_range(&self) -> Option<&'static str> {
+        let named = [
+            ("rows", matches!(self.rows, Axis::Range(_))),
+            ("cols", matches!(self.cols, Axis::Range(_))),
+            (
+                "ifmap_sram_kib",
+                matches!(self.ifmap_sram_kib, Axis::Range(_)),
+            ),
+            (
+                "filter_sram_kib",
+                matches!(self.filter_sram_kib, Axis::Range(_)),
+            ),
+            (
+                "ofmap_sram_kib",
+                matches!(self.ofmap_sram_kib, Axis::Range(_)),
+            ),
+            (
+                "dram_bandwidth_bytes_per_cycle",
+                matches!(self.dram_bandwidth, Axis::Range(_)),
+            ),
+            ("clock_mhz", matches!(self.clock_mhz, Axis::Range(_))),
+        ];
+        named.iter().find(|(_, r)| *r).map(|(n, _)| *n)
+    }
+
+    fn point(&self, index: u64, k: [u64; 9]) -> Point {
+        Point {
+            index,
+            rows: self.rows.get(k[0]),
+            cols: self.cols.get(k[1]),
+            dataflow: self.dataflow[k[2] as usize],
+            operand: self.operand[k[3] as usize],
+            ifmap_sram_kib: self.ifmap_sram_kib.get(k[4]),
+            filter_sram_kib: self.filter_sram_kib.get(k[5]),
+            ofmap_sram_kib: self.ofmap_sram_kib.get(k[6]),
+            dram_bandwidth: self.dram_bandwidth.get(k[7]),
+            clock_mhz: self.clock_mhz.get(k[8]),
+        }
+    }
+
+    /// Grid point number `g` (mixed radix, the last axis fastest), as sweep
+    /// point `index`.
+    pub fn grid_point(&self, index: u64, mut g: u64) -> Point {
+        let lens = self.lens();
+        let mut k = [0u64; 9];
+        for i in (0..9).rev() {
+            k[i] = g % lens[i];
+            g /= lens[i];
+        }
+        self.point(index, k)
+    }
+
+    /// Point `index` of a random sample: each axis drawn uniformly from its
+    /// values, by a generator seeded from `seed` and `index` alone (so any
+    /// point can be made without the others).
+    pub fn random_point(&self, index: u64, seed: u64) -> Point {
+        let mut rng = SplitMix64(seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let k = self.lens().map(|n| rng.below(n));
+        self.point(index, k)
+    }
+}
+
+/// `count` distinct numbers below `size`, ascending, drawn by Floyd's
+/// algorithm from a generator seeded with `seed`.
+pub fn draw_distinct(count: u64, size: u64, seed: u64) -> Vec<u64> {
+    let mut rng = SplitMix64(seed);
+    let mut set = std::collections::HashSet::with_capacity(count as usize);
+    for j in size - count..size {
+        let t = rng.below(j + 1);
+        if !set.insert(t) {
+            set.insert(j);
+        }
+    }
+    let mut v: Vec<u64> = set.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// SplitMix64 (Steele, Lea and Flood 2014): small, fast, fully determined by
+/// its seed on every platform.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (Lemire's multiply-shift).
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// One design of a sweep: the base design with these axis values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Sweep index (stable: the same spec always numbers points the same way).
+    pub index: u64,
+    /// PE rows.
+    pub rows: u32,
+    /// PE columns.
+    pub cols: u32,
+    /// Dataflow.
+    pub dataflow: Dataflow,
+    /// Operand precision.
+    pub operand: Precision,
+    /// ifmap SRAM, KiB.
+    pub ifmap_sram_kib: f64,
+    /// filter SRAM, KiB.
+    pub filter_sram_kib: f64,
+    /// ofmap SRAM, KiB.
+    pub ofmap_sram_kib: f64,
+    /// DRAM bandwidth, bytes per cycle.
+    pub dram_bandwidth: f64,
+    /// Clock, MHz.
+    pub clock_mhz: f64,
+}
+
+impl Point {
+    /// The base design with this point's values ([`Design::variant`]). An
+    /// integer operand keeps the base's accumulator width when it is at least
+    /// as wide, else 32 bits; a floating-point operand accumulates in fp32.
+    pub fn design(&self, base: &Design) -> Result<Design> {
+        base.variant(|raw| {
+            raw.array.rows = self.rows;
+            raw.array.cols = self.cols;
+            raw.array.dataflow = self.dataflow.to_string();
+            set_operand(raw, self.operand);
+            raw.memory.ifmap_sram_kib = self.ifmap_sram_kib;
+            raw.memory.filter_sram_kib = self.filter_sram_kib;
+            raw.memory.ofmap_sram_kib = self.ofmap_sram_kib;
+            raw.memory.dram_bandwidth_bytes_per_cycle = self.dram_bandwidth;
+            raw.clock.mhz = self.clock_mhz;
+        })
+    }
+}
+
+/// The base design with operand `p` (see [`Point::design`]).
+pub(crate) fn with_operand(base: &Design, p: Precision) -> Result<Design> {
+    base.variant(|raw| set_operand(raw, p))
+}
+
+fn set_operand(raw: &mut RawDesign, p: Precision) {
+    let pr = &mut raw.precision;
+    let old = Precision::parse(&pr.operand);
+    if old == Some(p) {
+        return;
+    }
+    pr.operand = p.to_string();
+    pr.accumulator_bits = match (old, pr.accumulator_bits) {
+        (Some(o), acc) if o.is_int() && p.is_int() && acc.unwrap_or(32) >= p.bits() => acc,
+        _ => None,
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_count_and_place_their_values() {
+        let r = Range {
+            min: 8.0,
+            max: 100.0,
+            step: Some(8.0),
+            log2: false,
+        };
+        assert_eq!(r.len(), 12);
+        assert_eq!(r.value(11), 96.0);
+        let l = Range {
+            min: 16.0,
+            max: 256.0,
+            step: None,
+            log2: true,
+        };
+        assert_eq!((l.len(), l.value(4)), (5, 256.0));
+        let one = Range {
+            min: 0.1,
+            max: 0.3,
+            step: Some(0.1),
+            log2: false,
+        };
+        assert_eq!(one.len(), 3, "floating-point steps count their last value");
+    }
+
+    #[test]
+    fn distinct_draws_are_distinct_sorted_in_range_and_seeded() {
+        let a = draw_distinct(500, 1000, 7);
+        assert_eq!(a.len(), 500);
+        assert!(a.windows(2).all(|w| w[0] < w[1]) && a[499] < 1000);
+        assert_eq!(a, draw_distinct(500, 1000, 7));
+        assert_ne!(a, draw_distinct(500, 1000, 8));
+        assert_eq!(draw_distinct(10, 10, 3), (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn below_is_uniform_enough() {
+        let mut rng = SplitMix64(1);
+        let mut counts = [0u32; 5];
+        for _ in 0..50_000 {
+            counts[rng.below(5) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
+            "{counts:?}"
+        );
+    }
+}

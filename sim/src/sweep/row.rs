@@ -1,0 +1,318 @@
+//! One row of sweep results: a (point, model) pair with its figures, in the
+//! CSV column order; and the way back from a row to its design.
+
+use super::points::Point;
+use super::spec::resolve_base;
+use crate::area::AreaBreakdown;
+use crate::design::{Dataflow, Design};
+use crate::error::{InputError, Result};
+use crate::precision::Precision;
+use crate::report::LayerReport;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The CSV columns, in order (the field order of [`SweepRow`]; a test keeps
+/// them equal).
+pub const COLUMNS: [&str; 29] = [
+    "point",
+    "model",
+    "base",
+    "rows",
+    "cols",
+    "dataflow",
+    "operand",
+    "ifmap_sram_kib",
+    "filter_sram_kib",
+    "ofmap_sram_kib",
+    "dram_bandwidth_bytes_per_cycle",
+    "clock_mhz",
+    "batch",
+    "layers",
+    "macs",
+    "cycles",
+    "latency_ms",
+    "throughput_inf_per_s",
+    "energy_mj",
+    "edp_mj_ms",
+    "power_w",
+    "area_mm2",
+    "area_source",
+    "peak_tops",
+    "achieved_tops",
+    "tops_per_w",
+    "tops_per_mm2",
+    "utilization",
+    "feasible",
+];
+
+/// One result of a sweep: a model run on one point's design (docs/SWEEP.md
+/// defines every field). Serialized in field order as a CSV row or a JSON
+/// object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// Sweep point index.
+    pub point: u64,
+    /// Model as written in the spec (zoo name, or CSV path relative to the spec).
+    pub model: String,
+    /// Base design as written in the spec (preset name, or TOML path relative to the spec).
+    pub base: String,
+    /// PE rows.
+    pub rows: u32,
+    /// PE columns.
+    pub cols: u32,
+    /// `ws`, `os` or `is`.
+    pub dataflow: String,
+    /// Operand precision.
+    pub operand: String,
+    /// ifmap SRAM, KiB.
+    pub ifmap_sram_kib: f64,
+    /// filter SRAM, KiB.
+    pub filter_sram_kib: f64,
+    /// ofmap SRAM, KiB.
+    pub ofmap_sram_kib: f64,
+    /// DRAM bandwidth, bytes per cycle.
+    pub dram_bandwidth_bytes_per_cycle: f64,
+    /// Clock, MHz.
+    pub clock_mhz: f64,
+    /// Batch size.
+    pub batch: u64,
+    /// Layers of the model (array and vector).
+    pub layers: u64,
+    /// Multiply-accumulates of the batch.
+    pub macs: u64,
+    /// Cycles of the batch.
+    pub cycles: u64,
+    /// Latency of the batch, ms.
+    pub latency_ms: f64,
+    /// Inferences per second (batch / latency).
+    pub throughput_inf_per_s: f64,
+    /// Energy of the batch, mJ.
+    pub energy_mj: f64,
+    /// Energy x latency, mJ x ms.
+    pub edp_mj_ms: f64,
+    /// Average power (energy / latency), W.
+    pub power_w: f64,
+    /// Area, mm^2.
+    pub area_mm2: f64,
+    /// Where the area comes from: `model` (the cited area model).
+    pub area_source: String,
+    /// Peak TOPS (2 ops per MAC).
+    pub peak_tops: f64,
+    /// Achieved TOPS over the batch.
+    pub achieved_tops: f64,
+    /// TOPS per watt.
+    pub tops_per_w: f64,
+    /// Achieved TOPS per mm^2.
+    pub tops_per_mm2: f64,
+    /// MACs / (PEs x cycles).
+    pub utilization: f64,
+    /// Whether the row respects the spec's constraints.
+    pub feasible: bool,
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+impl SweepRow {
+    /// The row of `point` and `model` from the model's total report row
+    /// (as [`crate::report::ModelReport`] computes it) and the design's area;
+    /// `feasible` is left true for the caller to set.
+    pub fn new(
+        point: &Point,
+        model: &str,
+        base: &str,
+        batch: u64,
+        layers: u64,
+        total: &LayerReport,
+        area: &AreaBreakdown,
+    ) -> SweepRow {
+        let latency_ms = total.latency_us / 1e3;
+        let energy_mj = total.energy_total_pj / 1e9;
+        SweepRow {
+            point: point.index,
+            model: model.to_string(),
+            base: base.to_string(),
+            rows: point.rows,
+            cols: point.cols,
+            dataflow: point.dataflow.to_string(),
+            operand: point.operand.to_string(),
+            ifmap_sram_kib: point.ifmap_sram_kib,
+            filter_sram_kib: point.filter_sram_kib,
+            ofmap_sram_kib: point.ofmap_sram_kib,
+            dram_bandwidth_bytes_per_cycle: point.dram_bandwidth,
+            clock_mhz: point.clock_mhz,
+            batch,
+            layers,
+            macs: total.macs,
+            cycles: total.total_cycles,
+            latency_ms,
+            throughput_inf_per_s: ratio(batch as f64 * 1e6, total.latency_us),
+            energy_mj,
+            edp_mj_ms: energy_mj * latency_ms,
+            power_w: ratio(total.energy_total_pj, total.latency_us) * 1e-6,
+            area_mm2: area.total_mm2,
+            area_source: "model".to_string(),
+            peak_tops: total.peak_tops,
+            achieved_tops: total.achieved_tops,
+            tops_per_w: total.tops_per_watt,
+            tops_per_mm2: ratio(total.achieved_tops, area.total_mm2),
+            utilization: total.utilization,
+            feasible: true,
+        }
+    }
+
+    /// The point this row was made from.
+    pub fn to_point(&self) -> Result<Point> {
+        let bad = |field: &str, v: &str| {
+            InputError::new(
+                "systolic::sweep::row",
+                "<sweep results>",
+                format!("point {}: unknown {field} `{v}`", self.point),
+            )
+            .field(field.to_string())
+            .hint("the row was not written by `systolic sweep`")
+        };
+        Ok(Point {
+            index: self.point,
+            rows: self.rows,
+            cols: self.cols,
+            dataflow: Dataflow::parse(&self.dataflow)
+                .ok_or_else(|| bad("dataflow", &self.dataflow))?,
+            operand: Precision::parse(&self.operand)
+                .ok_or_else(|| bad("operand", &self.operand))?,
+            ifmap_sram_kib: self.ifmap_sram_kib,
+            filter_sram_kib: self.filter_sram_kib,
+            ofmap_sram_kib: self.ofmap_sram_kib,
+            dram_bandwidth: self.dram_bandwidth_bytes_per_cycle,
+            clock_mhz: self.clock_mhz,
+        })
+    }
+
+    /// The design this row was simulated on: its base design (a preset, or
+    /// a path relative to `spec_dir`, the directory of the spec file) with
+    /// the row's axis values, exactly as the sweep built it.
+    pub fn design(&self, spec_dir: &Path) -> Result<Design> {
+        let base = resolve_base(&self.base, spec_dir)?;
+        self.to_point()?.design(&base)
+    }
+
+    /// The row's model (a zoo name, or a topology path relative to `spec_dir`).
+    pub fn model(&self, spec_dir: &Path) -> Result<crate::workload::Model> {
+        super::spec::resolve_model(&self.model, spec_dir)
+    }
+}
+
+/// The CSV header line (with its newline).
+pub fn csv_header() -> String {
+    COLUMNS.join(",") + "\n"
+}
+
+/// Appends `rows` as CSV lines (no header) to `out`.
+pub fn write_csv(rows: &[SweepRow], out: &mut Vec<u8>) {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    for r in rows {
+        w.serialize(r).expect("writing CSV to memory cannot fail");
+    }
+    w.flush().expect("writing CSV to memory cannot fail");
+}
+
+/// Appends `rows` as JSON lines to `out`.
+pub fn write_jsonl(rows: &[SweepRow], out: &mut Vec<u8>) {
+    for r in rows {
+        serde_json::to_writer(&mut *out, r).expect("rows serialize");
+        out.push(b'\n');
+    }
+}
+
+/// Reads sweep rows from CSV text (with its header).
+pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    rd.deserialize()
+        .enumerate()
+        .map(|(i, r)| {
+            r.map_err(|e| {
+                InputError::new(
+                    "systolic::sweep::results",
+                    file,
+                    format!("cannot read row: {e}"),
+                )
+                .line(i + 2)
+                .hint("the file must be a `systolic sweep` results CSV")
+                .into()
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_the_field_names_of_a_row_in_order() {
+        let row = SweepRow {
+            point: 7,
+            model: "a, \"quoted\" model.csv".into(),
+            base: "edge-8x8".into(),
+            rows: 8,
+            cols: 16,
+            dataflow: "os".into(),
+            operand: "int8".into(),
+            ifmap_sram_kib: 0.5,
+            filter_sram_kib: 64.0,
+            ofmap_sram_kib: 32.0,
+            dram_bandwidth_bytes_per_cycle: 3.3,
+            clock_mhz: 700.0,
+            batch: 2,
+            layers: 3,
+            macs: 1 << 40,
+            cycles: 12345,
+            latency_ms: 0.1 + 0.2,
+            throughput_inf_per_s: 1e-7,
+            energy_mj: 123456789.125,
+            edp_mj_ms: 1.0 / 3.0,
+            power_w: 2.0,
+            area_mm2: 4.25,
+            area_source: "model".into(),
+            peak_tops: 0.1792,
+            achieved_tops: 0.05,
+            tops_per_w: 0.3,
+            tops_per_mm2: 0.01,
+            utilization: 0.999,
+            feasible: false,
+        };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(&row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text.lines().next().unwrap(), COLUMNS.join(","));
+        // A row reads back exactly, from CSV and from JSON.
+        let mut csv = csv_header().into_bytes();
+        write_csv(std::slice::from_ref(&row), &mut csv);
+        let back = read_csv(std::str::from_utf8(&csv).unwrap(), "t").unwrap();
+        assert_eq!(back, vec![row.clone()]);
+        let mut json = Vec::new();
+        write_jsonl(std::slice::from_ref(&row), &mut json);
+        let obj: SweepRow = serde_json::from_slice(&json[..json.len() - 1]).unwrap();
+        assert_eq!(obj, row);
+        let order: Vec<usize> = COLUMNS
+            .iter()
+            .map(|c| {
+                std::str::from_utf8(&json)
+                    .unwrap()
+                    .find(&format!("\"{c}\":"))
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "JSON keys in column order"
+        );
+    }
+}

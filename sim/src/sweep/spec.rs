@@ -1,0 +1,238 @@
+//! Sweep specifications: the TOML file as written (`RawSpec`), validated once
+//! into a [`Spec`] whose every axis value, model and constraint is known good.
+
+use super::objective::{Constraints, Objective};
+use super::points::{Axes, Range};
+use crate::design::{preset, Design};
+use crate::error::{InputError, Result, SimError};
+use crate::workload::{topology, zoo, Model};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A sweep specification exactly as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    /// One line saying what the sweep explores.
+    #[serde(default)]
+    pub description: String,
+    /// A preset name, or a design TOML path relative to the spec file.
+    pub base: String,
+    /// Zoo names, or topology CSV paths relative to the spec file.
+    pub models: Vec<String>,
+    /// Batch size (default 1).
+    #[serde(default = "one")]
+    pub batch: u64,
+    /// Objectives of the Pareto front (2 or 3), e.g. `["latency", "energy"]`.
+    #[serde(default)]
+    pub pareto: Vec<String>,
+    /// Lists of values per axis; an absent axis keeps the base design's value.
+    #[serde(default)]
+    pub grid: RawGrid,
+    /// Draw `count` points at random instead of the whole grid.
+    #[serde(default)]
+    pub sample: Option<RawSample>,
+    /// Limits a feasible row respects.
+    #[serde(default)]
+    pub constraints: Constraints,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// `[grid]`: the values of each axis.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrid {
+    /// PE rows.
+    pub rows: Option<Vec<u32>>,
+    /// PE columns.
+    pub cols: Option<Vec<u32>>,
+    /// `ws`, `os`, `is`.
+    pub dataflow: Option<Vec<String>>,
+    /// Operand precisions (`int8`, `int16`, `fp16`, ...).
+    pub operand: Option<Vec<String>>,
+    /// ifmap SRAM sizes, KiB.
+    pub ifmap_sram_kib: Option<Vec<f64>>,
+    /// filter SRAM sizes, KiB.
+    pub filter_sram_kib: Option<Vec<f64>>,
+    /// ofmap SRAM sizes, KiB.
+    pub ofmap_sram_kib: Option<Vec<f64>>,
+    /// DRAM bandwidths, bytes per cycle.
+    pub dram_bandwidth_bytes_per_cycle: Option<Vec<f64>>,
+    /// Clocks, MHz.
+    pub clock_mhz: Option<Vec<f64>>,
+}
+
+/// `[sample]`: seeded random draws.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSample {
+    /// How many points to draw.
+    pub count: u64,
+    /// Seed of the generator (the same seed draws the same points).
+    #[serde(default)]
+    pub seed: u64,
+    /// Numeric axes drawn from ranges instead of `[grid]` lists.
+    #[serde(default)]
+    pub ranges: RawRanges,
+}
+
+/// `[sample.ranges]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRanges {
+    /// PE rows.
+    pub rows: Option<Range>,
+    /// PE columns.
+    pub cols: Option<Range>,
+    /// ifmap SRAM, KiB.
+    pub ifmap_sram_kib: Option<Range>,
+    /// filter SRAM, KiB.
+    pub filter_sram_kib: Option<Range>,
+    /// ofmap SRAM, KiB.
+    pub ofmap_sram_kib: Option<Range>,
+    /// DRAM bandwidth, bytes per cycle.
+    pub dram_bandwidth_bytes_per_cycle: Option<Range>,
+    /// Clock, MHz.
+    pub clock_mhz: Option<Range>,
+}
+
+/// A model of the sweep.
+#[derive(Debug, Clone)]
+pub struct SweepModel {
+    /// As written in the spec (a zoo name or a path relative to the spec).
+    pub name: String,
+    /// The model.
+    pub model: Model,
+    /// Text identifying its content for the spec hash.
+    pub(crate) source: String,
+}
+
+/// How a sweep draws its points.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sampling {
+    /// Every point of the grid.
+    Grid,
+    /// `count` distinct grid points (ascending grid index).
+    GridSample(Vec<u64>),
+    /// `count` points, each axis drawn from its list or range.
+    Random {
+        /// Points.
+        count: u64,
+        /// Seed.
+        seed: u64,
+    },
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The spec file as named on the command line.
+    pub file: String,
+    /// Directory relative paths resolve from.
+    pub dir: PathBuf,
+    /// The spec as written.
+    pub raw: RawSpec,
+    /// The base design.
+    pub base: Design,
+    /// Models, in spec order.
+    pub models: Vec<SweepModel>,
+    /// The axes.
+    pub axes: Axes,
+    /// How points are drawn.
+    pub sampling: Sampling,
+    /// Objectives of the Pareto front (may be empty).
+    pub pareto: Vec<Objective>,
+    /// Hash of everything that determines the results (hex, 16 digits).
+    pub hash: String,
+}
+
+impl Spec {
+    /// Loads and validates a spec file.
+    pub fn load(path: &Path) -> Result<Spec> {
+        let text = crate::error::read_file(path)?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Spec::parse(&text, &path.display().to_string(), &dir)
+    }
+
+    /// Parses and validates spec text; `file` names it in errors, `dir`
+    /// resolves relative paths.
+    pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Spec> {
+        let raw: RawSpec = toml::from_str(text).map_err(|e| {
+            let mut err = InputError::new("systolic::sweep::syntax", file, e.message().to_string())
+                .hint("see designs/sweeps/*.toml and docs/SWEEP.md for every field");
+            if let Some(span) = e.span() {
+                err = err.span(text, span);
+            }
+            err
+        })?;
+        super::check::Checker { text, file }.check(raw, dir)
+    }
+
+    /// Number of points (the whole sweep, every shard).
+    pub fn points(&self) -> u64 {
+        match &self.sampling {
+            Sampling::Grid => self.axes.grid_size(),
+            Sampling::GridSample(v) => v.len() as u64,
+            Sampling::Random { count, .. } => *count,
+        }
+    }
+
+    /// The point with sweep index `index` (< [`Spec::points`]).
+    pub fn point(&self, index: u64) -> super::Point {
+        match &self.sampling {
+            Sampling::Grid => self.axes.grid_point(index, index),
+            Sampling::GridSample(v) => self.axes.grid_point(index, v[index as usize]),
+            Sampling::Random { seed, .. } => self.axes.random_point(index, *seed),
+        }
+    }
+}
+
+/// The base design named by `base`: a path (ending in `.toml`, relative to
+/// `dir`) or a preset name.
+pub fn resolve_base(base: &str, dir: &Path) -> Result<Design> {
+    if base.ends_with(".toml") {
+        Design::load(&dir.join(base))
+    } else {
+        preset(base)
+    }
+}
+
+/// The model named by `name`: a topology CSV path (ending in `.csv`,
+/// relative to `dir`) or a zoo name.
+pub fn resolve_model(name: &str, dir: &Path) -> Result<Model> {
+    if name.ends_with(".csv") {
+        topology::load(&dir.join(name))
+    } else {
+        zoo::model(name).ok_or_else(|| SimError::Unknown {
+            what: "model",
+            name: name.to_string(),
+            known: zoo_names(),
+        })
+    }
+}
+
+fn zoo_names() -> String {
+    format!(
+        "built-in models: {}; or a SCALE-Sim topology CSV path ending in .csv",
+        zoo::MODELS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// 64-bit FNV-1a (stable across platforms and releases).
+pub(crate) fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}

@@ -1,0 +1,49 @@
+//! `systolic merge`: join the results of `systolic sweep --shard i/n` runs
+//! into the files one unsharded run would have written.
+
+use crate::cmd_sweep::{front_table, list, objectives};
+use clap::Args;
+use sim::sweep::Outputs;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "Examples:
+  systolic merge shard0.csv shard1.csv shard2.csv shard3.csv --out results.csv
+  systolic merge runs/shard-*.csv --out results.csv --pareto latency,energy,area";
+
+/// Arguments of `systolic merge`.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct MergeArgs {
+    /// Results CSV of every shard (their .sweep.json and .jsonl files beside them).
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Merged results CSV.
+    #[arg(long)]
+    out: PathBuf,
+    /// Merged JSON lines (default: beside --out, `.csv` replaced by `.jsonl`).
+    #[arg(long)]
+    jsonl: Option<PathBuf>,
+    /// Objectives of the Pareto front (default: the spec's `pareto`).
+    #[arg(long, value_delimiter = ',', value_name = "OBJ,OBJ[,OBJ]")]
+    pareto: Option<Vec<String>>,
+}
+
+/// Runs `systolic merge`.
+pub fn run(a: MergeArgs) -> miette::Result<()> {
+    let pareto = objectives(&a.pareto)?;
+    let outputs = Outputs::beside(&a.out, a.jsonl.as_deref());
+    let s = sim::sweep::merge(&a.shards, &outputs, pareto)?;
+    let mut wrote = vec![outputs.csv.clone(), outputs.jsonl.clone()];
+    if !s.objectives.is_empty() {
+        wrote.push(outputs.pareto.clone());
+    }
+    eprintln!(
+        "merged {} shards: {} points, {} rows; wrote {}",
+        s.shards,
+        s.points,
+        s.rows,
+        list(&wrote)
+    );
+    print!("{}", front_table(&s.front, &s.objectives));
+    Ok(())
+}

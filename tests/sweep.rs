@@ -1,0 +1,277 @@
+//! `systolic sweep` and `systolic merge` as a user runs them: results and the
+//! printed front, `kill -9` mid-run then the same command resumes to the
+//! bytes of an uninterrupted run, CLI shards merge into the unsharded run,
+//! and bad input is a one-line error with exit code 1.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn systolic() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_systolic"));
+    c.env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    systolic().args(args).output().expect("the binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-sweep")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// 2 x 3 x 3 x 2 x 5 = 180 points of resnet18 on small arrays: about a
+/// second on one thread, long enough to be killed part way.
+const LONG: &str = r#"
+base = "edge-8x8"
+models = ["resnet18"]
+pareto = ["latency", "energy"]
+[grid]
+rows = [8, 16]
+cols = [8, 16, 32]
+dataflow = ["ws", "os", "is"]
+ifmap_sram_kib = [32, 64]
+clock_mhz = [200, 300, 400, 500, 600]
+"#;
+
+const SMALL: &str = r#"
+base = "mobile-32x32"
+models = ["mobilenet_v2", "dense-10-1"]
+pareto = ["latency", "tops_per_w"]
+[grid]
+rows = [16, 32]
+cols = [16, 64]
+dataflow = ["ws", "os", "is"]
+[constraints]
+max_power_w = 5
+"#;
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn fails(args: &[&str]) -> String {
+    let o = run(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn sweep_writes_rows_in_point_order_and_prints_the_front() {
+    let dir = scratch("basic");
+    let spec = dir.join("small.toml");
+    std::fs::write(&spec, SMALL).unwrap();
+    let out = dir.join("r.csv");
+    let stdout = ok(&run(&[
+        "sweep",
+        s(&spec),
+        "--out",
+        s(&out),
+        "--threads",
+        "2",
+    ]));
+    assert!(
+        stdout.contains("Pareto front of mobilenet_v2 over latency_ms (min), tops_per_w (max)"),
+        "{stdout}"
+    );
+    let csv = text(&out);
+    assert_eq!(csv.lines().count(), 1 + 12 * 2);
+    assert!(csv.starts_with("point,model,base,rows,cols,dataflow,operand,"));
+    assert_eq!(text(&dir.join("r.jsonl")).lines().count(), 12 * 2);
+    let pareto = text(&dir.join("r.pareto.csv"));
+    assert!(pareto.lines().count() > 2);
+    assert!(text(&dir.join("r.sweep.json")).contains("\"complete\": true"));
+    // Overriding the objectives changes only the Pareto file.
+    ok(&run(&[
+        "sweep",
+        s(&spec),
+        "--out",
+        s(&out),
+        "--pareto",
+        "area,latency,energy",
+    ]));
+    assert_eq!(text(&out), csv);
+    assert_ne!(text(&dir.join("r.pareto.csv")), pareto);
+}
+
+/// Starts the long sweep, waits until at least `rows` rows are on disk, and
+/// kills the process with SIGKILL (`kill -9`).
+fn kill_after(spec: &Path, out: &Path, rows: usize) {
+    let mut child = systolic()
+        .args(["sweep", s(spec), "--out", s(out), "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let lines = std::fs::read_to_string(out).map_or(0, |t| t.lines().count());
+        if lines > rows {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep finished before it could be killed"
+        );
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "finished before the kill"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn kill_nine_then_the_same_command_resumes_to_the_uninterrupted_bytes() {
+    let dir = scratch("kill");
+    let spec = dir.join("long.toml");
+    std::fs::write(&spec, LONG).unwrap();
+    let whole = dir.join("whole.csv");
+    ok(&run(&[
+        "sweep",
+        s(&spec),
+        "--out",
+        s(&whole),
+        "--threads",
+        "2",
+    ]));
+    let out = dir.join("killed.csv");
+    kill_after(&spec, &out, 4);
+    let first = text(&out).lines().count();
+    assert!(first < 181, "killed part way: {first} lines");
+    kill_after(&spec, &out, first + 8);
+    let stderr = run(&["sweep", s(&spec), "--out", s(&out), "--threads", "2"]);
+    ok(&stderr);
+    assert!(String::from_utf8_lossy(&stderr.stderr).contains("already done"));
+    assert_eq!(text(&out), text(&whole));
+    assert_eq!(
+        text(&dir.join("killed.jsonl")),
+        text(&dir.join("whole.jsonl"))
+    );
+    assert_eq!(
+        text(&dir.join("killed.pareto.csv")),
+        text(&dir.join("whole.pareto.csv"))
+    );
+}
+
+#[test]
+fn shards_run_separately_merge_into_the_unsharded_file() {
+    let dir = scratch("shards");
+    let spec = dir.join("small.toml");
+    std::fs::write(&spec, SMALL).unwrap();
+    let whole = dir.join("whole.csv");
+    ok(&run(&["sweep", s(&spec), "--out", s(&whole)]));
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let p = dir.join(format!("part{i}.csv"));
+        let shard = format!("{i}/3");
+        if i == 1 {
+            ok(&run(&[
+                "sweep",
+                s(&spec),
+                "--out",
+                s(&p),
+                "--shard",
+                &shard,
+                "--stop-after",
+                "1",
+            ]));
+        }
+        ok(&run(&[
+            "sweep",
+            s(&spec),
+            "--out",
+            s(&p),
+            "--shard",
+            &shard,
+            "--threads",
+            "1",
+        ]));
+        shards.push(p);
+    }
+    let merged = dir.join("merged.csv");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(|p| s(p)));
+    args.extend(["--out", s(&merged)]);
+    let stdout = ok(&run(&args));
+    assert!(stdout.contains("Pareto front of dense-10-1"));
+    assert_eq!(text(&merged), text(&whole));
+    assert_eq!(
+        text(&dir.join("merged.jsonl")),
+        text(&dir.join("whole.jsonl"))
+    );
+    assert_eq!(
+        text(&dir.join("merged.pareto.csv")),
+        text(&dir.join("whole.pareto.csv"))
+    );
+    let err = fails(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[2]),
+        "--out",
+        s(&dir.join("m2.csv")),
+    ]);
+    assert!(err.contains("shard 1/3 is missing"), "{err}");
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_with_exit_code_1() {
+    let dir = scratch("errors");
+    let spec = dir.join("small.toml");
+    std::fs::write(&spec, SMALL).unwrap();
+    let out = dir.join("r.csv");
+    let e = fails(&["sweep", s(&spec), "--out", s(&out), "--shard", "3/3"]);
+    assert!(
+        e.contains("--shard") && e.contains("expected I/N with 0 <= I < N"),
+        "{e}"
+    );
+    let e = fails(&["sweep", s(&spec), "--out", s(&out), "--pareto", "latency"]);
+    assert!(
+        e.contains("--pareto") && e.contains("2 or 3 objectives"),
+        "{e}"
+    );
+    let e = fails(&["sweep", s(&spec), "--out", s(&out), "--threads", "0"]);
+    assert!(e.contains("--threads"), "{e}");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, SMALL.replace("\"os\"", "\"xs\"")).unwrap();
+    let e = fails(&["sweep", s(&bad), "--out", s(&out)]);
+    assert!(
+        e.contains("bad.toml:8: field `grid.dataflow[1]`: unknown dataflow `xs`"),
+        "{e}"
+    );
+    let foreign = dir.join("mine.csv");
+    std::fs::write(&foreign, "a,b\n").unwrap();
+    let e = fails(&["sweep", s(&spec), "--out", s(&foreign)]);
+    assert!(e.contains("not written by `systolic sweep`"), "{e}");
+    assert_eq!(text(&foreign), "a,b\n");
+    let e = fails(&["sweep", s(&dir.join("missing.toml")), "--out", s(&out)]);
+    assert!(e.contains("missing.toml"), "{e}");
+    let e = fails(&["merge", s(&foreign), "--out", s(&dir.join("m.csv"))]);
+    assert!(e.contains("is not a sweep shard"), "{e}");
+}
