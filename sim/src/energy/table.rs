@@ -172,8 +172,12 @@ impl NodeScaling {
     }
 }
 
-fn node_scaling() -> NodeScaling {
-    toml::from_str(NODE_SCALING).expect("built-in node-scaling table is valid (tested)")
+/// The built-in node-scaling table, parsed once (sweeps build many designs).
+fn node_scaling() -> &'static NodeScaling {
+    static PARSED: std::sync::OnceLock<NodeScaling> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        toml::from_str(NODE_SCALING).expect("built-in node-scaling table is valid (tested)")
+    })
 }
 
 /// Nodes with scaling data, for error hints.
@@ -283,8 +287,23 @@ impl EnergyTable {
 
     /// A built-in table by name, or a table file (relative to `dir`).
     pub fn resolve(name: &str, dir: Option<&Path>) -> Result<EnergyTable> {
-        if let Some((n, text)) = BUILTIN_TABLES.iter().find(|(n, _)| *n == name) {
-            return EnergyTable::parse(text, &format!("<built-in table {n}>"));
+        if let Some(i) = BUILTIN_TABLES.iter().position(|(n, _)| *n == name) {
+            // Parsed once per process: sweeps build thousands of designs.
+            static PARSED: std::sync::OnceLock<Vec<Result<EnergyTable>>> =
+                std::sync::OnceLock::new();
+            let parsed = PARSED.get_or_init(|| {
+                BUILTIN_TABLES
+                    .iter()
+                    .map(|(n, text)| EnergyTable::parse(text, &format!("<built-in table {n}>")))
+                    .collect()
+            });
+            return match &parsed[i] {
+                Ok(t) => Ok(t.clone()),
+                Err(_) => {
+                    let (n, text) = BUILTIN_TABLES[i];
+                    EnergyTable::parse(text, &format!("<built-in table {n}>"))
+                }
+            };
         }
         let path = match dir {
             Some(d) => d.join(name),
