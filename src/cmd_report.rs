@@ -2,8 +2,9 @@
 
 use crate::inputs;
 use clap::Args;
-use sim::render::results::{self, Objective};
+use sim::render::results::{self, DEFAULT_OBJECTIVES};
 use sim::render::sweep::{self, Options};
+use sim::sweep::Objective;
 use sim::workload::{topology, zoo, Model};
 use std::path::{Path, PathBuf};
 
@@ -12,8 +13,9 @@ use std::path::{Path, PathBuf};
 #[command(after_help = "Examples:
   systolic report results.csv --out reports/edge/
   systolic report results.csv --out reports/edge/ --objectives latency,energy,area --model resnet50
-Objectives: latency, energy, edp, area, power, cycles (minimized); throughput, tops_per_w,
-tops_per_mm2, achieved_tops, utilization (maximized). See docs/REPORTS.md.")]
+Objectives: latency, energy, edp, area, power (minimized); throughput, tops_per_w, tops_per_mm2,
+tops, utilization (maximized); column names work too. Default: the sweep's `pareto` objectives
+(from RESULTS.sweep.json beside the results), else latency,energy. See docs/REPORTS.md.")]
 pub struct ReportArgs {
     /// Results CSV written by `systolic sweep --out`.
     results: PathBuf,
@@ -21,9 +23,10 @@ pub struct ReportArgs {
     /// default reports/<results file name>/.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Two or three objectives of the Pareto front, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "latency,energy")]
-    objectives: Vec<String>,
+    /// Two or three objectives of the Pareto front, comma-separated; default the
+    /// sweep's `pareto` objectives (its RESULTS.sweep.json sidecar), else latency,energy.
+    #[arg(long, value_delimiter = ',')]
+    objectives: Option<Vec<String>>,
     /// Only these models (repeat or separate with commas); default every model in the results.
     #[arg(long, value_delimiter = ',')]
     model: Vec<String>,
@@ -31,7 +34,10 @@ pub struct ReportArgs {
 
 /// Runs `systolic report`.
 pub fn run(a: ReportArgs) -> miette::Result<()> {
-    let objectives = objectives(&a.objectives)?;
+    let objectives = match &a.objectives {
+        Some(names) => objectives(names)?,
+        None => results::sweep_objectives(&a.results)?.unwrap_or(DEFAULT_OBJECTIVES.to_vec()),
+    };
     let rows = results::read(&a.results)?;
     let dir = a
         .results
@@ -64,24 +70,25 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
 
 /// Parses and checks `--objectives`: two or three distinct names.
 fn objectives(names: &[String]) -> miette::Result<Vec<Objective>> {
-    let list: Vec<Objective> = names
+    let names: Vec<&str> = names
         .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| results::objective(n))
-        .collect::<Result<_, _>>()?;
-    let distinct = list
-        .iter()
-        .enumerate()
-        .all(|(i, o)| list[..i].iter().all(|p| p.key != o.key));
-    if !(2..=3).contains(&list.len()) || !distinct {
-        return Err(miette::miette!(
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    match Objective::parse_list(&names) {
+        Ok(list) if !list.is_empty() => Ok(list),
+        Err((Some(i), msg)) if Objective::parse(names[i]).is_none() => Err(miette::miette!(
+            code = "systolic::report::objective",
+            help = format!("objectives: {}", Objective::names()),
+            "--objectives: {msg}"
+        )),
+        _ => Err(miette::miette!(
             code = "systolic::report::objectives",
             help = "e.g. --objectives latency,energy or --objectives latency,energy,area",
             "--objectives takes two or three different objectives, got `{}`",
             names.join(",")
-        ));
+        )),
     }
-    Ok(list)
 }
 
 /// A model named in a results file: a zoo name, or a topology CSV path

@@ -476,3 +476,127 @@ fn bad_results_files_name_the_file_line_and_column() {
     assert!(e.contains("vgg16") && e.contains("alexnet"), "{e}");
     assert!(!out.exists(), "no report written on errors");
 }
+
+#[test]
+fn a_real_sweep_reports_over_its_own_objectives_and_rebuilds_its_designs() {
+    // The spec, its base design (a relative TOML path) and the results sit
+    // in one directory. The base accumulates int8 in 24 bits; the sweep's
+    // fp16 operand must accumulate in fp32 (the sweep's accumulator rule),
+    // which the report's rebuilt best design has to follow to simulate.
+    let dir = scratch("sidecar");
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("designs/edge-8x8.toml"),
+    )
+    .unwrap()
+    .replace("accumulator_bits = 32", "accumulator_bits = 24");
+    std::fs::write(dir.join("acc24.toml"), base).unwrap();
+    let spec = dir.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "base = \"acc24.toml\"\nmodels = [\"alexnet\"]\npareto = [\"latency\", \"energy\", \"area\"]\n\
+         [grid]\nrows = [8, 16]\ncols = [8, 16]\ndataflow = [\"ws\", \"os\"]\noperand = [\"fp16\"]\n",
+    )
+    .unwrap();
+    let results = dir.join("r.csv");
+    let r = results.to_str().unwrap();
+    ok(&["sweep", spec.to_str().unwrap(), "--out", r]);
+    assert!(dir.join("r.sweep.json").is_file());
+
+    // No --objectives: the sidecar's three objectives.
+    let out = dir.join("rep");
+    let o = out.to_str().unwrap();
+    ok(&["report", r, "--out", o]);
+    for pair in ["latency-energy", "latency-area", "energy-area"] {
+        svg(&out.join(format!("alexnet-pareto-{pair}.svg")));
+    }
+    assert!(!out.join("alexnet-pareto.svg").exists());
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("Pareto fronts over latency, energy, area"),
+        "{md}"
+    );
+    assert!(
+        md.contains("as in the results file"),
+        "the rebuilt best design re-simulates to the file's cycles\n{md}"
+    );
+
+    // --objectives overrides the sidecar.
+    ok(&["report", r, "--out", o, "--objectives", "latency,area"]);
+    assert!(out.join("alexnet-pareto.svg").is_file());
+    assert!(!out.join("alexnet-pareto-latency-energy.svg").exists());
+
+    // Without a sidecar: the default latency, energy.
+    std::fs::remove_file(dir.join("r.sweep.json")).unwrap();
+    ok(&["report", r, "--out", o]);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("Pareto fronts over latency, energy\n"), "{md}");
+
+    // A relative base design resolves against the results file's directory:
+    // results moved elsewhere name the missing file and say where it was looked for.
+    let moved = dir.join("elsewhere");
+    std::fs::create_dir_all(&moved).unwrap();
+    let m = moved.join("r.csv");
+    std::fs::copy(&results, &m).unwrap();
+    let e = fails(&[
+        "report",
+        m.to_str().unwrap(),
+        "--out",
+        dir.join("rep2").to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("acc24.toml") && e.contains("results file's directory"),
+        "{e}"
+    );
+}
+
+/// The committed example (`reports/results/default.*` from
+/// `designs/sweeps/default.toml`, `reports/default/` from those results) is
+/// what the current code writes, byte for byte. Regenerate with:
+/// `rm -rf reports/results/default.* reports/default &&
+///  systolic sweep designs/sweeps/default.toml --out reports/results/default.csv &&
+///  systolic report reports/results/default.csv --out reports/default`.
+#[test]
+fn the_committed_example_report_is_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hint = "regenerate the example: see this test's doc comment";
+    let dir = scratch("example");
+    let csv = dir.join("default.csv");
+    ok(&[
+        "sweep",
+        "designs/sweeps/default.toml",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    for ext in ["csv", "jsonl", "pareto.csv"] {
+        let want = std::fs::read(root.join(format!("reports/results/default.{ext}"))).unwrap();
+        let got = std::fs::read(dir.join(format!("default.{ext}"))).unwrap();
+        assert!(
+            want == got,
+            "reports/results/default.{ext} is stale; {hint}"
+        );
+    }
+    let out = dir.join("report");
+    ok(&[
+        "report",
+        "reports/results/default.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let committed = root.join("reports/default");
+    let mut names: Vec<String> = std::fs::read_dir(&committed)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut made: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(names, made, "reports/default holds other files; {hint}");
+    for n in &names {
+        let want = std::fs::read(committed.join(n)).unwrap();
+        let got = std::fs::read(out.join(n)).unwrap();
+        assert!(want == got, "reports/default/{n} is stale; {hint}");
+    }
+}

@@ -24,10 +24,12 @@ fn tensor(shape: [usize; 4], seed: u64) -> Nchw<i8> {
     Nchw::new(shape, data).unwrap()
 }
 
+/// A convolution case: x shape, w shape, stride, pad, dilation, groups.
+type ConvCase = ([usize; 4], [usize; 4], usize, usize, usize, usize);
+
 #[test]
 fn conv_on_the_array_equals_conv_integer_and_the_simulated_cycles() {
-    // (x shape, w shape, stride, pad, dilation, groups)
-    let cases: &[([usize; 4], [usize; 4], usize, usize, usize, usize)] = &[
+    let cases: &[ConvCase] = &[
         ([1, 3, 9, 9], [8, 3, 3, 3], 1, 1, 1, 1),
         ([2, 4, 11, 7], [6, 4, 3, 2], 2, 1, 1, 1),
         ([1, 6, 10, 10], [6, 1, 3, 3], 2, 1, 1, 6),

@@ -181,9 +181,10 @@ impl Scatter {
         X: Ranged<ValueType = f64> + ValueFormatter<f64>,
         Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
+        let (xlog, ylog) = (self.x.log, self.y.log);
         c.configure_mesh()
-            .x_label_formatter(&|v| short(*v))
-            .y_label_formatter(&|v| short(*v))
+            .x_label_formatter(&|v| tick(*v, xlog))
+            .y_label_formatter(&|v| tick(*v, ylog))
             .x_desc(self.x.full_desc())
             .y_desc(self.y.full_desc())
             .axis_desc_style(text(style::AXIS_PX))
@@ -208,4 +209,19 @@ impl Scatter {
         c.draw_series(of(Class::Front).map(|p| Circle::new((p.x, p.y), 6, FRONT.filled())))?;
         Ok(())
     }
+}
+
+/// A tick label; on a log axis only at 1, 2 and 5 times a power of ten, so
+/// the crowded ticks at the top of each decade stay unlabelled.
+fn tick(v: f64, log: bool) -> String {
+    if log && v > 0.0 {
+        let m = v / 10f64.powf(v.log10().floor());
+        if ![1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .any(|k| (m - k).abs() < 1e-6 * k)
+        {
+            return String::new();
+        }
+    }
+    short(v)
 }

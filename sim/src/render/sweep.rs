@@ -5,14 +5,14 @@
 use super::dataflow::{Best, BestPerDataflow, DATAFLOWS};
 use super::heatmap::{Heatmap, Panel, Scale};
 use super::pareto::{Axis, Class, Point, Scatter};
-use super::results::{minimized, Objective, ResultRow};
+use super::results::{describe, design};
 use super::single::{self, Run};
 use super::site::{Page, Section, Table};
 use super::{figure, slug, RenderError};
 use crate::engine::{FastEngine, TimingMode};
 use crate::error::Result;
 use crate::simulate::{simulate, RunOptions};
-use crate::sweep::pareto;
+use crate::sweep::{pareto_rows, Objective, Sense, SweepRow};
 use crate::workload::Model;
 use std::path::Path;
 
@@ -20,7 +20,8 @@ use std::path::Path;
 pub struct Options<'a> {
     /// The results file as named on the command line (shown in the report).
     pub file: String,
-    /// Directory the results file is in (relative base designs resolve from it).
+    /// Directory the results file is in: base designs and models given as
+    /// relative paths resolve from it.
     pub dir: &'a Path,
     /// Objectives of the Pareto front (two or three).
     pub objectives: Vec<Objective>,
@@ -31,7 +32,7 @@ pub struct Options<'a> {
 }
 
 /// The models of `rows`, in order of first appearance.
-pub fn models(rows: &[ResultRow]) -> Vec<String> {
+pub fn models(rows: &[SweepRow]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in rows {
         if !out.contains(&r.model) {
@@ -41,21 +42,15 @@ pub fn models(rows: &[ResultRow]) -> Vec<String> {
     out
 }
 
-/// Indices (into `rows`) of the feasible rows on the Pareto front over `objectives`.
-pub fn front(rows: &[&ResultRow], objectives: &[Objective]) -> Vec<usize> {
-    let feasible: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].feasible).collect();
-    let values: Vec<Vec<f64>> = feasible
-        .iter()
-        .map(|&i| objectives.iter().map(|o| minimized(o, rows[i])).collect())
-        .collect();
-    pareto::front(&values)
-        .into_iter()
-        .map(|k| feasible[k])
-        .collect()
+/// Indices (into `rows`, the rows of one model) of the feasible rows on the
+/// Pareto front over `objectives` ([`pareto_rows`]).
+pub fn front(rows: &[&SweepRow], objectives: &[Objective]) -> Vec<usize> {
+    let owned: Vec<SweepRow> = rows.iter().map(|r| (*r).clone()).collect();
+    pareto_rows(&owned, objectives)
 }
 
 /// The feasible row with the lowest energy-delay product (first on ties).
-pub fn best_edp<'r>(rows: &[&'r ResultRow]) -> Option<&'r ResultRow> {
+pub fn best_edp<'r>(rows: &[&'r SweepRow]) -> Option<&'r SweepRow> {
     rows.iter()
         .copied()
         .filter(|r| r.feasible && r.edp_mj_ms.is_finite())
@@ -63,7 +58,7 @@ pub fn best_edp<'r>(rows: &[&'r ResultRow]) -> Option<&'r ResultRow> {
 }
 
 /// The sweep page.
-pub fn page(all: &[ResultRow], o: &Options) -> Result<Page, RenderError> {
+pub fn page(all: &[SweepRow], o: &Options) -> Result<Page, RenderError> {
     let chosen: Vec<String> = if o.models.is_empty() {
         models(all)
     } else {
@@ -83,10 +78,10 @@ pub fn page(all: &[ResultRow], o: &Options) -> Result<Page, RenderError> {
             .into());
         }
     }
-    let names: Vec<&str> = o.objectives.iter().map(|x| x.key).collect();
+    let names: Vec<&str> = o.objectives.iter().map(|x| x.name()).collect();
     let mut sections = vec![overview(all, &chosen, o)];
     for m in &chosen {
-        let rows: Vec<&ResultRow> = all.iter().filter(|r| &r.model == m).collect();
+        let rows: Vec<&SweepRow> = all.iter().filter(|r| &r.model == m).collect();
         sections.extend(model_sections(m, &rows, o)?);
     }
     Ok(Page {
@@ -101,7 +96,7 @@ pub fn page(all: &[ResultRow], o: &Options) -> Result<Page, RenderError> {
     })
 }
 
-fn overview(all: &[ResultRow], chosen: &[String], o: &Options) -> Section {
+fn overview(all: &[SweepRow], chosen: &[String], o: &Options) -> Section {
     let mut s = Section::new("Overview");
     let mut t = Table::new(&[
         "model",
@@ -112,14 +107,14 @@ fn overview(all: &[ResultRow], chosen: &[String], o: &Options) -> Section {
         "best EDP (mJ·ms)",
     ]);
     for m in chosen {
-        let rows: Vec<&ResultRow> = all.iter().filter(|r| &r.model == m).collect();
+        let rows: Vec<&SweepRow> = all.iter().filter(|r| &r.model == m).collect();
         let best = best_edp(&rows);
         t.row(vec![
             m.clone(),
             rows.len().to_string(),
             rows.iter().filter(|r| r.feasible).count().to_string(),
             front(&rows, &o.objectives).len().to_string(),
-            best.map_or("-".into(), |b| format!("{}: {}", b.point, b.describe())),
+            best.map_or("-".into(), |b| format!("{}: {}", b.point, describe(b))),
             best.map_or("-".into(), |b| format!("{:.6}", b.edp_mj_ms)),
         ]);
     }
@@ -150,14 +145,14 @@ fn overview(all: &[ResultRow], chosen: &[String], o: &Options) -> Section {
     s
 }
 
-fn distinct_num(rows: &[ResultRow], f: impl Fn(&ResultRow) -> f64) -> Vec<String> {
+fn distinct_num(rows: &[SweepRow], f: impl Fn(&SweepRow) -> f64) -> Vec<String> {
     let mut v: Vec<f64> = rows.iter().map(f).collect();
     v.sort_by(f64::total_cmp);
     v.dedup();
     v.iter().map(|x| x.to_string()).collect()
 }
 
-fn distinct_text(rows: &[ResultRow], f: impl Fn(&ResultRow) -> String) -> Vec<String> {
+fn distinct_text(rows: &[SweepRow], f: impl Fn(&SweepRow) -> String) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for r in rows {
         let s = f(r);
@@ -168,7 +163,7 @@ fn distinct_text(rows: &[ResultRow], f: impl Fn(&ResultRow) -> String) -> Vec<St
     v
 }
 
-fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Section>, RenderError> {
+fn model_sections(m: &str, rows: &[&SweepRow], o: &Options) -> Result<Vec<Section>, RenderError> {
     let id = slug(m);
     let mut out = Vec::new();
     let fr = front(rows, &o.objectives);
@@ -179,15 +174,15 @@ fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Secti
     } else {
         vec![(0, 1), (0, 2), (1, 2)]
     };
-    let all_names: Vec<&str> = o.objectives.iter().map(|x| x.key).collect();
+    let all_names: Vec<&str> = o.objectives.iter().map(|x| x.name()).collect();
     for (a, b) in pairs {
         let (xa, ya) = (&o.objectives[a], &o.objectives[b]);
         let points: Vec<Point> = rows
             .iter()
             .enumerate()
             .map(|(i, r)| Point {
-                x: (xa.get)(r),
-                y: (ya.get)(r),
+                x: xa.value(r),
+                y: ya.value(r),
                 class: if fr.contains(&i) {
                     Class::Front
                 } else if r.feasible {
@@ -198,21 +193,29 @@ fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Secti
             })
             .collect();
         let chart = Scatter {
-            title: format!("{m}: {} vs {}", ya.key, xa.key),
-            x: Axis::fit(xa.desc, xa.maximize, points.iter().map(|p| p.x)),
-            y: Axis::fit(ya.desc, ya.maximize, points.iter().map(|p| p.y)),
+            title: format!("{m}: {} vs {}", ya.name(), xa.name()),
+            x: Axis::fit(
+                xa.label(),
+                xa.sense() == Sense::Max,
+                points.iter().map(|p| p.x),
+            ),
+            y: Axis::fit(
+                ya.label(),
+                ya.sense() == Sense::Max,
+                points.iter().map(|p| p.y),
+            ),
             points,
             connect: o.objectives.len() == 2,
         };
         let name = if o.objectives.len() == 2 {
             format!("{id}-pareto")
         } else {
-            format!("{id}-pareto-{}-{}", xa.key, ya.key)
+            format!("{id}-pareto-{}-{}", xa.name(), ya.name())
         };
         s.figure(figure(
             &chart,
             &name,
-            &format!("Pareto front: {} vs {}", ya.key, xa.key),
+            &format!("Pareto front: {} vs {}", ya.name(), xa.name()),
             &format!(
                 "Each dot is one design point of the sweep for {m}. Red: the Pareto front over {} (no other \
                  feasible point is at least as good on every one and better on one){}; blue: feasible points \
@@ -224,14 +227,18 @@ fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Secti
         )?);
     }
     let mut header = vec!["point", "design"];
-    header.extend(o.objectives.iter().map(|x| x.desc));
+    header.extend(o.objectives.iter().map(|x| x.label()));
     header.push("EDP (mJ·ms)");
     let mut t = Table::new(&header);
-    let mut on: Vec<&ResultRow> = fr.iter().map(|&i| rows[i]).collect();
-    on.sort_by(|a, b| minimized(&o.objectives[0], a).total_cmp(&minimized(&o.objectives[0], b)));
+    let mut on: Vec<&SweepRow> = fr.iter().map(|&i| rows[i]).collect();
+    on.sort_by(|a, b| {
+        o.objectives[0]
+            .minimized(a)
+            .total_cmp(&o.objectives[0].minimized(b))
+    });
     for r in on {
-        let mut cells = vec![r.point.to_string(), r.describe()];
-        cells.extend(o.objectives.iter().map(|x| format!("{:.6}", (x.get)(r))));
+        let mut cells = vec![r.point.to_string(), describe(r)];
+        cells.extend(o.objectives.iter().map(|x| format!("{:.6}", x.value(r))));
         cells.push(format!("{:.6}", r.edp_mj_ms));
         t.row(cells);
     }
@@ -265,7 +272,7 @@ fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Secti
         "utilization (%)",
     ]);
     for df in dataflows(rows) {
-        let of: Vec<&ResultRow> = rows.iter().copied().filter(|r| r.dataflow == df).collect();
+        let of: Vec<&SweepRow> = rows.iter().copied().filter(|r| r.dataflow == df).collect();
         if let Some(b) = best_edp(&of) {
             best.push(Best {
                 dataflow: df.clone(),
@@ -275,7 +282,7 @@ fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Secti
             });
             t.row(vec![
                 df.clone(),
-                format!("{}: {}", b.point, b.describe()),
+                format!("{}: {}", b.point, describe(b)),
                 format!("{:.6}", b.latency_ms),
                 format!("{:.6}", b.energy_mj),
                 format!("{:.6}", b.edp_mj_ms),
@@ -311,7 +318,7 @@ fn model_sections(m: &str, rows: &[&ResultRow], o: &Options) -> Result<Vec<Secti
     Ok(out)
 }
 
-fn dataflows(rows: &[&ResultRow]) -> Vec<String> {
+fn dataflows(rows: &[&SweepRow]) -> Vec<String> {
     let mut v: Vec<String> = DATAFLOWS
         .iter()
         .filter(|d| rows.iter().any(|r| r.dataflow == **d))
@@ -326,7 +333,7 @@ fn dataflows(rows: &[&ResultRow]) -> Vec<String> {
 }
 
 /// The utilization heatmap of one model's rows.
-pub fn heatmap(m: &str, rows: &[&ResultRow]) -> Heatmap {
+pub fn heatmap(m: &str, rows: &[&SweepRow]) -> Heatmap {
     let mut rs: Vec<u32> = rows.iter().map(|r| r.rows).collect();
     rs.sort_unstable();
     rs.dedup();
@@ -380,8 +387,8 @@ pub fn heatmap(m: &str, rows: &[&ResultRow]) -> Heatmap {
     }
 }
 
-fn best_sections(m: &str, b: &ResultRow, o: &Options) -> Result<Vec<Section>, RenderError> {
-    let design = b.design(o.dir)?;
+fn best_sections(m: &str, b: &SweepRow, o: &Options) -> Result<Vec<Section>, RenderError> {
+    let design = design(b, o.dir)?;
     let model = (o.resolve)(m)?;
     let opts = RunOptions {
         batch: b.batch.max(1),
@@ -410,7 +417,7 @@ fn best_sections(m: &str, b: &ResultRow, o: &Options) -> Result<Vec<Section>, Re
                  Re-simulated here (fast engine, rtl timing): {} cycles{}.",
                 b.point,
                 b.edp_mj_ms,
-                b.describe(),
+                describe(b),
                 report.total.total_cycles,
                 if agree {
                     ", as in the results file".to_string()

@@ -86,6 +86,23 @@ impl Objective {
         }
     }
 
+    /// The quantity and its unit, as a plot axis or table column names it
+    /// (e.g. `latency per run (ms)`; a run is one batch of the row's model).
+    pub fn label(self) -> &'static str {
+        match self {
+            Objective::Latency => "latency per run (ms)",
+            Objective::Throughput => "throughput (inferences/s)",
+            Objective::Energy => "energy per run (mJ)",
+            Objective::Edp => "energy-delay product (mJ·ms)",
+            Objective::Area => "area (mm²)",
+            Objective::Power => "average power (W)",
+            Objective::TopsPerW => "energy efficiency (TOPS/W)",
+            Objective::TopsPerMm2 => "area efficiency (TOPS/mm²)",
+            Objective::Tops => "achieved throughput (TOPS)",
+            Objective::Utilization => "utilization (fraction of PE-cycles)",
+        }
+    }
+
     /// Whether it is minimized or maximized.
     pub fn sense(self) -> Sense {
         match self {
@@ -111,6 +128,15 @@ impl Objective {
             Objective::TopsPerMm2 => row.tops_per_mm2,
             Objective::Tops => row.achieved_tops,
             Objective::Utilization => row.utilization,
+        }
+    }
+
+    /// Its value in `row` as a minimized quantity: the value itself, or its
+    /// negation when larger is better (how Pareto fronts compare rows).
+    pub fn minimized(self, row: &SweepRow) -> f64 {
+        match self.sense() {
+            Sense::Min => self.value(row),
+            Sense::Max => -self.value(row),
         }
     }
 
@@ -253,15 +279,7 @@ pub fn pareto_rows(rows: &[SweepRow], objectives: &[Objective]) -> Vec<usize> {
     for (_, idx) in by_model {
         let values: Vec<Vec<f64>> = idx
             .iter()
-            .map(|&i| {
-                objectives
-                    .iter()
-                    .map(|o| match o.sense() {
-                        Sense::Min => o.value(&rows[i]),
-                        Sense::Max => -o.value(&rows[i]),
-                    })
-                    .collect()
-            })
+            .map(|&i| objectives.iter().map(|o| o.minimized(&rows[i])).collect())
             .collect();
         out.extend(pareto::front(&values).into_iter().map(|k| idx[k]));
     }
@@ -294,6 +312,27 @@ mod tests {
             Some(1)
         );
         assert!(Objective::parse_list(&["a", "b", "c", "d"]).is_err());
+    }
+
+    #[test]
+    fn labels_are_distinct_and_minimized_negates_what_is_maximized() {
+        let mut labels: Vec<&str> = Objective::ALL.map(Objective::label).to_vec();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), Objective::ALL.len());
+        assert!(Objective::Latency.label().contains("(ms)"));
+        let row: SweepRow = serde_json::from_str(
+            r#"{"point":0,"model":"m","base":"b","rows":8,"cols":8,"dataflow":"ws","operand":"int8",
+            "ifmap_sram_kib":1.0,"filter_sram_kib":1.0,"ofmap_sram_kib":1.0,"dram_bandwidth_bytes_per_cycle":1.0,
+            "clock_mhz":100.0,"batch":1,"layers":1,"macs":1,"cycles":1,"latency_ms":2.0,"throughput_inf_per_s":500.0,
+            "energy_mj":3.0,"edp_mj_ms":6.0,"power_w":1.5,"area_mm2":4.0,"area_source":"model","peak_tops":1.0,
+            "achieved_tops":0.5,"tops_per_w":0.3,"tops_per_mm2":0.125,"utilization":0.5,"feasible":true}"#,
+        )
+        .unwrap();
+        for o in Objective::ALL {
+            let sign = if o.sense() == Sense::Min { 1.0 } else { -1.0 };
+            assert_eq!(o.minimized(&row), sign * o.value(&row), "{o:?}");
+        }
     }
 
     #[test]

@@ -231,24 +231,79 @@ pub fn write_jsonl(rows: &[SweepRow], out: &mut Vec<u8>) {
     }
 }
 
-/// Reads sweep rows from CSV text (with its header).
+/// Reads sweep rows from CSV text with its header. Columns are found by name
+/// (any order; extra columns are ignored; cells are trimmed). A missing
+/// column, a record with the wrong number of fields, a value of the wrong
+/// type or an empty name is an [`InputError`] naming `file`, the line, the
+/// column and what the column holds. Empty text or a header alone gives no
+/// rows.
 pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
-    rd.deserialize()
-        .enumerate()
-        .map(|(i, r)| {
-            r.map_err(|e| {
-                InputError::new(
-                    "systolic::sweep::results",
-                    file,
-                    format!("cannot read row: {e}"),
-                )
-                .line(i + 2)
-                .hint("the file must be a `systolic sweep` results CSV")
-                .into()
-            })
-        })
-        .collect()
+    const CODE: &str = "systolic::sweep::results";
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let err = |line: usize, msg: String| InputError::new(CODE, file, msg).line(line);
+    let mut rd = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rd.headers().map_err(|e| err(1, e.to_string()))?.clone();
+    if let Some(c) = COLUMNS.iter().find(|c| !headers.iter().any(|h| h == **c)) {
+        return Err(err(1, format!("the header has no `{c}` column"))
+            .field(*c)
+            .hint(format!(
+                "the file `systolic sweep --out RESULTS.csv` writes has these columns: {}",
+                COLUMNS.join(",")
+            ))
+            .into());
+    }
+    let mut rows = Vec::new();
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| {
+            err(e.position().map_or(0, |p| p.line() as usize), e.to_string())
+                .hint("each row needs as many fields as the header")
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let row: SweepRow = rec.deserialize(Some(&headers)).map_err(|e| {
+            let csv::ErrorKind::Deserialize { err: de, .. } = e.kind() else {
+                return err(line, format!("cannot read the row: {e}"));
+            };
+            let k = de.field().map_or(usize::MAX, |k| k as usize);
+            let (column, value) = (headers.get(k).unwrap_or("?"), rec.get(k).unwrap_or(""));
+            let (msg, hint) = match de.kind() {
+                csv::DeserializeErrorKind::ParseFloat(_) => (
+                    format!("`{value}` is not a number"),
+                    format!("`{column}` holds a decimal number such as 12.5"),
+                ),
+                csv::DeserializeErrorKind::ParseInt(_) => (
+                    format!("`{value}` is not a whole number"),
+                    format!("`{column}` holds a non-negative integer such as 32"),
+                ),
+                csv::DeserializeErrorKind::ParseBool(_) => (
+                    format!("`{value}` is not `true` or `false`"),
+                    format!("`{column}` is `true` or `false`"),
+                ),
+                _ => (
+                    format!("cannot read the row: {de}"),
+                    "the file must be a `systolic sweep` results CSV".to_string(),
+                ),
+            };
+            err(line, msg).field(column).hint(hint)
+        })?;
+        let named = [
+            ("model", &row.model),
+            ("base", &row.base),
+            ("dataflow", &row.dataflow),
+            ("operand", &row.operand),
+        ];
+        if let Some((column, _)) = named.iter().find(|(_, v)| v.is_empty()) {
+            return Err(err(line, "the value is empty".to_string())
+                .field(*column)
+                .hint("every row names its model, base design, dataflow and operand")
+                .into());
+        }
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
