@@ -12,24 +12,7 @@ pub fn emit(text: &str, path: Option<&Path>) -> miette::Result<()> {
         let _ = out.write_all(text.as_bytes());
         return Ok(());
     };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
+    sim::error::write_file_atomic(path, text.as_bytes()).map_err(|e| {
         miette::miette!(
             code = "systolic::io",
             help = "check that the directory is writable",

@@ -6,9 +6,7 @@
 //! padded to a multiple of 64 bytes, then the raw data.
 
 use crate::error::{InputError, Result, SimError};
-use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 const ALIGN: usize = 64;
@@ -262,34 +260,12 @@ pub fn read_f32_matrix(path: &Path) -> Result<Matrix<f32>> {
     read(path)?.f32_matrix_in(&path.display().to_string())
 }
 
-/// Writes `array` to `path` atomically: the bytes go to a temporary file in
-/// the same directory, which is then renamed over `path`.
+/// Writes `array` to `path` atomically ([`crate::error::write_file_atomic`]).
 pub fn write(path: &Path, array: &NpyArray) -> Result<()> {
-    let io_err = |source| SimError::Io {
+    crate::error::write_file_atomic(path, &array.to_bytes()).map_err(|source| SimError::Io {
         path: path.display().to_string(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "array.npy".into(), |n| n.to_string_lossy().into_owned());
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}-{unique}.tmp", std::process::id()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(&array.to_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_err(e));
-    }
-    Ok(())
+    })
 }
 
 /// Parses the bytes of a `.npy` file; `file` names it in errors.

@@ -3,7 +3,6 @@
 //! and PNG, and a marker file that says the directory is ours.
 
 use super::{html, markdown, Figure, RenderError};
-use std::io::Write;
 use std::path::Path;
 
 /// The file that marks a directory as written by systolic's reports; it
@@ -195,25 +194,10 @@ fn previous_files(dir: &Path) -> Result<Vec<String>, RenderError> {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory.
+/// Writes `bytes` to `path` atomically ([`crate::error::write_file_atomic`]).
 fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        RenderError::Io {
-            path: path.display().to_string(),
-            source,
-        }
+    crate::error::write_file_atomic(path, bytes).map_err(|source| RenderError::Io {
+        path: path.display().to_string(),
+        source,
     })
 }

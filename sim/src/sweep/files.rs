@@ -7,7 +7,6 @@ use super::row::{csv_header, write_csv, SweepRow, COLUMNS};
 use crate::error::{InputError, Result, SimError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Format tag of the sidecar.
@@ -201,38 +200,9 @@ pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, synced, then renamed over `path`.
+/// Writes `bytes` to `path` atomically ([`crate::error::write_file_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::File::create(&tmp))
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(path)(e));
-    }
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Syncs a directory so renames and new files in it survive a crash (best
-/// effort: not every platform or file system allows it).
-pub(crate) fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    crate::error::write_file_atomic(path, bytes).map_err(io(path))
 }
 
 /// Complete records of a results CSV: their rows and the byte offset where

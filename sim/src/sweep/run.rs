@@ -4,8 +4,7 @@
 
 use super::eval::Evaluator;
 use super::files::{
-    csv_records, io, jsonl_records, refusal, sync_dir, write_atomic, write_pareto, Meta, Outputs,
-    Shard,
+    csv_records, io, jsonl_records, refusal, write_atomic, write_pareto, Meta, Outputs, Shard,
 };
 use super::objective::Objective;
 use super::row::{csv_header, write_csv, write_jsonl, SweepRow};
@@ -256,7 +255,7 @@ fn start_fresh(meta: &Meta, out: &Outputs) -> Result<u64> {
             .map_err(io(path))?;
     }
     if let Some(dir) = out.csv.parent().filter(|d| !d.as_os_str().is_empty()) {
-        sync_dir(dir);
+        crate::error::sync_dir(dir);
     }
     Ok(0)
 }
