@@ -259,3 +259,39 @@ proptest! {
         prop_assert_eq!(fast, stepped);
     }
 }
+
+#[test]
+fn long_streams_span_several_chunks_of_the_time_major_core() {
+    // T = 600 (ws: M; is: N) streamed vectors: more than one chunk of the
+    // time-major core's partial sums, with ragged folds, wrapping and saturating.
+    for df in ["ws", "is", "os"] {
+        for saturate in [false, true] {
+            let d = Params {
+                rows: 5,
+                cols: 3,
+                dataflow: df,
+                acc_bits: Some(20),
+                saturate,
+                ..Params::default()
+            }
+            .design();
+            let (m, k, n) = if df == "is" {
+                (7, 11, 600)
+            } else {
+                (600, 11, 7)
+            };
+            let a = operands(8, (m * k) as usize, 3, true);
+            let b = operands(8, (k * n) as usize, 4, true);
+            assert_eq!(
+                check(&d, &a, &b, m, k, n),
+                Ok(()),
+                "{df} saturate={saturate}"
+            );
+            assert_eq!(
+                pe::run(&d, &a, &b, m, k, n),
+                pe::run_stepped(&d, &a, &b, m, k, n),
+                "{df} saturate={saturate}"
+            );
+        }
+    }
+}

@@ -77,9 +77,10 @@ pub(super) fn output_stationary<L: Lane>(
     // The drain chain as a ring: logical row i at (top + i) % r.
     let mut chain: Vec<Held> = vec![None; r];
     let mut top = 0usize;
-    // Each fold's sums, every PE of the array (row-major r x cp), computed
-    // when the chains first carry one of them out.
-    let mut tiles: Vec<Option<Vec<L>>> = vec![None; folds.len()];
+    // The sums of the fold whose captures the chains carry now, every PE of
+    // the array (row-major r x cp): a drain carries one fold's R rows in a
+    // row, so one tile is held at a time (recomputed if a hazard mixes folds).
+    let mut tile: (Option<usize>, Vec<L>) = (None, Vec::new());
     for &(_, kind, f, x) in &events {
         if kind == 0 {
             chain[(top + x) % r] = Some((f, x));
@@ -98,10 +99,13 @@ pub(super) fn output_stationary<L: Lane>(
         match held {
             None => dst.fill(0),
             Some((g, i)) => {
-                let tile = tiles[g].get_or_insert_with(|| {
-                    tile_sums(&folds[g], r, c, (ku, mu), &a_mem, &b_mem, acc)
-                });
-                for (d, v) in dst.iter_mut().zip(&tile[i * cp..]) {
+                if tile.0 != Some(g) {
+                    tile = (
+                        Some(g),
+                        tile_sums(&folds[g], r, c, (ku, mu), &a_mem, &b_mem, acc),
+                    );
+                }
+                for (d, v) in dst.iter_mut().zip(&tile.1[i * cp..]) {
                     *d = v.to_i64();
                 }
             }

@@ -15,6 +15,9 @@ use super::{memories, Acc, Lane, Memories, Stationary};
 use crate::design::Design;
 use crate::engine::plan::Plan;
 
+/// Streamed vectors whose partial sums are held at once.
+const CHUNK: usize = 256;
+
 /// ws / is, time-major. `out` is written through `(row stride, col stride)`
 /// in the streamed x column space.
 pub(super) fn stationary<L: Lane>(
@@ -73,19 +76,23 @@ pub(super) fn stationary<L: Lane>(
             }
         }
         // Each vector's partial sums down every column (PE row 0 starts from
-        // zero), then the bottom row into the accumulator SRAM.
-        let (t0, nt) = (fold.t0 as usize, fold.t as usize);
-        let base = (fold.row0 as usize / r) * tt * r + t0 * r;
-        psum.resize(nt * cp, L::default());
-        sums(&x_mem[base..], r, nt, r, &w, cp, &mut psum, acc);
+        // zero), then the bottom row into the accumulator SRAM; in chunks of
+        // vectors, so the partial sums stay in cache whatever T is.
         let (col0, cols) = (fold.col0 as usize, fold.cols as usize);
-        for (t, p) in psum.chunks_exact(cp).enumerate() {
-            let o = (t0 + t) * sc + col0;
-            let line = acc_mem[o..o + cols].iter_mut().zip(&p[..cols]);
-            if acc.saturate {
-                line.for_each(|(e, v)| *e = L::from_i64(acc.add(e.to_i64(), v.to_i64())));
-            } else {
-                line.for_each(|(e, &v)| *e = e.add(v));
+        let tile = (fold.row0 as usize / r) * tt * r;
+        let (first, end) = (fold.t0 as usize, (fold.t0 + fold.t) as usize);
+        for t0 in (first..end).step_by(CHUNK) {
+            let nt = CHUNK.min(end - t0);
+            psum.resize(nt * cp, L::default());
+            sums(&x_mem[tile + t0 * r..], r, nt, r, &w, cp, &mut psum, acc);
+            for (t, p) in psum.chunks_exact(cp).enumerate() {
+                let o = (t0 + t) * sc + col0;
+                let line = acc_mem[o..o + cols].iter_mut().zip(&p[..cols]);
+                if acc.saturate {
+                    line.for_each(|(e, v)| *e = L::from_i64(acc.add(e.to_i64(), v.to_i64())));
+                } else {
+                    line.for_each(|(e, &v)| *e = e.add(v));
+                }
             }
         }
     }
