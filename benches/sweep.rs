@@ -3,8 +3,8 @@
 //! one design (figures in docs/PERFORMANCE.md, "Sweeps").
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use dse::{Evaluator, Spec, Workload};
 use sim::simulate::Prices;
-use sim::sweep::{Evaluator, Spec, Workload};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -24,10 +24,10 @@ fn sweeps(c: &mut Criterion) {
     // One design, every resnet50 layer: the per-layer path alone.
     let base = sim::design::preset("server-128x128-is").expect("preset");
     let d128 = base
-        .variant(|r| {
-            r.array.dataflow = "ws".into();
-            r.precision.operand = "int8".into();
-            r.precision.accumulator_bits = Some(32);
+        .variant(|v| {
+            v.dataflow = sim::Dataflow::Ws;
+            v.operand = sim::Precision::Int(8);
+            v.accumulator_bits = Some(32);
         })
         .expect("valid");
     let resnet50 = sim::workload::zoo::model("resnet50").expect("zoo");

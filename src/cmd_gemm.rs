@@ -129,10 +129,10 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         };
         let g = GemmOp::new(m as u64, k as u64, n as u64);
         let (cc, st, e) = cost(&design, &g)?;
-        let fp32 = design.variant(|r| {
-            r.precision.operand = "fp32".into();
-            r.precision.accumulator_bits = None;
-            r.precision.output = None;
+        let fp32 = design.variant(|v| {
+            v.operand = Precision::Fp32;
+            v.accumulator_bits = None;
+            v.output = None;
         })?;
         let (fc, fst, fe) = cost(&fp32, &g)?;
         let _ = writeln!(out, "quantized {} x {} x {} to int{bits}: A scale {:.6} zero point {}, B {} scale(s) from {:.6}", m, k, n, q.a_params.0, q.a_params.1, q.b_params.len().min(if a.per_channel { n } else { 1 }), q.b_params[0].0);

@@ -3,7 +3,7 @@
 
 use crate::cmd_sweep::{front_table, list, objectives};
 use clap::Args;
-use sim::sweep::Outputs;
+use dse::Outputs;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
@@ -32,7 +32,7 @@ pub struct MergeArgs {
 pub fn run(a: MergeArgs) -> miette::Result<()> {
     let pareto = objectives(&a.pareto)?;
     let outputs = Outputs::beside(&a.out, a.jsonl.as_deref());
-    let s = sim::sweep::merge(&a.shards, &outputs, pareto)?;
+    let s = dse::merge(&a.shards, &outputs, pareto)?;
     let mut wrote = vec![outputs.csv.clone(), outputs.jsonl.clone()];
     if !s.objectives.is_empty() {
         wrote.push(outputs.pareto.clone());

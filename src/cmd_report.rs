@@ -2,9 +2,9 @@
 
 use crate::inputs;
 use clap::Args;
-use sim::render::results::{self, DEFAULT_OBJECTIVES};
-use sim::render::sweep::{self, Options};
-use sim::sweep::Objective;
+use dse::results::{self, DEFAULT_OBJECTIVES};
+use dse::Objective;
+use report::sweep::{self, Options};
 use sim::workload::{topology, zoo, Model};
 use std::path::{Path, PathBuf};
 
@@ -45,17 +45,14 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    let file = a.results.display().to_string();
+    let models = dse::study::choose_models(&rows, &a.model, &file)?;
     let resolve = |name: &str| -> sim::Result<Model> { model_near(name, &dir) };
-    let opts = Options {
-        file: a.results.display().to_string(),
-        dir: &dir,
-        objectives,
-        models: a.model.clone(),
-        resolve: &resolve,
-    };
-    let page = sweep::page(&rows, &opts)?;
+    let studies = dse::study::study(&rows, &models, &dir, &resolve)?;
+    let opts = Options { file, objectives };
+    let page = sweep::page(&rows, &studies, &opts)?;
     let out = a.out.unwrap_or_else(|| {
-        PathBuf::from("reports").join(sim::render::slug(&a.results.display().to_string()))
+        PathBuf::from("reports").join(report::slug(&a.results.display().to_string()))
     });
     let files = page.write(&out)?;
     eprintln!(

@@ -90,14 +90,12 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
     let mut report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
     report.area = crate::cmd_synth::area_of(&design, &a.synth)?;
     if let Some(dir) = &a.report {
-        let run = sim::render::single::Run {
-            design: &design,
-            model: &model,
-            opts: &opts,
-            mode,
+        let dataflows = sim::study::dataflows(&design, &model, &opts, mode, &report);
+        let run = report::single::Run {
             report: &report,
+            dataflows: &dataflows,
         };
-        let page = sim::render::single::page(&run)?;
+        let page = report::single::page(&run)?;
         let files = page.write(dir)?;
         eprintln!(
             "wrote {} report files to {}; open {}",

@@ -2,9 +2,9 @@
 //! and JSON-lines results, and print the Pareto front.
 
 use clap::Args;
+use dse::{Objective, Outputs, RunOptions, Shard, Spec, SweepRow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sim::error::InputError;
-use sim::sweep::{Objective, Outputs, RunOptions, Shard, Spec, SweepRow};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -115,7 +115,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     };
     // The first call gives the points already done (a resumed run).
     let started = std::sync::atomic::AtomicBool::new(false);
-    let s = sim::sweep::run(&spec, &opts, &|n| {
+    let s = dse::run(&spec, &opts, &|n| {
         if started.swap(true, std::sync::atomic::Ordering::Relaxed) {
             bar.inc(n);
         } else {
@@ -201,8 +201,8 @@ pub fn front_table(front: &[SweepRow], objectives: &[Objective]) -> String {
                 "{} ({})",
                 o.column(),
                 match o.sense() {
-                    sim::sweep::Sense::Min => "min",
-                    sim::sweep::Sense::Max => "max",
+                    dse::Sense::Min => "min",
+                    dse::Sense::Max => "max",
                 }
             )
         })

@@ -5,9 +5,9 @@
 
 mod report_support;
 
+use report::style::{self, grouped, hex};
+use report::{heatmap, layers};
 use report_support::*;
-use sim::render::style::{self, grouped, hex};
-use sim::render::{heatmap, layers};
 use sim::{simulate, FastEngine, RunOptions, TimingMode};
 use std::path::Path;
 

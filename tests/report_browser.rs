@@ -4,8 +4,8 @@
 
 mod report_support;
 
+use report::style::{self, hex};
 use report_support::*;
-use sim::render::style::{self, hex};
 use std::path::Path;
 use std::process::Command;
 
@@ -77,8 +77,8 @@ fn sim_report_shows_its_plots_in_chromium() {
         img.colours()
     );
     // The cycles plot's bars and the utilization bars are on screen.
-    let array = img.of(rgb(&hex(sim::render::layers::ARRAY)));
-    let util = img.of(rgb(&hex(sim::render::layers::UTIL)));
+    let array = img.of(rgb(&hex(report::layers::ARRAY)));
+    let util = img.of(rgb(&hex(report::layers::UTIL)));
     assert!(
         array > 1500 && util > 1500,
         "plot colours on screen: array {array}, utilization {util}"

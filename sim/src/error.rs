@@ -104,6 +104,48 @@ impl Diagnostic for InputError {
     }
 }
 
+/// Why the pe engine refused a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeError {
+    /// Operand matrices do not have the stated shapes.
+    #[error("operand {name} has {len} elements, expected {expected} ({shape})")]
+    Shape {
+        /// `A` or `B`.
+        name: &'static str,
+        /// Elements given.
+        len: usize,
+        /// Elements expected.
+        expected: usize,
+        /// The expected shape, e.g. `4 x 5`.
+        shape: String,
+    },
+    /// An operand value does not fit the design's operand precision.
+    #[error("{name}[{index}] = {value} does not fit {precision}")]
+    Range {
+        /// `A` or `B`.
+        name: &'static str,
+        /// Flat index.
+        index: usize,
+        /// The value.
+        value: i64,
+        /// The precision.
+        precision: String,
+    },
+    /// The design does not compute in integers.
+    #[error(
+        "the pe engine computes integer designs only; {0} values are not simulated bit-exactly yet"
+    )]
+    NotInteger(String),
+    /// Two actions hit the same register in one cycle (a contract violation).
+    #[error("hazard at cycle {cycle}: {what}")]
+    Hazard {
+        /// Cycle.
+        cycle: u64,
+        /// What collided.
+        what: String,
+    },
+}
+
 /// Errors of the `sim` crate.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum SimError {
@@ -126,7 +168,7 @@ pub enum SimError {
         code(systolic::pe),
         help("the pe engine simulates integer designs with operands in range")
     )]
-    Pe(#[from] crate::engine::pe::PeError),
+    Pe(#[from] PeError),
     /// An unknown name (design, model, table).
     #[error("unknown {what} `{name}`")]
     #[diagnostic(code(systolic::unknown_name), help("{known}"))]
@@ -193,4 +235,18 @@ pub fn read_file(path: &std::path::Path) -> Result<String> {
         path: path.display().to_string(),
         source,
     })
+}
+
+/// Byte range of the value at a dotted TOML `path` (`array.rows`) in
+/// `text`, or of element `index` of the array there; `None` when absent.
+pub fn span_of(text: &str, path: &str, index: Option<usize>) -> Option<std::ops::Range<usize>> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item: &toml_edit::Item = doc.as_item();
+    for key in path.split('.') {
+        item = item.get(key)?;
+    }
+    match index {
+        Some(i) => item.as_array()?.get(i)?.span(),
+        None => item.span(),
+    }
 }

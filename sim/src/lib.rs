@@ -9,10 +9,9 @@ pub mod error;
 pub mod npy;
 pub mod precision;
 pub mod quant;
-pub mod render;
 pub mod report;
 pub mod simulate;
-pub mod sweep;
+pub mod study;
 pub mod workload;
 
 pub use design::{Dataflow, Design};

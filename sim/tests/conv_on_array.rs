@@ -5,7 +5,8 @@
 mod common;
 
 use common::Params;
-use sim::engine::{conv, FastEngine, TimingMode};
+use sim::engine::{FastEngine, TimingMode};
+use sim::quant::conv;
 use sim::quant::{conv_integer, ConvAttrs, Nchw};
 use sim::simulate::run_layer;
 use sim::workload::{Layer, Op};

@@ -97,10 +97,10 @@ pub fn sweep(models: &[&str]) -> (Vec<Row>, String) {
             for &c in &COLS {
                 for df in DATAFLOWS {
                     let d = base
-                        .variant(|raw| {
-                            raw.array.rows = r;
-                            raw.array.cols = c;
-                            raw.array.dataflow = df.to_string();
+                        .variant(|v| {
+                            v.rows = r;
+                            v.cols = c;
+                            v.dataflow = sim::Dataflow::parse(df).unwrap();
                         })
                         .unwrap();
                     let rep = simulate(

@@ -241,13 +241,15 @@ mod tests {
     fn area_grows_with_the_array_precision_and_memory_and_shrinks_with_the_node() {
         let d = preset("mobile-32x32").unwrap();
         let base = of(&d).total_mm2;
-        let bigger = d.variant(|r| r.array.rows = 64).unwrap();
+        let bigger = d.variant(|v| v.rows = 64).unwrap();
         assert!(of(&bigger).total_mm2 > base);
-        let wider = d.variant(|r| r.precision.operand = "int16".into()).unwrap();
+        let wider = d
+            .variant(|v| v.operand = crate::Precision::Int(16))
+            .unwrap();
         assert!(of(&wider).pe_array_um2 > of(&d).pe_array_um2);
-        let more = d.variant(|r| r.memory.ifmap_sram_kib *= 2.0).unwrap();
+        let more = d.variant(|v| v.ifmap_sram_kib *= 2.0).unwrap();
         assert!(of(&more).sram_um2 > of(&d).sram_um2);
-        let smaller = d.variant(|r| r.technology.node_nm = Some(7)).unwrap();
+        let smaller = d.variant(|v| v.node_nm = Some(7)).unwrap();
         assert!(of(&smaller).total_mm2 < base * 0.1);
     }
 }

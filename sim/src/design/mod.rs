@@ -1,56 +1,174 @@
-//! Accelerator designs: loading TOML, validating once, and the built-in presets.
+//! Accelerator designs: a design as typed values ([`DesignParams`]), checked
+//! once by [`Design::new`]; the TOML file and SCALE-Sim `.cfg` readers that
+//! produce those values; and the built-in presets.
 
+mod dataflow;
 mod presets;
 pub mod scalesim_cfg;
 mod schema;
 
-pub use presets::{preset, preset_names, PRESETS};
+pub use dataflow::{Dataflow, Dim, Edge, Layout, Operand, Roles};
+pub use presets::{preset, preset_names, preset_text, PRESETS};
 pub use schema::{RawArray, RawClock, RawDesign, RawMemory, RawPrecision, RawTechnology};
 
 use crate::energy::{DramInterface, EnergyModel, EnergyTable};
-use crate::error::{InputError, Result};
+use crate::error::{InputError, Result, SimError};
 use crate::precision::Precision;
-use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
-/// How operands map onto the array (SCALE-Sim's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dataflow {
-    /// Weight stationary: B tiles held in the PEs, A rows stream, C accumulates outside.
-    Ws,
-    /// Output stationary: C tiles accumulate in the PEs, A and B stream.
-    Os,
-    /// Input stationary: A tiles held in the PEs, B columns stream.
-    Is,
+/// Largest array side (PEs).
+pub const MAX_SIDE: u32 = 4096;
+/// Largest vector unit (lanes).
+pub const MAX_VECTOR_LANES: u32 = 65536;
+/// Largest SRAM (KiB): 1 TiB, far beyond any chip, small enough that byte
+/// counts never overflow.
+pub const MAX_SRAM_KIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Largest DRAM latency (cycles).
+pub const MAX_DRAM_LATENCY: u32 = 1_000_000;
+/// Default DRAM latency (cycles).
+pub const DEFAULT_DRAM_LATENCY: u32 = 100;
+/// The energy table of a design that names none.
+pub const DEFAULT_ENERGY_TABLE: &str = "horowitz-45nm";
+
+/// A design as values: every field of a design file with its names parsed
+/// into types (defaults that depend on other fields are left `None`).
+/// [`Design::new`] checks it once; a sweep point or a test changes these
+/// fields and builds a new design, with no text in between.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignParams {
+    /// Short identifier.
+    pub name: String,
+    /// One line describing it.
+    pub description: String,
+    /// Source of the numbers, for designs modelled on a real chip.
+    pub source: Option<String>,
+    /// PE rows.
+    pub rows: u32,
+    /// PE columns.
+    pub cols: u32,
+    /// Dataflow.
+    pub dataflow: Dataflow,
+    /// Lanes of the vector unit (`None`: `cols`).
+    pub vector_lanes: Option<u32>,
+    /// Operand precision.
+    pub operand: Precision,
+    /// Accumulator width of an integer design (`None`: 32 bits).
+    pub accumulator_bits: Option<u32>,
+    /// Precision of outputs written to DRAM (`None`: the operand's).
+    pub output: Option<Precision>,
+    /// Saturating accumulation.
+    pub saturate: bool,
+    /// ifmap SRAM, KiB (both halves).
+    pub ifmap_sram_kib: f64,
+    /// filter SRAM, KiB (both halves).
+    pub filter_sram_kib: f64,
+    /// ofmap / accumulator SRAM, KiB (both halves).
+    pub ofmap_sram_kib: f64,
+    /// SRAMs split into compute and prefetch halves.
+    pub double_buffered: bool,
+    /// Activations stay in the ifmap SRAM between layers when they fit.
+    pub activations_on_chip: bool,
+    /// DRAM bytes per cycle.
+    pub dram_bandwidth: f64,
+    /// DRAM latency in cycles.
+    pub dram_latency: u32,
+    /// DRAM interface (energy); `None` uses the energy table's own DRAM row.
+    pub dram_interface: Option<DramInterface>,
+    /// Clock in MHz.
+    pub clock_mhz: f64,
+    /// The energy table (parsed once, shared by every variant).
+    pub energy_table: Arc<EnergyTable>,
+    /// Process node in nm (`None`: the table's node).
+    pub node_nm: Option<u32>,
 }
 
-impl Dataflow {
-    /// All dataflows.
-    pub const ALL: [Dataflow; 3] = [Dataflow::Ws, Dataflow::Os, Dataflow::Is];
+impl DesignParams {
+    /// A plain design to start from: `rows x cols` int8 in `dataflow`, 64 KiB
+    /// per SRAM, double-buffered, 16 bytes per cycle of DRAM, 1 GHz, the
+    /// built-in energy table. Change fields, then [`Design::new`].
+    pub fn new(name: &str, rows: u32, cols: u32, dataflow: Dataflow) -> DesignParams {
+        DesignParams {
+            name: name.to_string(),
+            description: String::new(),
+            source: None,
+            rows,
+            cols,
+            dataflow,
+            vector_lanes: None,
+            operand: Precision::Int(8),
+            accumulator_bits: None,
+            output: None,
+            saturate: false,
+            ifmap_sram_kib: 64.0,
+            filter_sram_kib: 64.0,
+            ofmap_sram_kib: 64.0,
+            double_buffered: true,
+            activations_on_chip: false,
+            dram_bandwidth: 16.0,
+            dram_latency: DEFAULT_DRAM_LATENCY,
+            dram_interface: None,
+            clock_mhz: 1000.0,
+            energy_table: EnergyTable::resolve(DEFAULT_ENERGY_TABLE, None)
+                .expect("the built-in energy table parses (unit-tested)"),
+            node_nm: None,
+        }
+    }
 
-    /// Parses `ws`, `os`, `is` (any case).
-    pub fn parse(s: &str) -> Option<Dataflow> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ws" => Some(Dataflow::Ws),
-            "os" => Some(Dataflow::Os),
-            "is" => Some(Dataflow::Is),
+    /// Changes the operand precision the way a sweep does: an integer
+    /// operand keeps the accumulator width when it is at least as wide, else
+    /// goes back to the default (32 bits); a floating-point operand
+    /// accumulates in fp32.
+    pub fn set_operand(&mut self, p: Precision) {
+        if self.operand == p {
+            return;
+        }
+        let old = self.operand;
+        self.operand = p;
+        self.accumulator_bits = match self.accumulator_bits {
+            acc if old.is_int() && p.is_int() && acc.unwrap_or(32) >= p.bits() => acc,
             _ => None,
+        };
+    }
+}
+
+/// A field of a design with a value out of range: the field's path in the
+/// design file (`array.rows`), what is wrong and how to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// Dotted path of the field in the design file.
+    pub field: &'static str,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl FieldError {
+    fn new(field: &'static str, message: impl Into<String>, help: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    /// As an [`InputError`] about `file`, pointing into `text` when given.
+    pub fn into_input(self, file: &str, text: Option<&str>) -> InputError {
+        let e = InputError::new("systolic::design::field", file, self.message)
+            .field(self.field)
+            .hint(self.help);
+        match text.and_then(|t| crate::error::span_of(t, self.field, None).map(|s| (t, s))) {
+            Some((t, span)) => e.span(t, span),
+            None => e,
         }
     }
 }
 
-impl fmt::Display for Dataflow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Dataflow::Ws => "ws",
-            Dataflow::Os => "os",
-            Dataflow::Is => "is",
-        })
-    }
-}
-
-/// A validated design: every field checked, every default filled in.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated design: every field checked, every default filled in. Two
+/// designs are equal when their checked values are (whether a default was
+/// left implicit or written out does not count).
+#[derive(Debug, Clone)]
 pub struct Design {
     /// Short identifier.
     pub name: String,
@@ -94,11 +212,187 @@ pub struct Design {
     pub clock_mhz: f64,
     /// Per-action energies, already scaled to the design's node.
     pub energy: EnergyModel,
-    /// The design as written, and the directory relative paths resolve from.
-    raw: (RawDesign, Option<std::path::PathBuf>),
+    /// The values this design was built from.
+    params: DesignParams,
+}
+
+impl PartialEq for Design {
+    fn eq(&self, o: &Design) -> bool {
+        // Destructured so that a new field cannot be forgotten here.
+        let Design {
+            name,
+            description,
+            source,
+            rows,
+            cols,
+            dataflow,
+            vector_lanes,
+            operand,
+            accumulator,
+            output,
+            saturate,
+            ifmap_sram_bytes,
+            filter_sram_bytes,
+            ofmap_sram_bytes,
+            double_buffered,
+            activations_on_chip,
+            dram_bandwidth,
+            dram_latency,
+            dram_interface,
+            clock_mhz,
+            energy,
+            params: _,
+        } = self;
+        *name == o.name
+            && *description == o.description
+            && *source == o.source
+            && (*rows, *cols, *dataflow, *vector_lanes)
+                == (o.rows, o.cols, o.dataflow, o.vector_lanes)
+            && (*operand, *accumulator, *output, *saturate)
+                == (o.operand, o.accumulator, o.output, o.saturate)
+            && (*ifmap_sram_bytes, *filter_sram_bytes, *ofmap_sram_bytes)
+                == (o.ifmap_sram_bytes, o.filter_sram_bytes, o.ofmap_sram_bytes)
+            && (*double_buffered, *activations_on_chip)
+                == (o.double_buffered, o.activations_on_chip)
+            && (*dram_bandwidth, *dram_latency, *dram_interface)
+                == (o.dram_bandwidth, o.dram_latency, o.dram_interface)
+            && *clock_mhz == o.clock_mhz
+            && *energy == o.energy
+    }
 }
 
 impl Design {
+    /// Checks `p` and fills in its defaults: the one validation every design
+    /// goes through, whether it came from a TOML file, a SCALE-Sim config,
+    /// a sweep point or code.
+    pub fn new(p: DesignParams) -> std::result::Result<Design, FieldError> {
+        if p.name.trim().is_empty() {
+            return Err(FieldError::new(
+                "name",
+                "the design name is empty",
+                "give a short identifier such as `edge-8x8`",
+            ));
+        }
+        let count = |field, v: u32, max: u32| {
+            if v == 0 || v > max {
+                Err(FieldError::new(
+                    field,
+                    format!("expected an integer from 1 to {max}, found {v}"),
+                    "array dimensions and lanes are counts of PEs",
+                ))
+            } else {
+                Ok(v)
+            }
+        };
+        let positive = |field, v: f64, what: &str, max: f64| {
+            if v.is_finite() && v > 0.0 && v <= max {
+                Ok(v)
+            } else {
+                Err(FieldError::new(
+                    field,
+                    format!("expected a positive number of {what} up to {max}, found {v}"),
+                    format!("give {what} as a number greater than 0"),
+                ))
+            }
+        };
+        let rows = count("array.rows", p.rows, MAX_SIDE)?;
+        let cols = count("array.cols", p.cols, MAX_SIDE)?;
+        let vector_lanes = match p.vector_lanes {
+            Some(v) => count("array.vector_lanes", v, MAX_VECTOR_LANES)?,
+            None => cols,
+        };
+        let operand = p.operand;
+        let accumulator = match (operand, p.accumulator_bits) {
+            (Precision::Int(op), bits) => {
+                let bits = bits.unwrap_or(32);
+                if !(2..=64).contains(&bits) || bits < op {
+                    return Err(FieldError::new(
+                        "precision.accumulator_bits",
+                        format!("expected an accumulator of {op} to 64 bits for {operand} operands, found {bits}"),
+                        "the accumulator must be at least as wide as the operands; 32 is usual for int8",
+                    ));
+                }
+                Precision::Int(bits)
+            }
+            (_, None | Some(32)) => Precision::Fp32,
+            (_, Some(bits)) => return Err(FieldError::new(
+                "precision.accumulator_bits",
+                format!(
+                    "floating-point designs accumulate in fp32; found accumulator_bits = {bits}"
+                ),
+                "remove accumulator_bits or set it to 32",
+            )),
+        };
+        let output = p.output.unwrap_or(operand);
+        let kib = |field, v: f64| -> std::result::Result<u64, FieldError> {
+            Ok((positive(field, v, "KiB", MAX_SRAM_KIB)? * 1024.0).round() as u64)
+        };
+        let ifmap_sram_bytes = kib("memory.ifmap_sram_kib", p.ifmap_sram_kib)?;
+        let filter_sram_bytes = kib("memory.filter_sram_kib", p.filter_sram_kib)?;
+        let ofmap_sram_bytes = kib("memory.ofmap_sram_kib", p.ofmap_sram_kib)?;
+        let dram_bandwidth = positive(
+            "memory.dram_bandwidth_bytes_per_cycle",
+            p.dram_bandwidth,
+            "bytes per cycle",
+            1e9,
+        )?;
+        if p.dram_latency > MAX_DRAM_LATENCY {
+            return Err(FieldError::new(
+                "memory.dram_latency_cycles",
+                format!(
+                    "expected at most {MAX_DRAM_LATENCY} cycles, found {}",
+                    p.dram_latency
+                ),
+                "DRAM latency is about 100 cycles on most systems",
+            ));
+        }
+        let clock_mhz = positive("clock.mhz", p.clock_mhz, "MHz", 1e6)?;
+        let energy = p
+            .energy_table
+            .model(p.node_nm, p.dram_interface, operand, accumulator)
+            .map_err(|msg| {
+                let field = if msg.contains("DRAM") {
+                    "memory.dram_interface"
+                } else if msg.contains("nm") {
+                    "technology.node_nm"
+                } else {
+                    "technology.energy_table"
+                };
+                FieldError::new(
+                    field,
+                    msg,
+                    format!(
+                        "energy tables are in sim/tables/; nodes with scaling data: {}",
+                        crate::energy::scaling_nodes()
+                    ),
+                )
+            })?;
+        Ok(Design {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            source: p.source.clone(),
+            rows,
+            cols,
+            dataflow: p.dataflow,
+            vector_lanes,
+            operand,
+            accumulator,
+            output,
+            saturate: p.saturate,
+            ifmap_sram_bytes,
+            filter_sram_bytes,
+            ofmap_sram_bytes,
+            double_buffered: p.double_buffered,
+            activations_on_chip: p.activations_on_chip,
+            dram_bandwidth,
+            dram_latency: p.dram_latency,
+            dram_interface: p.dram_interface,
+            clock_mhz,
+            energy,
+            params: p,
+        })
+    }
+
     /// Loads and validates a design file.
     pub fn load(path: &Path) -> Result<Design> {
         let text = crate::error::read_file(path)?;
@@ -111,28 +405,36 @@ impl Design {
         let raw: RawDesign = toml::from_str(text).map_err(|e| {
             let mut err =
                 InputError::new("systolic::design::syntax", file, e.message().to_string())
-                    .hint("see designs/*.toml for complete examples of every field");
+                    .hint("see docs/DESIGN_FORMAT.md and designs/*.toml for every field");
             if let Some(span) = e.span() {
                 err = err.span(text, span);
             }
             err
         })?;
-        let v = Validator { text, file };
-        v.validate(raw, dir)
+        let params = raw.to_params(text, file, dir)?;
+        Design::new(params).map_err(|e| e.into_input(file, Some(text)).into())
     }
 
-    /// A variant of this design: `edit` changes the design as written, which
-    /// is then validated again (e.g. the same design in fp32).
-    pub fn variant(&self, edit: impl FnOnce(&mut RawDesign)) -> Result<Design> {
-        let mut raw = self.raw.0.clone();
-        edit(&mut raw);
-        let text = toml::to_string(&raw)
-            .map_err(|e| InputError::new("systolic::design::variant", &self.name, e.to_string()))?;
-        Design::parse(
-            &text,
-            &format!("{} (variant)", self.name),
-            self.raw.1.as_deref(),
-        )
+    /// A variant of this design: `edit` changes the values it was built
+    /// from, which are then checked again (e.g. the same design in fp32).
+    pub fn variant(&self, edit: impl FnOnce(&mut DesignParams)) -> Result<Design> {
+        let mut p = self.params.clone();
+        edit(&mut p);
+        Design::new(p).map_err(|e| {
+            e.into_input(&format!("{} (variant)", self.name), None)
+                .into()
+        })
+    }
+
+    /// The values this design was built from.
+    pub fn params(&self) -> &DesignParams {
+        &self.params
+    }
+
+    /// The design as a complete TOML file: every field written out, defaults
+    /// included (a starting point for a new design).
+    pub fn to_toml(&self) -> String {
+        RawDesign::from_params(&self.params).to_toml()
     }
 
     /// Peak multiply-accumulates per cycle.
@@ -146,128 +448,41 @@ impl Design {
     }
 }
 
-struct Validator<'a> {
-    text: &'a str,
-    file: &'a str,
-}
-
-impl Validator<'_> {
-    fn err(&self, path: &str, message: impl Into<String>, help: impl Into<String>) -> InputError {
-        let e = InputError::new("systolic::design::field", self.file, message)
-            .field(path)
-            .hint(help);
-        match span_of(self.text, path) {
-            Some(span) => e.span(self.text, span),
-            None => e,
-        }
-    }
-
-    fn positive_u32(&self, path: &str, v: u32, max: u32) -> Result<u32> {
-        if v == 0 || v > max {
-            return Err(self
-                .err(
-                    path,
-                    format!("expected an integer from 1 to {max}, found {v}"),
-                    "array dimensions and lanes are counts of PEs",
+impl RawDesign {
+    /// The typed values of this file: names of dataflows, precisions, DRAM
+    /// interfaces and energy tables resolved (errors point into `text`).
+    pub fn to_params(&self, text: &str, file: &str, dir: Option<&Path>) -> Result<DesignParams> {
+        let err = |field: &'static str, message: String, help: String| -> SimError {
+            FieldError::new(field, message, help)
+                .into_input(file, Some(text))
+                .into()
+        };
+        let precision = |field: &'static str, s: &str| {
+            Precision::parse(s).ok_or_else(|| {
+                err(
+                    field,
+                    format!("unknown precision `{s}`"),
+                    "use int8, int16, intN (N from 2 to 32), fp16, bf16 or fp32".into(),
                 )
-                .into());
-        }
-        Ok(v)
-    }
-
-    fn positive_f64(&self, path: &str, v: f64, what: &str) -> Result<f64> {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(self
-                .err(
-                    path,
-                    format!("expected a positive number of {what}, found {v}"),
-                    format!("give {what} as a number greater than 0"),
-                )
-                .into());
-        }
-        Ok(v)
-    }
-
-    fn precision(&self, path: &str, s: &str) -> Result<Precision> {
-        Precision::parse(s).ok_or_else(|| {
-            self.err(
-                path,
-                format!("unknown precision `{s}`"),
-                "use int8, int16, intN (N from 2 to 32), fp16, bf16 or fp32",
-            )
-            .into()
-        })
-    }
-
-    fn validate(&self, raw: RawDesign, dir: Option<&Path>) -> Result<Design> {
-        if raw.name.trim().is_empty() {
-            return Err(self
-                .err(
-                    "name",
-                    "the design name is empty",
-                    "give a short identifier such as `edge-8x8`",
-                )
-                .into());
-        }
-        let rows = self.positive_u32("array.rows", raw.array.rows, 4096)?;
-        let cols = self.positive_u32("array.cols", raw.array.cols, 4096)?;
-        let dataflow = Dataflow::parse(&raw.array.dataflow).ok_or_else(|| {
-            self.err(
+            })
+        };
+        let dataflow = Dataflow::parse(&self.array.dataflow).ok_or_else(|| {
+            err(
                 "array.dataflow",
-                format!("unknown dataflow `{}`", raw.array.dataflow),
-                "use ws (weight stationary), os (output stationary) or is (input stationary)",
+                format!("unknown dataflow `{}`", self.array.dataflow),
+                "use ws (weight stationary), os (output stationary) or is (input stationary)"
+                    .into(),
             )
         })?;
-        let vector_lanes = match raw.array.vector_lanes {
-            Some(v) => self.positive_u32("array.vector_lanes", v, 65536)?,
-            None => cols,
+        let operand = precision("precision.operand", &self.precision.operand)?;
+        let output = match &self.precision.output {
+            Some(s) => Some(precision("precision.output", s)?),
+            None => None,
         };
-        let operand = self.precision("precision.operand", &raw.precision.operand)?;
-        let accumulator = match (operand, raw.precision.accumulator_bits) {
-            (Precision::Int(op), bits) => {
-                let bits = bits.unwrap_or(32);
-                if !(2..=64).contains(&bits) || bits < op {
-                    return Err(self
-                        .err(
-                            "precision.accumulator_bits",
-                            format!("expected an accumulator of {op} to 64 bits for {operand} operands, found {bits}"),
-                            "the accumulator must be at least as wide as the operands; 32 is usual for int8",
-                        )
-                        .into());
-                }
-                Precision::Int(bits)
-            }
-            (_, None | Some(32)) => Precision::Fp32,
-            (_, Some(bits)) => {
-                return Err(self
-                    .err(
-                        "precision.accumulator_bits",
-                        format!("floating-point designs accumulate in fp32; found accumulator_bits = {bits}"),
-                        "remove accumulator_bits or set it to 32",
-                    )
-                    .into())
-            }
-        };
-        let output = match &raw.precision.output {
-            Some(s) => self.precision("precision.output", s)?,
-            None => operand,
-        };
-        let kib = |path: &str, v: f64| -> Result<u64> {
-            let v = self.positive_f64(path, v, "KiB")?;
-            Ok((v * 1024.0).round() as u64)
-        };
-        let m = &raw.memory;
-        let ifmap_sram_bytes = kib("memory.ifmap_sram_kib", m.ifmap_sram_kib)?;
-        let filter_sram_bytes = kib("memory.filter_sram_kib", m.filter_sram_kib)?;
-        let ofmap_sram_bytes = kib("memory.ofmap_sram_kib", m.ofmap_sram_kib)?;
-        let dram_bandwidth = self.positive_f64(
-            "memory.dram_bandwidth_bytes_per_cycle",
-            m.dram_bandwidth_bytes_per_cycle,
-            "bytes per cycle",
-        )?;
+        let m = &self.memory;
         let dram_interface = match &m.dram_interface {
             Some(s) => Some(DramInterface::parse(s).ok_or_else(|| {
-                self.err(
+                err(
                     "memory.dram_interface",
                     format!("unknown DRAM interface `{s}`"),
                     format!("use one of: {}", DramInterface::names().join(", ")),
@@ -275,77 +490,133 @@ impl Validator<'_> {
             })?),
             None => None,
         };
-        let clock_mhz = self.positive_f64("clock.mhz", raw.clock.mhz, "MHz")?;
-        let table_name = raw
+        let table_name = self
             .technology
             .energy_table
             .as_deref()
-            .unwrap_or("horowitz-45nm");
-        let table = EnergyTable::resolve(table_name, dir).map_err(|e| match e {
-            crate::error::SimError::Unknown { name, known, .. } => {
-                crate::error::SimError::from(self.err(
-                    "technology.energy_table",
-                    format!(
-                        "unknown energy table `{name}` (not a built-in name, and no such file)"
-                    ),
-                    known,
-                ))
-            }
+            .unwrap_or(DEFAULT_ENERGY_TABLE);
+        let energy_table = EnergyTable::resolve(table_name, dir).map_err(|e| match e {
+            SimError::Unknown { name, known, .. } => err(
+                "technology.energy_table",
+                format!("unknown energy table `{name}` (not a built-in name, and no such file)"),
+                known,
+            ),
             other => other,
         })?;
-        let energy = table
-            .model(raw.technology.node_nm, dram_interface, operand, accumulator)
-            .map_err(|msg| {
-                let field = if msg.contains("DRAM") {
-                    "memory.dram_interface"
-                } else if msg.contains("nm") {
-                    "technology.node_nm"
-                } else {
-                    "technology.energy_table"
-                };
-                self.err(
-                    field,
-                    msg,
-                    format!(
-                        "energy tables are in sim/tables/; nodes with scaling data: {}",
-                        crate::energy::scaling_nodes()
-                    ),
-                )
-            })?;
-        let kept = (raw.clone(), dir.map(Path::to_path_buf));
-        Ok(Design {
-            raw: kept,
-            name: raw.name,
-            description: raw.description,
-            source: raw.source,
-            rows,
-            cols,
+        Ok(DesignParams {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            source: self.source.clone(),
+            rows: self.array.rows,
+            cols: self.array.cols,
             dataflow,
-            vector_lanes,
+            vector_lanes: self.array.vector_lanes,
             operand,
-            accumulator,
+            accumulator_bits: self.precision.accumulator_bits,
             output,
-            saturate: raw.precision.saturate,
-            ifmap_sram_bytes,
-            filter_sram_bytes,
-            ofmap_sram_bytes,
+            saturate: self.precision.saturate,
+            ifmap_sram_kib: m.ifmap_sram_kib,
+            filter_sram_kib: m.filter_sram_kib,
+            ofmap_sram_kib: m.ofmap_sram_kib,
             double_buffered: m.double_buffered,
             activations_on_chip: m.activations_on_chip,
-            dram_bandwidth,
-            dram_latency: m.dram_latency_cycles.unwrap_or(100),
+            dram_bandwidth: m.dram_bandwidth_bytes_per_cycle,
+            dram_latency: m.dram_latency_cycles.unwrap_or(DEFAULT_DRAM_LATENCY),
             dram_interface,
-            clock_mhz,
-            energy,
+            clock_mhz: self.clock.mhz,
+            energy_table,
+            node_nm: self.technology.node_nm,
         })
+    }
+
+    /// The file that says `p`, every field written out (defaults that
+    /// depend on other fields made explicit).
+    pub fn from_params(p: &DesignParams) -> RawDesign {
+        RawDesign {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            source: p.source.clone(),
+            array: RawArray {
+                rows: p.rows,
+                cols: p.cols,
+                dataflow: p.dataflow.to_string(),
+                vector_lanes: Some(p.vector_lanes.unwrap_or(p.cols)),
+            },
+            precision: RawPrecision {
+                operand: p.operand.to_string(),
+                accumulator_bits: if p.operand.is_int() {
+                    Some(p.accumulator_bits.unwrap_or(32))
+                } else {
+                    p.accumulator_bits
+                },
+                output: Some(p.output.unwrap_or(p.operand).to_string()),
+                saturate: p.saturate,
+            },
+            memory: RawMemory {
+                ifmap_sram_kib: p.ifmap_sram_kib,
+                filter_sram_kib: p.filter_sram_kib,
+                ofmap_sram_kib: p.ofmap_sram_kib,
+                double_buffered: p.double_buffered,
+                dram_bandwidth_bytes_per_cycle: p.dram_bandwidth,
+                dram_latency_cycles: Some(p.dram_latency),
+                activations_on_chip: p.activations_on_chip,
+                dram_interface: p.dram_interface.map(|d| d.to_string()),
+            },
+            clock: RawClock { mhz: p.clock_mhz },
+            technology: RawTechnology {
+                energy_table: Some(p.energy_table.name.clone()),
+                node_nm: p.node_nm.or(p.energy_table.node_nm),
+            },
+        }
+    }
+
+    /// This file as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a design serializes to TOML")
     }
 }
 
-/// Byte range of the value at a dotted TOML path (`array.rows`), if present.
-pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
-    let doc = toml_edit::ImDocument::parse(text).ok()?;
-    let mut item: &toml_edit::Item = doc.as_item();
-    for key in path.split('.') {
-        item = item.get(key)?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_design_round_trips_through_its_complete_toml() {
+        for name in preset_names() {
+            let d = preset(name).unwrap();
+            let text = d.to_toml();
+            let back = Design::parse(&text, "round-trip.toml", None).unwrap();
+            assert_eq!(back, d, "{name}:\n{text}");
+            assert_eq!(back.to_toml(), text, "{name}");
+        }
     }
-    item.span()
+
+    #[test]
+    fn variants_are_checked_like_files() {
+        let d = preset("edge-8x8").unwrap();
+        let wide = d.variant(|v| v.rows = 64).unwrap();
+        assert_eq!(
+            (wide.rows, wide.cols, wide.name.as_str()),
+            (64, 8, "edge-8x8")
+        );
+        let e = d.variant(|v| v.rows = 0).unwrap_err().to_string();
+        assert!(e.contains("array.rows") && e.contains("variant"), "{e}");
+        let e = d
+            .variant(|v| v.clock_mhz = f64::NAN)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("clock.mhz"), "{e}");
+        let fp = d.variant(|v| v.set_operand(Precision::Fp16)).unwrap();
+        assert_eq!(fp.accumulator, Precision::Fp32);
+        let i16 = d.variant(|v| v.set_operand(Precision::Int(16))).unwrap();
+        assert_eq!(i16.accumulator, Precision::Int(32));
+    }
+
+    #[test]
+    fn params_new_builds_a_valid_design() {
+        let d = Design::new(DesignParams::new("t", 4, 6, Dataflow::Os)).unwrap();
+        assert_eq!((d.rows, d.cols, d.dataflow), (4, 6, Dataflow::Os));
+        assert_eq!(d.accumulator, Precision::Int(32));
+        assert_eq!(d.vector_lanes, 6);
+    }
 }

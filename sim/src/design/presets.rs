@@ -42,17 +42,30 @@ pub fn preset_names() -> Vec<&'static str> {
     PRESETS.iter().map(|(n, _)| *n).collect()
 }
 
+/// The TOML text of a preset, as in `designs/NAME.toml`.
+pub fn preset_text(name: &str) -> Result<&'static str> {
+    PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| unknown(name))
+}
+
+fn unknown(name: &str) -> SimError {
+    SimError::Unknown {
+        what: "design",
+        name: name.to_string(),
+        known: format!(
+            "built-in designs: {}; or give a path to a design TOML file",
+            preset_names().join(", ")
+        ),
+    }
+}
+
 /// A preset by name.
 pub fn preset(name: &str) -> Result<Design> {
     let Some((n, text)) = PRESETS.iter().find(|(n, _)| *n == name) else {
-        return Err(SimError::Unknown {
-            what: "design",
-            name: name.to_string(),
-            known: format!(
-                "built-in designs: {}; or give a path to a design TOML file",
-                preset_names().join(", ")
-            ),
-        });
+        return Err(unknown(name));
     };
     Design::parse(text, &format!("designs/{n}.toml"), None)
 }

@@ -1,6 +1,7 @@
 //! SCALE-Sim `.cfg` files, read unchanged, turned into a [`Design`].
 //! SCALE-Sim words are one byte (int8); it has no clock, so 1 GHz is assumed;
-//! `Bandwidth` (words per cycle) becomes the DRAM bandwidth.
+//! `Bandwidth` (words per cycle) becomes the DRAM bandwidth. The values go
+//! straight into [`super::DesignParams`], checked by [`Design::new`].
 
 use super::Design;
 use crate::error::{InputError, Result};
@@ -67,7 +68,7 @@ pub fn parse(text: &str, file: &str) -> Result<Design> {
         .get("dataflow")
         .cloned()
         .unwrap_or_else(|| ("os".into(), 0));
-    if super::Dataflow::parse(&df).is_none() {
+    let Some(dataflow) = super::Dataflow::parse(&df) else {
         // SCALE-Sim silently runs an unknown dataflow as os; we refuse it.
         let mut e = InputError::new(
             "systolic::scalesim_cfg::value",
@@ -80,16 +81,37 @@ pub fn parse(text: &str, file: &str) -> Result<Design> {
             e = e.line(df_line);
         }
         return Err(e.into());
-    }
+    };
     let name = run_name.unwrap_or_else(|| "scalesim".into());
-    let toml = format!(
-        "name = {name:?}\ndescription = \"SCALE-Sim config {file}\"\n[array]\nrows = {rows}\ncols = {cols}\ndataflow = {df:?}\n\
-         [precision]\noperand = \"int8\"\n[memory]\nifmap_sram_kib = {ifmap}\nfilter_sram_kib = {filter}\nofmap_sram_kib = {ofmap}\n\
-         dram_bandwidth_bytes_per_cycle = {bw}\n[clock]\nmhz = 1000\n",
-        rows = rows as u32,
-        cols = cols as u32,
-    );
-    Design::parse(&toml, file, None)
+    // `as` saturates: sizes beyond u32 become u32::MAX, which validation refuses.
+    let mut p = super::DesignParams::new(&name, rows as u32, cols as u32, dataflow);
+    p.description = format!("SCALE-Sim config {file}");
+    p.ifmap_sram_kib = ifmap;
+    p.filter_sram_kib = filter;
+    p.ofmap_sram_kib = ofmap;
+    p.dram_bandwidth = bw;
+    p.dram_interface = None;
+    p.dram_latency = super::DEFAULT_DRAM_LATENCY;
+    Design::new(p).map_err(|e| {
+        let key = match e.field {
+            "array.rows" => "ArrayHeight",
+            "array.cols" => "ArrayWidth",
+            "memory.ifmap_sram_kib" => "IfmapSramSzkB",
+            "memory.filter_sram_kib" => "FilterSramSzkB",
+            "memory.ofmap_sram_kib" => "OfmapSramSzkB",
+            "memory.dram_bandwidth_bytes_per_cycle" => "Bandwidth",
+            _ => "",
+        };
+        let mut err =
+            InputError::new("systolic::scalesim_cfg::value", file, e.message).hint(e.help);
+        if !key.is_empty() {
+            err = err.field(key);
+            if let Some((_, line)) = get.get(&key.to_ascii_lowercase()) {
+                err = err.line(*line);
+            }
+        }
+        err.into()
+    })
 }
 
 #[cfg(test)]

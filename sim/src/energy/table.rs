@@ -16,7 +16,7 @@ pub const BUILTIN_TABLES: &[(&str, &str)] = &[(
 const NODE_SCALING: &str = include_str!("../../tables/node-scaling.toml");
 
 /// An energy table as written in TOML.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnergyTable {
     /// Table name.
@@ -208,7 +208,7 @@ impl EnergyTable {
             let e = InputError::new("systolic::energy::field", file, msg)
                 .field(field)
                 .hint("every energy is a positive number of pJ with a `source`");
-            match crate::design::span_of(text, field) {
+            match crate::error::span_of(text, field, None) {
                 Some(s) => e.span(text, s).into(),
                 None => e.into(),
             }
@@ -286,15 +286,19 @@ impl EnergyTable {
     }
 
     /// A built-in table by name, or a table file (relative to `dir`).
-    pub fn resolve(name: &str, dir: Option<&Path>) -> Result<EnergyTable> {
+    /// Built-in tables are parsed once per process and shared: sweeps build
+    /// thousands of designs.
+    pub fn resolve(name: &str, dir: Option<&Path>) -> Result<std::sync::Arc<EnergyTable>> {
         if let Some(i) = BUILTIN_TABLES.iter().position(|(n, _)| *n == name) {
-            // Parsed once per process: sweeps build thousands of designs.
-            static PARSED: std::sync::OnceLock<Vec<Result<EnergyTable>>> =
+            static PARSED: std::sync::OnceLock<Vec<Result<std::sync::Arc<EnergyTable>>>> =
                 std::sync::OnceLock::new();
             let parsed = PARSED.get_or_init(|| {
                 BUILTIN_TABLES
                     .iter()
-                    .map(|(n, text)| EnergyTable::parse(text, &format!("<built-in table {n}>")))
+                    .map(|(n, text)| {
+                        EnergyTable::parse(text, &format!("<built-in table {n}>"))
+                            .map(std::sync::Arc::new)
+                    })
                     .collect()
             });
             return match &parsed[i] {
@@ -302,6 +306,7 @@ impl EnergyTable {
                 Err(_) => {
                     let (n, text) = BUILTIN_TABLES[i];
                     EnergyTable::parse(text, &format!("<built-in table {n}>"))
+                        .map(std::sync::Arc::new)
                 }
             };
         }
@@ -311,7 +316,7 @@ impl EnergyTable {
         };
         if path.is_file() {
             let text = crate::error::read_file(&path)?;
-            return EnergyTable::parse(&text, &path.display().to_string());
+            return EnergyTable::parse(&text, &path.display().to_string()).map(std::sync::Arc::new);
         }
         Err(SimError::Unknown {
             what: "energy table",
@@ -506,7 +511,10 @@ mod tests {
     use super::*;
 
     fn table() -> EnergyTable {
-        EnergyTable::resolve("horowitz-45nm", None).unwrap()
+        EnergyTable::resolve("horowitz-45nm", None)
+            .unwrap()
+            .as_ref()
+            .clone()
     }
 
     #[test]

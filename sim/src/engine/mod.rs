@@ -1,7 +1,6 @@
 //! Engines: what running a GEMM on the array costs. The `fast` engine is
 //! closed-form per fold; its cost grows with folds, never with cycles x PEs.
 
-pub mod conv;
 pub mod pe;
 pub mod plan;
 pub mod timing;

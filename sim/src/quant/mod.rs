@@ -21,6 +21,7 @@
 //!   `QLinearMatMul::Compute` (`quantize_linear_matmul.cc`).
 
 pub mod array;
+pub mod conv;
 pub mod ops;
 
 pub use array::{fp32_gemm, quantized_gemm, QuantOptions, QuantizedGemm};

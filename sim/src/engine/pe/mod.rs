@@ -41,47 +41,7 @@ pub struct PeRun {
     pub pe_cycles: u64,
 }
 
-/// Why the pe engine refused a run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PeError {
-    /// Operand matrices do not have the stated shapes.
-    #[error("operand {name} has {len} elements, expected {expected} ({shape})")]
-    Shape {
-        /// `A` or `B`.
-        name: &'static str,
-        /// Elements given.
-        len: usize,
-        /// Elements expected.
-        expected: usize,
-        /// The expected shape, e.g. `4 x 5`.
-        shape: String,
-    },
-    /// An operand value does not fit the design's operand precision.
-    #[error("{name}[{index}] = {value} does not fit {precision}")]
-    Range {
-        /// `A` or `B`.
-        name: &'static str,
-        /// Flat index.
-        index: usize,
-        /// The value.
-        value: i64,
-        /// The precision.
-        precision: String,
-    },
-    /// The design does not compute in integers.
-    #[error(
-        "the pe engine computes integer designs only; {0} values are not simulated bit-exactly yet"
-    )]
-    NotInteger(String),
-    /// Two actions hit the same register in one cycle (a contract violation).
-    #[error("hazard at cycle {cycle}: {what}")]
-    Hazard {
-        /// Cycle.
-        cycle: u64,
-        /// What collided.
-        what: String,
-    },
-}
+pub use crate::error::PeError;
 
 /// Runs `C = A x B` (A: `m x k`, B: `k x n`, row-major) on `design`,
 /// value-exactly, in time-major order.

@@ -4,8 +4,8 @@
 
 use super::objective::{pareto_rows, Objective};
 use super::row::{csv_header, write_csv, SweepRow, COLUMNS};
-use crate::error::{InputError, Result, SimError};
 use serde::{Deserialize, Serialize};
+use sim::error::{InputError, Result, SimError};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -170,7 +170,7 @@ impl Meta {
         if !path.exists() {
             return Ok(None);
         }
-        let text = crate::error::read_file(path)?;
+        let text = sim::error::read_file(path)?;
         match serde_json::from_str::<Meta>(&text) {
             Ok(m) if m.format == FORMAT => Ok(Some(m)),
             _ => Err(refusal(
@@ -200,9 +200,9 @@ pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
     }
 }
 
-/// Writes `bytes` to `path` atomically ([`crate::error::write_file_atomic`]).
+/// Writes `bytes` to `path` atomically ([`sim::error::write_file_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    crate::error::write_file_atomic(path, bytes).map_err(io(path))
+    sim::error::write_file_atomic(path, bytes).map_err(io(path))
 }
 
 /// Complete records of a results CSV: their rows and the byte offset where

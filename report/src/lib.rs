@@ -1,6 +1,7 @@
-//! Reports people read: plots (SVG and PNG, drawn with plotters), a
-//! self-contained HTML page and a Markdown summary, for one simulated design
-//! (`systolic sim --report`) or a whole sweep (`systolic report`).
+//! `report`: reports people read: plots (SVG and PNG, drawn with plotters),
+//! a self-contained HTML page and a Markdown summary, for one simulated
+//! design (`systolic sim --report`) or a whole sweep (`systolic report`).
+//! It draws finished results and studies; it never simulates.
 
 pub mod dataflow;
 pub mod heatmap;
@@ -9,7 +10,6 @@ pub mod kit;
 pub mod layers;
 pub mod markdown;
 pub mod pareto;
-pub mod results;
 pub mod roofline;
 pub mod single;
 pub mod site;
@@ -22,8 +22,8 @@ use std::sync::Once;
 
 /// The font every plot's text uses: DejaVu Sans, compiled in, so PNGs render
 /// the same on any machine with no system font libraries. Its license is
-/// `sim/assets/fonts/LICENSE-DejaVu.txt`.
-const FONT_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// `report/assets/fonts/LICENSE-DejaVu.txt`.
+const FONT_TTF: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the embedded font as plotters' `sans-serif` (once per process).
 fn register_font() {
@@ -81,7 +81,7 @@ pub enum RenderError {
     /// Simulation or input error while assembling a report.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Sim(#[from] crate::error::SimError),
+    Sim(#[from] sim::error::SimError),
 }
 
 /// A drawn figure: the same picture as SVG text and as PNG bytes.

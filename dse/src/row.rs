@@ -3,12 +3,12 @@
 
 use super::points::Point;
 use super::spec::resolve_base;
-use crate::area::AreaBreakdown;
-use crate::design::{Dataflow, Design};
-use crate::error::{InputError, Result};
-use crate::precision::Precision;
-use crate::report::LayerReport;
 use serde::{Deserialize, Serialize};
+use sim::area::AreaBreakdown;
+use sim::design::{Dataflow, Design};
+use sim::error::{InputError, Result};
+use sim::precision::Precision;
+use sim::report::LayerReport;
 use std::path::Path;
 
 /// The CSV columns, in order (the field order of [`SweepRow`]; a test keeps
@@ -120,7 +120,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 impl SweepRow {
     /// The row of `point` and `model` from the model's total report row
-    /// (as [`crate::report::ModelReport`] computes it) and the design's area;
+    /// (as [`sim::report::ModelReport`] computes it) and the design's area;
     /// `feasible` is left true for the caller to set.
     pub fn new(
         point: &Point,
@@ -201,8 +201,25 @@ impl SweepRow {
         self.to_point()?.design(&base)
     }
 
+    /// The row's design in a few words: `32x32 ws int8, SRAM 64/64/32 KiB,
+    /// 16 B/cycle, 700 MHz`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}x{} {} {}, SRAM {}/{}/{} KiB, {} B/cycle, {} MHz",
+            self.rows,
+            self.cols,
+            self.dataflow,
+            self.operand,
+            self.ifmap_sram_kib,
+            self.filter_sram_kib,
+            self.ofmap_sram_kib,
+            self.dram_bandwidth_bytes_per_cycle,
+            self.clock_mhz
+        )
+    }
+
     /// The row's model (a zoo name, or a topology path relative to `spec_dir`).
-    pub fn model(&self, spec_dir: &Path) -> Result<crate::workload::Model> {
+    pub fn model(&self, spec_dir: &Path) -> Result<sim::workload::Model> {
         super::spec::resolve_model(&self.model, spec_dir)
     }
 }

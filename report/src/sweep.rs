@@ -5,41 +5,18 @@
 use super::dataflow::{Best, BestPerDataflow, DATAFLOWS};
 use super::heatmap::{Heatmap, Panel, Scale};
 use super::pareto::{Axis, Class, Point, Scatter};
-use super::results::{describe, design};
 use super::single::{self, Run};
 use super::site::{Page, Section, Table};
 use super::{figure, slug, RenderError};
-use crate::engine::{FastEngine, TimingMode};
-use crate::error::Result;
-use crate::simulate::{simulate, RunOptions};
-use crate::sweep::{pareto_rows, Objective, Sense, SweepRow};
-use crate::workload::Model;
-use std::path::Path;
+use dse::study::{best_edp, BestDesign, ModelStudy};
+use dse::{pareto_rows, Objective, Sense, SweepRow};
 
 /// What to report on.
-pub struct Options<'a> {
+pub struct Options {
     /// The results file as named on the command line (shown in the report).
     pub file: String,
-    /// Directory the results file is in: base designs and models given as
-    /// relative paths resolve from it.
-    pub dir: &'a Path,
     /// Objectives of the Pareto front (two or three).
     pub objectives: Vec<Objective>,
-    /// Only these models (empty: every model in the results).
-    pub models: Vec<String>,
-    /// Finds a model by the name in the results' `model` column.
-    pub resolve: &'a dyn Fn(&str) -> Result<Model>,
-}
-
-/// The models of `rows`, in order of first appearance.
-pub fn models(rows: &[SweepRow]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in rows {
-        if !out.contains(&r.model) {
-            out.push(r.model.clone());
-        }
-    }
-    out
 }
 
 /// Indices (into `rows`, the rows of one model) of the feasible rows on the
@@ -49,40 +26,15 @@ pub fn front(rows: &[&SweepRow], objectives: &[Objective]) -> Vec<usize> {
     pareto_rows(&owned, objectives)
 }
 
-/// The feasible row with the lowest energy-delay product (first on ties).
-pub fn best_edp<'r>(rows: &[&'r SweepRow]) -> Option<&'r SweepRow> {
-    rows.iter()
-        .copied()
-        .filter(|r| r.feasible && r.edp_mj_ms.is_finite())
-        .min_by(|a, b| a.edp_mj_ms.total_cmp(&b.edp_mj_ms))
-}
-
-/// The sweep page.
-pub fn page(all: &[SweepRow], o: &Options) -> Result<Page, RenderError> {
-    let chosen: Vec<String> = if o.models.is_empty() {
-        models(all)
-    } else {
-        o.models.clone()
-    };
-    for m in &chosen {
-        if !all.iter().any(|r| &r.model == m) {
-            return Err(crate::error::SimError::from(
-                crate::error::InputError::new(
-                    "systolic::report::model",
-                    "<command line>",
-                    format!("no row of {} is for model `{m}`", o.file),
-                )
-                .field("--model")
-                .hint(format!("models in the results: {}", models(all).join(", "))),
-            )
-            .into());
-        }
-    }
+/// The sweep page: `all` rows, and one study per model to show (in order;
+/// made by [`dse::study::study`] before drawing).
+pub fn page(all: &[SweepRow], studies: &[ModelStudy], o: &Options) -> Result<Page, RenderError> {
+    let chosen: Vec<String> = studies.iter().map(|s| s.model.clone()).collect();
     let names: Vec<&str> = o.objectives.iter().map(|x| x.name()).collect();
     let mut sections = vec![overview(all, &chosen, o)];
-    for m in &chosen {
-        let rows: Vec<&SweepRow> = all.iter().filter(|r| &r.model == m).collect();
-        sections.extend(model_sections(m, &rows, o)?);
+    for st in studies {
+        let rows: Vec<&SweepRow> = all.iter().filter(|r| r.model == st.model).collect();
+        sections.extend(model_sections(&st.model, &rows, st.best.as_ref(), o)?);
     }
     Ok(Page {
         title: format!("Sweep report: {}", o.file),
@@ -108,13 +60,13 @@ fn overview(all: &[SweepRow], chosen: &[String], o: &Options) -> Section {
     ]);
     for m in chosen {
         let rows: Vec<&SweepRow> = all.iter().filter(|r| &r.model == m).collect();
-        let best = best_edp(&rows);
+        let best = best_edp(rows.iter().copied());
         t.row(vec![
             m.clone(),
             rows.len().to_string(),
             rows.iter().filter(|r| r.feasible).count().to_string(),
             front(&rows, &o.objectives).len().to_string(),
-            best.map_or("-".into(), |b| format!("{}: {}", b.point, describe(b))),
+            best.map_or("-".into(), |b| format!("{}: {}", b.point, b.describe())),
             best.map_or("-".into(), |b| format!("{:.6}", b.edp_mj_ms)),
         ]);
     }
@@ -163,7 +115,12 @@ fn distinct_text(rows: &[SweepRow], f: impl Fn(&SweepRow) -> String) -> Vec<Stri
     v
 }
 
-fn model_sections(m: &str, rows: &[&SweepRow], o: &Options) -> Result<Vec<Section>, RenderError> {
+fn model_sections(
+    m: &str,
+    rows: &[&SweepRow],
+    best_design: Option<&BestDesign>,
+    o: &Options,
+) -> Result<Vec<Section>, RenderError> {
     let id = slug(m);
     let mut out = Vec::new();
     let fr = front(rows, &o.objectives);
@@ -237,7 +194,7 @@ fn model_sections(m: &str, rows: &[&SweepRow], o: &Options) -> Result<Vec<Sectio
             .total_cmp(&o.objectives[0].minimized(b))
     });
     for r in on {
-        let mut cells = vec![r.point.to_string(), describe(r)];
+        let mut cells = vec![r.point.to_string(), r.describe()];
         cells.extend(o.objectives.iter().map(|x| format!("{:.6}", x.value(r))));
         cells.push(format!("{:.6}", r.edp_mj_ms));
         t.row(cells);
@@ -273,7 +230,7 @@ fn model_sections(m: &str, rows: &[&SweepRow], o: &Options) -> Result<Vec<Sectio
     ]);
     for df in dataflows(rows) {
         let of: Vec<&SweepRow> = rows.iter().copied().filter(|r| r.dataflow == df).collect();
-        if let Some(b) = best_edp(&of) {
+        if let Some(b) = best_edp(of.iter().copied()) {
             best.push(Best {
                 dataflow: df.clone(),
                 latency_ms: b.latency_ms,
@@ -282,7 +239,7 @@ fn model_sections(m: &str, rows: &[&SweepRow], o: &Options) -> Result<Vec<Sectio
             });
             t.row(vec![
                 df.clone(),
-                format!("{}: {}", b.point, describe(b)),
+                format!("{}: {}", b.point, b.describe()),
                 format!("{:.6}", b.latency_ms),
                 format!("{:.6}", b.energy_mj),
                 format!("{:.6}", b.edp_mj_ms),
@@ -307,13 +264,13 @@ fn model_sections(m: &str, rows: &[&SweepRow], o: &Options) -> Result<Vec<Sectio
     }
     out.push(s);
 
-    match best_edp(rows) {
+    match best_design {
         None => {
             let mut s = Section::new(format!("{m}: best design"));
             s.para("No feasible design point, so no design to show layer by layer.");
             out.push(s);
         }
-        Some(b) => out.extend(best_sections(m, b, o)?),
+        Some(b) => out.extend(best_sections(m, b)?),
     }
     Ok(out)
 }
@@ -387,21 +344,12 @@ pub fn heatmap(m: &str, rows: &[&SweepRow]) -> Heatmap {
     }
 }
 
-fn best_sections(m: &str, b: &SweepRow, o: &Options) -> Result<Vec<Section>, RenderError> {
-    let design = design(b, o.dir)?;
-    let model = (o.resolve)(m)?;
-    let opts = RunOptions {
-        batch: b.batch.max(1),
-        layers: Vec::new(),
-    };
-    let mode = TimingMode::Rtl;
-    let report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
+fn best_sections(m: &str, best: &BestDesign) -> Result<Vec<Section>, RenderError> {
+    let b = &best.row;
+    let report = &best.report;
     let run = Run {
-        design: &design,
-        model: &model,
-        opts: &opts,
-        mode,
-        report: &report,
+        report,
+        dataflows: &best.dataflows,
     };
     let mut secs = single::sections(
         &run,
@@ -417,7 +365,7 @@ fn best_sections(m: &str, b: &SweepRow, o: &Options) -> Result<Vec<Section>, Ren
                  Re-simulated here (fast engine, rtl timing): {} cycles{}.",
                 b.point,
                 b.edp_mj_ms,
-                describe(b),
+                b.describe(),
                 report.total.total_cycles,
                 if agree {
                     ", as in the results file".to_string()

@@ -9,8 +9,8 @@ use super::files::{
 use super::objective::Objective;
 use super::row::{csv_header, write_csv, write_jsonl, SweepRow};
 use super::spec::Spec;
-use crate::error::{Result, SimError};
 use rayon::prelude::*;
+use sim::error::{Result, SimError};
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
@@ -255,7 +255,7 @@ fn start_fresh(meta: &Meta, out: &Outputs) -> Result<u64> {
             .map_err(io(path))?;
     }
     if let Some(dir) = out.csv.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::error::sync_dir(dir);
+        sim::error::sync_dir(dir);
     }
     Ok(0)
 }

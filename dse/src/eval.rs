@@ -5,12 +5,12 @@
 use super::points::Point;
 use super::row::SweepRow;
 use super::spec::Spec;
-use crate::design::Design;
-use crate::engine::{FastEngine, TimingMode};
-use crate::error::{Result, SimError};
-use crate::report::{total_row, Counts, LayerReport};
-use crate::simulate::{conv_rule, lowered_counts, Prices};
-use crate::workload::{lower_as, Lowered, Model};
+use sim::design::Design;
+use sim::engine::{FastEngine, TimingMode};
+use sim::error::{Result, SimError};
+use sim::report::{total_row, Counts, LayerReport};
+use sim::simulate::{conv_rule, lowered_counts, Prices};
+use sim::workload::{lower_as, Lowered, Model};
 
 /// A model lowered at one batch size: the GEMMs and vector work of each
 /// layer, in run order.
@@ -94,7 +94,7 @@ impl<'a> Evaluator<'a> {
             .design(&self.spec.base)
             .map_err(|e| in_point(point, e))?;
         let prices = Prices::of(&design);
-        let area = crate::area::of(&design);
+        let area = sim::area::of(&design);
         self.workloads
             .iter()
             .map(|w| {

@@ -1,6 +1,7 @@
-//! Design-space exploration: sweep specifications, their points, parallel
-//! resumable runs, shards and their merge, objectives, constraints and the
-//! Pareto fronts over chosen objectives (docs/SWEEP.md).
+//! `dse`: design-space exploration: sweep specifications, their points,
+//! parallel resumable runs, shards and their merge, objectives, constraints,
+//! the Pareto fronts over chosen objectives (docs/SWEEP.md), reading results
+//! back, and the study step a sweep report needs.
 
 mod check;
 mod eval;
@@ -9,9 +10,11 @@ mod merge;
 mod objective;
 pub mod pareto;
 mod points;
+pub mod results;
 mod row;
 mod run;
 mod spec;
+pub mod study;
 
 pub use eval::{Evaluator, Workload};
 pub use files::{write_atomic, write_pareto, Meta, Outputs, Shard, FORMAT};

@@ -6,9 +6,9 @@ use super::points::{Axes, Axis, Range};
 use super::spec::{
     fnv1a, resolve_base, resolve_model, RawRanges, RawSpec, Sampling, Spec, SweepModel,
 };
-use crate::design::{Dataflow, Design};
-use crate::error::{InputError, Result, SimError};
-use crate::precision::Precision;
+use sim::design::{Dataflow, Design};
+use sim::error::{InputError, Result, SimError};
+use sim::precision::Precision;
 use std::path::Path;
 
 pub(crate) struct Checker<'a> {
@@ -32,7 +32,7 @@ impl Checker<'_> {
         let e = InputError::new("systolic::sweep::field", self.file, msg)
             .field(field)
             .hint(hint);
-        match span_at(self.text, path, index) {
+        match sim::error::span_of(self.text, path, index) {
             Some(s) => e.span(self.text, s).into(),
             None => e.into(),
         }
@@ -49,9 +49,9 @@ impl Checker<'_> {
             other => other,
         })?;
         let base_text = if raw.base.ends_with(".toml") {
-            crate::error::read_file(&dir.join(&raw.base))?
+            sim::error::read_file(&dir.join(&raw.base))?
         } else {
-            crate::design::PRESETS
+            sim::design::PRESETS
                 .iter()
                 .find(|(n, _)| *n == raw.base)
                 .map(|(_, t)| t.to_string())
@@ -82,7 +82,7 @@ impl Checker<'_> {
                 other => other,
             })?;
             let source = if name.ends_with(".csv") {
-                crate::error::read_file(&dir.join(name))?
+                sim::error::read_file(&dir.join(name))?
             } else {
                 name.clone()
             };
@@ -428,19 +428,5 @@ impl Checker<'_> {
         Ok(Sampling::GridSample(super::points::draw_distinct(
             s.count, size, s.seed,
         )))
-    }
-}
-
-/// Byte range of the value at dotted `path` (element `index` of the array
-/// there, if given).
-fn span_at(text: &str, path: &str, index: Option<usize>) -> Option<std::ops::Range<usize>> {
-    let doc = toml_edit::ImDocument::parse(text).ok()?;
-    let mut item: &toml_edit::Item = doc.as_item();
-    for key in path.split('.') {
-        item = item.get(key)?;
-    }
-    match index {
-        Some(i) => item.as_array()?.get(i)?.span(),
-        None => item.span(),
     }
 }

@@ -4,9 +4,9 @@
 use super::kit::{self, Entry, Marker};
 use super::style::{self, series, short, text};
 use super::{Chart, DrawResult};
-use crate::report::{LayerReport, ModelReport};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use sim::report::{LayerReport, ModelReport};
 
 /// Colour of array compute cycles.
 pub const ARRAY: RGBColor = style::PALETTE[0];

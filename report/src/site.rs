@@ -194,9 +194,9 @@ fn previous_files(dir: &Path) -> Result<Vec<String>, RenderError> {
     }
 }
 
-/// Writes `bytes` to `path` atomically ([`crate::error::write_file_atomic`]).
+/// Writes `bytes` to `path` atomically ([`sim::error::write_file_atomic`]).
 fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
-    crate::error::write_file_atomic(path, bytes).map_err(|source| RenderError::Io {
+    sim::error::write_file_atomic(path, bytes).map_err(|source| RenderError::Io {
         path: path.display().to_string(),
         source,
     })

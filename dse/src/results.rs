@@ -1,11 +1,11 @@
 //! A sweep's results as a report reads them: the rows of the results CSV
-//! (`systolic sweep --out RESULTS.csv`, read by [`crate::sweep::read_csv`]),
-//! the Pareto objectives its `.sweep.json` sidecar names, and each row's
-//! design (rebuilt by [`SweepRow::design`]).
+//! (`systolic sweep --out RESULTS.csv`, read by [`crate::read_csv`]), the
+//! Pareto objectives its `.sweep.json` sidecar names, and each row's design
+//! (rebuilt by [`SweepRow::design`]).
 
-use crate::design::Design;
-use crate::error::{InputError, Result};
-use crate::sweep::{read_csv, Meta, Objective, Outputs, SweepRow, COLUMNS};
+use crate::{read_csv, Meta, Objective, Outputs, SweepRow, COLUMNS};
+use sim::design::Design;
+use sim::error::{InputError, Result};
 use std::path::Path;
 
 /// The Pareto objectives of a report when neither `--objectives` nor the
@@ -14,12 +14,12 @@ pub const DEFAULT_OBJECTIVES: [Objective; 2] = [Objective::Latency, Objective::E
 
 /// Reads a results CSV: [`parse`] of the file's text.
 pub fn read(path: &Path) -> Result<Vec<SweepRow>> {
-    let text = crate::error::read_file(path)?;
+    let text = sim::error::read_file(path)?;
     parse(&text, &path.display().to_string())
 }
 
 /// Parses results CSV text (`file` names it in errors) with
-/// [`crate::sweep::read_csv`], and requires at least one row: an empty file
+/// [`crate::read_csv`], and requires at least one row: an empty file
 /// or a header alone is an [`InputError`] too.
 pub fn parse(text: &str, file: &str) -> Result<Vec<SweepRow>> {
     if text.trim().is_empty() {
@@ -100,27 +100,10 @@ pub fn design(row: &SweepRow, dir: &Path) -> Result<Design> {
     row.design(dir)
 }
 
-/// The design of `row` in a few words: `32x32 ws int8, SRAM 64/64/32 KiB,
-/// 16 B/cycle, 700 MHz`.
-pub fn describe(row: &SweepRow) -> String {
-    format!(
-        "{}x{} {} {}, SRAM {}/{}/{} KiB, {} B/cycle, {} MHz",
-        row.rows,
-        row.cols,
-        row.dataflow,
-        row.operand,
-        row.ifmap_sram_kib,
-        row.filter_sram_kib,
-        row.ofmap_sram_kib,
-        row.dram_bandwidth_bytes_per_cycle,
-        row.clock_mhz
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SimError;
+    use sim::error::SimError;
 
     fn line(values: &[(&str, &str)], order: &[&str]) -> String {
         order
@@ -258,7 +241,7 @@ mod tests {
         assert_eq!(sweep_objectives(&csv).unwrap(), None);
         let meta = |pareto: &[&str]| {
             Meta {
-                format: crate::sweep::FORMAT.into(),
+                format: crate::FORMAT.into(),
                 spec_hash: "0".into(),
                 base: "edge-8x8".into(),
                 models: vec!["alexnet".into()],

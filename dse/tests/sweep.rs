@@ -3,7 +3,7 @@
 //! byte, shards merge into the unsharded run, Pareto rows match a brute-force
 //! check on real output, and bad specs say where they are wrong.
 
-use sim::sweep::{
+use dse::{
     merge, pareto_rows, read_csv, run, Objective, Outputs, RunOptions, Sense, Shard, Spec,
     SweepRow, COLUMNS,
 };
@@ -134,7 +134,7 @@ fn rows_equal_simulate_on_the_same_design_and_rebuild_their_design() {
             "base = \"{base}\"\nmodels = [\"resnet18\", \"bert-base\", \"tiny.csv\"]\nbatch = 3\n[grid]\nrows = [16, 128]\ncols = [32]\ndataflow = [\"ws\", \"os\", \"is\"]\noperand = [\"int8\", \"fp16\"]\nclock_mhz = [700]\n"
         );
         let spec = write_spec(&dir, &text);
-        let ev = sim::sweep::Evaluator::new(&spec);
+        let ev = dse::Evaluator::new(&spec);
         let engine = FastEngine {
             mode: TimingMode::Rtl,
         };
@@ -153,7 +153,7 @@ fn rows_equal_simulate_on_the_same_design_and_rebuild_their_design() {
                     },
                 )
                 .unwrap();
-                let w = sim::sweep::Workload::new(&m.name, &m.model, 3);
+                let w = dse::Workload::new(&m.name, &m.model, 3);
                 let lean = w
                     .total(&design, &sim::simulate::Prices::of(&design))
                     .unwrap();
@@ -416,7 +416,7 @@ fn sampling_is_seeded_distinct_and_within_ranges() {
     let a = write_spec(&dir, grid);
     assert_eq!(a.points(), 20);
     let pts: Vec<_> = (0..20).map(|i| a.point(i)).collect();
-    let key = |p: &sim::sweep::Point| (p.rows, p.cols, p.dataflow.to_string());
+    let key = |p: &dse::Point| (p.rows, p.cols, p.dataflow.to_string());
     let mut keys: Vec<_> = pts.iter().map(key).collect();
     keys.dedup();
     assert_eq!(keys.len(), 20, "distinct grid points, in grid order");

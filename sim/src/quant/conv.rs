@@ -10,8 +10,8 @@
 //!   `B[(ci*KH + i)*KW + j][o] = w[g*Mg + o, ci, i, j]`;
 //! - C row is the pixel, C column the output channel: `y[b, g*Mg + o, oy, ox]`.
 
-use super::pe::{self, PeError};
 use crate::design::Design;
+use crate::engine::pe::{self, PeError};
 use crate::quant::{im2col, ConvAttrs, Nchw, QInt};
 
 /// A convolution run on the array.

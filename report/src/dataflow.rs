@@ -5,10 +5,10 @@ use super::heatmap::{Heatmap, Panel, Scale};
 use super::kit::{self, Entry, Marker};
 use super::style::{self, dataflow_colour, short, text, text_in, INK};
 use super::{Chart, DrawResult};
-use crate::report::ModelReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use sim::report::ModelReport;
 
 /// The dataflows, in the order every plot shows them.
 pub const DATAFLOWS: [&str; 3] = ["ws", "os", "is"];

@@ -1,30 +1,22 @@
 //! The report of one design running one model (`systolic sim --report`),
-//! also used for the best designs of a sweep.
+//! also used for the best designs of a sweep. It draws a finished run and
+//! its dataflow study ([`sim::study`]); it simulates nothing.
 
-use super::dataflow::{layer_winners, DATAFLOWS};
+use super::dataflow::layer_winners;
 use super::layers::{energy_parts, LayerCycles, LayerEnergy};
 use super::roofline::Roofline;
 use super::site::{Page, Section, Table};
 use super::style::{grouped, sig};
 use super::{figure, RenderError};
-use crate::design::Design;
-use crate::engine::{FastEngine, TimingMode};
-use crate::report::ModelReport;
-use crate::simulate::{simulate, RunOptions};
-use crate::workload::Model;
+use sim::report::ModelReport;
+use sim::study::DataflowStudy;
 
-/// One simulated run and what made it (to re-simulate it in other dataflows).
+/// One finished run and its study.
 pub struct Run<'a> {
-    /// The design.
-    pub design: &'a Design,
-    /// The model.
-    pub model: &'a Model,
-    /// Batch and layer selection.
-    pub opts: &'a RunOptions,
-    /// Timing mode of the fast engine.
-    pub mode: TimingMode,
     /// The run's report.
     pub report: &'a ModelReport,
+    /// The same design and model in every dataflow.
+    pub dataflows: &'a DataflowStudy,
 }
 
 /// How many layers the "top layers" table and the roofline name.
@@ -132,23 +124,18 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
 fn dataflow_section(run: &Run, prefix: &str, heading: &str) -> Result<Section, RenderError> {
     let r = run.report;
     let mut s = Section::new(format!("{heading}Which dataflow wins each layer"));
-    let mut runs = Vec::new();
-    let mut skipped = Vec::new();
-    for df in DATAFLOWS {
-        if df == r.design.dataflow {
-            runs.push((df.to_string(), r.clone()));
-            continue;
-        }
-        let variant = run
-            .design
-            .variant(|raw| raw.array.dataflow = df.to_string());
-        match variant
-            .and_then(|d| simulate(&d, run.model, &FastEngine { mode: run.mode }, run.opts))
-        {
-            Ok(rep) => runs.push((df.to_string(), rep)),
-            Err(e) => skipped.push(format!("{df} ({e})")),
-        }
-    }
+    let runs: Vec<(String, ModelReport)> = run
+        .dataflows
+        .runs
+        .iter()
+        .map(|(df, rep)| (df.to_string(), rep.clone()))
+        .collect();
+    let skipped: Vec<String> = run
+        .dataflows
+        .skipped
+        .iter()
+        .map(|(df, why)| format!("{df} ({why})"))
+        .collect();
     let w = layer_winners(
         &format!(
             "Cycles per layer relative to the fastest dataflow: {} on {} ({}x{})",

@@ -4,10 +4,10 @@
 use super::kit::{self, Entry, Marker};
 use super::style::{self, series, short, text, text_in, INK};
 use super::{Chart, DrawResult};
-use crate::report::{LayerReport, ModelReport};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use sim::report::{LayerReport, ModelReport};
 
 /// The roofline plot.
 pub struct Roofline<'a> {

@@ -1,10 +1,10 @@
 //! The points of a sweep: axes, the fixed enumeration order of a grid, seeded
 //! random draws, and the design of each point (a variant of the base design).
 
-use crate::design::{Dataflow, Design, RawDesign};
-use crate::error::Result;
-use crate::precision::Precision;
 use serde::{Deserialize, Serialize};
+use sim::design::{Dataflow, Design, DesignParams};
+use sim::error::Result;
+use sim::precision::Precision;
 
 /// A numeric axis: a list of values, or (sampled sweeps only) a range.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,40 +271,30 @@ pub struct Point {
 }
 
 impl Point {
-    /// The base design with this point's values ([`Design::variant`]). An
-    /// integer operand keeps the base's accumulator width when it is at least
-    /// as wide, else 32 bits; a floating-point operand accumulates in fp32.
+    /// The base design with this point's values ([`Design::variant`]: typed
+    /// values, checked once). The operand follows
+    /// [`DesignParams::set_operand`]'s accumulator rule.
     pub fn design(&self, base: &Design) -> Result<Design> {
-        base.variant(|raw| {
-            raw.array.rows = self.rows;
-            raw.array.cols = self.cols;
-            raw.array.dataflow = self.dataflow.to_string();
-            set_operand(raw, self.operand);
-            raw.memory.ifmap_sram_kib = self.ifmap_sram_kib;
-            raw.memory.filter_sram_kib = self.filter_sram_kib;
-            raw.memory.ofmap_sram_kib = self.ofmap_sram_kib;
-            raw.memory.dram_bandwidth_bytes_per_cycle = self.dram_bandwidth;
-            raw.clock.mhz = self.clock_mhz;
-        })
+        base.variant(|v| self.apply(v))
+    }
+
+    /// Sets this point's values in `v`.
+    pub fn apply(&self, v: &mut DesignParams) {
+        v.rows = self.rows;
+        v.cols = self.cols;
+        v.dataflow = self.dataflow;
+        v.set_operand(self.operand);
+        v.ifmap_sram_kib = self.ifmap_sram_kib;
+        v.filter_sram_kib = self.filter_sram_kib;
+        v.ofmap_sram_kib = self.ofmap_sram_kib;
+        v.dram_bandwidth = self.dram_bandwidth;
+        v.clock_mhz = self.clock_mhz;
     }
 }
 
 /// The base design with operand `p` (see [`Point::design`]).
 pub(crate) fn with_operand(base: &Design, p: Precision) -> Result<Design> {
-    base.variant(|raw| set_operand(raw, p))
-}
-
-fn set_operand(raw: &mut RawDesign, p: Precision) {
-    let pr = &mut raw.precision;
-    let old = Precision::parse(&pr.operand);
-    if old == Some(p) {
-        return;
-    }
-    pr.operand = p.to_string();
-    pr.accumulator_bits = match (old, pr.accumulator_bits) {
-        (Some(o), acc) if o.is_int() && p.is_int() && acc.unwrap_or(32) >= p.bits() => acc,
-        _ => None,
-    };
+    base.variant(|v| v.set_operand(p))
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 
 use super::objective::{Constraints, Objective};
 use super::points::{Axes, Range};
-use crate::design::{preset, Design};
-use crate::error::{InputError, Result, SimError};
-use crate::workload::{topology, zoo, Model};
 use serde::{Deserialize, Serialize};
+use sim::design::{preset, Design};
+use sim::error::{InputError, Result, SimError};
+use sim::workload::{topology, zoo, Model};
 use std::path::{Path, PathBuf};
 
 /// A sweep specification exactly as written.
@@ -152,7 +152,7 @@ pub struct Spec {
 impl Spec {
     /// Loads and validates a spec file.
     pub fn load(path: &Path) -> Result<Spec> {
-        let text = crate::error::read_file(path)?;
+        let text = sim::error::read_file(path)?;
         let dir = path
             .parent()
             .map(Path::to_path_buf)

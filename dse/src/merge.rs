@@ -7,7 +7,7 @@ use super::files::{
 };
 use super::objective::Objective;
 use super::row::{csv_header, SweepRow};
-use crate::error::{InputError, Result};
+use sim::error::{InputError, Result};
 use std::path::{Path, PathBuf};
 
 /// What a merge wrote.
@@ -37,7 +37,7 @@ struct ShardFiles {
     json_starts: Vec<usize>,
 }
 
-fn problem(file: &Path, msg: String, hint: &str) -> crate::error::SimError {
+fn problem(file: &Path, msg: String, hint: &str) -> sim::error::SimError {
     InputError::new("systolic::merge", file.display().to_string(), msg)
         .hint(hint.to_string())
         .into()
