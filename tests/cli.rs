@@ -1,40 +1,11 @@
 //! The `systolic` command as a user runs it: main job, formats, atomic output,
 //! and clear errors (file, line, field, hint; never a panic) for bad input.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn systolic(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_systolic"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs a command that must fail with a user error (exit 1, not a panic's 101)
-/// and returns its message.
-fn fails(args: &[&str]) -> String {
-    let o = systolic(args);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "expected a user error from {args:?}, got {:?}\n{}",
-        o.status,
-        stderr(&o)
-    );
-    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-    stderr(&o)
-}
+use std::process::Output;
+use support::{fails, run as systolic, stderr, stdout};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");

@@ -4,53 +4,23 @@
 //! The end-to-end test needs Yosys and nextpnr-ice40 and fails, with the
 //! install command, without them.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use support::{run_in, stderr, stdout};
 
 /// A 2x2 int8 design small enough to synthesize, place and route in seconds.
 const TINY: &str = "name = \"tiny-2x2\"\n[array]\nrows = 2\ncols = 2\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 24\n[memory]\nifmap_sram_kib = 1\nfilter_sram_kib = 1\nofmap_sram_kib = 1\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n";
 
-fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_systolic"));
-    c.args(args).env("NO_COLOR", "1").current_dir(dir);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// A fresh directory to run in, holding the tiny design.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_synth")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch("cli_synth", name);
     std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
     dir
 }
 
-/// Runs a command that must fail with a user error (exit 1, not a panic's
-/// 101 or clap's 2) and returns its message.
 fn fails(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let o = run_in(dir, args, env);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "expected a user error from {args:?}, got {:?}\n{}",
-        o.status,
-        stderr(&o)
-    );
-    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-    stderr(&o)
+    support::fails_in(dir, args, env)
 }
 
 #[test]

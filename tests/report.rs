@@ -4,6 +4,7 @@
 //! with the simulator's totals; bad results files give clear errors.
 
 mod report_support;
+mod support;
 
 use report::style::{self, grouped, hex};
 use report::{heatmap, layers};

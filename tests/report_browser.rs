@@ -3,6 +3,7 @@
 //! plot is laid out with a real size.
 
 mod report_support;
+mod support;
 
 use report::style::{self, hex};
 use report_support::*;

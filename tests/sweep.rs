@@ -3,36 +3,15 @@
 //! bytes of an uninterrupted run, CLI shards merge into the unsharded run,
 //! and bad input is a one-line error with exit code 1.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn systolic() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_systolic"));
-    c.env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    systolic().args(args).output().expect("the binary runs")
-}
+use support::{command as systolic, fails, run, s, text};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli-sweep")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    support::scratch("cli-sweep", name)
 }
 
 /// 2 x 3 x 3 x 2 x 5 = 180 points of resnet18 on small arrays: about a
@@ -62,21 +41,7 @@ max_power_w = 5
 "#;
 
 fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn fails(args: &[&str]) -> String {
-    let o = run(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
+    support::succeeded(o, "systolic")
 }
 
 #[test]

@@ -6,52 +6,13 @@
 
 use sim::{simulate, FastEngine, RunOptions, TimingMode};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-/// Runs `systolic` in the repository root.
-pub fn systolic(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_systolic"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-/// Standard error as text.
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs a command that must succeed.
-pub fn ok(args: &[&str]) -> Output {
-    let o = systolic(args);
-    assert!(o.status.success(), "{args:?} failed:\n{}", stderr(&o));
-    o
-}
-
-/// Runs a command that must fail with a user error (exit 1, no panic); its message.
-pub fn fails(args: &[&str]) -> String {
-    let o = systolic(args);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{args:?}: {:?}\n{}",
-        o.status,
-        stderr(&o)
-    );
-    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-    stderr(&o)
-}
+#[allow(unused_imports)]
+pub use crate::support::{fails, ok, run as systolic, stderr};
 
 /// A fresh scratch directory under the target directory.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("report")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::support::scratch("report", name)
 }
 
 /// The fixed header of a sweep results file.

@@ -315,13 +315,15 @@ impl Design {
                 Precision::Int(bits)
             }
             (_, None | Some(32)) => Precision::Fp32,
-            (_, Some(bits)) => return Err(FieldError::new(
-                "precision.accumulator_bits",
-                format!(
+            (_, Some(bits)) => {
+                return Err(FieldError::new(
+                    "precision.accumulator_bits",
+                    format!(
                     "floating-point designs accumulate in fp32; found accumulator_bits = {bits}"
                 ),
-                "remove accumulator_bits or set it to 32",
-            )),
+                    "remove accumulator_bits or set it to 32",
+                ))
+            }
         };
         let output = p.output.unwrap_or(operand);
         let kib = |field, v: f64| -> std::result::Result<u64, FieldError> {
