@@ -38,6 +38,10 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
         Some(names) => objectives(names)?,
         None => results::sweep_objectives(&a.results)?.unwrap_or(DEFAULT_OBJECTIVES.to_vec()),
     };
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(report::slug(&a.results.display().to_string()))
+    });
+    report::site::check_dir(&out)?;
     let rows = results::read(&a.results)?;
     let dir = a
         .results
@@ -51,9 +55,6 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
     let studies = dse::study::study(&rows, &models, &dir, &resolve)?;
     let opts = Options { file, objectives };
     let page = sweep::page(&rows, &studies, &opts)?;
-    let out = a.out.unwrap_or_else(|| {
-        PathBuf::from("reports").join(report::slug(&a.results.display().to_string()))
-    });
     let files = page.write(&out)?;
     eprintln!(
         "wrote {} files ({} plots as SVG and PNG) to {}; open {}",

@@ -83,6 +83,9 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
         Timing::Rtl => TimingMode::Rtl,
         Timing::Scalesim => TimingMode::Scalesim,
     };
+    if let Some(dir) = &a.report {
+        report::site::check_dir(dir)?;
+    }
     let opts = RunOptions {
         batch: a.batch,
         layers: a.layer.clone(),

@@ -78,10 +78,6 @@ pub enum RenderError {
         /// The marker file name.
         marker: &'static str,
     },
-    /// Simulation or input error while assembling a report.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Sim(#[from] sim::error::SimError),
 }
 
 /// A drawn figure: the same picture as SVG text and as PNG bytes.

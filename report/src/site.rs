@@ -153,6 +153,12 @@ impl Page {
     }
 }
 
+/// Checks, before anything is computed, that a report may be written into
+/// `dir`: it does not exist, is empty, or holds an earlier report of ours.
+pub fn check_dir(dir: &Path) -> Result<(), RenderError> {
+    previous_files(dir).map(|_| ())
+}
+
 /// The files an earlier report listed in `dir`'s marker; an error when `dir`
 /// holds anything without a marker.
 fn previous_files(dir: &Path) -> Result<Vec<String>, RenderError> {
