@@ -19,7 +19,7 @@ use std::path::PathBuf;
   systolic gemm --design tpu-v1-like --a x_f32.npy --b w_f32.npy --quantize --per-channel --out y.npy
 
 A is M x K and B is K x N, row-major 2-D .npy files (int8 or int16 for the array's
-width; float32 with --quantize). C is written as int32 (int64 for accumulators wider
+width; float32 or float64 with --quantize, float64 rounded to float32 first). C is written as int32 (int64 for accumulators wider
 than 32 bits), or float32 (dequantized) with --quantize.")]
 pub struct GemmArgs {
     /// Built-in design name or a design TOML file (integer operands).
@@ -43,7 +43,7 @@ pub struct GemmArgs {
     /// Columns of B for random operands.
     #[arg(long)]
     n: Option<u64>,
-    /// A and B are float32: quantize them to the design's integer width
+    /// A and B are float32 (or float64, rounded to float32): quantize them to the design's integer width
     /// (ONNX Runtime semantics), run, dequantize, and compare with fp32.
     #[arg(long, requires = "a")]
     quantize: bool,
@@ -91,6 +91,9 @@ fn cost(design: &Design, g: &GemmOp) -> miette::Result<(u64, u64, f64)> {
 
 /// Runs `systolic gemm`.
 pub fn run(a: GemmArgs) -> miette::Result<()> {
+    if let Some(out) = &a.out {
+        sim::error::check_output_file(out)?;
+    }
     let design = inputs::design(&a.design)?;
     let Precision::Int(bits) = design.operand else {
         return Err(miette::miette!(
@@ -157,10 +160,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
     } else {
         let (ia, ib, m, k, n) = match (&a.a, &a.b) {
             (Some(pa), Some(pb)) => {
-                let (ma, mb) = (
-                    npy::read_i64_matrix(pa).map_err(float_hint)?,
-                    npy::read_i64_matrix(pb).map_err(float_hint)?,
-                );
+                let (ma, mb) = (npy::read_i64_matrix(pa)?, npy::read_i64_matrix(pb)?);
                 check_inner(ma.cols, mb.rows)?;
                 (
                     ma.data,
@@ -240,14 +240,4 @@ fn check_inner(k_a: usize, k_b: usize) -> miette::Result<()> {
         ));
     }
     Ok(())
-}
-
-fn float_hint(e: sim::SimError) -> miette::Report {
-    let text = e.to_string();
-    let r = miette::Report::new(e);
-    if text.contains("float") || text.contains("f4") {
-        r.wrap_err("float32 operands need --quantize")
-    } else {
-        r
-    }
 }

@@ -9,8 +9,9 @@ mod cmd_sim;
 mod cmd_sweep;
 mod cmd_synth;
 mod cmd_verify;
-mod inputs;
-mod output;
+mod common;
+
+use common::{inputs, output};
 
 use clap::{Parser, Subcommand};
 

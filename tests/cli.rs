@@ -435,9 +435,44 @@ fn gemm_quantize_reports_error_and_savings_against_fp32() {
         out.contains("fp32 on the same design") && out.contains("saved:"),
         "{out}"
     );
-    // Float files without --quantize, and mismatched shapes, are user errors.
+    // Float files without --quantize, and mismatched shapes, are user errors;
+    // the advice names --quantize, never an integer cast of float data.
     let e = fails(&["gemm", "--a", &pa, "--b", &pb]);
-    assert!(e.contains("float32 operands need --quantize"), "{e}");
+    assert!(
+        e.contains("found floating point (`<f4`)") && e.contains("--quantize"),
+        "{e}"
+    );
+    // float64 is quantized like float32 (rounded to float32 first), with
+    // the same result as the float32 files.
+    let to_f64 = |p: &str, name: &str| {
+        let a = sim::npy::read(Path::new(p)).unwrap();
+        let sim::npy::NpyData::F32(v) = a.data else {
+            panic!("float32 fixture")
+        };
+        write_npy(
+            name,
+            a.shape,
+            sim::npy::NpyData::F64(v.iter().map(|&x| f64::from(x)).collect()),
+        )
+    };
+    let (pa64, pb64) = (to_f64(&pa, "a64.npy"), to_f64(&pb, "b64.npy"));
+    let e = fails(&["gemm", "--a", &pa64, "--b", &pb64]);
+    assert!(
+        e.contains("found floating point (`<f8`)") && !e.contains("float32 operands"),
+        "{e}"
+    );
+    let o64 = systolic(&[
+        "gemm",
+        "--design",
+        "gemmini-like",
+        "--a",
+        &pa64,
+        "--b",
+        &pb64,
+        "--quantize",
+        "--per-channel",
+    ]);
+    assert_eq!(stdout(&o64), out, "{}", stderr(&o64));
     let e = fails(&["gemm", "--a", &pa, "--b", &pa, "--quantize"]);
     assert!(e.contains("A has 64 columns but B has 16 rows"), "{e}");
     let e = fails(&[

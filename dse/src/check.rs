@@ -40,10 +40,16 @@ impl Checker<'_> {
 
     pub(crate) fn check(&self, raw: RawSpec, dir: &Path) -> Result<Spec> {
         let base = resolve_base(&raw.base, dir).map_err(|e| match e {
-            SimError::Unknown { known, .. } => self.err(
+            SimError::Unknown {
+                known, suggestions, ..
+            } => self.err(
                 "base",
                 None,
-                format!("unknown base design `{}`", raw.base),
+                format!(
+                    "unknown base design `{}`{}",
+                    raw.base,
+                    sim::names::did_you_mean(&suggestions)
+                ),
                 &format!("{known} (paths end in .toml and are relative to the spec file)"),
             ),
             other => other,
@@ -76,9 +82,17 @@ impl Checker<'_> {
                 ));
             }
             let model = resolve_model(name, dir).map_err(|e| match e {
-                SimError::Unknown { known, .. } => {
-                    self.err("models", Some(i), format!("unknown model `{name}`"), &known)
-                }
+                SimError::Unknown {
+                    known, suggestions, ..
+                } => self.err(
+                    "models",
+                    Some(i),
+                    format!(
+                        "unknown model `{name}`{}",
+                        sim::names::did_you_mean(&suggestions)
+                    ),
+                    &known,
+                ),
                 other => other,
             })?;
             let source = if name.ends_with(".csv") {

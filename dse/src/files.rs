@@ -193,16 +193,11 @@ pub(crate) fn refusal(path: &Path, what: &str, hint: &str) -> SimError {
     .into()
 }
 
-pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
-    move |source| SimError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
+pub(crate) use sim::error::io_error as io;
 
 /// Writes `bytes` to `path` atomically ([`sim::error::write_file_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    sim::error::write_file_atomic(path, bytes).map_err(io(path))
+    sim::error::write_file_atomic(path, bytes).map_err(io("write", path))
 }
 
 /// Complete records of a results CSV: their rows and the byte offset where

@@ -117,10 +117,10 @@ pub fn merge(
                 ));
             }
         }
-        let csv_bytes = std::fs::read(path).map_err(io(path))?;
+        let csv_bytes = std::fs::read(path).map_err(io("read", path))?;
         let csv = csv_records(&csv_bytes, path)?;
         let jsonl = files.jsonl_of(&meta);
-        let json_bytes = std::fs::read(&jsonl).map_err(io(&jsonl))?;
+        let json_bytes = std::fs::read(&jsonl).map_err(io("read", &jsonl))?;
         let json = jsonl_records(&json_bytes, &jsonl)?;
         let models = meta.models.len();
         let expected = shard.len(meta.points) as usize * models;

@@ -5,7 +5,7 @@ use super::objective::{Constraints, Objective};
 use super::points::{Axes, Range};
 use serde::{Deserialize, Serialize};
 use sim::design::{preset, Design};
-use sim::error::{InputError, Result, SimError};
+use sim::error::{InputError, Result};
 use sim::workload::{topology, zoo, Model};
 use std::path::{Path, PathBuf};
 
@@ -209,23 +209,8 @@ pub fn resolve_model(name: &str, dir: &Path) -> Result<Model> {
     if name.ends_with(".csv") {
         topology::load(&dir.join(name))
     } else {
-        zoo::model(name).ok_or_else(|| SimError::Unknown {
-            what: "model",
-            name: name.to_string(),
-            known: zoo_names(),
-        })
+        zoo::find(name, "or a SCALE-Sim topology CSV path ending in .csv")
     }
-}
-
-fn zoo_names() -> String {
-    format!(
-        "built-in models: {}; or a SCALE-Sim topology CSV path ending in .csv",
-        zoo::MODELS
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
 }
 
 /// 64-bit FNV-1a (stable across platforms and releases).

@@ -153,10 +153,15 @@ pub enum SimError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Input(#[from] Box<InputError>),
-    /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
-    #[diagnostic(code(systolic::io), help("check that the path exists and is readable"))]
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    #[diagnostic(
+        code(systolic::io),
+        help("check that the path names a file, that its directory exists, and that you may {action} it")
+    )]
     Io {
+        /// `read`, `write`, `create`, ...
+        action: &'static str,
         /// The path.
         path: String,
         /// The cause.
@@ -169,15 +174,17 @@ pub enum SimError {
         help("the pe engine simulates integer designs with operands in range")
     )]
     Pe(#[from] PeError),
-    /// An unknown name (design, model, table).
-    #[error("unknown {what} `{name}`")]
+    /// An unknown name (design, model, table): see [`crate::names`].
+    #[error("unknown {what} `{name}`{}", crate::names::did_you_mean(suggestions))]
     #[diagnostic(code(systolic::unknown_name), help("{known}"))]
     Unknown {
         /// What kind of thing was asked for.
         what: &'static str,
         /// The name given.
         name: String,
-        /// The names that exist.
+        /// The closest known names, best first (may be empty).
+        suggestions: Vec<String>,
+        /// The names that exist, and what else may be given.
         known: String,
     },
 }
@@ -229,12 +236,38 @@ pub fn sync_dir(dir: &std::path::Path) {
     }
 }
 
-/// Reads a whole file, mapping failure to [`SimError::Io`].
-pub fn read_file(path: &std::path::Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| SimError::Io {
+/// Maps an I/O failure to `action` (`read`, `write`, ...) `path` to a
+/// [`SimError::Io`].
+pub fn io_error<'a>(
+    action: &'static str,
+    path: &'a std::path::Path,
+) -> impl Fn(std::io::Error) -> SimError + 'a {
+    move |source| SimError::Io {
+        action,
         path: path.display().to_string(),
         source,
-    })
+    }
+}
+
+/// Reads a whole file, mapping failure to [`SimError::Io`].
+pub fn read_file(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(io_error("read", path))
+}
+
+/// Refuses an output path that is a directory, before any work is done
+/// (writing there would fail only at the end).
+pub fn check_output_file(path: &std::path::Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(SimError::Io {
+            action: "write",
+            path: path.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory; give a file name",
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Byte range of the value at a dotted TOML `path` (`array.rows`) in

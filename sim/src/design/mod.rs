@@ -498,9 +498,17 @@ impl RawDesign {
             .as_deref()
             .unwrap_or(DEFAULT_ENERGY_TABLE);
         let energy_table = EnergyTable::resolve(table_name, dir).map_err(|e| match e {
-            SimError::Unknown { name, known, .. } => err(
+            SimError::Unknown {
+                name,
+                known,
+                suggestions,
+                ..
+            } => err(
                 "technology.energy_table",
-                format!("unknown energy table `{name}` (not a built-in name, and no such file)"),
+                format!(
+                    "unknown energy table `{name}` (not a built-in name, and no such file){}",
+                    crate::names::did_you_mean(&suggestions)
+                ),
                 known,
             ),
             other => other,

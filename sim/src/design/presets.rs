@@ -52,14 +52,12 @@ pub fn preset_text(name: &str) -> Result<&'static str> {
 }
 
 fn unknown(name: &str) -> SimError {
-    SimError::Unknown {
-        what: "design",
-        name: name.to_string(),
-        known: format!(
-            "built-in designs: {}; or give a path to a design TOML file",
-            preset_names().join(", ")
-        ),
-    }
+    crate::names::unknown(
+        "design",
+        name,
+        &preset_names(),
+        "or a path to a design TOML file",
+    )
 }
 
 /// A preset by name.

@@ -318,14 +318,13 @@ impl EnergyTable {
             let text = crate::error::read_file(&path)?;
             return EnergyTable::parse(&text, &path.display().to_string()).map(std::sync::Arc::new);
         }
-        Err(SimError::Unknown {
-            what: "energy table",
-            name: name.to_string(),
-            known: format!(
-                "built-in tables: {}; or give a path to a table TOML file relative to the design file",
-                BUILTIN_TABLES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            ),
-        })
+        let names: Vec<&str> = BUILTIN_TABLES.iter().map(|(n, _)| *n).collect();
+        Err(crate::names::unknown(
+            "energy table",
+            name,
+            &names,
+            "or a path to a table TOML file relative to the design file",
+        ))
     }
 
     /// Resolves per-action energies for a design at `node_nm` (`None`: the

@@ -25,16 +25,5 @@ pub fn model(name: &str) -> Result<Model, SimError> {
     if name.ends_with(".csv") || path.is_file() {
         return topology::load(path);
     }
-    zoo::model(name).ok_or_else(|| SimError::Unknown {
-        what: "model",
-        name: name.to_string(),
-        known: format!(
-            "built-in models: {}; or give a SCALE-Sim topology CSV with --topology",
-            zoo::MODELS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    })
+    zoo::find(name, "or a SCALE-Sim topology CSV path (or --topology CSV)")
 }
