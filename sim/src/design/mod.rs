@@ -574,7 +574,7 @@ impl RawDesign {
             },
             clock: RawClock { mhz: p.clock_mhz },
             technology: RawTechnology {
-                energy_table: Some(p.energy_table.name.clone()),
+                energy_table: Some(p.energy_table.reference.clone()),
                 node_nm: p.node_nm.or(p.energy_table.node_nm),
             },
         }

@@ -48,6 +48,10 @@ pub struct EnergyTable {
     /// table's own DRAM, used when a design names none).
     #[serde(default)]
     pub dram: Vec<DramRow>,
+    /// How a design named this table: a built-in name, or the path as
+    /// written (relative to the design file). Set by [`EnergyTable::resolve`].
+    #[serde(skip)]
+    pub reference: String,
 }
 
 /// Energy of one add and one multiply in a number format.
@@ -296,8 +300,10 @@ impl EnergyTable {
                 BUILTIN_TABLES
                     .iter()
                     .map(|(n, text)| {
-                        EnergyTable::parse(text, &format!("<built-in table {n}>"))
-                            .map(std::sync::Arc::new)
+                        EnergyTable::parse(text, &format!("<built-in table {n}>")).map(|mut t| {
+                            t.reference = n.to_string();
+                            std::sync::Arc::new(t)
+                        })
                     })
                     .collect()
             });
@@ -316,7 +322,10 @@ impl EnergyTable {
         };
         if path.is_file() {
             let text = crate::error::read_file(&path)?;
-            return EnergyTable::parse(&text, &path.display().to_string()).map(std::sync::Arc::new);
+            return EnergyTable::parse(&text, &path.display().to_string()).map(|mut t| {
+                t.reference = name.to_string();
+                std::sync::Arc::new(t)
+            });
         }
         let names: Vec<&str> = BUILTIN_TABLES.iter().map(|(n, _)| *n).collect();
         Err(crate::names::unknown(
