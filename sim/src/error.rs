@@ -189,6 +189,28 @@ pub enum SimError {
     },
 }
 
+impl SimError {
+    /// The error for an unknown `what` called `name` among the built-in
+    /// names `known`, with the closest as suggestions ([`crate::names`]);
+    /// `or` says what else could have been given (e.g. a path).
+    pub fn unknown(what: &'static str, name: &str, known: &[&str], or: &str) -> SimError {
+        SimError::Unknown {
+            what,
+            name: name.to_string(),
+            suggestions: crate::names::suggestions(name, known.iter().copied()),
+            known: format!(
+                "built-in {what}s: {}{}",
+                known.join(", "),
+                if or.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {or}")
+                }
+            ),
+        }
+    }
+}
+
 impl From<InputError> for SimError {
     fn from(e: InputError) -> Self {
         SimError::Input(Box::new(e))

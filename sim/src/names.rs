@@ -2,9 +2,7 @@
 //! tables): a name matches only itself, exactly as listed. A name that
 //! matches nothing is refused with the closest listed names as suggestions:
 //! those equal to it once case and `-`, `_`, `.` and spaces are ignored, or
-//! within a small edit distance of it.
-
-use crate::error::SimError;
+//! within a small edit distance of it ([`crate::error::SimError::unknown`]).
 
 /// `name` lower-cased with `-`, `_`, `.` and spaces removed.
 fn folded(name: &str) -> String {
@@ -57,25 +55,6 @@ pub fn did_you_mean(suggestions: &[String]) -> String {
     }
 }
 
-/// The error for an unknown `what` called `name` among `known`; `or` says
-/// what else could have been given (e.g. a path).
-pub fn unknown(what: &'static str, name: &str, known: &[&str], or: &str) -> SimError {
-    SimError::Unknown {
-        what,
-        name: name.to_string(),
-        suggestions: suggestions(name, known.iter().copied()),
-        known: format!(
-            "built-in {what}s: {}{}",
-            known.join(", "),
-            if or.is_empty() {
-                String::new()
-            } else {
-                format!("; {or}")
-            }
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,12 +78,12 @@ mod tests {
 
     #[test]
     fn the_message_names_the_suggestion() {
-        let e = unknown("model", "resnet-50", &MODELS, "or a topology CSV path");
+        let e = crate::error::SimError::unknown("model", "resnet-50", &MODELS, "or a topology CSV path");
         assert_eq!(
             e.to_string(),
             "unknown model `resnet-50`; did you mean `resnet50`?"
         );
-        let e = unknown("model", "xyz", &MODELS, "");
+        let e = crate::error::SimError::unknown("model", "xyz", &MODELS, "");
         assert_eq!(e.to_string(), "unknown model `xyz`");
     }
 }

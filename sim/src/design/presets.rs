@@ -52,7 +52,7 @@ pub fn preset_text(name: &str) -> Result<&'static str> {
 }
 
 fn unknown(name: &str) -> SimError {
-    crate::names::unknown(
+    crate::error::SimError::unknown(
         "design",
         name,
         &preset_names(),

@@ -328,7 +328,7 @@ impl EnergyTable {
             });
         }
         let names: Vec<&str> = BUILTIN_TABLES.iter().map(|(n, _)| *n).collect();
-        Err(crate::names::unknown(
+        Err(crate::error::SimError::unknown(
             "energy table",
             name,
             &names,

@@ -81,7 +81,7 @@ pub fn model(name: &str) -> Option<Model> {
 /// The built-in model called `name`, or an error naming the closest ones;
 /// `or` says what else the caller accepts (e.g. a topology CSV path).
 pub fn find(name: &str, or: &str) -> crate::error::Result<Model> {
-    model(name).ok_or_else(|| crate::names::unknown("model", name, &names(), or))
+    model(name).ok_or_else(|| crate::error::SimError::unknown("model", name, &names(), or))
 }
 
 /// The names of the built-in models, in [`MODELS`] order.

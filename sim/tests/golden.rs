@@ -1,6 +1,6 @@
 //! Golden per-layer reports: zoo models on preset designs, compared byte for
-//! byte with the committed CSVs in tests/golden/. Regenerate after an
-//! intended change with `UPDATE_GOLDEN=1 cargo test --release --test golden`
+//! byte with the committed CSVs in sim/tests/golden/. Regenerate after an
+//! intended change with `UPDATE_GOLDEN=1 cargo test --release -p sim --test golden`
 //! and review the diff: every changed number must be explained.
 
 use sim::design::preset;
