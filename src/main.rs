@@ -11,6 +11,7 @@ mod cmd_synth;
 mod cmd_verify;
 mod inputs;
 mod output;
+mod progress;
 
 use clap::{Parser, Subcommand};
 

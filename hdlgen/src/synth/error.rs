@@ -2,6 +2,7 @@
 //! with a stable code and a hint saying what to do.
 
 use super::Target;
+use crate::tools::ToolError;
 use miette::Diagnostic;
 use std::path::PathBuf;
 
@@ -29,17 +30,10 @@ pub enum SynthError {
         /// The devices that exist.
         known: String,
     },
-    /// A tool is not installed.
-    #[error("`{tool}` was not found; it is needed {purpose}")]
-    #[diagnostic(code(systolic::synth::tool_missing), help("{install}"))]
-    ToolMissing {
-        /// Program name or path tried.
-        tool: String,
-        /// What it is needed for.
-        purpose: &'static str,
-        /// How to install it.
-        install: String,
-    },
+    /// A tool is missing or printed no usable version.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Tool(#[from] ToolError),
     /// A source file given to synthesis does not exist.
     #[error("Verilog source {path} does not exist")]
     #[diagnostic(

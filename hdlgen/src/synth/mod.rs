@@ -2,13 +2,14 @@
 //! (LUTs, flip-flops, DSPs, block RAMs, or generic cells) and Fmax, with
 //! designs that infer latches refused (docs/SYNTHESIS.md).
 
+mod area;
 mod error;
 mod pnr;
 mod report;
 mod target;
-mod tools;
 mod yosys;
 
+pub use area::{area_for_design, Area};
 pub use error::SynthError;
 pub use pnr::{Placement, Utilization, CLOCK_NAMES, HARNESS};
 pub use report::{
@@ -16,8 +17,9 @@ pub use report::{
     RESULTS_DIR,
 };
 pub use target::{Device, Target};
-pub use tools::{Tool, ToolPaths};
 
+use crate::progress::Progress;
+use crate::tools::{Tool, ToolPaths};
 use std::path::{Path, PathBuf};
 
 /// How to synthesize; `SynthOptions::default()` is the usual flow.
@@ -45,19 +47,22 @@ pub(crate) struct Job<'a> {
     pub device: Option<Device>,
     pub opts: &'a SynthOptions,
     pub workdir: &'a Path,
+    pub progress: &'a dyn Progress,
 }
 
 /// Synthesizes `files` (Verilog, leaves first) with `top` as the top module
 /// for `target`, working in `workdir` (created; scripts, logs and netlists
 /// stay there). iCE40 and ECP5 are also placed and routed for Fmax unless
 /// `opts.skip_pnr`. Fails on latches, on a design larger than the device,
-/// and with an install hint when a tool is missing.
+/// and with an install hint when a tool is missing. Each stage (Yosys
+/// synthesis, the harness, nextpnr) reports to `progress`.
 pub fn synthesize(
     files: &[PathBuf],
     top: &str,
     target: Target,
     opts: &SynthOptions,
     workdir: &Path,
+    progress: &dyn Progress,
 ) -> Result<SynthReport, SynthError> {
     let device = target.device(opts.device.as_deref())?;
     for (name, _) in &opts.params {
@@ -91,6 +96,7 @@ pub fn synthesize(
         device,
         opts,
         workdir,
+        progress,
     };
     let yosys_version = Tool::Yosys.version(&yosys_exe)?;
     let stats = yosys::synthesize(&yosys_exe, &job, pnr_exe.is_some())?;

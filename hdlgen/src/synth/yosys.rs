@@ -2,8 +2,9 @@
 //! latches after `proc`, synthesize flattened, `stat -json`), and reading
 //! what it wrote back.
 
-use super::tools::{self, Tool};
 use super::{Device, Job, SynthError, Target};
+use crate::progress;
+use crate::tools::{self, Tool};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -120,7 +121,16 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
     let script_path = workdir.join(SCRIPT);
     std::fs::write(&script_path, text).map_err(SynthError::io("write", &script_path))?;
     let args = ["-q", "-l", LOG, "-s", SCRIPT].map(String::from);
-    let run = tools::run(Tool::Yosys, exe, &args, workdir)?;
+    let what = format!(
+        "synthesizing {top} for {target}{} with Yosys",
+        job.device
+            .as_ref()
+            .map_or(String::new(), |d| format!(" {}", d.name)),
+        target = job.target
+    );
+    let run = progress::step(job.progress, &what, || {
+        Tool::Yosys.run(exe, &args, Some(workdir))
+    })?;
     let log = workdir.join(LOG);
     if !run.ok {
         let failed = run.stderr + &std::fs::read_to_string(&log).unwrap_or_default();
@@ -135,7 +145,7 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
             tool: "yosys".into(),
             step: "synthesizing",
             status: run.status,
-            excerpt: tools::excerpt(&failed, Path::new("")),
+            excerpt: tools::excerpt(&failed, None),
             log,
         });
     }
@@ -286,6 +296,7 @@ mod tests {
             device: Target::Ice40.device(device).unwrap(),
             opts,
             workdir: Path::new("."),
+            progress: &crate::Silent,
         };
         script(&job, netlist)
     }
