@@ -7,10 +7,11 @@ use hdlgen::synth::{self, SynthOptions, Target};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
-  systolic synth --design edge-8x8 --target generic
-  systolic synth --design edge-8x8 --target ice40 --device hx8k
-  systolic synth --design my-design.toml --target ecp5 --device 25k --out results/
-  systolic synth --design gemmini-like --target xilinx
+  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target generic
+  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target ice40
+  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target ecp5 --device 25k --out results/
+  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target xilinx
+(a 2x2 design in the repository: seconds each; the presets take minutes, docs/SYNTHESIS.md)
 
 Targets and devices (the first is the default):
   generic  Yosys's gate library (cell counts); no device

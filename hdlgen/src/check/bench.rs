@@ -3,10 +3,10 @@
 //! in, C and the cycle count out.
 
 use super::lines::{c_from_lines, hex_line, images, parse_line};
+use crate::error::HdlError;
 use crate::progress::{self, Progress};
 use crate::rtl::Config;
 use crate::tools::{Tool, ToolPaths};
-use crate::HdlError;
 use sim::Design;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};

@@ -2,8 +2,8 @@
 //! counts against the depth of one bank), and what fits instead: checked
 //! before any testbench is built or any engine runs.
 
+use crate::error::HdlError;
 use crate::rtl::{Config, SRAM_NAMES};
-use crate::HdlError;
 use sim::design::Operand;
 use sim::workload::{lower, Lowered, Model};
 use std::fmt::Write as _;

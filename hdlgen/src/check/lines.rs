@@ -2,8 +2,8 @@
 //! (each line spreads one dimension of an operand over the lanes of an array
 //! edge), and the hex text the testbench reads and writes.
 
+use crate::error::HdlError;
 use crate::rtl::Config;
-use crate::HdlError;
 use sim::design::{Layout, Operand};
 use std::path::Path;
 

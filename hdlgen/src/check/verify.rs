@@ -3,8 +3,8 @@
 //! and a VCD on a mismatch.
 
 use super::bench::{build, Bench, Gemm, Simulator};
+use crate::error::HdlError;
 use crate::progress::{self, Progress};
-use crate::HdlError;
 use sim::design::{Dim, Operand};
 use sim::engine::pe;
 use sim::engine::plan;

@@ -1,6 +1,6 @@
 //! The non-RTL files of a generated IP: file list, README, FuseSoC core.
 
-use super::{SourceFile, MARK};
+use super::file::{SourceFile, MARK};
 use crate::ast::{Dir, Module};
 use crate::rtl::Config;
 use sim::design::{Dim, Edge, Operand};

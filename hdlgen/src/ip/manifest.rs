@@ -2,8 +2,8 @@
 //! which files systolic wrote there, so a later `systolic gen` can tell its
 //! own IP from anything else.
 
-use super::SourceFile;
-use crate::HdlError;
+use super::file::SourceFile;
+use crate::error::HdlError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

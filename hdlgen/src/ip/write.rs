@@ -2,8 +2,9 @@
 //! written (a folder, empty or holding only this design's IP), the files go
 //! into a staging folder beside it, and the staging folder takes its place.
 
-use super::{Manifest, SourceFile, MANIFEST, MARK};
-use crate::HdlError;
+use super::file::{SourceFile, MARK};
+use super::manifest::{Manifest, MANIFEST};
+use crate::error::HdlError;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,7 +2,7 @@
 //! module reads (widths, banks, buffer depths). Lanes and operand roles come
 //! from `sim::Dataflow::roles`, the one mapping the simulator uses too.
 
-use crate::HdlError;
+use crate::error::HdlError;
 use sim::design::{Edge, Operand, Roles};
 use sim::precision::Precision;
 use sim::{Dataflow, Design};

@@ -3,7 +3,7 @@
 
 pub mod array;
 pub mod cells;
-mod config;
+pub mod config;
 pub mod ctrl;
 pub mod pe;
 pub mod top;

@@ -1,9 +1,9 @@
 //! The top module: buffers, controller and array, with the command / status
 //! interface and the host port documented in the generated README.
 
-use super::Config;
+use super::array::lane;
+use super::config::Config;
 use crate::ast::*;
-use crate::rtl::array::lane;
 use sim::design::{Dim, Operand};
 
 /// Buffer index of the host port: 0 = A (ifmap), 1 = B (filter), 2 = C (ofmap).

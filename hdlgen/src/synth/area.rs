@@ -2,7 +2,9 @@
 //! from it (or named explicitly), as the simulator's `AreaReport` rows, with
 //! notes about reports that are stale or unreadable.
 
-use super::{design_fingerprint, report_path, results_dir, SynthError, SynthReport, Target};
+use super::error::SynthError;
+use super::report::{design_fingerprint, report_path, results_dir, SynthReport};
+use super::target::Target;
 use sim::report::AreaReport;
 use sim::Design;
 use std::path::{Path, PathBuf};

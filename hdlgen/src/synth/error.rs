@@ -1,7 +1,7 @@
 //! `SynthError`: everything synthesis and place-and-route can refuse, each
 //! with a stable code and a hint saying what to do.
 
-use super::Target;
+use super::target::{Target, TargetError};
 use crate::tools::ToolError;
 use miette::Diagnostic;
 use std::path::PathBuf;
@@ -9,27 +9,10 @@ use std::path::PathBuf;
 /// Errors of [`synthesize`](super::synthesize).
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum SynthError {
-    /// `--target` named no target.
-    #[error("unknown synthesis target `{target}`")]
-    #[diagnostic(
-        code(systolic::synth::target),
-        help("targets: generic, ice40, ecp5, xilinx")
-    )]
-    UnknownTarget {
-        /// What was given.
-        target: String,
-    },
-    /// `--device` named no device of the target.
-    #[error("unknown {target} device `{device}`")]
-    #[diagnostic(code(systolic::synth::device), help("{target} devices: {known}"))]
-    UnknownDevice {
-        /// The target.
-        target: Target,
-        /// What was given.
-        device: String,
-        /// The devices that exist.
-        known: String,
-    },
+    /// `--target` or `--device` named nothing that exists.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] TargetError),
     /// A tool is missing or printed no usable version.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -4,6 +4,7 @@
 
 mod area;
 mod error;
+mod job;
 mod pnr;
 mod report;
 mod target;
@@ -11,44 +12,18 @@ mod yosys;
 
 pub use area::{area_for_design, Area};
 pub use error::SynthError;
+pub use job::SynthOptions;
 pub use pnr::{Placement, Utilization, CLOCK_NAMES, HARNESS};
 pub use report::{
     design_fingerprint, report_path, results_dir, SynthReport, ToolVersions, REPORT_SCHEMA,
     RESULTS_DIR,
 };
-pub use target::{Device, Target};
+pub use target::{Device, Target, TargetError};
 
 use crate::progress::Progress;
-use crate::tools::{Tool, ToolPaths};
+use crate::tools::Tool;
+use job::Job;
 use std::path::{Path, PathBuf};
-
-/// How to synthesize; `SynthOptions::default()` is the usual flow.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SynthOptions {
-    /// Device (`--device`); `None` takes [`Target::default_device`].
-    pub device: Option<String>,
-    /// Integer parameters of the top to override (`chparam`), in order.
-    pub params: Vec<(String, i64)>,
-    /// Skip place and route (no Fmax) on iCE40 and ECP5.
-    pub skip_pnr: bool,
-    /// Clock input of the top for place and route; `None` tries [`CLOCK_NAMES`].
-    pub clock: Option<String>,
-    /// Frequency nextpnr aims at, MHz (default 12, nextpnr's own).
-    pub target_mhz: Option<f64>,
-    /// Where the tools are when not found the usual way.
-    pub tools: ToolPaths,
-}
-
-/// One synthesis: what every step needs.
-pub(crate) struct Job<'a> {
-    pub files: &'a [PathBuf],
-    pub top: &'a str,
-    pub target: Target,
-    pub device: Option<Device>,
-    pub opts: &'a SynthOptions,
-    pub workdir: &'a Path,
-    pub progress: &'a dyn Progress,
-}
 
 /// Synthesizes `files` (Verilog, leaves first) with `top` as the top module
 /// for `target`, working in `workdir` (created; scripts, logs and netlists

@@ -4,8 +4,10 @@
 //! captured into one, so any top fits any package and every path that is
 //! timed starts and ends at a register, as it would inside a chip.
 
+use super::error::SynthError;
+use super::job::Job;
+use super::target::{Device, Target};
 use super::yosys::{self, is_identifier, Port};
-use super::{Device, Job, SynthError, Target};
 use crate::progress;
 use crate::tools::{self, Tool};
 use serde::{Deserialize, Serialize};

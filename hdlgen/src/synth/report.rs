@@ -1,8 +1,9 @@
 //! `SynthReport`: what synthesis measured, as JSON (docs/SYNTHESIS.md), a
 //! readable table, and where reports of a design are kept.
 
+use super::error::SynthError;
 use super::pnr::Placement;
-use super::{SynthError, Target};
+use super::target::Target;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -2,7 +2,9 @@
 //! latches after `proc`, synthesize flattened, `stat -json`), and reading
 //! what it wrote back.
 
-use super::{Device, Job, SynthError, Target};
+use super::error::SynthError;
+use super::job::Job;
+use super::target::{Device, Target};
 use crate::progress;
 use crate::tools::{self, Tool};
 use serde::Deserialize;
@@ -280,7 +282,7 @@ pub(crate) fn read_ports(path: &Path, top: &str) -> Result<Vec<Port>, SynthError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::SynthOptions;
+    use crate::synth::job::SynthOptions;
     use std::path::PathBuf;
 
     fn job_script(
@@ -296,7 +298,7 @@ mod tests {
             device: Target::Ice40.device(device).unwrap(),
             opts,
             workdir: Path::new("."),
-            progress: &crate::Silent,
+            progress: &crate::progress::Silent,
         };
         script(&job, netlist)
     }

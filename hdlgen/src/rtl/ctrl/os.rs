@@ -2,9 +2,9 @@
 //! schedule): streams A and B, plans the drains of finished folds and writes
 //! the drained rows.
 
-use super::{addr_port, common_ports, one, run_decls, run_state, slice_addr, w, zero, CW};
+use super::common::{addr_port, common_ports, one, run_decls, run_state, slice_addr, w, zero, CW};
 use crate::ast::*;
-use crate::rtl::Config;
+use crate::rtl::config::Config;
 
 /// `ctrl_os`: os controller. A line `mt * K + k` of the A buffer holds column
 /// k of row tile mt, a line `nt * K + k` of the B buffer row k of column tile

@@ -2,9 +2,9 @@
 //! schedule): loads into the shadow chains, streams, and the accumulator
 //! buffer's read-modify-write, folds in plan.rs's order.
 
-use super::{addr_port, common_ports, one, run_decls, run_state, slice_addr, w, zero, CW};
+use super::common::{addr_port, common_ports, one, run_decls, run_state, slice_addr, w, zero, CW};
 use crate::ast::*;
-use crate::rtl::Config;
+use crate::rtl::config::Config;
 
 /// `ctrl_ws`: ws / is controller. Stationary `S` (`sr x sc`) loads into the
 /// shadow chains one row per cycle; streamed `X` (`tt` vectors of `sr`) feeds
