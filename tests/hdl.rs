@@ -220,3 +220,64 @@ fn verify_refuses_a_model_layer_that_does_not_fit_naming_the_layers_that_do() {
     );
     assert!(!dir.join("cache").exists(), "nothing was built");
 }
+
+#[test]
+fn verify_names_a_missing_simulator_with_its_install_command_and_override() {
+    let (dir, _) = no_build("verify-tools");
+    let cache = dir.join("cache");
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "2,2,2"],
+        &[
+            ("SYSTOLIC_HDL_CACHE", s(&cache)),
+            ("SYSTOLIC_VERILATOR", "/nonexistent/verilator"),
+        ],
+    );
+    assert!(
+        e.contains("`/nonexistent/verilator` was not found")
+            && e.contains("apt-get install -y verilator")
+            && e.contains("SYSTOLIC_VERILATOR")
+            && e.contains("systolic::tool::missing"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &[
+            "verify", "--design", "edge-8x8", "--gemm", "2,2,2", "--sim", "icarus",
+        ],
+        &[
+            ("SYSTOLIC_HDL_CACHE", s(&cache)),
+            ("SYSTOLIC_IVERILOG", "/nonexistent/iverilog"),
+        ],
+    );
+    assert!(
+        e.contains("`/nonexistent/iverilog` was not found")
+            && e.contains("apt-get install -y iverilog"),
+        "{e}"
+    );
+    assert!(!cache.exists(), "nothing was built");
+}
+
+#[test]
+fn verify_says_what_it_is_doing_on_stderr() {
+    let dir = scratch("hdl", "verify-progress");
+    let cache = dir.join("cache");
+    let o = run_in(
+        &dir,
+        &[
+            "verify", "--design", "edge-8x8", "--gemm", "1,1,1", "--sim", "icarus",
+        ],
+        &[("SYSTOLIC_HDL_CACHE", s(&cache))],
+    );
+    let out = succeeded(&o, "verify under Icarus");
+    assert!(out.contains("PASS: 1 outputs bit-exact"), "{out}");
+    let err = stderr(&o);
+    for step in [
+        "building the Icarus testbench of edge-8x8 (cached for later runs) ...",
+        "building the Icarus testbench of edge-8x8 (cached for later runs): done in",
+        "computing the 1x1x1 GEMM on the pe engine: done in",
+        "running the 1x1x1 GEMM under Icarus: done in",
+    ] {
+        assert!(err.contains(step), "{step}\nnot in:\n{err}");
+    }
+}

@@ -273,10 +273,7 @@ impl Bench {
             }
             _ => {
                 let exe = self.dir.join("obj").join("vtb");
-                crate::tools::run(&exe, &args, None).map_err(|e| HdlError::Testbench {
-                    problem: format!("{} could not be started: {e}", exe.display()),
-                    dir: work.to_path_buf(),
-                })?
+                crate::tools::run(&exe, &args, None).map_err(HdlError::io("run", &exe))?
             }
         };
         let secs = t0.elapsed().as_secs_f64();

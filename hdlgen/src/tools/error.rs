@@ -18,6 +18,18 @@ pub enum ToolError {
         /// How to install it.
         install: String,
     },
+    /// The program exists but could not be started.
+    #[error("cannot start `{}`: {source}", path.display())]
+    #[diagnostic(
+        code(systolic::tool::start),
+        help("check that it is an executable program (permissions, architecture)")
+    )]
+    Start {
+        /// Where it is.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The program printed no version this flow recognizes.
     #[error("`{tool}` at {} printed no version: {text}", path.display())]
     #[diagnostic(

@@ -181,14 +181,23 @@ impl Tool {
     }
 
     /// Runs the program at `exe` with `args` (in `dir` when given); a
-    /// program that cannot be started is reported as missing.
+    /// program that is not there is reported as missing.
     pub fn run<S: AsRef<OsStr>>(
         self,
         exe: &Path,
         args: &[S],
         dir: Option<&Path>,
     ) -> Result<Run, ToolError> {
-        run(exe, args, dir).map_err(|_| self.missing(exe.display().to_string()))
+        run(exe, args, dir).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                self.missing(exe.display().to_string())
+            } else {
+                ToolError::Start {
+                    path: exe.to_path_buf(),
+                    source,
+                }
+            }
+        })
     }
 
     /// The program's version: `0.23 (git sha1 7ce5011c24b)` for Yosys,
