@@ -77,7 +77,7 @@ impl Outcome {
     }
 }
 
-/// The cycle in which the `rtl` contract writes C[row][col] for the last time.
+/// The cycle in which the `rtl` contract writes `C[row][col]` for the last time.
 pub fn write_cycle(
     design: &Design,
     run: &pe::PeRun,

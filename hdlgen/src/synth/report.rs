@@ -45,7 +45,7 @@ pub struct SynthReport {
     /// LUT-equivalents (`None` for generic): iCE40 SB_LUT4; ECP5 LUT4 plus two
     /// per CCU2C; Xilinx LUT1-6, SRLs and LUTs used as distributed RAM.
     pub luts: Option<u64>,
-    /// Flip-flops: SB_DFF*, TRELLIS_FF, FD[RSCP]E, or Yosys `$_*DFF*_` cells.
+    /// Flip-flops: SB_DFF*, TRELLIS_FF, `FD[RSCP]E`, or Yosys `$_*DFF*_` cells.
     pub flip_flops: u64,
     /// DSPs (`None` for generic): SB_MAC16, MULT18X18D, DSP48E1/E2.
     pub dsps: Option<u64>,
@@ -216,7 +216,7 @@ impl SynthReport {
 }
 
 /// Where `systolic synth` keeps the report of `design` for `target`, under
-/// `base` (default [`RESULTS_DIR`]/<design>).
+/// `base` (default [`RESULTS_DIR`]`/<design>`).
 pub fn report_path(base: &Path, target: Target) -> PathBuf {
     base.join(format!("{target}.json"))
 }
