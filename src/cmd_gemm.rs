@@ -18,9 +18,10 @@ use std::path::PathBuf;
   systolic gemm --design edge-8x8 --seed 7 --m 64 --k 300 --n 40
   systolic gemm --design tpu-v1-like --a x_f32.npy --b w_f32.npy --quantize --per-channel --out y.npy
 
-A is M x K and B is K x N, row-major 2-D .npy files (int8 or int16 for the array's
-width; float32 or float64 with --quantize, float64 rounded to float32 first). C is written as int32 (int64 for accumulators wider
-than 32 bits), or float32 (dequantized) with --quantize.")]
+A is M x K and B is K x N, row-major 2-D .npy files: integers for the array's width
+(int8 or int16), or float32 / float64 with --quantize (float64 rounded to float32
+first). C is written as int32 (int64 for accumulators wider than 32 bits), or as
+float32 (dequantized) with --quantize.")]
 pub struct GemmArgs {
     /// Built-in design name or a design TOML file (integer operands).
     #[arg(long, default_value = "gemmini-like")]

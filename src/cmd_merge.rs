@@ -7,8 +7,8 @@ use dse::Outputs;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
-  systolic merge shard0.csv shard1.csv shard2.csv shard3.csv --out results.csv
-  systolic merge runs/shard-*.csv --out results.csv --pareto latency,energy,area";
+  systolic merge s0.csv s1.csv s2.csv s3.csv --out results.csv
+  systolic merge runs/shard-*.csv --out results.csv --pareto latency,energy,area   # scripts/slurm/sweep-array.sbatch";
 
 /// Arguments of `systolic merge`.
 #[derive(Debug, Args)]

@@ -91,7 +91,8 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
         layers: a.layer.clone(),
     };
     let mut report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
-    report.area = crate::cmd_synth::area_of(&design, &a.synth)?;
+    report.area =
+        hdlgen::synth::area_for_design(&design, &a.synth)?.take(|n| eprintln!("note: {n}"));
     if let Some(dir) = &a.report {
         let dataflows = sim::study::dataflows(&design, &model, &opts, mode, &report);
         let run = report::single::Run {

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 const EXAMPLES: &str = "Examples:
   systolic sweep designs/sweeps/default.toml --out results/default.csv
   systolic sweep designs/sweeps/resnet50-10k.toml --out r50.csv --threads 2 --pareto latency,energy
-  systolic sweep designs/sweeps/default.toml --out shard3.csv --shard 3/8    # points with index % 8 == 3
-  systolic merge shard*.csv --out results.csv
+  systolic sweep designs/sweeps/default.toml --out s3.csv --shard 3/4    # points with index % 4 == 3
+  systolic merge s0.csv s1.csv s2.csv s3.csv --out results.csv              # after shards 0 to 3
 Re-running the same command after an interruption resumes where it stopped.";
 
 /// Arguments of `systolic sweep`.

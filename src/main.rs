@@ -13,7 +13,7 @@ mod cmd_synth;
 mod cmd_verify;
 mod common;
 
-use common::{inputs, output};
+use common::{inputs, output, progress};
 
 use clap::{Parser, Subcommand};
 

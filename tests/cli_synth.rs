@@ -150,6 +150,15 @@ fn synth_for_ice40_then_sim_shows_the_area_and_ignores_stale_reports() {
         &[],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // Each long stage says what it is doing and how long it took.
+    let err = stderr(&o);
+    for stage in [
+        "synthesizing tiny_2x2_top for ice40 up5k with Yosys: done in",
+        "synthesizing the place-and-route harness with Yosys: done in",
+        "placing and routing for ice40 up5k with nextpnr-ice40: done in",
+    ] {
+        assert!(err.contains(stage), "{stage}\nnot in:\n{err}");
+    }
     let table = stdout(&o);
     assert!(table.contains("DSPs") && table.contains("Fmax"), "{table}");
     let report = dir.join("synth-out/tiny-2x2/ice40.json");

@@ -1,163 +1,283 @@
-//! Generated Verilog: `verilog-out/` matches the generator byte for byte, every
-//! preset lints clean under `verilator --lint-only -Wall`, and `systolic gen`
-//! never overwrites a file it did not write. Fails (never skips) when
-//! Verilator is missing.
+//! `systolic gen` and `systolic verify` as a user runs them: gen checks every
+//! target before writing anything, never writes over a file it did not
+//! write or into another design's IP, never leaves a folder half-written,
+//! and regenerates its own IP in place; verify refuses a GEMM or a model
+//! layer that does not fit the design's buffers at once, before building
+//! or simulating anything, saying what fits instead.
+
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use support::{fails_in, run_in, s, scratch, stderr, succeeded, text};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Presets with an integer datapath (the generator's scope) and their IPs.
-fn generated() -> Vec<(String, hdlgen::Ip)> {
-    sim::design::preset_names()
-        .into_iter()
-        .filter_map(|name| {
-            let d = sim::design::preset(name).expect("preset");
-            hdlgen::generate(&d).ok().map(|ip| (name.to_string(), ip))
-        })
-        .collect()
-}
-
-#[test]
-fn verilog_out_is_what_the_generator_writes() {
-    let ips = generated();
-    assert!(ips.len() >= 6, "only {} presets generate RTL", ips.len());
-    let hint = "regenerate with `cargo run --release -- gen --all` and commit verilog-out/";
-    for (name, ip) in &ips {
-        let dir = root().join("verilog-out").join(name);
-        let mut expected: Vec<String> = Vec::new();
-        for f in ip.rtl.iter().chain(&ip.extra) {
-            let path = dir.join(&f.name);
-            let committed = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("{}: {e}; {hint}", path.display()));
-            assert!(
-                committed == f.text,
-                "{} differs from the generator's output; {hint}",
-                path.display()
-            );
-            expected.push(f.name.clone());
-        }
-        let mut present: Vec<String> = std::fs::read_dir(&dir)
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        present.sort();
-        expected.sort();
-        assert_eq!(
-            present,
-            expected,
-            "{}: stale or missing files; {hint}",
-            dir.display()
-        );
-    }
-    let mut dirs: Vec<String> = std::fs::read_dir(root().join("verilog-out"))
-        .expect("verilog-out")
+/// Names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    dirs.sort();
-    let mut names: Vec<String> = ips.iter().map(|(n, _)| n.clone()).collect();
-    names.sort();
-    assert_eq!(
-        dirs, names,
-        "verilog-out/ holds exactly the generatable presets; {hint}"
-    );
+    v.sort();
+    v
 }
 
-fn lint(dir: &Path, top: &str, files: &[PathBuf]) -> String {
-    hdlgen::cosim::require("verilator").unwrap_or_else(|e| panic!("{e}"));
-    let out = Command::new("verilator")
-        .args(["--lint-only", "-Wall", "--top-module", top])
-        .args(files)
-        .current_dir(dir)
-        .output()
-        .expect("verilator runs");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    ) + if out.status.success() { "" } else { "(failed)" }
-}
-
-/// Full size for arrays up to 32x32. Larger presets (96x96 and up take 4 to
-/// 60 minutes to lint, see docs/HDL.md) lint here at 16x16 with every other
-/// parameter of the preset (widths, depths, banks, dataflow); their full-size
-/// lint is recorded in docs/HDL.md.
-#[test]
-fn every_preset_lints_clean_with_wall() {
-    for name in sim::design::preset_names() {
-        let mut d = sim::design::preset(name).expect("preset");
-        if hdlgen::rtl::Config::of(&d).is_err() {
-            continue;
-        }
-        if d.pes() > 1024 {
-            d.rows = 16;
-            d.cols = 16;
-        }
-        let ip = hdlgen::generate(&d).expect("generates");
-        let dir = std::env::temp_dir().join(format!("systolic-lint-{}-{name}", std::process::id()));
-        let files = ip.write_rtl(&dir).expect("writes");
-        let log = lint(&dir, &ip.top, &files);
-        let _ = std::fs::remove_dir_all(&dir);
-        assert!(
-            log.trim().is_empty(),
-            "{name} ({}x{}): verilator -Wall says:\n{log}",
-            d.rows,
-            d.cols
-        );
-    }
+fn gen(dir: &Path, design: &str, out: &Path) -> std::process::Output {
+    run_in(dir, &["gen", "--design", design, "--out", s(out)], &[])
 }
 
 #[test]
-fn lint_catches_a_real_warning() {
-    // The check above would pass vacuously if the lint never complained.
-    let dir = std::env::temp_dir().join(format!("systolic-lint-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let f = dir.join("bad.v");
-    std::fs::write(
-        &f,
-        "module bad(input wire [7:0] a, output wire [3:0] y);\n    assign y = a;\nendmodule\n",
-    )
-    .expect("write");
-    let log = lint(&dir, "bad", &[f]);
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        log.contains("WIDTH"),
-        "expected a width warning, got:\n{log}"
-    );
-}
-
-#[test]
-fn gen_never_overwrites_a_file_it_did_not_write() {
-    let dir = std::env::temp_dir().join(format!("systolic-gen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mine = dir.join("README.md");
-    std::fs::write(&mine, "my notes\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_systolic"))
-        .args(["gen", "--design", "edge-8x8", "--out"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("not generated by systolic"), "{err}");
-    assert_eq!(std::fs::read_to_string(&mine).expect("read"), "my notes\n");
-    // Into an empty directory it writes the IP, and again over its own files.
-    std::fs::remove_file(&mine).expect("rm");
+fn gen_writes_an_ip_with_a_manifest_and_regenerates_it_in_place() {
+    let dir = scratch("hdl", "regen");
+    let ip = dir.join("ip");
     for _ in 0..2 {
-        let out = Command::new(env!("CARGO_BIN_EXE_systolic"))
-            .args(["gen", "--design", "edge-8x8", "--out"])
-            .arg(&dir)
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
     }
-    assert!(dir.join("edge_8x8_top.v").exists() && dir.join("edge_8x8.core").exists());
-    let _ = std::fs::remove_dir_all(&dir);
+    let files = listing(&ip);
+    assert!(files.contains(&".systolic-ip".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"edge_8x8_top.v".to_string())
+            && files.contains(&"edge_8x8.core".to_string())
+    );
+    let manifest = text(&ip.join(".systolic-ip"));
+    assert!(manifest.contains("\"design\": \"edge-8x8\""), "{manifest}");
+    // A file an earlier version wrote (listed in its manifest) goes when regenerated.
+    std::fs::write(ip.join("edge_8x8_old.v"), "// Generated by systolic\n").unwrap();
+    std::fs::write(
+        ip.join(".systolic-ip"),
+        manifest.replace("\"files\": [", "\"files\": [\n    \"edge_8x8_old.v\","),
+    )
+    .unwrap();
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen over its own IP");
+    assert_eq!(listing(&ip), files);
+    assert_eq!(listing(&dir), ["ip"], "nothing staged is left beside it");
+}
+
+#[test]
+fn gen_refuses_another_design_s_ip_and_leaves_it_untouched() {
+    let dir = scratch("hdl", "other");
+    let ip = dir.join("ip");
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    let before = listing(&ip);
+    let top = text(&ip.join("edge_8x8_top.v"));
+    let e = user_error_of(gen(&dir, "gemmini-like", &ip));
+    assert!(
+        e.contains("holds the IP of design `edge-8x8`, not of `gemmini-like`")
+            && e.contains("systolic::hdl::other_design")
+            && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(listing(&ip), before);
+    assert_eq!(text(&ip.join("edge_8x8_top.v")), top);
+    assert_eq!(listing(&dir), ["ip"]);
+}
+
+#[test]
+fn gen_refuses_a_folder_with_a_file_it_did_not_write_and_writes_nothing() {
+    let dir = scratch("hdl", "foreign");
+    let ip = dir.join("ip");
+    std::fs::create_dir_all(&ip).unwrap();
+    std::fs::write(ip.join("README.md"), "my notes\n").unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(
+        e.contains("holds a file systolic did not write: README.md")
+            && e.contains("systolic::hdl::foreign_files"),
+        "{e}"
+    );
+    assert_eq!(listing(&ip), ["README.md"], "nothing was written");
+    assert_eq!(text(&ip.join("README.md")), "my notes\n");
+    assert_eq!(listing(&dir), ["ip"], "nothing staged is left beside it");
+    // The same for a folder its own IP shares with a user's file.
+    std::fs::remove_file(ip.join("README.md")).unwrap();
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    std::fs::write(ip.join("notes.txt"), "mine\n").unwrap();
+    let before = listing(&ip);
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(e.contains("notes.txt"), "{e}");
+    assert_eq!(listing(&ip), before);
+    assert_eq!(text(&ip.join("notes.txt")), "mine\n");
+}
+
+#[test]
+fn gen_refuses_an_out_that_names_a_file_before_writing_anything() {
+    let dir = scratch("hdl", "file");
+    let file = dir.join("top.v");
+    std::fs::write(&file, "module mine; endmodule\n").unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &file));
+    assert!(
+        e.contains("is not a folder") && e.contains("systolic::hdl::out_not_a_folder"),
+        "{e}"
+    );
+    assert_eq!(text(&file), "module mine; endmodule\n");
+    assert_eq!(listing(&dir), ["top.v"]);
+}
+
+#[test]
+fn gen_all_checks_every_preset_s_folder_before_writing_any() {
+    let dir = scratch("hdl", "all");
+    let taken = dir.join("verilog-out/gemmini-like");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("mine.v"), "module mine; endmodule\n").unwrap();
+    let e = fails_in(&dir, &["gen", "--all"], &[]);
+    assert!(e.contains("mine.v"), "{e}");
+    assert_eq!(listing(&dir.join("verilog-out")), ["gemmini-like"]);
+    std::fs::remove_dir_all(&taken).unwrap();
+    let o = run_in(&dir, &["gen", "--all"], &[]);
+    succeeded(&o, "gen --all");
+    let committed = listing(&support::root().join("verilog-out"));
+    assert_eq!(listing(&dir.join("verilog-out")), committed);
+    assert!(
+        stderr(&o).contains("skipping tpu-v3-mxu-like"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn user_error_of(o: std::process::Output) -> String {
+    support::user_error(&o, "systolic gen")
+}
+
+/// A cache folder for testbench builds that must stay empty, and the
+/// environment that points verify at it and at no Verilator at all.
+fn no_build(name: &str) -> (PathBuf, Vec<(&'static str, String)>) {
+    let dir = scratch("hdl", name);
+    let cache = dir.join("cache");
+    let env = vec![
+        ("SYSTOLIC_HDL_CACHE", s(&cache).to_string()),
+        ("SYSTOLIC_VERILATOR", "/nonexistent/verilator".to_string()),
+    ];
+    (dir, env)
+}
+
+#[test]
+fn verify_refuses_a_gemm_that_does_not_fit_at_once_saying_what_fits() {
+    let (dir, env) = no_build("verify-gemm");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let t0 = std::time::Instant::now();
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "4096,4096,4096"],
+        &env,
+    );
+    let seconds = t0.elapsed().as_secs_f64();
+    assert!(seconds < 5.0, "took {seconds} s");
+    assert!(
+        e.contains("a 4096x4096x4096 GEMM does not fit the buffers of design `edge-8x8`")
+            && e.contains("2097152 lines of buffer A (ifmap), which holds 2048 per bank")
+            && e.contains("systolic::hdl::does_not_fit")
+            && e.contains("largest square GEMM that fits is"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "1000,100,20"],
+        &env,
+    );
+    assert!(e.contains("M up to 85 fits (--gemm 85,100,20)"), "{e}");
+    assert!(!dir.join("cache").exists(), "nothing was built");
+}
+
+#[test]
+fn verify_refuses_a_model_layer_that_does_not_fit_naming_the_layers_that_do() {
+    let (dir, env) = no_build("verify-layer");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let e = fails_in(
+        &dir,
+        &[
+            "verify",
+            "--design",
+            "gemmini-like",
+            "--model",
+            "resnet18",
+            "--layer",
+            "fc",
+        ],
+        &env,
+    );
+    assert!(
+        e.contains("layer `fc` of resnet18 (a 1x512x1000 GEMM) does not fit")
+            && e.contains("32256 lines of buffer B (filter), which holds 4096 per bank"),
+        "{e}"
+    );
+    assert!(
+        e.contains("no layer of resnet18 fits") || e.contains("layers of resnet18 that fit"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &[
+            "verify",
+            "--design",
+            "edge-8x8",
+            "--model",
+            "mobilenet_v2",
+            "--layer",
+            "features.0.conv",
+        ],
+        &env,
+    );
+    assert!(
+        e.contains("layers of mobilenet_v2 that fit: features.7.dw (196x9x1)"),
+        "{e}"
+    );
+    assert!(!dir.join("cache").exists(), "nothing was built");
+}
+
+#[test]
+fn verify_names_a_missing_simulator_with_its_install_command_and_override() {
+    let (dir, _) = no_build("verify-tools");
+    let cache = dir.join("cache");
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "2,2,2"],
+        &[
+            ("SYSTOLIC_HDL_CACHE", s(&cache)),
+            ("SYSTOLIC_VERILATOR", "/nonexistent/verilator"),
+        ],
+    );
+    assert!(
+        e.contains("`/nonexistent/verilator` was not found")
+            && e.contains("apt-get install -y verilator")
+            && e.contains("SYSTOLIC_VERILATOR")
+            && e.contains("systolic::tool::missing"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &[
+            "verify", "--design", "edge-8x8", "--gemm", "2,2,2", "--sim", "icarus",
+        ],
+        &[
+            ("SYSTOLIC_HDL_CACHE", s(&cache)),
+            ("SYSTOLIC_IVERILOG", "/nonexistent/iverilog"),
+        ],
+    );
+    assert!(
+        e.contains("`/nonexistent/iverilog` was not found")
+            && e.contains("apt-get install -y iverilog"),
+        "{e}"
+    );
+    assert!(!cache.exists(), "nothing was built");
+}
+
+#[test]
+fn verify_says_what_it_is_doing_on_stderr() {
+    let dir = scratch("hdl", "verify-progress");
+    let cache = dir.join("cache");
+    let o = run_in(
+        &dir,
+        &[
+            "verify", "--design", "edge-8x8", "--gemm", "1,1,1", "--sim", "icarus",
+        ],
+        &[("SYSTOLIC_HDL_CACHE", s(&cache))],
+    );
+    let out = succeeded(&o, "verify under Icarus");
+    assert!(out.contains("PASS: 1 outputs bit-exact"), "{out}");
+    let err = stderr(&o);
+    for step in [
+        "building the Icarus testbench of edge-8x8 (cached for later runs) ...",
+        "building the Icarus testbench of edge-8x8 (cached for later runs): done in",
+        "computing the 1x1x1 GEMM on the pe engine: done in",
+        "running the 1x1x1 GEMM under Icarus: done in",
+    ] {
+        assert!(err.contains(step), "{step}\nnot in:\n{err}");
+    }
 }

@@ -2,8 +2,11 @@
 //! latches after `proc`, synthesize flattened, `stat -json`), and reading
 //! what it wrote back.
 
-use super::tools::{self, Tool};
-use super::{Device, Job, SynthError, Target};
+use super::error::SynthError;
+use super::job::Job;
+use super::target::{Device, Target};
+use crate::progress;
+use crate::tools::{self, Tool};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -120,7 +123,16 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
     let script_path = workdir.join(SCRIPT);
     std::fs::write(&script_path, text).map_err(SynthError::io("write", &script_path))?;
     let args = ["-q", "-l", LOG, "-s", SCRIPT].map(String::from);
-    let run = tools::run(Tool::Yosys, exe, &args, workdir)?;
+    let what = format!(
+        "synthesizing {top} for {target}{} with Yosys",
+        job.device
+            .as_ref()
+            .map_or(String::new(), |d| format!(" {}", d.name)),
+        target = job.target
+    );
+    let run = progress::step(job.progress, &what, || {
+        Tool::Yosys.run(exe, &args, Some(workdir))
+    })?;
     let log = workdir.join(LOG);
     if !run.ok {
         let failed = run.stderr + &std::fs::read_to_string(&log).unwrap_or_default();
@@ -135,7 +147,7 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
             tool: "yosys".into(),
             step: "synthesizing",
             status: run.status,
-            excerpt: tools::excerpt(&failed, Path::new("")),
+            excerpt: tools::excerpt(&failed, None),
             log,
         });
     }
@@ -270,7 +282,7 @@ pub(crate) fn read_ports(path: &Path, top: &str) -> Result<Vec<Port>, SynthError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::SynthOptions;
+    use crate::synth::job::SynthOptions;
     use std::path::PathBuf;
 
     fn job_script(
@@ -286,6 +298,7 @@ mod tests {
             device: Target::Ice40.device(device).unwrap(),
             opts,
             workdir: Path::new("."),
+            progress: &crate::progress::Silent,
         };
         script(&job, netlist)
     }

@@ -2,11 +2,13 @@
 //! RTL's, with the first differing element, the cycle the contract writes it,
 //! and a VCD on a mismatch.
 
-use crate::cosim::Bench;
-use crate::HdlError;
+use super::bench::{build, Bench, Gemm, Simulator};
+use crate::error::HdlError;
+use crate::progress::{self, Progress};
+use sim::design::{Dim, Operand};
 use sim::engine::pe;
 use sim::engine::plan;
-use sim::{Dataflow, Design};
+use sim::Design;
 use std::path::{Path, PathBuf};
 
 /// The first element where the RTL and the simulator disagree.
@@ -48,9 +50,34 @@ impl Outcome {
     pub fn passed(&self) -> bool {
         self.diff.is_none() && self.expected_cycles == self.rtl_cycles
     }
+
+    /// `Ok` when the check passed, else [`HdlError::Mismatch`] saying what
+    /// differs and where the waveforms are.
+    pub fn verdict(&self) -> Result<(), HdlError> {
+        if self.passed() {
+            return Ok(());
+        }
+        let mut why = Vec::new();
+        if self.expected_cycles != self.rtl_cycles {
+            why.push(format!(
+                "cycle counts differ: simulator {}, rtl {}",
+                self.expected_cycles, self.rtl_cycles
+            ));
+        }
+        if let Some(d) = &self.diff {
+            why.push(format!(
+                "first differing element C[{}][{}]: simulator {}, rtl {} (written in cycle {} by docs/TIMING.md)",
+                d.row, d.col, d.expected, d.got, d.cycle
+            ));
+        }
+        Err(HdlError::Mismatch {
+            why: why.join("; "),
+            vcd: self.vcd.clone().unwrap_or_default(),
+        })
+    }
 }
 
-/// The cycle in which the `rtl` contract writes C[row][col] for the last time.
+/// The cycle in which the `rtl` contract writes `C[row][col]` for the last time.
 pub fn write_cycle(
     design: &Design,
     run: &pe::PeRun,
@@ -60,25 +87,20 @@ pub fn write_cycle(
 ) -> u64 {
     let p = plan::plan(design, &sim::workload::GemmOp::new(m, k, n), true);
     let (r, c) = (u64::from(design.rows), u64::from(design.cols));
-    // (streamed index, column index) of the element in the dataflow's output.
-    let (t, j) = match design.dataflow {
-        Dataflow::Ws | Dataflow::Os => (row, col),
-        Dataflow::Is => (col, row),
-    };
+    let roles = design.dataflow.roles();
+    // The element's index along the dimension the array's columns carry
+    // (`j`), and along C's other dimension (`t`: streamed, or the rows of os).
+    let index = |d: Dim| if d == Dim::M { row } else { col };
+    let j = index(roles.cols);
+    let t = index(if roles.cols == Dim::M { Dim::N } else { Dim::M });
     let mut at = 0;
     for (f, times) in p.folds.iter().zip(&run.folds) {
-        match design.dataflow {
-            Dataflow::Os => {
-                if (f.row0..f.row0 + f.rows).contains(&t) && (f.col0..f.col0 + f.cols).contains(&j)
-                {
-                    at = times.drain + c + (r - 1 - (t - f.row0));
-                }
+        if roles.stationary == Operand::C {
+            if (f.row0..f.row0 + f.rows).contains(&t) && (f.col0..f.col0 + f.cols).contains(&j) {
+                at = times.drain + c + (r - 1 - (t - f.row0));
             }
-            _ => {
-                if (f.t0..f.t0 + f.t).contains(&t) && (f.col0..f.col0 + f.cols).contains(&j) {
-                    at = at.max(times.stream + (t - f.t0) + r + c - 1);
-                }
-            }
+        } else if (f.t0..f.t0 + f.t).contains(&t) && (f.col0..f.col0 + f.cols).contains(&j) {
+            at = at.max(times.stream + (t - f.t0) + r + c - 1);
         }
     }
     at
@@ -86,6 +108,7 @@ pub fn write_cycle(
 
 /// Runs `A x B` on the pe engine and on the RTL of `bench` and compares them;
 /// on a mismatch runs the RTL again with waveforms (`work/mismatch.vcd`).
+/// Refuses a GEMM that does not fit the buffers before running anything.
 pub fn check(
     design: &Design,
     bench: &Bench,
@@ -93,13 +116,20 @@ pub fn check(
     b: &[i64],
     (m, k, n): (u64, u64, u64),
     work: &Path,
+    progress: &dyn Progress,
 ) -> Result<Outcome, HdlError> {
+    super::fit::check_gemm(&bench.cfg, (m, k, n))?;
     let t0 = std::time::Instant::now();
-    let run = pe::run(design, a, b, m, k, n).map_err(|e| HdlError::Unsupported(e.to_string()))?;
+    let what = format!("computing the {m}x{k}x{n} GEMM on the pe engine");
+    let run = progress::step(progress, &what, || pe::run(design, a, b, m, k, n))?;
     let pe_seconds = t0.elapsed().as_secs_f64();
-    let dims = (m as usize, k as usize, n as usize);
+    let gemm = Gemm {
+        a,
+        b,
+        dims: (m as usize, k as usize, n as usize),
+    };
     let limit = run.cycles * 2 + 1000;
-    let (c, rtl_cycles, rtl_seconds) = bench.run(a, b, dims, limit, work, None)?;
+    let (c, rtl_cycles, rtl_seconds) = bench.run(gemm, limit, work, None, progress)?;
     let diff = run.c.iter().zip(&c).position(|(x, y)| x != y).map(|i| {
         let (row, col) = (i / n as usize, i % n as usize);
         Diff {
@@ -120,13 +150,13 @@ pub fn check(
         pe_cycles: run.pe_cycles,
     };
     if !out.passed() {
-        let traced = if bench.trace || bench.sim == crate::cosim::Simulator::Icarus {
+        let traced = if bench.trace || bench.sim == Simulator::Icarus {
             bench.clone()
         } else {
-            crate::cosim::build(design, bench.sim, true)?
+            build(design, bench.sim, true, progress)?
         };
         let vcd = work.join("mismatch.vcd");
-        traced.run(a, b, dims, limit, work, Some(&vcd))?;
+        traced.run(gemm, limit, work, Some(&vcd), progress)?;
         out.vcd = Some(vcd);
     }
     Ok(out)

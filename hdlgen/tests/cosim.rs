@@ -2,10 +2,13 @@
 //! under Verilator, and runs random GEMMs (several folds, ragged edges, M, K or
 //! N of 1, extreme operands); the RTL's C must equal the pe engine's bit for
 //! bit and its cycle count must equal the simulator's. A subset also runs
-//! under Icarus. Fails (never skips) when a tool is missing.
+//! under Icarus. Fails (never skips), with the install command, when a tool
+//! is missing.
 
-use hdlgen::cosim::{build, Bench, Simulator};
+use hdlgen::check::fit::fits;
+use hdlgen::check::{build, check, Bench, Simulator};
 use hdlgen::rtl::Config;
+use hdlgen::{HdlError, Silent};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
 use sim::engine::pe::random_operands;
@@ -22,12 +25,15 @@ fn design(name: &str) -> Design {
     Design::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Whether a GEMM's operands and result fit one bank of each buffer.
-fn fits(cfg: &Config, m: u64, k: u64, n: u64) -> bool {
-    hdlgen::cosim::lines_needed(cfg, m, k, n)
-        .iter()
-        .zip(cfg.depth)
-        .all(|(l, d)| *l <= d)
+/// The bench, or a panic with the error and its hint (the install command
+/// when a tool is missing).
+fn bench(d: &Design, sim: Simulator) -> Bench {
+    build(d, sim, false, &Silent).unwrap_or_else(|e| panic!("{}", shown(&e)))
+}
+
+fn shown(e: &HdlError) -> String {
+    let help = miette::Diagnostic::help(e).map_or(String::new(), |h| h.to_string());
+    format!("{e}\nhelp: {help}")
 }
 
 fn work_dir(name: &str, sim: Simulator) -> PathBuf {
@@ -47,8 +53,7 @@ fn one(
     let bits = d.operand.bits();
     let a = random_operands(bits, (m * k) as usize, seed);
     let b = random_operands(bits, (k * n) as usize, seed ^ 0x5EED);
-    let out =
-        hdlgen::verify::check(d, bench, &a, &b, (m, k, n), work).map_err(|e| e.to_string())?;
+    let out = check(d, bench, &a, &b, (m, k, n), work, &Silent).map_err(|e| shown(&e))?;
     if out.passed() {
         Ok(())
     } else {
@@ -62,12 +67,12 @@ fn one(
 fn cosim(name: &str, sim: Simulator, cases: u32) {
     let d = design(name);
     let cfg = Config::of(&d).expect("generatable design");
-    let bench = build(&d, sim, false).unwrap_or_else(|e| panic!("{e}"));
+    let bench = bench(&d, sim);
     let work = work_dir(name, sim);
     let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));
     // Fixed corners first: one element, and a GEMM of several folds in every direction.
     for dims in [(1, 1, 1), (2 * r + 1, 2 * r + 1, 2 * c + 1)] {
-        if fits(&cfg, dims.0, dims.1, dims.2) {
+        if fits(&cfg, dims) {
             one(&d, &bench, dims, 7, &work).unwrap_or_else(|e| panic!("{e}"));
         }
     }
@@ -84,7 +89,7 @@ fn cosim(name: &str, sim: Simulator, cases: u32) {
         any::<u64>(),
     );
     let result = runner.run(&dims, |(m, k, n, seed)| {
-        prop_assume!(fits(&cfg, m, k, n));
+        prop_assume!(fits(&cfg, (m, k, n)));
         one(&d, &bench, (m, k, n), seed, &work).map_err(TestCaseError::fail)
     });
     let _ = std::fs::remove_dir_all(&work);
@@ -139,18 +144,25 @@ fn a_mismatch_names_the_first_differing_element_and_writes_a_vcd() {
     saturating.accumulator = sim::Precision::Int(16);
     let mut narrow = wrap.clone();
     narrow.accumulator = sim::Precision::Int(16);
-    let bench = build(&narrow, Simulator::Icarus, false).unwrap_or_else(|e| panic!("{e}"));
+    let bench = bench(&narrow, Simulator::Icarus);
     let work = work_dir("mismatch", Simulator::Icarus);
     // All extremes: -128 * -128 * K overflows 16 bits, so wrap and saturate differ.
     let (m, k, n) = (3u64, 4u64, 3u64);
     let a = vec![-128i64; (m * k) as usize];
     let b = vec![-128i64; (k * n) as usize];
-    let out = hdlgen::verify::check(&saturating, &bench, &a, &b, (m, k, n), &work).expect("runs");
-    let d = out.diff.expect("values differ");
+    let out = check(&saturating, &bench, &a, &b, (m, k, n), &work, &Silent).expect("runs");
+    let d = out.diff.clone().expect("values differ");
     assert_eq!((d.row, d.col), (0, 0));
     assert_eq!(d.expected, 32767, "the simulator saturates");
     assert_eq!(d.got, 0, "the RTL wraps: 4 x 16384 = 65536 = 0 mod 2^16");
     assert!(d.cycle > 0 && d.cycle < out.expected_cycles);
+    let e = out.verdict().expect_err("a mismatch is an error");
+    let code = miette::Diagnostic::code(&e).map(|c| c.to_string());
+    assert_eq!(code.as_deref(), Some("systolic::hdl::mismatch"), "{e}");
+    assert!(
+        e.to_string().contains("C[0][0]: simulator 32767, rtl 0"),
+        "{e}"
+    );
     let vcd = out.vcd.expect("a waveform");
     let text = std::fs::read_to_string(&vcd).expect("vcd written");
     assert!(

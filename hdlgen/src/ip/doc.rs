@@ -1,23 +1,22 @@
 //! The non-RTL files of a generated IP: file list, README, FuseSoC core.
 
-use crate::ast::Dir;
-use crate::ip::{SourceFile, MARK};
-use crate::rtl::{self, Config, Kind};
+use super::file::{SourceFile, MARK};
+use crate::ast::{Dir, Module};
+use crate::rtl::Config;
+use sim::design::{Dim, Edge, Operand};
 use std::fmt::Write;
 
-/// File list, README and FuseSoC core of the IP.
-pub fn extra_files(cfg: &Config) -> Vec<SourceFile> {
-    let names: Vec<String> = rtl::modules(cfg)
-        .iter()
-        .map(|m| format!("{}.v", m.name))
-        .collect();
+/// File list, README and FuseSoC core of the IP whose RTL is `modules`
+/// (leaves first, the top last).
+pub(super) fn extra_files(cfg: &Config, modules: &[Module]) -> Vec<SourceFile> {
+    let names: Vec<String> = modules.iter().map(|m| format!("{}.v", m.name)).collect();
     let mut list = format!("// {MARK}: RTL files of {}, leaves first.\n", cfg.design);
     for n in &names {
         let _ = writeln!(list, "{n}");
     }
     let mut core = format!(
         "CAPI=2:\n# {MARK} from design `{}`.\nname: systolic:ip:{}:0.1.0\ndescription: {}x{} {} systolic array (int{} operands, int{} accumulators)\n\nfilesets:\n  rtl:\n    file_type: verilogSource\n    files:\n",
-        cfg.design, cfg.prefix, cfg.rows, cfg.cols, cfg.kind.word(), cfg.opw, cfg.accw
+        cfg.design, cfg.prefix, cfg.rows, cfg.cols, cfg.dataflow.long_name(), cfg.opw, cfg.accw
     );
     for n in &names {
         let _ = writeln!(core, "      - {n}");
@@ -38,18 +37,62 @@ pub fn extra_files(cfg: &Config) -> Vec<SourceFile> {
         },
         SourceFile {
             name: "README.md".into(),
-            text: readme(cfg),
+            text: readme(cfg, modules.last().expect("the top module")),
         },
     ]
 }
 
-fn readme(cfg: &Config) -> String {
-    let top = rtl::top::top(cfg);
+fn lower(d: Dim) -> char {
+    match d {
+        Dim::M => 'm',
+        Dim::K => 'k',
+        Dim::N => 'n',
+    }
+}
+
+/// One line per buffer: which element each lane of each line holds, from
+/// the dataflow's roles (the layouts `check::lines` packs).
+fn layout(cfg: &Config) -> String {
+    let mut s = String::new();
+    for (buf, op) in Operand::ALL.into_iter().enumerate() {
+        let l = cfg.roles.layout(op);
+        let (d0, d1) = op.dims();
+        let other = if l.lane == d0 { d1 } else { d0 };
+        let (lane, size) = match l.edge {
+            Edge::Rows => ('i', cfg.rows),
+            Edge::Cols => ('j', cfg.cols),
+        };
+        let tile = format!("{}t", lower(l.lane));
+        let at = |d: Dim| {
+            if d == l.lane {
+                format!("{tile}*{size} + {lane}")
+            } else {
+                lower(d).to_string()
+            }
+        };
+        let lanes = if op == Operand::C {
+            String::new()
+        } else {
+            format!(" ({} lanes)", cfg.lanes(op))
+        };
+        let _ = writeln!(
+            s,
+            "- {op:?} (host_buf {buf}): line `{tile}*{} + {}` holds `{op:?}[{}][{}]` in lane {lane}{lanes}.",
+            lower(other).to_ascii_uppercase(),
+            lower(other),
+            at(d0),
+            at(d1)
+        );
+    }
+    s
+}
+
+fn readme(cfg: &Config, top: &Module) -> String {
     let (r, c) = (cfg.rows, cfg.cols);
     let mut s = format!(
         "# `{}`: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
         cfg.top(),
-        cfg.kind.word(),
+        cfg.dataflow.long_name(),
         cfg.design,
         cfg.design
     );
@@ -91,43 +134,24 @@ no latches, delays or initial blocks; buffers are simple dual-port SRAMs with sy
             p.doc
         );
     }
-    let (a_lanes, b_lanes) = match cfg.kind {
-        Kind::Ws | Kind::Os => (r, c),
-        Kind::Is => (c, r),
-    };
-    let layout = match cfg.kind {
-        Kind::Ws => format!(
-            "- A (host_buf 0): line `kt*M + m` holds `A[m][kt*{r} + i]` in lane i ({a_lanes} lanes).\n\
-- B (host_buf 1): line `nt*K + k` holds `B[k][nt*{c} + j]` in lane j ({b_lanes} lanes).\n\
-- C (host_buf 2): line `nt*M + m` holds `C[m][nt*{c} + j]` in lane j.\n"
-        ),
-        Kind::Is => format!(
-            "- A (host_buf 0): line `mt*K + k` holds `A[mt*{c} + j][k]` in lane j ({a_lanes} lanes).\n\
-- B (host_buf 1): line `kt*N + n` holds `B[kt*{r} + i][n]` in lane i ({b_lanes} lanes).\n\
-- C (host_buf 2): line `mt*N + n` holds `C[mt*{c} + j][n]` in lane j.\n"
-        ),
-        Kind::Os => format!(
-            "- A (host_buf 0): line `mt*K + k` holds `A[mt*{r} + i][k]` in lane i ({a_lanes} lanes).\n\
-- B (host_buf 1): line `nt*K + k` holds `B[k][nt*{c} + j]` in lane j ({b_lanes} lanes).\n\
-- C (host_buf 2): line `nt*M + m` holds `C[m][nt*{c} + j]` in lane j.\n"
-        ),
-    };
-    let latency = match cfg.kind {
-        Kind::Os => format!(
+    let layout = layout(cfg);
+    let latency = if cfg.output_stationary() {
+        format!(
             "Folds (row tile outer, column tile inner) stream K steps each; with s_0 = 1, \
 D_f = max(s_f + K + {r} - 1, D_(f-1) + {r}), s_(f+1) = max(s_f + K, D_f + {r} + 1 - K), the GEMM takes \
 D_last + {c} + {r} cycles. One fold alone (M <= {r}, N <= {c}): K + {} cycles.",
             2 * r + c
-        ),
-        _ => format!(
+        )
+    } else {
+        format!(
             "Folds (column tile outer, row tile inner) stream T = {} vectors each; with L_0 = 1, s_0 = L_0 + {r}, \
 L_(f+1) = max(s_f + {r} - 1, L_f + {r}), s_(f+1) = max(s_f + T, L_(f+1) + {r}, s_f + 2), the GEMM takes \
 s_last + T + {} cycles. One fold alone: T + {} cycles; in steady state folds start max(T, {}) cycles apart.",
-            if cfg.kind == Kind::Ws { "M" } else { "N" },
+            lower(cfg.roles.time).to_ascii_uppercase(),
             r + c - 1,
             2 * r + c,
             2 * r - 1
-        ),
+        )
     };
     let _ = write!(
         s,
