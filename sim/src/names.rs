@@ -78,7 +78,12 @@ mod tests {
 
     #[test]
     fn the_message_names_the_suggestion() {
-        let e = crate::error::SimError::unknown("model", "resnet-50", &MODELS, "or a topology CSV path");
+        let e = crate::error::SimError::unknown(
+            "model",
+            "resnet-50",
+            &MODELS,
+            "or a topology CSV path",
+        );
         assert_eq!(
             e.to_string(),
             "unknown model `resnet-50`; did you mean `resnet50`?"
