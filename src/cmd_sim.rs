@@ -12,7 +12,7 @@ use std::path::PathBuf;
   systolic sim --design designs/edge-8x8.toml --model mobilenet_v2 --batch 4 --format csv --out edge.csv
   systolic sim --design gemmini-like --model bert-base --layer 'layer0.*'
   systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv
-  systolic sim --design edge-8x8 --model resnet18 --synth synth-out/edge-8x8/ice40.json
+  systolic sim --design fpga-2x2 --model resnet18 --synth synth-out/fpga-2x2/ice40.json
   systolic sim --design edge-8x8 --model resnet18 --report reports/edge-8x8-resnet18")]
 pub struct SimArgs {
     /// Built-in design name (see `systolic list designs`) or a design TOML file.

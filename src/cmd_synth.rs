@@ -7,10 +7,10 @@ use hdlgen::synth::{self, SynthOptions, Target};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
-  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target generic
-  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target ice40
-  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target ecp5 --device 25k --out results/
-  systolic synth --design hdlgen/tests/cosim/cosim-2x2-ws.toml --target xilinx
+  systolic synth --design fpga-2x2 --target generic
+  systolic synth --design fpga-2x2 --target ice40
+  systolic synth --design fpga-2x2 --target ecp5 --device 25k --out results/
+  systolic synth --design fpga-2x2 --target xilinx
 (a 2x2 design in the repository: seconds each; the presets take minutes, docs/SYNTHESIS.md)
 
 Targets and devices (the first is the default):
