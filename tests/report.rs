@@ -427,6 +427,9 @@ fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
         );
     }
     check_png(&out.join("resnet18-dataflows.png"), (1200, 500));
+    let bars = hover_titles(&s, "rect", "fill");
+    assert_eq!(bars.len(), 2 * DATAFLOWS.len(), "latency and energy bars");
+    assert!(bars.iter().all(|(_, t)| t.starts_with("point ")));
 
     // The best design's plots name the point they show, not the base design.
     let best = rows
@@ -642,11 +645,21 @@ fn the_committed_example_plots_read_cleanly() {
         if name.contains("pareto") && log_x {
             assert_one_two_five(&xt, &format!("{name} x"));
         }
-        let minor = hex(report::axes::MINOR);
-        let major = hex(report::axes::MAJOR);
-        let gap = gridline_gap(&s, &[&minor, &major]);
+        let gap = gridline_gap(&s);
         assert!(gap >= 5.0, "{name}: gridlines {gap} px apart form a band");
-        assert!(rgb(&minor).iter().all(|&c| c >= 240), "light minor lines");
+        // Gridlines are the major colour (the darkest) or light (minor): 240
+        // or more on every channel.
+        let colours: std::collections::BTreeSet<String> =
+            gridlines(&s).into_iter().map(|g| g.0).collect();
+        let sum = |c: &String| rgb(c).iter().map(|&v| u32::from(v)).sum::<u32>();
+        if let Some(darkest) = colours.iter().min_by_key(|c| sum(c)) {
+            for c in &colours {
+                assert!(
+                    c == darkest || rgb(c).iter().all(|&v| v >= 240),
+                    "{name}: minor gridlines {c} too dark"
+                );
+            }
+        }
 
         if name.contains("pareto") {
             let model = name.split("-pareto").next().unwrap();

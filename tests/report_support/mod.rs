@@ -376,29 +376,35 @@ pub fn assert_one_two_five(ticks: &[f64], what: &str) {
     );
 }
 
-/// The smallest gap (px) between neighbouring gridlines of one plot: the
-/// `<line>`s stroked in any of `colours`, grouped by the span they cross
-/// (lines of one plot share it); infinite when no two lines share a span.
-pub fn gridline_gap(svg_text: &str, colours: &[&str]) -> f64 {
-    use std::collections::BTreeMap;
+/// The gridlines of an SVG: the long (at least 50 px) straight `<line>`s not
+/// drawn in black (axes and tick marks are black), as (stroke, vertical,
+/// span start, span end, position).
+pub fn gridlines(svg_text: &str) -> Vec<(String, bool, i64, i64, f64)> {
     let doc = roxmltree::Document::parse(svg_text).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "line" && n.attribute("stroke") != Some("#000000"))
+        .filter_map(|n| {
+            let num = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+            let (x1, y1, x2, y2) = (num("x1"), num("y1"), num("x2"), num("y2"));
+            let stroke = n.attribute("stroke").unwrap_or("").to_string();
+            if x1 == x2 && (y1 - y2).abs() >= 50.0 {
+                Some((stroke, true, y1.min(y2) as i64, y1.max(y2) as i64, x1))
+            } else if y1 == y2 && (x1 - x2).abs() >= 50.0 {
+                Some((stroke, false, x1.min(x2) as i64, x1.max(x2) as i64, y1))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The smallest gap (px) between neighbouring gridlines of one plot (lines
+/// of one plot cross the same span); infinite when no two lines share one.
+pub fn gridline_gap(svg_text: &str) -> f64 {
+    use std::collections::BTreeMap;
     let mut groups: BTreeMap<(bool, i64, i64), Vec<f64>> = BTreeMap::new();
-    for n in doc.descendants().filter(|n| {
-        n.tag_name().name() == "line" && n.attribute("stroke").is_some_and(|c| colours.contains(&c))
-    }) {
-        let num = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
-        let (x1, y1, x2, y2) = (num("x1"), num("y1"), num("x2"), num("y2"));
-        if x1 == x2 {
-            groups
-                .entry((true, y1.min(y2) as i64, y1.max(y2) as i64))
-                .or_default()
-                .push(x1);
-        } else if y1 == y2 {
-            groups
-                .entry((false, x1.min(x2) as i64, x1.max(x2) as i64))
-                .or_default()
-                .push(y1);
-        }
+    for (_, vertical, a, b, at) in gridlines(svg_text) {
+        groups.entry((vertical, a, b)).or_default().push(at);
     }
     groups
         .into_values()
