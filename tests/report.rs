@@ -450,6 +450,19 @@ fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
         );
         png(&out.join(format!("resnet18-best-{f}.png")));
     }
+    for f in [
+        "pareto",
+        "heatmap",
+        "dataflows",
+        "best-layers",
+        "best-energy",
+        "best-roofline",
+        "best-dataflow-layers",
+    ] {
+        let s = svg(&out.join(format!("resnet18-{f}.svg")));
+        let bad = overlaps(&s);
+        assert!(bad.is_empty(), "resnet18-{f}.svg: {bad:#?}");
+    }
     check_html(
         &out,
         &[

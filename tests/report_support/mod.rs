@@ -281,12 +281,26 @@ pub fn labels(svg_text: &str) -> Vec<Label> {
         .collect()
 }
 
-/// Every pair of texts whose boxes overlap, and every text that covers a
-/// circle (a plotted point), described for an assertion message.
+/// Every pair of texts whose boxes overlap, every text that covers a circle
+/// (a plotted point), and every text that runs off the picture, described
+/// for an assertion message.
 pub fn overlaps(svg_text: &str) -> Vec<String> {
     let ls = labels(svg_text);
     let shrink = |r: &report::typeset::Rect| r.grow(-0.5);
     let mut out = Vec::new();
+    let doc = roxmltree::Document::parse(svg_text).unwrap();
+    let size = |a: &str| {
+        doc.root_element()
+            .attribute(a)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap()
+    };
+    let canvas = report::typeset::Rect::new((0.0, 0.0), (size("width"), size("height")));
+    for l in &ls {
+        if !canvas.contains(&shrink(&l.rect)) {
+            out.push(format!("{:?} runs off the picture ({:?})", l.text, l.rect));
+        }
+    }
     for (i, a) in ls.iter().enumerate() {
         for b in &ls[i + 1..] {
             if shrink(&a.rect).overlaps(&shrink(&b.rect)) {
