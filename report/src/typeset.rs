@@ -64,7 +64,8 @@ fn px_scale(em: f64) -> PxScale {
     PxScale::from(em as f32 * f.height_unscaled() / upem)
 }
 
-/// The pen advance of each character of `text` (kerning included) at em `em`.
+/// Each character's glyph and pen position (kerning included) at em `em`,
+/// then `(GlyphId(0), width)`: the pen after the last character.
 fn advances(em: f64, text: &str) -> Vec<(GlyphId, f64)> {
     let f = font().as_scaled(px_scale(em));
     let mut out: Vec<(GlyphId, f64)> = Vec::with_capacity(text.len());
