@@ -38,7 +38,11 @@ pub struct LayerReport {
     pub dram_ofmap_write_bytes: u64,
     pub dram_read_bytes: u64,
     pub dram_write_bytes: u64,
-    pub arithmetic_intensity: f64,
+    /// FLOP per DRAM byte; `None` (JSON null, an empty CSV cell) for a layer
+    /// that moves no DRAM bytes.
+    pub arithmetic_intensity: Option<f64>,
+    /// `compute` or `memory`: the roof that limits the layer; `none` for a
+    /// layer with no DRAM traffic (no intensity, so no roof applies).
     pub roofline_bound: String,
     pub energy_mac_pj: f64,
     pub energy_reg_pj: f64,
@@ -122,7 +126,8 @@ impl LayerReport {
         let dram_read = t.dram_ifmap_bytes + t.dram_filter_bytes;
         let dram_write = t.dram_ofmap_bytes;
         let energy_total = c.energy.total();
-        let intensity = ratio(flops as f64, (dram_read + dram_write) as f64);
+        let dram = dram_read + dram_write;
+        let intensity = (dram > 0).then(|| flops as f64 / dram as f64);
         let ridge = 2.0 * design.pes() as f64 / design.dram_bandwidth;
         LayerReport {
             layer: layer.to_string(),
@@ -153,10 +158,10 @@ impl LayerReport {
             dram_read_bytes: dram_read,
             dram_write_bytes: dram_write,
             arithmetic_intensity: intensity,
-            roofline_bound: if dram_read + dram_write > 0 && intensity < ridge {
-                "memory"
-            } else {
-                "compute"
+            roofline_bound: match intensity {
+                None => "none",
+                Some(i) if i < ridge => "memory",
+                Some(_) => "compute",
             }
             .into(),
             energy_mac_pj: c.energy.mac,
@@ -511,5 +516,56 @@ impl ModelReport {
             let _ = writeln!(s, "area (synthesized RTL) {}   ({})", a.summary(), a.source);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::design::preset;
+    use crate::workload::zoo;
+    use crate::{simulate, FastEngine, RunOptions, TimingMode};
+
+    #[test]
+    fn a_layer_without_dram_traffic_has_no_intensity_and_no_bound() {
+        let d = preset("tpu-v1-like").unwrap();
+        let m = zoo::model("resnet50").unwrap();
+        let engine = FastEngine {
+            mode: TimingMode::Rtl,
+        };
+        let r = simulate(&d, &m, &engine, &RunOptions::default()).unwrap();
+        let idle = r
+            .layers
+            .iter()
+            .position(|l| l.dram_read_bytes + l.dram_write_bytes == 0)
+            .expect("on tpu-v1-like, resnet50's vector layers move no DRAM bytes");
+        let l = &r.layers[idle];
+        assert_eq!(l.arithmetic_intensity, None);
+        assert_eq!(l.roofline_bound, "none");
+        for l in r.layers.iter().filter(|l| l.dram_read_bytes > 0) {
+            let i = l.arithmetic_intensity.expect("traffic gives an intensity");
+            let bytes = (l.dram_read_bytes + l.dram_write_bytes) as f64;
+            assert_eq!(i, l.flops as f64 / bytes);
+            assert!(l.roofline_bound == "compute" || l.roofline_bound == "memory");
+        }
+
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        let row = &json["layers"][idle];
+        assert!(row["arithmetic_intensity"].is_null(), "{row}");
+        assert_eq!(row["roofline_bound"], "none");
+
+        let csv = r.to_csv();
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let cells: Vec<&str> = csv.lines().nth(idle + 1).unwrap().split(',').collect();
+        assert_eq!(cells[col("arithmetic_intensity")], "");
+        assert_eq!(cells[col("roofline_bound")], "none");
+
+        let table = r.to_table();
+        let line = table
+            .lines()
+            .find(|t| t.starts_with(&format!("{} ", l.layer)))
+            .unwrap();
+        assert!(line.contains(" none "), "{line}");
+        assert!(!line.contains("compute"), "{line}");
     }
 }
