@@ -781,7 +781,7 @@ fn bad_results_files_name_the_file_line_and_column() {
         "{e}"
     );
     let e = fails(&["report", &p, "--out", o, "--objectives", "latency"]);
-    assert!(e.contains("two or three"), "{e}");
+    assert!(e.contains("2 or 3 objectives, found 1"), "{e}");
     let e = fails(&["report", &p, "--out", o, "--model", "vgg16"]);
     assert!(e.contains("vgg16") && e.contains("alexnet"), "{e}");
     assert!(!out.exists(), "no report written on errors");
