@@ -132,11 +132,18 @@ fn narrow_accumulators_wrap_and_saturate_like_the_reference() {
     // int8 operands into a 12-bit accumulator: 127 * 127 * 40 overflows it.
     for saturate in [false, true] {
         for df in ["ws", "os", "is"] {
-            let text = format!(
-                "name = \"t\"\n[array]\nrows = 4\ncols = 3\ndataflow = \"{df}\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 16\nsaturate = {saturate}\n\
-                 [memory]\nifmap_sram_kib = 8\nfilter_sram_kib = 8\nofmap_sram_kib = 8\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n"
-            );
-            let d = Design::parse(&text, "t.toml", None).unwrap();
+            let d = Params {
+                rows: 4,
+                cols: 3,
+                dataflow: df,
+                ifmap_kib: 8.0,
+                filter_kib: 8.0,
+                ofmap_kib: 8.0,
+                acc_bits: Some(16),
+                saturate,
+                ..Params::default()
+            }
+            .design();
             let (m, k, n) = (5, 40, 7);
             let a = vec![127i64; (m * k) as usize];
             let b = vec![127i64; (k * n) as usize];

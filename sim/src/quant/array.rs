@@ -115,12 +115,13 @@ mod tests {
     use crate::quant::matmul_integer;
 
     fn design() -> Design {
-        Design::parse(
-            "name = \"q\"\n[array]\nrows = 4\ncols = 4\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\n[memory]\nifmap_sram_kib = 8\nfilter_sram_kib = 8\nofmap_sram_kib = 8\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n",
-            "q.toml",
-            None,
-        )
-        .unwrap()
+        let mut p = crate::design::DesignParams::new("q", 4, 4, crate::Dataflow::Ws);
+        p.ifmap_sram_kib = 8.0;
+        p.filter_sram_kib = 8.0;
+        p.ofmap_sram_kib = 8.0;
+        p.dram_bandwidth = 8.0;
+        p.clock_mhz = 100.0;
+        Design::new(p).unwrap()
     }
 
     fn data(len: usize, seed: u32, offset: f32) -> Vec<f32> {
