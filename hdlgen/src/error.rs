@@ -70,7 +70,7 @@ pub enum HdlError {
     #[error("{} is not a folder; an IP is written into a folder of its own", path.display())]
     #[diagnostic(
         code(systolic::hdl::out_not_a_folder),
-        help("name a folder that does not exist yet (it is created), an empty one, or one systolic generated for this design")
+        help("the IP is several files (RTL, file list, FuseSoC core, README): name a folder that does not exist yet (it is created), an empty one, or one systolic generated for this design")
     )]
     NotAFolder {
         /// The path.

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const SHOWN: usize = 5;
 
 /// `dir` as an absolute path to the folder itself (a symlink to a folder is
-/// followed); refuses anything that exists and is not a folder.
+/// followed); refuses anything that exists and is not a folder, and a new
+/// name that reads as a Verilog file (`top.v`): the IP is several files.
 fn resolve(dir: &Path) -> Result<PathBuf, HdlError> {
     let not_a_folder = || HdlError::NotAFolder {
         path: dir.to_path_buf(),
@@ -23,7 +24,10 @@ fn resolve(dir: &Path) -> Result<PathBuf, HdlError> {
         Ok(_) => Err(not_a_folder()),
         // A dangling symlink is not a folder systolic may create.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if std::fs::symlink_metadata(dir).is_ok() {
+            let file_like = dir
+                .extension()
+                .is_some_and(|x| ["v", "sv", "vh", "svh", "f"].contains(&&*x.to_string_lossy()));
+            if file_like || std::fs::symlink_metadata(dir).is_ok() {
                 return Err(not_a_folder());
             }
             std::path::absolute(dir).map_err(HdlError::io("resolve", dir))
@@ -237,6 +241,9 @@ mod tests {
             "mine"
         );
         let e = write_folder(&dir.join("a.v"), "d", &ip("d", &["a.v"])).unwrap_err();
+        assert!(matches!(e, HdlError::NotAFolder { .. }), "{e}");
+        // A new name that reads as a Verilog file is refused too.
+        let e = write_folder(&root.join("top.v"), "d", &ip("d", &["a.v"])).unwrap_err();
         assert!(matches!(e, HdlError::NotAFolder { .. }), "{e}");
         // Nothing staged is left beside it.
         assert_eq!(listing(&root), ["ip"]);
