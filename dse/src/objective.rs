@@ -317,13 +317,13 @@ mod tests {
     /// A row with distinct values in every objective's column.
     fn row() -> SweepRow {
         serde_json::from_str(
-        r#"{"point":0,"model":"m","base":"b","rows":8,"cols":8,"dataflow":"ws","operand":"int8",
-        "ifmap_sram_kib":1.0,"filter_sram_kib":1.0,"ofmap_sram_kib":1.0,"dram_bandwidth_bytes_per_cycle":1.0,
-        "clock_mhz":100.0,"batch":1,"layers":1,"macs":1,"cycles":1,"latency_ms":2.0,"throughput_inf_per_s":500.0,
-        "energy_mj":3.0,"edp_mj_ms":6.0,"power_w":1.5,"area_mm2":4.0,"area_source":"model","peak_tops":1.0,
-        "achieved_tops":0.5,"tops_per_w":0.3,"tops_per_mm2":0.125,"utilization":0.5,"feasible":true}"#,
-    )
-    .unwrap()
+            r#"{"point":0,"model":"m","base":"b","rows":8,"cols":8,"dataflow":"ws","operand":"int8",
+            "ifmap_sram_kib":1.0,"filter_sram_kib":1.0,"ofmap_sram_kib":1.0,"dram_bandwidth_bytes_per_cycle":1.0,
+            "clock_mhz":100.0,"batch":1,"layers":1,"macs":1,"cycles":1,"latency_ms":2.0,"throughput_inf_per_s":500.0,
+            "energy_mj":3.0,"edp_mj_ms":6.0,"power_w":1.5,"area_mm2":4.0,"area_source":"model","peak_tops":1.0,
+            "achieved_tops":0.5,"tops_per_w":0.3,"tops_per_mm2":0.125,"utilization":0.5,"feasible":true}"#,
+        )
+        .unwrap()
     }
 
     #[test]
