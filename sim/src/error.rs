@@ -57,6 +57,14 @@ impl InputError {
         self
     }
 
+    /// Drops the quoted source text (keeping the line): for files the user
+    /// did not name directly, whose content an error must not echo.
+    pub fn without_source(mut self) -> Self {
+        self.source = None;
+        self.span = None;
+        self
+    }
+
     /// Points at a byte range of `text` (the whole file); derives the line.
     pub fn span(mut self, text: &str, range: std::ops::Range<usize>) -> Self {
         let start = range.start.min(text.len());

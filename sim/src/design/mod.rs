@@ -511,6 +511,11 @@ impl RawDesign {
                 ),
                 known,
             ),
+            SimError::Input(i) if i.code == "systolic::energy::path" => err(
+                "technology.energy_table",
+                format!("`{table_name}`: {}", i.message),
+                i.help.unwrap_or_default(),
+            ),
             other => other,
         })?;
         Ok(DesignParams {
