@@ -72,6 +72,17 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
             "leave --threads out to use every core",
         ));
     }
+    // More threads than a few per core only cost memory: cap them.
+    let cap = 4 * rayon_threads();
+    let threads = a.threads.map(|t| {
+        if t > cap {
+            eprintln!(
+                "note: --threads {t} is more than 4 per core ({} cores); using {cap}",
+                rayon_threads()
+            );
+        }
+        t.min(cap)
+    });
     let pareto = a
         .pareto
         .as_deref()
@@ -98,7 +109,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     );
     let opts = RunOptions {
         outputs: outputs.clone(),
-        threads: a.threads,
+        threads,
         shard,
         pareto,
         stop_after: a.stop_after,
@@ -114,7 +125,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
         }
     })?;
     bar.finish_and_clear();
-    let threads = a.threads.unwrap_or_else(rayon_threads);
+    let threads = threads.unwrap_or_else(rayon_threads);
     let models = spec.models.len() as u64;
     let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut msg = format!(

@@ -444,16 +444,9 @@ impl Checker<'_> {
                 "lower count, or remove [sample] to run the whole grid",
             ));
         }
-        if s.count > 100_000_000 {
-            return Err(self.err(
-                "sample.count",
-                None,
-                "a sample of the grid is limited to 100,000,000 points",
-                "split the sweep, or draw from ranges",
-            ));
-        }
-        Ok(Sampling::GridSample(super::points::draw_distinct(
-            s.count, size, s.seed,
-        )))
+        Ok(Sampling::GridSample {
+            count: s.count,
+            order: super::points::Permutation::new(size, s.seed),
+        })
     }
 }
