@@ -60,6 +60,44 @@ pub struct GemmArgs {
     /// Write C here (.npy, atomically).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Refuse GEMMs whose operands, result and engine state need more memory
+    /// than this, in GiB (estimated before anything is allocated).
+    #[arg(long, value_name = "GIB", default_value_t = 4.0)]
+    max_memory_gib: f64,
+}
+
+/// Bytes a value-exact GEMM holds at once: A, B and C as 64-bit words, and
+/// the pe engine's copies of the operands and its result (16 bytes per
+/// element of each matrix); `None` past 2^64.
+fn working_set(m: u64, k: u64, n: u64) -> Option<u64> {
+    let elements = m
+        .checked_mul(k)?
+        .checked_add(k.checked_mul(n)?)?
+        .checked_add(m.checked_mul(n)?)?;
+    elements.checked_mul(16)
+}
+
+/// Refuses a GEMM beyond `--max-memory-gib` before allocating it.
+fn check_memory((m, k, n): (u64, u64, u64), cap_gib: f64) -> miette::Result<()> {
+    let cap = cap_gib * (1u64 << 30) as f64;
+    let need = working_set(m, k, n);
+    if need.is_none_or(|b| b as f64 > cap) {
+        return Err(miette::Report::new(
+            sim::error::InputError::new(
+                "systolic::gemm::too_large",
+                "<command line>",
+                format!(
+                    "a {m} x {k} x {n} GEMM needs {} of memory, more than --max-memory-gib {cap_gib}",
+                    need.map_or("more than 2^64 bytes".to_string(), |b| format!(
+                        "{:.1} GiB",
+                        b as f64 / (1u64 << 30) as f64
+                    ))
+                ),
+            )
+            .hint("value-exact runs hold A, B and C in memory (16 bytes per element); use smaller matrices, or raise --max-memory-gib if the machine has the memory"),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -114,6 +152,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         let (ma, mb) = (npy::read_f32_matrix(pa)?, npy::read_f32_matrix(pb)?);
         check_inner(ma.cols, mb.rows)?;
         let (m, k, n) = (ma.rows, ma.cols, mb.cols);
+        check_memory((m as u64, k as u64, n as u64), a.max_memory_gib)?;
         let opts = QuantOptions {
             a: a.scheme_a.into(),
             b: a.scheme_b.into(),
@@ -163,6 +202,10 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             (Some(pa), Some(pb)) => {
                 let (ma, mb) = (npy::read_i64_matrix(pa)?, npy::read_i64_matrix(pb)?);
                 check_inner(ma.cols, mb.rows)?;
+                check_memory(
+                    (ma.rows as u64, ma.cols as u64, mb.cols as u64),
+                    a.max_memory_gib,
+                )?;
                 (
                     ma.data,
                     mb.data,
@@ -186,6 +229,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
                         "empty GEMM {m} x {k} x {n}"
                     ));
                 }
+                check_memory((m, k, n), a.max_memory_gib)?;
                 (
                     pe::random_operands(bits, (m * k) as usize, a.seed),
                     pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED),

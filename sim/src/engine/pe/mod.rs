@@ -254,7 +254,10 @@ pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) 
 }
 
 fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Result<(), PeError> {
-    let expected = (rows * cols) as usize;
+    let expected = rows
+        .checked_mul(cols)
+        .and_then(|e| usize::try_from(e).ok())
+        .unwrap_or(usize::MAX);
     if v.len() != expected {
         return Err(PeError::Shape {
             name,
