@@ -111,6 +111,29 @@ fn results_case(name: &'static str, col: &str, value: &str, says: &'static str) 
         .with("r.csv", format!("{header}\n{}\n", cells.join(",")))
 }
 
+/// `merge` of one shard `s.csv` (header only, empty JSON lines) whose
+/// sidecar says `models`, `points` and `shard` (fuzzing found these).
+fn merge_case(
+    name: &'static str,
+    models: &str,
+    points: &str,
+    shard: &str,
+    says: &'static str,
+) -> Case {
+    let header = support::text(&support::root().join("reports/results/default.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let meta = format!(
+        "{{\"format\":\"systolic-sweep/1\",\"spec_hash\":\"0\",\"base\":\"b\",\"models\":{models},\"points\":{points},\"shard\":{shard},\"rows\":0,\"jsonl\":\"s.jsonl\",\"pareto\":[],\"complete\":true}}"
+    );
+    case(name, &["merge", "s.csv", "--out", "m.csv"], 1, says)
+        .with("s.csv", format!("{header}\n"))
+        .with("s.jsonl", "\n")
+        .with("s.sweep.json", meta)
+}
+
 fn npy(shape: &[usize], descr: &str, data: &[u8]) -> Vec<u8> {
     let dict = format!(
         "{{'descr': '{descr}', 'fortran_order': False, 'shape': ({}{}), }}",
@@ -192,6 +215,10 @@ fn cases() -> Vec<Case> {
         results_case("report unknown dataflow", "dataflow", "<img src=x onerror=alert(1)>", "unknown dataflow"),
         results_case("report rows 2^32 - 1", "rows", "4294967295", "is not an array side"),
         results_case("report utilization above 1", "utilization", "4.6", "more than 1"),
+        // Sidecars no sweep writes (found by fuzzing `merge`).
+        merge_case("merge: points x models overflow", "[\"a\", \"b\"]", "18446744073709551615", "{\"index\":0,\"count\":1}", "pass what a count holds"),
+        merge_case("merge: shard count 0", "[\"a\"]", "1", "{\"index\":0,\"count\":0}", "shard 0/0 does not exist"),
+        merge_case("merge: no models, 10^15 points", "[]", "1000000000000000", "{\"index\":0,\"count\":1}", "names no model"),
         // Outputs: never replace what is not a regular file; failures exit 1.
         case("--out /dev/full", &["sim", "--model", "linear-10-1", "--out", "/dev/full"], 1, "No space left on device"),
         case("--out a directory", &["sim", "--model", "linear-10-1", "--out", "."], 1, "it is a directory"),

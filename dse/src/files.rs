@@ -249,14 +249,50 @@ impl Meta {
             return Ok(None);
         }
         let text = sim::error::read_file(path)?;
-        match serde_json::from_str::<Meta>(&text) {
-            Ok(m) if m.format == FORMAT => Ok(Some(m)),
-            _ => Err(refusal(
+        let meta = match serde_json::from_str::<Meta>(&text) {
+            Ok(m) if m.format == FORMAT => m,
+            _ => {
+                return Err(refusal(
+                    path,
+                    "is not a `systolic sweep` sidecar",
+                    "choose another --out, or remove the file",
+                ))
+            }
+        };
+        meta.check().map_err(|why| {
+            refusal(
                 path,
-                "is not a `systolic sweep` sidecar",
-                "choose another --out, or remove the file",
-            )),
+                &format!("is a sidecar that no sweep writes: {why}"),
+                "the file was edited or damaged: remove the results and their .sweep.json and run the sweep again",
+            )
+        })?;
+        Ok(Some(meta))
+    }
+
+    /// What every sidecar a sweep writes satisfies: at least one model and
+    /// one point, a shard `i/n` with `i < n`, and `points x models` rows
+    /// that a count can hold.
+    fn check(&self) -> std::result::Result<(), String> {
+        if self.models.is_empty() {
+            return Err("it names no model".into());
         }
+        if self.points == 0 {
+            return Err("it holds no point".into());
+        }
+        if let Some(s) = self.shard {
+            if s.count == 0 || s.index >= s.count {
+                return Err(format!("shard {}/{} does not exist", s.index, s.count));
+            }
+        }
+        let rows = self
+            .points
+            .checked_mul(self.models.len() as u64)
+            .filter(|r| usize::try_from(*r).is_ok())
+            .ok_or("its points times its models pass what a count holds")?;
+        if self.rows > rows {
+            return Err(format!("it says {} rows of {rows}", self.rows));
+        }
+        Ok(())
     }
 }
 

@@ -127,6 +127,7 @@ pub fn merge(
         let json_bytes = std::fs::read(&jsonl).map_err(io("read", &jsonl))?;
         let json = jsonl_records(&json_bytes, &jsonl)?;
         let models = meta.models.len();
+        // Within usize: Meta::read checked points x models.
         let expected = shard.len(meta.points) as usize * models;
         for (name, rows, end, len) in [
             (path, &csv.rows, csv.starts[csv.rows.len()], csv_bytes.len()),

@@ -302,3 +302,49 @@ fn long_streams_span_several_chunks_of_the_time_major_core() {
         }
     }
 }
+
+#[test]
+fn saturating_sums_over_row_folds_add_in_the_hardwares_order() {
+    // Fuzzing found it (fuzz/findings/design_toml/01): on a 2x1 ws array
+    // with a saturating 16-bit accumulator, K = 4 runs as two row folds; the
+    // column sums each fold from zero and the accumulator adds the fold sums,
+    // which saturates differently from one chain over K. Mixed signs near
+    // the limits make the difference.
+    for df in ["ws", "is", "os"] {
+        let d = Params {
+            rows: 2,
+            cols: 1,
+            dataflow: df,
+            ifmap_kib: 1.0,
+            filter_kib: 1.0,
+            ofmap_kib: 1.0,
+            acc_bits: Some(16),
+            saturate: true,
+            ..Params::default()
+        }
+        .design();
+        // One output: products 127*127 (x3), then -128*127.
+        let a = vec![127i64, 127, 127, -128];
+        let b = vec![127i64, 127, 127, 127];
+        let run = pe::run(&d, &a, &b, 1, 4, 1).unwrap();
+        let want = if df == "os" {
+            // One chain: 16129 -> 32258 -> 32767 (saturated) -> 16511.
+            16511
+        } else {
+            // Row folds: (16129 + 16129) + (16129 - 16256) = 32258 - 127.
+            32131
+        };
+        assert_eq!(run.c, vec![want], "{df}");
+        assert_eq!(pe::reference(&d, &a, &b, 1, 4, 1), vec![want], "{df}");
+        for seed in 0..20 {
+            let (m, k, n) = (3, 9, 2);
+            let a = operands(8, m * k, seed, true);
+            let b = operands(8, k * n, seed + 100, true);
+            assert_eq!(
+                check(&d, &a, &b, m as u64, k as u64, n as u64),
+                Ok(()),
+                "{df} seed {seed}"
+            );
+        }
+    }
+}
