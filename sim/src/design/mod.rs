@@ -181,20 +181,29 @@ pub fn check_name(name: &str) -> std::result::Result<(), FieldError> {
     if len == 0 {
         return bad("the design name is empty".into());
     }
+    // Shown escaped (a line break as `\n`), and cut short when long.
+    let shown = if len > MAX_NAME_LEN {
+        format!(
+            "{:?}...",
+            name.chars().take(MAX_NAME_LEN).collect::<String>()
+        )
+    } else {
+        format!("{name:?}")
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if let Some(c) = name.chars().find(|&c| !allowed(c)) {
+        return bad(format!(
+            "the design name {shown} has {c:?}, which is not a letter, digit, `_`, `.` or `-`"
+        ));
+    }
     if len > MAX_NAME_LEN {
         return bad(format!(
             "the design name is {len} characters long; at most {MAX_NAME_LEN}"
         ));
     }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    if let Some(c) = name.chars().find(|&c| !allowed(c)) {
-        return bad(format!(
-            "the design name {name:?} has {c:?}, which is not a letter, digit, `_`, `.` or `-`"
-        ));
-    }
     if name.starts_with(['.', '-']) {
         return bad(format!(
-            "the design name {name:?} starts with `{}`; it must start with a letter, digit or `_`",
+            "the design name {shown} starts with `{}`; it must start with a letter, digit or `_`",
             &name[..1]
         ));
     }
@@ -677,6 +686,7 @@ mod tests {
             ("x`y", "has '`'"),
             ("x<y>", "has '<'"),
             ("x\u{0}", r#"has '\0'"#),
+            (&format!("{}\n", "n".repeat(70)), r#"nnnn"... has '\n'"#),
             ("é", "has 'é'"),
             ("..", "starts with `.`"),
             (".hidden", "starts with `.`"),
