@@ -3,7 +3,10 @@
 
 use crate::inputs;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Where IPs go without --out: one folder per design.
+const OUT: &str = "verilog-out";
 
 const EXAMPLES: &str = "Examples:
   systolic gen --design gemmini-like                 # writes verilog-out/gemmini-like/
@@ -36,16 +39,22 @@ pub fn run(args: GenArgs) -> miette::Result<()> {
         for name in sim::design::preset_names() {
             let design = inputs::design(name)?;
             match hdlgen::generate(&design) {
-                Ok(ip) => jobs.push((ip, PathBuf::from("verilog-out").join(name))),
+                Ok(ip) => {
+                    let dir = ip.folder_in(Path::new(OUT))?;
+                    jobs.push((ip, dir));
+                }
                 Err(e) => eprintln!("skipping {name}: {e}"),
             }
         }
     } else {
         let design = inputs::design(args.design.as_deref().unwrap_or_default())?;
-        let dir = args
-            .out
-            .unwrap_or_else(|| PathBuf::from("verilog-out").join(&design.name));
-        jobs.push((hdlgen::generate(&design)?, dir));
+        let ip = hdlgen::generate(&design)?;
+        let dir = match args.out {
+            Some(out) => out,
+            // Never an unchecked name joined to a path.
+            None => ip.folder_in(Path::new(OUT))?,
+        };
+        jobs.push((ip, dir));
     }
     // Every target is checked before anything is written.
     for (ip, dir) in &jobs {

@@ -55,7 +55,8 @@ pub struct VerifyArgs {
     /// minus best of 3 that only load and read back the buffers, over 20).
     #[arg(long)]
     speed: bool,
-    /// Working directory for stimulus, results and waveforms.
+    /// Working directory for stimulus, results and waveforms (kept); default:
+    /// a new private folder in the temporary folder, removed after a pass.
     #[arg(long)]
     work: Option<PathBuf>,
 }
@@ -122,10 +123,33 @@ pub fn run(a: VerifyArgs) -> miette::Result<()> {
     let av = sim::engine::pe::random_operands(bits, (m * k) as usize, a.seed);
     let bv = sim::engine::pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
     let bench = check::build(&design, sim, false, &progress)?;
-    let work = a.work.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("systolic-verify-{}", std::process::id()))
-    });
-    let out = check::check(&design, &bench, &av, &bv, (m, k, n), &work, &progress)?;
+    let Some(work) = a.work.clone() else {
+        // A private folder no one else can predict or write; removed after
+        // a pass, kept (and named in the error) when there is something to see.
+        let work = check::private_temp_dir("verify")?;
+        let result = compare(&a, &design, &bench, (&av, &bv), (m, k, n), &work, &progress);
+        let empty = std::fs::read_dir(&work).map_or(true, |mut d| d.next().is_none());
+        if result.is_ok() || empty {
+            let _ = std::fs::remove_dir_all(&work);
+        }
+        return result;
+    };
+    compare(&a, &design, &bench, (&av, &bv), (m, k, n), &work, &progress)
+}
+
+/// Runs the GEMM on both engines in `work`, prints what they did, and
+/// passes or fails.
+fn compare(
+    a: &VerifyArgs,
+    design: &sim::Design,
+    bench: &check::Bench,
+    (av, bv): (&[i64], &[i64]),
+    (m, k, n): (u64, u64, u64),
+    work: &std::path::Path,
+    progress: &dyn hdlgen::Progress,
+) -> miette::Result<()> {
+    let sim = bench.sim;
+    let out = check::check(design, bench, av, bv, (m, k, n), work, progress)?;
     println!(
         "design     {} ({}x{} {})",
         design.name, design.rows, design.cols, design.dataflow
@@ -154,18 +178,18 @@ pub fn run(a: VerifyArgs) -> miette::Result<()> {
     );
     if a.speed && out.passed() {
         let gemm = check::Gemm {
-            a: &av,
-            b: &bv,
+            a: av,
+            b: bv,
             dims: (m as usize, k as usize, n as usize),
         };
-        let rtl = hdlgen::progress::step(&progress, "timing the GEMM alone on the RTL", || {
-            bench.gemm_seconds(gemm, &work, 3, 20)
+        let rtl = hdlgen::progress::step(progress, "timing the GEMM alone on the RTL", || {
+            bench.gemm_seconds(gemm, work, 3, 20)
         })?;
         let mut pe_best = f64::INFINITY;
         for _ in 0..3 {
             let t0 = std::time::Instant::now();
             let run =
-                sim::engine::pe::run(&design, &av, &bv, m, k, n).map_err(hdlgen::HdlError::from)?;
+                sim::engine::pe::run(design, av, bv, m, k, n).map_err(hdlgen::HdlError::from)?;
             pe_best = pe_best.min(t0.elapsed().as_secs_f64());
             std::hint::black_box(run);
         }

@@ -281,3 +281,335 @@ fn verify_says_what_it_is_doing_on_stderr() {
         assert!(err.contains(step), "{step}\nnot in:\n{err}");
     }
 }
+
+/// A 2x2 int8 design that builds and runs in seconds, written to
+/// `dir/file` with `name` as its TOML `name` value (quoted by the caller).
+fn tiny(dir: &Path, file: &str, name: &str) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::write(
+        &path,
+        format!(
+            "name = {name}\ndescription = \"2x2\"\n[array]\nrows = 2\ncols = 2\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 24\n[memory]\nifmap_sram_kib = 1\nfilter_sram_kib = 1\nofmap_sram_kib = 1\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Every file under `dir` named `name`.
+fn find(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if e.file_name() == name {
+            found.push(p.clone());
+        }
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(find(&p, name));
+        }
+    }
+    found
+}
+
+/// `systolic args` in `dir` with `env`, and with no `SYSTOLIC_HDL_CACHE`
+/// unless `env` sets it.
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
+    let mut c = support::command_in(dir);
+    c.args(args).env_remove("SYSTOLIC_HDL_CACHE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
+}
+
+#[test]
+fn a_design_name_that_injects_verilog_is_refused_before_anything_runs() {
+    // Issue 11, finding 1: a name with a line break ended the header comment
+    // of every generated file, and Verilator ran the module it smuggled in.
+    let dir = scratch("hdl", "inject");
+    let evil =
+        r#""x\nmodule tb; initial begin $system(\"touch PWNED\"); $finish; end endmodule\n//""#;
+    tiny(&dir, "evil.toml", evil);
+    let (cache, tmp, xdg) = (dir.join("cache"), dir.join("tmp"), dir.join("xdg"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let env = [
+        ("SYSTOLIC_HDL_CACHE", cache.as_path()),
+        ("TMPDIR", &tmp),
+        ("XDG_CACHE_HOME", &xdg),
+    ];
+    for args in [
+        &["verify", "--design", "evil.toml", "--gemm", "1,1,1"][..],
+        &["gen", "--design", "evil.toml"],
+        &["gen", "--design", "evil.toml", "--out", "ip"],
+    ] {
+        let e = support::user_error(&run_env(&dir, args, &env), &format!("{args:?}"));
+        assert!(
+            e.contains("systolic::design::field")
+                && e.contains(
+                    r#"the design name "x\nmodule tb; initial begin $system(\"touch PWNED\")"#
+                )
+                && e.contains(r"has '\n', which is not a letter, digit")
+                && e.contains("1 to 64 letters"),
+            "{e}"
+        );
+        assert!(!e.contains("\nmodule tb"), "the name is shown escaped: {e}");
+    }
+    assert!(find(&dir, "PWNED").is_empty(), "the smuggled module ran");
+    assert_eq!(
+        listing(&dir),
+        ["evil.toml", "tmp"],
+        "nothing was built or written"
+    );
+    assert!(listing(&tmp).is_empty());
+}
+
+#[test]
+fn gen_refuses_a_name_that_is_a_path_and_writes_nothing_outside_its_folder() {
+    // Issue 11, finding 3: without --out, gen joined the name to verilog-out/.
+    let dir = scratch("hdl", "escape");
+    let work = dir.join("a").join("b");
+    std::fs::create_dir_all(&work).unwrap();
+    let outside = dir.join("outside");
+    for name in [
+        "../../../x".to_string(),
+        "../x".to_string(),
+        "..".to_string(),
+        "a/b".to_string(),
+        s(&outside).to_string(),
+    ] {
+        tiny(&work, "d.toml", &format!("{name:?}"));
+        let e = fails_in(&work, &["gen", "--design", "d.toml"], &[]);
+        assert!(
+            e.contains("systolic::design::field") && e.contains("the design name"),
+            "{name}: {e}"
+        );
+    }
+    assert_eq!(listing(&dir), ["a"], "nothing was written outside");
+    assert_eq!(listing(&dir.join("a")), ["b"]);
+    assert_eq!(listing(&work), ["d.toml"], "nor inside");
+}
+
+#[test]
+fn gen_treats_a_non_utf8_or_unmarked_file_in_its_own_ip_as_foreign() {
+    // Issue 11, finding 5: a file the manifest lists was replaced whatever
+    // it held, so a user's binary or non-UTF-8 file there was overwritten.
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch("hdl", "non-utf8");
+    let ip = dir.join("ip");
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    let before = listing(&ip);
+    let top = ip.join("edge_8x8_top.v");
+    let mine: &[u8] = b"\xff\xfe my own top, not UTF-8\n";
+    std::fs::write(&top, mine).unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(
+        e.contains("systolic::hdl::foreign_files") && e.contains("edge_8x8_top.v"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&top).unwrap(), mine, "left untouched");
+    // The same for a UTF-8 file without the mark every generated file carries.
+    std::fs::write(&top, "module mine; endmodule\n").unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(e.contains("edge_8x8_top.v"), "{e}");
+    assert_eq!(text(&top), "module mine; endmodule\n");
+    succeeded(&gen(&dir, "edge-8x8", &dir.join("fresh")), "gen");
+    std::fs::copy(dir.join("fresh/edge_8x8_top.v"), &top).unwrap();
+    assert_eq!(listing(&ip), before);
+    // A file whose name is not UTF-8, though the manifest lists its lossy form.
+    let odd = ip.join(std::ffi::OsStr::from_bytes(b"notes\xff.v"));
+    std::fs::write(&odd, "// Generated by systolic from design `edge-8x8`.\n").unwrap();
+    let manifest = ip.join(".systolic-ip");
+    let m = text(&manifest).replace("\"files\": [", "\"files\": [\n    \"notes\u{fffd}.v\",");
+    std::fs::write(&manifest, m).unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(e.contains("notes\u{fffd}.v"), "{e}");
+    assert!(odd.is_file(), "left untouched");
+}
+
+/// The folder of the one testbench build under `cache`.
+fn build_dir(cache: &Path) -> PathBuf {
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache)
+        .unwrap_or_else(|e| panic!("{}: {e}", cache.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    entries[0].clone()
+}
+
+/// Writes an executable shell script that touches `witness`.
+fn plant(path: &Path, witness: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        path,
+        format!("#!/bin/sh\ntouch '{}'\nexit 0\n", witness.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn verify_caches_builds_per_user_and_never_runs_a_planted_or_tampered_testbench() {
+    // Issue 11, finding 2: the cache was /tmp/systolic-hdl/<name>-<hash>/,
+    // and a `built` stamp beside an `obj/vtb` there was run as is.
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("hdl", "cache");
+    let design = tiny(&dir, "tiny.toml", "\"tiny-2x2\"");
+    let (tmp, xdg, pwned) = (dir.join("tmp"), dir.join("xdg"), dir.join("PWNED"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    // An entry planted where (and as) the old code looked for its build.
+    let d = sim::Design::load(&design).unwrap();
+    let cfg = hdlgen::rtl::Config::of(&d).unwrap();
+    let mut files = hdlgen::ip::rtl_files(&cfg);
+    files.push(hdlgen::SourceFile {
+        name: "tb.v".into(),
+        text: hdlgen::print::module(&hdlgen::check::tb::testbench(&cfg)),
+    });
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&files, "Verilator".to_string(), false).hash(&mut h);
+    let old = tmp
+        .join("systolic-hdl")
+        .join(format!("{}-{:016x}", cfg.prefix, h.finish()));
+    plant(&old.join("obj/vtb"), &pwned);
+    std::fs::write(old.join("built"), "1.0\n").unwrap();
+    let env = [("TMPDIR", tmp.as_path()), ("XDG_CACHE_HOME", &xdg)];
+    let verify = || {
+        let o = run_env(
+            &dir,
+            &["verify", "--design", "tiny.toml", "--gemm", "3,2,3"],
+            &env,
+        );
+        let out = succeeded(&o, "verify");
+        assert!(out.contains("PASS: 9 outputs bit-exact"), "{out}");
+        assert!(!pwned.exists(), "a planted testbench ran");
+        stderr(&o).contains("building the Verilator testbench of tiny-2x2")
+    };
+    assert!(verify(), "built afresh");
+    let cache = xdg.join("systolic").join("hdl");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache), 0o700, "the cache is the user's alone");
+    assert_eq!(mode(&xdg.join("systolic")), 0o700);
+    assert!(
+        listing(&tmp) == ["systolic-hdl"],
+        "no work folder left behind in the temporary folder: {:?}",
+        listing(&tmp)
+    );
+    assert!(!verify(), "the second run reuses the build");
+    // A tampered binary is rebuilt, never run.
+    let entry = build_dir(&cache);
+    plant(&entry.join("obj/vtb"), &pwned);
+    assert!(verify(), "rebuilt after tampering");
+    assert!(!verify());
+    // So is an entry in the old style: a stamp and a binary, no record.
+    let entry = build_dir(&cache);
+    for f in listing(&entry) {
+        if f != "obj" && f != "src" {
+            std::fs::remove_file(entry.join(&f)).unwrap();
+        }
+    }
+    std::fs::write(entry.join("built"), "1.0\n").unwrap();
+    plant(&entry.join("obj/vtb"), &pwned);
+    assert!(verify(), "an unrecorded build is rebuilt");
+    // And changed sources (the record no longer matches them).
+    let entry = build_dir(&cache);
+    let src = std::fs::read_dir(entry.join("src"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&src, "// edited\n").unwrap();
+    assert!(verify(), "edited sources are rebuilt");
+}
+
+#[test]
+fn verify_refuses_a_cache_folder_others_can_write_or_another_user_owns() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("hdl", "cache-perms");
+    tiny(&dir, "tiny.toml", "\"tiny-2x2\"");
+    let cache = dir.join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let verify = |env: &[(&str, &Path)]| {
+        let o = run_env(
+            &dir,
+            &["verify", "--design", "tiny.toml", "--gemm", "1,1,1"],
+            env,
+        );
+        support::user_error(&o, "verify")
+    };
+    for mode in [0o777, 0o770, 0o702] {
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(mode)).unwrap();
+        let e = verify(&[("SYSTOLIC_HDL_CACHE", &cache)]);
+        assert!(
+            e.contains("systolic::hdl::cache")
+                && e.contains(s(&cache))
+                && e.contains("writable by other users")
+                && e.contains("chmod 700"),
+            "{mode:o}: {e}"
+        );
+    }
+    // The default place, under XDG_CACHE_HOME, is checked the same way.
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(xdg.join("systolic/hdl")).unwrap();
+    std::fs::set_permissions(
+        xdg.join("systolic/hdl"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let e = verify(&[("XDG_CACHE_HOME", &xdg)]);
+    assert!(e.contains("writable by other users"), "{e}");
+    // Another user's folder: as root, give it away; otherwise `/` is one.
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let theirs = if std::os::unix::fs::chown(&cache, Some(4242), Some(4242)).is_ok() {
+        cache.clone()
+    } else {
+        PathBuf::from("/")
+    };
+    let e = verify(&[("SYSTOLIC_HDL_CACHE", &theirs)]);
+    assert!(
+        e.contains("systolic::hdl::cache")
+            && (e.contains("owned by user 4242") || e.contains("owned by user 0")),
+        "{e}"
+    );
+    assert!(listing(&cache).is_empty(), "nothing was built");
+}
+
+#[test]
+fn verify_runs_in_a_work_folder_with_spaces_quotes_and_a_long_path() {
+    // The testbench reads its files from plusargs into 1024-character
+    // registers: paths are given relative to the folder it runs in.
+    let dir = scratch("hdl", "work-path");
+    tiny(&dir, "tiny.toml", "\"tiny-2x2\"");
+    let mut work = dir.join("a dir with \"quotes\" and 'more'; #x");
+    for _ in 0..6 {
+        work = work.join("a-long-component-of-a-long-path-".repeat(6));
+    }
+    assert!(s(&work).len() > 1100);
+    let cache = dir.join("cache");
+    let o = run_env(
+        &dir,
+        &[
+            "verify",
+            "--design",
+            "tiny.toml",
+            "--gemm",
+            "2,3,2",
+            "--sim",
+            "icarus",
+            "--work",
+            s(&work),
+        ],
+        &[("SYSTOLIC_HDL_CACHE", &cache)],
+    );
+    let out = succeeded(&o, "verify with a long work path");
+    assert!(out.contains("PASS: 4 outputs bit-exact"), "{out}");
+    assert!(
+        work.join("c.hex").is_file(),
+        "the given work folder is used and kept"
+    );
+}

@@ -53,6 +53,29 @@ pub enum HdlError {
         /// Lines per bank.
         lines: u64,
     },
+    /// The design's name is not an identifier (a design whose name was
+    /// changed after `Design::new` checked it).
+    #[error("cannot generate RTL: {message}")]
+    #[diagnostic(code(systolic::hdl::name), help("{help}"))]
+    BadName {
+        /// What is wrong (the name shown escaped).
+        message: String,
+        /// The rule.
+        help: String,
+    },
+    /// The testbench cache (or a private work folder) is not safe to use.
+    #[error("{what} {} {problem}", path.display())]
+    #[diagnostic(code(systolic::hdl::cache), help("{help}"))]
+    Cache {
+        /// `the testbench cache` or `the work folder`.
+        what: &'static str,
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// How to fix it.
+        help: String,
+    },
     /// A GEMM (or a model layer's GEMM) does not fit the design's buffers.
     #[error("{what} does not fit the buffers of design `{design}`: {overflows}")]
     #[diagnostic(code(systolic::hdl::does_not_fit), help("{hint}"))]

@@ -4,7 +4,8 @@
 //! drivers that check it against the simulator and measure it.
 //!
 //! Modules by floor (each imports only from its own floor or below):
-//! 1. `ast`, `print`, `progress`: the Verilog AST and its printer; progress reports.
+//! 1. `ast`, `print`, `progress`, `text`: the Verilog AST and its printer;
+//!    progress reports; escaping text for each format written.
 //! 2. `tools`: finding and running the external programs.
 //! 3. `error`: [`HdlError`].
 //! 4. `rtl`: a design's modules.
@@ -14,6 +15,7 @@
 pub mod ast;
 pub mod print;
 pub mod progress;
+pub mod text;
 
 pub mod tools;
 

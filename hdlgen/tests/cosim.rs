@@ -36,11 +36,10 @@ fn shown(e: &HdlError) -> String {
     format!("{e}\nhelp: {help}")
 }
 
+/// A new private work folder (mode 700, an unguessable name).
 fn work_dir(name: &str, sim: Simulator) -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "systolic-cosim-{}-{name}-{sim:?}",
-        std::process::id()
-    ))
+    hdlgen::check::private_temp_dir(&format!("cosim-{name}-{sim:?}"))
+        .unwrap_or_else(|e| panic!("{}", shown(&e)))
 }
 
 fn one(

@@ -2,15 +2,18 @@
 //! (Verilator or Icarus) and cached, and running one GEMM on it: stimulus
 //! in, C and the cycle count out.
 
+pub use super::cache::cache_dir;
+use super::cache::Entry;
 use super::lines::{c_from_lines, hex_line, images, parse_line};
 use crate::error::HdlError;
 use crate::progress::{self, Progress};
 use crate::rtl::Config;
 use crate::tools::{Tool, ToolPaths};
 use sim::Design;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Which HDL simulator runs the testbench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +45,6 @@ pub struct Gemm<'a> {
     pub dims: (usize, usize, usize),
 }
 
-/// Where compiled testbenches are cached (one per design and simulator).
-pub fn cache_dir() -> PathBuf {
-    std::env::var_os("SYSTOLIC_HDL_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("systolic-hdl"))
-}
-
 /// A testbench compiled for one design and simulator, ready to run many GEMMs.
 #[derive(Debug, Clone)]
 pub struct Bench {
@@ -56,7 +52,7 @@ pub struct Bench {
     pub cfg: Config,
     /// The simulator.
     pub sim: Simulator,
-    /// Build directory.
+    /// Build directory (in the cache, [`cache_dir`]).
     pub dir: PathBuf,
     /// Whether the build can dump VCD.
     pub trace: bool,
@@ -66,8 +62,65 @@ pub struct Bench {
     vvp: Option<PathBuf>,
 }
 
+/// A tool's version line, asked once per program per process.
+fn version(tool: Tool, exe: &Path) -> Result<String, HdlError> {
+    static SEEN: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = seen.get(exe) {
+        return Ok(v.clone());
+    }
+    let v = tool.version(exe)?;
+    seen.insert(exe.to_path_buf(), v.clone());
+    Ok(v)
+}
+
+/// The compiler's arguments, run in the build folder: every path relative
+/// to it (`src/<file>`), so no folder name reaches the tool or its makefiles.
+fn build_args(sim: Simulator, trace: bool, files: &[crate::ip::SourceFile]) -> Vec<String> {
+    let mut args: Vec<String> = match sim {
+        Simulator::Verilator => [
+            "--binary",
+            "-j",
+            "2",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "--top-module",
+            "tb",
+            "-O2",
+            "--Mdir",
+            "obj",
+            "-o",
+            "vtb",
+        ]
+        .map(String::from)
+        .into(),
+        Simulator::Icarus => ["-g2005", "-s", "tb", "-o", "tb.vvp"]
+            .map(String::from)
+            .into(),
+    };
+    if trace && sim == Simulator::Verilator {
+        args.push("--trace".into());
+    }
+    args.extend(files.iter().map(|f| format!("src/{}", f.name)));
+    args
+}
+
+/// The file the testbench runs, relative to its build folder.
+fn binary(sim: Simulator) -> &'static str {
+    match sim {
+        Simulator::Verilator => "obj/vtb",
+        Simulator::Icarus => "tb.vvp",
+    }
+}
+
 /// Compiles (or reuses) the testbench of `design` for `sim`; a build
-/// reports its progress to `progress`.
+/// reports its progress to `progress`. Builds live in the user's own cache
+/// ([`cache_dir`]), one folder per design, simulator and key: a SHA-256 of
+/// the sources, the tools' versions and paths and the flags. A build is
+/// reused only while its record names that key, the sources in its folder
+/// still hash to it and its binary hashes as recorded; otherwise it is
+/// built again (in a private staging folder moved into place when done).
 pub fn build(
     design: &Design,
     sim: Simulator,
@@ -81,65 +134,50 @@ pub fn build(
         Simulator::Verilator => None,
     };
     let cfg = Config::of(design)?;
+    let root = cache_dir()?;
     let mut files = crate::ip::rtl_files(&cfg);
     files.push(crate::ip::SourceFile {
         name: "tb.v".into(),
         text: crate::print::module(&super::tb::testbench(&cfg)),
     });
-    let mut h = DefaultHasher::new();
-    (&files, format!("{sim:?}"), trace).hash(&mut h);
-    let dir = cache_dir().join(format!("{}-{:016x}", cfg.prefix, h.finish()));
-    let stamp = dir.join("built");
+    let args = build_args(sim, trace, &files);
+    let mut parts = vec![
+        format!("{sim:?}"),
+        version(sim.compiler(), &exe)?,
+        exe.display().to_string(),
+    ];
+    if let Some(vvp) = &vvp {
+        parts.extend([version(Tool::Vvp, vvp)?, vvp.display().to_string()]);
+    }
+    parts.push(args.join("\0"));
+    let mut entry = Entry {
+        root: &root,
+        name: String::new(),
+        parts,
+        files: &files,
+        binary: binary(sim),
+    };
+    let key = entry.key();
+    entry.name = format!(
+        "{}-{}{}-{}",
+        cfg.prefix,
+        sim.compiler().name(),
+        if trace { "-trace" } else { "" },
+        &key[..16]
+    );
     let mut bench = Bench {
         cfg,
         sim,
-        dir: dir.clone(),
+        dir: entry.dir(),
         trace,
         build_seconds: 0.0,
         vvp,
     };
-    if stamp.exists() {
+    if let Some(dir) = entry.reusable() {
+        bench.dir = dir;
         return Ok(bench);
     }
-    let src = dir.join("src");
-    std::fs::create_dir_all(&src).map_err(HdlError::io("create", &src))?;
-    let mut paths = Vec::new();
-    for f in &files {
-        let p = src.join(&f.name);
-        std::fs::write(&p, &f.text).map_err(HdlError::io("write", &p))?;
-        paths.push(p.into_os_string());
-    }
-    let mut args: Vec<std::ffi::OsString> = match sim {
-        Simulator::Verilator => {
-            let mut a: Vec<std::ffi::OsString> = [
-                "--binary",
-                "-j",
-                "2",
-                "-Wno-fatal",
-                "-Wno-lint",
-                "-Wno-style",
-                "--top-module",
-                "tb",
-                "-O2",
-                "--Mdir",
-            ]
-            .map(Into::into)
-            .into();
-            a.push(dir.join("obj").into_os_string());
-            a.extend(["-o", "vtb"].map(Into::into));
-            if trace {
-                a.push("--trace".into());
-            }
-            a
-        }
-        Simulator::Icarus => {
-            let mut a: Vec<std::ffi::OsString> =
-                ["-g2005", "-s", "tb", "-o"].map(Into::into).into();
-            a.push(dir.join("tb.vvp").into_os_string());
-            a
-        }
-    };
-    args.extend(paths);
+    let staging = entry.stage()?;
     let what = format!(
         "building the {sim:?} testbench of {}{} (cached for later runs)",
         design.name,
@@ -147,19 +185,18 @@ pub fn build(
     );
     let t0 = std::time::Instant::now();
     let tool = sim.compiler();
-    let out = progress::step(progress, &what, || tool.run(&exe, &args, None))?;
+    let out = progress::step(progress, &what, || tool.run(&exe, &args, Some(&staging)))?;
     if !out.ok {
         return Err(HdlError::ToolFailed {
             tool: tool.name(),
             step: "building the testbench",
             excerpt: crate::tools::excerpt(&out.output(), None),
             status: out.status,
-            dir,
+            dir: staging,
         });
     }
     bench.build_seconds = t0.elapsed().as_secs_f64();
-    std::fs::write(&stamp, format!("{}\n", bench.build_seconds))
-        .map_err(HdlError::io("write", &stamp))?;
+    bench.dir = entry.install(&staging)?;
     Ok(bench)
 }
 
@@ -249,31 +286,47 @@ impl Bench {
         let (fc, fcycles) = (work.join("c.hex"), work.join("cycles.txt"));
         let _ = std::fs::remove_file(&fc);
         let _ = std::fs::remove_file(&fcycles);
-        let arg = |k: &str, p: &Path| format!("+{k}={}", p.display());
+        // The testbench runs in `work` and reads each path into a register
+        // of 1024 characters: files in `work` are named relative to it.
+        let arg = |k: &str, p: &Path| -> Result<OsString, HdlError> {
+            let p = match p.strip_prefix(work) {
+                Ok(rel) => rel.to_path_buf(),
+                Err(_) => std::path::absolute(p).map_err(HdlError::io("resolve", p))?,
+            };
+            if p.as_os_str().len() > 1023 {
+                return Err(HdlError::Testbench {
+                    problem: format!(
+                        "cannot take the path {} (longer than 1023 bytes); name one in the work folder",
+                        p.display()
+                    ),
+                    dir: work.to_path_buf(),
+                });
+            }
+            let mut a = OsString::from(format!("+{k}="));
+            a.push(p.as_os_str());
+            Ok(a)
+        };
         let mut args = vec![
-            arg("dims", &fdims),
-            arg("a", &fa),
-            arg("b", &fb),
-            arg("c", &fc),
-            arg("cycles", &fcycles),
+            arg("dims", &fdims)?,
+            arg("a", &fa)?,
+            arg("b", &fb)?,
+            arg("c", &fc)?,
+            arg("cycles", &fcycles)?,
         ];
         if let Some(v) = vcd {
-            args.push(arg("vcd", v));
+            args.push(arg("vcd", v)?);
         }
-        args.push(format!("+reps={reps}"));
+        args.push(format!("+reps={reps}").into());
         let t0 = std::time::Instant::now();
         let out = match (self.sim, &self.vvp) {
             (Simulator::Icarus, Some(vvp)) => {
-                let mut all = vec![
-                    "-n".to_string(),
-                    self.dir.join("tb.vvp").display().to_string(),
-                ];
+                let mut all: Vec<OsString> = vec!["-n".into(), self.dir.join("tb.vvp").into()];
                 all.extend(args);
-                Tool::Vvp.run(vvp, &all, None)?
+                Tool::Vvp.run(vvp, &all, Some(work))?
             }
             _ => {
-                let exe = self.dir.join("obj").join("vtb");
-                crate::tools::run(&exe, &args, None).map_err(HdlError::io("run", &exe))?
+                let exe = self.dir.join(binary(Simulator::Verilator));
+                crate::tools::run(&exe, &args, Some(work)).map_err(HdlError::io("run", &exe))?
             }
         };
         let secs = t0.elapsed().as_secs_f64();

@@ -3,6 +3,7 @@
 use super::file::{SourceFile, MARK};
 use crate::ast::{Dir, Module};
 use crate::rtl::Config;
+use crate::text::{html_comment, markdown_code, one_line};
 use sim::design::{Dim, Edge, Operand};
 use std::fmt::Write;
 
@@ -10,13 +11,16 @@ use std::fmt::Write;
 /// (leaves first, the top last).
 pub(super) fn extra_files(cfg: &Config, modules: &[Module]) -> Vec<SourceFile> {
     let names: Vec<String> = modules.iter().map(|m| format!("{}.v", m.name)).collect();
-    let mut list = format!("// {MARK}: RTL files of {}, leaves first.\n", cfg.design);
+    let mut list = format!(
+        "// {MARK}: RTL files of {}, leaves first.\n",
+        one_line(&cfg.design)
+    );
     for n in &names {
         let _ = writeln!(list, "{n}");
     }
     let mut core = format!(
         "CAPI=2:\n# {MARK} from design `{}`.\nname: systolic:ip:{}:0.1.0\ndescription: {}x{} {} systolic array (int{} operands, int{} accumulators)\n\nfilesets:\n  rtl:\n    file_type: verilogSource\n    files:\n",
-        cfg.design, cfg.prefix, cfg.rows, cfg.cols, cfg.dataflow.long_name(), cfg.opw, cfg.accw
+        one_line(&cfg.design), cfg.prefix, cfg.rows, cfg.cols, cfg.dataflow.long_name(), cfg.opw, cfg.accw
     );
     for n in &names {
         let _ = writeln!(core, "      - {n}");
@@ -90,11 +94,11 @@ fn layout(cfg: &Config) -> String {
 fn readme(cfg: &Config, top: &Module) -> String {
     let (r, c) = (cfg.rows, cfg.cols);
     let mut s = format!(
-        "# `{}`: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
-        cfg.top(),
+        "# {}: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
+        markdown_code(&cfg.top()),
         cfg.dataflow.long_name(),
-        cfg.design,
-        cfg.design
+        html_comment(&cfg.design),
+        html_comment(&cfg.design)
     );
     let _ = write!(
         s,

@@ -42,14 +42,25 @@ fn legacy_design(text: &str) -> Option<&str> {
     rest.split_once('`').map(|(name, _)| name)
 }
 
+/// The text of a file systolic generated: readable, UTF-8 and carrying the
+/// mark. Anything else (unreadable, binary, not UTF-8, unmarked) is not ours.
+fn generated_text(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .filter(|t| t.contains(MARK))
+}
+
 /// Refuses `dir` (already resolved) unless it is missing, empty, or holds
-/// only an IP systolic wrote for `design`.
+/// only an IP systolic wrote for `design`: the manifest, and files it lists
+/// that are regular, UTF-8 and carry the mark (an IP from before manifests:
+/// marked files naming this design).
 fn check_owned(dir: &Path, design: &str) -> Result<(), HdlError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(HdlError::io("read", dir)(e)),
     };
+    // (name as shown, name as text when it is UTF-8, a regular file)
     let mut present = Vec::new();
     for e in entries {
         let e = e.map_err(HdlError::io("read", dir))?;
@@ -57,7 +68,9 @@ fn check_owned(dir: &Path, design: &str) -> Result<(), HdlError> {
             .file_type()
             .map_err(HdlError::io("read", e.path()))?
             .is_file();
-        present.push((e.file_name().to_string_lossy().into_owned(), is_file));
+        let raw = e.file_name();
+        let shown = crate::text::one_line(&raw.to_string_lossy()).into_owned();
+        present.push((shown, raw.into_string().ok(), is_file));
     }
     present.sort();
     if present.is_empty() {
@@ -66,30 +79,33 @@ fn check_owned(dir: &Path, design: &str) -> Result<(), HdlError> {
     let other = |other: &str| HdlError::OtherDesign {
         dir: dir.to_path_buf(),
         design: design.to_string(),
-        other: other.to_string(),
+        other: crate::text::one_line(other).into_owned(),
     };
     let mut foreign = Vec::new();
-    if let Some(m) = Manifest::read(dir)? {
+    let manifest = Manifest::read(dir)?;
+    if let Some(m) = &manifest {
         if m.design != design {
             return Err(other(&m.design));
         }
-        for (name, is_file) in &present {
-            let listed = name == MANIFEST || m.files.binary_search(name).is_ok();
-            if !listed || !is_file {
-                foreign.push(name.clone());
-            }
+    }
+    for (shown, name, is_file) in &present {
+        let Some(name) = name.as_deref().filter(|_| *is_file) else {
+            foreign.push(shown.clone());
+            continue;
+        };
+        if manifest.is_some() && name == MANIFEST {
+            continue;
         }
-    } else {
-        // An IP from before manifests: every file carries the mark.
-        for (name, is_file) in &present {
-            let text = if *is_file {
-                std::fs::read_to_string(dir.join(name)).unwrap_or_default()
-            } else {
-                String::new()
-            };
-            if !text.contains(MARK) {
-                foreign.push(name.clone());
-            } else if let Some(d) = legacy_design(&text).filter(|d| *d != design) {
+        let listed = manifest
+            .as_ref()
+            .is_none_or(|m| m.files.binary_search(&name.to_string()).is_ok());
+        let Some(text) = generated_text(&dir.join(name)).filter(|_| listed) else {
+            foreign.push(shown.clone());
+            continue;
+        };
+        // An IP from before manifests says in each file whose it is.
+        if manifest.is_none() {
+            if let Some(d) = legacy_design(&text).filter(|d| *d != design) {
                 return Err(other(d));
             }
         }

@@ -57,8 +57,16 @@ fn int(p: Precision, what: &'static str) -> Result<u32, HdlError> {
 }
 
 impl Config {
-    /// Checks that `design` can be generated and derives the RTL parameters.
+    /// Checks that `design` can be generated (its name an identifier, its
+    /// datapath integer, its buffers whole lines) and derives the RTL
+    /// parameters.
     pub fn of(design: &Design) -> Result<Config, HdlError> {
+        // `Design::new` checked the name; a design's fields are public, so
+        // the name that reaches every generated file is checked again here.
+        sim::design::check_name(&design.name).map_err(|e| HdlError::BadName {
+            message: e.message,
+            help: e.help,
+        })?;
         let opw = int(design.operand, "operand")?;
         let accw = int(design.accumulator, "accumulator")?;
         if accw > 64 {

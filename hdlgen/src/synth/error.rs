@@ -27,6 +27,19 @@ pub enum SynthError {
         /// The path.
         path: PathBuf,
     },
+    /// A source outside the work folder whose path a Yosys script cannot
+    /// quote (a `"`, a line break or another control character in it).
+    #[error("Verilog source {} has a path a Yosys script cannot quote ({why})", crate::text::one_line(&path.display().to_string()))]
+    #[diagnostic(
+        code(systolic::synth::path),
+        help("move or link the file to a path without `\"` and control characters, or into the work folder (files there are named relative to it)")
+    )]
+    UnquotablePath {
+        /// The path.
+        path: PathBuf,
+        /// What is in it.
+        why: String,
+    },
     /// A top-module or parameter name that is not a plain Verilog identifier.
     #[error("`{name}` is not a plain Verilog identifier")]
     #[diagnostic(

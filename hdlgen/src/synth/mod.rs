@@ -58,12 +58,17 @@ pub fn synthesize(
     };
     let pnr_exe = pnr_tool.map(|t| t.locate(&opts.tools)).transpose()?;
     std::fs::create_dir_all(workdir).map_err(SynthError::io("create", workdir))?;
+    let workdir = &std::fs::canonicalize(workdir).map_err(SynthError::io("resolve", workdir))?;
     let files = files
         .iter()
         .map(|f| {
             std::fs::canonicalize(f).map_err(|_| SynthError::MissingSource { path: f.clone() })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Every path the script will name, checked before any tool runs.
+    for f in &files {
+        yosys::quoted_path(f, workdir)?;
+    }
     let job = Job {
         files: &files,
         top,

@@ -171,6 +171,51 @@ impl FieldError {
     }
 }
 
+/// Longest design name, in characters.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// The design-name rule: 1 to [`MAX_NAME_LEN`] ASCII letters, digits, `_`,
+/// `.` and `-`, starting with a letter, digit or `_`. A name becomes file
+/// and folder names (`verilog-out/<name>/`), Verilog module names and text
+/// in generated files, so it is an identifier: no path separators, no `..`
+/// alone, no spaces, quotes or line breaks. [`Design::new`] applies it to
+/// every design; code that writes files from a name may call it again.
+pub fn check_name(name: &str) -> std::result::Result<(), FieldError> {
+    const HELP: &str = "a design name names files and Verilog modules: 1 to 64 letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_` (e.g. `edge-8x8`)";
+    let bad = |message: String| Err(FieldError::new("name", message, HELP));
+    let len = name.chars().count();
+    if len == 0 {
+        return bad("the design name is empty".into());
+    }
+    // Shown escaped (a line break as `\n`), and cut short when long.
+    let shown = if len > MAX_NAME_LEN {
+        format!(
+            "{:?}...",
+            name.chars().take(MAX_NAME_LEN).collect::<String>()
+        )
+    } else {
+        format!("{name:?}")
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if let Some(c) = name.chars().find(|&c| !allowed(c)) {
+        return bad(format!(
+            "the design name {shown} has {c:?}, which is not a letter, digit, `_`, `.` or `-`"
+        ));
+    }
+    if len > MAX_NAME_LEN {
+        return bad(format!(
+            "the design name is {len} characters long; at most {MAX_NAME_LEN}"
+        ));
+    }
+    if name.starts_with(['.', '-']) {
+        return bad(format!(
+            "the design name {shown} starts with `{}`; it must start with a letter, digit or `_`",
+            &name[..1]
+        ));
+    }
+    Ok(())
+}
+
 /// A validated design: every field checked, every default filled in. Two
 /// designs are equal when their checked values are (whether a default was
 /// left implicit or written out does not count).
@@ -272,13 +317,7 @@ impl Design {
     /// goes through, whether it came from a TOML file, a SCALE-Sim config,
     /// a sweep point or code.
     pub fn new(p: DesignParams) -> std::result::Result<Design, FieldError> {
-        if p.name.trim().is_empty() {
-            return Err(FieldError::new(
-                "name",
-                "the design name is empty",
-                "give a short identifier such as `edge-8x8`",
-            ));
-        }
+        check_name(&p.name)?;
         let count = |field, v: u32, max: u32| {
             if v == 0 || v > max {
                 Err(FieldError::new(
@@ -631,6 +670,49 @@ mod tests {
         assert_eq!(fp.accumulator, Precision::Fp32);
         let i16 = d.variant(|v| v.set_operand(Precision::Int(16))).unwrap();
         assert_eq!(i16.accumulator, Precision::Int(32));
+    }
+
+    #[test]
+    fn names_are_identifiers_of_1_to_64_characters() {
+        for good in [
+            "t",
+            "edge-8x8",
+            "128x128_is",
+            "_x",
+            "a.b-c_d",
+            &"n".repeat(64),
+        ] {
+            let d = Design::new(DesignParams::new(good, 2, 2, Dataflow::Ws));
+            assert_eq!(d.map(|d| d.name).as_deref(), Ok(good));
+        }
+        for (bad, says) in [
+            ("", "is empty"),
+            (&"n".repeat(65), "65 characters long; at most 64"),
+            ("x\nmodule tb;", r#"has '\n'"#),
+            ("../../x", "has '/'"),
+            ("/tmp/x", "has '/'"),
+            ("a\\b", r#"has '\\'"#),
+            ("my design", "has ' '"),
+            ("x\"y", r#"has '"'"#),
+            ("x`y", "has '`'"),
+            ("x<y>", "has '<'"),
+            ("x\u{0}", r#"has '\0'"#),
+            (&format!("{}\n", "n".repeat(70)), r#"nnnn"... has '\n'"#),
+            ("é", "has 'é'"),
+            ("..", "starts with `.`"),
+            (".hidden", "starts with `.`"),
+            ("-rf", "starts with `-`"),
+        ] {
+            let e = Design::new(DesignParams::new(bad, 2, 2, Dataflow::Ws)).unwrap_err();
+            assert_eq!(e.field, "name", "{bad:?}");
+            assert!(e.message.contains(says), "{bad:?}: {}", e.message);
+            assert!(e.help.contains("1 to 64 letters"), "{}", e.help);
+            assert!(!e.message.contains('\n'), "{:?}", e.message);
+        }
+        // In a file, the error points at the name.
+        let text = "name = \"a/b\"\n[array]\nrows = 2\ncols = 2\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\n[memory]\nifmap_sram_kib = 1\nfilter_sram_kib = 1\nofmap_sram_kib = 1\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n";
+        let e = Design::parse(text, "d.toml", None).unwrap_err().to_string();
+        assert!(e.contains("design name \"a/b\" has '/'"), "{e}");
     }
 
     #[test]
