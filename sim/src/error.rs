@@ -228,8 +228,6 @@ impl From<InputError> for SimError {
 /// Result with [`SimError`].
 pub type Result<T, E = SimError> = std::result::Result<T, E>;
 
-pub use crate::output::sync_dir;
-
 /// Maps an I/O failure to `action` (`read`, `write`, ...) `path` to a
 /// [`SimError::Io`].
 pub fn io_error<'a>(

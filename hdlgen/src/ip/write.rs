@@ -184,7 +184,7 @@ pub(super) fn write_folder(
         .iter()
         .try_for_each(|f| write_synced(&staging.join(&f.name), &f.text))
         .and_then(|()| {
-            sim::error::sync_dir(&staging);
+            sim::output::sync_dir(&staging);
             // Again, just before the move: nothing may have appeared meanwhile.
             check_owned(&target, design)?;
             replace(&target, &staging, parent, &name)
@@ -193,7 +193,7 @@ pub(super) fn write_folder(
         let _ = std::fs::remove_dir_all(&staging);
     }
     result?;
-    sim::error::sync_dir(parent);
+    sim::output::sync_dir(parent);
     Ok(files.iter().map(|f| target.join(&f.name)).collect())
 }
 
