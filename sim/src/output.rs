@@ -156,7 +156,7 @@ fn remove_stale(dir: &Path, name: &str) {
 
 /// Whether process `pid` runs (Linux: it has a `/proc` entry; elsewhere
 /// assumed running, so nothing is removed).
-fn running(pid: u32) -> bool {
+pub fn running(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         Path::new("/proc").join(pid.to_string()).exists()
     } else {

@@ -148,6 +148,32 @@ fn write_synced(path: &Path, text: &str) -> Result<(), HdlError> {
         .map_err(HdlError::io("write", path))
 }
 
+/// Removes the staging and set-aside folders of `name` in `parent` that a
+/// `gen` killed half way left (their process no longer runs).
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.systolic-");
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let pid = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| {
+                rest.strip_prefix("new-")
+                    .or_else(|| rest.strip_prefix("old-"))
+            })
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, n)| n.parse::<u64>().ok().and(pid.parse::<u32>().ok()));
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if let Some(pid) = pid {
+            if is_dir && pid != std::process::id() && !sim::output::running(pid) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 /// Moves the complete `staging` folder to `target`, moving an earlier IP
 /// there aside first and deleting it after.
 fn replace(target: &Path, staging: &Path, parent: &Path, name: &str) -> Result<(), HdlError> {
@@ -178,6 +204,7 @@ pub(super) fn write_folder(
     };
     let name = name.to_string_lossy().into_owned();
     std::fs::create_dir_all(parent).map_err(HdlError::io("create", parent))?;
+    remove_stale(parent, &name);
     let staging = beside(parent, &name, "new");
     std::fs::create_dir(&staging).map_err(HdlError::io("create", &staging))?;
     let result = files
@@ -261,6 +288,18 @@ mod tests {
         // A new name that reads as a Verilog file is refused too.
         let e = write_folder(&root.join("top.v"), "d", &ip("d", &["a.v"])).unwrap_err();
         assert!(matches!(e, HdlError::NotAFolder { .. }), "{e}");
+        // Folders a killed gen left (a process that no longer runs) go;
+        // a running process's stay.
+        std::fs::remove_file(dir.join("notes.txt")).unwrap();
+        let dead = root.join(".ip.systolic-new-999999999-0");
+        let aside = root.join(".ip.systolic-old-999999999-3");
+        let live = root.join(format!(".ip.systolic-new-{}-77", std::process::id()));
+        for d in [&dead, &aside, &live] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        write_folder(&dir, "d", &ip("d", &["a.v"])).unwrap();
+        assert!(!dead.exists() && !aside.exists() && live.exists());
+        std::fs::remove_dir_all(&live).unwrap();
         // Nothing staged is left beside it.
         assert_eq!(listing(&root), ["ip"]);
         let _ = std::fs::remove_dir_all(root);
