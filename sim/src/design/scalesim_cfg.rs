@@ -106,6 +106,7 @@ pub fn parse(text: &str, file: &str) -> Result<Design> {
             "memory.filter_sram_kib" => "FilterSramSzkB",
             "memory.ofmap_sram_kib" => "OfmapSramSzkB",
             "memory.dram_bandwidth_bytes_per_cycle" => "Bandwidth",
+            "name" => "run_name",
             _ => "",
         };
         let mut err =
