@@ -191,6 +191,7 @@ fn cases() -> Vec<Case> {
         topology_case("GEMM of 2^32 per side", &format!("Layer Name, M, N, K,\ng, {big}, {big}, {big},\n"), "M x K x N is beyond 2^64"),
         topology_case("conv sides of 2^60", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc, 1152921504606846976, 1152921504606846976, 3, 3, 3, 8, 1,\n", "beyond 2^64"),
         topology_case("GEMM of 2^213 MACs", "Layer Name, M, N, K,\ng, 18446744073709551615, 18446744073709551615, 18446744073709551615,\n", "beyond 2^64"),
+        topology_case("depthwise channels 2^32 x 2^32", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc_DP, 10, 10, 3, 3, 4294967296, 4294967296, 1,\n", "the limit is"),
         topology_case("negative size", "Layer Name, M, N, K,\ng, -4, 8, 8,\n", "t.csv:2"),
         // Batches: far too large is an error, never 0 MACs; the engine
         // never loops over the batch.
@@ -204,6 +205,7 @@ fn cases() -> Vec<Case> {
         case("gemm npy 200000 x 1 . 1 x 200000", &["gemm", "--design", "edge-8x8", "--a", "a.npy", "--b", "b.npy"], 1, "--max-memory-gib"),
         case("gemm NaN under --quantize", &["gemm", "--design", "edge-8x8", "--a", "f.npy", "--b", "g.npy", "--quantize"], 1, "A[0][1] is NaN"),
         // Sweep specs.
+        spec_case("range of more than 2^64 steps", format!("{SPEC}[sample]\ncount = 4\n[sample.ranges]\nclock_mhz = {{ min = 1, max = 1e300 }}\n"), "more than 2^32 values"),
         spec_case("range step 5e-324", format!("{SPEC}[sample]\ncount = 4\n[sample.ranges]\nclock_mhz = {{ min = 100, max = 200, step = 5e-324 }}\n"), "more than 2^32 values"),
         spec_case("sample larger than the grid", format!("{SPEC}[sample]\ncount = 5\n"), "grid has only 2"),
         spec_case("batch beyond the bounds", SPEC.replace("batch = 1", "batch = 4294967297"), "at batch 4294967297"),
