@@ -561,6 +561,18 @@ impl RawDesign {
                 format!("`{table_name}`: {}", i.message),
                 i.help.unwrap_or_default(),
             ),
+            SimError::Io { path, source, .. } => err(
+                "technology.energy_table",
+                format!("`{table_name}`: cannot read {path}: {source}"),
+                format!(
+                    "name a built-in table ({}) or a table TOML file beside the design file",
+                    crate::energy::BUILTIN_TABLES
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
             other => other,
         })?;
         Ok(DesignParams {
