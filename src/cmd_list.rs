@@ -43,7 +43,7 @@ pub fn run(a: ListArgs) -> miette::Result<()> {
                 let _ = writeln!(
                     s,
                     "{name:<12} {:>8.3} GMAC  {:>3} layers  {desc}",
-                    m.macs() as f64 / 1e9,
+                    m.macs().expect("built-in models count in u64") as f64 / 1e9,
                     m.len()
                 );
             }

@@ -51,10 +51,15 @@ pub fn run(a: ShowArgs) -> miette::Result<()> {
         What::Model => {
             let model = inputs::model(&a.name)?;
             let mut s = format!(
-                "model {}: {} layers, {:.3} GMAC at batch 1\n{:<28} {:<10} {:>8} {:>8} {:>8} {:>6} {:>14}\n",
+                "model {}: {} layers, {} GMAC at batch 1\n{:<28} {:<10} {:>8} {:>8} {:>8} {:>6} {:>14}\n",
                 model.name,
                 model.len(),
-                model.macs() as f64 / 1e9,
+                model
+                    .macs()
+                    .map_or("more than 1.8e10".to_string(), |m| format!(
+                        "{:.3}",
+                        m as f64 / 1e9
+                    )),
                 "layer",
                 "kind",
                 "M",
@@ -75,7 +80,8 @@ pub fn run(a: ShowArgs) -> miette::Result<()> {
                             g.k,
                             g.n,
                             g.count,
-                            g.m * g.k * g.n * g.count
+                            g.checked_macs()
+                                .map_or("> 2^64".to_string(), |m| m.to_string())
                         );
                     }
                     Lowered::Vector(v) => {

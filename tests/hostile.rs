@@ -192,6 +192,7 @@ fn cases() -> Vec<Case> {
         topology_case("conv sides of 2^60", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc, 1152921504606846976, 1152921504606846976, 3, 3, 3, 8, 1,\n", "beyond 2^64"),
         topology_case("GEMM of 2^213 MACs", "Layer Name, M, N, K,\ng, 18446744073709551615, 18446744073709551615, 18446744073709551615,\n", "beyond 2^64"),
         topology_case("depthwise channels 2^32 x 2^32", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc_DP, 10, 10, 3, 3, 4294967296, 4294967296, 1,\n", "the limit is"),
+        case("show model whose MACs pass 2^64", &["show", "model", "t.csv"], 0, "more than 1.8e10 GMAC").with("t.csv", "Layer Name, M, N, K,\na, 4294967296, 4294967296, 1,\nb, 1, 1, 1,\n"),
         topology_case("negative size", "Layer Name, M, N, K,\ng, -4, 8, 8,\n", "t.csv:2"),
         // Batches: far too large is an error, never 0 MACs; the engine
         // never loops over the batch.

@@ -44,6 +44,14 @@ impl GemmOp {
         mul(mul(mul(self.m, self.k), self.n), self.count)
     }
 
+    /// Multiply-accumulates of all `count` GEMMs, `None` past 2^64.
+    pub fn checked_macs(&self) -> Option<u64> {
+        self.m
+            .checked_mul(self.k)?
+            .checked_mul(self.n)?
+            .checked_mul(self.count)
+    }
+
     /// A plain GEMM (`a_unique = M x K`) run once.
     pub fn new(m: u64, k: u64, n: u64) -> GemmOp {
         GemmOp {

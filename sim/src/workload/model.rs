@@ -33,14 +33,14 @@ impl Model {
         &self.graph
     }
 
-    /// Total multiply-accumulates of the array layers at batch 1.
-    pub fn macs(&self) -> u64 {
+    /// Total multiply-accumulates of the array layers at batch 1; `None`
+    /// when a layer's or the total's count passes 2^64 (a hostile topology).
+    pub fn macs(&self) -> Option<u64> {
         self.layers()
-            .map(|l| match super::lower(&l.op, 1) {
-                super::Lowered::Gemm(g) => g.macs(),
-                super::Lowered::Vector(_) => 0,
+            .try_fold(0u64, |sum, l| match super::lower(&l.op, 1) {
+                super::Lowered::Gemm(g) => sum.checked_add(g.checked_macs()?),
+                super::Lowered::Vector(_) => Some(sum),
             })
-            .sum()
     }
 }
 
