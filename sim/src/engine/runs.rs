@@ -1,0 +1,242 @@
+//! The fast engine's path through a GEMM by runs of identical folds instead
+//! of fold by fold, with results equal to the per-fold reference.
+//!
+//! A plan's folds form three nested loops, and a fold's sizes and DRAM bytes
+//! depend only on whether each of its tiles is the first or the last of its
+//! loop ([`Folds::fold_at`]). So each loop is at most three segments: the
+//! first tile, the middle tiles (all alike), the last tile. Totals (traffic,
+//! PE slots, register bits) and the compute-only schedule are closed-form
+//! sums over the segments. The schedule with DRAM is walked segment by
+//! segment: a segment of identical tiles runs until one tile moves the whole
+//! schedule state by a constant (docs/TIMING.md's recurrences are
+//! translation invariant, see `shift.rs`), then jumps over the rest.
+
+use super::plan::{Folds, TileEdge, Traffic};
+use super::shift::WriteRuns;
+use super::timing::{Schedule, TimingMode};
+use super::RegisterBits;
+use crate::design::Design;
+use crate::workload::GemmOp;
+
+const FIRST: TileEdge = TileEdge {
+    first: true,
+    last: false,
+};
+const MIDDLE: TileEdge = TileEdge {
+    first: false,
+    last: false,
+};
+const LAST: TileEdge = TileEdge {
+    first: false,
+    last: true,
+};
+const ONLY: TileEdge = TileEdge {
+    first: true,
+    last: true,
+};
+
+/// A loop's tiles in order as (edge, how many) segments.
+#[derive(Debug, Clone, Copy)]
+struct Segments {
+    seg: [(TileEdge, u64); 3],
+    len: usize,
+}
+
+impl Segments {
+    /// Loop of `n` tiles; `first_loads` when its first tile differs from the middle ones.
+    fn of(n: u64, first_loads: bool) -> Segments {
+        let (seg, len) = match n {
+            1 => ([(ONLY, 1), (ONLY, 0), (ONLY, 0)], 1),
+            2 => ([(FIRST, 1), (LAST, 1), (ONLY, 0)], 2),
+            _ if first_loads => ([(FIRST, 1), (MIDDLE, n - 2), (LAST, 1)], 3),
+            _ => ([(MIDDLE, n - 1), (LAST, 1), (ONLY, 0)], 2),
+        };
+        Segments { seg, len }
+    }
+
+    fn list(&self) -> &[(TileEdge, u64)] {
+        &self.seg[..self.len]
+    }
+}
+
+/// What the per-fold reference sums over a plan, and its cycles.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Totals {
+    pub traffic: Traffic,
+    pub folds: u64,
+    pub pe_slots: u64,
+    pub reg_bits: u64,
+    pub compute_cycles: u64,
+    pub total_cycles: u64,
+}
+
+/// A fold as the DRAM schedule sees it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Step {
+    t: u64,
+    dram_in: u64,
+    dram_out: u64,
+}
+
+/// Segment-wise walk of one GEMM's folds: `steps[i][j][k]` is every fold of
+/// segment `i` of the outer loop, `j` of the middle one and `k` of the inner one.
+struct Walk {
+    segs: [Segments; 3],
+    steps: [[[Step; 3]; 3]; 3],
+}
+
+impl Walk {
+    /// Totals by segments into `s`, the table of steps, and the compute-only
+    /// schedule in closed form (docs/TIMING.md): ws/is folds start
+    /// `max(T, 2R - 1, 2)` apart and os folds `max(T, 2R)` apart once the
+    /// first has started; SCALE-Sim's are serialized.
+    fn new(folds: &mut Folds, design: &Design, mode: TimingMode, s: &mut Totals) -> Walk {
+        let loops = folds.loops();
+        let segs = [0, 1, 2].map(|l| Segments::of(loops[l], folds.first_tile_loads(l)));
+        let (r, c) = (u64::from(design.rows), u64::from(design.cols));
+        let os = folds.output_stationary();
+        let regs = RegisterBits::new(design, os);
+        let pes = design.pes();
+        let gap = |t: u64| match mode {
+            TimingMode::Scalesim if os => t + r + c - 2,
+            TimingMode::Scalesim => 2 * r + c + t - 2,
+            TimingMode::Rtl if os => t.max(2 * r),
+            TimingMode::Rtl => t.max(2 * r - 1).max(2),
+        };
+        let mut steps = [[[Step::default(); 3]; 3]; 3];
+        let mut gaps = 0;
+        for (i, &(e0, n0)) in segs[0].list().iter().enumerate() {
+            for (j, &(e1, n1)) in segs[1].list().iter().enumerate() {
+                for (k, &(e2, n2)) in segs[2].list().iter().enumerate() {
+                    let f = folds.fold_at([e0, e1, e2]);
+                    let n = n0 * n1 * n2;
+                    s.folds += n;
+                    s.pe_slots += n * f.t * pes;
+                    s.reg_bits += n * regs.of(&f);
+                    s.traffic.dram_ifmap_bytes += n * f.dram_a_bytes;
+                    s.traffic.dram_filter_bytes += n * f.dram_b_bytes;
+                    s.traffic.dram_ofmap_bytes += n * f.dram_out_bytes;
+                    gaps += n * gap(f.t);
+                    steps[i][j][k] = Step {
+                        t: f.t,
+                        dram_in: f.dram_in_bytes(),
+                        dram_out: f.dram_out_bytes,
+                    };
+                }
+            }
+        }
+        let t = steps[segs[0].len - 1][segs[1].len - 1][segs[2].len - 1].t;
+        s.compute_cycles = match mode {
+            TimingMode::Scalesim => gaps,
+            TimingMode::Rtl if os => 1 + gaps - gap(t) + t + r - 1 + c + r,
+            TimingMode::Rtl => 1 + r + gaps - gap(t) + t + r + c - 1,
+        };
+        Walk { segs, steps }
+    }
+
+    /// DRAM bytes of the first fold of a tile at `level` whose segments down
+    /// to `level` are `at`.
+    fn first_in(&self, level: usize, mut at: [usize; 3]) -> u64 {
+        for l in &mut at[level + 1..] {
+            *l = 0;
+        }
+        self.steps[at[0]][at[1]][at[2]].dram_in
+    }
+
+    /// Runs every tile of the loop at `level` (outer segments `at`);
+    /// `next_in` is the DRAM bytes of the fold after the loop's last.
+    fn block(&self, s: &mut Schedule<WriteRuns>, level: usize, mut at: [usize; 3], next_in: u64) {
+        let segs = self.segs[level].list();
+        for (i, &(_, n)) in segs.iter().enumerate() {
+            at[level] = i;
+            if n > 1 {
+                self.repeat(s, level, at, n - 1);
+            }
+            let after = if i + 1 < segs.len() {
+                let mut following = at;
+                following[level] = i + 1;
+                self.first_in(level, following)
+            } else {
+                next_in
+            };
+            self.tile(s, level, at, after);
+        }
+    }
+
+    /// One tile at `level` in segments `at`, followed by a fold needing
+    /// `next_in` bytes.
+    fn tile(&self, s: &mut Schedule<WriteRuns>, level: usize, at: [usize; 3], next_in: u64) {
+        if level == 2 {
+            let f = self.steps[at[0]][at[1]][at[2]];
+            s.advance(f.t, f.dram_out, next_in);
+        } else {
+            self.block(s, level + 1, at, next_in);
+        }
+    }
+
+    /// `n` identical tiles at `level`, each followed by a tile like itself:
+    /// run them until one moves the state by a constant, then jump over the rest.
+    fn repeat(&self, s: &mut Schedule<WriteRuns>, level: usize, at: [usize; 3], n: u64) {
+        let same = self.first_in(level, at);
+        let mut before = None;
+        for left in (0..n).rev() {
+            if left > 0 && before.is_none() {
+                before = Some(s.mark());
+            }
+            self.tile(s, level, at, same);
+            if let Some(b) = before.filter(|_| left > 0) {
+                let now = s.mark();
+                if let Some(shift) = now.shift_since(&b) {
+                    s.jump(shift, left);
+                    return;
+                }
+                before = Some(now);
+            }
+        }
+    }
+}
+
+/// Fractional bits of `bytes / bandwidth` for every whole `bytes` when the
+/// bandwidth is a power of two (then the DRAM channel's `f64` arithmetic is
+/// exact while times stay below `2^(52 - bits)`); `None` otherwise.
+fn exact_bits(bandwidth: f64) -> Option<u32> {
+    const MANTISSA: u64 = (1 << 52) - 1;
+    if !bandwidth.is_normal() || bandwidth < 0.0 || bandwidth.to_bits() & MANTISSA != 0 {
+        return None;
+    }
+    let exponent = (bandwidth.to_bits() >> 52) as i64 - 1023;
+    let bits = exponent.max(0) as u32;
+    (bits < 32).then_some(bits)
+}
+
+/// The totals (SRAM traffic but for SCALE-Sim's counts, DRAM bytes, folds,
+/// PE slots, register bits) and cycles without and with DRAM of `g` on
+/// `design` in `mode`, equal to the per-fold reference's; `None` when this
+/// path cannot promise that (bandwidth not a power of two, times too large
+/// for exact `f64`, an empty GEMM, too many pending write-backs), and the
+/// caller steps every fold.
+pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode) -> Option<Totals> {
+    let bits = exact_bits(design.dram_bandwidth)?;
+    let mut folds = Folds::new(design, g, mode == TimingMode::Rtl);
+    if folds.loops().contains(&0) {
+        return None;
+    }
+    let mut totals = Totals {
+        traffic: folds.sram_traffic(),
+        ..Totals::default()
+    };
+    let walk = Walk::new(&mut folds, design, mode, &mut totals);
+    let os = folds.output_stationary();
+    let first = walk.first_in(0, [0; 3]);
+    let mut s = Schedule::<WriteRuns>::with_queue(design, mode, os, true, first);
+    if let Some(d) = s.dram.as_mut() {
+        d.channel.exact = true;
+    }
+    walk.block(&mut s, 0, [0; 3], 0);
+    if s.dram.as_ref().is_some_and(|d| d.writes.overflow) {
+        return None;
+    }
+    totals.total_cycles = s.finish();
+    let limit = 1u64 << (52 - bits);
+    (totals.total_cycles + u64::from(design.dram_latency) < limit).then_some(totals)
+}
