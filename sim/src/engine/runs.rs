@@ -71,18 +71,26 @@ pub(super) struct Totals {
 }
 
 /// A fold as the DRAM schedule sees it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Step {
     t: u64,
     dram_in: u64,
     dram_out: u64,
 }
 
-/// Segment-wise walk of one GEMM's folds: `steps[i][j][k]` is every fold of
-/// segment `i` of the outer loop, `j` of the middle one and `k` of the inner one.
+/// Index strides of the loops (outermost first) in [`Walk::steps`].
+const STRIDE: [usize; 3] = [9, 3, 1];
+
+/// Segment-wise walk of one GEMM's folds: `steps[9 i + 3 j + k]` is every
+/// fold of segment `i` of the outer loop, `j` of the middle one and `k` of
+/// the inner one. An index whose inner digits are zero is also the first
+/// fold of a tile of the outer loops.
 struct Walk {
-    segs: [Segments; 3],
-    steps: [[[Step; 3]; 3]; 3],
+    /// Tiles in each segment of each loop.
+    counts: [[u64; 3]; 3],
+    /// Segments of each loop.
+    len: [usize; 3],
+    steps: [Step; 27],
 }
 
 impl Walk {
@@ -103,7 +111,11 @@ impl Walk {
             TimingMode::Rtl if os => t.max(2 * r),
             TimingMode::Rtl => t.max(2 * r - 1).max(2),
         };
-        let mut steps = [[[Step::default(); 3]; 3]; 3];
+        let mut w = Walk {
+            counts: segs.map(|l| l.seg.map(|(_, n)| n)),
+            len: segs.map(|l| l.len),
+            steps: [Step::default(); 27],
+        };
         let mut gaps = 0;
         for (i, &(e0, n0)) in segs[0].list().iter().enumerate() {
             for (j, &(e1, n1)) in segs[1].list().iter().enumerate() {
@@ -117,7 +129,7 @@ impl Walk {
                     s.traffic.dram_filter_bytes += n * f.dram_b_bytes;
                     s.traffic.dram_ofmap_bytes += n * f.dram_out_bytes;
                     gaps += n * gap(f.t);
-                    steps[i][j][k] = Step {
+                    w.steps[9 * i + 3 * j + k] = Step {
                         t: f.t,
                         dram_in: f.dram_in_bytes(),
                         dram_out: f.dram_out_bytes,
@@ -125,49 +137,87 @@ impl Walk {
                 }
             }
         }
-        let t = steps[segs[0].len - 1][segs[1].len - 1][segs[2].len - 1].t;
+        let t = w.steps[9 * (w.len[0] - 1) + 3 * (w.len[1] - 1) + w.len[2] - 1].t;
         s.compute_cycles = match mode {
             TimingMode::Scalesim => gaps,
             TimingMode::Rtl if os => 1 + gaps - gap(t) + t + r - 1 + c + r,
             TimingMode::Rtl => 1 + r + gaps - gap(t) + t + r + c - 1,
         };
-        Walk { segs, steps }
-    }
-
-    /// DRAM bytes of the first fold of a tile at `level` whose segments down
-    /// to `level` are `at`.
-    fn first_in(&self, level: usize, mut at: [usize; 3]) -> u64 {
-        for l in &mut at[level + 1..] {
-            *l = 0;
+        for level in 0..3 {
+            w.merge_alike(level);
         }
-        self.steps[at[0]][at[1]][at[2]].dram_in
+        w
     }
 
-    /// Runs every tile of the loop at `level` (outer segments `at`);
-    /// `next_in` is the DRAM bytes of the fold after the loop's last.
-    fn block(&self, s: &mut Schedule<WriteRuns>, level: usize, mut at: [usize; 3], next_in: u64) {
-        let segs = self.segs[level].list();
-        for (i, &(_, n)) in segs.iter().enumerate() {
-            at[level] = i;
-            if n > 1 {
-                self.repeat(s, level, at, n - 1);
+    /// Joins neighbouring segments of loop `level` whose folds are alike
+    /// whatever the other loops' segments (a last tile that is not short,
+    /// a first tile that loads what every tile loads).
+    fn merge_alike(&mut self, level: usize) {
+        let [o1, o2] = match level {
+            0 => [1, 2],
+            1 => [0, 2],
+            _ => [0, 1],
+        };
+        // Offsets of every segment pair of the other two loops.
+        let mut others = [0; 9];
+        let mut m = 0;
+        for a in 0..self.len[o1] {
+            for b in 0..self.len[o2] {
+                others[m] = a * STRIDE[o1] + b * STRIDE[o2];
+                m += 1;
             }
-            let after = if i + 1 < segs.len() {
-                let mut following = at;
-                following[level] = i + 1;
-                self.first_in(level, following)
+        }
+        let others = &others[..m];
+        let stride = STRIDE[level];
+        let mut i = 0;
+        while i + 1 < self.len[level] {
+            let (x, y) = (i * stride, (i + 1) * stride);
+            if !others
+                .iter()
+                .all(|o| self.steps[x + o] == self.steps[y + o])
+            {
+                i += 1;
+                continue;
+            }
+            self.counts[level][i] += self.counts[level][i + 1];
+            for j in i + 1..self.len[level] - 1 {
+                self.counts[level][j] = self.counts[level][j + 1];
+                for o in others {
+                    self.steps[j * stride + o] = self.steps[(j + 1) * stride + o];
+                }
+            }
+            self.len[level] -= 1;
+        }
+    }
+
+    /// Runs every tile of the loop at `level` under the outer tiles' step
+    /// index `base`; `next_in` is the DRAM bytes of the fold after the loop's last.
+    fn block(&self, s: &mut Schedule<WriteRuns>, level: usize, base: usize, next_in: u64) {
+        let stride = STRIDE[level];
+        let len = self.len[level];
+        for i in 0..len {
+            let at = base + i * stride;
+            let n = self.counts[level][i];
+            let same = self.steps[at].dram_in;
+            let after = if i + 1 < len {
+                self.steps[at + stride].dram_in
             } else {
                 next_in
             };
-            self.tile(s, level, at, after);
+            if after == same {
+                self.repeat(s, level, at, n);
+            } else {
+                self.repeat(s, level, at, n - 1);
+                self.tile(s, level, at, after);
+            }
         }
     }
 
-    /// One tile at `level` in segments `at`, followed by a fold needing
-    /// `next_in` bytes.
-    fn tile(&self, s: &mut Schedule<WriteRuns>, level: usize, at: [usize; 3], next_in: u64) {
+    /// One tile at `level` whose first fold is step `at`, followed by a fold
+    /// needing `next_in` bytes.
+    fn tile(&self, s: &mut Schedule<WriteRuns>, level: usize, at: usize, next_in: u64) {
         if level == 2 {
-            let f = self.steps[at[0]][at[1]][at[2]];
+            let f = self.steps[at];
             s.advance(f.t, f.dram_out, next_in);
         } else {
             self.block(s, level + 1, at, next_in);
@@ -176,25 +226,39 @@ impl Walk {
 
     /// `n` identical tiles at `level`, each followed by a tile like itself:
     /// run them until one moves the state by a constant, then jump over the rest.
-    fn repeat(&self, s: &mut Schedule<WriteRuns>, level: usize, at: [usize; 3], n: u64) {
-        let same = self.first_in(level, at);
-        let mut before = None;
-        for left in (0..n).rev() {
-            if left > 0 && before.is_none() {
-                before = Some(s.mark());
-            }
+    fn repeat(&self, s: &mut Schedule<WriteRuns>, level: usize, at: usize, n: u64) {
+        let same = self.steps[at].dram_in;
+        // A fold is cheaper than a mark: run the first folds of a run (its
+        // usual transient) unmarked, and short runs entirely.
+        let unmarked = if level == 2 { UNMARKED_FOLDS.min(n) } else { 0 };
+        for _ in 0..unmarked {
             self.tile(s, level, at, same);
-            if let Some(b) = before.filter(|_| left > 0) {
+        }
+        let mut left = n - unmarked;
+        if left < 2 {
+            for _ in 0..left {
+                self.tile(s, level, at, same);
+            }
+            return;
+        }
+        let mut before = s.mark();
+        while left > 0 {
+            self.tile(s, level, at, same);
+            left -= 1;
+            if left > 0 {
                 let now = s.mark();
-                if let Some(shift) = now.shift_since(&b) {
+                if let Some(shift) = now.shift_since(&before) {
                     s.jump(shift, left);
                     return;
                 }
-                before = Some(now);
+                before = now;
             }
         }
     }
 }
+
+/// Folds of a run stepped before its state is first marked.
+const UNMARKED_FOLDS: u64 = 3;
 
 /// Fractional bits of `bytes / bandwidth` for every whole `bytes` when the
 /// bandwidth is a power of two (then the DRAM channel's `f64` arithmetic is
@@ -227,12 +291,11 @@ pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode) -> Option<Tota
     };
     let walk = Walk::new(&mut folds, design, mode, &mut totals);
     let os = folds.output_stationary();
-    let first = walk.first_in(0, [0; 3]);
-    let mut s = Schedule::<WriteRuns>::with_queue(design, mode, os, true, first);
+    let mut s = Schedule::<WriteRuns>::with_queue(design, mode, os, true, walk.steps[0].dram_in);
     if let Some(d) = s.dram.as_mut() {
         d.channel.exact = true;
     }
-    walk.block(&mut s, 0, [0; 3], 0);
+    walk.block(&mut s, 0, 0, 0);
     if s.dram.as_ref().is_some_and(|d| d.writes.overflow) {
         return None;
     }

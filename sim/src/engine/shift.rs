@@ -73,7 +73,17 @@ impl WriteQueue for WriteRuns {
         self.tail += 1;
     }
 
+    #[inline]
     fn flush(&mut self, until: u64, channel: &mut Channel) {
+        if self.head < self.tail && self.runs[self.head].at <= until {
+            self.flush_due(until, channel);
+        }
+    }
+}
+
+impl WriteRuns {
+    /// [`WriteQueue::flush`] when the first run is due.
+    fn flush_due(&mut self, until: u64, channel: &mut Channel) {
         while self.head < self.tail {
             let run = &mut self.runs[self.head];
             if run.at > until {
@@ -126,21 +136,32 @@ pub(super) struct Mark {
 /// How a stretch of folds moved the schedule.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Shift {
-    /// Cycles every time moved by.
+    /// Cycles every compute time moved by.
     d: u64,
-    /// The stretch used no DRAM at all but issued write-backs that extend
-    /// the last run by one (stride `d`); otherwise the write queue moved by `d`.
-    grows: bool,
+    /// What the DRAM channel and its write queue did.
+    dram: Moved,
     /// `ready` can still delay the next fold.
     ready: bool,
     /// The channel is busy (its time moves too).
     busy: bool,
 }
 
+/// What a stretch of folds did to the DRAM channel and its write queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moved {
+    /// Both moved by the stretch's `d`.
+    Along,
+    /// Nothing was served or issued.
+    Nothing,
+    /// Nothing was served, and one write-back extended the last run (stride `d`).
+    OneWrite,
+}
+
 impl Mark {
     /// How the stretch of folds from `before` to `self` moved the state, if
     /// it moved every time by one constant (up to values that no longer
-    /// matter: an idle channel's time, a `ready` that cannot delay).
+    /// matter: an idle channel's time, a `ready` that cannot delay), or
+    /// moved compute times only and left the DRAM channel alone.
     pub(super) fn shift_since(&self, before: &Mark) -> Option<Shift> {
         let (Some(na), Some(nb)) = (self.pending, before.pending) else {
             return None;
@@ -149,9 +170,9 @@ impl Mark {
             return None;
         }
         let d = self.stream - before.stream;
-        let shift = Shift {
+        let mut shift = Shift {
             d,
-            grows: false,
+            dram: Moved::Along,
             ready: self.ready != 0,
             busy: self.busy_until.is_some(),
         };
@@ -169,22 +190,28 @@ impl Mark {
         {
             return Some(shift);
         }
-        // Nothing served and one more write-back at the end of the last run.
+        // Nothing served (so nothing fetched), and no write-back issued or
+        // one more at the end of the last run.
+        if self.served != before.served
+            || self.free_at.to_bits() != before.free_at.to_bits()
+            || self.ready != 0
+        {
+            return None;
+        }
+        if qa == qb {
+            shift.dram = Moved::Nothing;
+            return Some(shift);
+        }
         let (Some((la, heada)), Some((lb, headb))) = (qa.split_last(), qb.split_last()) else {
             return None;
         };
-        let grows = self.served == before.served
-            && self.free_at.to_bits() == before.free_at.to_bits()
-            && self.ready == 0
-            && heada == headb
+        let one_write = heada == headb
             && (la.at, la.bytes) == (lb.at, lb.bytes)
             && la.count == lb.count + 1
             && la.stride == d
             && (lb.count == 1 || lb.stride == d);
-        grows.then_some(Shift {
-            grows: true,
-            ..shift
-        })
+        shift.dram = Moved::OneWrite;
+        one_write.then_some(shift)
     }
 }
 
@@ -253,15 +280,17 @@ impl Schedule<WriteRuns> {
             return;
         };
         let live = dram.writes.head..dram.writes.tail;
-        if shift.grows {
-            dram.writes.runs[live.end - 1].count += n;
-            return;
-        }
-        if shift.busy {
-            dram.channel.free_at += by as f64;
-        }
-        for run in &mut dram.writes.runs[live] {
-            run.at += by;
+        match shift.dram {
+            Moved::Nothing => {}
+            Moved::OneWrite => dram.writes.runs[live.end - 1].count += n,
+            Moved::Along => {
+                if shift.busy {
+                    dram.channel.free_at += by as f64;
+                }
+                for run in &mut dram.writes.runs[live] {
+                    run.at += by;
+                }
+            }
         }
     }
 }
