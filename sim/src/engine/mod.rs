@@ -80,17 +80,24 @@ impl FastEngine {
     /// identical folds and jumps over them (`runs.rs`) whenever it can keep
     /// the DRAM channel's arithmetic exact, and steps every fold otherwise.
     pub fn gemm(&self, design: &Design, g: &GemmOp) -> GemmStats {
-        match runs::gemm(design, g, self.mode) {
-            Some(r) => self.stats(
-                design,
-                g,
-                r.traffic,
-                [r.folds, r.pe_slots, r.reg_bits],
-                r.compute_cycles,
-                r.total_cycles,
-            ),
-            None => self.gemm_per_fold(design, g),
-        }
+        self.gemm_by_runs(design, g)
+            .unwrap_or_else(|| self.gemm_per_fold(design, g))
+    }
+
+    /// The run-by-run path alone (`runs.rs`): equal to
+    /// [`FastEngine::gemm_per_fold`], or `None` when it cannot promise that
+    /// (times beyond what its `f64` argument covers, an empty GEMM, more
+    /// pending write-backs than it keeps).
+    pub fn gemm_by_runs(&self, design: &Design, g: &GemmOp) -> Option<GemmStats> {
+        let r = runs::gemm(design, g, self.mode)?;
+        Some(self.stats(
+            design,
+            g,
+            r.traffic,
+            [r.folds, r.pe_slots, r.reg_bits],
+            r.compute_cycles,
+            r.total_cycles,
+        ))
     }
 
     /// The reference: one pass over the folds, made on the fly and never

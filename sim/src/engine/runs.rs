@@ -241,17 +241,25 @@ impl Walk {
             }
             return;
         }
+        let rounding = s.rounding();
         let mut before = s.mark();
         while left > 0 {
             self.tile(s, level, at, same);
             left -= 1;
             if left > 0 {
                 let now = s.mark();
-                if let Some(shift) = now.shift_since(&before) {
-                    s.jump(shift, left);
-                    return;
-                }
-                before = now;
+                before = match now.shift_since(&before, rounding) {
+                    Some(shift) => {
+                        let n = shift.most(left);
+                        s.jump(shift, n);
+                        left -= n;
+                        if left == 0 {
+                            return;
+                        }
+                        s.mark()
+                    }
+                    None => now,
+                };
             }
         }
     }
@@ -276,11 +284,11 @@ fn exact_bits(bandwidth: f64) -> Option<u32> {
 /// The totals (SRAM traffic but for SCALE-Sim's counts, DRAM bytes, folds,
 /// PE slots, register bits) and cycles without and with DRAM of `g` on
 /// `design` in `mode`, equal to the per-fold reference's; `None` when this
-/// path cannot promise that (bandwidth not a power of two, times too large
-/// for exact `f64`, an empty GEMM, too many pending write-backs), and the
+/// path cannot promise that (times too large for the `f64` arguments of
+/// `shift.rs`, an empty GEMM, too many pending write-backs), and the
 /// caller steps every fold.
 pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode) -> Option<Totals> {
-    let bits = exact_bits(design.dram_bandwidth)?;
+    let bits = exact_bits(design.dram_bandwidth);
     let mut folds = Folds::new(design, g, mode == TimingMode::Rtl);
     if folds.loops().contains(&0) {
         return None;
@@ -293,13 +301,15 @@ pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode) -> Option<Tota
     let os = folds.output_stationary();
     let mut s = Schedule::<WriteRuns>::with_queue(design, mode, os, true, walk.steps[0].dram_in);
     if let Some(d) = s.dram.as_mut() {
-        d.channel.exact = true;
+        d.channel.exact = bits.is_some();
     }
     walk.block(&mut s, 0, 0, 0);
     if s.dram.as_ref().is_some_and(|d| d.writes.overflow) {
         return None;
     }
     totals.total_cycles = s.finish();
-    let limit = 1u64 << (52 - bits);
+    // Exact: every value a multiple of 2^-bits below 2^(52 - bits); else
+    // (rounding, shift.rs) an ulp of at most 1/2.
+    let limit = 1u64 << bits.map_or(51, |b| 52 - b);
     (totals.total_cycles + u64::from(design.dram_latency) < limit).then_some(totals)
 }

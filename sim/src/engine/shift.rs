@@ -118,19 +118,21 @@ const MARKED_RUNS: usize = 2;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Mark {
     stream: u64,
-    /// `first`, `prev_t`, and `end`, `load` (ws/is, os) and `drain` (os)
-    /// minus `stream` (wrapping).
-    compute: (bool, u64, [u64; 3]),
-    /// `ready - stream` when `ready` can still delay the next fold, else 0.
-    ready: u64,
-    /// The channel's time, unless it is behind every request still to come
-    /// (then nothing depends on it).
-    busy_until: Option<f64>,
+    /// `prev_t`; `end`, `load` (ws/is, os) and `drain` (os) minus `stream`
+    /// (wrapping); `ready - stream` when `ready` can still delay the next
+    /// fold, else 0.
+    rel: [u64; 5],
+    first: bool,
+    /// The channel is not behind every request still to come (else nothing
+    /// depends on its time).
+    busy: bool,
+    /// Pending write-back runs, `u8::MAX` when more than [`MARKED_RUNS`].
+    pending: u8,
     free_at: f64,
     served: u64,
+    /// No DRAM request or write-back is served before this cycle from now on.
+    horizon: u64,
     runs: [Run; MARKED_RUNS],
-    /// Pending runs, or `None` when there are more than [`MARKED_RUNS`].
-    pending: Option<usize>,
 }
 
 /// How a stretch of folds moved the schedule.
@@ -144,6 +146,8 @@ pub(super) struct Shift {
     ready: bool,
     /// The channel is busy (its time moves too).
     busy: bool,
+    /// Stretches like this one that may be jumped over at once.
+    most: u64,
 }
 
 /// What a stretch of folds did to the DRAM channel and its write queue.
@@ -157,31 +161,63 @@ enum Moved {
     OneWrite,
 }
 
+impl Shift {
+    /// How many of `left` stretches like the measured one may be jumped over.
+    pub(super) fn most(&self, left: u64) -> u64 {
+        self.most.min(left)
+    }
+}
+
 impl Mark {
+    /// When `bytes / bandwidth` rounds: how many more stretches like the one
+    /// from `before` (which served requests and moved times by `d`) keep
+    /// every `f64` the channel computes in the binade `[2^e, 2^(e+1))` of
+    /// the stretch's first one. Within one binade of ulp at most 1/2, adding
+    /// an integer to every operand adds it to every rounded result (ties to
+    /// even included), so the stretches repeat exactly. The channel computes
+    /// only values from `before`'s horizon (no request is served earlier) to
+    /// its time after the stretch plus the `latency`. `None` if not even
+    /// this stretch stayed in one binade.
+    fn same_binade(&self, before: &Mark, d: u64, latency: u64) -> Option<u64> {
+        let low = before.horizon;
+        if low == 0 || low >= 1 << 51 {
+            return None;
+        }
+        let top = f64::from(2u32).powi(low.ilog2() as i32 + 1);
+        if self.free_at >= top || self.free_at < low as f64 {
+            return None;
+        }
+        // Exact (Sterbenz): free_at is within a factor 2 of top.
+        let room = (top - self.free_at).floor() as u64;
+        let most = room.checked_sub(latency + 1)? / d;
+        (most > 0).then_some(most)
+    }
+
     /// How the stretch of folds from `before` to `self` moved the state, if
     /// it moved every time by one constant (up to values that no longer
     /// matter: an idle channel's time, a `ready` that cannot delay), or
     /// moved compute times only and left the DRAM channel alone.
-    pub(super) fn shift_since(&self, before: &Mark) -> Option<Shift> {
-        let (Some(na), Some(nb)) = (self.pending, before.pending) else {
-            return None;
-        };
-        if self.compute.0 || self.compute != before.compute || self.ready != before.ready {
+    /// `rounding` is the channel's latency when its arithmetic rounds.
+    pub(super) fn shift_since(&self, before: &Mark, rounding: Option<u64>) -> Option<Shift> {
+        let (na, nb) = (usize::from(self.pending), usize::from(before.pending));
+        if na > MARKED_RUNS || nb > MARKED_RUNS || self.first || self.rel != before.rel {
             return None;
         }
         let d = self.stream - before.stream;
         let mut shift = Shift {
             d,
             dram: Moved::Along,
-            ready: self.ready != 0,
-            busy: self.busy_until.is_some(),
+            ready: self.rel[4] != 0,
+            busy: self.busy,
+            most: u64::MAX,
         };
+        let served = self.served != before.served;
+        if let Some(latency) = rounding.filter(|_| served) {
+            shift.most = self.same_binade(before, d, latency)?;
+        }
         let (qa, qb) = (&self.runs[..na], &before.runs[..nb]);
-        let channel_moved = match (self.busy_until, before.busy_until) {
-            (None, None) => true,
-            (Some(a), Some(b)) => a == b + d as f64,
-            _ => false,
-        };
+        let channel_moved = self.busy == before.busy
+            && (!self.busy || self.free_at == before.free_at + d as f64);
         if channel_moved
             && na == nb
             && qa.iter().zip(qb).all(|(x, y)| {
@@ -192,10 +228,7 @@ impl Mark {
         }
         // Nothing served (so nothing fetched), and no write-back issued or
         // one more at the end of the last run.
-        if self.served != before.served
-            || self.free_at.to_bits() != before.free_at.to_bits()
-            || self.ready != 0
-        {
+        if served || self.free_at.to_bits() != before.free_at.to_bits() || shift.ready {
             return None;
         }
         if qa == qb {
@@ -216,6 +249,12 @@ impl Mark {
 }
 
 impl Schedule<WriteRuns> {
+    /// The channel's latency if its arithmetic rounds (see [`Mark::shift_since`]).
+    pub(super) fn rounding(&self) -> Option<u64> {
+        let c = &self.dram.as_ref()?.channel;
+        (!c.exact).then_some(c.latency as u64)
+    }
+
     /// The state's [`Mark`].
     pub(super) fn mark(&self) -> Mark {
         let (stream, load) = (self.stream, self.load);
@@ -228,34 +267,39 @@ impl Schedule<WriteRuns> {
             ),
             TimingMode::Rtl => (stream, [0, self.drain - stream], stream + self.prev_t),
         };
+        let ready = if self.ready > bound {
+            self.ready - stream
+        } else {
+            0
+        };
         let mut m = Mark {
             stream,
-            compute: (
-                self.first,
-                self.prev_t,
-                [self.end - stream, others[0], others[1]],
-            ),
-            ready: if self.ready > bound {
-                self.ready - stream
-            } else {
-                0
-            },
-            busy_until: None,
+            rel: [self.prev_t, self.end - stream, others[0], others[1], ready],
+            first: self.first,
+            busy: false,
+            pending: 0,
             free_at: 0.0,
             served: 0,
+            horizon: next,
             runs: [Run::default(); MARKED_RUNS],
-            pending: Some(0),
         };
         if let Some(dram) = &self.dram {
             let live = dram.writes.live();
-            let horizon = live.first().map_or(next, |r| r.at.min(next));
-            let free_at = dram.channel.free_at;
-            m.free_at = free_at;
+            m.horizon = live.first().map_or(next, |r| r.at.min(next));
+            m.free_at = dram.channel.free_at;
             m.served = dram.channel.served;
-            m.busy_until = (free_at > horizon as f64).then_some(free_at);
-            m.pending = (live.len() <= MARKED_RUNS).then_some(live.len());
-            if m.pending.is_some() {
-                m.runs[..live.len()].copy_from_slice(live);
+            m.busy = m.free_at > m.horizon as f64;
+            match *live {
+                [] => {}
+                [a] => {
+                    m.runs[0] = a;
+                    m.pending = 1;
+                }
+                [a, b] => {
+                    m.runs = [a, b];
+                    m.pending = 2;
+                }
+                _ => m.pending = u8::MAX,
             }
         }
         m

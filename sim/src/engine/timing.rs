@@ -51,7 +51,7 @@ pub struct FoldTimes {
 #[derive(Debug, Clone, Copy)]
 pub struct Channel {
     bandwidth: f64,
-    latency: f64,
+    pub(super) latency: f64,
     /// When the channel has served every request so far.
     pub(super) free_at: f64,
     /// Requests served so far.
