@@ -82,7 +82,7 @@ fn mode() -> impl Strategy<Value = TimingMode> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(6000))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn runs_equal_the_per_fold_reference(d in design(), g in gemm(), m in mode()) {
@@ -90,11 +90,42 @@ proptest! {
         prop_assume!(folds <= MAX_FOLDS);
         let e = FastEngine { mode: m };
         let reference = e.gemm_per_fold(&d, &g);
+        // The run path gives up (and gemm steps every fold) only in rare
+        // cases; see the_run_path_rarely_gives_up.
+        if let Some(runs) = e.gemm_by_runs(&d, &g) {
+            prop_assert_eq!(runs, reference);
+        }
         prop_assert_eq!(e.gemm(&d, &g), reference);
-        let runs = e.gemm_by_runs(&d, &g);
-        if runs.is_none() { eprintln!("GAVEUP {} {}x{} {:?} bw {} db {} {:?}", reference.folds, d.rows, d.cols, d.dataflow, d.dram_bandwidth, d.double_buffered, m); }
-        prop_assert!(runs.is_none() || runs == Some(reference));
     }
+}
+
+/// The run path covers (nearly) every case the property test draws: it
+/// gives up only when more write-backs are pending at once than it keeps
+/// (a one-row output-stationary array with hundreds of columns on a slow
+/// channel, say).
+#[test]
+fn the_run_path_rarely_gives_up() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let cases = (design(), gemm(), mode());
+    let (mut tried, mut gave_up) = (0, 0);
+    while tried < 1000 {
+        let (d, g, m) = cases.new_tree(&mut runner).expect("value").current();
+        if plan::Folds::new(&d, &g, m == TimingMode::Rtl).len() > MAX_FOLDS {
+            continue;
+        }
+        tried += 1;
+        let e = FastEngine { mode: m };
+        match e.gemm_by_runs(&d, &g) {
+            Some(runs) => assert_eq!(runs, e.gemm_per_fold(&d, &g), "{d:?} {g:?} {m:?}"),
+            None => gave_up += 1,
+        }
+    }
+    assert!(
+        gave_up <= 5,
+        "the run path gave up on {gave_up} of {tried} cases"
+    );
 }
 
 /// Long runs of identical folds in every dataflow and buffering, on the

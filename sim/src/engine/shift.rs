@@ -216,8 +216,8 @@ impl Mark {
             shift.most = self.same_binade(before, d, latency)?;
         }
         let (qa, qb) = (&self.runs[..na], &before.runs[..nb]);
-        let channel_moved = self.busy == before.busy
-            && (!self.busy || self.free_at == before.free_at + d as f64);
+        let channel_moved =
+            self.busy == before.busy && (!self.busy || self.free_at == before.free_at + d as f64);
         if channel_moved
             && na == nb
             && qa.iter().zip(qb).all(|(x, y)| {
