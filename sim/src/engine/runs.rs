@@ -228,6 +228,15 @@ impl Walk {
     /// run them until one moves the state by a constant, then jump over the rest.
     fn repeat(&self, s: &mut Schedule<WriteRuns>, level: usize, at: usize, n: u64) {
         let same = self.steps[at].dram_in;
+        let f = self.steps[at];
+        if level == 2 && n > 2 && f.dram_in == 0 && f.dram_out == 0 {
+            // Folds that use no DRAM: two settle the compute schedule, the
+            // rest each move it by the mode's fold spacing.
+            s.advance(f.t, 0, 0);
+            s.advance(f.t, 0, 0);
+            s.jump(s.compute_only_spacing(f.t), n - 2);
+            return;
+        }
         // A fold is cheaper than a mark: run the first folds of a run (its
         // usual transient) unmarked, and short runs entirely.
         let unmarked = if level == 2 { UNMARKED_FOLDS.min(n) } else { 0 };

@@ -249,6 +249,28 @@ impl Mark {
 }
 
 impl Schedule<WriteRuns> {
+    /// How each fold of `t` vectors that uses no DRAM moves the state once
+    /// two such folds have run (docs/TIMING.md): ws/is folds start
+    /// `max(T, 2R - 1, 2)` apart (each load follows the previous stream by
+    /// `R - 1`), os folds `max(T, 2R)` apart (each drain follows its stream
+    /// by `T + R - 1`), SCALE-Sim's `T + R + C - 2` or `2R + C + T - 2`.
+    pub(super) fn compute_only_spacing(&self, t: u64) -> Shift {
+        let (r, c) = (self.r, self.c);
+        let d = match self.mode {
+            TimingMode::Scalesim if self.output_stationary => t + r + c - 2,
+            TimingMode::Scalesim => 2 * r + c + t - 2,
+            TimingMode::Rtl if self.output_stationary => t.max(2 * r),
+            TimingMode::Rtl => t.max(2 * r - 1).max(2),
+        };
+        Shift {
+            d,
+            dram: Moved::Nothing,
+            ready: false,
+            busy: false,
+            most: u64::MAX,
+        }
+    }
+
     /// The channel's latency if its arithmetic rounds (see [`Mark::shift_since`]).
     pub(super) fn rounding(&self) -> Option<u64> {
         let c = &self.dram.as_ref()?.channel;
