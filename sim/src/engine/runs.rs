@@ -190,14 +190,16 @@ impl Walk {
         }
     }
 
-    /// Runs every tile of the loop at `level` under the outer tiles' step
-    /// index `base`; `next_in` is the DRAM bytes of the fold after the loop's last.
-    fn block(&self, s: &mut Schedule<WriteRuns>, level: usize, base: usize, next_in: u64) {
-        let stride = STRIDE[level];
-        let len = self.len[level];
+    /// Runs every tile of the loop at `L` (0 outermost) under the outer
+    /// tiles' step index `base`; `next_in` is the DRAM bytes of the fold
+    /// after the loop's last. (Loop levels are constants so that each
+    /// level's code is compiled, and inlined, on its own.)
+    fn block<const L: usize>(&self, s: &mut Schedule<WriteRuns>, base: usize, next_in: u64) {
+        let stride = STRIDE[L];
+        let len = self.len[L];
         for i in 0..len {
             let at = base + i * stride;
-            let n = self.counts[level][i];
+            let n = self.counts[L][i];
             let same = self.steps[at].dram_in;
             let after = if i + 1 < len {
                 self.steps[at + stride].dram_in
@@ -205,31 +207,34 @@ impl Walk {
                 next_in
             };
             if after == same {
-                self.repeat(s, level, at, n);
+                self.repeat::<L>(s, at, n);
             } else {
-                self.repeat(s, level, at, n - 1);
-                self.tile(s, level, at, after);
+                self.repeat::<L>(s, at, n - 1);
+                self.tile::<L>(s, at, after);
             }
         }
     }
 
-    /// One tile at `level` whose first fold is step `at`, followed by a fold
-    /// needing `next_in` bytes.
-    fn tile(&self, s: &mut Schedule<WriteRuns>, level: usize, at: usize, next_in: u64) {
-        if level == 2 {
-            let f = self.steps[at];
-            s.advance(f.t, f.dram_out, next_in);
-        } else {
-            self.block(s, level + 1, at, next_in);
+    /// One tile of loop `L` whose first fold is step `at`, followed by a
+    /// fold needing `next_in` bytes.
+    #[inline]
+    fn tile<const L: usize>(&self, s: &mut Schedule<WriteRuns>, at: usize, next_in: u64) {
+        match L {
+            0 => self.block::<1>(s, at, next_in),
+            1 => self.block::<2>(s, at, next_in),
+            _ => {
+                let f = self.steps[at];
+                s.advance(f.t, f.dram_out, next_in);
+            }
         }
     }
 
-    /// `n` identical tiles at `level`, each followed by a tile like itself:
+    /// `n` identical tiles of loop `L`, each followed by a tile like itself:
     /// run them until one moves the state by a constant, then jump over the rest.
-    fn repeat(&self, s: &mut Schedule<WriteRuns>, level: usize, at: usize, n: u64) {
-        let same = self.steps[at].dram_in;
+    fn repeat<const L: usize>(&self, s: &mut Schedule<WriteRuns>, at: usize, n: u64) {
         let f = self.steps[at];
-        if level == 2 && n > 2 && f.dram_in == 0 && f.dram_out == 0 {
+        let same = f.dram_in;
+        if L == 2 && n > 2 && f.dram_in == 0 && f.dram_out == 0 {
             // Folds that use no DRAM: two settle the compute schedule, the
             // rest each move it by the mode's fold spacing.
             s.advance(f.t, 0, 0);
@@ -239,21 +244,21 @@ impl Walk {
         }
         // A fold is cheaper than a mark: run the first folds of a run (its
         // usual transient) unmarked, and short runs entirely.
-        let unmarked = if level == 2 { UNMARKED_FOLDS.min(n) } else { 0 };
+        let unmarked = if L == 2 { UNMARKED_FOLDS.min(n) } else { 0 };
         for _ in 0..unmarked {
-            self.tile(s, level, at, same);
+            self.tile::<L>(s, at, same);
         }
         let mut left = n - unmarked;
         if left < 2 {
             for _ in 0..left {
-                self.tile(s, level, at, same);
+                self.tile::<L>(s, at, same);
             }
             return;
         }
         let rounding = s.rounding();
         let mut before = s.mark();
         while left > 0 {
-            self.tile(s, level, at, same);
+            self.tile::<L>(s, at, same);
             left -= 1;
             if left > 0 {
                 let now = s.mark();
@@ -312,7 +317,7 @@ pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode) -> Option<Tota
     if let Some(d) = s.dram.as_mut() {
         d.channel.exact = bits.is_some();
     }
-    walk.block(&mut s, 0, 0, 0);
+    walk.block::<0>(&mut s, 0, 0);
     if s.dram.as_ref().is_some_and(|d| d.writes.overflow) {
         return None;
     }

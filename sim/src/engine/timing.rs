@@ -279,7 +279,7 @@ impl<Q: WriteQueue> Schedule<Q> {
 
     /// [`Schedule::step`] for a fold of `t` vectors writing `out` bytes back,
     /// followed by one that needs `next_in` bytes from DRAM.
-    #[inline]
+    #[inline(always)]
     pub(super) fn advance(&mut self, t: u64, out: u64, next_in: u64) -> FoldTimes {
         let (r, c) = (self.r, self.c);
         let ready = self.ready;
