@@ -53,6 +53,10 @@ pub trait Engine {
     fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError>;
 }
 
+/// GEMMs of at most this many folds are stepped fold by fold (cheaper than
+/// setting up the run path; the results are the same).
+const FEW_FOLDS: u64 = 8;
+
 /// The closed-form engine.
 #[derive(Debug, Clone, Copy)]
 pub struct FastEngine {
@@ -80,7 +84,8 @@ impl FastEngine {
     /// identical folds and jumps over them (`runs.rs`) whenever it can keep
     /// the DRAM channel's arithmetic exact, and steps every fold otherwise.
     pub fn gemm(&self, design: &Design, g: &GemmOp) -> GemmStats {
-        self.gemm_by_runs(design, g)
+        runs::gemm(design, g, self.mode, FEW_FOLDS)
+            .map(|r| self.stats_of_runs(design, g, r))
             .unwrap_or_else(|| self.gemm_per_fold(design, g))
     }
 
@@ -89,15 +94,18 @@ impl FastEngine {
     /// (times beyond what its `f64` argument covers, an empty GEMM, more
     /// pending write-backs than it keeps).
     pub fn gemm_by_runs(&self, design: &Design, g: &GemmOp) -> Option<GemmStats> {
-        let r = runs::gemm(design, g, self.mode)?;
-        Some(self.stats(
+        runs::gemm(design, g, self.mode, 0).map(|r| self.stats_of_runs(design, g, r))
+    }
+
+    fn stats_of_runs(&self, design: &Design, g: &GemmOp, r: runs::Totals) -> GemmStats {
+        self.stats(
             design,
             g,
             r.traffic,
             [r.folds, r.pe_slots, r.reg_bits],
             r.compute_cycles,
             r.total_cycles,
-        ))
+        )
     }
 
     /// The reference: one pass over the folds, made on the fly and never

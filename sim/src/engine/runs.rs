@@ -301,10 +301,10 @@ fn exact_bits(bandwidth: f64) -> Option<u32> {
 /// path cannot promise that (times too large for the `f64` arguments of
 /// `shift.rs`, an empty GEMM, too many pending write-backs), and the
 /// caller steps every fold.
-pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode) -> Option<Totals> {
+pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode, few: u64) -> Option<Totals> {
     let bits = exact_bits(design.dram_bandwidth);
     let mut folds = Folds::new(design, g, mode == TimingMode::Rtl);
-    if folds.loops().contains(&0) {
+    if folds.loops().contains(&0) || folds.len() as u64 <= few {
         return None;
     }
     let mut totals = Totals {
