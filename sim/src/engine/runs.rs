@@ -98,6 +98,7 @@ impl Walk {
     /// schedule in closed form (docs/TIMING.md): ws/is folds start
     /// `max(T, 2R - 1, 2)` apart and os folds `max(T, 2R)` apart once the
     /// first has started; SCALE-Sim's are serialized.
+    #[inline(always)]
     fn new(folds: &mut Folds, design: &Design, mode: TimingMode, s: &mut Totals) -> Walk {
         let loops = folds.loops();
         let segs = [0, 1, 2].map(|l| Segments::of(loops[l], folds.first_tile_loads(l)));

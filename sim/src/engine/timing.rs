@@ -235,6 +235,7 @@ impl Schedule {
 impl<Q: WriteQueue> Schedule<Q> {
     /// [`Schedule::new`] with write queue `Q`; the first fold needs
     /// `first_in` bytes from DRAM.
+    #[inline]
     pub(super) fn with_queue(
         design: &Design,
         mode: TimingMode,
@@ -342,6 +343,7 @@ impl<Q: WriteQueue> Schedule<Q> {
     }
 
     /// Total cycles: the end of the last fold or of the last write-back.
+    #[inline]
     pub fn finish(mut self) -> u64 {
         let write_done = self.dram.as_mut().map_or(0, Dram::finish);
         self.end.max(write_done)
