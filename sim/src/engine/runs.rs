@@ -300,8 +300,8 @@ fn exact_bits(bandwidth: f64) -> Option<u32> {
 /// PE slots, register bits) and cycles without and with DRAM of `g` on
 /// `design` in `mode`, equal to the per-fold reference's; `None` when this
 /// path cannot promise that (times too large for the `f64` arguments of
-/// `shift.rs`, an empty GEMM, too many pending write-backs), and the
-/// caller steps every fold.
+/// `shift.rs`, an empty GEMM, too many pending write-backs) or the GEMM has
+/// at most `few` folds, and the caller steps every fold.
 pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode, few: u64) -> Option<Totals> {
     let bits = exact_bits(design.dram_bandwidth);
     let mut folds = Folds::new(design, g, mode == TimingMode::Rtl);

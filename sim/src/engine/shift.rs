@@ -5,8 +5,10 @@
 //! Every recurrence of [`Schedule::step`] is made of `max`, `+` and `ceil`
 //! of cycle counts: adding an integer `d` to every time in the state adds `d`
 //! to every later time, provided the DRAM channel's `f64` arithmetic is exact
-//! (a power-of-two bandwidth, [`Channel::exact`]). So once a stretch of folds
-//! has moved the state by `d`, each identical stretch after it does the same.
+//! (a power-of-two bandwidth, [`Channel::exact`]) or, when it rounds, the
+//! channel's values stay in one binade (`Mark::same_binade`). So once a
+//! stretch of folds has moved the state by `d`, each identical stretch after
+//! it does the same, and [`Schedule::jump`] moves the state over many at once.
 
 use super::timing::{Channel, Schedule, TimingMode, WriteQueue};
 
