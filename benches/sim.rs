@@ -9,16 +9,14 @@ use std::hint::black_box;
 
 fn design_128x128_ws() -> sim::Design {
     // A 128x128 int8 weight-stationary design (the server preset, as ws/int8).
-    let text = sim::design::PRESETS
-        .iter()
-        .find(|(n, _)| *n == "server-128x128-is")
+    preset("server-128x128-is")
         .expect("preset exists")
-        .1;
-    let text = text
-        .replace("dataflow = \"is\"", "dataflow = \"ws\"")
-        .replace("operand = \"int16\"", "operand = \"int8\"")
-        .replace("accumulator_bits = 48", "accumulator_bits = 32");
-    sim::Design::parse(&text, "bench", None).expect("valid design")
+        .variant(|v| {
+            v.dataflow = sim::Dataflow::Ws;
+            v.operand = sim::Precision::Int(8);
+            v.accumulator_bits = Some(32);
+        })
+        .expect("valid design")
 }
 
 fn whole_models(c: &mut Criterion) {

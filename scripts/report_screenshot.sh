@@ -2,9 +2,13 @@
 # Opens a systolic report in headless Chromium (Debian's `chromium` package):
 # takes a screenshot of index.html and dumps the DOM of a copy instrumented to
 # measure every plot, so a test can check that the page shows its plots.
+# Given one plot's SVG file instead, takes a screenshot of it alone (to hold
+# the PNG beside what a browser draws).
 #
 # usage: scripts/report_screenshot.sh REPORT_DIR SCREENSHOT.png [DOM.html] [WIDTHxHEIGHT]
+#        scripts/report_screenshot.sh PLOT.svg SCREENSHOT.png "" WIDTHxHEIGHT
 #   REPORT_DIR   a directory written by `systolic sim --report` or `systolic report`
+#   PLOT.svg     one plot of such a directory
 #   SCREENSHOT   PNG written by Chromium (the window, default 1400x3000 pixels)
 #   DOM.html     optional: the rendered DOM of the instrumented copy; it ends with
 #                <pre id="systolic-measure"> holding one line per figure:
@@ -13,10 +17,16 @@
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-  sed -n '2,13p' "$0" >&2
+  sed -n '2,16p' "$0" >&2
   exit 64
 fi
-report=$(cd "$1" && pwd)
+if [ -f "$1" ]; then
+  page=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+  report=$(dirname "$page")
+else
+  report=$(cd "$1" && pwd)
+  page=$report/index.html
+fi
 shot=$2
 dom=${3:-}
 size=${4:-1400x3000}
@@ -26,8 +36,8 @@ if [ ! -x "$chromium" ]; then
   echo "error: $chromium not found; install Debian's Chromium with: apt-get install -y chromium (or run: bash scripts/setup.sh)" >&2
   exit 2
 fi
-if [ ! -f "$report/index.html" ]; then
-  echo "error: $report/index.html does not exist; write a report first (systolic sim --report DIR)" >&2
+if [ ! -f "$page" ]; then
+  echo "error: $page does not exist; write a report first (systolic sim --report DIR)" >&2
   exit 66
 fi
 
@@ -40,7 +50,7 @@ flags=(--headless=new --disable-gpu --no-sandbox --disable-quic --no-first-run
   --disable-default-apps --hide-scrollbars --force-device-scale-factor=1
   --user-data-dir="$work/profile" --window-size="${size/x/,}")
 
-"$chromium" "${flags[@]}" --screenshot="$shot" "file://$report/index.html" >"$work/shot.log" 2>&1 || {
+"$chromium" "${flags[@]}" --screenshot="$shot" "file://$page" >"$work/shot.log" 2>&1 || {
   cat "$work/shot.log" >&2
   exit 1
 }
@@ -50,7 +60,7 @@ if [ ! -s "$shot" ]; then
   exit 1
 fi
 
-if [ -n "$dom" ]; then
+if [ -n "$dom" ] && [ "$page" = "$report/index.html" ]; then
   mkdir "$work/copy"
   cp -R "$report/." "$work/copy/"
   measure='<script>

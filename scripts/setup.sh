@@ -9,6 +9,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 echo "cargo: $(cargo --version)"
+# rust-toolchain.toml pins the toolchain; fmt and clippy run in the test script.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add rustfmt clippy
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -1,6 +1,6 @@
 //! `systolic gemm`: run one GEMM of real data value-exactly on the pe engine.
 
-use crate::inputs;
+use crate::{inputs, output};
 use clap::{Args, ValueEnum};
 use sim::engine::{pe, Engine, FastEngine, TimingMode};
 use sim::npy::{self, NpyArray, NpyData};
@@ -18,9 +18,10 @@ use std::path::PathBuf;
   systolic gemm --design edge-8x8 --seed 7 --m 64 --k 300 --n 40
   systolic gemm --design tpu-v1-like --a x_f32.npy --b w_f32.npy --quantize --per-channel --out y.npy
 
-A is M x K and B is K x N, row-major 2-D .npy files (int8 or int16 for the array's
-width; float32 with --quantize). C is written as int32 (int64 for accumulators wider
-than 32 bits), or float32 (dequantized) with --quantize.")]
+A is M x K and B is K x N, row-major 2-D .npy files: integers for the array's width
+(int8 or int16), or float32 / float64 with --quantize (float64 rounded to float32
+first). C is written as int32 (int64 for accumulators wider than 32 bits), or as
+float32 (dequantized) with --quantize.")]
 pub struct GemmArgs {
     /// Built-in design name or a design TOML file (integer operands).
     #[arg(long, default_value = "gemmini-like")]
@@ -43,7 +44,7 @@ pub struct GemmArgs {
     /// Columns of B for random operands.
     #[arg(long)]
     n: Option<u64>,
-    /// A and B are float32: quantize them to the design's integer width
+    /// A and B are float32 (or float64, rounded to float32): quantize them to the design's integer width
     /// (ONNX Runtime semantics), run, dequantize, and compare with fp32.
     #[arg(long, requires = "a")]
     quantize: bool,
@@ -59,6 +60,44 @@ pub struct GemmArgs {
     /// Write C here (.npy, atomically).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Refuse GEMMs whose operands, result and engine state need more memory
+    /// than this, in GiB (estimated before anything is allocated).
+    #[arg(long, value_name = "GIB", default_value_t = 4.0)]
+    max_memory_gib: f64,
+}
+
+/// Bytes a value-exact GEMM holds at once: A, B and C as 64-bit words, and
+/// the pe engine's copies of the operands and its result (16 bytes per
+/// element of each matrix); `None` past 2^64.
+fn working_set(m: u64, k: u64, n: u64) -> Option<u64> {
+    let elements = m
+        .checked_mul(k)?
+        .checked_add(k.checked_mul(n)?)?
+        .checked_add(m.checked_mul(n)?)?;
+    elements.checked_mul(16)
+}
+
+/// Refuses a GEMM beyond `--max-memory-gib` before allocating it.
+fn check_memory((m, k, n): (u64, u64, u64), cap_gib: f64) -> miette::Result<()> {
+    let cap = cap_gib * (1u64 << 30) as f64;
+    let need = working_set(m, k, n);
+    if need.is_none_or(|b| b as f64 > cap) {
+        return Err(miette::Report::new(
+            sim::error::InputError::new(
+                "systolic::gemm::too_large",
+                "<command line>",
+                format!(
+                    "a {m} x {k} x {n} GEMM needs {} of memory, more than --max-memory-gib {cap_gib}",
+                    need.map_or("more than 2^64 bytes".to_string(), |b| format!(
+                        "{:.1} GiB",
+                        b as f64 / (1u64 << 30) as f64
+                    ))
+                ),
+            )
+            .hint("value-exact runs hold A, B and C in memory (16 bytes per element); use smaller matrices, or raise --max-memory-gib if the machine has the memory"),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,6 +130,9 @@ fn cost(design: &Design, g: &GemmOp) -> miette::Result<(u64, u64, f64)> {
 
 /// Runs `systolic gemm`.
 pub fn run(a: GemmArgs) -> miette::Result<()> {
+    if let Some(out) = &a.out {
+        sim::error::check_output_file(out)?;
+    }
     let design = inputs::design(&a.design)?;
     let Precision::Int(bits) = design.operand else {
         return Err(miette::miette!(
@@ -110,6 +152,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         let (ma, mb) = (npy::read_f32_matrix(pa)?, npy::read_f32_matrix(pb)?);
         check_inner(ma.cols, mb.rows)?;
         let (m, k, n) = (ma.rows, ma.cols, mb.cols);
+        check_memory((m as u64, k as u64, n as u64), a.max_memory_gib)?;
         let opts = QuantOptions {
             a: a.scheme_a.into(),
             b: a.scheme_b.into(),
@@ -157,11 +200,12 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
     } else {
         let (ia, ib, m, k, n) = match (&a.a, &a.b) {
             (Some(pa), Some(pb)) => {
-                let (ma, mb) = (
-                    npy::read_i64_matrix(pa).map_err(float_hint)?,
-                    npy::read_i64_matrix(pb).map_err(float_hint)?,
-                );
+                let (ma, mb) = (npy::read_i64_matrix(pa)?, npy::read_i64_matrix(pb)?);
                 check_inner(ma.cols, mb.rows)?;
+                check_memory(
+                    (ma.rows as u64, ma.cols as u64, mb.cols as u64),
+                    a.max_memory_gib,
+                )?;
                 (
                     ma.data,
                     mb.data,
@@ -185,6 +229,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
                         "empty GEMM {m} x {k} x {n}"
                     ));
                 }
+                check_memory((m, k, n), a.max_memory_gib)?;
                 (
                     pe::random_operands(bits, (m * k) as usize, a.seed),
                     pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED),
@@ -227,8 +272,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             arr.data.descr()
         ));
     }
-    print!("{head}{out}");
-    Ok(())
+    output::emit(&format!("{head}{out}"), None)
 }
 
 fn check_inner(k_a: usize, k_b: usize) -> miette::Result<()> {
@@ -240,14 +284,4 @@ fn check_inner(k_a: usize, k_b: usize) -> miette::Result<()> {
         ));
     }
     Ok(())
-}
-
-fn float_hint(e: sim::SimError) -> miette::Report {
-    let text = e.to_string();
-    let r = miette::Report::new(e);
-    if text.contains("float") || text.contains("f4") {
-        r.wrap_err("float32 operands need --quantize")
-    } else {
-        r
-    }
 }

@@ -1,14 +1,14 @@
 //! `systolic merge`: join the results of `systolic sweep --shard i/n` runs
 //! into the files one unsharded run would have written.
 
-use crate::cmd_sweep::{front_table, list, objectives};
+use crate::common::{front, objectives};
 use clap::Args;
 use dse::Outputs;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
-  systolic merge shard0.csv shard1.csv shard2.csv shard3.csv --out results.csv
-  systolic merge runs/shard-*.csv --out results.csv --pareto latency,energy,area";
+  systolic merge s0.csv s1.csv s2.csv s3.csv --out results.csv
+  systolic merge runs/shard-*.csv --out results.csv --pareto latency,energy,area   # scripts/slurm/sweep-array.sbatch";
 
 /// Arguments of `systolic merge`.
 #[derive(Debug, Args)]
@@ -30,7 +30,11 @@ pub struct MergeArgs {
 
 /// Runs `systolic merge`.
 pub fn run(a: MergeArgs) -> miette::Result<()> {
-    let pareto = objectives(&a.pareto)?;
+    let pareto = a
+        .pareto
+        .as_deref()
+        .map(|n| objectives::parse("--pareto", n))
+        .transpose()?;
     let outputs = Outputs::beside(&a.out, a.jsonl.as_deref());
     let s = dse::merge(&a.shards, &outputs, pareto)?;
     let mut wrote = vec![outputs.csv.clone(), outputs.jsonl.clone()];
@@ -42,8 +46,7 @@ pub fn run(a: MergeArgs) -> miette::Result<()> {
         s.shards,
         s.points,
         s.rows,
-        list(&wrote)
+        front::paths(&wrote)
     );
-    print!("{}", front_table(&s.front, &s.objectives));
-    Ok(())
+    crate::output::emit(&front::table(&s.front, &s.objectives), None)
 }

@@ -3,7 +3,6 @@
 use crate::inputs;
 use clap::Args;
 use dse::results::{self, DEFAULT_OBJECTIVES};
-use dse::Objective;
 use report::sweep::{self, Options};
 use sim::workload::{topology, zoo, Model};
 use std::path::{Path, PathBuf};
@@ -35,7 +34,7 @@ pub struct ReportArgs {
 /// Runs `systolic report`.
 pub fn run(a: ReportArgs) -> miette::Result<()> {
     let objectives = match &a.objectives {
-        Some(names) => objectives(names)?,
+        Some(names) => crate::common::objectives::parse("--objectives", names)?,
         None => results::sweep_objectives(&a.results)?.unwrap_or(DEFAULT_OBJECTIVES.to_vec()),
     };
     let out = a.out.clone().unwrap_or_else(|| {
@@ -64,29 +63,6 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
         out.join("index.html").display()
     );
     Ok(())
-}
-
-/// Parses and checks `--objectives`: two or three distinct names.
-fn objectives(names: &[String]) -> miette::Result<Vec<Objective>> {
-    let names: Vec<&str> = names
-        .iter()
-        .map(|n| n.trim())
-        .filter(|n| !n.is_empty())
-        .collect();
-    match Objective::parse_list(&names) {
-        Ok(list) if !list.is_empty() => Ok(list),
-        Err((Some(i), msg)) if Objective::parse(names[i]).is_none() => Err(miette::miette!(
-            code = "systolic::report::objective",
-            help = format!("objectives: {}", Objective::names()),
-            "--objectives: {msg}"
-        )),
-        _ => Err(miette::miette!(
-            code = "systolic::report::objectives",
-            help = "e.g. --objectives latency,energy or --objectives latency,energy,area",
-            "--objectives takes two or three different objectives, got `{}`",
-            names.join(",")
-        )),
-    }
 }
 
 /// A model named in a results file: a zoo name, or a topology CSV path

@@ -12,7 +12,7 @@ use std::path::PathBuf;
   systolic sim --design designs/edge-8x8.toml --model mobilenet_v2 --batch 4 --format csv --out edge.csv
   systolic sim --design gemmini-like --model bert-base --layer 'layer0.*'
   systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv
-  systolic sim --design edge-8x8 --model resnet18 --synth synth-out/edge-8x8/ice40.json
+  systolic sim --design fpga-2x2 --model resnet18 --synth synth-out/fpga-2x2/ice40.json
   systolic sim --design edge-8x8 --model resnet18 --report reports/edge-8x8-resnet18")]
 pub struct SimArgs {
     /// Built-in design name (see `systolic list designs`) or a design TOML file.
@@ -71,6 +71,9 @@ enum Format {
 
 /// Runs `systolic sim`.
 pub fn run(a: SimArgs) -> miette::Result<()> {
+    if let Some(out) = &a.out {
+        sim::error::check_output_file(out)?;
+    }
     let design = match &a.scalesim_config {
         Some(cfg) => inputs::scalesim_design(cfg)?,
         None => inputs::design(&a.design)?,
@@ -91,7 +94,8 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
         layers: a.layer.clone(),
     };
     let mut report = simulate(&design, &model, &FastEngine { mode }, &opts)?;
-    report.area = crate::cmd_synth::area_of(&design, &a.synth)?;
+    report.area =
+        hdlgen::synth::area_for_design(&design, &a.synth)?.take(|n| eprintln!("note: {n}"));
     if let Some(dir) = &a.report {
         let dataflows = sim::study::dataflows(&design, &model, &opts, mode, &report);
         let run = report::single::Run {

@@ -2,7 +2,7 @@
 //! and JSON-lines results, and print the Pareto front.
 
 use clap::Args;
-use dse::{Objective, Outputs, RunOptions, Shard, Spec, SweepRow};
+use dse::{Outputs, RunOptions, Shard, Spec};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sim::error::InputError;
 use std::fmt::Write as _;
@@ -12,8 +12,8 @@ use std::path::PathBuf;
 const EXAMPLES: &str = "Examples:
   systolic sweep designs/sweeps/default.toml --out results/default.csv
   systolic sweep designs/sweeps/resnet50-10k.toml --out r50.csv --threads 2 --pareto latency,energy
-  systolic sweep designs/sweeps/default.toml --out shard3.csv --shard 3/8    # points with index % 8 == 3
-  systolic merge shard*.csv --out results.csv
+  systolic sweep designs/sweeps/default.toml --out s3.csv --shard 3/4    # points with index % 4 == 3
+  systolic merge s0.csv s1.csv s2.csv s3.csv --out results.csv              # after shards 0 to 3
 Re-running the same command after an interruption resumes where it stopped.";
 
 /// Arguments of `systolic sweep`.
@@ -53,20 +53,6 @@ fn cli_error(field: &str, msg: String, hint: &str) -> miette::Report {
     )
 }
 
-/// Parses `--pareto`.
-pub fn objectives(names: &Option<Vec<String>>) -> miette::Result<Option<Vec<Objective>>> {
-    match names {
-        None => Ok(None),
-        Some(n) => Objective::parse_list(n).map(Some).map_err(|(_, msg)| {
-            cli_error(
-                "--pareto",
-                msg,
-                &format!("choose 2 or 3 of: {}", Objective::names()),
-            )
-        }),
-    }
-}
-
 /// Runs `systolic sweep`.
 pub fn run(a: SweepArgs) -> miette::Result<()> {
     let shard = match &a.shard {
@@ -86,7 +72,22 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
             "leave --threads out to use every core",
         ));
     }
-    let pareto = objectives(&a.pareto)?;
+    // More threads than a few per core only cost memory: cap them.
+    let cap = 4 * rayon_threads();
+    let threads = a.threads.map(|t| {
+        if t > cap {
+            eprintln!(
+                "note: --threads {t} is more than 4 per core ({} cores); using {cap}",
+                rayon_threads()
+            );
+        }
+        t.min(cap)
+    });
+    let pareto = a
+        .pareto
+        .as_deref()
+        .map(|n| crate::common::objectives::parse("--pareto", n))
+        .transpose()?;
     let spec = Spec::load(&a.spec)?;
     let outputs = Outputs::beside(&a.out, a.jsonl.as_deref());
     let total = spec.points();
@@ -108,7 +109,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     );
     let opts = RunOptions {
         outputs: outputs.clone(),
-        threads: a.threads,
+        threads,
         shard,
         pareto,
         stop_after: a.stop_after,
@@ -124,7 +125,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
         }
     })?;
     bar.finish_and_clear();
-    let threads = a.threads.unwrap_or_else(rayon_threads);
+    let threads = threads.unwrap_or_else(rayon_threads);
     let models = spec.models.len() as u64;
     let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut msg = format!(
@@ -163,94 +164,13 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     if !s.objectives.is_empty() && shard.is_none() {
         wrote.push(outputs.pareto.clone());
     }
-    eprintln!("wrote {}", list(&wrote));
+    eprintln!("wrote {}", crate::common::front::paths(&wrote));
     if shard.is_none() {
-        print!("{}", front_table(&s.front, &s.objectives));
+        crate::output::emit(&crate::common::front::table(&s.front, &s.objectives), None)?;
     }
     Ok(())
 }
 
 fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Paths joined for a message.
-pub fn list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Width of an objective's column in the front table.
-fn width(o: Objective) -> usize {
-    o.column().len().max(14)
-}
-
-/// The Pareto front as a table, one block per model.
-pub fn front_table(front: &[SweepRow], objectives: &[Objective]) -> String {
-    let mut s = String::new();
-    if objectives.is_empty() {
-        return s;
-    }
-    let names: Vec<String> = objectives
-        .iter()
-        .map(|o| {
-            format!(
-                "{} ({})",
-                o.column(),
-                match o.sense() {
-                    dse::Sense::Min => "min",
-                    dse::Sense::Max => "max",
-                }
-            )
-        })
-        .collect();
-    let mut models: Vec<&str> = Vec::new();
-    for r in front {
-        if !models.contains(&r.model.as_str()) {
-            models.push(&r.model);
-        }
-    }
-    for m in models {
-        let rows: Vec<&SweepRow> = front.iter().filter(|r| r.model == m).collect();
-        let _ = writeln!(
-            s,
-            "Pareto front of {m} over {}: {} designs",
-            names.join(", "),
-            rows.len()
-        );
-        let _ = write!(
-            s,
-            "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}",
-            "point", "array", "flow", "oper", "SRAM KiB i/f/o", "DRAM B/c", "MHz"
-        );
-        for o in objectives {
-            let _ = write!(s, "  {:>w$}", o.column(), w = width(*o));
-        }
-        s.push('\n');
-        for r in rows {
-            let _ = write!(
-                s,
-                "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}",
-                r.point,
-                format!("{}x{}", r.rows, r.cols),
-                r.dataflow,
-                r.operand,
-                format!(
-                    "{}/{}/{}",
-                    r.ifmap_sram_kib, r.filter_sram_kib, r.ofmap_sram_kib
-                ),
-                r.dram_bandwidth_bytes_per_cycle,
-                r.clock_mhz
-            );
-            for o in objectives {
-                let _ = write!(s, "  {:>w$.6}", o.value(r), w = width(*o));
-            }
-            s.push('\n');
-        }
-        s.push('\n');
-    }
-    s
 }

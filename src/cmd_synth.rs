@@ -1,19 +1,17 @@
 //! `systolic synth`: synthesize a design's generated RTL with Yosys (and
-//! place and route it with nextpnr) for area and Fmax; also finds the
-//! reports `systolic sim` shows area from.
+//! place and route it with nextpnr) for area and Fmax.
 
 use crate::{inputs, output};
 use clap::Args;
-use hdlgen::synth::{self, SynthOptions, SynthReport, Target};
-use sim::report::AreaReport;
-use sim::Design;
-use std::path::{Path, PathBuf};
+use hdlgen::synth::{self, SynthOptions, Target};
+use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
-  systolic synth --design edge-8x8 --target generic
-  systolic synth --design edge-8x8 --target ice40 --device hx8k
-  systolic synth --design my-design.toml --target ecp5 --device 25k --out results/
-  systolic synth --design gemmini-like --target xilinx
+  systolic synth --design fpga-2x2 --target generic
+  systolic synth --design fpga-2x2 --target ice40
+  systolic synth --design fpga-2x2 --target ecp5 --device 25k --out results/
+  systolic synth --design fpga-2x2 --target xilinx
+(a 2x2 design in the repository: seconds each; the presets take minutes, docs/SYNTHESIS.md)
 
 Targets and devices (the first is the default):
   generic  Yosys's gate library (cell counts); no device
@@ -55,24 +53,8 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     let design = inputs::design(&a.design)?;
     let dir = a.out.unwrap_or_else(|| synth::results_dir(&design.name));
     let workdir = dir.join(target.to_string());
-    let ip = hdlgen::generate(&design).map_err(|e| {
-        miette::miette!(
-            code = "systolic::synth::generate",
-            help =
-                "the generator emits integer datapaths (int2..int32 operands, integer accumulator)",
-            "design `{}`: {e}",
-            design.name
-        )
-    })?;
-    let rtl = workdir.join("rtl");
-    let files = ip.write_rtl(&rtl).map_err(|e| {
-        miette::miette!(
-            code = "systolic::io",
-            help = "check that the directory is writable",
-            "cannot write the RTL to {}: {e}",
-            rtl.display()
-        )
-    })?;
+    let ip = hdlgen::generate(&design)?;
+    let files = ip.write_rtl(&workdir.join("rtl"))?;
     let opts = SynthOptions {
         device: a.device,
         skip_pnr: a.no_pnr,
@@ -84,7 +66,8 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         ip.top,
         workdir.display()
     );
-    let mut report = synth::synthesize(&files, &ip.top, target, &opts, &workdir)?;
+    let progress = crate::progress::Stderr::new();
+    let mut report = synth::synthesize(&files, &ip.top, target, &opts, &workdir, &progress)?;
     report.design = Some(design.name.clone());
     report.design_fingerprint = Some(synth::design_fingerprint(&design));
     let path = synth::report_path(&dir, target);
@@ -92,66 +75,4 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     output::emit(&report.to_table(), None)?;
     eprintln!("wrote {}", path.display());
     Ok(())
-}
-
-/// The area `systolic sim` reports for `design`: from the `explicit`
-/// reports when given (an unreadable one is an error), else from every
-/// synth-out/<design>/<target>.json that exists (an unreadable or stale one
-/// is skipped with a note).
-pub fn area_of(design: &Design, explicit: &[PathBuf]) -> miette::Result<Vec<AreaReport>> {
-    let fingerprint = synth::design_fingerprint(design);
-    let mut area = Vec::new();
-    if !explicit.is_empty() {
-        for path in explicit {
-            let r = SynthReport::load(path)?;
-            if r.design_fingerprint.as_deref() != Some(&fingerprint) {
-                eprintln!(
-                    "note: {} was made from {}, not from this version of design `{}`; showing it anyway",
-                    path.display(),
-                    r.design
-                        .as_deref()
-                        .map_or("another design".into(), |d| format!("design `{d}`")),
-                    design.name
-                );
-            }
-            area.push(area_row(&r, path));
-        }
-        return Ok(area);
-    }
-    let dir = synth::results_dir(&design.name);
-    for target in Target::ALL {
-        let path = synth::report_path(&dir, target);
-        if !path.is_file() {
-            continue;
-        }
-        match SynthReport::load(&path) {
-            Ok(r) if r.design_fingerprint.as_deref() == Some(&fingerprint) => {
-                area.push(area_row(&r, &path));
-            }
-            Ok(_) => eprintln!(
-                "note: ignoring {}: design `{}` changed since it was synthesized; run `systolic synth --design {} --target {target}` again",
-                path.display(),
-                design.name,
-                design.name
-            ),
-            Err(e) => eprintln!("note: ignoring {}: {e}", path.display()),
-        }
-    }
-    Ok(area)
-}
-
-fn area_row(r: &SynthReport, path: &Path) -> AreaReport {
-    AreaReport {
-        target: r.target.to_string(),
-        device: r.device.clone(),
-        top: r.top.clone(),
-        luts: r.luts,
-        flip_flops: r.flip_flops,
-        dsps: r.dsps,
-        block_rams: r.block_rams,
-        memory_bits: r.memory_bits,
-        cells: r.cells,
-        fmax_mhz: r.fmax_mhz,
-        source: path.display().to_string(),
-    }
 }

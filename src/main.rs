@@ -1,23 +1,26 @@
 //! `systolic`: command-line entry point; wires logging-free dispatch only.
 
+mod cmd_completions;
 mod cmd_gemm;
 mod cmd_gen;
 mod cmd_list;
 mod cmd_merge;
 mod cmd_report;
+mod cmd_show;
 mod cmd_sim;
 mod cmd_sweep;
 mod cmd_synth;
 mod cmd_verify;
-mod inputs;
-mod output;
+mod common;
+
+use common::{inputs, output, progress};
 
 use clap::{Parser, Subcommand};
 
 /// Cycle-accurate systolic-array simulator and Verilog generator for DNN accelerators.
 #[derive(Debug, Parser)]
 #[command(name = "systolic", version, about, long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +37,8 @@ enum Command {
     Verify(cmd_verify::VerifyArgs),
     /// List built-in designs or models.
     List(cmd_list::ListArgs),
+    /// Show a design as TOML (a preset to start from) or a model's layers.
+    Show(cmd_show::ShowArgs),
     /// Synthesize a design's RTL (Yosys; nextpnr for iCE40/ECP5): LUTs, flip-flops, DSPs, block RAMs, Fmax.
     Synth(cmd_synth::SynthArgs),
     /// Plots, a self-contained HTML page and a Markdown summary from a sweep's results CSV.
@@ -42,6 +47,8 @@ enum Command {
     Sweep(cmd_sweep::SweepArgs),
     /// Join the results of sharded sweeps into the file one unsharded run would have written.
     Merge(cmd_merge::MergeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd_completions::CompletionsArgs),
 }
 
 fn main() -> miette::Result<()> {
@@ -69,5 +76,7 @@ fn main() -> miette::Result<()> {
         Command::Report(a) => cmd_report::run(a),
         Command::Sweep(a) => cmd_sweep::run(a),
         Command::Merge(a) => cmd_merge::run(a),
+        Command::Show(a) => cmd_show::run(a),
+        Command::Completions(a) => cmd_completions::run(a),
     }
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 use support::{fails, run as systolic, stderr, stdout};
 
 fn scratch(name: &str) -> PathBuf {
@@ -435,9 +435,44 @@ fn gemm_quantize_reports_error_and_savings_against_fp32() {
         out.contains("fp32 on the same design") && out.contains("saved:"),
         "{out}"
     );
-    // Float files without --quantize, and mismatched shapes, are user errors.
+    // Float files without --quantize, and mismatched shapes, are user errors;
+    // the advice names --quantize, never an integer cast of float data.
     let e = fails(&["gemm", "--a", &pa, "--b", &pb]);
-    assert!(e.contains("float32 operands need --quantize"), "{e}");
+    assert!(
+        e.contains("found floating point (`<f4`)") && e.contains("--quantize"),
+        "{e}"
+    );
+    // float64 is quantized like float32 (rounded to float32 first), with
+    // the same result as the float32 files.
+    let to_f64 = |p: &str, name: &str| {
+        let a = sim::npy::read(Path::new(p)).unwrap();
+        let sim::npy::NpyData::F32(v) = a.data else {
+            panic!("float32 fixture")
+        };
+        write_npy(
+            name,
+            a.shape,
+            sim::npy::NpyData::F64(v.iter().map(|&x| f64::from(x)).collect()),
+        )
+    };
+    let (pa64, pb64) = (to_f64(&pa, "a64.npy"), to_f64(&pb, "b64.npy"));
+    let e = fails(&["gemm", "--a", &pa64, "--b", &pb64]);
+    assert!(
+        e.contains("found floating point (`<f8`)") && !e.contains("float32 operands"),
+        "{e}"
+    );
+    let o64 = systolic(&[
+        "gemm",
+        "--design",
+        "gemmini-like",
+        "--a",
+        &pa64,
+        "--b",
+        &pb64,
+        "--quantize",
+        "--per-channel",
+    ]);
+    assert_eq!(stdout(&o64), out, "{}", stderr(&o64));
     let e = fails(&["gemm", "--a", &pa, "--b", &pa, "--quantize"]);
     assert!(e.contains("A has 64 columns but B has 16 rows"), "{e}");
     let e = fails(&[
@@ -452,4 +487,132 @@ fn gemm_quantize_reports_error_and_savings_against_fp32() {
         "2",
     ]);
     assert!(e.contains("computes in bf16"), "{e}");
+}
+
+#[test]
+fn version_show_and_completions() {
+    let o = systolic(&["--version"]);
+    assert_eq!(
+        stdout(&o),
+        format!("systolic {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    // A preset as written, to start from; and complete, every default spelled
+    // out, reading back as the same design.
+    let preset = stdout(&systolic(&["show", "design", "gemmini-like"]));
+    let file = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("designs/gemmini-like.toml"),
+    )
+    .unwrap();
+    assert_eq!(preset, file);
+    let complete = stdout(&systolic(&["show", "design", "gemmini-like", "--complete"]));
+    for field in [
+        "vector_lanes",
+        "output",
+        "saturate",
+        "dram_latency_cycles",
+        "node_nm",
+    ] {
+        assert!(complete.contains(field), "{field} missing:\n{complete}");
+    }
+    let back = sim::Design::parse(&complete, "complete.toml", None).unwrap();
+    assert_eq!(back, sim::design::preset("gemmini-like").unwrap());
+    // A design file with its own energy table keeps the table's path.
+    let dir = scratch("show");
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/tables/horowitz-45nm.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mine.toml"),
+        table.replace("name = \"horowitz-45nm\"", "name = \"mine\""),
+    )
+    .unwrap();
+    let with_table = format!("{GOOD}[technology]\nenergy_table = \"mine.toml\"\n");
+    std::fs::write(dir.join("d.toml"), &with_table).unwrap();
+    let shown = stdout(&systolic(&[
+        "show",
+        "design",
+        dir.join("d.toml").to_str().unwrap(),
+    ]));
+    assert!(shown.contains("energy_table = \"mine.toml\""), "{shown}");
+    std::fs::write(dir.join("again.toml"), &shown).unwrap();
+    assert_eq!(
+        sim::Design::load(&dir.join("again.toml")).unwrap(),
+        sim::Design::load(&dir.join("d.toml")).unwrap()
+    );
+    let e = fails(&["show", "design", "edge_8x8"]);
+    assert!(e.contains("did you mean `edge-8x8`"), "{e}");
+    let e = fails(&["show", "model", "ResNet-18"]);
+    assert!(e.contains("did you mean `resnet18`"), "{e}");
+    let layers = stdout(&systolic(&["show", "model", "resnet18"]));
+    assert!(layers.starts_with("model resnet18: 48 layers"), "{layers}");
+    assert_eq!(layers.lines().count(), 2 + 48, "{layers}");
+    assert!(layers.contains("layer1.0.conv1"), "{layers}");
+    // Completion scripts: bash's parses; each names the subcommands.
+    let bash = stdout(&systolic(&["completions", "bash"]));
+    let check = Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write as _;
+            c.stdin.take().unwrap().write_all(bash.as_bytes())?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(check.success(), "bash -n rejects the completion script");
+    for (shell, mark) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef systolic"),
+        ("fish", "complete -c systolic"),
+    ] {
+        let text = stdout(&systolic(&["completions", shell]));
+        assert!(text.contains(mark), "{shell}: no `{mark}`");
+        for verb in ["sim", "sweep", "verify", "show", "completions"] {
+            assert!(text.contains(verb), "{shell}: no `{verb}`");
+        }
+    }
+}
+
+#[test]
+fn the_design_format_documents_every_field() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/DESIGN_FORMAT.md"),
+    )
+    .unwrap();
+    // Every field of the complete form of a design has a row in the table of
+    // its section.
+    let complete = stdout(&systolic(&["show", "design", "tpu-v1-like", "--complete"]));
+    let mut section = String::from("Top level");
+    let mut count = 0;
+    for line in complete.lines() {
+        if let Some(s) = line.strip_prefix('[') {
+            section = format!("`[{s}`");
+            continue;
+        }
+        let Some((key, _)) = line.split_once(" = ") else {
+            continue;
+        };
+        let at = doc
+            .find(&format!("## {section}"))
+            .unwrap_or_else(|| panic!("no section {section}"));
+        let rest = &doc[at..];
+        let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
+        assert!(
+            rest[..end].contains(&format!("| `{key}` |")),
+            "docs/DESIGN_FORMAT.md: no row for `{key}` in {section}"
+        );
+        count += 1;
+    }
+    assert!(count >= 22, "{count} fields");
+    // The example in the document is a valid design.
+    let example = doc
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    sim::Design::parse(example, "DESIGN_FORMAT.md", None).unwrap();
 }

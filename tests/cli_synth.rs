@@ -150,6 +150,15 @@ fn synth_for_ice40_then_sim_shows_the_area_and_ignores_stale_reports() {
         &[],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // Each long stage says what it is doing and how long it took.
+    let err = stderr(&o);
+    for stage in [
+        "synthesizing tiny_2x2_top for ice40 up5k with Yosys: done in",
+        "synthesizing the place-and-route harness with Yosys: done in",
+        "placing and routing for ice40 up5k with nextpnr-ice40: done in",
+    ] {
+        assert!(err.contains(stage), "{stage}\nnot in:\n{err}");
+    }
     let table = stdout(&o);
     assert!(table.contains("DSPs") && table.contains("Fmax"), "{table}");
     let report = dir.join("synth-out/tiny-2x2/ice40.json");
@@ -228,4 +237,32 @@ fn synth_for_ice40_then_sim_shows_the_area_and_ignores_stale_reports() {
         &[],
     );
     assert!(e.contains("tiny.toml is not a synthesis report"), "{e}");
+}
+
+#[test]
+fn synth_works_in_an_out_folder_whose_path_has_spaces_quotes_and_semicolons() {
+    // The Yosys script names the RTL relative to the folder Yosys runs in,
+    // so no path the user chose is parsed as script text.
+    let dir = scratch("weird-out");
+    let out = dir.join("out dir").join("a\" b; #c");
+    let o = run_in(
+        &dir,
+        &[
+            "synth",
+            "--design",
+            "tiny.toml",
+            "--target",
+            "generic",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("generic.json").is_file());
+    let script = std::fs::read_to_string(out.join("generic/synth.ys")).unwrap();
+    assert!(
+        !script.contains("out dir") && script.contains("\"rtl/tiny_2x2_top.v\""),
+        "{script}"
+    );
 }

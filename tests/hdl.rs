@@ -1,163 +1,615 @@
-//! Generated Verilog: `verilog-out/` matches the generator byte for byte, every
-//! preset lints clean under `verilator --lint-only -Wall`, and `systolic gen`
-//! never overwrites a file it did not write. Fails (never skips) when
-//! Verilator is missing.
+//! `systolic gen` and `systolic verify` as a user runs them: gen checks every
+//! target before writing anything, never writes over a file it did not
+//! write or into another design's IP, never leaves a folder half-written,
+//! and regenerates its own IP in place; verify refuses a GEMM or a model
+//! layer that does not fit the design's buffers at once, before building
+//! or simulating anything, saying what fits instead.
+
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use support::{fails_in, run_in, s, scratch, stderr, succeeded, text};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Presets with an integer datapath (the generator's scope) and their IPs.
-fn generated() -> Vec<(String, hdlgen::Ip)> {
-    sim::design::preset_names()
-        .into_iter()
-        .filter_map(|name| {
-            let d = sim::design::preset(name).expect("preset");
-            hdlgen::generate(&d).ok().map(|ip| (name.to_string(), ip))
-        })
-        .collect()
-}
-
-#[test]
-fn verilog_out_is_what_the_generator_writes() {
-    let ips = generated();
-    assert!(ips.len() >= 6, "only {} presets generate RTL", ips.len());
-    let hint = "regenerate with `cargo run --release -- gen --all` and commit verilog-out/";
-    for (name, ip) in &ips {
-        let dir = root().join("verilog-out").join(name);
-        let mut expected: Vec<String> = Vec::new();
-        for f in ip.rtl.iter().chain(&ip.extra) {
-            let path = dir.join(&f.name);
-            let committed = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("{}: {e}; {hint}", path.display()));
-            assert!(
-                committed == f.text,
-                "{} differs from the generator's output; {hint}",
-                path.display()
-            );
-            expected.push(f.name.clone());
-        }
-        let mut present: Vec<String> = std::fs::read_dir(&dir)
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        present.sort();
-        expected.sort();
-        assert_eq!(
-            present,
-            expected,
-            "{}: stale or missing files; {hint}",
-            dir.display()
-        );
-    }
-    let mut dirs: Vec<String> = std::fs::read_dir(root().join("verilog-out"))
-        .expect("verilog-out")
+/// Names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    dirs.sort();
-    let mut names: Vec<String> = ips.iter().map(|(n, _)| n.clone()).collect();
-    names.sort();
-    assert_eq!(
-        dirs, names,
-        "verilog-out/ holds exactly the generatable presets; {hint}"
-    );
+    v.sort();
+    v
 }
 
-fn lint(dir: &Path, top: &str, files: &[PathBuf]) -> String {
-    hdlgen::cosim::require("verilator").unwrap_or_else(|e| panic!("{e}"));
-    let out = Command::new("verilator")
-        .args(["--lint-only", "-Wall", "--top-module", top])
-        .args(files)
-        .current_dir(dir)
-        .output()
-        .expect("verilator runs");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    ) + if out.status.success() { "" } else { "(failed)" }
-}
-
-/// Full size for arrays up to 32x32. Larger presets (96x96 and up take 4 to
-/// 60 minutes to lint, see docs/HDL.md) lint here at 16x16 with every other
-/// parameter of the preset (widths, depths, banks, dataflow); their full-size
-/// lint is recorded in docs/HDL.md.
-#[test]
-fn every_preset_lints_clean_with_wall() {
-    for name in sim::design::preset_names() {
-        let mut d = sim::design::preset(name).expect("preset");
-        if hdlgen::rtl::Config::of(&d).is_err() {
-            continue;
-        }
-        if d.pes() > 1024 {
-            d.rows = 16;
-            d.cols = 16;
-        }
-        let ip = hdlgen::generate(&d).expect("generates");
-        let dir = std::env::temp_dir().join(format!("systolic-lint-{}-{name}", std::process::id()));
-        let files = ip.write_rtl(&dir).expect("writes");
-        let log = lint(&dir, &ip.top, &files);
-        let _ = std::fs::remove_dir_all(&dir);
-        assert!(
-            log.trim().is_empty(),
-            "{name} ({}x{}): verilator -Wall says:\n{log}",
-            d.rows,
-            d.cols
-        );
-    }
+fn gen(dir: &Path, design: &str, out: &Path) -> std::process::Output {
+    run_in(dir, &["gen", "--design", design, "--out", s(out)], &[])
 }
 
 #[test]
-fn lint_catches_a_real_warning() {
-    // The check above would pass vacuously if the lint never complained.
-    let dir = std::env::temp_dir().join(format!("systolic-lint-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let f = dir.join("bad.v");
-    std::fs::write(
-        &f,
-        "module bad(input wire [7:0] a, output wire [3:0] y);\n    assign y = a;\nendmodule\n",
-    )
-    .expect("write");
-    let log = lint(&dir, "bad", &[f]);
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        log.contains("WIDTH"),
-        "expected a width warning, got:\n{log}"
-    );
-}
-
-#[test]
-fn gen_never_overwrites_a_file_it_did_not_write() {
-    let dir = std::env::temp_dir().join(format!("systolic-gen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mine = dir.join("README.md");
-    std::fs::write(&mine, "my notes\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_systolic"))
-        .args(["gen", "--design", "edge-8x8", "--out"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("not generated by systolic"), "{err}");
-    assert_eq!(std::fs::read_to_string(&mine).expect("read"), "my notes\n");
-    // Into an empty directory it writes the IP, and again over its own files.
-    std::fs::remove_file(&mine).expect("rm");
+fn gen_writes_an_ip_with_a_manifest_and_regenerates_it_in_place() {
+    let dir = scratch("hdl", "regen");
+    let ip = dir.join("ip");
     for _ in 0..2 {
-        let out = Command::new(env!("CARGO_BIN_EXE_systolic"))
-            .args(["gen", "--design", "edge-8x8", "--out"])
-            .arg(&dir)
-            .output()
-            .expect("runs");
+        succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    }
+    let files = listing(&ip);
+    assert!(files.contains(&".systolic-ip".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"edge_8x8_top.v".to_string())
+            && files.contains(&"edge_8x8.core".to_string())
+    );
+    let manifest = text(&ip.join(".systolic-ip"));
+    assert!(manifest.contains("\"design\": \"edge-8x8\""), "{manifest}");
+    // A file an earlier version wrote (listed in its manifest) goes when regenerated.
+    std::fs::write(ip.join("edge_8x8_old.v"), "// Generated by systolic\n").unwrap();
+    std::fs::write(
+        ip.join(".systolic-ip"),
+        manifest.replace("\"files\": [", "\"files\": [\n    \"edge_8x8_old.v\","),
+    )
+    .unwrap();
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen over its own IP");
+    assert_eq!(listing(&ip), files);
+    assert_eq!(listing(&dir), ["ip"], "nothing staged is left beside it");
+}
+
+#[test]
+fn gen_refuses_another_design_s_ip_and_leaves_it_untouched() {
+    let dir = scratch("hdl", "other");
+    let ip = dir.join("ip");
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    let before = listing(&ip);
+    let top = text(&ip.join("edge_8x8_top.v"));
+    let e = user_error_of(gen(&dir, "gemmini-like", &ip));
+    assert!(
+        e.contains("holds the IP of design `edge-8x8`, not of `gemmini-like`")
+            && e.contains("systolic::hdl::other_design")
+            && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(listing(&ip), before);
+    assert_eq!(text(&ip.join("edge_8x8_top.v")), top);
+    assert_eq!(listing(&dir), ["ip"]);
+}
+
+#[test]
+fn gen_refuses_a_folder_with_a_file_it_did_not_write_and_writes_nothing() {
+    let dir = scratch("hdl", "foreign");
+    let ip = dir.join("ip");
+    std::fs::create_dir_all(&ip).unwrap();
+    std::fs::write(ip.join("README.md"), "my notes\n").unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(
+        e.contains("holds a file systolic did not write: README.md")
+            && e.contains("systolic::hdl::foreign_files"),
+        "{e}"
+    );
+    assert_eq!(listing(&ip), ["README.md"], "nothing was written");
+    assert_eq!(text(&ip.join("README.md")), "my notes\n");
+    assert_eq!(listing(&dir), ["ip"], "nothing staged is left beside it");
+    // The same for a folder its own IP shares with a user's file.
+    std::fs::remove_file(ip.join("README.md")).unwrap();
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    std::fs::write(ip.join("notes.txt"), "mine\n").unwrap();
+    let before = listing(&ip);
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(e.contains("notes.txt"), "{e}");
+    assert_eq!(listing(&ip), before);
+    assert_eq!(text(&ip.join("notes.txt")), "mine\n");
+}
+
+#[test]
+fn gen_refuses_an_out_that_names_a_file_before_writing_anything() {
+    let dir = scratch("hdl", "file");
+    let file = dir.join("top.v");
+    std::fs::write(&file, "module mine; endmodule\n").unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &file));
+    assert!(
+        e.contains("is not a folder") && e.contains("systolic::hdl::out_not_a_folder"),
+        "{e}"
+    );
+    assert_eq!(text(&file), "module mine; endmodule\n");
+    assert_eq!(listing(&dir), ["top.v"]);
+}
+
+#[test]
+fn gen_all_checks_every_preset_s_folder_before_writing_any() {
+    let dir = scratch("hdl", "all");
+    let taken = dir.join("verilog-out/gemmini-like");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("mine.v"), "module mine; endmodule\n").unwrap();
+    let e = fails_in(&dir, &["gen", "--all"], &[]);
+    assert!(e.contains("mine.v"), "{e}");
+    assert_eq!(listing(&dir.join("verilog-out")), ["gemmini-like"]);
+    std::fs::remove_dir_all(&taken).unwrap();
+    let o = run_in(&dir, &["gen", "--all"], &[]);
+    succeeded(&o, "gen --all");
+    let committed = listing(&support::root().join("verilog-out"));
+    assert_eq!(listing(&dir.join("verilog-out")), committed);
+    assert!(
+        stderr(&o).contains("skipping tpu-v3-mxu-like"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn user_error_of(o: std::process::Output) -> String {
+    support::user_error(&o, "systolic gen")
+}
+
+/// A cache folder for testbench builds that must stay empty, and the
+/// environment that points verify at it and at no Verilator at all.
+fn no_build(name: &str) -> (PathBuf, Vec<(&'static str, String)>) {
+    let dir = scratch("hdl", name);
+    let cache = dir.join("cache");
+    let env = vec![
+        ("SYSTOLIC_HDL_CACHE", s(&cache).to_string()),
+        ("SYSTOLIC_VERILATOR", "/nonexistent/verilator".to_string()),
+    ];
+    (dir, env)
+}
+
+#[test]
+fn verify_refuses_a_gemm_that_does_not_fit_at_once_saying_what_fits() {
+    let (dir, env) = no_build("verify-gemm");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let t0 = std::time::Instant::now();
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "4096,4096,4096"],
+        &env,
+    );
+    let seconds = t0.elapsed().as_secs_f64();
+    assert!(seconds < 5.0, "took {seconds} s");
+    assert!(
+        e.contains("a 4096x4096x4096 GEMM does not fit the buffers of design `edge-8x8`")
+            && e.contains("2097152 lines of buffer A (ifmap), which holds 2048 per bank")
+            && e.contains("systolic::hdl::does_not_fit")
+            && e.contains("largest square GEMM that fits is"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "1000,100,20"],
+        &env,
+    );
+    assert!(e.contains("M up to 85 fits (--gemm 85,100,20)"), "{e}");
+    assert!(!dir.join("cache").exists(), "nothing was built");
+}
+
+#[test]
+fn verify_refuses_a_model_layer_that_does_not_fit_naming_the_layers_that_do() {
+    let (dir, env) = no_build("verify-layer");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let e = fails_in(
+        &dir,
+        &[
+            "verify",
+            "--design",
+            "gemmini-like",
+            "--model",
+            "resnet18",
+            "--layer",
+            "fc",
+        ],
+        &env,
+    );
+    assert!(
+        e.contains("layer `fc` of resnet18 (a 1x512x1000 GEMM) does not fit")
+            && e.contains("32256 lines of buffer B (filter), which holds 4096 per bank"),
+        "{e}"
+    );
+    assert!(
+        e.contains("no layer of resnet18 fits") || e.contains("layers of resnet18 that fit"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &[
+            "verify",
+            "--design",
+            "edge-8x8",
+            "--model",
+            "mobilenet_v2",
+            "--layer",
+            "features.0.conv",
+        ],
+        &env,
+    );
+    assert!(
+        e.contains("layers of mobilenet_v2 that fit: features.7.dw (196x9x1)"),
+        "{e}"
+    );
+    assert!(!dir.join("cache").exists(), "nothing was built");
+}
+
+#[test]
+fn verify_names_a_missing_simulator_with_its_install_command_and_override() {
+    let (dir, _) = no_build("verify-tools");
+    let cache = dir.join("cache");
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "2,2,2"],
+        &[
+            ("SYSTOLIC_HDL_CACHE", s(&cache)),
+            ("SYSTOLIC_VERILATOR", "/nonexistent/verilator"),
+        ],
+    );
+    assert!(
+        e.contains("`/nonexistent/verilator` was not found")
+            && e.contains("apt-get install -y verilator")
+            && e.contains("SYSTOLIC_VERILATOR")
+            && e.contains("systolic::tool::missing"),
+        "{e}"
+    );
+    let e = fails_in(
+        &dir,
+        &[
+            "verify", "--design", "edge-8x8", "--gemm", "2,2,2", "--sim", "icarus",
+        ],
+        &[
+            ("SYSTOLIC_HDL_CACHE", s(&cache)),
+            ("SYSTOLIC_IVERILOG", "/nonexistent/iverilog"),
+        ],
+    );
+    assert!(
+        e.contains("`/nonexistent/iverilog` was not found")
+            && e.contains("apt-get install -y iverilog"),
+        "{e}"
+    );
+    assert!(!cache.exists(), "nothing was built");
+}
+
+#[test]
+fn verify_says_what_it_is_doing_on_stderr() {
+    let dir = scratch("hdl", "verify-progress");
+    let cache = dir.join("cache");
+    let o = run_in(
+        &dir,
+        &[
+            "verify", "--design", "edge-8x8", "--gemm", "1,1,1", "--sim", "icarus",
+        ],
+        &[("SYSTOLIC_HDL_CACHE", s(&cache))],
+    );
+    let out = succeeded(&o, "verify under Icarus");
+    assert!(out.contains("PASS: 1 outputs bit-exact"), "{out}");
+    let err = stderr(&o);
+    for step in [
+        "building the Icarus testbench of edge-8x8 (cached for later runs) ...",
+        "building the Icarus testbench of edge-8x8 (cached for later runs): done in",
+        "computing the 1x1x1 GEMM on the pe engine: done in",
+        "running the 1x1x1 GEMM under Icarus: done in",
+    ] {
+        assert!(err.contains(step), "{step}\nnot in:\n{err}");
+    }
+}
+
+/// A 2x2 int8 design that builds and runs in seconds, written to
+/// `dir/file` with `name` as its TOML `name` value (quoted by the caller).
+fn tiny(dir: &Path, file: &str, name: &str) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::write(
+        &path,
+        format!(
+            "name = {name}\ndescription = \"2x2\"\n[array]\nrows = 2\ncols = 2\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 24\n[memory]\nifmap_sram_kib = 1\nfilter_sram_kib = 1\nofmap_sram_kib = 1\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Every file under `dir` named `name`.
+fn find(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if e.file_name() == name {
+            found.push(p.clone());
+        }
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(find(&p, name));
+        }
+    }
+    found
+}
+
+/// `systolic args` in `dir` with `env`, and with no `SYSTOLIC_HDL_CACHE`
+/// unless `env` sets it.
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
+    let mut c = support::command_in(dir);
+    c.args(args).env_remove("SYSTOLIC_HDL_CACHE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
+}
+
+#[test]
+fn a_design_name_that_injects_verilog_is_refused_before_anything_runs() {
+    // Issue 11, finding 1: a name with a line break ended the header comment
+    // of every generated file, and Verilator ran the module it smuggled in.
+    let dir = scratch("hdl", "inject");
+    let evil =
+        r#""x\nmodule tb; initial begin $system(\"touch PWNED\"); $finish; end endmodule\n//""#;
+    tiny(&dir, "evil.toml", evil);
+    let (cache, tmp, xdg) = (dir.join("cache"), dir.join("tmp"), dir.join("xdg"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let env = [
+        ("SYSTOLIC_HDL_CACHE", cache.as_path()),
+        ("TMPDIR", &tmp),
+        ("XDG_CACHE_HOME", &xdg),
+    ];
+    for args in [
+        &["verify", "--design", "evil.toml", "--gemm", "1,1,1"][..],
+        &["gen", "--design", "evil.toml"],
+        &["gen", "--design", "evil.toml", "--out", "ip"],
+    ] {
+        let e = support::user_error(&run_env(&dir, args, &env), &format!("{args:?}"));
         assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            e.contains("systolic::design::field")
+                && e.contains(
+                    r#"the design name "x\nmodule tb; initial begin $system(\"touch PWNED\")"#
+                )
+                && e.contains(r"has '\n', which is not a letter, digit")
+                && e.contains("1 to 64 letters"),
+            "{e}"
+        );
+        assert!(!e.contains("\nmodule tb"), "the name is shown escaped: {e}");
+    }
+    assert!(find(&dir, "PWNED").is_empty(), "the smuggled module ran");
+    assert_eq!(
+        listing(&dir),
+        ["evil.toml", "tmp"],
+        "nothing was built or written"
+    );
+    assert!(listing(&tmp).is_empty());
+}
+
+#[test]
+fn gen_refuses_a_name_that_is_a_path_and_writes_nothing_outside_its_folder() {
+    // Issue 11, finding 3: without --out, gen joined the name to verilog-out/.
+    let dir = scratch("hdl", "escape");
+    let work = dir.join("a").join("b");
+    std::fs::create_dir_all(&work).unwrap();
+    let outside = dir.join("outside");
+    for name in [
+        "../../../x".to_string(),
+        "../x".to_string(),
+        "..".to_string(),
+        "a/b".to_string(),
+        s(&outside).to_string(),
+    ] {
+        tiny(&work, "d.toml", &format!("{name:?}"));
+        let e = fails_in(&work, &["gen", "--design", "d.toml"], &[]);
+        assert!(
+            e.contains("systolic::design::field") && e.contains("the design name"),
+            "{name}: {e}"
         );
     }
-    assert!(dir.join("edge_8x8_top.v").exists() && dir.join("edge_8x8.core").exists());
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(listing(&dir), ["a"], "nothing was written outside");
+    assert_eq!(listing(&dir.join("a")), ["b"]);
+    assert_eq!(listing(&work), ["d.toml"], "nor inside");
+}
+
+#[test]
+fn gen_treats_a_non_utf8_or_unmarked_file_in_its_own_ip_as_foreign() {
+    // Issue 11, finding 5: a file the manifest lists was replaced whatever
+    // it held, so a user's binary or non-UTF-8 file there was overwritten.
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch("hdl", "non-utf8");
+    let ip = dir.join("ip");
+    succeeded(&gen(&dir, "edge-8x8", &ip), "gen");
+    let before = listing(&ip);
+    let top = ip.join("edge_8x8_top.v");
+    let mine: &[u8] = b"\xff\xfe my own top, not UTF-8\n";
+    std::fs::write(&top, mine).unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(
+        e.contains("systolic::hdl::foreign_files") && e.contains("edge_8x8_top.v"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&top).unwrap(), mine, "left untouched");
+    // The same for a UTF-8 file without the mark every generated file carries.
+    std::fs::write(&top, "module mine; endmodule\n").unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(e.contains("edge_8x8_top.v"), "{e}");
+    assert_eq!(text(&top), "module mine; endmodule\n");
+    succeeded(&gen(&dir, "edge-8x8", &dir.join("fresh")), "gen");
+    std::fs::copy(dir.join("fresh/edge_8x8_top.v"), &top).unwrap();
+    assert_eq!(listing(&ip), before);
+    // A file whose name is not UTF-8, though the manifest lists its lossy form.
+    let odd = ip.join(std::ffi::OsStr::from_bytes(b"notes\xff.v"));
+    std::fs::write(&odd, "// Generated by systolic from design `edge-8x8`.\n").unwrap();
+    let manifest = ip.join(".systolic-ip");
+    let m = text(&manifest).replace("\"files\": [", "\"files\": [\n    \"notes\u{fffd}.v\",");
+    std::fs::write(&manifest, m).unwrap();
+    let e = user_error_of(gen(&dir, "edge-8x8", &ip));
+    assert!(e.contains("notes\u{fffd}.v"), "{e}");
+    assert!(odd.is_file(), "left untouched");
+}
+
+/// The folder of the one testbench build under `cache`.
+fn build_dir(cache: &Path) -> PathBuf {
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache)
+        .unwrap_or_else(|e| panic!("{}: {e}", cache.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    entries[0].clone()
+}
+
+/// Writes an executable shell script that touches `witness`.
+fn plant(path: &Path, witness: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        path,
+        format!("#!/bin/sh\ntouch '{}'\nexit 0\n", witness.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn verify_caches_builds_per_user_and_never_runs_a_planted_or_tampered_testbench() {
+    // Issue 11, finding 2: the cache was /tmp/systolic-hdl/<name>-<hash>/,
+    // and a `built` stamp beside an `obj/vtb` there was run as is.
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("hdl", "cache");
+    let design = tiny(&dir, "tiny.toml", "\"tiny-2x2\"");
+    let (tmp, xdg, pwned) = (dir.join("tmp"), dir.join("xdg"), dir.join("PWNED"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    // An entry planted where (and as) the old code looked for its build.
+    let d = sim::Design::load(&design).unwrap();
+    let cfg = hdlgen::rtl::Config::of(&d).unwrap();
+    let mut files = hdlgen::ip::rtl_files(&cfg);
+    files.push(hdlgen::SourceFile {
+        name: "tb.v".into(),
+        text: hdlgen::print::module(&hdlgen::check::tb::testbench(&cfg)),
+    });
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&files, "Verilator".to_string(), false).hash(&mut h);
+    let old = tmp
+        .join("systolic-hdl")
+        .join(format!("{}-{:016x}", cfg.prefix, h.finish()));
+    plant(&old.join("obj/vtb"), &pwned);
+    std::fs::write(old.join("built"), "1.0\n").unwrap();
+    let env = [("TMPDIR", tmp.as_path()), ("XDG_CACHE_HOME", &xdg)];
+    let verify = || {
+        let o = run_env(
+            &dir,
+            &["verify", "--design", "tiny.toml", "--gemm", "3,2,3"],
+            &env,
+        );
+        let out = succeeded(&o, "verify");
+        assert!(out.contains("PASS: 9 outputs bit-exact"), "{out}");
+        assert!(!pwned.exists(), "a planted testbench ran");
+        stderr(&o).contains("building the Verilator testbench of tiny-2x2")
+    };
+    assert!(verify(), "built afresh");
+    let cache = xdg.join("systolic").join("hdl");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache), 0o700, "the cache is the user's alone");
+    assert_eq!(mode(&xdg.join("systolic")), 0o700);
+    assert!(
+        listing(&tmp) == ["systolic-hdl"],
+        "no work folder left behind in the temporary folder: {:?}",
+        listing(&tmp)
+    );
+    assert!(!verify(), "the second run reuses the build");
+    // A tampered binary is rebuilt, never run.
+    let entry = build_dir(&cache);
+    plant(&entry.join("obj/vtb"), &pwned);
+    assert!(verify(), "rebuilt after tampering");
+    assert!(!verify());
+    // So is an entry in the old style: a stamp and a binary, no record.
+    let entry = build_dir(&cache);
+    for f in listing(&entry) {
+        if f != "obj" && f != "src" {
+            std::fs::remove_file(entry.join(&f)).unwrap();
+        }
+    }
+    std::fs::write(entry.join("built"), "1.0\n").unwrap();
+    plant(&entry.join("obj/vtb"), &pwned);
+    assert!(verify(), "an unrecorded build is rebuilt");
+    // And changed sources (the record no longer matches them).
+    let entry = build_dir(&cache);
+    let src = std::fs::read_dir(entry.join("src"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&src, "// edited\n").unwrap();
+    assert!(verify(), "edited sources are rebuilt");
+}
+
+#[test]
+fn verify_refuses_a_cache_folder_others_can_write_or_another_user_owns() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("hdl", "cache-perms");
+    tiny(&dir, "tiny.toml", "\"tiny-2x2\"");
+    let cache = dir.join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let verify = |env: &[(&str, &Path)]| {
+        let o = run_env(
+            &dir,
+            &["verify", "--design", "tiny.toml", "--gemm", "1,1,1"],
+            env,
+        );
+        support::user_error(&o, "verify")
+    };
+    for mode in [0o777, 0o770, 0o702] {
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(mode)).unwrap();
+        let e = verify(&[("SYSTOLIC_HDL_CACHE", &cache)]);
+        assert!(
+            e.contains("systolic::hdl::cache")
+                && e.contains(s(&cache))
+                && e.contains("writable by other users")
+                && e.contains("chmod 700"),
+            "{mode:o}: {e}"
+        );
+    }
+    // The default place, under XDG_CACHE_HOME, is checked the same way.
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(xdg.join("systolic/hdl")).unwrap();
+    std::fs::set_permissions(
+        xdg.join("systolic/hdl"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let e = verify(&[("XDG_CACHE_HOME", &xdg)]);
+    assert!(e.contains("writable by other users"), "{e}");
+    // Another user's folder: as root, give it away; otherwise `/` is one.
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let theirs = if std::os::unix::fs::chown(&cache, Some(4242), Some(4242)).is_ok() {
+        cache.clone()
+    } else {
+        PathBuf::from("/")
+    };
+    let e = verify(&[("SYSTOLIC_HDL_CACHE", &theirs)]);
+    assert!(
+        e.contains("systolic::hdl::cache")
+            && (e.contains("owned by user 4242") || e.contains("owned by user 0")),
+        "{e}"
+    );
+    assert!(listing(&cache).is_empty(), "nothing was built");
+}
+
+#[test]
+fn verify_runs_in_a_work_folder_with_spaces_quotes_and_a_long_path() {
+    // The testbench reads its files from plusargs into 1024-character
+    // registers: paths are given relative to the folder it runs in.
+    let dir = scratch("hdl", "work-path");
+    tiny(&dir, "tiny.toml", "\"tiny-2x2\"");
+    let mut work = dir.join("a dir with \"quotes\" and 'more'; #x");
+    for _ in 0..6 {
+        work = work.join("a-long-component-of-a-long-path-".repeat(6));
+    }
+    assert!(s(&work).len() > 1100);
+    let cache = dir.join("cache");
+    let o = run_env(
+        &dir,
+        &[
+            "verify",
+            "--design",
+            "tiny.toml",
+            "--gemm",
+            "2,3,2",
+            "--sim",
+            "icarus",
+            "--work",
+            s(&work),
+        ],
+        &[("SYSTOLIC_HDL_CACHE", &cache)],
+    );
+    let out = succeeded(&o, "verify with a long work path");
+    assert!(out.contains("PASS: 4 outputs bit-exact"), "{out}");
+    assert!(
+        work.join("c.hex").is_file(),
+        "the given work folder is used and kept"
+    );
 }

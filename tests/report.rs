@@ -170,7 +170,11 @@ fn sim_report_writes_every_plot_with_labelled_axes_and_one_bar_per_layer() {
     let convs = r
         .layers
         .iter()
-        .filter(|l| l.kind == "conv" && l.arithmetic_intensity > 0.0 && l.achieved_tops > 0.0)
+        .filter(|l| {
+            l.kind == "conv"
+                && l.arithmetic_intensity.is_some_and(|i| i > 0.0)
+                && l.achieved_tops > 0.0
+        })
         .count();
     assert!(convs > 10);
     assert_eq!(
@@ -183,8 +187,35 @@ fn sim_report_writes_every_plot_with_labelled_axes_and_one_bar_per_layer() {
         dots.of(rgb(&fill(style::series(0)))) > 400,
         "conv dots drawn in the PNG"
     );
+    // Both log axes carry 1-2-5 ticks; every dot names its layer on hover.
+    let (xt, yt) = tick_labels(&s);
+    assert_one_two_five(&xt, "roofline x axis");
+    assert_one_two_five(&yt, "roofline y axis");
+    let hovers = hover_titles(&s, "circle", "fill");
+    let placed: Vec<_> = r
+        .layers
+        .iter()
+        .filter(|l| l.unit == "array" && l.arithmetic_intensity.is_some() && l.achieved_tops > 0.0)
+        .collect();
+    assert_eq!(
+        hovers.len(),
+        placed.len(),
+        "one titled dot per placed layer"
+    );
+    for l in &placed {
+        assert!(
+            hovers
+                .iter()
+                .any(|(_, t)| t.contains(&format!(" {} (", l.layer))
+                    && t.contains("on edge-8x8")
+                    && t.contains("arithmetic intensity")),
+            "no hover title names {}",
+            l.layer
+        );
+    }
 
-    // Dataflow per layer: 3 dataflows x layers cells.
+    // Dataflow per layer: 3 dataflows x array layers, columns named by
+    // layer, vector-unit layers left out, every cell titled.
     let s = svg(&d.join("dataflow-layers.svg"));
     has_text(&s, "dataflow", "dataflow-layers y axis");
     has_text(
@@ -195,9 +226,31 @@ fn sim_report_writes_every_plot_with_labelled_axes_and_one_bar_per_layer() {
     let border = fill(heatmap::CELL_BORDER);
     assert_eq!(
         count(&s, "rect", &[("fill", "none"), ("stroke", &border)]),
-        3 * r.layers.len()
+        3 * array
     );
-    check_png(&d.join("dataflow-layers.png"), (1200, 330));
+    let t = texts(&s);
+    for l in &r.layers {
+        let named = t.iter().any(|x| x == &l.layer);
+        if l.unit == "array" {
+            assert!(named, "column of {} is not named; texts {t:?}", l.layer);
+        } else {
+            assert!(!named, "vector layer {} has a column", l.layer);
+        }
+    }
+    let cells = hover_titles(&s, "rect", "fill");
+    assert_eq!(cells.len(), 3 * array, "every cell has a hover title");
+    assert!(cells.iter().all(|(_, t)| t.contains(" cycles")));
+    for want in ["1.0×", "2.0×", "5.0×"] {
+        has_text(&s, want, "1-2-5 ticks of the log colour bar");
+    }
+    check_png(&d.join("dataflow-layers.png"), (1200, 520));
+
+    // No text covers a point or another text, in any plot.
+    for f in figs {
+        let s = svg(&d.join(format!("{f}.svg")));
+        let bad = overlaps(&s);
+        assert!(bad.is_empty(), "{f}.svg: {bad:#?}");
+    }
 
     check_html(&d, &figs);
 
@@ -228,6 +281,34 @@ fn sim_report_writes_every_plot_with_labelled_axes_and_one_bar_per_layer() {
     );
     assert!(md.contains("memory-bound layer"));
     assert!(md.contains("![Cycles and utilization per layer](layers.png)"));
+}
+
+#[test]
+fn a_layer_without_dram_traffic_shows_no_intensity_and_no_bound() {
+    // On tpu-v1-like, resnet50's vector layers move no DRAM bytes.
+    let dir = scratch("idle");
+    let d = dir.join("out");
+    ok(&[
+        "sim",
+        "--design",
+        "tpu-v1-like",
+        "--model",
+        "resnet50",
+        "--report",
+        d.to_str().unwrap(),
+    ]);
+    let r = simulated("tpu-v1-like", "resnet50");
+    let idle = r
+        .layers
+        .iter()
+        .find(|l| l.dram_read_bytes + l.dram_write_bytes == 0)
+        .expect("a layer with no DRAM traffic");
+    assert_eq!(idle.arithmetic_intensity, None);
+    let html = std::fs::read_to_string(d.join("index.html")).unwrap();
+    let at = html.find(&format!("<td>{}</td>", idle.layer)).unwrap();
+    let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+    assert!(row.contains("<td>-</td><td>none</td>"), "{row}");
+    assert!(!row.contains("compute"), "{row}");
 }
 
 #[test]
@@ -289,6 +370,26 @@ fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
         feasible_off + 1
     );
     check_png(&out.join("resnet18-pareto.png"), (1200, 700));
+    // Every point names its design point and values on hover.
+    let hovers = hover_titles(&s, "circle", "cx");
+    assert_eq!(hovers.len(), rows.len(), "one titled dot per point");
+    for row in &rows {
+        let head = format!(
+            "point {}: {}x{} {} ",
+            row.point, row.rows, row.cols, row.dataflow
+        );
+        let t = hovers
+            .iter()
+            .find(|(_, t)| t.starts_with(&head))
+            .unwrap_or_else(|| panic!("no hover title starts with {head:?}"));
+        assert!(
+            t.1.contains(&format!(
+                "latency per run (ms): {}",
+                style::sig(row.latency_ms, 4)
+            )) && t.1.contains("area (mm²): "),
+            "{t:?}"
+        );
+    }
 
     let s = svg(&out.join("resnet18-heatmap.svg"));
     has_text(&s, "cols (PEs per row)", "heatmap x axis");
@@ -307,6 +408,11 @@ fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
         .fold(0.0, f64::max);
     has_text(&s, &format!("{:.1}%", 100.0 * best88), "8x8 ws cell value");
     check_png(&out.join("resnet18-heatmap.png"), (1200, 560));
+    let cells = hover_titles(&s, "rect", "fill");
+    assert_eq!(cells.len(), ROWS.len() * COLS.len() * DATAFLOWS.len());
+    assert!(cells
+        .iter()
+        .any(|(_, t)| t.starts_with("ws, 8x8: best utilization")));
 
     let s = svg(&out.join("resnet18-dataflows.svg"));
     has_text(&s, "latency per run (ms)", "dataflow bars");
@@ -321,11 +427,41 @@ fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
         );
     }
     check_png(&out.join("resnet18-dataflows.png"), (1200, 500));
+    let bars = hover_titles(&s, "rect", "fill");
+    assert_eq!(bars.len(), 2 * DATAFLOWS.len(), "latency and energy bars");
+    assert!(bars.iter().all(|(_, t)| t.starts_with("point ")));
 
+    // The best design's plots name the point they show, not the base design.
+    let best = rows
+        .iter()
+        .filter(|r| r.feasible)
+        .min_by(|a, b| (a.latency_ms * a.energy_mj).total_cmp(&(b.latency_ms * b.energy_mj)))
+        .unwrap();
+    let named = format!(
+        "point {} ({}x{} {})",
+        best.point, best.rows, best.cols, best.dataflow
+    );
     for f in ["layers", "energy", "roofline", "dataflow-layers"] {
-        let p = out.join(format!("resnet18-best-{f}.svg"));
-        svg(&p);
+        let s = svg(&out.join(format!("resnet18-best-{f}.svg")));
+        let title = texts(&s).into_iter().find(|t| t.contains(" on ")).unwrap();
+        assert!(
+            title.ends_with(&format!("on {named}")),
+            "{f}: title {title:?} does not name {named}"
+        );
         png(&out.join(format!("resnet18-best-{f}.png")));
+    }
+    for f in [
+        "pareto",
+        "heatmap",
+        "dataflows",
+        "best-layers",
+        "best-energy",
+        "best-roofline",
+        "best-dataflow-layers",
+    ] {
+        let s = svg(&out.join(format!("resnet18-{f}.svg")));
+        let bad = overlaps(&s);
+        assert!(bad.is_empty(), "resnet18-{f}.svg: {bad:#?}");
     }
     check_html(
         &out,
@@ -345,12 +481,17 @@ fn sweep_report_draws_the_front_heatmap_and_dataflows_from_a_results_csv() {
         "the best design re-simulates to the file's cycles\n{md}"
     );
     assert!(md.contains(&format!("The {} points on the front:", front.len())));
+    assert!(
+        md.contains(&format!("## resnet18, best design {named}: Roofline")),
+        "{md}"
+    );
+    assert!(md.contains(&format!("| design | {named} |")), "{md}");
 }
 
 #[test]
 fn three_objectives_give_three_projections_and_model_selects() {
     let dir = scratch("three");
-    let (_, csv) = sweep(&["alexnet", "resnet18"]);
+    let (all, csv) = sweep(&["alexnet", "resnet18"]);
     let results = dir.join("results.csv");
     std::fs::write(&results, csv).unwrap();
     let out = dir.join("rep");
@@ -366,12 +507,49 @@ fn three_objectives_give_three_projections_and_model_selects() {
         "--model",
         "alexnet",
     ]);
-    for pair in ["latency-energy", "latency-area", "energy-area"] {
+    // Each projection: the third objective colours the points (its scale
+    // is drawn), and the projection's own 2-D front is ringed and connected.
+    let rows: Vec<&Row> = all.iter().filter(|r| r.model == "alexnet").collect();
+    let value = |r: &Row, k: usize| [r.latency_ms, r.energy_mj, r.area_mm2][k];
+    let names = ["latency-energy", "latency-area", "energy-area"];
+    let pairs = [(0, 1), (0, 2), (1, 2)];
+    let thirds = ["area (mm²)", "energy per run (mJ)", "latency per run (ms)"];
+    for ((pair, (a, b)), third) in names.iter().zip(pairs).zip(thirds) {
         let s = svg(&out.join(format!("alexnet-pareto-{pair}.svg")));
+        let red = hex(style::FRONT);
         assert_eq!(
-            count(&s, "polyline", &[("stroke", &hex(style::FRONT))]),
-            0,
-            "3-D front not connected"
+            count(&s, "polyline", &[("stroke", &red)]),
+            1 + 1,
+            "{pair}: the projection's front is connected (+ legend)"
+        );
+        let front2 = brute_front(&rows, |r| (value(r, a), value(r, b)));
+        assert_eq!(
+            count(&s, "circle", &[("fill", "none"), ("stroke", &red)]),
+            front2.len() + 1,
+            "{pair}: one red ring per point of the 2-D front (+ legend)"
+        );
+        has_text(&s, &format!("{third}, lower is better"), "colour scale");
+        // The fill follows the third objective: one colour per value.
+        let mut colour_of: std::collections::BTreeMap<String, String> = Default::default();
+        for (fill, title) in hover_titles(&s, "circle", "fill") {
+            if fill == "none" {
+                continue;
+            }
+            let z = title
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{third}: ")))
+                .unwrap_or_else(|| panic!("{pair}: no {third} in {title:?}"))
+                .to_string();
+            let old = colour_of.insert(z.clone(), fill.clone());
+            assert!(
+                old.is_none_or(|o| o == fill),
+                "{pair}: {third} {z} drawn in two colours"
+            );
+        }
+        let fills: std::collections::BTreeSet<&String> = colour_of.values().collect();
+        assert!(
+            colour_of.len() >= 3 && fills.len() * 10 >= colour_of.len() * 8,
+            "{pair}: the colour tells {third} values apart: {colour_of:?}"
         );
     }
     assert!(
@@ -385,6 +563,137 @@ fn three_objectives_give_three_projections_and_model_selects() {
         !out.join("alexnet-pareto-latency-energy.svg").exists(),
         "stale plots removed"
     );
+}
+
+#[test]
+fn heatmap_cells_tell_infeasible_from_not_swept() {
+    let dir = scratch("heatmap");
+    let (rows, _) = sweep(&["alexnet"]);
+    // Drop every point of the 8x32 array in ws: a shape the sweep skipped.
+    let skipped = |r: &Row| r.rows == 8 && r.cols == 32 && r.dataflow == "ws";
+    let mut text = format!("{HEADER}\n");
+    for r in rows.iter().filter(|r| !skipped(r)) {
+        text.push_str(&r.line);
+        text.push('\n');
+    }
+    let results = dir.join("results.csv");
+    std::fs::write(&results, text).unwrap();
+    let out = dir.join("rep");
+    ok(&[
+        "report",
+        results.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--objectives",
+        "latency,area",
+    ]);
+    // Shapes (in a dataflow) whose points all break the area cap.
+    let mut infeasible = 0;
+    for df in DATAFLOWS {
+        for r in ROWS {
+            for c in COLS {
+                let here: Vec<&Row> = rows
+                    .iter()
+                    .filter(|x| x.dataflow == df && x.rows == r && x.cols == c && !skipped(x))
+                    .collect();
+                if !here.is_empty() && here.iter().all(|x| !x.feasible) {
+                    infeasible += 1;
+                }
+            }
+        }
+    }
+    assert!(infeasible > 0);
+    let s = svg(&out.join("alexnet-heatmap.svg"));
+    let grey = hex(heatmap::INFEASIBLE);
+    let light = hex(heatmap::EMPTY);
+    assert_ne!(grey, light);
+    assert_eq!(
+        count(&s, "rect", &[("fill", &grey)]),
+        infeasible + 1,
+        "infeasible cells + legend swatch"
+    );
+    assert_eq!(
+        count(&s, "rect", &[("fill", &light)]),
+        1 + 1,
+        "the skipped shape + legend swatch"
+    );
+    has_text(&s, "infeasible", "legend");
+    has_text(&s, "not swept", "legend");
+    let cells = hover_titles(&s, "rect", "fill");
+    assert!(cells
+        .iter()
+        .any(|(f, t)| f == &light && t == "ws, 8x32: not swept"));
+    assert!(cells
+        .iter()
+        .any(|(f, t)| f == &grey && t.ends_with("none feasible")));
+    let img = png(&out.join("alexnet-heatmap.png"));
+    assert!(img.of(rgb(&grey)) > 500 && img.of(rgb(&light)) > 500);
+}
+
+/// The committed example report's plots, as a reader sees them: no text
+/// covers a point or another text; every log axis has 1-2-5 ticks and light
+/// gridlines that never crowd into a band; every point has a hover title.
+#[test]
+fn the_committed_example_plots_read_cleanly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/default");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "svg") {
+            continue;
+        }
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let s = svg(&p);
+        let bad = overlaps(&s);
+        assert!(bad.is_empty(), "{name}: {bad:#?}");
+
+        let (xt, yt) = tick_labels(&s);
+        let log_x = labels(&s)
+            .iter()
+            .any(|l| !l.rotated && l.text.contains("log scale"));
+        if name.contains("roofline") {
+            assert_one_two_five(&xt, &format!("{name} x"));
+            assert_one_two_five(&yt, &format!("{name} y"));
+        }
+        if name.contains("pareto") && log_x {
+            assert_one_two_five(&xt, &format!("{name} x"));
+        }
+        let gap = gridline_gap(&s);
+        assert!(gap >= 5.0, "{name}: gridlines {gap} px apart form a band");
+        // Gridlines are the major colour (the darkest) or light (minor): 240
+        // or more on every channel.
+        let colours: std::collections::BTreeSet<String> =
+            gridlines(&s).into_iter().map(|g| g.0).collect();
+        let sum = |c: &String| rgb(c).iter().map(|&v| u32::from(v)).sum::<u32>();
+        if let Some(darkest) = colours.iter().min_by_key(|c| sum(c)) {
+            for c in &colours {
+                assert!(
+                    c == darkest || rgb(c).iter().all(|&v| v >= 240),
+                    "{name}: minor gridlines {c} too dark"
+                );
+            }
+        }
+
+        if name.contains("pareto") {
+            let model = name.split("-pareto").next().unwrap();
+            let csv = std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/results/default.csv"),
+            )
+            .unwrap();
+            let points = csv
+                .lines()
+                .filter(|l| l.split(',').nth(1) == Some(model))
+                .count();
+            let hovers = hover_titles(&s, "circle", "cx");
+            assert_eq!(hovers.len(), points, "{name}: a hover title per point");
+            assert!(hovers.iter().all(|(_, t)| t.starts_with("point ")));
+        }
+        if name.contains("roofline") {
+            assert!(!hover_titles(&s, "circle", "cx").is_empty());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 27, "checked {checked} plots");
 }
 
 #[test]
@@ -472,7 +781,7 @@ fn bad_results_files_name_the_file_line_and_column() {
         "{e}"
     );
     let e = fails(&["report", &p, "--out", o, "--objectives", "latency"]);
-    assert!(e.contains("two or three"), "{e}");
+    assert!(e.contains("2 or 3 objectives, found 1"), "{e}");
     let e = fails(&["report", &p, "--out", o, "--model", "vgg16"]);
     assert!(e.contains("vgg16") && e.contains("alexnet"), "{e}");
     assert!(!out.exists(), "no report written on errors");

@@ -132,3 +132,73 @@ fn sweep_report_shows_its_plots_in_chromium() {
         assert!(*w >= 800 && *h >= 200, "{id} laid out at {w}x{h}");
     }
 }
+
+/// Columns of `img` holding ink (any channel below 128) in rows `rows`.
+fn ink_columns(img: &Image, rows: std::ops::Range<u32>) -> Vec<u32> {
+    (0..img.width)
+        .filter(|&x| {
+            rows.clone().any(|y| {
+                let p = img.pixels[(y * img.width + x) as usize];
+                p.iter().any(|&c| c < 128)
+            })
+        })
+        .collect()
+}
+
+/// The word gaps of a line of text: runs of at least `min` blank columns
+/// between inked ones, as their centres.
+fn word_gaps(cols: &[u32], min: u32) -> Vec<f64> {
+    cols.windows(2)
+        .filter(|w| w[1] - w[0] > min)
+        .map(|w| f64::from(w[0] + w[1]) / 2.0)
+        .collect()
+}
+
+#[test]
+fn png_text_is_spaced_as_chromium_draws_the_svg() {
+    let dir = scratch("browser-text");
+    let report = dir.join("report");
+    ok(&[
+        "sim",
+        "--design",
+        "edge-8x8",
+        "--model",
+        "alexnet",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).is_file(),
+        "{chromium} not found: install it with `apt-get install -y chromium`"
+    );
+    let shot = dir.join("layers-chromium.png");
+    let o = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/report_screenshot.sh"))
+        .arg(report.join("layers.svg"))
+        .arg(&shot)
+        .args(["", "1200x760"])
+        .output()
+        .expect("bash runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let browser = png(&shot);
+    let ours = png(&report.join("layers.png"));
+    assert_eq!((browser.width, browser.height), (ours.width, ours.height));
+    // The title (24 px) and the lower x axis description (18 px).
+    for (what, rows, gap) in [("title", 0..44, 5), ("x axis description", 730..760, 4)] {
+        let a = ink_columns(&browser, rows.clone());
+        let b = ink_columns(&ours, rows);
+        assert!(!a.is_empty() && !b.is_empty(), "{what}: no ink");
+        let (a0, a1) = (a[0], *a.last().unwrap());
+        let (b0, b1) = (b[0], *b.last().unwrap());
+        assert!(
+            a0.abs_diff(b0) <= 2 && a1.abs_diff(b1) <= 3,
+            "{what}: Chromium draws columns {a0}..{a1}, the PNG {b0}..{b1}"
+        );
+        let (ga, gb) = (word_gaps(&a, gap), word_gaps(&b, gap));
+        assert_eq!(ga.len(), gb.len(), "{what}: word gaps {ga:?} vs {gb:?}");
+        for (x, y) in ga.iter().zip(&gb) {
+            assert!((x - y).abs() <= 2.5, "{what}: word gaps {ga:?} vs {gb:?}");
+        }
+    }
+}

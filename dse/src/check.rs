@@ -40,10 +40,16 @@ impl Checker<'_> {
 
     pub(crate) fn check(&self, raw: RawSpec, dir: &Path) -> Result<Spec> {
         let base = resolve_base(&raw.base, dir).map_err(|e| match e {
-            SimError::Unknown { known, .. } => self.err(
+            SimError::Unknown {
+                known, suggestions, ..
+            } => self.err(
                 "base",
                 None,
-                format!("unknown base design `{}`", raw.base),
+                format!(
+                    "unknown base design `{}`{}",
+                    raw.base,
+                    sim::names::did_you_mean(&suggestions)
+                ),
                 &format!("{known} (paths end in .toml and are relative to the spec file)"),
             ),
             other => other,
@@ -76,9 +82,17 @@ impl Checker<'_> {
                 ));
             }
             let model = resolve_model(name, dir).map_err(|e| match e {
-                SimError::Unknown { known, .. } => {
-                    self.err("models", Some(i), format!("unknown model `{name}`"), &known)
-                }
+                SimError::Unknown {
+                    known, suggestions, ..
+                } => self.err(
+                    "models",
+                    Some(i),
+                    format!(
+                        "unknown model `{name}`{}",
+                        sim::names::did_you_mean(&suggestions)
+                    ),
+                    &known,
+                ),
                 other => other,
             })?;
             let source = if name.ends_with(".csv") {
@@ -99,6 +113,19 @@ impl Checker<'_> {
                 "the batch size must be at least 1",
                 "batch = 1 runs one inference",
             ));
+        }
+        for m in &models {
+            for l in m.model.layers() {
+                let lowered = sim::workload::lower(&l.op, raw.batch);
+                if let Err(why) = lowered.check() {
+                    return Err(self.err(
+                        "batch",
+                        None,
+                        format!("model `{}`, layer `{}` at batch {}: {why}", m.name, l.name, raw.batch),
+                        "systolic simulates layers of up to 2^48 multiply-accumulates per GEMM and 2^56 per layer exactly (docs/SECURITY.md, \"Limits\"); use a smaller batch",
+                    ));
+                }
+            }
         }
         let axes = self.axes(&raw, &base)?;
         let sampling = self.sampling(&raw, &axes)?;
@@ -417,16 +444,9 @@ impl Checker<'_> {
                 "lower count, or remove [sample] to run the whole grid",
             ));
         }
-        if s.count > 100_000_000 {
-            return Err(self.err(
-                "sample.count",
-                None,
-                "a sample of the grid is limited to 100,000,000 points",
-                "split the sweep, or draw from ranges",
-            ));
-        }
-        Ok(Sampling::GridSample(super::points::draw_distinct(
-            s.count, size, s.seed,
-        )))
+        Ok(Sampling::GridSample {
+            count: s.count,
+            order: super::points::Permutation::new(size, s.seed),
+        })
     }
 }

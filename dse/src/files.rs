@@ -44,6 +44,78 @@ impl Outputs {
         }
     }
 
+    /// The files with the names a user knows them by.
+    fn named(&self) -> [(&'static str, &Path); 4] {
+        [
+            ("the results (--out)", &self.csv),
+            ("the JSON lines (--jsonl)", &self.jsonl),
+            ("the sidecar (.sweep.json)", &self.meta),
+            ("the Pareto front (.pareto.csv)", &self.pareto),
+        ]
+    }
+
+    /// Checks, before any work, that the four files are four different
+    /// files, that each may be written (not a directory or a link), and that
+    /// their folders exist or can be made and can be written.
+    pub fn check(&self) -> Result<()> {
+        let named = self.named();
+        for (i, (a, pa)) in named.iter().enumerate() {
+            for (b, pb) in &named[i + 1..] {
+                if sim::output::same_file(pa, pb) {
+                    return Err(refusal(
+                        pa,
+                        &format!("would be both {a} and {b}"),
+                        "give --jsonl a path of its own (by default it goes beside --out, `.csv` replaced by `.jsonl`), and an --out ending in .csv",
+                    ));
+                }
+            }
+            sim::output::check(pa).map_err(io("write", pa))?;
+        }
+        for (_, p) in named {
+            let dir = p.parent().unwrap_or(Path::new("."));
+            sim::output::check_dir_writable(dir).map_err(io("write into", dir))?;
+        }
+        Ok(())
+    }
+
+    /// Which of these files `p` is, if any (by [`sim::output::same_file`]).
+    pub fn holds(&self, p: &Path) -> Option<&'static str> {
+        self.named()
+            .into_iter()
+            .find(|(_, q)| sim::output::same_file(p, q))
+            .map(|(name, _)| name)
+    }
+
+    /// Takes these results for this process alone: an advisory lock on a
+    /// `.NAME.lock` file beside the results, held until the [`Lock`] is
+    /// dropped or the process ends (even by `kill -9`). A second sweep or
+    /// merge on the same results is refused while the first runs.
+    pub fn lock(&self) -> Result<Lock> {
+        let name = self
+            .csv
+            .file_name()
+            .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
+        let path = self.csv.with_file_name(format!(".{name}.lock"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("create", &path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Lock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(refusal(
+                &self.csv,
+                "is being written by another `systolic sweep` or `systolic merge` right now",
+                "wait for it to finish (or stop it), or choose another --out; the results stay resumable",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(io("lock", &path)(e)),
+        }
+    }
+
     /// The JSON-lines path as the sidecar records it: its file name when it
     /// sits beside the CSV, else the path as given.
     pub(crate) fn jsonl_in_meta(&self) -> String {
@@ -64,6 +136,12 @@ impl Outputs {
             self.csv.with_file_name(p)
         }
     }
+}
+
+/// Exclusive use of a sweep's output files ([`Outputs::lock`]).
+#[derive(Debug)]
+pub struct Lock {
+    _file: std::fs::File,
 }
 
 /// A slice of a sweep: the points whose index is `index` modulo `count`.
@@ -171,14 +249,50 @@ impl Meta {
             return Ok(None);
         }
         let text = sim::error::read_file(path)?;
-        match serde_json::from_str::<Meta>(&text) {
-            Ok(m) if m.format == FORMAT => Ok(Some(m)),
-            _ => Err(refusal(
+        let meta = match serde_json::from_str::<Meta>(&text) {
+            Ok(m) if m.format == FORMAT => m,
+            _ => {
+                return Err(refusal(
+                    path,
+                    "is not a `systolic sweep` sidecar",
+                    "choose another --out, or remove the file",
+                ))
+            }
+        };
+        meta.check().map_err(|why| {
+            refusal(
                 path,
-                "is not a `systolic sweep` sidecar",
-                "choose another --out, or remove the file",
-            )),
+                &format!("is a sidecar that no sweep writes: {why}"),
+                "the file was edited or damaged: remove the results and their .sweep.json and run the sweep again",
+            )
+        })?;
+        Ok(Some(meta))
+    }
+
+    /// What every sidecar a sweep writes satisfies: at least one model and
+    /// one point, a shard `i/n` with `i < n`, and `points x models` rows
+    /// that a count can hold.
+    fn check(&self) -> std::result::Result<(), String> {
+        if self.models.is_empty() {
+            return Err("it names no model".into());
         }
+        if self.points == 0 {
+            return Err("it holds no point".into());
+        }
+        if let Some(s) = self.shard {
+            if s.count == 0 || s.index >= s.count {
+                return Err(format!("shard {}/{} does not exist", s.index, s.count));
+            }
+        }
+        let rows = self
+            .points
+            .checked_mul(self.models.len() as u64)
+            .filter(|r| usize::try_from(*r).is_ok())
+            .ok_or("its points times its models pass what a count holds")?;
+        if self.rows > rows {
+            return Err(format!("it says {} rows of {rows}", self.rows));
+        }
+        Ok(())
     }
 }
 
@@ -193,16 +307,11 @@ pub(crate) fn refusal(path: &Path, what: &str, hint: &str) -> SimError {
     .into()
 }
 
-pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
-    move |source| SimError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
+pub(crate) use sim::error::io_error as io;
 
-/// Writes `bytes` to `path` atomically ([`sim::error::write_file_atomic`]).
+/// Writes `bytes` to `path` atomically ([`sim::output::write_file_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    sim::error::write_file_atomic(path, bytes).map_err(io(path))
+    sim::output::write_file_atomic(path, bytes).map_err(io("write", path))
 }
 
 /// Complete records of a results CSV: their rows and the byte offset where

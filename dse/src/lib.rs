@@ -17,10 +17,10 @@ mod spec;
 pub mod study;
 
 pub use eval::{Evaluator, Workload};
-pub use files::{write_atomic, write_pareto, Meta, Outputs, Shard, FORMAT};
+pub use files::{write_atomic, write_pareto, Lock, Meta, Outputs, Shard, FORMAT};
 pub use merge::{merge, MergeSummary};
 pub use objective::{pareto_rows, Constraints, Objective, Sense};
-pub use points::{draw_distinct, Axes, Axis, Point, Range};
+pub use points::{Axes, Axis, Permutation, Point, Range};
 pub use row::{csv_header, read_csv, write_csv, write_jsonl, SweepRow, COLUMNS};
 pub use run::{run, RunOptions, RunSummary};
 pub use spec::{resolve_base, resolve_model, RawSpec, Sampling, Spec, SweepModel};

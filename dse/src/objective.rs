@@ -314,6 +314,18 @@ mod tests {
         assert!(Objective::parse_list(&["a", "b", "c", "d"]).is_err());
     }
 
+    /// A row with distinct values in every objective's column.
+    fn row() -> SweepRow {
+        serde_json::from_str(
+            r#"{"point":0,"model":"m","base":"b","rows":8,"cols":8,"dataflow":"ws","operand":"int8",
+            "ifmap_sram_kib":1.0,"filter_sram_kib":1.0,"ofmap_sram_kib":1.0,"dram_bandwidth_bytes_per_cycle":1.0,
+            "clock_mhz":100.0,"batch":1,"layers":1,"macs":1,"cycles":1,"latency_ms":2.0,"throughput_inf_per_s":500.0,
+            "energy_mj":3.0,"edp_mj_ms":6.0,"power_w":1.5,"area_mm2":4.0,"area_source":"model","peak_tops":1.0,
+            "achieved_tops":0.5,"tops_per_w":0.3,"tops_per_mm2":0.125,"utilization":0.5,"feasible":true}"#,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn labels_are_distinct_and_minimized_negates_what_is_maximized() {
         let mut labels: Vec<&str> = Objective::ALL.map(Objective::label).to_vec();
@@ -321,14 +333,7 @@ mod tests {
         labels.dedup();
         assert_eq!(labels.len(), Objective::ALL.len());
         assert!(Objective::Latency.label().contains("(ms)"));
-        let row: SweepRow = serde_json::from_str(
-            r#"{"point":0,"model":"m","base":"b","rows":8,"cols":8,"dataflow":"ws","operand":"int8",
-            "ifmap_sram_kib":1.0,"filter_sram_kib":1.0,"ofmap_sram_kib":1.0,"dram_bandwidth_bytes_per_cycle":1.0,
-            "clock_mhz":100.0,"batch":1,"layers":1,"macs":1,"cycles":1,"latency_ms":2.0,"throughput_inf_per_s":500.0,
-            "energy_mj":3.0,"edp_mj_ms":6.0,"power_w":1.5,"area_mm2":4.0,"area_source":"model","peak_tops":1.0,
-            "achieved_tops":0.5,"tops_per_w":0.3,"tops_per_mm2":0.125,"utilization":0.5,"feasible":true}"#,
-        )
-        .unwrap();
+        let row = row();
         for o in Objective::ALL {
             let sign = if o.sense() == Sense::Min { 1.0 } else { -1.0 };
             assert_eq!(o.minimized(&row), sign * o.value(&row), "{o:?}");
@@ -337,14 +342,7 @@ mod tests {
 
     #[test]
     fn constraints_bound_each_column_in_its_direction() {
-        let row: SweepRow = serde_json::from_str(
-            r#"{"point":0,"model":"m","base":"b","rows":8,"cols":8,"dataflow":"ws","operand":"int8",
-            "ifmap_sram_kib":1.0,"filter_sram_kib":1.0,"ofmap_sram_kib":1.0,"dram_bandwidth_bytes_per_cycle":1.0,
-            "clock_mhz":100.0,"batch":1,"layers":1,"macs":1,"cycles":1,"latency_ms":2.0,"throughput_inf_per_s":500.0,
-            "energy_mj":3.0,"edp_mj_ms":6.0,"power_w":1.5,"area_mm2":4.0,"area_source":"model","peak_tops":1.0,
-            "achieved_tops":0.5,"tops_per_w":0.3,"tops_per_mm2":0.125,"utilization":0.5,"feasible":true}"#,
-        )
-        .unwrap();
+        let row = row();
         let c = |f: fn(&mut Constraints)| {
             let mut c = Constraints::default();
             f(&mut c);

@@ -33,14 +33,18 @@ pub struct Range {
 }
 
 impl Range {
-    /// Number of values.
+    /// Number of values (saturating at `u64::MAX` for a step too small to
+    /// count, which validation refuses).
     pub fn len(&self) -> u64 {
         let n = if self.log2 {
             (self.max / self.min).log2()
         } else {
             (self.max - self.min) / self.step.unwrap_or(1.0)
         };
-        (n + 1e-9).floor() as u64 + 1
+        if !n.is_finite() || n >= u64::MAX as f64 {
+            return u64::MAX;
+        }
+        ((n + 1e-9).floor() as u64).saturating_add(1)
     }
 
     /// Whether the range has no value (never, once validated).
@@ -210,20 +214,55 @@ impl Axes {
     }
 }
 
-/// `count` distinct numbers below `size`, ascending, drawn by Floyd's
-/// algorithm from a generator seeded with `seed`.
-pub fn draw_distinct(count: u64, size: u64, seed: u64) -> Vec<u64> {
-    let mut rng = SplitMix64(seed);
-    let mut set = std::collections::HashSet::with_capacity(count as usize);
-    for j in size - count..size {
-        let t = rng.below(j + 1);
-        if !set.insert(t) {
-            set.insert(j);
+/// A keyed permutation of `0..size`: [`Permutation::at`]`(k)` is its `k`-th
+/// element, made in expected constant time with no memory (a four-round
+/// Feistel network on the smallest even number of bits covering `size`,
+/// cycle-walking back into range). A sample of `count` distinct grid points
+/// is its first `count` elements: drawn lazily, whatever `count` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permutation {
+    size: u64,
+    half_bits: u32,
+    seed: u64,
+}
+
+impl Permutation {
+    /// The permutation of `0..size` keyed by `seed` (`size >= 1`).
+    pub fn new(size: u64, seed: u64) -> Permutation {
+        let bits = 64 - size.max(2).saturating_sub(1).leading_zeros();
+        Permutation {
+            size,
+            half_bits: bits.div_ceil(2),
+            seed,
         }
     }
-    let mut v: Vec<u64> = set.into_iter().collect();
-    v.sort_unstable();
-    v
+
+    fn round(&self, i: u64, x: u64) -> u64 {
+        SplitMix64(self.seed ^ i.wrapping_mul(0xd6e8_feb8_6659_fd93) ^ x).next()
+    }
+
+    fn once(&self, x: u64) -> u64 {
+        let h = self.half_bits;
+        let mask = (1u64 << h) - 1;
+        let (mut l, mut r) = (x >> h, x & mask);
+        for i in 0..4 {
+            let t = l ^ (self.round(i, r) & mask);
+            l = r;
+            r = t;
+        }
+        (l << h) | r
+    }
+
+    /// The `k`-th element (`k < size`).
+    pub fn at(&self, k: u64) -> u64 {
+        let mut x = k;
+        loop {
+            x = self.once(x);
+            if x < self.size {
+                return x;
+            }
+        }
+    }
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): small, fast, fully determined by
@@ -325,16 +364,37 @@ mod tests {
             log2: false,
         };
         assert_eq!(one.len(), 3, "floating-point steps count their last value");
+        let tiny = Range {
+            min: 1.0,
+            max: 2.0,
+            step: Some(5e-324),
+            log2: false,
+        };
+        assert_eq!(
+            tiny.len(),
+            u64::MAX,
+            "a subnormal step does not wrap to 0 values"
+        );
     }
 
     #[test]
-    fn distinct_draws_are_distinct_sorted_in_range_and_seeded() {
-        let a = draw_distinct(500, 1000, 7);
-        assert_eq!(a.len(), 500);
-        assert!(a.windows(2).all(|w| w[0] < w[1]) && a[499] < 1000);
-        assert_eq!(a, draw_distinct(500, 1000, 7));
-        assert_ne!(a, draw_distinct(500, 1000, 8));
-        assert_eq!(draw_distinct(10, 10, 3), (0..10).collect::<Vec<_>>());
+    fn permutations_are_bijections_keyed_by_their_seed() {
+        for size in [1u64, 2, 3, 10, 1000, 4097] {
+            for seed in [0, 7] {
+                let p = Permutation::new(size, seed);
+                let mut seen: Vec<u64> = (0..size).map(|k| p.at(k)).collect();
+                seen.sort_unstable();
+                assert_eq!(seen, (0..size).collect::<Vec<_>>(), "size {size}");
+            }
+        }
+        let a: Vec<u64> = (0..20).map(|k| Permutation::new(1000, 7).at(k)).collect();
+        let b: Vec<u64> = (0..20).map(|k| Permutation::new(1000, 8).at(k)).collect();
+        assert_ne!(a, b);
+        // Any element of a huge permutation is made at once.
+        let huge = Permutation::new(u64::MAX, 1);
+        assert_ne!(huge.at(12_345_678_901), huge.at(12_345_678_902));
+        let p = Permutation::new(1 << 40, 3);
+        assert!((0..1000).all(|k| p.at(k) < 1 << 40));
     }
 
     #[test]

@@ -166,6 +166,63 @@ impl SweepRow {
         }
     }
 
+    /// Checks what a sweep can have written: a known dataflow and operand,
+    /// an array within the design bounds, and every figure a finite number
+    /// that is not negative (utilization at most 1). `Err((column, why))`.
+    pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        if Dataflow::parse(&self.dataflow).is_none() {
+            return Err((
+                "dataflow",
+                format!("unknown dataflow `{}` (ws, os or is)", self.dataflow),
+            ));
+        }
+        if Precision::parse(&self.operand).is_none() {
+            return Err(("operand", format!("unknown precision `{}`", self.operand)));
+        }
+        let max = sim::design::MAX_SIDE;
+        for (column, v) in [("rows", self.rows), ("cols", self.cols)] {
+            if v == 0 || v > max {
+                return Err((column, format!("{v} is not an array side (1 to {max})")));
+            }
+        }
+        let figures = [
+            ("ifmap_sram_kib", self.ifmap_sram_kib),
+            ("filter_sram_kib", self.filter_sram_kib),
+            ("ofmap_sram_kib", self.ofmap_sram_kib),
+            (
+                "dram_bandwidth_bytes_per_cycle",
+                self.dram_bandwidth_bytes_per_cycle,
+            ),
+            ("clock_mhz", self.clock_mhz),
+            ("latency_ms", self.latency_ms),
+            ("throughput_inf_per_s", self.throughput_inf_per_s),
+            ("energy_mj", self.energy_mj),
+            ("edp_mj_ms", self.edp_mj_ms),
+            ("power_w", self.power_w),
+            ("area_mm2", self.area_mm2),
+            ("peak_tops", self.peak_tops),
+            ("achieved_tops", self.achieved_tops),
+            ("tops_per_w", self.tops_per_w),
+            ("tops_per_mm2", self.tops_per_mm2),
+            ("utilization", self.utilization),
+        ];
+        for (column, v) in figures {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err((
+                    column,
+                    format!("`{v}` is not a finite, non-negative number"),
+                ));
+            }
+        }
+        if self.utilization > 1.0 {
+            return Err((
+                "utilization",
+                format!("{} is more than 1 (all PE-cycles)", self.utilization),
+            ));
+        }
+        Ok(())
+    }
+
     /// The point this row was made from.
     pub fn to_point(&self) -> Result<Point> {
         let bad = |field: &str, v: &str| {
@@ -316,6 +373,12 @@ pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
             return Err(err(line, "the value is empty".to_string())
                 .field(*column)
                 .hint("every row names its model, base design, dataflow and operand")
+                .into());
+        }
+        if let Err((column, msg)) = row.check() {
+            return Err(err(line, msg)
+                .field(column)
+                .hint("the row was not written by `systolic sweep` or was edited; every figure of a results row is a finite, non-negative number within the design bounds")
                 .into());
         }
         rows.push(row);

@@ -62,6 +62,8 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
     let total = spec.points();
     let points = shard.map_or(total, |s| s.len(total));
     let index = |k: u64| shard.map_or(k, |s| s.point(k));
+    out.check()?;
+    let _lock = out.lock()?;
     let mut meta = Meta::of(spec, shard, out);
     let done = prepare(spec, &meta, out, &index)?;
     let objectives = opts.pareto.clone().unwrap_or_else(|| spec.pareto.clone());
@@ -78,6 +80,7 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
             .num_threads(opts.threads.unwrap_or(0))
             .build()
             .map_err(|e| SimError::Io {
+                action: "start",
                 path: "<thread pool>".into(),
                 source: std::io::Error::other(e.to_string()),
             })?;
@@ -111,6 +114,7 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
         });
         drop(tx);
         let written = writer.join().map_err(|_| SimError::Io {
+            action: "write",
             path: out.csv.display().to_string(),
             source: std::io::Error::other("the writer thread panicked"),
         })?;
@@ -124,7 +128,7 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
         meta.complete = true;
         write_atomic(&out.meta, meta.to_text().as_bytes())?;
         if shard.is_none() && !objectives.is_empty() {
-            let bytes = std::fs::read(&out.csv).map_err(io(&out.csv))?;
+            let bytes = std::fs::read(&out.csv).map_err(io("read", &out.csv))?;
             let rows = csv_records(&bytes, &out.csv)?.rows;
             let idx = write_pareto(&out.pareto, &rows, &objectives)?;
             front = idx.into_iter().map(|i| rows[i].clone()).collect();
@@ -214,21 +218,21 @@ fn prepare(spec: &Spec, meta: &Meta, out: &Outputs, index: &dyn Fn(u64) -> u64) 
         }
         Ok(())
     };
-    let mut csv_bytes = std::fs::read(&out.csv).map_err(io(&out.csv))?;
+    let mut csv_bytes = std::fs::read(&out.csv).map_err(io("read", &out.csv))?;
     let header = csv_header();
     if csv_bytes.len() < header.len() && header.as_bytes().starts_with(&csv_bytes) {
         csv_bytes = header.clone().into_bytes();
-        std::fs::write(&out.csv, &csv_bytes).map_err(io(&out.csv))?;
+        std::fs::write(&out.csv, &csv_bytes).map_err(io("write", &out.csv))?;
     }
     let csv = csv_records(&csv_bytes, &out.csv)?;
     check(&csv.rows, &out.csv)?;
     let json = if jsonl_exists {
-        let bytes = std::fs::read(&out.jsonl).map_err(io(&out.jsonl))?;
+        let bytes = std::fs::read(&out.jsonl).map_err(io("read", &out.jsonl))?;
         let j = jsonl_records(&bytes, &out.jsonl)?;
         check(&j.rows, &out.jsonl)?;
         j
     } else {
-        File::create(&out.jsonl).map_err(io(&out.jsonl))?;
+        File::create(&out.jsonl).map_err(io("create", &out.jsonl))?;
         jsonl_records(&[], &out.jsonl)?
     };
     let whole = (csv.rows.len().min(json.rows.len()) / models) as u64;
@@ -249,13 +253,13 @@ fn start_fresh(meta: &Meta, out: &Outputs) -> Result<u64> {
         (&out.csv, csv_header().into_bytes()),
         (&out.jsonl, Vec::new()),
     ] {
-        let mut f = File::create(path).map_err(io(path))?;
+        let mut f = File::create(path).map_err(io("write", path))?;
         f.write_all(&bytes)
             .and_then(|()| f.sync_all())
-            .map_err(io(path))?;
+            .map_err(io("write", path))?;
     }
     if let Some(dir) = out.csv.parent().filter(|d| !d.as_os_str().is_empty()) {
-        sim::error::sync_dir(dir);
+        sim::output::sync_dir(dir);
     }
     Ok(0)
 }
@@ -265,8 +269,10 @@ fn cut(path: &Path, len: u64) -> Result<()> {
     let f = OpenOptions::new()
         .write(true)
         .open(path)
-        .map_err(io(path))?;
-    f.set_len(len).and_then(|()| f.sync_all()).map_err(io(path))
+        .map_err(io("write", path))?;
+    f.set_len(len)
+        .and_then(|()| f.sync_all())
+        .map_err(io("write", path))
 }
 
 /// The two result files, open for appending.
@@ -278,8 +284,11 @@ struct Appender {
 impl Appender {
     fn open(out: &Outputs) -> Result<Appender> {
         let open = |p: &Path| -> Result<(File, std::path::PathBuf)> {
-            let mut f = OpenOptions::new().write(true).open(p).map_err(io(p))?;
-            f.seek(SeekFrom::End(0)).map_err(io(p))?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .open(p)
+                .map_err(io("write", p))?;
+            f.seek(SeekFrom::End(0)).map_err(io("write", p))?;
             Ok((f, p.to_path_buf()))
         };
         Ok(Appender {
@@ -300,7 +309,7 @@ impl Appender {
             for ((f, path), bytes) in [(&mut self.csv, &csv), (&mut self.jsonl, &json)] {
                 f.write_all(bytes)
                     .and_then(|()| f.sync_data())
-                    .map_err(io(path))?;
+                    .map_err(io("write", path))?;
             }
         }
         Ok(())

@@ -5,7 +5,7 @@ use super::objective::{Constraints, Objective};
 use super::points::{Axes, Range};
 use serde::{Deserialize, Serialize};
 use sim::design::{preset, Design};
-use sim::error::{InputError, Result, SimError};
+use sim::error::{InputError, Result};
 use sim::workload::{topology, zoo, Model};
 use std::path::{Path, PathBuf};
 
@@ -115,8 +115,14 @@ pub struct SweepModel {
 pub enum Sampling {
     /// Every point of the grid.
     Grid,
-    /// `count` distinct grid points (ascending grid index).
-    GridSample(Vec<u64>),
+    /// `count` distinct grid points: the first `count` of a keyed
+    /// permutation of the grid, drawn lazily.
+    GridSample {
+        /// Points.
+        count: u64,
+        /// The grid, permuted.
+        order: super::points::Permutation,
+    },
     /// `count` points, each axis drawn from its list or range.
     Random {
         /// Points.
@@ -178,7 +184,7 @@ impl Spec {
     pub fn points(&self) -> u64 {
         match &self.sampling {
             Sampling::Grid => self.axes.grid_size(),
-            Sampling::GridSample(v) => v.len() as u64,
+            Sampling::GridSample { count, .. } => *count,
             Sampling::Random { count, .. } => *count,
         }
     }
@@ -187,7 +193,7 @@ impl Spec {
     pub fn point(&self, index: u64) -> super::Point {
         match &self.sampling {
             Sampling::Grid => self.axes.grid_point(index, index),
-            Sampling::GridSample(v) => self.axes.grid_point(index, v[index as usize]),
+            Sampling::GridSample { order, .. } => self.axes.grid_point(index, order.at(index)),
             Sampling::Random { seed, .. } => self.axes.random_point(index, *seed),
         }
     }
@@ -209,23 +215,8 @@ pub fn resolve_model(name: &str, dir: &Path) -> Result<Model> {
     if name.ends_with(".csv") {
         topology::load(&dir.join(name))
     } else {
-        zoo::model(name).ok_or_else(|| SimError::Unknown {
-            what: "model",
-            name: name.to_string(),
-            known: zoo_names(),
-        })
+        zoo::find(name, "or a SCALE-Sim topology CSV path ending in .csv")
     }
-}
-
-fn zoo_names() -> String {
-    format!(
-        "built-in models: {}; or a SCALE-Sim topology CSV path ending in .csv",
-        zoo::MODELS
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
 }
 
 /// 64-bit FNV-1a (stable across platforms and releases).

@@ -2,6 +2,7 @@
 //! every binary operation parenthesized (no precedence surprises).
 
 use crate::ast::{Dir, Expr, Item, Module, Net, Range, Stmt, UnOp};
+use crate::text::{one_line, verilog_string};
 use std::fmt::Write;
 
 /// Prints one module, preceded by its header comment.
@@ -42,7 +43,7 @@ fn tail_doc(out: &mut String, line: String, doc: &str) {
     out.push_str(&line);
     if !doc.is_empty() {
         out.push_str(" // ");
-        out.push_str(doc);
+        out.push_str(&one_line(doc));
     }
     out.push('\n');
 }
@@ -80,7 +81,7 @@ fn comment(out: &mut String, level: usize, text: &str) {
     if text.is_empty() {
         out.push_str("//\n");
     } else {
-        let _ = writeln!(out, "// {text}");
+        let _ = writeln!(out, "// {}", one_line(text));
     }
 }
 
@@ -331,7 +332,7 @@ pub fn expr(e: &Expr) -> String {
         Expr::Int(v) => v.to_string(),
         Expr::Sized(w, v) if *w == 1 => format!("1'b{v}"),
         Expr::Sized(w, v) => format!("{w}'d{v}"),
-        Expr::Str(s) => format!("{s:?}"),
+        Expr::Str(s) => verilog_string(s),
         Expr::Unary(op, x) => {
             let sym = match op {
                 UnOp::Not => "!",
@@ -428,6 +429,20 @@ module demo #(
 endmodule
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn comments_and_strings_never_end_early() {
+        let m = Module::new("m", &["from design `x\nmodule evil; endmodule\n//`"]);
+        let text = module(&m);
+        assert!(
+            text.starts_with("// from design `x\\nmodule evil; endmodule\\n//`\nmodule m ("),
+            "{text}"
+        );
+        assert_eq!(
+            expr(&string("a\"); $system(\"rm")),
+            r#""a\"); $system(\"rm""#
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Fmax from nextpnr, designs too large for a device refused. These tests
 //! need Yosys and nextpnr and fail, with the install command, without them.
 
-use hdlgen::synth::{synthesize, SynthError, SynthOptions, SynthReport, Target, ToolPaths};
+use hdlgen::synth::{synthesize, SynthError, SynthOptions, SynthReport, Target};
+use hdlgen::tools::{ToolError, ToolPaths};
+use hdlgen::Silent;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -34,6 +36,7 @@ fn mac(test: &str, target: Target, opts: SynthOptions) -> SynthReport {
         target,
         &opts,
         &workdir(test),
+        &Silent,
     ))
 }
 
@@ -161,6 +164,7 @@ fn a_latch_is_refused_naming_the_signal() {
         Target::Generic,
         &SynthOptions::default(),
         &workdir("latch"),
+        &Silent,
     )
     .expect_err("the latch fixture must be refused");
     match &e {
@@ -183,6 +187,7 @@ fn a_design_too_large_for_the_device_is_refused_even_without_placing() {
             ..SynthOptions::default()
         },
         &workdir("lp384"),
+        &Silent,
     )
     .expect_err("lp384 has no block RAM");
     let msg = e.to_string();
@@ -207,6 +212,7 @@ fn a_design_too_large_for_nextpnr_is_refused_with_its_utilization() {
             ..SynthOptions::default()
         },
         &workdir("hx1k_shift"),
+        &Silent,
     )
     .expect_err("1500 flip-flops do not fit 1280 logic cells");
     let msg = e.to_string();
@@ -234,6 +240,7 @@ fn the_shift_register_fixture_fits_its_flip_flops_and_runs_fast() {
             ..SynthOptions::default()
         },
         &workdir("hx1k_shift_small"),
+        &Silent,
     ));
     assert_eq!((r.flip_flops, r.luts), (64, Some(0)), "{r:#?}");
     assert!(r.fmax_mhz.unwrap() > 100.0, "{:?}", r.fmax_mhz);
@@ -251,6 +258,7 @@ fn missing_tools_are_named_with_the_install_command() {
                 ..SynthOptions::default()
             },
             &workdir("missing"),
+            &Silent,
         )
         .expect_err("the tool does not exist")
     };
@@ -261,7 +269,10 @@ fn missing_tools_are_named_with_the_install_command() {
         },
         Target::Generic,
     );
-    assert!(matches!(e, SynthError::ToolMissing { .. }), "{e}");
+    assert!(
+        matches!(e, SynthError::Tool(ToolError::Missing { .. })),
+        "{e}"
+    );
     let help = miette::Diagnostic::help(&e).unwrap().to_string();
     assert!(help.contains("apt-get install -y yosys"), "{help}");
     let e = missing(
@@ -293,9 +304,16 @@ fn missing_tools_are_named_with_the_install_command() {
 #[test]
 fn bad_names_and_missing_sources_are_refused_before_running_anything() {
     let run = |files: &[PathBuf], top: &str, p: &[(&str, i64)]| {
-        synthesize(files, top, Target::Generic, &params(p), &workdir("bad"))
-            .expect_err("refused")
-            .to_string()
+        synthesize(
+            files,
+            top,
+            Target::Generic,
+            &params(p),
+            &workdir("bad"),
+            &Silent,
+        )
+        .expect_err("refused")
+        .to_string()
     };
     let mac = [fixture("synth_mac.v")];
     assert!(run(&mac, "synth mac", &[]).contains("`synth mac` is not"));
@@ -309,6 +327,7 @@ fn bad_names_and_missing_sources_are_refused_before_running_anything() {
         Target::Generic,
         &SynthOptions::default(),
         &workdir("bad_top"),
+        &Silent,
     )
     .unwrap_err()
     .to_string();

@@ -1,7 +1,9 @@
 //! Dataflow comparisons: the best design of each dataflow side by side
 //! (latency and energy), and which dataflow wins each layer.
 
-use super::heatmap::{Heatmap, Panel, Scale};
+use super::axes;
+use super::heatmap::{Cell, Heatmap, Panel, Scale};
+use super::hover::Marks;
 use super::kit::{self, Entry, Marker};
 use super::style::{self, dataflow_colour, short, text, text_in, INK};
 use super::{Chart, DrawResult};
@@ -24,7 +26,12 @@ pub struct Best {
     pub energy_mj: f64,
     /// The design in a few words (array, SRAM, clock).
     pub design: String,
+    /// Hover title of its bars: the design point and its values.
+    pub title: String,
 }
+
+/// Room on each side of a bar (px).
+const BAR_GAP: u32 = 24;
 
 /// One quantity of a [`Best`].
 type Metric = fn(&Best) -> f64;
@@ -42,7 +49,11 @@ impl Chart for BestPerDataflow {
         (1200, 500)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        marks: &mut Marks,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
@@ -73,12 +84,25 @@ impl Chart for BestPerDataflow {
                 .y_desc(*desc)
                 .axis_desc_style(text(style::AXIS_PX))
                 .label_style(text(style::TICK_PX))
+                .bold_line_style(axes::MAJOR)
+                .light_line_style(axes::MINOR)
+                .max_light_lines(4)
                 .draw()?;
+            for (i, b) in self.best.iter().enumerate() {
+                let (x0, y0) = c.backend_coord(&(i as f64 - 0.5, 0.0));
+                let (x1, y1) = c.backend_coord(&(i as f64 + 0.5, get(b)));
+                marks.rect(
+                    (x0.min(x1) + BAR_GAP as i32, y0),
+                    (x0.max(x1) - BAR_GAP as i32, y1),
+                    dataflow_colour(&b.dataflow),
+                    b.title.clone(),
+                );
+            }
             c.draw_series(
                 self.best
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| kit::bar(i, 0.0, get(b), dataflow_colour(&b.dataflow), 24)),
+                    .map(|(i, b)| kit::bar(i, 0.0, get(b), dataflow_colour(&b.dataflow), BAR_GAP)),
             )?;
             c.draw_series(self.best.iter().enumerate().map(|(i, b)| {
                 Text::new(
@@ -99,19 +123,20 @@ impl Chart for BestPerDataflow {
                 )
             })
             .collect();
-        kit::legend(&side, "best design (lowest EDP)", &entries)
+        kit::legend(&side, "best design (lowest EDP)", &entries)?;
+        Ok(())
     }
 }
 
 /// Per-layer comparison of the same design in each dataflow.
 #[derive(Debug, Clone)]
 pub struct LayerWinners {
-    /// The heatmap: one row per dataflow, one column per layer, each cell the
+    /// The heatmap: one row per dataflow, one column per array layer, each cell the
     /// layer's cycles divided by the fastest dataflow's (1 = winner).
     pub heatmap: Heatmap,
-    /// Layers each dataflow is strictly fastest on, in the order of `dataflows`.
+    /// Array layers each dataflow is strictly fastest on, in the order of `dataflows`.
     pub wins: Vec<usize>,
-    /// Layers where the fastest dataflows tie.
+    /// Array layers where the fastest dataflows tie.
     pub ties: usize,
     /// The dataflows compared.
     pub dataflows: Vec<String>,
@@ -120,22 +145,43 @@ pub struct LayerWinners {
 }
 
 /// Compares `runs` (the same model on the same design in each dataflow, as
-/// `(dataflow, report)`) layer by layer.
+/// `(dataflow, report)`) layer by layer, over the layers that run on the
+/// array (vector-unit layers are the same in every dataflow).
 pub fn layer_winners(title: &str, runs: &[(String, ModelReport)]) -> LayerWinners {
-    let n = runs.first().map_or(0, |(_, r)| r.layers.len());
-    let mut cells = vec![vec![None; n]; runs.len()];
+    let array: Vec<usize> = runs.first().map_or(Vec::new(), |(_, r)| {
+        (0..r.layers.len())
+            .filter(|&i| r.layers[i].unit != "vector")
+            .collect()
+    });
+    let mut cells = vec![vec![Cell::Empty; array.len()]; runs.len()];
+    let mut titles = vec![vec![String::new(); array.len()]; runs.len()];
     let mut wins = vec![0; runs.len()];
     let mut ties = 0;
-    for i in 0..n {
+    for (col, &i) in array.iter().enumerate() {
         let cycles: Vec<u64> = runs.iter().map(|(_, r)| r.layers[i].total_cycles).collect();
         let best = cycles.iter().copied().min().unwrap_or(0);
+        let winners: Vec<usize> = (0..cycles.len()).filter(|&j| cycles[j] == best).collect();
+        let names: Vec<&str> = winners.iter().map(|&j| runs[j].0.as_str()).collect();
+        for (j, (df, r)) in runs.iter().enumerate() {
+            let l = &r.layers[i];
+            let ratio = (best > 0).then(|| cycles[j] as f64 / best as f64);
+            if let Some(x) = ratio {
+                cells[j][col] = Cell::Value(x);
+            }
+            let versus = match ratio {
+                Some(x) => format!("{x:.2}× the fastest ({})", names.join(", ")),
+                None => "no dataflow takes any cycles".into(),
+            };
+            titles[j][col] = format!(
+                "layer {i} {} ({}) in {df}: {} cycles, {versus}",
+                l.layer,
+                l.kind,
+                style::grouped(cycles[j]),
+            );
+        }
         if best == 0 {
             continue;
         }
-        for (row, c) in cells.iter_mut().zip(&cycles) {
-            row[i] = Some(*c as f64 / best as f64);
-        }
-        let winners: Vec<usize> = (0..cycles.len()).filter(|&j| cycles[j] == best).collect();
         if let [only] = winners[..] {
             wins[only] += 1;
         } else {
@@ -143,27 +189,33 @@ pub fn layer_winners(title: &str, runs: &[(String, ModelReport)]) -> LayerWinner
         }
     }
     let dataflows: Vec<String> = runs.iter().map(|(d, _)| d.clone()).collect();
+    let x_labels = runs.first().map_or(Vec::new(), |(_, r)| {
+        array.iter().map(|&i| r.layers[i].layer.clone()).collect()
+    });
     let heatmap = Heatmap {
         title: title.to_string(),
         panels: vec![Panel {
             title: String::new(),
-            x_labels: (0..n).map(|i| i.to_string()).collect(),
+            x_labels,
             y_labels: dataflows.clone(),
             cells,
+            titles,
         }],
-        x_desc: "layer (index in model order)".into(),
+        x_desc: "array layer (model order; vector-unit layers left out)".into(),
         y_desc: "dataflow".into(),
         scale: Scale {
             lo: 1.0,
-            hi: 4.0,
+            hi: 5.0,
             log: true,
             reversed: true,
             label: "cycles ÷ fastest dataflow's (×)".into(),
             unit_suffix: "×".into(),
             display_scale: 1.0,
         },
-        size: (1200, 330),
+        size: (1200, 520),
         values: true,
+        rotate_x: true,
+        empty_label: "no cycles".into(),
     };
     LayerWinners {
         heatmap,

@@ -2,7 +2,6 @@
 //! the data), the title strip, and the layer axis.
 
 use super::style::{self, text, text_in, INK};
-use super::DrawResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -17,10 +16,16 @@ pub enum Marker {
     Box,
     /// A filled circle (points).
     Dot,
+    /// A small filled circle (minor points).
+    SmallDot,
     /// A hollow circle.
     Ring,
     /// A line segment (roofs, fronts, averages).
     Line,
+    /// A filled circle with a dark outline.
+    OutlinedDot,
+    /// A line through a hollow circle (a connected front).
+    LineRing,
 }
 
 /// One legend entry.
@@ -72,24 +77,30 @@ pub fn with_legend<DB: DrawingBackend>(
     area.split_horizontally(w.saturating_sub(LEGEND_W))
 }
 
-/// Draws a legend (optional heading, then one entry per row) at the top of `area`.
+/// Height of one legend row (px); a label of several lines (`\n`) takes
+/// [`LINE`] more per extra line.
+pub const ROW: i32 = 24;
+/// Height of an extra line of a legend label (px).
+pub const LINE: i32 = 18;
+
+/// Draws a legend (optional heading, then one entry per row) at the top of
+/// `area`; returns the height it took (px). Labels may hold `\n`.
 pub fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     heading: &str,
     entries: &[Entry],
-) -> DrawResult
+) -> Result<i32, Box<dyn std::error::Error>>
 where
     DB::ErrorType: 'static,
 {
-    let row = 24;
     let mut y = 40;
     if !heading.is_empty() {
         area.draw(&Text::new(
             heading.to_string(),
             (12, y),
-            style::bold(style::TICK_PX),
+            text_in(style::TICK_PX, INK),
         ))?;
-        y += row;
+        y += ROW;
     }
     for e in entries {
         let c = e.colour;
@@ -99,20 +110,34 @@ where
                 area.draw(&Rectangle::new([(12, mid - 7), (26, mid + 7)], c.filled()))?
             }
             Marker::Dot => area.draw(&Circle::new((19, mid), 6, c.filled()))?,
+            Marker::SmallDot => area.draw(&Circle::new((19, mid), 3, c.filled()))?,
             Marker::Ring => area.draw(&Circle::new((19, mid), 6, c.stroke_width(2)))?,
             Marker::Line => area.draw(&PathElement::new(
                 vec![(8, mid), (30, mid)],
                 c.stroke_width(3),
             ))?,
+            Marker::OutlinedDot => {
+                area.draw(&Circle::new((19, mid), 6, c.filled()))?;
+                area.draw(&Circle::new((19, mid), 6, INK.stroke_width(1)))?;
+            }
+            Marker::LineRing => {
+                area.draw(&PathElement::new(
+                    vec![(6, mid), (32, mid)],
+                    c.stroke_width(2),
+                ))?;
+                area.draw(&Circle::new((19, mid), 8, c.stroke_width(2)))?;
+            }
         }
-        area.draw(&Text::new(
-            e.label.clone(),
-            (36, y),
-            text_in(style::TICK_PX, INK),
-        ))?;
-        y += row;
+        for (i, line) in e.label.split('\n').enumerate() {
+            area.draw(&Text::new(
+                line.to_string(),
+                (36, y + i as i32 * LINE),
+                text_in(style::TICK_PX, INK),
+            ))?;
+        }
+        y += ROW + LINE * e.label.matches('\n').count() as i32;
     }
-    Ok(())
+    Ok(y)
 }
 
 /// How many x labels a layer axis of `n` layers shows.

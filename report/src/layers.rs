@@ -1,6 +1,8 @@
 //! Per-layer plots of one simulated model: cycles (compute and DRAM stall)
 //! with utilization below, and the stacked energy breakdown.
 
+use super::axes;
+use super::hover::Marks;
 use super::kit::{self, Entry, Marker};
 use super::style::{self, series, short, text};
 use super::{Chart, DrawResult};
@@ -43,7 +45,11 @@ impl Chart for LayerCycles<'_> {
         (1200, 760)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _marks: &mut Marks,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
@@ -72,6 +78,9 @@ impl Chart for LayerCycles<'_> {
             .y_desc("cycles (clock cycles)")
             .axis_desc_style(text(style::AXIS_PX))
             .label_style(text(style::TICK_PX))
+            .bold_line_style(axes::MAJOR)
+            .light_line_style(axes::MINOR)
+            .max_light_lines(4)
             .draw()?;
         let bar = |i: usize, lo: u64, hi: u64, colour: RGBColor| {
             kit::bar(i, lo as f64, hi as f64, colour, 1)
@@ -107,6 +116,9 @@ impl Chart for LayerCycles<'_> {
             .y_desc("utilization (% of PE-cycles)")
             .axis_desc_style(text(style::AXIS_PX))
             .label_style(text(style::TICK_PX))
+            .bold_line_style(axes::MAJOR)
+            .light_line_style(axes::MINOR)
+            .max_light_lines(4)
             .draw()?;
         u.draw_series(
             layers
@@ -134,7 +146,8 @@ impl Chart for LayerCycles<'_> {
             style::INK,
             Marker::Line,
         ));
-        kit::legend(&side, "cycles, utilization", &entries)
+        kit::legend(&side, "cycles, utilization", &entries)?;
+        Ok(())
     }
 }
 
@@ -165,7 +178,11 @@ impl Chart for LayerEnergy<'_> {
         (1200, 560)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _marks: &mut Marks,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
@@ -189,6 +206,9 @@ impl Chart for LayerEnergy<'_> {
             .y_desc(format!("energy ({unit})"))
             .axis_desc_style(text(style::AXIS_PX))
             .label_style(text(style::TICK_PX))
+            .bold_line_style(axes::MAJOR)
+            .light_line_style(axes::MINOR)
+            .max_light_lines(4)
             .draw()?;
         let shown = self.shown();
         let mut entries = Vec::new();
@@ -211,7 +231,8 @@ impl Chart for LayerEnergy<'_> {
         }
         // Top of the stack first, as the bars read.
         entries.reverse();
-        kit::legend(&side, "component (share of total)", &entries)
+        kit::legend(&side, "component (share of total)", &entries)?;
+        Ok(())
     }
 }
 

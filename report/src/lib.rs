@@ -3,22 +3,28 @@
 //! design (`systolic sim --report`) or a whole sweep (`systolic report`).
 //! It draws finished results and studies; it never simulates.
 
+pub mod axes;
 pub mod dataflow;
 pub mod heatmap;
+pub mod hover;
 pub mod html;
 pub mod kit;
 pub mod layers;
 pub mod markdown;
 pub mod pareto;
+pub mod place;
 pub mod roofline;
 pub mod single;
 pub mod site;
 pub mod style;
 pub mod sweep;
+pub mod typeset;
 
+use hover::Marks;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::sync::Once;
+use typeset::Typeset;
 
 /// The font every plot's text uses: DejaVu Sans, compiled in, so PNGs render
 /// the same on any machine with no system font libraries. Its license is
@@ -26,13 +32,12 @@ use std::sync::Once;
 const FONT_TTF: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the embedded font as plotters' `sans-serif` (once per process).
+/// Plots use the regular face only: the PNG has no bold face to draw.
 fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        for style in [FontStyle::Normal, FontStyle::Bold] {
-            if plotters::style::register_font(style::FONT, style, FONT_TTF).is_err() {
-                panic!("the embedded DejaVu Sans font does not parse");
-            }
+        if plotters::style::register_font(style::FONT, FontStyle::Normal, FONT_TTF).is_err() {
+            panic!("the embedded DejaVu Sans font does not parse");
         }
     });
 }
@@ -101,8 +106,13 @@ pub struct Figure {
 pub trait Chart {
     /// Width and height in pixels.
     fn size(&self) -> (u32, u32);
-    /// Draws the whole picture on `root` (already filled white).
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    /// Draws the whole picture on `root` (already filled white), and lists
+    /// in `marks` the marks (points, cells) that get a hover title in the SVG.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        marks: &mut Marks,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static;
 }
@@ -110,7 +120,8 @@ pub trait Chart {
 /// What drawing returns: plotters' errors, boxed.
 pub type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Draws `chart` twice, as SVG and as PNG.
+/// Draws `chart` twice, as SVG (text left to the SVG, every listed mark
+/// given its `<title>`) and as PNG (text rasterized by [`typeset`]).
 pub fn figure<C: Chart>(
     chart: &C,
     name: &str,
@@ -124,17 +135,31 @@ pub fn figure<C: Chart>(
     };
     let (w, h) = chart.size();
     let mut svg = String::new();
+    let mut marks = Marks::default();
     {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        let root = Typeset {
+            inner: SVGBackend::with_string(&mut svg, (w, h)),
+            raster: false,
+        }
+        .into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(e.into()))?;
-        chart.draw(&root).map_err(err)?;
+        chart.draw(&root, &mut marks).map_err(err)?;
         root.present().map_err(|e| err(e.into()))?;
     }
+    let svg = hover::annotate(&svg, &marks).map_err(|e| err(e.into()))?;
+    let svg = svg.replace(
+        &format!("font-family=\"{}\"", style::FONT),
+        "font-family=\"DejaVu Sans, sans-serif\"",
+    );
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let root = Typeset {
+            inner: BitMapBackend::with_buffer(&mut rgb, (w, h)),
+            raster: true,
+        }
+        .into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(e.into()))?;
-        chart.draw(&root).map_err(err)?;
+        chart.draw(&root, &mut Marks::default()).map_err(err)?;
         root.present().map_err(|e| err(e.into()))?;
     }
     let png = encode_png(&rgb, (w, h)).map_err(|e| err(e.into()))?;

@@ -1,8 +1,14 @@
 //! The roofline of one design with each array layer placed at its arithmetic
-//! intensity and achieved throughput, coloured by kind.
+//! intensity and achieved throughput, coloured by kind; the roofs and the
+//! slowest layers are named where the text covers no point, line or other
+//! label.
 
+use super::axes;
+use super::hover::Marks;
 use super::kit::{self, Entry, Marker};
-use super::style::{self, series, short, text, text_in, INK};
+use super::place::{self, Placer, Spot};
+use super::style::{self, series, short, sig, text, text_in, INK};
+use super::typeset::Rect;
 use super::{Chart, DrawResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,18 +21,25 @@ pub struct Roofline<'a> {
     pub report: &'a ModelReport,
     /// Plot title.
     pub title: String,
+    /// The design as the hover titles name it.
+    pub design: String,
     /// How many of the slowest layers get their name written beside them.
     pub named: usize,
 }
 
+/// Radius of a layer's dot (px).
+const DOT_R: u32 = 6;
+/// Size of the layer names.
+const NAME_PX: f64 = 13.0;
+
 impl Roofline<'_> {
-    /// The layers placed on the plot: array layers that move DRAM bytes and
-    /// achieve a non-zero throughput (others have no finite intensity).
+    /// The layers placed on the plot: array layers that move DRAM bytes
+    /// (others have no intensity) and achieve a non-zero throughput.
     pub fn placed(&self) -> Vec<&LayerReport> {
         self.report
             .layers
             .iter()
-            .filter(|l| l.unit != "vector" && l.arithmetic_intensity > 0.0 && l.achieved_tops > 0.0)
+            .filter(|l| l.unit != "vector" && intensity(l) > 0.0 && l.achieved_tops > 0.0)
             .collect()
     }
 
@@ -48,7 +61,7 @@ impl Roofline<'_> {
         slow.sort_by_key(|l| std::cmp::Reverse(l.total_cycles));
         let near = |a: &LayerReport, b: &LayerReport| {
             let r = |x: f64, y: f64| (x / y).max(y / x) < 1.2;
-            r(a.arithmetic_intensity, b.arithmetic_intensity) && r(a.achieved_tops, b.achieved_tops)
+            r(intensity(a), intensity(b)) && r(a.achieved_tops, b.achieved_tops)
         };
         let mut out: Vec<(&LayerReport, usize)> = Vec::new();
         for l in slow.into_iter().take(self.named) {
@@ -70,6 +83,31 @@ impl Roofline<'_> {
     pub fn ridge(&self) -> f64 {
         self.report.total.peak_tops * 1e12 / self.bandwidth()
     }
+
+    /// The hover title of a layer's dot.
+    pub fn hover(&self, l: &LayerReport) -> String {
+        let index = self
+            .report
+            .layers
+            .iter()
+            .position(|x| std::ptr::eq(x, l))
+            .unwrap_or(0);
+        format!(
+            "layer {index} {} ({}) on {}\narithmetic intensity {} FLOP/byte\nachieved {} TOPS\n{} cycles, bound: {}",
+            l.layer,
+            l.kind,
+            self.design,
+            sig(intensity(l), 4),
+            sig(l.achieved_tops, 4),
+            style::grouped(l.total_cycles),
+            l.roofline_bound
+        )
+    }
+}
+
+/// A layer's intensity, 0 when it has none.
+fn intensity(l: &LayerReport) -> f64 {
+    l.arithmetic_intensity.unwrap_or(0.0)
 }
 
 impl Chart for Roofline<'_> {
@@ -77,7 +115,11 @@ impl Chart for Roofline<'_> {
         (1200, 680)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        marks: &mut Marks,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
@@ -86,7 +128,7 @@ impl Chart for Roofline<'_> {
         let peak = self.report.total.peak_tops;
         let bw = self.bandwidth();
         let ridge = self.ridge();
-        let xs = placed.iter().map(|l| l.arithmetic_intensity);
+        let xs = placed.iter().map(|l| intensity(l));
         let ys = placed.iter().map(|l| l.achieved_tops);
         let x_lo = xs.clone().fold(ridge, f64::min) / 3.0;
         let x_hi = xs.fold(ridge, f64::max) * 3.0;
@@ -95,20 +137,28 @@ impl Chart for Roofline<'_> {
 
         let area = kit::titled(root, &self.title)?;
         let (plot, side) = kit::with_legend(&area);
+        let (pw, ph) = plot.dim_in_pixel();
+        let (px, py) = (f64::from(pw) - 120.0, f64::from(ph) - 70.0);
+        let all_x = axes::label_all(x_lo, x_hi, px, axes::widest_label(x_lo, x_hi));
+        let all_y = axes::label_all(y_lo, y_hi, py, axes::label_height());
         let mut c = ChartBuilder::on(&plot)
             .margin(10)
             .margin_right(30)
             .x_label_area_size(50)
             .y_label_area_size(80)
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+            .build_cartesian_2d(
+                axes::log_axis(x_lo, x_hi, px),
+                axes::log_axis(y_lo, y_hi, py),
+            )?;
         c.configure_mesh()
-            .x_label_formatter(&|v| short(*v))
-            .y_label_formatter(&|v| short(*v))
+            .x_label_formatter(&|v| axes::log_label(*v, all_x))
+            .y_label_formatter(&|v| axes::log_label(*v, all_y))
             .x_desc("arithmetic intensity (FLOP per DRAM byte, log scale)")
             .y_desc("achieved throughput (TOPS, log scale)")
             .axis_desc_style(text(style::AXIS_PX))
             .label_style(text(style::TICK_PX))
-            .light_line_style(RGBColor(235, 235, 235))
+            .bold_line_style(axes::MAJOR)
+            .light_line_style(axes::MINOR)
             .draw()?;
 
         let mut roof = vec![(x_lo, (x_lo * bw / 1e12).min(peak))];
@@ -116,34 +166,88 @@ impl Chart for Roofline<'_> {
             roof.push((ridge, peak));
         }
         roof.push((x_hi, peak));
-        c.draw_series(std::iter::once(PathElement::new(roof, INK.stroke_width(3))))?;
-        let anchor_left = |h| Pos::new(h, VPos::Bottom);
-        c.draw_series(std::iter::once(Text::new(
-            format!("compute roof {} TOPS", short(peak)),
-            (x_hi / 1.2, peak * 1.12),
-            text_in(style::TICK_PX, INK).pos(anchor_left(HPos::Right)),
-        )))?;
-        // Below the sloped roof, where the rising line never crosses the text.
-        let at = x_lo * 1.4;
-        c.draw_series(std::iter::once(Text::new(
-            format!(
-                "memory roof {} GB/s (ridge at {} FLOP/B)",
-                short(bw / 1e9),
-                short(ridge)
-            ),
-            (at, (at * bw / 1e12).min(peak) / 1.7),
-            text_in(style::TICK_PX, INK).pos(Pos::new(HPos::Left, VPos::Top)),
+        c.draw_series(std::iter::once(PathElement::new(
+            roof.clone(),
+            INK.stroke_width(3),
         )))?;
 
         for (k, kind) in kinds.iter().enumerate() {
             let colour = series(k);
-            c.draw_series(placed.iter().filter(|l| &l.kind == kind).map(|l| {
-                Circle::new(
-                    (l.arithmetic_intensity, l.achieved_tops),
-                    6,
-                    colour.filled(),
-                )
-            }))?;
+            for l in placed.iter().filter(|l| &l.kind == kind) {
+                let at = c.backend_coord(&(intensity(l), l.achieved_tops));
+                marks.circle(at, DOT_R, colour, true, self.hover(l));
+            }
+            c.draw_series(
+                placed
+                    .iter()
+                    .filter(|l| &l.kind == kind)
+                    .map(|l| Circle::new((intensity(l), l.achieved_tops), DOT_R, colour.filled())),
+            )?;
+        }
+
+        // Labels, in order of importance, where they cover nothing.
+        let (xr, yr) = c.plotting_area().get_pixel_range();
+        let mut free = Placer::new(Rect::new(
+            (f64::from(xr.start), f64::from(yr.start)),
+            (f64::from(xr.end), f64::from(yr.end)),
+        ));
+        let px_roof: Vec<(i32, i32)> = roof.iter().map(|p| c.backend_coord(p)).collect();
+        free.line(&px_roof, 3.0);
+        for l in &placed {
+            free.dot(
+                c.backend_coord(&(intensity(l), l.achieved_tops)),
+                f64::from(DOT_R),
+            );
+        }
+        let mut labels: Vec<(String, f64, Spot)> = Vec::new();
+        let compute = format!("compute roof {} TOPS", short(peak));
+        let (rx, ry) = *px_roof.last().unwrap_or(&(0, 0));
+        let left_end = px_roof
+            .get(px_roof.len().saturating_sub(2))
+            .copied()
+            .unwrap_or((rx, ry));
+        let spots = [
+            (rx - 8, ry - 8, HPos::Right, VPos::Bottom),
+            (rx - 8, ry + 8, HPos::Right, VPos::Top),
+            (left_end.0 + 8, ry - 8, HPos::Left, VPos::Bottom),
+            (left_end.0 + 8, ry + 8, HPos::Left, VPos::Top),
+        ]
+        .map(|(x, y, h, v)| Spot {
+            at: (x, y),
+            pos: Pos::new(h, v),
+        });
+        if let Some(s) = free.place(&compute, style::TICK_PX, &spots) {
+            labels.push((compute, style::TICK_PX, s));
+        }
+        let memory = format!(
+            "memory roof {} GB/s (ridge at {} FLOP/B)",
+            short(bw / 1e9),
+            short(ridge)
+        );
+        // Beside the sloped roof: below and right of a point on it (the
+        // rising line stays above the text), or above and left.
+        let (a, b) = (px_roof[0], px_roof.get(1).copied().unwrap_or(px_roof[0]));
+        let mut spots = Vec::new();
+        for side in [1, -1] {
+            for k in 1..12 {
+                let t = f64::from(k) / 12.0;
+                let x = a.0 + (f64::from(b.0 - a.0) * t) as i32;
+                let y = a.1 + (f64::from(b.1 - a.1) * t) as i32;
+                spots.push(if side > 0 {
+                    Spot {
+                        at: (x + 6, y + 10),
+                        pos: Pos::new(HPos::Left, VPos::Top),
+                    }
+                } else {
+                    Spot {
+                        at: (x - 6, y - 10),
+                        pos: Pos::new(HPos::Right, VPos::Bottom),
+                    }
+                });
+            }
+        }
+        if let Some(s) = free.place(&memory, style::TICK_PX, &spots) {
+            labels.push((memory, style::TICK_PX, s));
         }
         for (l, more) in self.named_layers() {
             let name = if more > 0 {
@@ -151,11 +255,13 @@ impl Chart for Roofline<'_> {
             } else {
                 l.layer.clone()
             };
-            c.draw_series(std::iter::once(Text::new(
-                name,
-                (l.arithmetic_intensity * 1.15, l.achieved_tops),
-                text_in(13.0, INK).pos(Pos::new(HPos::Left, VPos::Center)),
-            )))?;
+            let at = c.backend_coord(&(intensity(l), l.achieved_tops));
+            if let Some(s) = free.place(&name, NAME_PX, &place::around(at, f64::from(DOT_R))) {
+                labels.push((name, NAME_PX, s));
+            }
+        }
+        for (t, size, s) in labels {
+            root.draw(&Text::new(t, s.at, text_in(size, INK).pos(s.pos)))?;
         }
 
         let mut entries = vec![Entry::new("roofline", INK, Marker::Line)];
@@ -163,6 +269,7 @@ impl Chart for Roofline<'_> {
             let n = placed.iter().filter(|l| &l.kind == kind).count();
             entries.push(Entry::new(format!("{kind} ({n})"), series(k), Marker::Dot));
         }
-        kit::legend(&side, "layer kind (count)", &entries)
+        kit::legend(&side, "layer kind (count)", &entries)?;
+        Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! The report of one design running one model (`systolic sim --report`),
 //! also used for the best designs of a sweep. It draws a finished run and
-//! its dataflow study ([`sim::study`]); it simulates nothing.
+//! its dataflow study ([`sim::study`]); it simulates nothing. Titles name
+//! the design shown: the design's name, or a sweep's point (index, rows x
+//! cols, dataflow) whose design was rebuilt from a base.
 
 use super::dataflow::layer_winners;
 use super::layers::{energy_parts, LayerCycles, LayerEnergy};
@@ -32,18 +34,24 @@ pub fn page(run: &Run) -> Result<Page, RenderError> {
             "systolic report: {}x{} {} array, {} operands, {} MHz; model {} (batch {}), timing {}",
             d.rows, d.cols, d.dataflow, d.operand, d.clock_mhz, r.model, r.batch, r.timing
         ),
-        sections: sections(run, "", "")?,
+        sections: sections(run, "", "", &d.name)?,
     })
 }
 
-/// The sections describing one run; figure names start with `prefix` and
-/// headings with `heading` (for several runs in one page).
-pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, RenderError> {
+/// The sections describing one run; figure names start with `prefix`,
+/// headings with `heading` (for several runs in one page), and plot titles
+/// call the design `design`.
+pub fn sections(
+    run: &Run,
+    prefix: &str,
+    heading: &str,
+    design: &str,
+) -> Result<Vec<Section>, RenderError> {
     let r = run.report;
     let mut out = Vec::new();
 
     let mut s = Section::new(format!("{heading}Design and totals"));
-    s.table(design_table(r));
+    s.table(design_table(r, design));
     s.table(totals_table(r));
     out.push(s);
 
@@ -51,7 +59,7 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
     s.figure(figure(
         &LayerCycles {
             report: r,
-            title: format!("Cycles and utilization per layer: {} on {}", r.model, r.design.name),
+            title: format!("Cycles and utilization per layer: {} on {design}", r.model),
         },
         &format!("{prefix}layers"),
         "Cycles and utilization per layer",
@@ -66,10 +74,7 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
     s.figure(figure(
         &LayerEnergy {
             report: r,
-            title: format!(
-                "Energy per layer by component: {} on {}",
-                r.model, r.design.name
-            ),
+            title: format!("Energy per layer by component: {} on {design}", r.model),
         },
         &format!("{prefix}energy"),
         "Energy per layer by component",
@@ -83,7 +88,8 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
 
     let roof = Roofline {
         report: r,
-        title: format!("Roofline: {} on {}", r.model, r.design.name),
+        title: format!("Roofline: {} on {design}", r.model),
+        design: design.to_string(),
         named: 5,
     };
     let placed = roof.placed().len();
@@ -98,7 +104,8 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
              throughput, coloured by kind. Left of the ridge ({:.0} FLOP/byte) DRAM bandwidth caps a \
              layer (memory roof); right of it the array does (compute roof). The gap below the roof is \
              throughput lost to mapping (partly filled folds, fill and drain) and DRAM stalls. The five \
-             slowest layers are named. {} of {} array layers are placed; the others move no DRAM bytes.",
+             slowest layers are named where the name covers no dot, line or other name. {} of {} array \
+             layers are placed; the others move no DRAM bytes, so they have no arithmetic intensity.",
             roof.ridge(),
             placed,
             array_layers
@@ -107,7 +114,7 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
     s.table(bound_table(r));
     out.push(s);
 
-    out.push(dataflow_section(run, prefix, heading)?);
+    out.push(dataflow_section(run, prefix, heading, design)?);
 
     let mut s = Section::new(format!("{heading}Slowest layers"));
     s.table(top_table(r));
@@ -121,7 +128,12 @@ pub fn sections(run: &Run, prefix: &str, heading: &str) -> Result<Vec<Section>, 
     Ok(out)
 }
 
-fn dataflow_section(run: &Run, prefix: &str, heading: &str) -> Result<Section, RenderError> {
+fn dataflow_section(
+    run: &Run,
+    prefix: &str,
+    heading: &str,
+    design: &str,
+) -> Result<Section, RenderError> {
     let r = run.report;
     let mut s = Section::new(format!("{heading}Which dataflow wins each layer"));
     let runs: Vec<(String, ModelReport)> = run
@@ -138,8 +150,8 @@ fn dataflow_section(run: &Run, prefix: &str, heading: &str) -> Result<Section, R
         .collect();
     let w = layer_winners(
         &format!(
-            "Cycles per layer relative to the fastest dataflow: {} on {} ({}x{})",
-            r.model, r.design.name, r.design.rows, r.design.cols
+            "Cycles per array layer relative to the fastest dataflow: {} on {design}",
+            r.model
         ),
         &runs,
     );
@@ -148,9 +160,10 @@ fn dataflow_section(run: &Run, prefix: &str, heading: &str) -> Result<Section, R
         &format!("{prefix}dataflow-layers"),
         "Dataflow per layer",
         &format!(
-            "The same design and model simulated in each dataflow (the design's own is {}). Each cell \
-             is a layer's cycles divided by the fastest dataflow's cycles for that layer: 1.0× (yellow) \
-             is the winner; darker is slower.",
+            "The same design and model simulated in each dataflow (the design's own is {}). One column \
+             per array layer, named under it (vector-unit layers run the same in every dataflow and are \
+             left out). Each cell is the layer's cycles divided by the fastest dataflow's cycles for that \
+             layer: 1.0× (yellow) is the winner; darker is slower, 5× or more darkest.",
             r.design.dataflow
         ),
     )?);
@@ -176,7 +189,7 @@ fn dataflow_section(run: &Run, prefix: &str, heading: &str) -> Result<Section, R
     }
     s.table(t);
     s.para(format!(
-        "Layers where two or more dataflows take the same cycles: {}.",
+        "Array layers where two or more dataflows take the same cycles: {}.",
         w.ties
     ));
     if !skipped.is_empty() {
@@ -185,12 +198,15 @@ fn dataflow_section(run: &Run, prefix: &str, heading: &str) -> Result<Section, R
     Ok(s)
 }
 
-fn design_table(r: &ModelReport) -> Table {
+fn design_table(r: &ModelReport, design: &str) -> Table {
     let d = &r.design;
     let kib = |b: u64| format!("{} KiB", b as f64 / 1024.0);
     let mut t = Table::new(&["quantity", "value"]);
-    let rows: Vec<(&str, String)> = vec![
-        ("design", d.name.clone()),
+    let mut rows: Vec<(&str, String)> = vec![("design", design.to_string())];
+    if design != d.name {
+        rows.push(("base design", d.name.clone()));
+    }
+    rows.extend([
         (
             "array",
             format!(
@@ -238,7 +254,7 @@ fn design_table(r: &ModelReport) -> Table {
         ("batch", r.batch.to_string()),
         ("layers", r.layers.len().to_string()),
         ("timing", r.timing.clone()),
-    ];
+    ]);
     for (k, v) in rows {
         t.row(vec![k.to_string(), v]);
     }
@@ -301,7 +317,7 @@ fn bound_table(r: &ModelReport) -> Table {
         t.row(vec![
             l.layer.clone(),
             l.kind.clone(),
-            format!("{:.1}", l.arithmetic_intensity),
+            shown_intensity(l),
             sig(l.achieved_tops, 4),
             grouped(l.stall_cycles),
             format!("{:.2}", 100.0 * l.total_cycles as f64 / total),
@@ -361,6 +377,12 @@ fn top_table(r: &ModelReport) -> Table {
     t
 }
 
+/// A layer's arithmetic intensity as the tables show it (`-` for none).
+fn shown_intensity(l: &sim::report::LayerReport) -> String {
+    l.arithmetic_intensity
+        .map_or_else(|| "-".to_string(), |i| format!("{i:.1}"))
+}
+
 fn layer_table(r: &ModelReport) -> Table {
     let mut t = Table::new(&[
         "#",
@@ -391,7 +413,7 @@ fn layer_table(r: &ModelReport) -> Table {
             grouped(l.total_cycles),
             grouped(l.stall_cycles),
             format!("{:.1}", 100.0 * l.utilization),
-            format!("{:.1}", l.arithmetic_intensity),
+            shown_intensity(l),
             l.roofline_bound.clone(),
             sig(l.energy_total_pj * 1e-6, 4),
         ]);

@@ -1,7 +1,7 @@
 //! The look shared by every plot: font, sizes, colours (Tableau 10, viridis)
 //! and number formatting for ticks and labels.
 
-use plotters::style::{Color, RGBColor, TextStyle};
+use plotters::style::{Color, IntoFont, RGBColor, TextStyle};
 
 /// Font family of every text (the embedded DejaVu Sans).
 pub const FONT: &str = "sans-serif";
@@ -65,13 +65,6 @@ pub fn text_in(px: f64, c: RGBColor) -> TextStyle<'static> {
     let mut t = text(px);
     t.color = c.to_backend_color();
     t
-}
-
-use plotters::style::{FontStyle, IntoFont};
-
-/// Bold text style of size `px`.
-pub fn bold(px: f64) -> TextStyle<'static> {
-    TextStyle::from((FONT, px, FontStyle::Bold).into_font())
 }
 
 /// Viridis (matplotlib's perceptually uniform colour map) at `t` in [0, 1].

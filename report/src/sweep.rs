@@ -3,10 +3,11 @@
 //! and the best design's per-layer plots (re-simulated).
 
 use super::dataflow::{Best, BestPerDataflow, DATAFLOWS};
-use super::heatmap::{Heatmap, Panel, Scale};
-use super::pareto::{Axis, Class, Point, Scatter};
+use super::heatmap::{Cell, Heatmap, Panel, Scale};
+use super::pareto::{finite_range, Axis, Class, Point, Scatter};
 use super::single::{self, Run};
 use super::site::{Page, Section, Table};
+use super::style::{self, sig};
 use super::{figure, slug, RenderError};
 use dse::study::{best_edp, BestDesign, ModelStudy};
 use dse::{pareto_rows, Objective, Sense, SweepRow};
@@ -126,29 +127,69 @@ fn model_sections(
     let fr = front(rows, &o.objectives);
 
     let mut s = Section::new(format!("{m}: Pareto front"));
-    let pairs: Vec<(usize, usize)> = if o.objectives.len() == 2 {
-        vec![(0, 1)]
-    } else {
+    let three = o.objectives.len() == 3;
+    let pairs: Vec<(usize, usize)> = if three {
         vec![(0, 1), (0, 2), (1, 2)]
+    } else {
+        vec![(0, 1)]
     };
     let all_names: Vec<&str> = o.objectives.iter().map(|x| x.name()).collect();
     for (a, b) in pairs {
-        let (xa, ya) = (&o.objectives[a], &o.objectives[b]);
+        let (xa, ya) = (o.objectives[a], o.objectives[b]);
+        let third = three.then(|| o.objectives[3 - a - b]);
+        let fr2 = if three {
+            front(rows, &[xa, ya])
+        } else {
+            fr.clone()
+        };
         let points: Vec<Point> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| Point {
-                x: xa.value(r),
-                y: ya.value(r),
-                class: if fr.contains(&i) {
+            .map(|(i, r)| {
+                let class = if fr.contains(&i) {
                     Class::Front
                 } else if r.feasible {
                     Class::Feasible
                 } else {
                     Class::Infeasible
-                },
+                };
+                Point {
+                    x: xa.value(r),
+                    y: ya.value(r),
+                    class,
+                    front2: fr2.contains(&i),
+                    z: third.map(|z| z.value(r)),
+                    title: hover(r, &o.objectives, class, three && fr2.contains(&i)),
+                }
             })
             .collect();
+        let z = third.map(|z| {
+            let (lo, hi) = finite_range(
+                points
+                    .iter()
+                    .filter(|p| p.class != Class::Infeasible)
+                    .filter_map(|p| p.z),
+            );
+            let (lo, hi) = match (lo.is_finite(), hi > lo) {
+                (false, _) => (0.0, 1.0),
+                (true, false) => (lo, lo + lo.abs().max(1.0) * 0.01),
+                (true, true) => (lo, hi),
+            };
+            let maximize = z.sense() == Sense::Max;
+            Scale {
+                lo,
+                hi,
+                log: style::wants_log(lo, hi),
+                reversed: !maximize,
+                label: format!(
+                    "{}, {} is better",
+                    z.label(),
+                    if maximize { "higher" } else { "lower" }
+                ),
+                unit_suffix: String::new(),
+                display_scale: 1.0,
+            }
+        });
         let chart = Scatter {
             title: format!("{m}: {} vs {}", ya.name(), xa.name()),
             x: Axis::fit(
@@ -161,26 +202,43 @@ fn model_sections(
                 ya.sense() == Sense::Max,
                 points.iter().map(|p| p.y),
             ),
+            z,
+            front_over: all_names.join(", "),
             points,
-            connect: o.objectives.len() == 2,
         };
-        let name = if o.objectives.len() == 2 {
-            format!("{id}-pareto")
-        } else {
+        let name = if three {
             format!("{id}-pareto-{}-{}", xa.name(), ya.name())
+        } else {
+            format!("{id}-pareto")
+        };
+        let caption = match third {
+            None => format!(
+                "Each dot is one design point of the sweep for {m}. Red, connected in order: the Pareto \
+                 front over {} (no other feasible point is at least as good on both and better on one); \
+                 blue: feasible points the front dominates; grey rings: points that break a constraint of \
+                 the sweep. Axes are logarithmic (ticks at 1, 2 and 5 times a power of ten) where the \
+                 values span more than a decade. Hover over a dot for its design.",
+                all_names.join(", ")
+            ),
+            Some(z) => format!(
+                "Each dot is one design point of the sweep for {m}, coloured by its {} (the third \
+                 objective; scale at the right, yellow is better). Large outlined dots: the Pareto front \
+                 over {}; red rings, connected in order: the front of {} and {} alone (this projection's \
+                 own front); small dots: feasible points the three-objective front dominates; grey rings: \
+                 points that break a constraint of the sweep. Axes are logarithmic (ticks at 1, 2 and 5 \
+                 times a power of ten) where the values span more than a decade. Hover over a dot for its \
+                 design.",
+                z.name(),
+                all_names.join(", "),
+                xa.name(),
+                ya.name()
+            ),
         };
         s.figure(figure(
             &chart,
             &name,
             &format!("Pareto front: {} vs {}", ya.name(), xa.name()),
-            &format!(
-                "Each dot is one design point of the sweep for {m}. Red: the Pareto front over {} (no other \
-                 feasible point is at least as good on every one and better on one){}; blue: feasible points \
-                 the front dominates; grey rings: points that break a constraint of the sweep. Axes are \
-                 logarithmic where the values span more than a decade.",
-                all_names.join(", "),
-                if o.objectives.len() == 2 { ", connected in order" } else { ", projected on two of the three objectives" }
-            ),
+            &caption,
         )?);
     }
     let mut header = vec!["point", "design"];
@@ -214,7 +272,9 @@ fn model_sections(
         "Utilization over array shapes",
         "Best utilization (useful MACs per PE-cycle) among the feasible points with each array shape, \
          one panel per dataflow; the other swept parameters (SRAM, bandwidth, clock, precision) take \
-         whichever value does best. Grey cells (n/a) were not swept or had no feasible point.",
+         whichever value does best. Dark grey cells (infeasible): every point with that shape breaks a \
+         constraint of the sweep; light cells (not swept): the sweep has no point with that shape and \
+         dataflow. Hover over a cell for its best point.",
     )?);
     out.push(s);
 
@@ -236,6 +296,14 @@ fn model_sections(
                 latency_ms: b.latency_ms,
                 energy_mj: b.energy_mj,
                 design: format!("{}x{}, point {}", b.rows, b.cols, b.point),
+                title: format!(
+                    "point {}: {}\nlatency {} ms, energy {} mJ, EDP {} mJ·ms",
+                    b.point,
+                    b.describe(),
+                    sig(b.latency_ms, 4),
+                    sig(b.energy_mj, 4),
+                    sig(b.edp_mj_ms, 4)
+                ),
             });
             t.row(vec![
                 df.clone(),
@@ -289,6 +357,24 @@ fn dataflows(rows: &[&SweepRow]) -> Vec<String> {
     v
 }
 
+/// The hover title of a design point: index, design, the objectives' values
+/// and where it stands.
+fn hover(r: &SweepRow, objectives: &[Objective], class: Class, front2: bool) -> String {
+    let mut t = format!("point {}: {}", r.point, r.describe());
+    for o in objectives {
+        t.push_str(&format!("\n{}: {}", o.label(), sig(o.value(r), 4)));
+    }
+    t.push_str(match class {
+        Class::Front => "\non the Pareto front",
+        Class::Feasible => "\nfeasible, dominated",
+        Class::Infeasible => "\ninfeasible (breaks a constraint of the sweep)",
+    });
+    if front2 {
+        t.push_str("; on this projection's front");
+    }
+    t
+}
+
 /// The utilization heatmap of one model's rows.
 pub fn heatmap(m: &str, rows: &[&SweepRow]) -> Heatmap {
     let mut rs: Vec<u32> = rows.iter().map(|r| r.rows).collect();
@@ -300,28 +386,52 @@ pub fn heatmap(m: &str, rows: &[&SweepRow]) -> Heatmap {
     let panels = dataflows(rows)
         .into_iter()
         .map(|df| {
-            let cells = rs
-                .iter()
-                .map(|&y| {
-                    cs.iter()
-                        .map(|&x| {
-                            rows.iter()
-                                .filter(|r| {
-                                    r.feasible && r.dataflow == df && r.rows == y && r.cols == x
-                                })
-                                .map(|r| r.utilization)
-                                .fold(None, |acc: Option<f64>, u| {
-                                    Some(acc.map_or(u, |a| a.max(u)))
-                                })
-                        })
-                        .collect()
-                })
-                .collect();
+            let mut cells = Vec::new();
+            let mut titles = Vec::new();
+            for &y in &rs {
+                let mut cell_row = Vec::new();
+                let mut title_row = Vec::new();
+                for &x in &cs {
+                    let here: Vec<&SweepRow> = rows
+                        .iter()
+                        .copied()
+                        .filter(|r| r.dataflow == df && r.rows == y && r.cols == x)
+                        .collect();
+                    let best = here
+                        .iter()
+                        .copied()
+                        .filter(|r| r.feasible)
+                        .max_by(|a, b| a.utilization.total_cmp(&b.utilization));
+                    let shape = format!("{df}, {y}x{x}");
+                    let (cell, title) = match (here.len(), best) {
+                        (0, _) => (Cell::Empty, format!("{shape}: not swept")),
+                        (n, None) => (
+                            Cell::Infeasible,
+                            format!("{shape}: {n} points swept, none feasible"),
+                        ),
+                        (n, Some(b)) => (
+                            Cell::Value(b.utilization),
+                            format!(
+                                "{shape}: best utilization {:.1} % at point {}: {}\n{n} points swept, {} feasible",
+                                100.0 * b.utilization,
+                                b.point,
+                                b.describe(),
+                                here.iter().filter(|r| r.feasible).count()
+                            ),
+                        ),
+                    };
+                    cell_row.push(cell);
+                    title_row.push(title);
+                }
+                cells.push(cell_row);
+                titles.push(title_row);
+            }
             Panel {
                 title: format!("dataflow {df}"),
                 x_labels: cs.iter().map(|c| c.to_string()).collect(),
                 y_labels: rs.iter().map(|r| r.to_string()).collect(),
                 cells,
+                titles,
             }
         })
         .collect();
@@ -341,6 +451,8 @@ pub fn heatmap(m: &str, rows: &[&SweepRow]) -> Heatmap {
         },
         size: (1200, 560),
         values: true,
+        rotate_x: false,
+        empty_label: "not swept".into(),
     }
 }
 
@@ -351,10 +463,12 @@ fn best_sections(m: &str, best: &BestDesign) -> Result<Vec<Section>, RenderError
         report,
         dataflows: &best.dataflows,
     };
+    let design = format!("point {} ({}x{} {})", b.point, b.rows, b.cols, b.dataflow);
     let mut secs = single::sections(
         &run,
         &format!("{}-best-", slug(m)),
-        &format!("{m}, best design: "),
+        &format!("{m}, best design {design}: "),
+        &design,
     )?;
     if let Some(first) = secs.first_mut() {
         let agree = report.total.total_cycles == b.cycles;

@@ -38,7 +38,11 @@ pub struct LayerReport {
     pub dram_ofmap_write_bytes: u64,
     pub dram_read_bytes: u64,
     pub dram_write_bytes: u64,
-    pub arithmetic_intensity: f64,
+    /// FLOP per DRAM byte; `None` (JSON null, an empty CSV cell) for a layer
+    /// that moves no DRAM bytes.
+    pub arithmetic_intensity: Option<f64>,
+    /// `compute` or `memory`: the roof that limits the layer; `none` for a
+    /// layer with no DRAM traffic (no intensity, so no roof applies).
     pub roofline_bound: String,
     pub energy_mac_pj: f64,
     pub energy_reg_pj: f64,
@@ -67,24 +71,34 @@ pub struct Counts {
 
 impl Counts {
     /// Adds `o` to these counts, as a model's total sums its layers (the
-    /// fields a [`LayerReport`] shows).
-    pub fn add(&mut self, o: &Counts) {
+    /// fields a [`LayerReport`] shows); `None` (and these counts unchanged
+    /// in meaning) when a sum would pass 2^64.
+    #[must_use]
+    pub fn add(&mut self, o: &Counts) -> Option<()> {
+        let sum = |a: &mut u64, b: u64| -> Option<()> {
+            *a = a.checked_add(b)?;
+            Some(())
+        };
         let (g, s) = (&mut self.gemm, &o.gemm);
-        g.macs += s.macs;
-        g.folds += s.folds;
-        g.pe_slots += s.pe_slots;
-        g.compute_cycles += s.compute_cycles;
-        g.stall_cycles += s.stall_cycles;
+        sum(&mut g.macs, s.macs)?;
+        sum(&mut g.folds, s.folds)?;
+        sum(&mut g.pe_slots, s.pe_slots)?;
+        sum(&mut g.compute_cycles, s.compute_cycles)?;
+        sum(&mut g.stall_cycles, s.stall_cycles)?;
+        g.total_cycles_checked()?;
         let (t, u) = (&mut g.traffic, &s.traffic);
-        t.ifmap_reads += u.ifmap_reads;
-        t.filter_reads += u.filter_reads;
-        t.ofmap_reads += u.ofmap_reads;
-        t.ofmap_writes += u.ofmap_writes;
-        t.dram_ifmap_bytes += u.dram_ifmap_bytes;
-        t.dram_filter_bytes += u.dram_filter_bytes;
-        t.dram_ofmap_bytes += u.dram_ofmap_bytes;
-        self.vector_ops += o.vector_ops;
+        sum(&mut t.ifmap_reads, u.ifmap_reads)?;
+        sum(&mut t.filter_reads, u.filter_reads)?;
+        sum(&mut t.ofmap_reads, u.ofmap_reads)?;
+        sum(&mut t.ofmap_writes, u.ofmap_writes)?;
+        sum(&mut t.dram_ifmap_bytes, u.dram_ifmap_bytes)?;
+        sum(&mut t.dram_filter_bytes, u.dram_filter_bytes)?;
+        sum(&mut t.dram_ofmap_bytes, u.dram_ofmap_bytes)?;
+        sum(&mut self.vector_ops, o.vector_ops)?;
+        // flops = 2 x MACs + vector operations must fit too.
+        g.macs.checked_mul(2)?.checked_add(self.vector_ops)?;
         self.energy.add(&o.energy);
+        Some(())
     }
 }
 
@@ -122,7 +136,8 @@ impl LayerReport {
         let dram_read = t.dram_ifmap_bytes + t.dram_filter_bytes;
         let dram_write = t.dram_ofmap_bytes;
         let energy_total = c.energy.total();
-        let intensity = ratio(flops as f64, (dram_read + dram_write) as f64);
+        let dram = dram_read + dram_write;
+        let intensity = (dram > 0).then(|| flops as f64 / dram as f64);
         let ridge = 2.0 * design.pes() as f64 / design.dram_bandwidth;
         LayerReport {
             layer: layer.to_string(),
@@ -153,10 +168,10 @@ impl LayerReport {
             dram_read_bytes: dram_read,
             dram_write_bytes: dram_write,
             arithmetic_intensity: intensity,
-            roofline_bound: if dram_read + dram_write > 0 && intensity < ridge {
-                "memory"
-            } else {
-                "compute"
+            roofline_bound: match intensity {
+                None => "none",
+                Some(i) if i < ridge => "memory",
+                Some(_) => "compute",
             }
             .into(),
             energy_mac_pj: c.energy.mac,
@@ -343,21 +358,22 @@ impl DesignSummary {
 
 impl ModelReport {
     /// Assembles a report; the total sums counts and recomputes ratios.
+    /// `None` when a total would pass 2^64.
     pub fn new(
         design: &Design,
         model: &str,
         timing: &str,
         batch: u64,
         layers: Vec<LayerReport>,
-    ) -> ModelReport {
+    ) -> Option<ModelReport> {
         let mut sum = Counts::default();
-        let mut gemms = 0;
+        let mut gemms: u64 = 0;
         for l in &layers {
-            sum.add(&l.counts());
-            gemms += l.gemms;
+            sum.add(&l.counts())?;
+            gemms = gemms.checked_add(l.gemms)?;
         }
         let total = total_row(design, &sum, gemms);
-        ModelReport {
+        Some(ModelReport {
             schema: 1,
             design: DesignSummary::of(design),
             model: model.to_string(),
@@ -366,7 +382,7 @@ impl ModelReport {
             layers,
             total,
             area: Vec::new(),
-        }
+        })
     }
 
     /// CSV: header, one row per layer, then the total.
@@ -511,5 +527,56 @@ impl ModelReport {
             let _ = writeln!(s, "area (synthesized RTL) {}   ({})", a.summary(), a.source);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::design::preset;
+    use crate::workload::zoo;
+    use crate::{simulate, FastEngine, RunOptions, TimingMode};
+
+    #[test]
+    fn a_layer_without_dram_traffic_has_no_intensity_and_no_bound() {
+        let d = preset("tpu-v1-like").unwrap();
+        let m = zoo::model("resnet50").unwrap();
+        let engine = FastEngine {
+            mode: TimingMode::Rtl,
+        };
+        let r = simulate(&d, &m, &engine, &RunOptions::default()).unwrap();
+        let idle = r
+            .layers
+            .iter()
+            .position(|l| l.dram_read_bytes + l.dram_write_bytes == 0)
+            .expect("on tpu-v1-like, resnet50's vector layers move no DRAM bytes");
+        let l = &r.layers[idle];
+        assert_eq!(l.arithmetic_intensity, None);
+        assert_eq!(l.roofline_bound, "none");
+        for l in r.layers.iter().filter(|l| l.dram_read_bytes > 0) {
+            let i = l.arithmetic_intensity.expect("traffic gives an intensity");
+            let bytes = (l.dram_read_bytes + l.dram_write_bytes) as f64;
+            assert_eq!(i, l.flops as f64 / bytes);
+            assert!(l.roofline_bound == "compute" || l.roofline_bound == "memory");
+        }
+
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        let row = &json["layers"][idle];
+        assert!(row["arithmetic_intensity"].is_null(), "{row}");
+        assert_eq!(row["roofline_bound"], "none");
+
+        let csv = r.to_csv();
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let cells: Vec<&str> = csv.lines().nth(idle + 1).unwrap().split(',').collect();
+        assert_eq!(cells[col("arithmetic_intensity")], "");
+        assert_eq!(cells[col("roofline_bound")], "none");
+
+        let table = r.to_table();
+        let line = table
+            .lines()
+            .find(|t| t.starts_with(&format!("{} ", l.layer)))
+            .unwrap();
+        assert!(line.contains(" none "), "{line}");
+        assert!(!line.contains("compute"), "{line}");
     }
 }

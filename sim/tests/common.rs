@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: designs built from parameters.
 
-use sim::Design;
+use sim::design::DesignParams;
+use sim::energy::DramInterface;
+use sim::{Dataflow, Design, Precision};
 
 /// Parameters of a test design.
 #[derive(Debug, Clone)]
@@ -43,26 +45,21 @@ impl Default for Params {
 }
 
 impl Params {
+    /// The design, built as values (no TOML text in between).
     pub fn design(&self) -> Design {
-        let toml = format!(
-            "name = \"t\"\n[array]\nrows = {}\ncols = {}\ndataflow = \"{}\"\n[precision]\noperand = \"{}\"\nsaturate = {}\n{}\
-             [memory]\nifmap_sram_kib = {}\nfilter_sram_kib = {}\nofmap_sram_kib = {}\ndouble_buffered = {}\n\
-             dram_bandwidth_bytes_per_cycle = {}\ndram_latency_cycles = {}\ndram_interface = \"{}\"\n[clock]\nmhz = 500\n",
-            self.rows,
-            self.cols,
-            self.dataflow,
-            self.operand,
-            self.saturate,
-            self.acc_bits
-                .map_or(String::new(), |b| format!("accumulator_bits = {b}\n")),
-            self.ifmap_kib,
-            self.filter_kib,
-            self.ofmap_kib,
-            self.double_buffered,
-            self.bandwidth,
-            self.latency,
-            self.interface
-        );
-        Design::parse(&toml, "test.toml", None).expect("test design is valid")
+        let dataflow = Dataflow::parse(self.dataflow).expect("test dataflow");
+        let mut p = DesignParams::new("t", self.rows, self.cols, dataflow);
+        p.operand = Precision::parse(self.operand).expect("test precision");
+        p.accumulator_bits = self.acc_bits;
+        p.saturate = self.saturate;
+        p.ifmap_sram_kib = self.ifmap_kib;
+        p.filter_sram_kib = self.filter_kib;
+        p.ofmap_sram_kib = self.ofmap_kib;
+        p.double_buffered = self.double_buffered;
+        p.dram_bandwidth = self.bandwidth;
+        p.dram_latency = self.latency;
+        p.dram_interface = Some(DramInterface::parse(self.interface).expect("test interface"));
+        p.clock_mhz = 500.0;
+        Design::new(p).expect("test design is valid")
     }
 }

@@ -132,11 +132,18 @@ fn narrow_accumulators_wrap_and_saturate_like_the_reference() {
     // int8 operands into a 12-bit accumulator: 127 * 127 * 40 overflows it.
     for saturate in [false, true] {
         for df in ["ws", "os", "is"] {
-            let text = format!(
-                "name = \"t\"\n[array]\nrows = 4\ncols = 3\ndataflow = \"{df}\"\n[precision]\noperand = \"int8\"\naccumulator_bits = 16\nsaturate = {saturate}\n\
-                 [memory]\nifmap_sram_kib = 8\nfilter_sram_kib = 8\nofmap_sram_kib = 8\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n"
-            );
-            let d = Design::parse(&text, "t.toml", None).unwrap();
+            let d = Params {
+                rows: 4,
+                cols: 3,
+                dataflow: df,
+                ifmap_kib: 8.0,
+                filter_kib: 8.0,
+                ofmap_kib: 8.0,
+                acc_bits: Some(16),
+                saturate,
+                ..Params::default()
+            }
+            .design();
             let (m, k, n) = (5, 40, 7);
             let a = vec![127i64; (m * k) as usize];
             let b = vec![127i64; (k * n) as usize];
@@ -291,6 +298,52 @@ fn long_streams_span_several_chunks_of_the_time_major_core() {
                 pe::run(&d, &a, &b, m, k, n),
                 pe::run_stepped(&d, &a, &b, m, k, n),
                 "{df} saturate={saturate}"
+            );
+        }
+    }
+}
+
+#[test]
+fn saturating_sums_over_row_folds_add_in_the_hardwares_order() {
+    // Fuzzing found it (fuzz/findings/design_toml/01): on a 2x1 ws array
+    // with a saturating 16-bit accumulator, K = 4 runs as two row folds; the
+    // column sums each fold from zero and the accumulator adds the fold sums,
+    // which saturates differently from one chain over K. Mixed signs near
+    // the limits make the difference.
+    for df in ["ws", "is", "os"] {
+        let d = Params {
+            rows: 2,
+            cols: 1,
+            dataflow: df,
+            ifmap_kib: 1.0,
+            filter_kib: 1.0,
+            ofmap_kib: 1.0,
+            acc_bits: Some(16),
+            saturate: true,
+            ..Params::default()
+        }
+        .design();
+        // One output: products 127*127 (x3), then -128*127.
+        let a = vec![127i64, 127, 127, -128];
+        let b = vec![127i64, 127, 127, 127];
+        let run = pe::run(&d, &a, &b, 1, 4, 1).unwrap();
+        let want = if df == "os" {
+            // One chain: 16129 -> 32258 -> 32767 (saturated) -> 16511.
+            16511
+        } else {
+            // Row folds: (16129 + 16129) + (16129 - 16256) = 32258 - 127.
+            32131
+        };
+        assert_eq!(run.c, vec![want], "{df}");
+        assert_eq!(pe::reference(&d, &a, &b, 1, 4, 1), vec![want], "{df}");
+        for seed in 0..20 {
+            let (m, k, n) = (3, 9, 2);
+            let a = operands(8, m * k, seed, true);
+            let b = operands(8, k * n, seed + 100, true);
+            assert_eq!(
+                check(&d, &a, &b, m as u64, k as u64, n as u64),
+                Ok(()),
+                "{df} seed {seed}"
             );
         }
     }

@@ -237,3 +237,197 @@ pub fn rgb(hex: &str) -> [u8; 3] {
     let v = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
     [v(1), v(3), v(5)]
 }
+
+/// A `<text>` of an SVG with the box it takes up as drawn.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub text: String,
+    pub anchor: String,
+    pub rotated: bool,
+    pub rect: report::typeset::Rect,
+}
+
+/// Every non-empty `<text>` of an SVG written by plotters, with its box
+/// (font metrics of the embedded font at the SVG's font-size; anchors and
+/// rotations as the SVG gives them).
+pub fn labels(svg_text: &str) -> Vec<Label> {
+    let doc = roxmltree::Document::parse(svg_text).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .filter_map(|n| {
+            let text = n.text().unwrap_or("").trim().to_string();
+            if text.is_empty() {
+                return None;
+            }
+            let num = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+            let anchor = n.attribute("text-anchor").unwrap_or("start").to_string();
+            let rect = report::typeset::svg_text_box(
+                (num("x"), num("y")),
+                num("font-size"),
+                &anchor,
+                n.attribute("dy").unwrap_or(""),
+                n.attribute("transform").unwrap_or(""),
+                &text,
+            )
+            .unwrap_or_else(|| panic!("a <text> plotters does not write: {n:?}"));
+            let rotated = n.attribute("transform").is_some();
+            Some(Label {
+                text,
+                anchor,
+                rotated,
+                rect,
+            })
+        })
+        .collect()
+}
+
+/// Every pair of texts whose boxes overlap, every text that covers a circle
+/// (a plotted point), and every text that runs off the picture, described
+/// for an assertion message.
+pub fn overlaps(svg_text: &str) -> Vec<String> {
+    let ls = labels(svg_text);
+    let shrink = |r: &report::typeset::Rect| r.grow(-0.5);
+    let mut out = Vec::new();
+    let doc = roxmltree::Document::parse(svg_text).unwrap();
+    let size = |a: &str| {
+        doc.root_element()
+            .attribute(a)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap()
+    };
+    let canvas = report::typeset::Rect::new((0.0, 0.0), (size("width"), size("height")));
+    for l in &ls {
+        if !canvas.contains(&shrink(&l.rect)) {
+            out.push(format!("{:?} runs off the picture ({:?})", l.text, l.rect));
+        }
+    }
+    for (i, a) in ls.iter().enumerate() {
+        for b in &ls[i + 1..] {
+            if shrink(&a.rect).overlaps(&shrink(&b.rect)) {
+                out.push(format!("{:?} overlaps {:?}", a.text, b.text));
+            }
+        }
+    }
+    let doc = roxmltree::Document::parse(svg_text).unwrap();
+    for c in doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "circle")
+    {
+        let num = |a: &str| c.attribute(a).unwrap().parse::<f64>().unwrap();
+        let (cx, cy, r) = (num("cx"), num("cy"), num("r"));
+        for l in &ls {
+            if shrink(&l.rect).hits_circle((cx, cy), r) {
+                out.push(format!("{:?} covers the point at ({cx}, {cy})", l.text));
+            }
+        }
+    }
+    out
+}
+
+/// The hover titles of the `tag` elements (`circle`, `rect`) of an SVG,
+/// with each element's attribute `attr`.
+pub fn hover_titles(svg_text: &str, tag: &str, attr: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(svg_text).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == tag)
+        .filter_map(|n| {
+            let t = n
+                .children()
+                .find(|c| c.tag_name().name() == "title")?
+                .text()?
+                .to_string();
+            Some((n.attribute(attr).unwrap_or("").to_string(), t))
+        })
+        .collect()
+}
+
+/// A tick label's number (`0.02`, `50`, `2k`, `1.5M`), if it is one.
+pub fn tick_value(s: &str) -> Option<f64> {
+    let (num, scale) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 1e3),
+        'M' => (&s[..s.len() - 1], 1e6),
+        'G' => (&s[..s.len() - 1], 1e9),
+        'T' => (&s[..s.len() - 1], 1e12),
+        _ => (s, 1.0),
+    };
+    num.parse::<f64>().ok().map(|v| v * scale)
+}
+
+/// The numeric tick labels of the x axis (centred under it) and of the y
+/// axis (right-aligned left of it) of a plot.
+pub fn tick_labels(svg_text: &str) -> (Vec<f64>, Vec<f64>) {
+    let ls = labels(svg_text);
+    let pick = |anchor: &str| {
+        let mut v: Vec<f64> = ls
+            .iter()
+            .filter(|l| l.anchor == anchor)
+            .filter_map(|l| tick_value(&l.text))
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    };
+    (pick("middle"), pick("end"))
+}
+
+/// Asserts that `ticks` (the labels of a log axis) are 1, 2 or 5 times a
+/// power of ten and include a 2 or a 5 (not only powers of ten).
+pub fn assert_one_two_five(ticks: &[f64], what: &str) {
+    assert!(ticks.len() >= 2, "{what}: ticks {ticks:?}");
+    let mantissa = |v: f64| v / 10f64.powf(v.log10().floor());
+    for &t in ticks {
+        let m = mantissa(t);
+        assert!(
+            [1.0, 2.0, 5.0, 10.0].iter().any(|k| (m - k).abs() < 1e-6),
+            "{what}: tick {t} is not 1, 2 or 5 x 10^k ({ticks:?})"
+        );
+    }
+    assert!(
+        ticks
+            .iter()
+            .any(|&t| [2.0, 5.0].iter().any(|k| (mantissa(t) - k).abs() < 1e-6)),
+        "{what}: only powers of ten are labelled ({ticks:?})"
+    );
+}
+
+/// The gridlines of an SVG: the long (at least 50 px) straight `<line>`s not
+/// drawn in black (axes and tick marks are black), as (stroke, vertical,
+/// span start, span end, position).
+pub fn gridlines(svg_text: &str) -> Vec<(String, bool, i64, i64, f64)> {
+    let doc = roxmltree::Document::parse(svg_text).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "line" && n.attribute("stroke") != Some("#000000"))
+        .filter_map(|n| {
+            let num = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+            let (x1, y1, x2, y2) = (num("x1"), num("y1"), num("x2"), num("y2"));
+            let stroke = n.attribute("stroke").unwrap_or("").to_string();
+            if x1 == x2 && (y1 - y2).abs() >= 50.0 {
+                Some((stroke, true, y1.min(y2) as i64, y1.max(y2) as i64, x1))
+            } else if y1 == y2 && (x1 - x2).abs() >= 50.0 {
+                Some((stroke, false, x1.min(x2) as i64, x1.max(x2) as i64, y1))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The smallest gap (px) between neighbouring gridlines of one plot (lines
+/// of one plot cross the same span); infinite when no two lines share one.
+pub fn gridline_gap(svg_text: &str) -> f64 {
+    use std::collections::BTreeMap;
+    let mut groups: BTreeMap<(bool, i64, i64), Vec<f64>> = BTreeMap::new();
+    for (_, vertical, a, b, at) in gridlines(svg_text) {
+        groups.entry((vertical, a, b)).or_default().push(at);
+    }
+    groups
+        .into_values()
+        .map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            v.windows(2)
+                .map(|w| w[1] - w[0])
+                .fold(f64::INFINITY, f64::min)
+        })
+        .fold(f64::INFINITY, f64::min)
+}

@@ -3,7 +3,7 @@
 //! input `c`, and column `c`'s output `C - 1 - c`, so a whole output row
 //! leaves in one cycle.
 
-use super::Config;
+use super::config::Config;
 use crate::ast::*;
 
 /// `x[(i) * w +: w]`: lane `i` of a flat vector of `w`-bit lanes.

@@ -1,7 +1,7 @@
 //! Leaf cells shared by every dataflow: resize, multiplier, accumulator adder,
 //! delay line, synchronous-read SRAM and the banked buffer around it.
 
-use super::Config;
+use super::config::Config;
 use crate::ast::*;
 
 /// `resize`: two's-complement (or unsigned) width change: extends or wraps.

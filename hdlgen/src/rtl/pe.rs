@@ -1,6 +1,7 @@
 //! Processing elements, one per dataflow family (docs/TIMING.md, "Per cycle, in PE(r, c)").
 
-use super::{cells, Config};
+use super::cells;
+use super::config::Config;
 use crate::ast::*;
 
 /// `sum = acc + a * b` at `ACCW` bits, inline (no submodules: a PE is one

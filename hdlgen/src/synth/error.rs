@@ -1,45 +1,22 @@
 //! `SynthError`: everything synthesis and place-and-route can refuse, each
 //! with a stable code and a hint saying what to do.
 
-use super::Target;
+use super::target::{Target, TargetError};
+use crate::tools::ToolError;
 use miette::Diagnostic;
 use std::path::PathBuf;
 
 /// Errors of [`synthesize`](super::synthesize).
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum SynthError {
-    /// `--target` named no target.
-    #[error("unknown synthesis target `{target}`")]
-    #[diagnostic(
-        code(systolic::synth::target),
-        help("targets: generic, ice40, ecp5, xilinx")
-    )]
-    UnknownTarget {
-        /// What was given.
-        target: String,
-    },
-    /// `--device` named no device of the target.
-    #[error("unknown {target} device `{device}`")]
-    #[diagnostic(code(systolic::synth::device), help("{target} devices: {known}"))]
-    UnknownDevice {
-        /// The target.
-        target: Target,
-        /// What was given.
-        device: String,
-        /// The devices that exist.
-        known: String,
-    },
-    /// A tool is not installed.
-    #[error("`{tool}` was not found; it is needed {purpose}")]
-    #[diagnostic(code(systolic::synth::tool_missing), help("{install}"))]
-    ToolMissing {
-        /// Program name or path tried.
-        tool: String,
-        /// What it is needed for.
-        purpose: &'static str,
-        /// How to install it.
-        install: String,
-    },
+    /// `--target` or `--device` named nothing that exists.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] TargetError),
+    /// A tool is missing or printed no usable version.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Tool(#[from] ToolError),
     /// A source file given to synthesis does not exist.
     #[error("Verilog source {path} does not exist")]
     #[diagnostic(
@@ -49,6 +26,19 @@ pub enum SynthError {
     MissingSource {
         /// The path.
         path: PathBuf,
+    },
+    /// A source outside the work folder whose path a Yosys script cannot
+    /// quote (a `"`, a line break or another control character in it).
+    #[error("Verilog source {} has a path a Yosys script cannot quote ({why})", crate::text::one_line(&path.display().to_string()))]
+    #[diagnostic(
+        code(systolic::synth::path),
+        help("move or link the file to a path without `\"` and control characters, or into the work folder (files there are named relative to it)")
+    )]
+    UnquotablePath {
+        /// The path.
+        path: PathBuf,
+        /// What is in it.
+        why: String,
     },
     /// A top-module or parameter name that is not a plain Verilog identifier.
     #[error("`{name}` is not a plain Verilog identifier")]

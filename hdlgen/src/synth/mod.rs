@@ -2,62 +2,42 @@
 //! (LUTs, flip-flops, DSPs, block RAMs, or generic cells) and Fmax, with
 //! designs that infer latches refused (docs/SYNTHESIS.md).
 
+mod area;
 mod error;
+mod job;
 mod pnr;
 mod report;
 mod target;
-mod tools;
 mod yosys;
 
+pub use area::{area_for_design, Area};
 pub use error::SynthError;
+pub use job::SynthOptions;
 pub use pnr::{Placement, Utilization, CLOCK_NAMES, HARNESS};
 pub use report::{
     design_fingerprint, report_path, results_dir, SynthReport, ToolVersions, REPORT_SCHEMA,
     RESULTS_DIR,
 };
-pub use target::{Device, Target};
-pub use tools::{Tool, ToolPaths};
+pub use target::{Device, Target, TargetError};
 
+use crate::progress::Progress;
+use crate::tools::Tool;
+use job::Job;
 use std::path::{Path, PathBuf};
-
-/// How to synthesize; `SynthOptions::default()` is the usual flow.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SynthOptions {
-    /// Device (`--device`); `None` takes [`Target::default_device`].
-    pub device: Option<String>,
-    /// Integer parameters of the top to override (`chparam`), in order.
-    pub params: Vec<(String, i64)>,
-    /// Skip place and route (no Fmax) on iCE40 and ECP5.
-    pub skip_pnr: bool,
-    /// Clock input of the top for place and route; `None` tries [`CLOCK_NAMES`].
-    pub clock: Option<String>,
-    /// Frequency nextpnr aims at, MHz (default 12, nextpnr's own).
-    pub target_mhz: Option<f64>,
-    /// Where the tools are when not found the usual way.
-    pub tools: ToolPaths,
-}
-
-/// One synthesis: what every step needs.
-pub(crate) struct Job<'a> {
-    pub files: &'a [PathBuf],
-    pub top: &'a str,
-    pub target: Target,
-    pub device: Option<Device>,
-    pub opts: &'a SynthOptions,
-    pub workdir: &'a Path,
-}
 
 /// Synthesizes `files` (Verilog, leaves first) with `top` as the top module
 /// for `target`, working in `workdir` (created; scripts, logs and netlists
 /// stay there). iCE40 and ECP5 are also placed and routed for Fmax unless
 /// `opts.skip_pnr`. Fails on latches, on a design larger than the device,
-/// and with an install hint when a tool is missing.
+/// and with an install hint when a tool is missing. Each stage (Yosys
+/// synthesis, the harness, nextpnr) reports to `progress`.
 pub fn synthesize(
     files: &[PathBuf],
     top: &str,
     target: Target,
     opts: &SynthOptions,
     workdir: &Path,
+    progress: &dyn Progress,
 ) -> Result<SynthReport, SynthError> {
     let device = target.device(opts.device.as_deref())?;
     for (name, _) in &opts.params {
@@ -78,12 +58,17 @@ pub fn synthesize(
     };
     let pnr_exe = pnr_tool.map(|t| t.locate(&opts.tools)).transpose()?;
     std::fs::create_dir_all(workdir).map_err(SynthError::io("create", workdir))?;
+    let workdir = &std::fs::canonicalize(workdir).map_err(SynthError::io("resolve", workdir))?;
     let files = files
         .iter()
         .map(|f| {
             std::fs::canonicalize(f).map_err(|_| SynthError::MissingSource { path: f.clone() })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Every path the script will name, checked before any tool runs.
+    for f in &files {
+        yosys::quoted_path(f, workdir)?;
+    }
     let job = Job {
         files: &files,
         top,
@@ -91,6 +76,7 @@ pub fn synthesize(
         device,
         opts,
         workdir,
+        progress,
     };
     let yosys_version = Tool::Yosys.version(&yosys_exe)?;
     let stats = yosys::synthesize(&yosys_exe, &job, pnr_exe.is_some())?;

@@ -4,9 +4,12 @@
 //! captured into one, so any top fits any package and every path that is
 //! timed starts and ends at a register, as it would inside a chip.
 
-use super::tools::{self, Tool};
+use super::error::SynthError;
+use super::job::Job;
+use super::target::{Device, Target};
 use super::yosys::{self, is_identifier, Port};
-use super::{Device, Job, SynthError, Target};
+use crate::progress;
+use crate::tools::{self, Tool};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -318,13 +321,17 @@ pub(crate) fn place_and_route(
         ),
     )?;
     let args = ["-q", "-l", HARNESS_LOG, "-s", HARNESS_YS].map(String::from);
-    let run = tools::run(Tool::Yosys, yosys_exe, &args, dir)?;
+    let run = progress::step(
+        job.progress,
+        "synthesizing the place-and-route harness with Yosys",
+        || Tool::Yosys.run(yosys_exe, &args, Some(dir)),
+    )?;
     if !run.ok {
         return Err(SynthError::ToolFailed {
             tool: "yosys".into(),
             step: "synthesizing the place-and-route harness",
+            excerpt: tools::excerpt(&run.output(), Some(&dir.join(HARNESS_LOG))),
             status: run.status,
-            excerpt: tools::excerpt(&run.stderr, &dir.join(HARNESS_LOG)),
             log: dir.join(HARNESS_LOG),
         });
     }
@@ -349,7 +356,13 @@ pub(crate) fn place_and_route(
     if job.target == Target::Ice40 {
         args.push("--pcf-allow-unconstrained".into());
     }
-    let run = tools::run(tool, exe, &args, dir)?;
+    let what = format!(
+        "placing and routing for {} {} with {}",
+        job.target,
+        device.name,
+        tool.name()
+    );
+    let run = progress::step(job.progress, &what, || tool.run(exe, &args, Some(dir)))?;
     let log_path = dir.join(PNR_LOG);
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let util = utilisation_lines(&log);
@@ -393,8 +406,8 @@ pub(crate) fn place_and_route(
         return Err(SynthError::ToolFailed {
             tool: tool.name().into(),
             step: "placing and routing",
+            excerpt: tools::excerpt(&run.output(), Some(&log_path)),
             status: run.status,
-            excerpt: tools::excerpt(&run.stderr, &log_path),
             log: log_path,
         });
     }

@@ -1,8 +1,9 @@
 //! `SynthReport`: what synthesis measured, as JSON (docs/SYNTHESIS.md), a
 //! readable table, and where reports of a design are kept.
 
+use super::error::SynthError;
 use super::pnr::Placement;
-use super::{SynthError, Target};
+use super::target::Target;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -44,7 +45,7 @@ pub struct SynthReport {
     /// LUT-equivalents (`None` for generic): iCE40 SB_LUT4; ECP5 LUT4 plus two
     /// per CCU2C; Xilinx LUT1-6, SRLs and LUTs used as distributed RAM.
     pub luts: Option<u64>,
-    /// Flip-flops: SB_DFF*, TRELLIS_FF, FD[RSCP]E, or Yosys `$_*DFF*_` cells.
+    /// Flip-flops: SB_DFF*, TRELLIS_FF, `FD[RSCP]E`, or Yosys `$_*DFF*_` cells.
     pub flip_flops: u64,
     /// DSPs (`None` for generic): SB_MAC16, MULT18X18D, DSP48E1/E2.
     pub dsps: Option<u64>,
@@ -215,7 +216,7 @@ impl SynthReport {
 }
 
 /// Where `systolic synth` keeps the report of `design` for `target`, under
-/// `base` (default [`RESULTS_DIR`]/<design>).
+/// `base` (default [`RESULTS_DIR`]`/<design>`).
 pub fn report_path(base: &Path, target: Target) -> PathBuf {
     base.join(format!("{target}.json"))
 }

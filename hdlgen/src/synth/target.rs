@@ -1,10 +1,36 @@
 //! Synthesis targets, their devices, and which cell types count as LUTs,
 //! flip-flops, DSPs and block RAMs on each.
 
-use super::SynthError;
+use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+
+/// A target or device name that does not exist.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum TargetError {
+    /// `--target` named no target.
+    #[error("unknown synthesis target `{target}`")]
+    #[diagnostic(
+        code(systolic::synth::target),
+        help("targets: generic, ice40, ecp5, xilinx")
+    )]
+    UnknownTarget {
+        /// What was given.
+        target: String,
+    },
+    /// `--device` named no device of the target.
+    #[error("unknown {target} device `{device}`")]
+    #[diagnostic(code(systolic::synth::device), help("{target} devices: {known}"))]
+    UnknownDevice {
+        /// The target.
+        target: Target,
+        /// What was given.
+        device: String,
+        /// The devices that exist.
+        known: String,
+    },
+}
 
 /// What to synthesize for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,8 +72,8 @@ impl Target {
 
     /// Resolves `--device` for this target: the default when `None`, an
     /// error naming the known devices when unknown.
-    pub fn device(self, name: Option<&str>) -> Result<Option<Device>, SynthError> {
-        let unknown = |device: &str| SynthError::UnknownDevice {
+    pub fn device(self, name: Option<&str>) -> Result<Option<Device>, TargetError> {
+        let unknown = |device: &str| TargetError::UnknownDevice {
             target: self,
             device: device.to_string(),
             known: if self == Target::Generic {
@@ -162,13 +188,13 @@ impl fmt::Display for Target {
 }
 
 impl FromStr for Target {
-    type Err = SynthError;
+    type Err = TargetError;
 
-    fn from_str(s: &str) -> Result<Target, SynthError> {
+    fn from_str(s: &str) -> Result<Target, TargetError> {
         Target::ALL
             .into_iter()
             .find(|t| t.to_string().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| SynthError::UnknownTarget {
+            .ok_or_else(|| TargetError::UnknownTarget {
                 target: s.to_string(),
             })
     }
@@ -265,7 +291,7 @@ mod tests {
         }
         assert!(matches!(
             "ice41".parse::<Target>(),
-            Err(SynthError::UnknownTarget { .. })
+            Err(TargetError::UnknownTarget { .. })
         ));
     }
 

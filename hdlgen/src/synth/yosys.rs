@@ -2,8 +2,11 @@
 //! latches after `proc`, synthesize flattened, `stat -json`), and reading
 //! what it wrote back.
 
-use super::tools::{self, Tool};
-use super::{Device, Job, SynthError, Target};
+use super::error::SynthError;
+use super::job::Job;
+use super::target::{Device, Target};
+use crate::progress;
+use crate::tools::{self, Tool};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -74,9 +77,31 @@ fn synth_command(target: Target, device: Option<&Device>, top: &str, netlist: bo
     }
 }
 
-/// The Yosys script of `job` (file names are quoted); `netlist` writes the
-/// synthesized netlist as JSON for place and route.
-pub(crate) fn script(job: &Job, netlist: bool) -> String {
+/// `file` as Yosys script text, quoted: relative to `workdir` (where Yosys
+/// runs) when it is inside it, so the user's folder names never reach the
+/// script; otherwise absolute, refused when it holds what Yosys's quoting
+/// cannot carry (a `"`, which ends the word before a space or `;`, and line
+/// breaks or other controls, which end the command).
+pub(crate) fn quoted_path(file: &Path, workdir: &Path) -> Result<String, SynthError> {
+    let shown = file.strip_prefix(workdir).unwrap_or(file);
+    let Some(text) = shown.to_str() else {
+        return Err(SynthError::UnquotablePath {
+            path: file.to_path_buf(),
+            why: "not UTF-8".into(),
+        });
+    };
+    if let Some(c) = text.chars().find(|&c| c == '"' || c.is_control()) {
+        return Err(SynthError::UnquotablePath {
+            path: file.to_path_buf(),
+            why: format!("{c:?}"),
+        });
+    }
+    Ok(format!("\"{text}\""))
+}
+
+/// The Yosys script of `job` (file names quoted by [`quoted_path`]);
+/// `netlist` writes the synthesized netlist as JSON for place and route.
+pub(crate) fn script(job: &Job, netlist: bool) -> Result<String, SynthError> {
     let (top, target, device, opts) = (job.top, job.target, job.device.as_ref(), job.opts);
     let mut s = format!(
         "# systolic synth: {top} for {target}{}\n",
@@ -84,7 +109,7 @@ pub(crate) fn script(job: &Job, netlist: bool) -> String {
     );
     s.push_str("read_verilog -sv");
     for f in job.files {
-        let _ = write!(s, " \"{}\"", f.display());
+        let _ = write!(s, " {}", quoted_path(f, job.workdir)?);
     }
     s.push('\n');
     for (name, value) in &opts.params {
@@ -107,7 +132,7 @@ pub(crate) fn script(job: &Job, netlist: bool) -> String {
     s.push_str("select -clear\n");
     let _ = writeln!(s, "{}", synth_command(target, device, top, netlist));
     let _ = writeln!(s, "tee -q -o {STAT} stat -json");
-    s
+    Ok(s)
 }
 
 /// Runs synthesis in the job's work directory; returns the counts.
@@ -116,11 +141,20 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
     for f in [LATCHES, STAT, NETLIST, LOG, MEMORIES] {
         let _ = std::fs::remove_file(workdir.join(f));
     }
-    let text = script(job, netlist);
+    let text = script(job, netlist)?;
     let script_path = workdir.join(SCRIPT);
     std::fs::write(&script_path, text).map_err(SynthError::io("write", &script_path))?;
     let args = ["-q", "-l", LOG, "-s", SCRIPT].map(String::from);
-    let run = tools::run(Tool::Yosys, exe, &args, workdir)?;
+    let what = format!(
+        "synthesizing {top} for {target}{} with Yosys",
+        job.device
+            .as_ref()
+            .map_or(String::new(), |d| format!(" {}", d.name)),
+        target = job.target
+    );
+    let run = progress::step(job.progress, &what, || {
+        Tool::Yosys.run(exe, &args, Some(workdir))
+    })?;
     let log = workdir.join(LOG);
     if !run.ok {
         let failed = run.stderr + &std::fs::read_to_string(&log).unwrap_or_default();
@@ -135,7 +169,7 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
             tool: "yosys".into(),
             step: "synthesizing",
             status: run.status,
-            excerpt: tools::excerpt(&failed, Path::new("")),
+            excerpt: tools::excerpt(&failed, None),
             log,
         });
     }
@@ -270,7 +304,7 @@ pub(crate) fn read_ports(path: &Path, top: &str) -> Result<Vec<Port>, SynthError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::SynthOptions;
+    use crate::synth::job::SynthOptions;
     use std::path::PathBuf;
 
     fn job_script(
@@ -285,9 +319,28 @@ mod tests {
             target: Target::Ice40,
             device: Target::Ice40.device(device).unwrap(),
             opts,
-            workdir: Path::new("."),
+            workdir: Path::new("/work dir"),
+            progress: &crate::progress::Silent,
         };
-        script(&job, netlist)
+        script(&job, netlist).unwrap()
+    }
+
+    #[test]
+    fn paths_reach_the_script_relative_to_the_work_folder_or_quotable() {
+        let work = Path::new("/w/out dir/a\" b; #c");
+        let q = |p: &str| quoted_path(Path::new(p), work);
+        assert_eq!(
+            q("/w/out dir/a\" b; #c/rtl/x_top.v").unwrap(),
+            "\"rtl/x_top.v\""
+        );
+        assert_eq!(q("/src/my rtl/x.v").unwrap(), "\"/src/my rtl/x.v\"");
+        for bad in ["/src/a\" b.v", "/src/x\n!touch PWNED\n.v", "/src/x\r.v"] {
+            let e = q(bad).unwrap_err();
+            assert!(
+                matches!(e, SynthError::UnquotablePath { .. }) && !e.to_string().contains('\n'),
+                "{bad:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub const MAX_VECTOR_LANES: u32 = 65536;
 /// Largest SRAM (KiB): 1 TiB, far beyond any chip, small enough that byte
 /// counts never overflow.
 pub const MAX_SRAM_KIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Smallest SRAM (KiB): one byte.
+pub const MIN_SRAM_KIB: f64 = 1.0 / 1024.0;
+/// DRAM bandwidth range (bytes per cycle): 1 MB/s to 1 PB/s at 1 GHz.
+pub const DRAM_BANDWIDTH: (f64, f64) = (1e-3, 1e6);
+/// Clock range (MHz): 1 kHz to 1 THz.
+pub const CLOCK_MHZ: (f64, f64) = (1e-3, 1e6);
 /// Largest DRAM latency (cycles).
 pub const MAX_DRAM_LATENCY: u32 = 1_000_000;
 /// Default DRAM latency (cycles).
@@ -165,6 +171,51 @@ impl FieldError {
     }
 }
 
+/// Longest design name, in characters.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// The design-name rule: 1 to [`MAX_NAME_LEN`] ASCII letters, digits, `_`,
+/// `.` and `-`, starting with a letter, digit or `_`. A name becomes file
+/// and folder names (`verilog-out/<name>/`), Verilog module names and text
+/// in generated files, so it is an identifier: no path separators, no `..`
+/// alone, no spaces, quotes or line breaks. [`Design::new`] applies it to
+/// every design; code that writes files from a name may call it again.
+pub fn check_name(name: &str) -> std::result::Result<(), FieldError> {
+    const HELP: &str = "a design name names files and Verilog modules: 1 to 64 letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_` (e.g. `edge-8x8`)";
+    let bad = |message: String| Err(FieldError::new("name", message, HELP));
+    let len = name.chars().count();
+    if len == 0 {
+        return bad("the design name is empty".into());
+    }
+    // Shown escaped (a line break as `\n`), and cut short when long.
+    let shown = if len > MAX_NAME_LEN {
+        format!(
+            "{:?}...",
+            name.chars().take(MAX_NAME_LEN).collect::<String>()
+        )
+    } else {
+        format!("{name:?}")
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if let Some(c) = name.chars().find(|&c| !allowed(c)) {
+        return bad(format!(
+            "the design name {shown} has {c:?}, which is not a letter, digit, `_`, `.` or `-`"
+        ));
+    }
+    if len > MAX_NAME_LEN {
+        return bad(format!(
+            "the design name is {len} characters long; at most {MAX_NAME_LEN}"
+        ));
+    }
+    if name.starts_with(['.', '-']) {
+        return bad(format!(
+            "the design name {shown} starts with `{}`; it must start with a letter, digit or `_`",
+            &name[..1]
+        ));
+    }
+    Ok(())
+}
+
 /// A validated design: every field checked, every default filled in. Two
 /// designs are equal when their checked values are (whether a default was
 /// left implicit or written out does not count).
@@ -266,13 +317,7 @@ impl Design {
     /// goes through, whether it came from a TOML file, a SCALE-Sim config,
     /// a sweep point or code.
     pub fn new(p: DesignParams) -> std::result::Result<Design, FieldError> {
-        if p.name.trim().is_empty() {
-            return Err(FieldError::new(
-                "name",
-                "the design name is empty",
-                "give a short identifier such as `edge-8x8`",
-            ));
-        }
+        check_name(&p.name)?;
         let count = |field, v: u32, max: u32| {
             if v == 0 || v > max {
                 Err(FieldError::new(
@@ -284,14 +329,14 @@ impl Design {
                 Ok(v)
             }
         };
-        let positive = |field, v: f64, what: &str, max: f64| {
-            if v.is_finite() && v > 0.0 && v <= max {
+        let within = |field, v: f64, what: &str, (min, max): (f64, f64)| {
+            if v.is_finite() && v >= min && v <= max {
                 Ok(v)
             } else {
                 Err(FieldError::new(
                     field,
-                    format!("expected a positive number of {what} up to {max}, found {v}"),
-                    format!("give {what} as a number greater than 0"),
+                    format!("expected {what} from {min} to {max}, found {v}"),
+                    format!("give {what} as a number in that range (docs/DESIGN_FORMAT.md)"),
                 ))
             }
         };
@@ -327,16 +372,16 @@ impl Design {
         };
         let output = p.output.unwrap_or(operand);
         let kib = |field, v: f64| -> std::result::Result<u64, FieldError> {
-            Ok((positive(field, v, "KiB", MAX_SRAM_KIB)? * 1024.0).round() as u64)
+            Ok((within(field, v, "KiB", (MIN_SRAM_KIB, MAX_SRAM_KIB))? * 1024.0).round() as u64)
         };
         let ifmap_sram_bytes = kib("memory.ifmap_sram_kib", p.ifmap_sram_kib)?;
         let filter_sram_bytes = kib("memory.filter_sram_kib", p.filter_sram_kib)?;
         let ofmap_sram_bytes = kib("memory.ofmap_sram_kib", p.ofmap_sram_kib)?;
-        let dram_bandwidth = positive(
+        let dram_bandwidth = within(
             "memory.dram_bandwidth_bytes_per_cycle",
             p.dram_bandwidth,
             "bytes per cycle",
-            1e9,
+            DRAM_BANDWIDTH,
         )?;
         if p.dram_latency > MAX_DRAM_LATENCY {
             return Err(FieldError::new(
@@ -348,7 +393,7 @@ impl Design {
                 "DRAM latency is about 100 cycles on most systems",
             ));
         }
-        let clock_mhz = positive("clock.mhz", p.clock_mhz, "MHz", 1e6)?;
+        let clock_mhz = within("clock.mhz", p.clock_mhz, "MHz", CLOCK_MHZ)?;
         let energy = p
             .energy_table
             .model(p.node_nm, p.dram_interface, operand, accumulator)
@@ -498,10 +543,35 @@ impl RawDesign {
             .as_deref()
             .unwrap_or(DEFAULT_ENERGY_TABLE);
         let energy_table = EnergyTable::resolve(table_name, dir).map_err(|e| match e {
-            SimError::Unknown { name, known, .. } => err(
-                "technology.energy_table",
-                format!("unknown energy table `{name}` (not a built-in name, and no such file)"),
+            SimError::Unknown {
+                name,
                 known,
+                suggestions,
+                ..
+            } => err(
+                "technology.energy_table",
+                format!(
+                    "unknown energy table `{name}` (not a built-in name, and no such file){}",
+                    crate::names::did_you_mean(&suggestions)
+                ),
+                known,
+            ),
+            SimError::Input(i) if i.code == "systolic::energy::path" => err(
+                "technology.energy_table",
+                format!("`{table_name}`: {}", i.message),
+                i.help.unwrap_or_default(),
+            ),
+            SimError::Io { path, source, .. } => err(
+                "technology.energy_table",
+                format!("`{table_name}`: cannot read {path}: {source}"),
+                format!(
+                    "name a built-in table ({}) or a table TOML file beside the design file",
+                    crate::energy::BUILTIN_TABLES
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
             other => other,
         })?;
@@ -566,7 +636,7 @@ impl RawDesign {
             },
             clock: RawClock { mhz: p.clock_mhz },
             technology: RawTechnology {
-                energy_table: Some(p.energy_table.name.clone()),
+                energy_table: Some(p.energy_table.reference.clone()),
                 node_nm: p.node_nm.or(p.energy_table.node_nm),
             },
         }
@@ -612,6 +682,49 @@ mod tests {
         assert_eq!(fp.accumulator, Precision::Fp32);
         let i16 = d.variant(|v| v.set_operand(Precision::Int(16))).unwrap();
         assert_eq!(i16.accumulator, Precision::Int(32));
+    }
+
+    #[test]
+    fn names_are_identifiers_of_1_to_64_characters() {
+        for good in [
+            "t",
+            "edge-8x8",
+            "128x128_is",
+            "_x",
+            "a.b-c_d",
+            &"n".repeat(64),
+        ] {
+            let d = Design::new(DesignParams::new(good, 2, 2, Dataflow::Ws));
+            assert_eq!(d.map(|d| d.name).as_deref(), Ok(good));
+        }
+        for (bad, says) in [
+            ("", "is empty"),
+            (&"n".repeat(65), "65 characters long; at most 64"),
+            ("x\nmodule tb;", r#"has '\n'"#),
+            ("../../x", "has '/'"),
+            ("/tmp/x", "has '/'"),
+            ("a\\b", r#"has '\\'"#),
+            ("my design", "has ' '"),
+            ("x\"y", r#"has '"'"#),
+            ("x`y", "has '`'"),
+            ("x<y>", "has '<'"),
+            ("x\u{0}", r#"has '\0'"#),
+            (&format!("{}\n", "n".repeat(70)), r#"nnnn"... has '\n'"#),
+            ("é", "has 'é'"),
+            ("..", "starts with `.`"),
+            (".hidden", "starts with `.`"),
+            ("-rf", "starts with `-`"),
+        ] {
+            let e = Design::new(DesignParams::new(bad, 2, 2, Dataflow::Ws)).unwrap_err();
+            assert_eq!(e.field, "name", "{bad:?}");
+            assert!(e.message.contains(says), "{bad:?}: {}", e.message);
+            assert!(e.help.contains("1 to 64 letters"), "{}", e.help);
+            assert!(!e.message.contains('\n'), "{:?}", e.message);
+        }
+        // In a file, the error points at the name.
+        let text = "name = \"a/b\"\n[array]\nrows = 2\ncols = 2\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\n[memory]\nifmap_sram_kib = 1\nfilter_sram_kib = 1\nofmap_sram_kib = 1\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n";
+        let e = Design::parse(text, "d.toml", None).unwrap_err().to_string();
+        assert!(e.contains("design name \"a/b\" has '/'"), "{e}");
     }
 
     #[test]

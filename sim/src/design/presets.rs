@@ -6,6 +6,7 @@ use crate::error::{Result, SimError};
 
 /// (name, TOML text) of every preset.
 pub const PRESETS: &[(&str, &str)] = &[
+    ("fpga-2x2", include_str!("../../../designs/fpga-2x2.toml")),
     ("edge-8x8", include_str!("../../../designs/edge-8x8.toml")),
     (
         "edge-16x16-os",
@@ -52,14 +53,12 @@ pub fn preset_text(name: &str) -> Result<&'static str> {
 }
 
 fn unknown(name: &str) -> SimError {
-    SimError::Unknown {
-        what: "design",
-        name: name.to_string(),
-        known: format!(
-            "built-in designs: {}; or give a path to a design TOML file",
-            preset_names().join(", ")
-        ),
-    }
+    crate::error::SimError::unknown(
+        "design",
+        name,
+        &preset_names(),
+        "or a path to a design TOML file",
+    )
 }
 
 /// A preset by name.
@@ -97,7 +96,7 @@ mod tests {
             .iter()
             .map(|(n, _)| preset(n).unwrap().pes())
             .collect();
-        assert_eq!(*sizes.iter().min().unwrap(), 64);
+        assert_eq!(*sizes.iter().min().unwrap(), 4);
         assert_eq!(*sizes.iter().max().unwrap(), 65536);
     }
 }

@@ -38,32 +38,38 @@ pub fn parse(text: &str, file: &str) -> Result<Design> {
         }
         get.insert(key, (v.trim().to_string(), idx + 1));
     }
-    let num = |key: &str, name: &str| -> Result<f64> {
+    // SCALE-Sim reads every one of these with Python's int(): a whole
+    // positive number, checked here as written (and bounded as the design
+    // bounds it, so a message quotes the file, not a converted value).
+    let num = |key: &str, name: &str, max: u64| -> Result<u64> {
         let Some((v, line)) = get.get(key) else {
             return Err(InputError::new("systolic::scalesim_cfg::missing", file, format!("`{name}` is missing"))
                 .field(name)
                 .hint("a SCALE-Sim config names ArrayHeight, ArrayWidth, IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB, Dataflow and Bandwidth")
                 .into());
         };
-        match v.parse::<f64>() {
-            Ok(x) if x > 0.0 => Ok(x),
+        match v.parse::<u64>() {
+            Ok(x) if (1..=max).contains(&x) => Ok(x),
             _ => Err(InputError::new(
                 "systolic::scalesim_cfg::value",
                 file,
-                format!("expected a positive number, found `{v}`"),
+                format!("expected a whole number from 1 to {max}, found `{v}`"),
             )
             .line(*line)
             .field(name)
-            .hint("sizes are in kB, array dimensions in PEs, bandwidth in words per cycle")
+            .hint("SCALE-Sim reads these as integers: sizes in kB, array dimensions in PEs, bandwidth in words per cycle")
             .into()),
         }
     };
-    let rows = num("arrayheight", "ArrayHeight")?;
-    let cols = num("arraywidth", "ArrayWidth")?;
-    let ifmap = num("ifmapsramszkb", "IfmapSramSzkB")?;
-    let filter = num("filtersramszkb", "FilterSramSzkB")?;
-    let ofmap = num("ofmapsramszkb", "OfmapSramSzkB")?;
-    let bw = num("bandwidth", "Bandwidth")?;
+    let side = u64::from(super::MAX_SIDE);
+    let kb = super::MAX_SRAM_KIB as u64;
+    let bw_max = super::DRAM_BANDWIDTH.1 as u64;
+    let rows = num("arrayheight", "ArrayHeight", side)?;
+    let cols = num("arraywidth", "ArrayWidth", side)?;
+    let ifmap = num("ifmapsramszkb", "IfmapSramSzkB", kb)? as f64;
+    let filter = num("filtersramszkb", "FilterSramSzkB", kb)? as f64;
+    let ofmap = num("ofmapsramszkb", "OfmapSramSzkB", kb)? as f64;
+    let bw = num("bandwidth", "Bandwidth", bw_max)? as f64;
     let (df, df_line) = get
         .get("dataflow")
         .cloned()
@@ -83,7 +89,7 @@ pub fn parse(text: &str, file: &str) -> Result<Design> {
         return Err(e.into());
     };
     let name = run_name.unwrap_or_else(|| "scalesim".into());
-    // `as` saturates: sizes beyond u32 become u32::MAX, which validation refuses.
+    // Within MAX_SIDE, checked above.
     let mut p = super::DesignParams::new(&name, rows as u32, cols as u32, dataflow);
     p.description = format!("SCALE-Sim config {file}");
     p.ifmap_sram_kib = ifmap;
@@ -100,6 +106,7 @@ pub fn parse(text: &str, file: &str) -> Result<Design> {
             "memory.filter_sram_kib" => "FilterSramSzkB",
             "memory.ofmap_sram_kib" => "OfmapSramSzkB",
             "memory.dram_bandwidth_bytes_per_cycle" => "Bandwidth",
+            "name" => "run_name",
             _ => "",
         };
         let mut err =
@@ -144,6 +151,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("Dataflow") && e.contains("wss"), "{e}");
+        for (bad, shown) in [
+            ("ArrayHeight:    1e10", "`1e10`"),
+            ("ArrayHeight:    8.7", "`8.7`"),
+            ("ArrayHeight:    10000000000", "`10000000000`"),
+            ("ArrayHeight:    0", "`0`"),
+        ] {
+            let e = parse(&CFG.replace("ArrayHeight:    32", bad), "t.cfg")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("t.cfg:5") && e.contains("ArrayHeight") && e.contains(shown),
+                "{e}"
+            );
+        }
+        // A file name with quotes is only a name (no TOML is made of it).
+        let d = parse(CFG, "my \"odd\" name.cfg").unwrap();
+        assert_eq!(d.description, "SCALE-Sim config my \"odd\" name.cfg");
         let e = parse(&CFG.replace("Bandwidth : 10\n", ""), "t.cfg")
             .unwrap_err()
             .to_string();

@@ -87,7 +87,7 @@ pub struct RawMemory {
     /// and writes its output back).
     #[serde(default)]
     pub activations_on_chip: bool,
-    /// DRAM interface for energy: `lpddr4`, `hbm2`, `gddr5`, `ddr3`, `ddr4`.
+    /// DRAM interface for energy: `lpddr4`, `hbm2`, `gddr5` or `ddr3`.
     #[serde(default)]
     pub dram_interface: Option<String>,
 }

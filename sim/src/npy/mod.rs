@@ -1,5 +1,6 @@
 //! NumPy `.npy` files: read and write little-endian, C-order arrays of int8,
-//! uint8, int16, int32, int64 and float32 (format versions 1.0, 2.0 and 3.0).
+//! uint8, int16, int32, int64, float32 and float64 (format versions 1.0, 2.0
+//! and 3.0).
 //!
 //! The format is a magic string, a version, a header length, a Python dict
 //! literal (`{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }`)
@@ -26,6 +27,8 @@ pub enum NpyData {
     I64(Vec<i64>),
     /// `<f4`
     F32(Vec<f32>),
+    /// `<f8`
+    F64(Vec<f64>),
 }
 
 impl NpyData {
@@ -38,6 +41,7 @@ impl NpyData {
             NpyData::I32(v) => v.len(),
             NpyData::I64(v) => v.len(),
             NpyData::F32(v) => v.len(),
+            NpyData::F64(v) => v.len(),
         }
     }
 
@@ -55,6 +59,7 @@ impl NpyData {
             NpyData::I32(_) => "<i4",
             NpyData::I64(_) => "<i8",
             NpyData::F32(_) => "<f4",
+            NpyData::F64(_) => "<f8",
         }
     }
 
@@ -69,6 +74,7 @@ impl NpyData {
             NpyData::I32(v) => flat(v, i32::to_le_bytes),
             NpyData::I64(v) => flat(v, i64::to_le_bytes),
             NpyData::F32(v) => flat(v, f32::to_le_bytes),
+            NpyData::F64(v) => flat(v, f64::to_le_bytes),
         }
     }
 }
@@ -121,7 +127,8 @@ impl NpyArray {
     }
 
     /// The array as a 2-D `f32` matrix; fails for a shape that is not 2-D, or
-    /// for int32/int64 data (which `f32` cannot hold exactly).
+    /// for int32/int64 data (which `f32` cannot hold exactly). float64 data
+    /// is rounded to the nearest float32, as NumPy's `astype(np.float32)`.
     pub fn to_f32_matrix(&self) -> Result<Matrix<f32>> {
         self.f32_matrix_in("<array>")
     }
@@ -131,7 +138,8 @@ impl NpyArray {
         self.i64_vec_in("<array>")
     }
 
-    /// All elements as `f32`, in C order (float, int8, uint8 or int16 data).
+    /// All elements as `f32`, in C order (float32, float64 rounded to the
+    /// nearest float32, int8, uint8 or int16 data).
     pub fn to_f32_vec(&self) -> Result<Vec<f32>> {
         self.f32_vec_in("<array>")
     }
@@ -143,14 +151,17 @@ impl NpyArray {
             NpyData::I16(v) => v.iter().map(|&x| i64::from(x)).collect(),
             NpyData::I32(v) => v.iter().map(|&x| i64::from(x)).collect(),
             NpyData::I64(v) => v.clone(),
-            NpyData::F32(_) => {
+            NpyData::F32(_) | NpyData::F64(_) => {
                 return Err(InputError::new(
-                    "systolic::npy::dtype",
+                    "systolic::npy::float",
                     file,
-                    "expected integer data (int8, uint8, int16, int32 or int64), found float32",
+                    format!(
+                        "expected integer data (int8, uint8, int16, int32 or int64), found floating point (`{}`)",
+                        self.data.descr()
+                    ),
                 )
                 .field("descr")
-                .hint("save the array with an integer dtype, e.g. `a.astype(np.int32)`")
+                .hint("integer operands run as they are: save them with an integer dtype, e.g. `a.astype(np.int8)`; floating-point operands must be quantized first (`systolic gemm --quantize` does it, as ONNX Runtime would)")
                 .into())
             }
         })
@@ -159,6 +170,7 @@ impl NpyArray {
     fn f32_vec_in(&self, file: &str) -> Result<Vec<f32>> {
         Ok(match &self.data {
             NpyData::F32(v) => v.clone(),
+            NpyData::F64(v) => v.iter().map(|&x| x as f32).collect(),
             NpyData::I8(v) => v.iter().map(|&x| f32::from(x)).collect(),
             NpyData::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
             NpyData::I16(v) => v.iter().map(|&x| f32::from(x)).collect(),
@@ -243,10 +255,7 @@ impl NpyArray {
 
 /// Reads a `.npy` file.
 pub fn read(path: &Path) -> Result<NpyArray> {
-    let bytes = std::fs::read(path).map_err(|source| SimError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(crate::error::io_error("read", path))?;
     parse(&bytes, &path.display().to_string())
 }
 
@@ -255,17 +264,16 @@ pub fn read_i64_matrix(path: &Path) -> Result<Matrix<i64>> {
     read(path)?.i64_matrix_in(&path.display().to_string())
 }
 
-/// Reads a 2-D float32 (or int8/uint8/int16) `.npy` file as an `f32` matrix.
+/// Reads a 2-D float32 (or float64, rounded to float32, or int8/uint8/int16)
+/// `.npy` file as an `f32` matrix.
 pub fn read_f32_matrix(path: &Path) -> Result<Matrix<f32>> {
     read(path)?.f32_matrix_in(&path.display().to_string())
 }
 
-/// Writes `array` to `path` atomically ([`crate::error::write_file_atomic`]).
+/// Writes `array` to `path` atomically ([`crate::output::write_file_atomic`]).
 pub fn write(path: &Path, array: &NpyArray) -> Result<()> {
-    crate::error::write_file_atomic(path, &array.to_bytes()).map_err(|source| SimError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    crate::output::write_file_atomic(path, &array.to_bytes())
+        .map_err(crate::error::io_error("write", path))
 }
 
 /// Parses the bytes of a `.npy` file; `file` names it in errors.
@@ -354,12 +362,12 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<NpyArray> {
                 "systolic::npy::dtype",
                 file,
                 format!(
-                    "unsupported dtype `{}`; expected one of |i1, |u1, <i2, <i4, <i8, <f4 (little-endian)",
+                    "unsupported dtype `{}`; expected one of |i1, |u1, <i2, <i4, <i8, <f4, <f8 (little-endian)",
                     header.descr
                 ),
             )
             .field("descr")
-            .hint("convert with e.g. `a.astype('<i4')` before saving"),
+            .hint("convert before saving: integers with e.g. `a.astype('<i4')`, floating point with `a.astype('<f4')`"),
         )
     })?;
     let count = element_count(&header.shape).ok_or_else(|| {
@@ -401,6 +409,7 @@ enum Kind {
     I32,
     I64,
     F32,
+    F64,
 }
 
 fn dtype_of(descr: &str) -> Option<(Kind, usize)> {
@@ -411,6 +420,7 @@ fn dtype_of(descr: &str) -> Option<(Kind, usize)> {
         "<i4" => (Kind::I32, 4),
         "<i8" => (Kind::I64, 8),
         "<f4" => (Kind::F32, 4),
+        "<f8" => (Kind::F64, 8),
         _ => return None,
     })
 }
@@ -428,6 +438,7 @@ fn decode(kind: Kind, body: &[u8]) -> NpyData {
         Kind::I32 => NpyData::I32(words(body, i32::from_le_bytes)),
         Kind::I64 => NpyData::I64(words(body, i64::from_le_bytes)),
         Kind::F32 => NpyData::F32(words(body, f32::from_le_bytes)),
+        Kind::F64 => NpyData::F64(words(body, f64::from_le_bytes)),
     }
 }
 

@@ -31,6 +31,7 @@ fn samples() -> Vec<NpyArray> {
         .unwrap(),
         NpyArray::new(vec![], NpyData::I32(vec![42])).unwrap(),
         NpyArray::new(vec![0, 3], NpyData::F32(vec![])).unwrap(),
+        NpyArray::new(vec![1, 3], NpyData::F64(vec![0.1, -1e300, f64::INFINITY])).unwrap(),
     ]
 }
 
@@ -128,10 +129,10 @@ fn malformed_files_are_rejected_with_clear_messages() {
         ),
         (
             with_header(
-                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+                "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }",
                 &[0; 8],
             ),
-            "unsupported dtype `<f8`",
+            "unsupported dtype `<c16`",
         ),
         (
             with_header(
@@ -201,7 +202,25 @@ fn matrix_helpers_check_shape_and_dtype() {
     );
     let f = NpyArray::new(vec![1, 1], NpyData::F32(vec![1.0])).unwrap();
     let e = message(f.to_i64_matrix().unwrap_err());
-    assert!(e.contains("expected integer data"), "{e}");
+    assert!(
+        e.contains("expected integer data") && e.contains("`<f4`"),
+        "{e}"
+    );
+    // float64 reads as float32 (rounded to nearest, as astype(np.float32));
+    // as integers it is refused with advice that names float, not float32.
+    let d = NpyArray::new(vec![1, 2], NpyData::F64(vec![0.1, 3.0])).unwrap();
+    assert_eq!(d.to_f32_matrix().unwrap().data, vec![0.1f32, 3.0]);
+    let e = d.to_i64_matrix().unwrap_err();
+    let SimError::Input(i) = &e else {
+        panic!("{e}")
+    };
+    assert!(i.message.contains("`<f8`"), "{}", i.message);
+    assert!(
+        i.help.as_deref().unwrap().contains("--quantize")
+            && !i.help.as_deref().unwrap().contains("<i4"),
+        "{:?}",
+        i.help
+    );
     let i = NpyArray::new(vec![1, 1], NpyData::I64(vec![1])).unwrap();
     let e = message(i.to_f32_matrix().unwrap_err());
     assert!(e.contains("expected float32 data, found `<i8`"), "{e}");

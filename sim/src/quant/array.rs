@@ -53,6 +53,22 @@ pub fn quantized_gemm<T: QInt>(
     (m, k, n): (usize, usize, usize),
     opts: QuantOptions,
 ) -> Result<QuantizedGemm> {
+    for (name, x, cols) in [("A", a, k), ("B", b, n)] {
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(crate::error::InputError::new(
+                "systolic::quant::not_finite",
+                name,
+                format!(
+                    "{name}[{}][{}] is {}: quantization needs finite values",
+                    i / cols.max(1),
+                    i % cols.max(1),
+                    x[i]
+                ),
+            )
+            .hint("replace NaN and infinite values (e.g. numpy.nan_to_num) before quantizing")
+            .into());
+        }
+    }
     let pa = QuantParams::<T>::from_data(a, opts.a);
     let qa = quantize_linear(a, pa);
     let (qb, pbs) = if opts.per_channel {
@@ -115,12 +131,13 @@ mod tests {
     use crate::quant::matmul_integer;
 
     fn design() -> Design {
-        Design::parse(
-            "name = \"q\"\n[array]\nrows = 4\ncols = 4\ndataflow = \"ws\"\n[precision]\noperand = \"int8\"\n[memory]\nifmap_sram_kib = 8\nfilter_sram_kib = 8\nofmap_sram_kib = 8\ndram_bandwidth_bytes_per_cycle = 8\n[clock]\nmhz = 100\n",
-            "q.toml",
-            None,
-        )
-        .unwrap()
+        let mut p = crate::design::DesignParams::new("q", 4, 4, crate::Dataflow::Ws);
+        p.ifmap_sram_kib = 8.0;
+        p.filter_sram_kib = 8.0;
+        p.ofmap_sram_kib = 8.0;
+        p.dram_bandwidth = 8.0;
+        p.clock_mhz = 100.0;
+        Design::new(p).unwrap()
     }
 
     fn data(len: usize, seed: u32, offset: f32) -> Vec<f32> {
@@ -131,6 +148,30 @@ mod tests {
                     + offset
             })
             .collect()
+    }
+
+    #[test]
+    fn non_finite_inputs_are_refused_not_quantized_to_garbage() {
+        let d = design();
+        let mut a = data(12, 1, 0.0);
+        let b = data(12, 2, 0.0);
+        a[7] = f32::NAN;
+        let opts = QuantOptions {
+            a: Scheme::Asymmetric,
+            b: Scheme::Symmetric,
+            per_channel: false,
+        };
+        let e = quantized_gemm::<i8>(&d, &a, &b, (3, 4, 3), opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("A[1][3] is NaN"), "{e}");
+        a[7] = 1.0;
+        let mut b = b;
+        b[2] = f32::INFINITY;
+        let e = quantized_gemm::<i8>(&d, &a, &b, (3, 4, 3), opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("B[0][2] is inf"), "{e}");
     }
 
     #[test]

@@ -123,7 +123,8 @@ pub fn parse(text: &str, file: &str, model_name: &str) -> Result<Model> {
                 in_c: ch,
                 in_h: h,
                 in_w: w,
-                out_c: if depthwise { nf * ch } else { nf },
+                // Saturating: an absurd count fails the lowering bounds.
+                out_c: if depthwise { nf.saturating_mul(ch) } else { nf },
                 kh: fh,
                 kw: fw,
                 stride: (s, s),

@@ -232,7 +232,13 @@ fn run_in(
     })
 }
 
-/// A naive reference GEMM with the same accumulator semantics (for tests and tools).
+/// A naive reference GEMM with the same accumulator semantics and order of
+/// additions (for tests and tools). Wrapping sums do not depend on the
+/// order; saturating ones do, so this adds in the hardware's order
+/// (docs/NUMERICS.md): in ws and is, each row fold's products (up to
+/// `rows` of K) are summed down the column from zero, and that sum is added
+/// to the accumulator of the earlier row folds; in os, the PE adds every
+/// product to its accumulator in K order.
 pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) -> Vec<i64> {
     let acc_bits = match design.accumulator {
         Precision::Int(b) => b,
@@ -240,21 +246,32 @@ pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) 
     };
     let acc = Acc::new(acc_bits, design.saturate);
     let (m, k, n) = (m as usize, k as usize, n as usize);
+    let fold = match design.dataflow {
+        Dataflow::Ws | Dataflow::Is => design.rows as usize,
+        Dataflow::Os => k.max(1),
+    };
     let mut c = vec![0i64; m * n];
     for i in 0..m {
         for j in 0..n {
-            let mut s = 0i64;
-            for l in 0..k {
-                s = acc.add(s, a[i * k + l] * b[l * n + j]);
+            let mut total = 0i64;
+            for (f, start) in (0..k).step_by(fold.max(1)).enumerate() {
+                let mut s = 0i64;
+                for l in start..(start + fold).min(k) {
+                    s = acc.add(s, a[i * k + l] * b[l * n + j]);
+                }
+                total = if f == 0 { s } else { acc.add(total, s) };
             }
-            c[i * n + j] = acc.reduce(s);
+            c[i * n + j] = acc.reduce(total);
         }
     }
     c
 }
 
 fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Result<(), PeError> {
-    let expected = (rows * cols) as usize;
+    let expected = rows
+        .checked_mul(cols)
+        .and_then(|e| usize::try_from(e).ok())
+        .unwrap_or(usize::MAX);
     if v.len() != expected {
         return Err(PeError::Shape {
             name,

@@ -61,30 +61,32 @@ pub const MODELS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The built-in model called `name`, or `None`. Matching ignores case and
-/// `-`/`_`, so `MobileNet-V2`, `mobilenetv2` and `bert_base` all resolve.
+/// The built-in model called exactly `name` (see [`crate::names`]), or `None`.
 pub fn model(name: &str) -> Option<Model> {
-    let m = match normalize(name).as_str() {
+    let m = match name {
         "alexnet" => alexnet::alexnet(),
         "vgg16" => vgg::vgg16(),
         "resnet18" => resnet::resnet18(),
         "resnet50" => resnet::resnet50(),
-        "mobilenetv2" => mobilenet::mobilenet_v2(),
-        "bertbase" => bert::bert_base(),
-        "lstmlm" => rnn::lstm_lm(),
-        "dense101" => mlp::dense_10_1(),
-        "linear101" => mlp::linear_10_1(),
+        "mobilenet_v2" => mobilenet::mobilenet_v2(),
+        "bert-base" => bert::bert_base(),
+        "lstm-lm" => rnn::lstm_lm(),
+        "dense-10-1" => mlp::dense_10_1(),
+        "linear-10-1" => mlp::linear_10_1(),
         _ => return None,
     };
     Some(m)
 }
 
-/// Lower case without `-` and `_`.
-fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '-' | '_'))
-        .flat_map(char::to_lowercase)
-        .collect()
+/// The built-in model called `name`, or an error naming the closest ones;
+/// `or` says what else the caller accepts (e.g. a topology CSV path).
+pub fn find(name: &str, or: &str) -> crate::error::Result<Model> {
+    model(name).ok_or_else(|| crate::error::SimError::unknown("model", name, &names(), or))
+}
+
+/// The names of the built-in models, in [`MODELS`] order.
+pub fn names() -> Vec<&'static str> {
+    MODELS.iter().map(|(n, _)| *n).collect()
 }
 
 /// An elementwise vector layer: `elements` outputs at `ops_per_element`

@@ -1,0 +1,15 @@
+//! Checking the generated RTL against the simulator: whether a GEMM fits
+//! the buffers, operands as buffer lines, the testbench, its Verilator /
+//! Icarus builds cached in a folder of the user's own, and one
+//! pe-engine-versus-RTL comparison.
+
+pub mod bench;
+pub mod cache;
+pub mod fit;
+pub mod lines;
+pub mod tb;
+pub mod verify;
+
+pub use bench::{build, Bench, Gemm, Simulator};
+pub use cache::{cache_dir, private_temp_dir};
+pub use verify::{check, Diff, Outcome};

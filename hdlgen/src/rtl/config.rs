@@ -1,0 +1,202 @@
+//! `Config`: a design checked for generation, with the RTL parameters every
+//! module reads (widths, banks, buffer depths). Lanes and operand roles come
+//! from `sim::Dataflow::roles`, the one mapping the simulator uses too.
+
+use crate::error::HdlError;
+use sim::design::{Edge, Operand, Roles};
+use sim::precision::Precision;
+use sim::{Dataflow, Design};
+
+/// Everything the generator needs from a design, checked once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Design name as written.
+    pub design: String,
+    /// Module name prefix (the design name as a Verilog identifier).
+    pub prefix: String,
+    /// PE rows.
+    pub rows: u32,
+    /// PE columns.
+    pub cols: u32,
+    /// Operand bits.
+    pub opw: u32,
+    /// Accumulator bits.
+    pub accw: u32,
+    /// Saturating accumulation.
+    pub sat: bool,
+    /// The design's dataflow.
+    pub dataflow: Dataflow,
+    /// Its roles: which dimension each array edge and buffer lane carries.
+    pub roles: Roles,
+    /// SRAM banks per buffer (2 when double-buffered).
+    pub banks: u32,
+    /// Lines per bank of the A (ifmap), B (filter) and C (ofmap) buffers,
+    /// in [`Operand::ALL`] order.
+    pub depth: [u64; 3],
+}
+
+fn clog2(n: u64) -> u32 {
+    if n <= 1 {
+        0
+    } else {
+        64 - (n - 1).leading_zeros()
+    }
+}
+
+/// The SRAM each operand's buffer is made of, as the design calls it.
+pub const SRAM_NAMES: [&str; 3] = ["ifmap", "filter", "ofmap"];
+
+fn int(p: Precision, what: &'static str) -> Result<u32, HdlError> {
+    match p {
+        Precision::Int(b) => Ok(b),
+        other => Err(HdlError::NotInteger {
+            what,
+            precision: other.to_string(),
+        }),
+    }
+}
+
+impl Config {
+    /// Checks that `design` can be generated (its name an identifier, its
+    /// datapath integer, its buffers whole lines) and derives the RTL
+    /// parameters.
+    pub fn of(design: &Design) -> Result<Config, HdlError> {
+        // `Design::new` checked the name; a design's fields are public, so
+        // the name that reaches every generated file is checked again here.
+        sim::design::check_name(&design.name).map_err(|e| HdlError::BadName {
+            message: e.message,
+            help: e.help,
+        })?;
+        let opw = int(design.operand, "operand")?;
+        let accw = int(design.accumulator, "accumulator")?;
+        if accw > 64 {
+            return Err(HdlError::AccumulatorTooWide { bits: accw });
+        }
+        let roles = design.dataflow.roles();
+        let banks = if design.double_buffered { 2 } else { 1 };
+        let bytes = [
+            design.ifmap_sram_bytes,
+            design.filter_sram_bytes,
+            design.ofmap_sram_bytes,
+        ];
+        let mut depth = [0; 3];
+        for op in Operand::ALL {
+            let i = op as usize;
+            let word = if op == Operand::C {
+                design.accumulator.bytes()
+            } else {
+                design.operand.bytes()
+            };
+            let line_bytes = u64::from(roles.lanes(op, design.rows, design.cols)) * word;
+            depth[i] = bytes[i] / u64::from(banks) / line_bytes;
+            if depth[i] == 0 {
+                return Err(HdlError::BufferTooSmall {
+                    buffer: SRAM_NAMES[i],
+                    line_bytes,
+                });
+            }
+            if depth[i] >= 1 << 30 {
+                return Err(HdlError::BufferTooDeep {
+                    buffer: SRAM_NAMES[i],
+                    lines: depth[i],
+                });
+            }
+        }
+        let mut prefix: String = design
+            .name
+            .chars()
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() {
+                    ch.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if !prefix.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
+            prefix.insert_str(0, "sa_");
+        }
+        Ok(Config {
+            design: design.name.clone(),
+            prefix,
+            rows: design.rows,
+            cols: design.cols,
+            opw,
+            accw,
+            sat: design.saturate,
+            dataflow: design.dataflow,
+            roles,
+            banks,
+            depth,
+        })
+    }
+
+    /// A module name with the design's prefix.
+    pub fn name(&self, module: &str) -> String {
+        format!("{}_{module}", self.prefix)
+    }
+
+    /// The top module's name.
+    pub fn top(&self) -> String {
+        self.name("top")
+    }
+
+    /// True when the outputs stay in the PEs (the os array and controller);
+    /// otherwise an operand is stationary (the ws array and controller, which
+    /// serve is on the transposed problem).
+    pub fn output_stationary(&self) -> bool {
+        self.roles.stationary == Operand::C
+    }
+
+    /// Lanes of a line of `op`'s buffer.
+    pub fn lanes(&self, op: Operand) -> u32 {
+        self.roles.lanes(op, self.rows, self.cols)
+    }
+
+    /// The array-size parameter (`ROWS` or `COLS`) of the edge `op`'s buffer
+    /// lines run along.
+    pub fn lanes_param(&self, op: Operand) -> &'static str {
+        match self.roles.layout(op).edge {
+            Edge::Rows => "ROWS",
+            Edge::Cols => "COLS",
+        }
+    }
+
+    /// Address bits of `op`'s buffer.
+    pub fn aw(&self, op: Operand) -> u32 {
+        clog2(self.depth[op as usize]).max(1)
+    }
+
+    /// Line bits of `op`'s buffer.
+    pub fn line_bits(&self, op: Operand) -> u64 {
+        let word = if op == Operand::C {
+            self.accw
+        } else {
+            self.opw
+        };
+        u64::from(self.lanes(op)) * u64::from(word)
+    }
+
+    /// Host port address bits.
+    pub fn host_aw(&self) -> u32 {
+        Operand::ALL
+            .map(|op| self.aw(op))
+            .into_iter()
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Host port data bits.
+    pub fn host_w(&self) -> u64 {
+        Operand::ALL
+            .map(|op| self.line_bits(op))
+            .into_iter()
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Lines of the A, B and C buffers a GEMM of `(m, k, n)` occupies.
+    pub fn lines_needed(&self, gemm: (u64, u64, u64)) -> [u64; 3] {
+        Operand::ALL.map(|op| self.roles.lines_needed(op, gemm, self.rows, self.cols))
+    }
+}

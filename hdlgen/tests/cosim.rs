@@ -1,0 +1,172 @@
+//! Co-simulation: every design in tests/cosim/*.toml is generated, compiled once
+//! under Verilator, and runs random GEMMs (several folds, ragged edges, M, K or
+//! N of 1, extreme operands); the RTL's C must equal the pe engine's bit for
+//! bit and its cycle count must equal the simulator's. A subset also runs
+//! under Icarus. Fails (never skips), with the install command, when a tool
+//! is missing.
+
+use hdlgen::check::fit::fits;
+use hdlgen::check::{build, check, Bench, Simulator};
+use hdlgen::rtl::Config;
+use hdlgen::{HdlError, Silent};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as PtConfig, TestRunner};
+use sim::engine::pe::random_operands;
+use sim::Design;
+use std::path::{Path, PathBuf};
+
+/// Random cases per design (8 designs: 208 cases under Verilator).
+const CASES: u32 = 26;
+
+fn design(name: &str) -> Design {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cosim")
+        .join(format!("{name}.toml"));
+    Design::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The bench, or a panic with the error and its hint (the install command
+/// when a tool is missing).
+fn bench(d: &Design, sim: Simulator) -> Bench {
+    build(d, sim, false, &Silent).unwrap_or_else(|e| panic!("{}", shown(&e)))
+}
+
+fn shown(e: &HdlError) -> String {
+    let help = miette::Diagnostic::help(e).map_or(String::new(), |h| h.to_string());
+    format!("{e}\nhelp: {help}")
+}
+
+/// A new private work folder (mode 700, an unguessable name).
+fn work_dir(name: &str, sim: Simulator) -> PathBuf {
+    hdlgen::check::private_temp_dir(&format!("cosim-{name}-{sim:?}"))
+        .unwrap_or_else(|e| panic!("{}", shown(&e)))
+}
+
+fn one(
+    d: &Design,
+    bench: &Bench,
+    (m, k, n): (u64, u64, u64),
+    seed: u64,
+    work: &Path,
+) -> Result<(), String> {
+    let bits = d.operand.bits();
+    let a = random_operands(bits, (m * k) as usize, seed);
+    let b = random_operands(bits, (k * n) as usize, seed ^ 0x5EED);
+    let out = check(d, bench, &a, &b, (m, k, n), work, &Silent).map_err(|e| shown(&e))?;
+    if out.passed() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} {m}x{k}x{n} seed {seed}: cycles simulator {} rtl {}; first difference {:?}; vcd {:?}",
+            d.name, out.expected_cycles, out.rtl_cycles, out.diff, out.vcd
+        ))
+    }
+}
+
+fn cosim(name: &str, sim: Simulator, cases: u32) {
+    let d = design(name);
+    let cfg = Config::of(&d).expect("generatable design");
+    let bench = bench(&d, sim);
+    let work = work_dir(name, sim);
+    let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));
+    // Fixed corners first: one element, and a GEMM of several folds in every direction.
+    for dims in [(1, 1, 1), (2 * r + 1, 2 * r + 1, 2 * c + 1)] {
+        if fits(&cfg, dims) {
+            one(&d, &bench, dims, 7, &work).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let mut runner = TestRunner::new(PtConfig {
+        cases,
+        max_global_rejects: 10_000,
+        failure_persistence: None,
+        ..PtConfig::default()
+    });
+    let dims = (
+        1..=3 * r + 2,
+        1..=3 * r.max(c) + 2,
+        1..=3 * c + 2,
+        any::<u64>(),
+    );
+    let result = runner.run(&dims, |(m, k, n, seed)| {
+        prop_assume!(fits(&cfg, (m, k, n)));
+        one(&d, &bench, (m, k, n), seed, &work).map_err(TestCaseError::fail)
+    });
+    let _ = std::fs::remove_dir_all(&work);
+    if let Err(e) = result {
+        panic!("{name} under {sim:?}: {e}");
+    }
+}
+
+macro_rules! verilator_cases {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                cosim($name, Simulator::Verilator, CASES);
+            }
+        )*
+    };
+}
+
+verilator_cases!(
+    verilator_2x2_ws => "cosim-2x2-ws",
+    verilator_3x5_os_double_buffered => "cosim-3x5-os",
+    verilator_4x4_is_int16 => "cosim-4x4-is-int16",
+    verilator_5x3_ws_int16_saturating => "cosim-5x3-ws-sat",
+    verilator_8x8_os_saturating => "cosim-8x8-os-sat",
+    verilator_16x16_ws_double_buffered => "cosim-16x16-ws",
+    verilator_16x6_is => "cosim-16x6-is",
+    verilator_7x12_os_int16 => "cosim-7x12-os-int16",
+);
+
+/// Icarus as a second opinion on a subset (it is slower to run).
+#[test]
+fn icarus_agrees_on_small_arrays() {
+    for name in [
+        "cosim-2x2-ws",
+        "cosim-3x5-os",
+        "cosim-4x4-is-int16",
+        "cosim-5x3-ws-sat",
+    ] {
+        cosim(name, Simulator::Icarus, 4);
+    }
+}
+
+/// A mismatch is reported with the first differing element, the cycle the
+/// contract writes it, and a waveform file: the RTL of a wrapping design is
+/// checked against the simulator of the same design made saturating.
+#[test]
+fn a_mismatch_names_the_first_differing_element_and_writes_a_vcd() {
+    let wrap = design("cosim-2x2-ws");
+    let mut saturating = wrap.clone();
+    saturating.saturate = true;
+    saturating.accumulator = sim::Precision::Int(16);
+    let mut narrow = wrap.clone();
+    narrow.accumulator = sim::Precision::Int(16);
+    let bench = bench(&narrow, Simulator::Icarus);
+    let work = work_dir("mismatch", Simulator::Icarus);
+    // All extremes: -128 * -128 * K overflows 16 bits, so wrap and saturate differ.
+    let (m, k, n) = (3u64, 4u64, 3u64);
+    let a = vec![-128i64; (m * k) as usize];
+    let b = vec![-128i64; (k * n) as usize];
+    let out = check(&saturating, &bench, &a, &b, (m, k, n), &work, &Silent).expect("runs");
+    let d = out.diff.clone().expect("values differ");
+    assert_eq!((d.row, d.col), (0, 0));
+    assert_eq!(d.expected, 32767, "the simulator saturates");
+    assert_eq!(d.got, 0, "the RTL wraps: 4 x 16384 = 65536 = 0 mod 2^16");
+    assert!(d.cycle > 0 && d.cycle < out.expected_cycles);
+    let e = out.verdict().expect_err("a mismatch is an error");
+    let code = miette::Diagnostic::code(&e).map(|c| c.to_string());
+    assert_eq!(code.as_deref(), Some("systolic::hdl::mismatch"), "{e}");
+    assert!(
+        e.to_string().contains("C[0][0]: simulator 32767, rtl 0"),
+        "{e}"
+    );
+    let vcd = out.vcd.expect("a waveform");
+    let text = std::fs::read_to_string(&vcd).expect("vcd written");
+    assert!(
+        text.contains("$enddefinitions") && text.contains("busy"),
+        "not a VCD of the run"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}

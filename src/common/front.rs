@@ -1,0 +1,87 @@
+//! The Pareto front as the sweep and merge commands print it, and file lists
+//! for their messages.
+
+use dse::{Objective, Sense, SweepRow};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Paths joined for a message.
+pub fn paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Width of an objective's column in the front table.
+fn width(o: Objective) -> usize {
+    o.column().len().max(14)
+}
+
+/// The Pareto front as a table, one block per model.
+pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
+    let mut s = String::new();
+    if objectives.is_empty() {
+        return s;
+    }
+    let names: Vec<String> = objectives
+        .iter()
+        .map(|o| {
+            format!(
+                "{} ({})",
+                o.column(),
+                match o.sense() {
+                    Sense::Min => "min",
+                    Sense::Max => "max",
+                }
+            )
+        })
+        .collect();
+    let mut models: Vec<&str> = Vec::new();
+    for r in front {
+        if !models.contains(&r.model.as_str()) {
+            models.push(&r.model);
+        }
+    }
+    for m in models {
+        let rows: Vec<&SweepRow> = front.iter().filter(|r| r.model == m).collect();
+        let _ = writeln!(
+            s,
+            "Pareto front of {m} over {}: {} designs",
+            names.join(", "),
+            rows.len()
+        );
+        let _ = write!(
+            s,
+            "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}",
+            "point", "array", "flow", "oper", "SRAM KiB i/f/o", "DRAM B/c", "MHz"
+        );
+        for o in objectives {
+            let _ = write!(s, "  {:>w$}", o.column(), w = width(*o));
+        }
+        s.push('\n');
+        for r in rows {
+            let _ = write!(
+                s,
+                "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}",
+                r.point,
+                format!("{}x{}", r.rows, r.cols),
+                r.dataflow,
+                r.operand,
+                format!(
+                    "{}/{}/{}",
+                    r.ifmap_sram_kib, r.filter_sram_kib, r.ofmap_sram_kib
+                ),
+                r.dram_bandwidth_bytes_per_cycle,
+                r.clock_mhz
+            );
+            for o in objectives {
+                let _ = write!(s, "  {:>w$.6}", o.value(r), w = width(*o));
+            }
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    s
+}
