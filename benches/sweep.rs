@@ -38,13 +38,15 @@ fn sweeps(c: &mut Criterion) {
         b.iter(|| w.total(black_box(&d128), &prices).expect("runs"))
     });
 
-    // Every 50th point of the committed 10,000-point resnet50 sweep (arrays
-    // 16..256, three dataflows, two precisions; 200 points), designs built
-    // outside the timed loop, then the whole point (Design::variant, area,
-    // constraints) on one thread and on two.
+    // Every point of the committed 10,000-point resnet50 sweep (arrays 8x8
+    // to 256x256, three dataflows, two precisions, SRAMs, bandwidths,
+    // clocks): the engine alone on designs built outside the timed loop,
+    // then whole points (Design::variant, area, energy, constraints) on one
+    // thread and on two.
+    g.sample_size(10);
     let s = spec("resnet50-10k.toml");
     let ev = Evaluator::new(&s);
-    let points: Vec<_> = (0..200).map(|i| s.point(i * s.points() / 200)).collect();
+    let points: Vec<_> = (0..s.points()).map(|i| s.point(i)).collect();
     let designs: Vec<_> = points
         .iter()
         .map(|p| p.design(&s.base).expect("valid"))
@@ -53,7 +55,7 @@ fn sweeps(c: &mut Criterion) {
     let n = ev.engine_layers_per_point() * points.len() as u64;
     g.throughput(Throughput::Elements(n));
     g.bench_function(
-        "resnet50-10k.toml, 200 designs, engine only, one thread",
+        "resnet50-10k.toml, 10,000 designs, engine only, one thread",
         |b| {
             b.iter(|| {
                 for (d, p) in designs.iter().zip(&priced) {
@@ -63,7 +65,7 @@ fn sweeps(c: &mut Criterion) {
         },
     );
     g.bench_function(
-        "resnet50-10k.toml, 200 points, whole rows, one thread",
+        "resnet50-10k.toml, 10,000 points, whole rows, one thread",
         |b| {
             b.iter(|| {
                 for p in &points {
@@ -73,7 +75,7 @@ fn sweeps(c: &mut Criterion) {
         },
     );
     g.bench_function(
-        "resnet50-10k.toml, 200 points, whole rows, two threads",
+        "resnet50-10k.toml, 10,000 points, whole rows, two threads",
         |b| {
             b.iter(|| {
                 std::thread::scope(|scope| {

@@ -1,8 +1,11 @@
 //! Engines: what running a GEMM on the array costs. The `fast` engine is
-//! closed-form per fold; its cost grows with folds, never with cycles x PEs.
+//! closed-form per fold; its cost grows with folds, never with cycles x PEs,
+//! and mostly with runs of identical folds only (`runs.rs`).
 
 pub mod pe;
 pub mod plan;
+mod runs;
+mod shift;
 pub mod timing;
 
 pub use pe::PeEngine;
@@ -55,6 +58,10 @@ pub trait Engine {
     fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError>;
 }
 
+/// GEMMs of at most this many folds are stepped fold by fold (cheaper than
+/// setting up the run path; the results are the same).
+const FEW_FOLDS: u64 = 8;
+
 /// The closed-form engine.
 #[derive(Debug, Clone, Copy)]
 pub struct FastEngine {
@@ -78,9 +85,38 @@ impl Engine for FastEngine {
 
 impl FastEngine {
     /// [`Engine::run_gemm`] without the `Result` (the fast engine runs every
-    /// GEMM). One pass over the folds, made on the fly and never stored,
-    /// drives both schedules (compute only, and with the DRAM channel).
+    /// GEMM). Equal to [`FastEngine::gemm_per_fold`]; it walks runs of
+    /// identical folds and jumps over them (`runs.rs`) whenever it can keep
+    /// the DRAM channel's arithmetic exact, and steps every fold otherwise.
     pub fn gemm(&self, design: &Design, g: &GemmOp) -> GemmStats {
+        runs::gemm(design, g, self.mode, FEW_FOLDS)
+            .map(|r| self.stats_of_runs(design, g, r))
+            .unwrap_or_else(|| self.gemm_per_fold(design, g))
+    }
+
+    /// The run-by-run path alone (`runs.rs`): equal to
+    /// [`FastEngine::gemm_per_fold`], or `None` when it cannot promise that
+    /// (times beyond what its `f64` argument covers, an empty GEMM, more
+    /// pending write-backs than it keeps).
+    pub fn gemm_by_runs(&self, design: &Design, g: &GemmOp) -> Option<GemmStats> {
+        runs::gemm(design, g, self.mode, 0).map(|r| self.stats_of_runs(design, g, r))
+    }
+
+    fn stats_of_runs(&self, design: &Design, g: &GemmOp, r: runs::Totals) -> GemmStats {
+        self.stats(
+            design,
+            g,
+            r.traffic,
+            [r.folds, r.pe_slots, r.reg_bits],
+            r.compute_cycles,
+            r.total_cycles,
+        )
+    }
+
+    /// The reference: one pass over the folds, made on the fly and never
+    /// stored, drives both schedules (compute only, and with the DRAM
+    /// channel) fold by fold.
+    pub fn gemm_per_fold(&self, design: &Design, g: &GemmOp) -> GemmStats {
         let rtl = self.mode == TimingMode::Rtl;
         let mut folds = plan::Folds::new(design, g, rtl);
         let os = folds.output_stationary();
@@ -104,10 +140,31 @@ impl FastEngine {
             traffic.dram_ofmap_bytes += f.dram_out_bytes;
             current = next;
         }
-        traffic.set_fills(design.operand.bytes());
         let compute_cycles = compute.finish();
         let total = memory.finish();
-        if !rtl {
+        self.stats(
+            design,
+            g,
+            traffic,
+            [n, pe_slots, reg_bits],
+            compute_cycles,
+            total,
+        )
+    }
+
+    /// The stats from a plan's totals (`[folds, pe_slots, reg_bits]`) and its
+    /// cycles without and with DRAM.
+    fn stats(
+        &self,
+        design: &Design,
+        g: &GemmOp,
+        mut traffic: Traffic,
+        [folds, pe_slots, reg_bits]: [u64; 3],
+        compute_cycles: u64,
+        total: u64,
+    ) -> GemmStats {
+        traffic.set_fills(design.operand.bytes());
+        if self.mode == TimingMode::Scalesim {
             let s = plan::scalesim_sram_counts(design, g);
             traffic.ifmap_reads = s.ifmap_reads;
             traffic.filter_reads = s.filter_reads;
@@ -116,7 +173,7 @@ impl FastEngine {
         }
         GemmStats {
             macs: g.m * g.k * g.n,
-            folds: n,
+            folds,
             pe_slots,
             compute_cycles,
             stall_cycles: total.saturating_sub(compute_cycles),

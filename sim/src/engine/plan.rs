@@ -323,28 +323,58 @@ impl Folds {
         self.a_memo.1
     }
 
-    fn at_cursor(&mut self) -> Fold {
-        let [i0, i1, i2] = self.i;
+    /// Loop counts, outermost first (ws/is: column, streamed, row tiles;
+    /// os: row tiles, 1, column tiles); all zero when the GEMM is empty.
+    pub fn loops(&self) -> [u64; 3] {
+        self.n
+    }
+
+    /// Whether the first tile of loop `level` brings in DRAM data that its
+    /// later tiles reuse (so its folds differ from a middle tile's). When
+    /// false, the first tile's folds equal a middle tile's.
+    pub fn first_tile_loads(&self, level: usize) -> bool {
+        match (self.dataflow, level) {
+            // ws/is: the streamed operand is kept across column tiles, the
+            // stationary panel across streamed tiles; row tiles reuse nothing.
+            (Dataflow::Ws | Dataflow::Is, 0) | (Dataflow::Os, 0) => self.keep_x,
+            (Dataflow::Ws | Dataflow::Is, 1) | (Dataflow::Os, 2) => self.keep_s,
+            _ => false,
+        }
+    }
+
+    /// The fold whose tile sits at `edges` of the three loops (outermost
+    /// first); its position fields (`row0`, `col0`, `t0`) are zero. Every
+    /// fold of the plan equals, but for its position, the fold at its
+    /// tiles' edges: sizes and DRAM bytes depend only on whether a tile is
+    /// the first or the last of its loop.
+    pub fn fold_at(&mut self, edges: [TileEdge; 3]) -> Fold {
         let (r, c, ob) = (self.r, self.c, self.op_bytes);
         let Mapping { sr, sc, t } = self.map;
+        let size = |total: u64, tile: u64, n: u64, e: TileEdge| {
+            if e.last {
+                total - (n - 1) * tile
+            } else {
+                tile
+            }
+        };
         let mut f = match self.dataflow {
             Dataflow::Os => {
-                let (ri, ci) = (i0, i2);
-                let rows = r.min(sr - ri * r);
-                let cols = c.min(sc - ci * c);
+                let (re, ce) = (edges[0], edges[2]);
+                let rows = size(sr, r, self.n[0], re);
+                let cols = size(sc, c, self.n[2], ce);
                 Fold {
                     t,
                     rows,
                     cols,
-                    row0: ri * r,
-                    col0: ci * c,
+                    row0: 0,
+                    col0: 0,
                     t0: 0,
-                    dram_a_bytes: if ci == 0 || !self.keep_s {
+                    dram_a_bytes: if ce.first || !self.keep_s {
                         self.a_tile(rows * t)
                     } else {
                         0
                     },
-                    dram_b_bytes: if ri == 0 || !self.keep_x {
+                    dram_b_bytes: if re.first || !self.keep_x {
                         t * cols * ob
                     } else {
                         0
@@ -354,11 +384,11 @@ impl Folds {
             }
             Dataflow::Ws | Dataflow::Is => {
                 let transposed = self.dataflow == Dataflow::Is;
-                let (ci, ti, ri) = (i0, i1, i2);
-                let cols = c.min(sc - ci * c);
-                let tt = self.t_tile.min(t - ti * self.t_tile);
-                let rows = r.min(sr - ri * r);
-                let s_new = if ti == 0 || !self.keep_s {
+                let (ce, te, re) = (edges[0], edges[1], edges[2]);
+                let cols = size(sc, c, self.n[0], ce);
+                let tt = size(t, self.t_tile, self.n[1], te);
+                let rows = size(sr, r, self.n[2], re);
+                let s_new = if te.first || !self.keep_s {
                     if transposed {
                         self.a_tile(rows * cols)
                     } else {
@@ -367,7 +397,7 @@ impl Folds {
                 } else {
                     0
                 };
-                let x_new = if ci == 0 || !self.keep_x {
+                let x_new = if ce.first || !self.keep_x {
                     if transposed {
                         tt * rows * ob
                     } else {
@@ -381,17 +411,16 @@ impl Folds {
                 } else {
                     (x_new, s_new)
                 };
-                let last_row_tile = ri + 1 == self.n[2];
                 Fold {
                     t: tt,
                     rows,
                     cols,
-                    row0: ri * r,
-                    col0: ci * c,
-                    t0: ti * self.t_tile,
+                    row0: 0,
+                    col0: 0,
+                    t0: 0,
                     dram_a_bytes: a_new,
                     dram_b_bytes: b_new,
-                    dram_out_bytes: if last_row_tile {
+                    dram_out_bytes: if re.last {
                         tt * cols * self.out_bytes
                     } else {
                         0
@@ -405,6 +434,37 @@ impl Folds {
         }
         f
     }
+
+    fn at_cursor(&mut self) -> Fold {
+        let edges = [0, 1, 2].map(|l| TileEdge {
+            first: self.i[l] == 0,
+            last: self.i[l] + 1 == self.n[l],
+        });
+        let mut f = self.fold_at(edges);
+        let [i0, i1, i2] = self.i;
+        match self.dataflow {
+            Dataflow::Os => {
+                f.row0 = i0 * self.r;
+                f.col0 = i2 * self.c;
+            }
+            Dataflow::Ws | Dataflow::Is => {
+                f.col0 = i0 * self.c;
+                f.t0 = i1 * self.t_tile;
+                f.row0 = i2 * self.r;
+            }
+        }
+        f
+    }
+}
+
+/// Where a tile sits in its loop: the first, the last, both (a loop of one
+/// tile) or neither (a middle tile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileEdge {
+    /// The loop's first tile.
+    pub first: bool,
+    /// The loop's last tile (the only one that may be short).
+    pub last: bool,
 }
 
 impl Iterator for Folds {
