@@ -17,7 +17,8 @@
 # Environment: FUZZ_SANITIZER (default none: the code is safe Rust, and
 # overflow checks are what find its bugs; `address` works too),
 # FUZZ_TIMEOUT (seconds one input may take, default 10), FUZZ_RSS_MB
-# (default 2048), SYSTOLIC_FUZZ_FOLD_CAP (fuzz/src/lib.rs).
+# (default 2048), FUZZ_LOG_DIR (under fuzz/, default logs),
+# SYSTOLIC_FUZZ_FOLD_CAP (fuzz/src/lib.rs).
 #
 # Needs the nightly toolchain (cargo-fuzz uses nightly-only compiler flags);
 # installs cargo-fuzz when it is missing. Logs: fuzz/logs/TARGET.log.
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
         --keep-going) keep_going=1; shift ;;
         --no-build) build=0; shift ;;
         --list) ls fuzz/fuzz_targets | sed 's/\.rs$//'; exit 0 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -75,12 +76,13 @@ if [ "$build" = 1 ]; then
     done
 fi
 
-mkdir -p logs
+logdir="${FUZZ_LOG_DIR:-logs}"
+mkdir -p "$logdir"
 summary=()
 failed=0
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "seeds/$t" "artifacts/$t"
-    log="logs/$t.log"
+    log="$logdir/$t.log"
     limit=(-max_total_time="$time_s")
     what="${time_s} s"
     if [ -n "$runs" ]; then

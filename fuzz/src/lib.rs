@@ -96,7 +96,10 @@ pub fn scratch() -> &'static Path {
 /// spans into the input must be in range and messages must format.
 pub fn render(e: &SimError) -> String {
     let mut out = String::new();
+    // Unwrapped: wrapping text costs a third of a results file's time per
+    // input and checks nothing of ours.
     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_wrap_lines(false)
         .render_report(&mut out, e)
         .expect("rendering a diagnostic into a String cannot fail");
     let _ = e.to_string();
