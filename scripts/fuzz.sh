@@ -95,6 +95,7 @@ for t in "${targets[@]}"; do
         what="$what, going on past crashes"
     fi
     echo "== $t: $what (log: fuzz/$log)"
+    stamp=$(mktemp)
     set +e
     cargo +nightly fuzz run --sanitizer "$sanitizer" --debug-assertions "$t" \
         "corpus/$t" "seeds/$t" -- \
@@ -104,11 +105,14 @@ for t in "${targets[@]}"; do
     rc=$?
     set -e
     if [ "$keep_going" = 1 ]; then
-        # Fork mode: the last status line holds the totals.
+        # Fork mode: the last status line holds the totals of executions; its
+        # crash counts miss inputs that fail while a job loads its corpus, so
+        # the inputs written to fuzz/artifacts/TARGET/ during the run count.
         line=$(grep -E '^#[0-9]+: cov:' "$log" | tail -n 1 || true)
         execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")
         rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$line")
-        crashes=$(sed -nE 's/.*oom\/timeout\/crash: ([0-9]+)\/([0-9]+)\/([0-9]+).*/\3 (+\1 OOM, \2 timeouts)/p' <<<"$line")
+        new_inputs() { find "artifacts/$t" -type f -name "$1-*" -newer "$stamp" | wc -l; }
+        crashes="$(new_inputs crash) (+$(new_inputs oom) OOM, $(new_inputs timeout) timeouts)"
     else
         execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -n 1)
         rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -n 1)
@@ -117,10 +121,11 @@ for t in "${targets[@]}"; do
             crashes=1
         fi
     fi
+    rm -f "$stamp"
     execs=${execs:-0}
     rate=${rate:-0}
     crashes=${crashes:-0}
-    if [ "${crashes%% *}" != 0 ] || { [ "$keep_going" = 0 ] && [ "$rc" != 0 ]; }; then
+    if [ "$crashes" != "0 (+0 OOM, 0 timeouts)" ] && [ "$crashes" != 0 ]; then
         failed=1
         echo "   CRASH: see fuzz/$log and fuzz/artifacts/$t/"
         grep -E "panicked at|^SUMMARY|ERROR: libFuzzer" "$log" | head -n 3 | sed 's/^/   /' || true
@@ -132,6 +137,9 @@ echo
 printf '%-14s %14s %10s   %s\n' target executions exec/s crashes
 printf '%s\n' "${summary[@]}"
 if [ "$failed" = 1 ]; then
+    echo
+    echo "== distinct failures (fuzz/triage.sh: every input in fuzz/artifacts/ replayed)"
+    ./triage.sh "${targets[@]}" || true
     echo "fuzz.sh: crashes found (artifacts in fuzz/artifacts/; docs/FUZZING.md says how to reproduce and minimize)"
     [ "$ci" = 1 ] && exit 1
     [ "$keep_going" = 1 ] || exit 1
