@@ -1,6 +1,6 @@
 //! `systolic gemm`: run one GEMM of real data value-exactly on the pe engine.
 
-use crate::inputs;
+use crate::{inputs, output};
 use clap::{Args, ValueEnum};
 use sim::engine::{pe, Engine, FastEngine, TimingMode};
 use sim::npy::{self, NpyArray, NpyData};
@@ -228,8 +228,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             arr.data.descr()
         ));
     }
-    print!("{head}{out}");
-    Ok(())
+    output::emit(&format!("{head}{out}"), None)
 }
 
 fn check_inner(k_a: usize, k_b: usize) -> miette::Result<()> {

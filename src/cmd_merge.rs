@@ -48,6 +48,5 @@ pub fn run(a: MergeArgs) -> miette::Result<()> {
         s.rows,
         front::paths(&wrote)
     );
-    print!("{}", front::table(&s.front, &s.objectives));
-    Ok(())
+    crate::output::emit(&front::table(&s.front, &s.objectives), None)
 }

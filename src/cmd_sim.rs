@@ -71,6 +71,9 @@ enum Format {
 
 /// Runs `systolic sim`.
 pub fn run(a: SimArgs) -> miette::Result<()> {
+    if let Some(out) = &a.out {
+        sim::error::check_output_file(out)?;
+    }
     let design = match &a.scalesim_config {
         Some(cfg) => inputs::scalesim_design(cfg)?,
         None => inputs::design(&a.design)?,

@@ -155,7 +155,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     }
     eprintln!("wrote {}", crate::common::front::paths(&wrote));
     if shard.is_none() {
-        print!("{}", crate::common::front::table(&s.front, &s.objectives));
+        crate::output::emit(&crate::common::front::table(&s.front, &s.objectives), None)?;
     }
     Ok(())
 }

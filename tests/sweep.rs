@@ -240,3 +240,74 @@ fn bad_input_is_a_one_line_error_with_exit_code_1() {
     let e = fails(&["merge", s(&foreign), "--out", s(&dir.join("m.csv"))]);
     assert!(e.contains("is not a sweep shard"), "{e}");
 }
+
+#[test]
+fn output_files_that_collide_are_refused_before_anything_is_written() {
+    let dir = scratch("collide");
+    let spec = dir.join("small.toml");
+    std::fs::write(&spec, SMALL).unwrap();
+    let out = dir.join("r.csv");
+    for (jsonl, which) in [
+        (out.clone(), "--out"),
+        (dir.join("r.sweep.json"), "sidecar"),
+        (dir.join("r.pareto.csv"), "Pareto"),
+        (dir.join("sub/../r.csv"), "--out"),
+    ] {
+        let e = fails(&["sweep", s(&spec), "--out", s(&out), "--jsonl", s(&jsonl)]);
+        assert!(e.contains("would be both") && e.contains(which), "{e}");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "nothing written: {left:?}");
+    }
+    // --jsonl inside a path that cannot be a folder (a file is in the way):
+    // refused before the CSV or the sidecar is bound to it; the same command
+    // with a good --jsonl then runs.
+    std::fs::write(dir.join("plain.txt"), "mine").unwrap();
+    let bad = dir.join("plain.txt/r.jsonl");
+    let e = fails(&["sweep", s(&spec), "--out", s(&out), "--jsonl", s(&bad)]);
+    assert!(e.contains("plain.txt"), "{e}");
+    assert!(!out.exists() && !dir.join("r.sweep.json").exists(), "{e}");
+    ok(&run(&["sweep", s(&spec), "--out", s(&out)]));
+    assert_eq!(text(&dir.join("plain.txt")), "mine");
+}
+
+#[test]
+fn a_second_sweep_on_the_same_results_is_refused_while_the_first_runs() {
+    let dir = scratch("lock");
+    let spec = dir.join("long.toml");
+    std::fs::write(&spec, LONG).unwrap();
+    let out = dir.join("r.csv");
+    let mut first = systolic()
+        .args(["sweep", s(&spec), "--out", s(&out), "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::fs::read_to_string(&out).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first sweep ended too soon"
+    );
+    let e = fails(&["sweep", s(&spec), "--out", s(&out), "--threads", "1"]);
+    assert!(e.contains("being written by another"), "{e}");
+    let e = fails(&["merge", s(&out), "--out", s(&out)]);
+    assert!(
+        e.contains("being written by another") || e.contains("also"),
+        "{e}"
+    );
+    assert!(first.wait().unwrap().success());
+    // Once the first is done, the same command finds everything written.
+    let o = run(&["sweep", s(&spec), "--out", s(&out), "--threads", "1"]);
+    assert!(
+        support::stderr(&o).contains("already done"),
+        "{}",
+        support::stderr(&o)
+    );
+}

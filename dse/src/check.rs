@@ -114,6 +114,19 @@ impl Checker<'_> {
                 "batch = 1 runs one inference",
             ));
         }
+        for m in &models {
+            for l in m.model.layers() {
+                let lowered = sim::workload::lower(&l.op, raw.batch);
+                if let Err(why) = lowered.check() {
+                    return Err(self.err(
+                        "batch",
+                        None,
+                        format!("model `{}`, layer `{}` at batch {}: {why}", m.name, l.name, raw.batch),
+                        "systolic simulates layers of up to 2^48 multiply-accumulates per GEMM and 2^56 per layer exactly (docs/SECURITY.md, \"Limits\"); use a smaller batch",
+                    ));
+                }
+            }
+        }
         let axes = self.axes(&raw, &base)?;
         let sampling = self.sampling(&raw, &axes)?;
         let pareto = self.objectives(&raw.pareto)?;

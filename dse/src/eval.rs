@@ -56,7 +56,10 @@ impl Workload {
         let mut sum = Counts::default();
         let mut gemms = 0;
         for l in &self.lowered {
-            sum.add(&lowered_counts(design, prices, l, &ENGINE)?);
+            sum.add(&lowered_counts(design, prices, l, &ENGINE)?)
+                .ok_or_else(|| {
+                    sim::simulate::too_large(&format!("the totals of `{}`", self.name))
+                })?;
             if let Lowered::Gemm(g) = l {
                 gemms += g.count;
             }

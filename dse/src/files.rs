@@ -44,6 +44,78 @@ impl Outputs {
         }
     }
 
+    /// The files with the names a user knows them by.
+    fn named(&self) -> [(&'static str, &Path); 4] {
+        [
+            ("the results (--out)", &self.csv),
+            ("the JSON lines (--jsonl)", &self.jsonl),
+            ("the sidecar (.sweep.json)", &self.meta),
+            ("the Pareto front (.pareto.csv)", &self.pareto),
+        ]
+    }
+
+    /// Checks, before any work, that the four files are four different
+    /// files, that each may be written (not a directory or a link), and that
+    /// their folders exist or can be made and can be written.
+    pub fn check(&self) -> Result<()> {
+        let named = self.named();
+        for (i, (a, pa)) in named.iter().enumerate() {
+            for (b, pb) in &named[i + 1..] {
+                if sim::output::same_file(pa, pb) {
+                    return Err(refusal(
+                        pa,
+                        &format!("would be both {a} and {b}"),
+                        "give --jsonl a path of its own (by default it goes beside --out, `.csv` replaced by `.jsonl`), and an --out ending in .csv",
+                    ));
+                }
+            }
+            sim::output::check(pa).map_err(io("write", pa))?;
+        }
+        for (_, p) in named {
+            let dir = p.parent().unwrap_or(Path::new("."));
+            sim::output::check_dir_writable(dir).map_err(io("write into", dir))?;
+        }
+        Ok(())
+    }
+
+    /// Which of these files `p` is, if any (by [`sim::output::same_file`]).
+    pub fn holds(&self, p: &Path) -> Option<&'static str> {
+        self.named()
+            .into_iter()
+            .find(|(_, q)| sim::output::same_file(p, q))
+            .map(|(name, _)| name)
+    }
+
+    /// Takes these results for this process alone: an advisory lock on a
+    /// `.NAME.lock` file beside the results, held until the [`Lock`] is
+    /// dropped or the process ends (even by `kill -9`). A second sweep or
+    /// merge on the same results is refused while the first runs.
+    pub fn lock(&self) -> Result<Lock> {
+        let name = self
+            .csv
+            .file_name()
+            .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
+        let path = self.csv.with_file_name(format!(".{name}.lock"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("create", &path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Lock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(refusal(
+                &self.csv,
+                "is being written by another `systolic sweep` or `systolic merge` right now",
+                "wait for it to finish (or stop it), or choose another --out; the results stay resumable",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(io("lock", &path)(e)),
+        }
+    }
+
     /// The JSON-lines path as the sidecar records it: its file name when it
     /// sits beside the CSV, else the path as given.
     pub(crate) fn jsonl_in_meta(&self) -> String {
@@ -64,6 +136,12 @@ impl Outputs {
             self.csv.with_file_name(p)
         }
     }
+}
+
+/// Exclusive use of a sweep's output files ([`Outputs::lock`]).
+#[derive(Debug)]
+pub struct Lock {
+    _file: std::fs::File,
 }
 
 /// A slice of a sweep: the points whose index is `index` modulo `count`.
@@ -195,9 +273,9 @@ pub(crate) fn refusal(path: &Path, what: &str, hint: &str) -> SimError {
 
 pub(crate) use sim::error::io_error as io;
 
-/// Writes `bytes` to `path` atomically ([`sim::error::write_file_atomic`]).
+/// Writes `bytes` to `path` atomically ([`sim::output::write_file_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    sim::error::write_file_atomic(path, bytes).map_err(io("write", path))
+    sim::output::write_file_atomic(path, bytes).map_err(io("write", path))
 }
 
 /// Complete records of a results CSV: their rows and the byte offset where

@@ -17,7 +17,7 @@ mod spec;
 pub mod study;
 
 pub use eval::{Evaluator, Workload};
-pub use files::{write_atomic, write_pareto, Meta, Outputs, Shard, FORMAT};
+pub use files::{write_atomic, write_pareto, Lock, Meta, Outputs, Shard, FORMAT};
 pub use merge::{merge, MergeSummary};
 pub use objective::{pareto_rows, Constraints, Objective, Sense};
 pub use points::{draw_distinct, Axes, Axis, Point, Range};

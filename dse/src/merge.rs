@@ -58,13 +58,8 @@ pub fn merge(
             "name every shard's results CSV",
         ));
     };
-    if let Some(p) = inputs.iter().find(|p| **p == out.csv) {
-        return Err(problem(
-            p,
-            "is both a shard and the --out of the merge".into(),
-            "write the merged results to a new file",
-        ));
-    }
+    out.check()?;
+    let _lock = out.lock()?;
     let mut shards: Vec<ShardFiles> = Vec::new();
     for path in inputs {
         let files = Outputs::beside(path, None);
@@ -117,9 +112,18 @@ pub fn merge(
                 ));
             }
         }
+        let jsonl = files.jsonl_of(&meta);
+        for p in [path, &files.meta, &jsonl] {
+            if let Some(which) = out.holds(p) {
+                return Err(problem(
+                    p,
+                    format!("is a file of shard {shard} and also {which} of the merge"),
+                    "write the merged results to a new file",
+                ));
+            }
+        }
         let csv_bytes = std::fs::read(path).map_err(io("read", path))?;
         let csv = csv_records(&csv_bytes, path)?;
-        let jsonl = files.jsonl_of(&meta);
         let json_bytes = std::fs::read(&jsonl).map_err(io("read", &jsonl))?;
         let json = jsonl_records(&json_bytes, &jsonl)?;
         let models = meta.models.len();

@@ -62,6 +62,8 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
     let total = spec.points();
     let points = shard.map_or(total, |s| s.len(total));
     let index = |k: u64| shard.map_or(k, |s| s.point(k));
+    out.check()?;
+    let _lock = out.lock()?;
     let mut meta = Meta::of(spec, shard, out);
     let done = prepare(spec, &meta, out, &index)?;
     let objectives = opts.pareto.clone().unwrap_or_else(|| spec.pareto.clone());
@@ -257,7 +259,7 @@ fn start_fresh(meta: &Meta, out: &Outputs) -> Result<u64> {
             .map_err(io("write", path))?;
     }
     if let Some(dir) = out.csv.parent().filter(|d| !d.as_os_str().is_empty()) {
-        sim::error::sync_dir(dir);
+        sim::output::sync_dir(dir);
     }
     Ok(0)
 }

@@ -200,9 +200,9 @@ fn previous_files(dir: &Path) -> Result<Vec<String>, RenderError> {
     }
 }
 
-/// Writes `bytes` to `path` atomically ([`sim::error::write_file_atomic`]).
+/// Writes `bytes` to `path` atomically ([`sim::output::write_file_atomic`]).
 fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
-    sim::error::write_file_atomic(path, bytes).map_err(|source| RenderError::Io {
+    sim::output::write_file_atomic(path, bytes).map_err(|source| RenderError::Io {
         path: path.display().to_string(),
         source,
     })

@@ -57,6 +57,14 @@ impl InputError {
         self
     }
 
+    /// Drops the quoted source text (keeping the line): for files the user
+    /// did not name directly, whose content an error must not echo.
+    pub fn without_source(mut self) -> Self {
+        self.source = None;
+        self.span = None;
+        self
+    }
+
     /// Points at a byte range of `text` (the whole file); derives the line.
     pub fn span(mut self, text: &str, range: std::ops::Range<usize>) -> Self {
         let start = range.start.min(text.len());
@@ -220,43 +228,7 @@ impl From<InputError> for SimError {
 /// Result with [`SimError`].
 pub type Result<T, E = SimError> = std::result::Result<T, E>;
 
-/// Writes `bytes` to `path` atomically: a uniquely named temporary file in
-/// the same directory (created if missing), synced, renamed over `path`, then
-/// the directory synced. A reader never sees half a file, and a failed write
-/// leaves `path` as it was. Each caller maps the error into its own type.
-pub fn write_file_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}-{unique}.tmp", std::process::id()));
-    let result = std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::File::create(&tmp))
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map(|()| sync_dir(dir))
-}
-
-/// Syncs a directory so renames and new files in it survive a crash (best
-/// effort: not every platform or file system allows it).
-pub fn sync_dir(dir: &std::path::Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
+pub use crate::output::sync_dir;
 
 /// Maps an I/O failure to `action` (`read`, `write`, ...) `path` to a
 /// [`SimError::Io`].
@@ -276,20 +248,13 @@ pub fn read_file(path: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(io_error("read", path))
 }
 
-/// Refuses an output path that is a directory, before any work is done
-/// (writing there would fail only at the end).
+/// Checks an output path before any work is done ([`crate::output::check`]):
+/// a directory, a symbolic link or another file that is not regular, a pipe
+/// or a terminal is refused now, not after the work.
 pub fn check_output_file(path: &std::path::Path) -> Result<()> {
-    if path.is_dir() {
-        return Err(SimError::Io {
-            action: "write",
-            path: path.display().to_string(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "it is a directory; give a file name",
-            ),
-        });
-    }
-    Ok(())
+    crate::output::check(path)
+        .map(|_| ())
+        .map_err(io_error("write", path))
 }
 
 /// Byte range of the value at a dotted TOML `path` (`array.rows`) in

@@ -71,24 +71,34 @@ pub struct Counts {
 
 impl Counts {
     /// Adds `o` to these counts, as a model's total sums its layers (the
-    /// fields a [`LayerReport`] shows).
-    pub fn add(&mut self, o: &Counts) {
+    /// fields a [`LayerReport`] shows); `None` (and these counts unchanged
+    /// in meaning) when a sum would pass 2^64.
+    #[must_use]
+    pub fn add(&mut self, o: &Counts) -> Option<()> {
+        let sum = |a: &mut u64, b: u64| -> Option<()> {
+            *a = a.checked_add(b)?;
+            Some(())
+        };
         let (g, s) = (&mut self.gemm, &o.gemm);
-        g.macs += s.macs;
-        g.folds += s.folds;
-        g.pe_slots += s.pe_slots;
-        g.compute_cycles += s.compute_cycles;
-        g.stall_cycles += s.stall_cycles;
+        sum(&mut g.macs, s.macs)?;
+        sum(&mut g.folds, s.folds)?;
+        sum(&mut g.pe_slots, s.pe_slots)?;
+        sum(&mut g.compute_cycles, s.compute_cycles)?;
+        sum(&mut g.stall_cycles, s.stall_cycles)?;
+        g.total_cycles_checked()?;
         let (t, u) = (&mut g.traffic, &s.traffic);
-        t.ifmap_reads += u.ifmap_reads;
-        t.filter_reads += u.filter_reads;
-        t.ofmap_reads += u.ofmap_reads;
-        t.ofmap_writes += u.ofmap_writes;
-        t.dram_ifmap_bytes += u.dram_ifmap_bytes;
-        t.dram_filter_bytes += u.dram_filter_bytes;
-        t.dram_ofmap_bytes += u.dram_ofmap_bytes;
-        self.vector_ops += o.vector_ops;
+        sum(&mut t.ifmap_reads, u.ifmap_reads)?;
+        sum(&mut t.filter_reads, u.filter_reads)?;
+        sum(&mut t.ofmap_reads, u.ofmap_reads)?;
+        sum(&mut t.ofmap_writes, u.ofmap_writes)?;
+        sum(&mut t.dram_ifmap_bytes, u.dram_ifmap_bytes)?;
+        sum(&mut t.dram_filter_bytes, u.dram_filter_bytes)?;
+        sum(&mut t.dram_ofmap_bytes, u.dram_ofmap_bytes)?;
+        sum(&mut self.vector_ops, o.vector_ops)?;
+        // flops = 2 x MACs + vector operations must fit too.
+        g.macs.checked_mul(2)?.checked_add(self.vector_ops)?;
         self.energy.add(&o.energy);
+        Some(())
     }
 }
 
@@ -348,21 +358,22 @@ impl DesignSummary {
 
 impl ModelReport {
     /// Assembles a report; the total sums counts and recomputes ratios.
+    /// `None` when a total would pass 2^64.
     pub fn new(
         design: &Design,
         model: &str,
         timing: &str,
         batch: u64,
         layers: Vec<LayerReport>,
-    ) -> ModelReport {
+    ) -> Option<ModelReport> {
         let mut sum = Counts::default();
-        let mut gemms = 0;
+        let mut gemms: u64 = 0;
         for l in &layers {
-            sum.add(&l.counts());
-            gemms += l.gemms;
+            sum.add(&l.counts())?;
+            gemms = gemms.checked_add(l.gemms)?;
         }
         let total = total_row(design, &sum, gemms);
-        ModelReport {
+        Some(ModelReport {
             schema: 1,
             design: DesignSummary::of(design),
             model: model.to_string(),
@@ -371,7 +382,7 @@ impl ModelReport {
             layers,
             total,
             area: Vec::new(),
-        }
+        })
     }
 
     /// CSV: header, one row per layer, then the total.

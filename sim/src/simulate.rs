@@ -64,15 +64,16 @@ pub fn simulate(
     let rows = model
         .layers()
         .filter(|l| opts.layers.is_empty() || opts.layers.iter().any(|p| glob(p, &l.name)))
-        .map(|l| layer_report(design, &prices, l, engine, opts.batch))
+        .map(|l| layer_report(design, &prices, &model.name, l, engine, opts.batch))
         .collect::<Result<Vec<_>>>()?;
-    Ok(ModelReport::new(
+    ModelReport::new(
         design,
         &model.name,
         engine.timing().name(),
         opts.batch,
         rows,
-    ))
+    )
+    .ok_or_else(|| too_large(&format!("the totals of `{}`", model.name)))
 }
 
 /// Simulates one layer.
@@ -82,7 +83,14 @@ pub fn run_layer(
     engine: &dyn Engine,
     batch: u64,
 ) -> Result<LayerReport> {
-    layer_report(design, &Prices::of(design), layer, engine, batch)
+    layer_report(
+        design,
+        &Prices::of(design),
+        "(one layer)",
+        layer,
+        engine,
+        batch,
+    )
 }
 
 /// The lowering rule of a timing mode: `scalesim` counts convolution outputs
@@ -97,12 +105,14 @@ pub fn conv_rule(mode: TimingMode) -> ConvRule {
 fn layer_report(
     design: &Design,
     prices: &Prices,
+    model: &str,
     layer: &Layer,
     engine: &dyn Engine,
     batch: u64,
 ) -> Result<LayerReport> {
     let kind = layer.op.kind();
     let lowered = lower_as(&layer.op, batch, conv_rule(engine.timing()));
+    check_layer(&lowered, model, &layer.name, batch)?;
     let counts = lowered_counts(design, prices, &lowered, engine)?;
     let (unit, gemms, shape) = match lowered {
         Lowered::Gemm(g) => ("array", g.count, (g.m, g.k, g.n)),
@@ -117,6 +127,20 @@ fn layer_report(
         shape,
         &counts,
     ))
+}
+
+/// Checks that `lowered` (layer `name` of `model` at `batch`) is within the
+/// bounds where every count is exact ([`Lowered::check`]).
+pub fn check_layer(lowered: &Lowered, model: &str, name: &str, batch: u64) -> Result<()> {
+    lowered.check().map_err(|why| {
+        InputError::new(
+            "systolic::model::too_large",
+            format!("model {model}"),
+            format!("layer `{name}` at batch {batch}: {why}"),
+        )
+        .hint("systolic simulates layers of up to 2^48 multiply-accumulates per GEMM and 2^56 per layer exactly (docs/SECURITY.md, \"Limits\"); use a smaller batch or split the layer")
+        .into()
+    })
 }
 
 /// The counts of one lowered layer: its GEMMs on `engine` (a layer's `count`
@@ -135,7 +159,7 @@ pub fn lowered_counts(
             } else {
                 engine.run_gemm(design, g)?
             };
-            let stats = scale(&one, g.count);
+            let stats = scale(&one, g.count).ok_or_else(|| too_large("a layer's GEMMs"))?;
             Counts {
                 gemm: stats,
                 vector_ops: 0,
@@ -153,27 +177,43 @@ pub fn lowered_counts(
     })
 }
 
-/// `count` back-to-back runs of the same GEMM shape.
-fn scale(s: &GemmStats, count: u64) -> GemmStats {
+/// `count` back-to-back runs of the same GEMM shape; `None` when a count
+/// would pass 2^64.
+fn scale(s: &GemmStats, count: u64) -> Option<GemmStats> {
     let t = &s.traffic;
+    let x = |v: u64| v.checked_mul(count);
     let mut o = *s;
-    o.macs *= count;
-    o.folds *= count;
-    o.pe_slots *= count;
-    o.compute_cycles *= count;
-    o.stall_cycles *= count;
-    o.reg_bits *= count;
+    o.macs = x(s.macs)?;
+    o.folds = x(s.folds)?;
+    o.pe_slots = x(s.pe_slots)?;
+    o.compute_cycles = x(s.compute_cycles)?;
+    o.stall_cycles = x(s.stall_cycles)?;
+    o.reg_bits = x(s.reg_bits)?;
     let u = &mut o.traffic;
-    u.ifmap_reads = t.ifmap_reads * count;
-    u.filter_reads = t.filter_reads * count;
-    u.ofmap_reads = t.ofmap_reads * count;
-    u.ofmap_writes = t.ofmap_writes * count;
-    u.ifmap_fills = t.ifmap_fills * count;
-    u.filter_fills = t.filter_fills * count;
-    u.dram_ifmap_bytes = t.dram_ifmap_bytes * count;
-    u.dram_filter_bytes = t.dram_filter_bytes * count;
-    u.dram_ofmap_bytes = t.dram_ofmap_bytes * count;
-    o
+    u.ifmap_reads = x(t.ifmap_reads)?;
+    u.filter_reads = x(t.filter_reads)?;
+    u.ofmap_reads = x(t.ofmap_reads)?;
+    u.ofmap_writes = x(t.ofmap_writes)?;
+    u.ifmap_fills = x(t.ifmap_fills)?;
+    u.filter_fills = x(t.filter_fills)?;
+    u.dram_ifmap_bytes = x(t.dram_ifmap_bytes)?;
+    u.dram_filter_bytes = x(t.dram_filter_bytes)?;
+    u.dram_ofmap_bytes = x(t.dram_ofmap_bytes)?;
+    o.total_cycles_checked()?;
+    Some(o)
+}
+
+/// The error for counts that pass 2^64.
+pub fn too_large(what: &str) -> crate::error::SimError {
+    InputError::new(
+        "systolic::model::too_large",
+        "<model>",
+        format!("{what}: a count (cycles, bytes or operations) passes 2^64"),
+    )
+    .hint(
+        "use a smaller batch or model, or a larger or faster design (docs/SECURITY.md, \"Limits\")",
+    )
+    .into()
 }
 
 /// Energy of a layer's GEMMs: action counts x per-action energies. SRAM

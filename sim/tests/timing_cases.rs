@@ -185,7 +185,7 @@ fn fcfs_dram_prefetch_is_not_blocked_by_a_later_write_back() {
     let p = Params {
         rows: 1,
         cols: 1,
-        bandwidth: 1e9,
+        bandwidth: 1e6,
         latency: 0,
         double_buffered: true,
         ..Params::default()

@@ -1,23 +1,20 @@
-//! Writing results: to standard output, or atomically to a file (a temporary
-//! file beside it, then a rename), so a reader never sees half a file.
+//! Writing results: to standard output, or to a file with
+//! [`sim::output::write_file_atomic`] (a regular file replaced atomically, a
+//! pipe or device written through, links and directories refused).
 
-use std::io::Write;
 use std::path::Path;
 
-/// Writes `text` to `path` atomically, or prints it when `path` is `None`.
+/// Writes `text` to `path`, or to standard output when `path` is `None`.
+/// Any failure, including a full disk behind standard output, is an error
+/// (exit 1); only a closed pipe (`| head`) is not.
 pub fn emit(text: &str, path: Option<&Path>) -> miette::Result<()> {
-    let Some(path) = path else {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (e.g. `| head`) is not an error worth reporting.
-        let _ = out.write_all(text.as_bytes());
-        return Ok(());
-    };
-    sim::error::write_file_atomic(path, text.as_bytes()).map_err(|e| {
-        miette::miette!(
-            code = "systolic::io",
-            help = "check that the directory is writable",
-            "cannot write {}: {e}",
-            path.display()
-        )
-    })
+    match path {
+        None => sim::output::stdout(text.as_bytes()).map_err(sim::error::io_error(
+            "write",
+            Path::new("<standard output>"),
+        )),
+        Some(path) => sim::output::write_file_atomic(path, text.as_bytes())
+            .map_err(sim::error::io_error("write", path)),
+    }
+    .map_err(miette::Report::new)
 }

@@ -24,6 +24,12 @@ pub const MAX_VECTOR_LANES: u32 = 65536;
 /// Largest SRAM (KiB): 1 TiB, far beyond any chip, small enough that byte
 /// counts never overflow.
 pub const MAX_SRAM_KIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Smallest SRAM (KiB): one byte.
+pub const MIN_SRAM_KIB: f64 = 1.0 / 1024.0;
+/// DRAM bandwidth range (bytes per cycle): 1 MB/s to 1 PB/s at 1 GHz.
+pub const DRAM_BANDWIDTH: (f64, f64) = (1e-3, 1e6);
+/// Clock range (MHz): 1 kHz to 1 THz.
+pub const CLOCK_MHZ: (f64, f64) = (1e-3, 1e6);
 /// Largest DRAM latency (cycles).
 pub const MAX_DRAM_LATENCY: u32 = 1_000_000;
 /// Default DRAM latency (cycles).
@@ -284,14 +290,14 @@ impl Design {
                 Ok(v)
             }
         };
-        let positive = |field, v: f64, what: &str, max: f64| {
-            if v.is_finite() && v > 0.0 && v <= max {
+        let within = |field, v: f64, what: &str, (min, max): (f64, f64)| {
+            if v.is_finite() && v >= min && v <= max {
                 Ok(v)
             } else {
                 Err(FieldError::new(
                     field,
-                    format!("expected a positive number of {what} up to {max}, found {v}"),
-                    format!("give {what} as a number greater than 0"),
+                    format!("expected {what} from {min} to {max}, found {v}"),
+                    format!("give {what} as a number in that range (docs/DESIGN_FORMAT.md)"),
                 ))
             }
         };
@@ -327,16 +333,16 @@ impl Design {
         };
         let output = p.output.unwrap_or(operand);
         let kib = |field, v: f64| -> std::result::Result<u64, FieldError> {
-            Ok((positive(field, v, "KiB", MAX_SRAM_KIB)? * 1024.0).round() as u64)
+            Ok((within(field, v, "KiB", (MIN_SRAM_KIB, MAX_SRAM_KIB))? * 1024.0).round() as u64)
         };
         let ifmap_sram_bytes = kib("memory.ifmap_sram_kib", p.ifmap_sram_kib)?;
         let filter_sram_bytes = kib("memory.filter_sram_kib", p.filter_sram_kib)?;
         let ofmap_sram_bytes = kib("memory.ofmap_sram_kib", p.ofmap_sram_kib)?;
-        let dram_bandwidth = positive(
+        let dram_bandwidth = within(
             "memory.dram_bandwidth_bytes_per_cycle",
             p.dram_bandwidth,
             "bytes per cycle",
-            1e9,
+            DRAM_BANDWIDTH,
         )?;
         if p.dram_latency > MAX_DRAM_LATENCY {
             return Err(FieldError::new(
@@ -348,7 +354,7 @@ impl Design {
                 "DRAM latency is about 100 cycles on most systems",
             ));
         }
-        let clock_mhz = positive("clock.mhz", p.clock_mhz, "MHz", 1e6)?;
+        let clock_mhz = within("clock.mhz", p.clock_mhz, "MHz", CLOCK_MHZ)?;
         let energy = p
             .energy_table
             .model(p.node_nm, p.dram_interface, operand, accumulator)
@@ -510,6 +516,11 @@ impl RawDesign {
                     crate::names::did_you_mean(&suggestions)
                 ),
                 known,
+            ),
+            SimError::Input(i) if i.code == "systolic::energy::path" => err(
+                "technology.energy_table",
+                format!("`{table_name}`: {}", i.message),
+                i.help.unwrap_or_default(),
             ),
             other => other,
         })?;

@@ -316,16 +316,37 @@ impl EnergyTable {
                 }
             };
         }
-        let path = match dir {
-            Some(d) => d.join(name),
-            None => Path::new(name).to_path_buf(),
-        };
-        if path.is_file() {
+        let rel = Path::new(name);
+        let inside = !rel.as_os_str().is_empty()
+            && rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if name.ends_with(".toml") || rel.components().count() > 1 {
+            if !inside || !name.ends_with(".toml") {
+                return Err(InputError::new(
+                    "systolic::energy::path",
+                    name,
+                    "an energy table path must be relative to the design file, stay in its folder (no `..`, not absolute) and end in .toml",
+                )
+                .hint("copy the table beside the design file, or into a folder below it, e.g. `energy_table = \"tables/my-45nm.toml\"`")
+                .into());
+            }
+            let path = match dir {
+                Some(d) => d.join(rel),
+                None => rel.to_path_buf(),
+            };
             let text = crate::error::read_file(&path)?;
-            return EnergyTable::parse(&text, &path.display().to_string()).map(|mut t| {
-                t.reference = name.to_string();
-                std::sync::Arc::new(t)
-            });
+            // The table's own errors name its lines but never quote it: a
+            // shared design file must not make an error print another file.
+            return EnergyTable::parse(&text, &path.display().to_string())
+                .map(|mut t| {
+                    t.reference = name.to_string();
+                    std::sync::Arc::new(t)
+                })
+                .map_err(|e| match e {
+                    SimError::Input(i) => SimError::Input(Box::new(i.without_source())),
+                    other => other,
+                });
         }
         let names: Vec<&str> = BUILTIN_TABLES.iter().map(|(n, _)| *n).collect();
         Err(crate::error::SimError::unknown(

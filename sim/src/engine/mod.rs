@@ -37,6 +37,11 @@ impl GemmStats {
     pub fn total_cycles(&self) -> u64 {
         self.compute_cycles + self.stall_cycles
     }
+
+    /// Total cycles, `None` past 2^64.
+    pub fn total_cycles_checked(&self) -> Option<u64> {
+        self.compute_cycles.checked_add(self.stall_cycles)
+    }
 }
 
 /// Something that runs a GEMM on a design and says what it cost.

@@ -270,9 +270,9 @@ pub fn read_f32_matrix(path: &Path) -> Result<Matrix<f32>> {
     read(path)?.f32_matrix_in(&path.display().to_string())
 }
 
-/// Writes `array` to `path` atomically ([`crate::error::write_file_atomic`]).
+/// Writes `array` to `path` atomically ([`crate::output::write_file_atomic`]).
 pub fn write(path: &Path, array: &NpyArray) -> Result<()> {
-    crate::error::write_file_atomic(path, &array.to_bytes())
+    crate::output::write_file_atomic(path, &array.to_bytes())
         .map_err(crate::error::io_error("write", path))
 }
 

@@ -161,15 +161,23 @@ impl Op {
                 dilation,
                 ..
             } => {
-                let eff_h = dilation.0 * (kh - 1) + 1;
-                let eff_w = dilation.1 * (kw - 1) + 1;
-                let span_h = (in_h + 2 * pad.0).checked_sub(eff_h)?;
-                let span_w = (in_w + 2 * pad.1).checked_sub(eff_w)?;
+                // Saturating: an absurd size stays absurd (and fails the
+                // bounds of `Lowered::check`) instead of wrapping to a small one.
+                let eff = |d: u64, k: u64| d.saturating_mul(k.checked_sub(1)?).checked_add(1);
+                let (eff_h, eff_w) = (eff(dilation.0, kh)?, eff(dilation.1, kw)?);
+                let span_h = in_h
+                    .saturating_add(pad.0.saturating_mul(2))
+                    .checked_sub(eff_h)?;
+                let span_w = in_w
+                    .saturating_add(pad.1.saturating_mul(2))
+                    .checked_sub(eff_w)?;
+                let (sh, sw) = (stride.0, stride.1);
+                if sh == 0 || sw == 0 {
+                    return None;
+                }
                 Some(match rule {
-                    ConvRule::Exact => (span_h / stride.0 + 1, span_w / stride.1 + 1),
-                    ConvRule::Scalesim => {
-                        (span_h.div_ceil(stride.0) + 1, span_w.div_ceil(stride.1) + 1)
-                    }
+                    ConvRule::Exact => (span_h / sh + 1, span_w / sw + 1),
+                    ConvRule::Scalesim => (span_h.div_ceil(sh) + 1, span_w.div_ceil(sw) + 1),
                 })
             }
             _ => None,

@@ -21,10 +21,27 @@ pub struct GemmOp {
     pub a_unique: u64,
 }
 
+/// Largest GEMM dimension (M, K or N) and largest `count` of a lowered
+/// layer: 2^32.
+pub const MAX_DIM: u64 = 1 << 32;
+/// Largest multiply-accumulates of one GEMM (M x K x N): 2^48, about
+/// 2.8e14 (GPT-3's largest GEMM at batch 64 and 2,048 tokens is 7.9e13).
+/// Cycle counts then stay far below 2^64 on any array and DRAM.
+pub const MAX_GEMM_MACS: u64 = 1 << 48;
+/// Largest multiply-accumulates (or vector operations) of one layer at its
+/// batch, every GEMM of it: 2^56, about 7.2e16.
+pub const MAX_LAYER_OPS: u64 = 1 << 56;
+
+/// `a x b`, saturating at `u64::MAX` (which every bound refuses).
+fn mul(a: u64, b: u64) -> u64 {
+    a.saturating_mul(b)
+}
+
 impl GemmOp {
-    /// Multiply-accumulates of all `count` GEMMs.
+    /// Multiply-accumulates of all `count` GEMMs (saturating; exact within
+    /// the bounds [`Lowered::check`] enforces).
     pub fn macs(&self) -> u64 {
-        self.m * self.k * self.n * self.count
+        mul(mul(mul(self.m, self.k), self.n), self.count)
     }
 
     /// A plain GEMM (`a_unique = M x K`) run once.
@@ -34,7 +51,7 @@ impl GemmOp {
             k,
             n,
             count: 1,
-            a_unique: m * k,
+            a_unique: mul(m, k),
         }
     }
 
@@ -87,8 +104,10 @@ pub fn lower_as(op: &Op, batch: u64, rule: ConvRule) -> Lowered {
             ..
         } => {
             let (ho, wo) = op.conv_out_hw_as(rule).unwrap_or((0, 0));
-            let (m, k) = (batch * ho * wo, in_c / groups * kh * kw);
-            let a_unique = (batch * in_c / groups * in_h * in_w).min(m * k);
+            let groups = groups.max(1);
+            let cg = in_c / groups;
+            let (m, k) = (mul(mul(batch, ho), wo), mul(mul(cg, kh), kw));
+            let a_unique = mul(mul(mul(batch, cg), in_h), in_w).min(mul(m, k));
             Lowered::Gemm(GemmOp {
                 m,
                 k,
@@ -101,16 +120,23 @@ pub fn lower_as(op: &Op, batch: u64, rule: ConvRule) -> Lowered {
             tokens,
             in_features,
             out_features,
-        } => Lowered::Gemm(GemmOp::new(batch * tokens, in_features, out_features)),
-        Op::MatMul { count, m, k, n } => Lowered::Gemm(GemmOp::new(m, k, n).times(batch * count)),
-        Op::Gemm { m, k, n } => Lowered::Gemm(GemmOp::new(batch * m, k, n)),
+        } => Lowered::Gemm(GemmOp::new(mul(batch, tokens), in_features, out_features)),
+        Op::MatMul { count, m, k, n } => {
+            Lowered::Gemm(GemmOp::new(m, k, n).times(mul(batch, count)))
+        }
+        Op::Gemm { m, k, n } => Lowered::Gemm(GemmOp::new(mul(batch, m), k, n)),
         Op::Recurrent {
             cell,
             input_size,
             hidden_size,
             steps,
         } => Lowered::Gemm(
-            GemmOp::new(batch, input_size + hidden_size, cell.gates() * hidden_size).times(steps),
+            GemmOp::new(
+                batch,
+                input_size.saturating_add(hidden_size),
+                mul(cell.gates(), hidden_size),
+            )
+            .times(steps),
         ),
         Op::Vector {
             elements,
@@ -118,10 +144,48 @@ pub fn lower_as(op: &Op, batch: u64, rule: ConvRule) -> Lowered {
             inputs,
             ..
         } => Lowered::Vector(VectorWork {
-            ops: batch * elements * ops_per_element,
-            inputs: batch * inputs,
-            outputs: batch * elements,
+            ops: mul(mul(batch, elements), ops_per_element),
+            inputs: mul(batch, inputs),
+            outputs: mul(batch, elements),
         }),
+    }
+}
+
+impl Lowered {
+    /// Checks the documented bounds ([`MAX_DIM`], [`MAX_GEMM_MACS`],
+    /// [`MAX_LAYER_OPS`]) within which every count the engines derive is
+    /// exact; the message names the number out of range.
+    pub fn check(&self) -> Result<(), String> {
+        let over = |what: &str, v: u64, max: u64| {
+            if v > max {
+                Err(format!(
+                    "{what} is {} (the limit is {max}, 2^{})",
+                    if v == u64::MAX {
+                        "beyond 2^64".to_string()
+                    } else {
+                        v.to_string()
+                    },
+                    max.trailing_zeros()
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Lowered::Gemm(g) => {
+                over("M", g.m, MAX_DIM)?;
+                over("K", g.k, MAX_DIM)?;
+                over("N", g.n, MAX_DIM)?;
+                over("the GEMM count", g.count, MAX_DIM)?;
+                over("M x K x N", mul(mul(g.m, g.k), g.n), MAX_GEMM_MACS)?;
+                over("the layer's multiply-accumulates", g.macs(), MAX_LAYER_OPS)
+            }
+            Lowered::Vector(v) => {
+                over("the vector operations", v.ops, MAX_LAYER_OPS)?;
+                over("the elements read", v.inputs, MAX_LAYER_OPS)?;
+                over("the elements written", v.outputs, MAX_LAYER_OPS)
+            }
+        }
     }
 }
 
@@ -214,6 +278,44 @@ mod tests {
         // Divisible spans agree.
         let even = conv(4, 11, 12, 3, 2, 0, 1);
         assert_eq!(even.conv_out_hw(), even.conv_out_hw_as(ConvRule::Scalesim));
+    }
+
+    #[test]
+    fn absurd_sizes_saturate_and_fail_the_bounds_instead_of_wrapping() {
+        // 2^32 per side: M x K x N wraps to 0 in 64 bits.
+        let g = Op::Gemm {
+            m: 1 << 32,
+            k: 1 << 32,
+            n: 1 << 32,
+        };
+        let l = lower(&g, 1);
+        assert!(l.check().unwrap_err().contains("M x K x N"), "{l:?}");
+        // A batch of 2^63 on a small linear layer.
+        let lin = Op::Linear {
+            tokens: 4,
+            in_features: 8,
+            out_features: 8,
+        };
+        assert!(lower(&lin, 1 << 63)
+            .check()
+            .unwrap_err()
+            .contains("M is beyond 2^64"));
+        // Conv sides of 2^60.
+        let big = conv(3, 1 << 60, 8, 3, 1, 1, 1);
+        assert!(lower(&big, 1).check().is_err());
+        // A stride of 0 has no output rather than dividing by zero.
+        let mut z = conv(3, 8, 8, 3, 1, 1, 1);
+        if let Op::Conv2d { stride, .. } = &mut z {
+            *stride = (0, 1);
+        }
+        assert_eq!(z.conv_out_hw(), None);
+        // Real models pass.
+        for (name, _) in crate::workload::zoo::MODELS {
+            let m = crate::workload::zoo::model(name).unwrap();
+            for l in m.layers() {
+                lower(&l.op, 64).check().unwrap();
+            }
+        }
     }
 
     #[test]

@@ -8,5 +8,7 @@ pub mod topology;
 pub mod zoo;
 
 pub use layer::{ConvRule, Layer, Op, RnnCell, VectorKind};
-pub use lower::{lower, lower_as, GemmOp, Lowered, VectorWork};
+pub use lower::{
+    lower, lower_as, GemmOp, Lowered, VectorWork, MAX_DIM, MAX_GEMM_MACS, MAX_LAYER_OPS,
+};
 pub use model::{Model, ModelBuilder};
