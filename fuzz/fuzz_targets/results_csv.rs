@@ -35,12 +35,29 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // The three parts as one shard's files: the sidecar read as `report`
-    // reads it, then the shard merged.
+    // reads it, then the shard merged. A sidecar that is not one (not a
+    // `Meta` in JSON) is refused first by both, so it is not written.
+    let Ok(sidecar) = serde_json::from_slice::<Meta>(meta) else {
+        return;
+    };
     let shard = dir.join("shard.csv");
     let files = Outputs::beside(&shard, None);
+    // The JSON lines go where the sidecar says they are (a name beside the
+    // CSV), else beside the CSV under the default name.
+    let name = std::path::Path::new(&sidecar.jsonl);
+    let plain = name.components().count() == 1
+        && matches!(
+            name.components().next(),
+            Some(std::path::Component::Normal(_))
+        );
+    let jsonl_path = if plain && name != std::path::Path::new("shard.csv") {
+        dir.join(name)
+    } else {
+        files.jsonl.clone()
+    };
     let write = |p: &std::path::Path, b: &[u8]| std::fs::write(p, b).expect("scratch is writable");
     write(&shard, csv);
-    write(&files.jsonl, jsonl);
+    write(&jsonl_path, jsonl);
     write(&files.meta, meta);
     match dse::results::sweep_objectives(&shard) {
         Ok(o) => {
