@@ -13,7 +13,8 @@
 #
 # Options: --time SECONDS (per target), --runs N (per target, instead of a
 # time), --keep-going (fork mode: crashes, timeouts and OOMs are recorded in
-# fuzz/artifacts/TARGET/ and fuzzing goes on), --ci, --no-build, --list.
+# fuzz/artifacts/TARGET/ and fuzzing goes on), --ci, --no-build, --list,
+# --stats (print the totals of the logged runs, running nothing).
 # Environment: FUZZ_SANITIZER (default none: the code is safe Rust, and
 # overflow checks are what find its bugs; `address` works too),
 # FUZZ_TIMEOUT (seconds one input may take, default 10), FUZZ_RSS_MB
@@ -31,6 +32,7 @@ runs=""
 ci=0
 keep_going=0
 build=1
+stats_only=0
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,7 +42,8 @@ while [ $# -gt 0 ]; do
         --keep-going) keep_going=1; shift ;;
         --no-build) build=0; shift ;;
         --list) ls fuzz/fuzz_targets | sed 's/\.rs$//'; exit 0 ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --stats) stats_only=1; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -54,6 +57,30 @@ for t in "${targets[@]}"; do
         exit 2
     fi
 done
+
+if [ "$stats_only" = 1 ]; then
+    # The totals of the runs logged in fuzz/$FUZZ_LOG_DIR (default logs), from
+    # each log's last libFuzzer status line (fork mode) or final statistics.
+    dir="fuzz/${FUZZ_LOG_DIR:-logs}"
+    printf '%-14s %14s %10s %8s   %s\n' target executions exec/s seconds 'oom/timeout/crash'
+    for t in "${targets[@]}"; do
+        log="$dir/$t.log"
+        [ -f "$log" ] || { printf '%-14s %14s\n' "$t" "(no log)"; continue; }
+        line=$(grep -E '^#[0-9]+: cov:' "$log" | tail -n 1 || true)
+        if [ -n "$line" ]; then
+            printf '%-14s %14s %10s %8s   %s\n' "$t" \
+                "$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")" \
+                "$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$line")" \
+                "$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$line")" \
+                "$(sed -nE 's/.*oom\/timeout\/crash: ([0-9\/]+).*/\1/p' <<<"$line")"
+        else
+            printf '%-14s %14s %10s\n' "$t" \
+                "$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -n 1)" \
+                "$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -n 1)"
+        fi
+    done
+    exit 0
+fi
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
     echo "fuzz.sh: the nightly Rust toolchain is missing; cargo-fuzz needs it." >&2
