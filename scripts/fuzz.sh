@@ -68,10 +68,10 @@ if [ "$stats_only" = 1 ]; then
         [ -f "$log" ] || { printf '%-14s %14s\n' "$t" "(no log)"; continue; }
         line=$(grep -E '^#[0-9]+: cov:' "$log" | tail -n 1 || true)
         if [ -n "$line" ]; then
-            printf '%-14s %14s %10s %8s   %s\n' "$t" \
-                "$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")" \
-                "$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$line")" \
-                "$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$line")" \
+            execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")
+            secs=$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$line")
+            printf '%-14s %14s %10s %8s   %s\n' "$t" "$execs" \
+                "$(( execs / (secs > 0 ? secs : 1) ))" "$secs" \
                 "$(sed -nE 's/.*oom\/timeout\/crash: ([0-9\/]+).*/\1/p' <<<"$line")"
         else
             printf '%-14s %14s %10s\n' "$t" \
@@ -137,7 +137,9 @@ for t in "${targets[@]}"; do
         # the inputs written to fuzz/artifacts/TARGET/ during the run count.
         line=$(grep -E '^#[0-9]+: cov:' "$log" | tail -n 1 || true)
         execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")
-        rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$line")
+        # The line's exec/s is of the latest jobs; the run's average is this.
+        secs=$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$line")
+        rate=$(( ${execs:-0} / (${secs:-0} > 0 ? ${secs:-1} : 1) ))
         new_inputs() { find "artifacts/$t" -type f -name "$1-*" -newer "$stamp" | wc -l; }
         crashes="$(new_inputs crash) (+$(new_inputs oom) OOM, $(new_inputs timeout) timeouts)"
     else
