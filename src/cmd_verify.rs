@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use hdlgen::check::{self, fit, Simulator};
 use hdlgen::rtl::Config;
 use sim::workload::{lower, Lowered};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
@@ -137,6 +138,11 @@ pub fn run(a: VerifyArgs) -> miette::Result<()> {
     compare(&a, &design, &bench, (&av, &bv), (m, k, n), &work, &progress)
 }
 
+/// Writes to standard output; a failed write is an error (exit 1).
+fn emit(text: &str) -> miette::Result<()> {
+    crate::common::output::emit(text, None)
+}
+
 /// Runs the GEMM on both engines in `work`, prints what they did, and
 /// passes or fails.
 fn compare(
@@ -150,20 +156,25 @@ fn compare(
 ) -> miette::Result<()> {
     let sim = bench.sim;
     let out = check::check(design, bench, av, bv, (m, k, n), work, progress)?;
-    println!(
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
         "design     {} ({}x{} {})",
         design.name, design.rows, design.cols, design.dataflow
     );
-    println!("gemm       {m} x {k} x {n}, seed {}", a.seed);
-    println!(
+    let _ = writeln!(s, "gemm       {m} x {k} x {n}, seed {}", a.seed);
+    let _ = writeln!(
+        s,
         "simulator  {:?} (build {:.1} s, 0 = cached)",
         sim, bench.build_seconds
     );
-    println!(
+    let _ = writeln!(
+        s,
         "cycles     simulator {}  rtl {}",
         out.expected_cycles, out.rtl_cycles
     );
-    println!(
+    let _ = writeln!(
+        s,
         "time       pe engine {:.4} s, rtl {:.3} s ({:.0}x)",
         out.pe_seconds,
         out.rtl_seconds,
@@ -171,11 +182,13 @@ fn compare(
     );
     let macs = (m * k * n) as f64;
     let pes = design.pes() as f64;
-    println!(
+    let _ = writeln!(
+        s,
         "utilization rtl {:.2}% (MACs / PEs / measured cycles), simulator {:.2}%",
         100.0 * macs / (pes * out.rtl_cycles as f64),
         100.0 * macs / (pes * out.expected_cycles as f64)
     );
+    emit(&std::mem::take(&mut s))?;
     if a.speed && out.passed() {
         let gemm = check::Gemm {
             a: av,
@@ -193,7 +206,8 @@ fn compare(
             pe_best = pe_best.min(t0.elapsed().as_secs_f64());
             std::hint::black_box(run);
         }
-        println!(
+        let _ = writeln!(
+        s,
             "speed      GEMM alone: pe engine {:.4} s ({:.0} M PE-cycles/s), {:?} {:.4} s ({:.0} M PE-cycles/s): pe engine {:.1}x faster",
             pe_best,
             out.pe_cycles as f64 / pe_best / 1e6,
@@ -203,7 +217,9 @@ fn compare(
             rtl / pe_best
         );
     }
+    emit(&std::mem::take(&mut s))?;
     out.verdict()?;
-    println!("PASS: {} outputs bit-exact, cycle counts equal", m * n);
+    let _ = writeln!(s, "PASS: {} outputs bit-exact, cycle counts equal", m * n);
+    emit(&s)?;
     Ok(())
 }

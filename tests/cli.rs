@@ -128,6 +128,59 @@ fn out_file_is_written_whole_and_nothing_else_is_left() {
 }
 
 #[test]
+fn a_full_standard_output_fails_and_a_fifo_is_written_through() {
+    // `sim > /dev/full`: the failed write is an error (exit 1), not success.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let full = full.expect("/dev/full exists on Linux");
+    let o = support::command()
+        .args(["sim", "--model", "linear-10-1"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+
+    // `--out FIFO`: written through (a reader gets the report), and the FIFO
+    // stays a FIFO.
+    let dir = scratch("fifo");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let o = systolic(&[
+        "sim",
+        "--model",
+        "linear-10-1",
+        "--format",
+        "csv",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = reader.join().unwrap();
+    assert!(got.starts_with("layer,kind,unit,"), "{got}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary left"
+    );
+}
+
+#[test]
 fn batch_and_layer_filter() {
     let one = systolic(&[
         "sim", "--design", "edge-8x8", "--model", "resnet18", "--layer", "conv1", "--format", "csv",
