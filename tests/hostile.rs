@@ -196,6 +196,7 @@ fn cases() -> Vec<Case> {
         topology_case("negative size", "Layer Name, M, N, K,\ng, -4, 8, 8,\n", "t.csv:2"),
         // Batches: far too large is an error, never 0 MACs; the engine
         // never loops over the batch.
+        case("GEMM of 60000^3 on a 2x2 array runs in time", &["sim", "--design", "fpga-2x2", "--topology", "t.csv"], 0, "TOTAL").with("t.csv", "Layer Name, M, N, K,\nfc, 60000, 60000, 60000,\n"),
         case("batch 2^63", &["sim", "--model", "resnet18", "--batch", "9223372036854775808"], 1, "beyond 2^64"),
         case("batch 1e12", &["sim", "--model", "resnet50", "--batch", "1000000000000"], 1, "the limit is 4294967296"),
         case("batch 0", &["sim", "--batch", "0"], 1, "at least 1"),
@@ -206,6 +207,10 @@ fn cases() -> Vec<Case> {
         case("gemm npy 200000 x 1 . 1 x 200000", &["gemm", "--design", "edge-8x8", "--a", "a.npy", "--b", "b.npy"], 1, "--max-memory-gib"),
         case("gemm NaN under --quantize", &["gemm", "--design", "edge-8x8", "--a", "f.npy", "--b", "g.npy", "--quantize"], 1, "A[0][1] is NaN"),
         // Sweep specs.
+        case("sample of 10^8 points from a 10^8-point grid loads lazily", &["sweep", "s.toml", "--out", "r.csv", "--stop-after", "1"], 0, "evaluated").with("s.toml", {
+            let list = |from: u32| (from..from + 100).map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+            format!("base = \"edge-8x8\"\nmodels = [\"linear-10-1\"]\n[grid]\nrows = [{}]\ncols = [{}]\nclock_mhz = [{}]\ndram_bandwidth_bytes_per_cycle = [{}]\n[sample]\ncount = 100000000\nseed = 1\n", list(1), list(1), list(100), list(1))
+        }),
         spec_case("range of more than 2^64 steps", format!("{SPEC}[sample]\ncount = 4\n[sample.ranges]\nclock_mhz = {{ min = 1, max = 1e300 }}\n"), "more than 2^32 values"),
         spec_case("range step 5e-324", format!("{SPEC}[sample]\ncount = 4\n[sample.ranges]\nclock_mhz = {{ min = 100, max = 200, step = 5e-324 }}\n"), "more than 2^32 values"),
         spec_case("sample larger than the grid", format!("{SPEC}[sample]\ncount = 5\n"), "grid has only 2"),
