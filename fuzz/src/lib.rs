@@ -18,15 +18,16 @@ use std::sync::OnceLock;
 /// and topologies are a few KiB; larger inputs only slow the fuzzer down.
 pub const MAX_INPUT: usize = 64 * 1024;
 
-/// Folds one GEMM may have for the harness to run it on the fast engine.
-/// None by default: the fast engine's cost grows with the runs of identical
-/// folds, not with folds (`sim/src/engine/runs.rs`), so a GEMM of any size
-/// within the lowering's bounds must finish within the fuzzer's timeout, and
-/// one that does not is a finding. `SYSTOLIC_FUZZ_FOLD_CAP=N` sets a bound:
-/// above it the harness still builds the GEMM's fold plan, walks its first
-/// folds and counts its SCALE-Sim SRAM accesses (all the arithmetic on its
-/// sizes), then reports the GEMM as skipped (`0`: no bound).
-pub const DEFAULT_FOLD_CAP: u64 = u64::MAX;
+/// Folds one GEMM may have for the harness to run it on the fast engine:
+/// 2^20. The fast engine's cost grows with the runs of identical folds, not
+/// with folds (`sim/src/engine/runs.rs`), but a GEMM of 10^8 folds still
+/// takes a second or more under the fuzzer's instrumentation, which would
+/// cut the executions per second tenfold. Above the cap the harness still
+/// builds the GEMM's fold plan, walks its first folds and counts its
+/// SCALE-Sim SRAM accesses (all the arithmetic on its sizes), then reports
+/// the GEMM as skipped. `SYSTOLIC_FUZZ_FOLD_CAP=N` changes the cap (`0`: no
+/// cap, to hunt for slow inputs; docs/FUZZING.md has such a run).
+pub const DEFAULT_FOLD_CAP: u64 = 1 << 20;
 
 /// Folds walked of a GEMM above the cap.
 const FIRST_FOLDS: usize = 64;
