@@ -22,7 +22,7 @@
 # SYSTOLIC_FUZZ_FOLD_CAP (fuzz/src/lib.rs).
 #
 # Needs the nightly toolchain (cargo-fuzz uses nightly-only compiler flags);
-# installs cargo-fuzz when it is missing. Logs: fuzz/logs/TARGET.log.
+# installs it (with rustup) and cargo-fuzz when they are missing. Logs: fuzz/logs/TARGET.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -83,9 +83,14 @@ if [ "$stats_only" = 1 ]; then
 fi
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
-    echo "fuzz.sh: the nightly Rust toolchain is missing; cargo-fuzz needs it." >&2
-    echo "         install it with: rustup toolchain install nightly --profile minimal" >&2
-    exit 1
+    if command -v rustup >/dev/null 2>&1; then
+        echo "== the nightly toolchain is missing (cargo-fuzz needs it): installing it (rustup toolchain install nightly --profile minimal)"
+        rustup toolchain install nightly --profile minimal
+    else
+        echo "fuzz.sh: the nightly Rust toolchain is missing; cargo-fuzz needs it." >&2
+        echo "         install rustup (https://rustup.rs), then: rustup toolchain install nightly --profile minimal" >&2
+        exit 1
+    fi
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     echo "== cargo-fuzz is missing: installing it (cargo +nightly install cargo-fuzz --locked)"
