@@ -185,6 +185,7 @@ fn cases() -> Vec<Case> {
         cfg_case("cfg ArrayHeight 1e10", "ArrayHeight: 32", "ArrayHeight: 1e10", "found `1e10`"),
         cfg_case("cfg ArrayHeight 8.7", "ArrayHeight: 32", "ArrayHeight: 8.7", "found `8.7`"),
         cfg_case("cfg ArrayWidth 2^33", "ArrayWidth: 32", "ArrayWidth: 8589934592", "found `8589934592`"),
+        case("cfg file name with a quote", &["sim", "--scalesim-config", "a\"b.cfg", "--model", "linear-10-1"], 0, "TOTAL").with("a\"b.cfg", CFG),
         cfg_case("cfg misspelled dataflow", "Dataflow: ws", "Dataflow: wss", "unknown dataflow `wss`"),
         cfg_case("cfg missing bandwidth", "Bandwidth: 10\n", "", "`Bandwidth` is missing"),
         // Topologies: sizes whose products wrap 64 bits, and nonsense.
