@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod names;
 pub mod npy;
+pub mod onnx;
 pub mod output;
 pub mod precision;
 pub mod quant;

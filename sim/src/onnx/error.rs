@@ -1,0 +1,71 @@
+//! Errors of the ONNX reader: which node, which operator and opset, what.
+
+use super::proto::NodeProto;
+use crate::error::InputError;
+use std::path::Path;
+
+/// A problem with a node: which one, and what.
+#[derive(Debug, Clone)]
+pub struct OnnxError {
+    /// The node's name (or first output), op type and the opset in force.
+    pub node: Option<(String, String, i64)>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do, when there is something.
+    pub hint: Option<String>,
+}
+
+impl OnnxError {
+    /// A problem with node `n`.
+    pub fn node(n: &NodeProto, opset: i64, message: impl Into<String>) -> OnnxError {
+        OnnxError {
+            node: Some((node_name(n).to_string(), n.op_type.clone(), opset)),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A problem with the model as a whole.
+    pub fn model(message: impl Into<String>) -> OnnxError {
+        OnnxError {
+            node: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// With a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> OnnxError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// As a diagnostic on `file`.
+    pub fn into_input(self, file: &Path) -> InputError {
+        let mut e = InputError::new(
+            "systolic::onnx::model",
+            file.display().to_string(),
+            match &self.node {
+                Some((name, op, opset)) => {
+                    format!("node `{name}` ({op}, opset {opset}): {}", self.message)
+                }
+                None => self.message.clone(),
+            },
+        );
+        if let Some((name, _, _)) = &self.node {
+            e = e.field(format!("node {name}"));
+        }
+        e.hint(self.hint.unwrap_or_else(|| {
+            "check the model with `python -c \"import onnx; onnx.checker.check_model('MODEL.onnx', full_check=True)\"`".into()
+        }))
+    }
+}
+
+/// A node's name: its `name`, or its first output when it has none.
+pub fn node_name(n: &NodeProto) -> &str {
+    if n.name.is_empty() {
+        n.outputs.first().map_or("", String::as_str)
+    } else {
+        &n.name
+    }
+}
