@@ -3,7 +3,7 @@
 
 use crate::{inputs, output};
 use clap::{Args, ValueEnum};
-use sim::workload::{lower, Lowered};
+use sim::workload::Lowered;
 use std::fmt::Write as _;
 
 const EXAMPLES: &str = "Examples:
@@ -69,7 +69,7 @@ pub fn run(a: ShowArgs) -> miette::Result<()> {
                 "MACs / ops"
             );
             for l in model.layers() {
-                match lower(&l.op, 1) {
+                match l.lower(1) {
                     Lowered::Gemm(g) => {
                         let _ = writeln!(
                             s,

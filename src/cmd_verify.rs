@@ -5,7 +5,7 @@ use crate::inputs;
 use clap::{Args, ValueEnum};
 use hdlgen::check::{self, fit, Simulator};
 use hdlgen::rtl::Config;
-use sim::workload::{lower, Lowered};
+use sim::workload::Lowered;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -96,7 +96,7 @@ fn gemm_dims(a: &VerifyArgs, cfg: &Config) -> miette::Result<(u64, u64, u64)> {
             "no layer named `{layer}`"
         )
     })?;
-    match lower(&found.op, 1) {
+    match found.lower(1) {
         Lowered::Gemm(g) => {
             let gemm = (g.m, g.k, g.n);
             fit::check_layer(cfg, &model, model_name, layer, gemm)?;

@@ -116,7 +116,7 @@ impl Checker<'_> {
         }
         for m in &models {
             for l in m.model.layers() {
-                let lowered = sim::workload::lower(&l.op, raw.batch);
+                let lowered = l.lower(raw.batch);
                 if let Err(why) = lowered.check() {
                     return Err(self.err(
                         "batch",

@@ -10,7 +10,7 @@ use sim::engine::{FastEngine, TimingMode};
 use sim::error::{Result, SimError};
 use sim::report::{total_row, Counts, LayerReport};
 use sim::simulate::{conv_rule, lowered_counts, Prices};
-use sim::workload::{lower_as, Lowered, Model};
+use sim::workload::{Lowered, Model};
 
 /// A model lowered at one batch size: the GEMMs and vector work of each
 /// layer, in run order.
@@ -36,7 +36,7 @@ impl Workload {
             layers: model.len() as u64,
             lowered: model
                 .layers()
-                .map(|l| lower_as(&l.op, batch, conv_rule(TimingMode::Rtl)))
+                .map(|l| l.lower_as(batch, conv_rule(TimingMode::Rtl)))
                 .collect(),
         }
     }

@@ -7,7 +7,7 @@ use crate::engine::TimingMode;
 use crate::engine::{Engine, GemmStats};
 use crate::error::{InputError, Result};
 use crate::report::{Counts, LayerReport, ModelReport};
-use crate::workload::{lower, lower_as, ConvRule, GemmOp, Layer, Lowered, Model, VectorWork};
+use crate::workload::{ConvRule, GemmOp, Layer, Lowered, Model, VectorWork};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ fn layer_report(
     batch: u64,
 ) -> Result<LayerReport> {
     let kind = layer.op.kind();
-    let lowered = lower_as(&layer.op, batch, conv_rule(engine.timing()));
+    let lowered = layer.lower_as(batch, conv_rule(engine.timing()));
     check_layer(&lowered, model, &layer.name, batch)?;
     let counts = lowered_counts(design, prices, &lowered, engine)?;
     let (unit, gemms, shape) = match lowered {
@@ -340,7 +340,7 @@ pub fn glob(pattern: &str, name: &str) -> bool {
 
 /// The one GEMM a layer lowers to, for tools that need the shape.
 pub fn gemm_of(layer: &Layer, batch: u64) -> Option<GemmOp> {
-    match lower(&layer.op, batch) {
+    match layer.lower(batch) {
         Lowered::Gemm(g) => Some(g),
         Lowered::Vector(_) => None,
     }

@@ -77,6 +77,7 @@ fn conv_on_the_array_equals_conv_integer_and_the_simulated_cycles() {
                     dilation: (dil as u64, dil as u64),
                     groups: g as u64,
                 },
+                batch: 1,
             };
             let report = run_layer(
                 &d,

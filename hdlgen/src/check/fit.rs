@@ -5,7 +5,7 @@
 use crate::error::HdlError;
 use crate::rtl::{Config, SRAM_NAMES};
 use sim::design::Operand;
-use sim::workload::{lower, Lowered, Model};
+use sim::workload::{Lowered, Model};
 use std::fmt::Write as _;
 
 /// Layers listed when saying which fit (the rest are counted).
@@ -119,7 +119,7 @@ pub fn check_gemm(cfg: &Config, (m, k, n): (u64, u64, u64)) -> Result<(), HdlErr
 pub fn fitting_layers(cfg: &Config, model: &Model) -> Vec<(String, (u64, u64, u64))> {
     model
         .layers()
-        .filter_map(|l| match lower(&l.op, 1) {
+        .filter_map(|l| match l.lower(1) {
             Lowered::Gemm(g) if fits(cfg, (g.m, g.k, g.n)) => {
                 Some((l.name.clone(), (g.m, g.k, g.n)))
             }

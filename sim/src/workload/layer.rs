@@ -133,13 +133,35 @@ pub enum ConvRule {
     Scalesim,
 }
 
-/// One layer: a name and an operation.
+/// One layer: a name, an operation, and how many samples of the model's
+/// batch the operation holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Layer {
     /// Unique name within its model.
     pub name: String,
     /// What it computes.
     pub op: Op,
+    /// Samples the operation is run for at batch 1: 1 for the built-in
+    /// models; an imported ONNX model's tensors carry their own batch
+    /// dimension, which a convolution keeps here.
+    #[serde(skip_serializing_if = "is_one")]
+    pub batch: u64,
+}
+
+fn is_one(v: &u64) -> bool {
+    *v == 1
+}
+
+impl Layer {
+    /// What this layer becomes at the model's `batch`.
+    pub fn lower(&self, batch: u64) -> super::Lowered {
+        self.lower_as(batch, ConvRule::Exact)
+    }
+
+    /// [`Layer::lower`] with a choice of convolution output-size rule.
+    pub fn lower_as(&self, batch: u64, rule: ConvRule) -> super::Lowered {
+        super::lower::lower_as(&self.op, batch.saturating_mul(self.batch), rule)
+    }
 }
 
 impl Op {

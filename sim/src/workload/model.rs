@@ -36,11 +36,10 @@ impl Model {
     /// Total multiply-accumulates of the array layers at batch 1; `None`
     /// when a layer's or the total's count passes 2^64 (a hostile topology).
     pub fn macs(&self) -> Option<u64> {
-        self.layers()
-            .try_fold(0u64, |sum, l| match super::lower(&l.op, 1) {
-                super::Lowered::Gemm(g) => sum.checked_add(g.checked_macs()?),
-                super::Lowered::Vector(_) => Some(sum),
-            })
+        self.layers().try_fold(0u64, |sum, l| match l.lower(1) {
+            super::Lowered::Gemm(g) => sum.checked_add(g.checked_macs()?),
+            super::Lowered::Vector(_) => Some(sum),
+        })
     }
 }
 
@@ -62,9 +61,21 @@ impl ModelBuilder {
 
     /// Adds a layer that consumes the outputs of `inputs`.
     pub fn add(&mut self, name: impl Into<String>, op: Op, inputs: &[NodeIndex]) -> NodeIndex {
+        self.add_batched(name, op, 1, inputs)
+    }
+
+    /// Adds a layer whose operation holds `batch` samples at batch 1.
+    pub fn add_batched(
+        &mut self,
+        name: impl Into<String>,
+        op: Op,
+        batch: u64,
+        inputs: &[NodeIndex],
+    ) -> NodeIndex {
         let id = self.graph.add_node(Layer {
             name: name.into(),
             op,
+            batch,
         });
         for &i in inputs {
             self.graph.add_edge(i, id, ());

@@ -23,7 +23,7 @@ fn convs(m: &Model) -> usize {
 /// Array MACs of the layer called `name` at batch 1.
 fn layer_macs(m: &Model, name: &str) -> u64 {
     let l = m.layers().find(|l| l.name == name).expect(name);
-    match crate::workload::lower(&l.op, 1) {
+    match l.lower(1) {
         crate::workload::Lowered::Gemm(g) => g.macs(),
         crate::workload::Lowered::Vector(_) => 0,
     }
