@@ -74,6 +74,7 @@ fn conv_on_the_array_equals_conv_integer_and_the_simulated_cycles() {
                     kw: ws[3] as u64,
                     stride: (s as u64, s as u64),
                     pad: (p as u64, p as u64),
+                    pad_end: (p as u64, p as u64),
                     dilation: (dil as u64, dil as u64),
                     groups: g as u64,
                 },

@@ -151,3 +151,133 @@ fn truncated_and_foreign_files_are_format_errors() {
     let e = format!("{e:?}");
     assert!(e.contains("systolic::onnx::format"), "{e}");
 }
+
+fn imported(name: &str, dims: &[(&str, u64)]) -> sim::onnx::import::Imported {
+    let dims: DimValues = dims.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let file = OnnxFile::read(&fixture(&format!("{name}.onnx"))).unwrap();
+    let a = analyze(&file, &dims).unwrap();
+    sim::onnx::import::import(&file, &a, name, false).unwrap()
+}
+
+fn macs_of(m: &sim::workload::Model, layer: &str) -> u64 {
+    let l = m
+        .layers()
+        .find(|l| l.name == layer)
+        .unwrap_or_else(|| panic!("no layer `{layer}`"));
+    match l.lower(1) {
+        sim::workload::Lowered::Gemm(g) => g.macs(),
+        sim::workload::Lowered::Vector(_) => 0,
+    }
+}
+
+fn coverage_of(i: &sim::onnx::import::Imported, op: &str) -> (String, u64) {
+    let rows: Vec<_> = i.coverage.iter().filter(|c| c.op_type == op).collect();
+    assert_eq!(rows.len(), 1, "{op}: {rows:?}");
+    (rows[0].treatment.name().to_string(), rows[0].nodes)
+}
+
+#[test]
+fn a_cnn_lowers_to_convolutions_with_its_batch_and_a_linear_head() {
+    let i = imported("cnn", &[("batch", 2)]);
+    let m = &i.model;
+    // MACs from onnxruntime's output shapes: conv1 [2,16,32,31] x 3x3x3,
+    // conv2 [2,16,8,8] x 16x3x3 (SAME_UPPER, stride 2, after a ceil-mode
+    // pool), depthwise [2,16,8,8] x 1x3x3, fc 2 x 256 x 10.
+    assert_eq!(macs_of(m, "conv1"), 2 * 16 * 32 * 31 * 27);
+    assert_eq!(macs_of(m, "conv2"), 2 * 16 * 8 * 8 * 16 * 9);
+    assert_eq!(macs_of(m, "depthwise"), 2 * 16 * 8 * 8 * 9);
+    assert_eq!(macs_of(m, "fc"), 2 * 256 * 10);
+    assert_eq!(
+        m.macs(),
+        Some(2 * 16 * 32 * 31 * 27 + 2 * 16 * 8 * 8 * 16 * 9 + 2 * 16 * 8 * 8 * 9 + 2 * 256 * 10)
+    );
+    // Shape code is folded and free; pools and activations go to the vector unit.
+    assert_eq!(coverage_of(&i, "Gather"), ("free".into(), 1));
+    assert_eq!(coverage_of(&i, "Reshape"), ("free".into(), 1));
+    assert_eq!(coverage_of(&i, "Conv"), ("array".into(), 3));
+    assert_eq!(coverage_of(&i, "MaxPool"), ("vector".into(), 1));
+    assert_eq!(coverage_of(&i, "BatchNormalization"), ("vector".into(), 1));
+    let share: f64 = i.coverage.iter().map(|c| c.mac_share).sum();
+    assert!((share - 1.0).abs() < 1e-12, "{share}");
+    // SAME_UPPER, kernel 3, stride 2 on 16 x 15: 8 x 8 outputs; padding 0
+    // above and 1 below (uneven), 1 left and 1 right.
+    let c = m.layers().find(|l| l.name == "conv2").unwrap();
+    assert!(
+        matches!(
+            c.op,
+            sim::workload::Op::Conv2d {
+                pad: (0, 1),
+                pad_end: (1, 1),
+                ..
+            }
+        ),
+        "{:?}",
+        c.op
+    );
+    assert_eq!(c.op.conv_out_hw(), Some((8, 8)));
+    // The depthwise layer is one GEMM per channel, on the sample batch.
+    let dw = m.layers().find(|l| l.name == "depthwise").unwrap();
+    assert_eq!(dw.op.kind(), "depthwise");
+    assert_eq!(dw.batch, 2);
+}
+
+#[test]
+fn a_transformer_block_costs_attention_as_two_activation_products_and_fuses_gelu() {
+    let i = imported("transformer", &[("batch", 3)]);
+    let m = &i.model;
+    let (b, t, d, h, hd) = (3, 17, 64, 4, 16);
+    assert_eq!(macs_of(m, "qkv"), b * t * d * 3 * d);
+    assert_eq!(macs_of(m, "scores"), b * h * t * hd * t);
+    assert_eq!(macs_of(m, "context"), b * h * t * t * hd);
+    assert_eq!(macs_of(m, "proj"), b * t * d * d);
+    assert_eq!(macs_of(m, "fc1"), b * t * d * 4 * d);
+    assert_eq!(macs_of(m, "fc2"), b * t * 4 * d * d);
+    let scores = m.layers().find(|l| l.name == "scores").unwrap();
+    assert_eq!(scores.op.kind(), "matmul", "{:?}", scores.op);
+    // GELU (erf form) is one fused layer at the last node of the pattern.
+    assert_eq!(coverage_of(&i, "Erf"), ("fused".into(), 1));
+    let gelu = m.layers().find(|l| l.name == "gelu_half").unwrap();
+    assert!(matches!(
+        gelu.op,
+        sim::workload::Op::Vector { ops_per_element: sim::workload::GELU_OPS, elements, .. } if elements == (b * t * 4 * d)
+    ));
+    assert!(m.layers().all(|l| l.name != "gelu_erf"));
+    assert_eq!(coverage_of(&i, "LayerNormalization"), ("vector".into(), 1));
+    assert_eq!(coverage_of(&i, "Softmax"), ("vector".into(), 1));
+}
+
+#[test]
+fn recurrent_layers_run_per_direction_and_step() {
+    let i = imported("recurrent", &[]);
+    let m = &i.model;
+    let (seq, batch) = (5, 2);
+    assert_eq!(macs_of(m, "lstm"), seq * batch * (16 + 32) * 4 * 32);
+    assert_eq!(macs_of(m, "lstm.reverse"), seq * batch * (16 + 32) * 4 * 32);
+    assert_eq!(macs_of(m, "gru"), seq * batch * (64 + 32) * 3 * 32);
+    assert_eq!(macs_of(m, "rnn"), seq * batch * (32 + 8) * 8);
+    assert_eq!(coverage_of(&i, "LSTM"), ("array".into(), 1));
+}
+
+#[test]
+fn one_d_grouped_and_transposed_convolutions_lower_to_their_macs() {
+    let i = imported("conv1d", &[]);
+    let m = &i.model;
+    // SAME_LOWER, kernel 4, stride 3 on 50: 17 outputs, padding 1 and 1.
+    assert_eq!(macs_of(m, "conv1d"), 8 * 17 * 2 * 4);
+    let c = m.layers().find(|l| l.name == "conv1d").unwrap();
+    assert!(
+        matches!(
+            c.op,
+            sim::workload::Op::Conv2d {
+                pad: (0, 1),
+                pad_end: (0, 1),
+                ..
+            }
+        ),
+        "{:?}",
+        c.op
+    );
+    assert_eq!(c.op.conv_out_hw(), Some((1, 17)));
+    assert_eq!(macs_of(m, "grouped"), 8 * 16 * 2 * 3);
+    assert_eq!(macs_of(m, "deconv"), 16 * 8 * 4 * 4);
+}

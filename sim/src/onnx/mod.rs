@@ -7,6 +7,7 @@
 //! values.
 
 pub mod error;
+pub mod import;
 pub mod proto;
 pub mod shape;
 pub mod tensor;

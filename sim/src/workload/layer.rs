@@ -25,6 +25,14 @@ impl RnnCell {
     }
 }
 
+/// Vector operations per softmax element (scale, max, exp, sum, divide).
+pub const SOFTMAX_OPS: u64 = 5;
+/// Vector operations per layer-normalization element (mean, variance,
+/// normalize, scale, shift).
+pub const LAYERNORM_OPS: u64 = 8;
+/// Vector operations per GELU element (the erf or tanh form's polynomial).
+pub const GELU_OPS: u64 = 8;
+
 /// Operations the vector unit runs (not the array).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,8 +67,11 @@ pub enum Op {
         kw: u64,
         /// Stride (h, w).
         stride: (u64, u64),
-        /// Zero padding on each side (h, w).
+        /// Zero padding before (top, left).
         pad: (u64, u64),
+        /// Zero padding after (bottom, right): equal to `pad` for the
+        /// built-in models; an imported model may pad unevenly (`SAME_UPPER`).
+        pad_end: (u64, u64),
         /// Dilation (h, w).
         dilation: (u64, u64),
         /// Groups.
@@ -180,6 +191,7 @@ impl Op {
                 kw,
                 stride,
                 pad,
+                pad_end,
                 dilation,
                 ..
             } => {
@@ -188,10 +200,10 @@ impl Op {
                 let eff = |d: u64, k: u64| d.saturating_mul(k.checked_sub(1)?).checked_add(1);
                 let (eff_h, eff_w) = (eff(dilation.0, kh)?, eff(dilation.1, kw)?);
                 let span_h = in_h
-                    .saturating_add(pad.0.saturating_mul(2))
+                    .saturating_add(pad.0.saturating_add(pad_end.0))
                     .checked_sub(eff_h)?;
                 let span_w = in_w
-                    .saturating_add(pad.1.saturating_mul(2))
+                    .saturating_add(pad.1.saturating_add(pad_end.1))
                     .checked_sub(eff_w)?;
                 let (sh, sw) = (stride.0, stride.1);
                 if sh == 0 || sw == 0 {

@@ -212,6 +212,7 @@ mod tests {
             kw: k,
             stride: (s, s),
             pad: (p, p),
+            pad_end: (p, p),
             dilation: (1, 1),
             groups,
         }
@@ -264,6 +265,7 @@ mod tests {
             kw: 3,
             stride: (1, 1),
             pad: (0, 0),
+            pad_end: (0, 0),
             dilation: (2, 2),
             groups: 1,
         };

@@ -7,7 +7,7 @@ mod model;
 pub mod topology;
 pub mod zoo;
 
-pub use layer::{ConvRule, Layer, Op, RnnCell, VectorKind};
+pub use layer::{ConvRule, Layer, Op, RnnCell, VectorKind, GELU_OPS, LAYERNORM_OPS, SOFTMAX_OPS};
 pub use lower::{
     lower, lower_as, GemmOp, Lowered, VectorWork, MAX_DIM, MAX_GEMM_MACS, MAX_LAYER_OPS,
 };

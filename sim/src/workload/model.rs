@@ -83,6 +83,11 @@ impl ModelBuilder {
         id
     }
 
+    /// A layer added so far.
+    pub fn layer(&self, id: NodeIndex) -> &Layer {
+        &self.graph[id]
+    }
+
     /// Finishes the model. Layers run in insertion order, which is a
     /// topological order because inputs must exist before they are named.
     pub fn build(self) -> Model {

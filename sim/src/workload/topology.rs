@@ -129,6 +129,7 @@ pub fn parse(text: &str, file: &str, model_name: &str) -> Result<Model> {
                 kw: fw,
                 stride: (s, s),
                 pad: (0, 0),
+                pad_end: (0, 0),
                 dilation: (1, 1),
                 groups: if depthwise { ch } else { 1 },
             }

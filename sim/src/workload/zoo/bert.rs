@@ -6,7 +6,7 @@
 //! scale `1/sqrt(64)` and mask are counted in the softmax. No pooler or task head.
 
 use super::eltwise;
-use crate::workload::{Model, ModelBuilder, Op, VectorKind};
+use crate::workload::{Model, ModelBuilder, Op, VectorKind, GELU_OPS, LAYERNORM_OPS, SOFTMAX_OPS};
 use petgraph::graph::NodeIndex;
 
 /// Sequence length.
@@ -21,12 +21,6 @@ const HEAD_DIM: u64 = HIDDEN / HEADS;
 const FFN: u64 = 3072;
 /// Encoder layers.
 const LAYERS: u64 = 12;
-/// Vector operations per GELU (tanh approximation).
-const GELU_OPS: u64 = 8;
-/// Vector operations per softmax element (scale, max, exp, sum, divide).
-const SOFTMAX_OPS: u64 = 5;
-/// Vector operations per layernorm element (mean, variance, normalize, scale, shift).
-const LAYERNORM_OPS: u64 = 8;
 
 /// BERT-base encoder, batch 1, 128 tokens: per layer 4 projections + 2
 /// attention matmuls + 2 FFN linears, about 11.2 GMAC.

@@ -84,6 +84,7 @@ impl Cnn {
             kw: k,
             stride: (s, s),
             pad: (p, p),
+            pad_end: (p, p),
             dilation: (1, 1),
             groups,
         };

@@ -5,7 +5,7 @@
 //! The embedding lookup is a gather, not array work, so it has no layer; the
 //! gate nonlinearities and cell update are part of each recurrent step.
 
-use crate::workload::{Model, ModelBuilder, Op, RnnCell, VectorKind};
+use crate::workload::{Model, ModelBuilder, Op, RnnCell, VectorKind, SOFTMAX_OPS};
 
 /// Unrolled time steps (Zaremba et al.'s BPTT length).
 const STEPS: u64 = 35;
@@ -13,8 +13,6 @@ const STEPS: u64 = 35;
 const HIDDEN: u64 = 1024;
 /// Vocabulary: Penn Treebank's 10,000 words.
 const VOCAB: u64 = 10_000;
-/// Vector operations per softmax element.
-const SOFTMAX_OPS: u64 = 5;
 
 /// LSTM LM, batch 1: 2 x LSTM(1024 -> 1024) over 35 steps, then a
 /// 1024 -> 10,000 decoder on each of the 35 outputs and a softmax, about 0.95 GMAC.
