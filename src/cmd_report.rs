@@ -4,7 +4,7 @@ use crate::inputs;
 use clap::Args;
 use dse::results::{self, DEFAULT_OBJECTIVES};
 use report::sweep::{self, Options};
-use sim::workload::{topology, zoo, Model};
+use sim::workload::{zoo, Model};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `systolic report`.
@@ -73,7 +73,7 @@ fn model_near(name: &str, dir: &Path) -> sim::Result<Model> {
     }
     let near = dir.join(name);
     if Path::new(name).is_relative() && near.is_file() {
-        return topology::load(&near);
+        return sim::models::resolve(name, dir, &Default::default()).map(|(m, _)| m);
     }
     inputs::model(name)
 }

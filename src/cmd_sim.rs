@@ -13,7 +13,8 @@ use std::path::PathBuf;
   systolic sim --design gemmini-like --model bert-base --layer 'layer0.*'
   systolic sim --scalesim-config google.cfg --topology alexnet.csv --timing scalesim --format csv
   systolic sim --design fpga-2x2 --model resnet18 --synth synth-out/fpga-2x2/ice40.json
-  systolic sim --design edge-8x8 --model resnet18 --report reports/edge-8x8-resnet18")]
+  systolic sim --design edge-8x8 --model resnet18 --report reports/edge-8x8-resnet18
+  systolic sim --design edge-8x8 --model model.onnx --dim batch=8")]
 pub struct SimArgs {
     /// Built-in design name (see `systolic list designs`) or a design TOML file.
     #[arg(
@@ -25,9 +26,18 @@ pub struct SimArgs {
     /// Take the design from a SCALE-Sim .cfg file instead.
     #[arg(long, value_name = "CFG")]
     scalesim_config: Option<String>,
-    /// Built-in model name (see `systolic list models`) or a topology CSV.
+    /// Built-in model name (see `systolic list models`), an ONNX model
+    /// (.onnx) or a topology CSV.
     #[arg(long, default_value = "resnet50", conflicts_with = "topology")]
     model: String,
+    /// Size of a symbolic dimension of an ONNX model's inputs, e.g.
+    /// `--dim batch=8` (repeatable); unset ones are 1, with a note.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_dim)]
+    dim: Vec<(String, u64)>,
+    /// Cost an ONNX model's unsupported operators as zero (flagged in the
+    /// coverage table) instead of refusing the model.
+    #[arg(long)]
+    skip_unsupported: bool,
     /// A SCALE-Sim topology CSV (convolution or GEMM format).
     #[arg(long, value_name = "CSV")]
     topology: Option<String>,
@@ -37,7 +47,8 @@ pub struct SimArgs {
     /// Only layers whose names match (`*` is a wildcard); repeat or separate with commas.
     #[arg(long, value_delimiter = ',')]
     layer: Vec<String>,
-    /// Batch size.
+    /// Batch size (an ONNX model's batch is in its shapes: set a symbolic
+    /// one with --dim; --batch then runs the graph that many times).
     #[arg(long, default_value_t = 1)]
     batch: u64,
     /// Output format.
@@ -54,6 +65,20 @@ pub struct SimArgs {
     /// summary.md, and every plot as SVG and PNG (docs/REPORTS.md).
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+}
+
+/// `NAME=VALUE` of `--dim`.
+fn parse_dim(s: &str) -> Result<(String, u64), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE (e.g. batch=8)"))?;
+    let v: u64 = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a whole number (in --dim {s})"))?;
+    if name.is_empty() || v == 0 || v > 1 << 32 {
+        return Err(format!("--dim {s}: give a name and a size from 1 to 2^32"));
+    }
+    Ok((name.to_string(), v))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -78,10 +103,28 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
         Some(cfg) => inputs::scalesim_design(cfg)?,
         None => inputs::design(&a.design)?,
     };
-    let model = match &a.topology {
-        Some(t) => sim::workload::topology::load(std::path::Path::new(t))?,
-        None => inputs::model(&a.model)?,
+    let onnx = sim::onnx::import::ImportOptions {
+        dims: a.dim.iter().cloned().collect(),
+        skip_unsupported: a.skip_unsupported,
     };
+    if !a.model.ends_with(".onnx") && (!a.dim.is_empty() || a.skip_unsupported) {
+        return Err(miette::miette!(
+            code = "systolic::cli::onnx_only",
+            help = "--dim and --skip-unsupported apply to ONNX models (--model path.onnx)",
+            "--dim and --skip-unsupported need an ONNX model, not `{}`",
+            a.model
+        ));
+    }
+    let (model, imported) = match &a.topology {
+        Some(t) => (
+            sim::workload::topology::load(std::path::Path::new(t))?,
+            None,
+        ),
+        None => inputs::model_with(&a.model, &onnx)?,
+    };
+    if let Some(r) = &imported {
+        eprint!("{}", coverage_table(r));
+    }
     let mode = match a.timing {
         Timing::Rtl => TimingMode::Rtl,
         Timing::Scalesim => TimingMode::Scalesim,
@@ -113,8 +156,37 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
     }
     let text = match a.format {
         Format::Table => report.to_table(),
-        Format::Json => report.to_json() + "\n",
+        Format::Json => match &imported {
+            None => report.to_json() + "\n",
+            Some(r) => {
+                let mut v: serde_json::Value =
+                    serde_json::from_str(&report.to_json()).expect("the report is JSON");
+                v["coverage"] = serde_json::to_value(&r.coverage).expect("coverage serializes");
+                serde_json::to_string_pretty(&v).expect("JSON") + "\n"
+            }
+        },
         Format::Csv => report.to_csv(),
     };
     output::emit(&text, a.out.as_deref())
+}
+
+/// How an ONNX model's operator types were treated, MACs first.
+fn coverage_table(r: &sim::onnx::import::ImportReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = format!(
+        "{:<28} {:<12} {:>6} {:>16} {:>7}\n",
+        "onnx operator", "treated as", "nodes", "MACs", "share"
+    );
+    for c in &r.coverage {
+        let _ = writeln!(
+            s,
+            "{:<28} {:<12} {:>6} {:>16} {:>6.2}%",
+            c.op_type,
+            c.treatment.name(),
+            c.nodes,
+            c.macs,
+            100.0 * c.mac_share
+        );
+    }
+    s
 }

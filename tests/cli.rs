@@ -669,3 +669,59 @@ fn the_design_format_documents_every_field() {
         .unwrap();
     sim::Design::parse(example, "DESIGN_FORMAT.md", None).unwrap();
 }
+
+#[test]
+fn onnx_models_print_their_coverage_and_take_symbolic_dimensions() {
+    let model = support::root().join("sim/tests/fixtures/onnx/transformer.onnx");
+    let model = model.to_str().unwrap();
+    let o = systolic(&[
+        "sim", "--design", "edge-8x8", "--model", model, "--format", "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("dimension 0 is `batch`, taken as 1 (set it with --dim batch=N)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("MatMul") && e.contains("array") && e.contains("Erf") && e.contains("fused"),
+        "{e}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let macs_1 = v["total"]["macs"].as_u64().unwrap();
+    let cov = v["coverage"].as_array().unwrap();
+    let matmul = cov.iter().find(|c| c["op_type"] == "MatMul").unwrap();
+    assert_eq!(matmul["treatment"], "array");
+    assert_eq!(matmul["macs"].as_u64().unwrap(), macs_1);
+    // --dim batch=8: eight times the MACs, and no note.
+    let o = systolic(&[
+        "sim", "--model", model, "--dim", "batch=8", "--format", "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("taken as 1"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["total"]["macs"].as_u64().unwrap(), 8 * macs_1);
+    // A --dim the model does not have, a malformed one, and --dim on a zoo model.
+    let e = fails(&["sim", "--model", model, "--dim", "seq=4"]);
+    assert!(
+        e.contains("no dimension named `seq`") && e.contains("batch"),
+        "{e}"
+    );
+    let o = systolic(&["sim", "--model", model, "--dim", "batch"]);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert!(stderr(&o).contains("NAME=VALUE"), "{}", stderr(&o));
+    let e = fails(&["sim", "--model", "resnet18", "--dim", "batch=2"]);
+    assert!(e.contains("need an ONNX model"), "{e}");
+    // A damaged file.
+    let dir = scratch("onnx");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("cut.onnx");
+    let bytes = std::fs::read(support::root().join("sim/tests/fixtures/onnx/cnn.onnx")).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 3]).unwrap();
+    let e = fails(&["sim", "--model", bad.to_str().unwrap()]);
+    assert!(
+        e.contains("cut.onnx") && (e.contains("byte ") || e.contains("node `")),
+        "{e}"
+    );
+}

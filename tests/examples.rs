@@ -151,6 +151,12 @@ fn sandbox() -> PathBuf {
         dir.join("alexnet.csv"),
     )
     .unwrap();
+    // An ONNX model (a transformer block with a symbolic batch).
+    std::fs::copy(
+        root().join("sim/tests/fixtures/onnx/transformer.onnx"),
+        dir.join("model.onnx"),
+    )
+    .unwrap();
     // A small design of one's own (fast to synthesize and place).
     std::fs::write(
         dir.join("my-design.toml"),

@@ -6,7 +6,7 @@ use super::points::{Axes, Range};
 use serde::{Deserialize, Serialize};
 use sim::design::{preset, Design};
 use sim::error::{InputError, Result};
-use sim::workload::{topology, zoo, Model};
+use sim::workload::Model;
 use std::path::{Path, PathBuf};
 
 /// A sweep specification exactly as written.
@@ -209,14 +209,10 @@ pub fn resolve_base(base: &str, dir: &Path) -> Result<Design> {
     }
 }
 
-/// The model named by `name`: a topology CSV path (ending in `.csv`,
-/// relative to `dir`) or a zoo name.
+/// The model named by `name`: an ONNX model or topology CSV path
+/// (relative to `dir`) or a zoo name ([`sim::models::resolve`]).
 pub fn resolve_model(name: &str, dir: &Path) -> Result<Model> {
-    if name.ends_with(".csv") {
-        topology::load(&dir.join(name))
-    } else {
-        zoo::find(name, "or a SCALE-Sim topology CSV path ending in .csv")
-    }
+    sim::models::resolve(name, dir, &Default::default()).map(|(m, _)| m)
 }
 
 /// 64-bit FNV-1a (stable across platforms and releases).

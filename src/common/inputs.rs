@@ -1,7 +1,7 @@
 //! Resolves designs and models named on the command line: built-in names or files.
 
 use sim::error::SimError;
-use sim::workload::{topology, zoo, Model};
+use sim::workload::Model;
 use sim::Design;
 use std::path::Path;
 
@@ -21,9 +21,20 @@ pub fn scalesim_design(path: &str) -> Result<Design, SimError> {
 
 /// A model: a zoo name or a topology CSV path.
 pub fn model(name: &str) -> Result<Model, SimError> {
-    let path = Path::new(name);
-    if name.ends_with(".csv") || path.is_file() {
-        return topology::load(path);
+    model_with(name, &Default::default()).map(|(m, _)| m)
+}
+
+/// A model, with options for ONNX models; what an ONNX import noted is
+/// printed to stderr, and its report returned.
+pub fn model_with(
+    name: &str,
+    onnx: &sim::onnx::import::ImportOptions,
+) -> Result<(Model, Option<sim::onnx::import::ImportReport>), SimError> {
+    let (model, report) = sim::models::resolve(name, Path::new(""), onnx)?;
+    if let Some(r) = &report {
+        for n in &r.notes {
+            eprintln!("note: {n}");
+        }
     }
-    zoo::find(name, "or a SCALE-Sim topology CSV path (or --topology CSV)")
+    Ok((model, report))
 }

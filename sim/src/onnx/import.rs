@@ -58,6 +58,15 @@ pub struct Coverage {
     pub mac_share: f64,
 }
 
+/// What an import says besides its layers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// Operator types and what was done with them, MACs first.
+    pub coverage: Vec<Coverage>,
+    /// Notes for the user (symbolic dimensions set to 1, skipped nodes).
+    pub notes: Vec<String>,
+}
+
 /// An imported model.
 pub struct Imported {
     /// The layers.
@@ -297,7 +306,7 @@ impl<'a> Lowering<'a> {
                 };
                 vec![(
                     self.unique(n, ""),
-                    self.matmul_op(n, &n.inputs[1], 1, m, k, nn),
+                    self.matmul_op(&n.inputs[1], 1, m, k, nn),
                     1,
                 )]
             }
@@ -328,7 +337,7 @@ impl<'a> Lowering<'a> {
                 let count = elements(&batch);
                 vec![(
                     self.unique(n, ""),
-                    self.matmul_op(n, &n.inputs[bi], count, m, k, nn),
+                    self.matmul_op(&n.inputs[bi], count, m, k, nn),
                     1,
                 )]
             }
@@ -444,12 +453,13 @@ impl<'a> Lowering<'a> {
         Ok(())
     }
 
-    /// A GEMM whose B is `b`: a linear layer when B is a 2-D weight, a
-    /// product of two activations otherwise.
-    fn matmul_op(&self, _n: &NodeProto, b: &str, count: u64, m: u64, k: u64, n: u64) -> Op {
-        if count == 1 && self.a.initializers.contains(b) {
+    /// A GEMM whose B is `b`: a linear layer over every row of A when B is a
+    /// 2-D weight (batch dimensions of A become rows), a product of two
+    /// activations otherwise.
+    fn matmul_op(&self, b: &str, count: u64, m: u64, k: u64, n: u64) -> Op {
+        if self.a.initializers.contains(b) && self.shape(b).len() == 2 {
             Op::Linear {
-                tokens: m,
+                tokens: count.saturating_mul(m),
                 in_features: k,
                 out_features: n,
             }

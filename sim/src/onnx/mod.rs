@@ -105,6 +105,17 @@ impl OnnxFile {
     }
 }
 
+/// Reads, analyses and imports the model at `path`.
+pub fn load(path: &Path, opts: &import::ImportOptions) -> crate::Result<import::Imported> {
+    let file = OnnxFile::read(path)?;
+    let a = analyze(&file, &opts.dims).map_err(|e| SimError::from(e.into_input(path)))?;
+    let name = path
+        .file_stem()
+        .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    import::import(&file, &a, &name, opts.skip_unsupported)
+        .map_err(|e| SimError::from(e.into_input(path)))
+}
+
 /// Sizes given to symbolic dimensions (`--dim NAME=VALUE`).
 pub type DimValues = HashMap<String, u64>;
 
