@@ -83,6 +83,8 @@ def main() -> None:
         # onnxruntime running the graph (record) is the check.
         path = OUT / f"{name}.onnx"
         if external:
+            # onnx appends to an existing data file: start from none.
+            (OUT / f"{name}.data").unlink(missing_ok=True)
             onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                             location=f"{name}.data", size_threshold=256)
         else:
@@ -247,6 +249,21 @@ def main() -> None:
     g = h.make_graph(nodes, "conv1d", [h.make_tensor_value_info("x", T.FLOAT, [1, 2, 50])],
                      [h.make_tensor_value_info("y", T.FLOAT, None)], inits)
     save("conv1d", g, external=True)
+
+    # An operator the reader does not lower (Einsum), with its shapes
+    # recorded by onnx.shape_inference so that --skip-unsupported can pass it.
+    nodes = [
+        h.make_node("Einsum", ["x", "w"], ["e"], name="einsum", equation="bij,jk->bik"),
+        h.make_node("Relu", ["e"], ["r"], name="relu"),
+        h.make_node("MatMul", ["r", "w2"], ["y"], name="fc"),
+    ]
+    g = h.make_graph(nodes, "einsum", [h.make_tensor_value_info("x", T.FLOAT, [2, 4, 8])],
+                     [h.make_tensor_value_info("y", T.FLOAT, None)], [w("w", 8, 16), w("w2", 16, 4)])
+    model = h.make_model(g, opset_imports=[h.make_opsetid("", 17)], producer_name="systolic-fixtures")
+    model.ir_version = 8
+    model = onnx.shape_inference.infer_shapes(model)
+    onnx.save_model(model, str(OUT / "einsum.onnx"))
+    record("einsum", OUT / "einsum.onnx", {})
 
     # Bad files: each must give a clear error naming what is wrong.
     def bad(name, graph):

@@ -281,3 +281,34 @@ fn one_d_grouped_and_transposed_convolutions_lower_to_their_macs() {
     assert_eq!(macs_of(m, "grouped"), 8 * 16 * 2 * 3);
     assert_eq!(macs_of(m, "deconv"), 16 * 8 * 4 * 4);
 }
+
+#[test]
+fn an_unsupported_operator_is_refused_or_costed_as_zero_when_asked() {
+    let path = fixture("einsum.onnx");
+    let file = OnnxFile::read(&path).unwrap();
+    // Its shapes come from those the file records.
+    let a = analyze(&file, &DimValues::new()).unwrap();
+    assert_eq!(a.known["e"].shape, [2, 4, 16]);
+    let e = sim::onnx::import::import(&file, &a, "einsum", false)
+        .err()
+        .unwrap();
+    let e = format!("{:?}", e.into_input(&path));
+    assert!(
+        e.contains("node `einsum` (Einsum, opset 17): this operator is not supported")
+            && e.contains("--skip-unsupported"),
+        "{e}"
+    );
+    let i = sim::onnx::import::import(&file, &a, "einsum", true).unwrap();
+    assert_eq!(coverage_of(&i, "Einsum"), ("unsupported".into(), 1));
+    assert!(
+        i.notes
+            .iter()
+            .any(|n| n.contains("`einsum` (Einsum)") && n.contains("zero")),
+        "{:?}",
+        i.notes
+    );
+    // The rest of the model is there, in order.
+    assert_eq!(macs_of(&i.model, "fc"), 2 * 4 * 16 * 4);
+    let names: Vec<&str> = i.model.layers().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["relu", "fc"]);
+}

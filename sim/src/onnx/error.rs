@@ -13,6 +13,9 @@ pub struct OnnxError {
     pub message: String,
     /// What to do, when there is something.
     pub hint: Option<String>,
+    /// The operator is one this reader does not know (rather than a known
+    /// one used wrongly).
+    pub unsupported: bool,
 }
 
 impl OnnxError {
@@ -22,7 +25,27 @@ impl OnnxError {
             node: Some((node_name(n).to_string(), n.op_type.clone(), opset)),
             message: message.into(),
             hint: None,
+            unsupported: false,
         }
+    }
+
+    /// Node `n`'s operator is not supported.
+    pub fn unsupported(n: &NodeProto, opset: i64) -> OnnxError {
+        OnnxError {
+            unsupported: true,
+            ..OnnxError::node(
+                n,
+                opset,
+                if n.domain.is_empty() || n.domain == "ai.onnx" {
+                    "this operator is not supported".to_string()
+                } else {
+                    format!("this operator of domain `{}` is not supported", n.domain)
+                },
+            )
+        }
+        .hint(
+            "pass --skip-unsupported to cost it as zero (it is then flagged in the coverage table)",
+        )
     }
 
     /// A problem with the model as a whole.
@@ -31,6 +54,7 @@ impl OnnxError {
             node: None,
             message: message.into(),
             hint: None,
+            unsupported: false,
         }
     }
 

@@ -425,9 +425,7 @@ impl<'a> Lowering<'a> {
                     ));
                     return Ok(());
                 }
-                None => return Err(self.err(n, "this operator is not supported").hint(
-                    "pass --skip-unsupported to cost it as zero (it is then flagged in the output)",
-                )),
+                None => return Err(OnnxError::unsupported(n, self.file.opset_of(&n.domain))),
             },
         };
         let t = if matches!(

@@ -237,7 +237,6 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
                 }
             }
         }
-        check_domain(n, node_opset)?;
         let inputs = Inputs {
             node: n,
             known: ins,
@@ -245,7 +244,18 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
             file: &file.bytes,
             dir: file.dir(),
         };
-        let outs = shape::infer(&inputs)?;
+        let outs = match check_domain(n, node_opset).and_then(|_| shape::infer(&inputs)) {
+            Ok(outs) => outs,
+            // An operator this reader does not know: its outputs' shapes may
+            // be recorded in the file (onnx.shape_inference writes them);
+            // the import then refuses it or, if asked, costs it as zero.
+            Err(e) if e.unsupported => recorded(g, n).ok_or_else(|| {
+                e.clone().hint(
+                    "pass --skip-unsupported to cost it as zero; that needs its output shapes recorded in the file (onnx.shape_inference.infer_shapes, then save)",
+                )
+            })?,
+            Err(e) => return Err(e),
+        };
         for (j, name) in n.outputs.iter().enumerate() {
             if name.is_empty() {
                 continue;
@@ -276,10 +286,41 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
 fn check_domain(n: &NodeProto, opset: i64) -> Result<(), OnnxError> {
     match n.domain.as_str() {
         "" | "ai.onnx" => Ok(()),
-        "com.microsoft" if matches!(n.op_type.as_str(), "QLinearAdd" | "QLinearMul" | "QLinearGlobalAveragePool") => Ok(()),
-        d => Err(OnnxError::node(n, opset, format!("operator domain `{d}` is not supported"))
-            .hint("export with standard ONNX operators, or pass --skip-unsupported to cost it as zero")),
+        "com.microsoft"
+            if matches!(
+                n.op_type.as_str(),
+                "QLinearAdd" | "QLinearMul" | "QLinearGlobalAveragePool"
+            ) =>
+        {
+            Ok(())
+        }
+        _ => Err(OnnxError::unsupported(n, opset)),
     }
+}
+
+/// The shapes the file records for every output of `n`, when all are
+/// concrete.
+fn recorded(g: &proto::GraphProto, n: &NodeProto) -> Option<Vec<Known>> {
+    n.outputs
+        .iter()
+        .map(|o| {
+            let v = g
+                .value_info
+                .iter()
+                .chain(&g.outputs)
+                .find(|v| &v.name == o)?;
+            let shape = v
+                .shape
+                .as_ref()?
+                .iter()
+                .map(|d| match d {
+                    Dim::Value(x) => u64::try_from(*x).ok(),
+                    _ => None,
+                })
+                .collect::<Option<Vec<u64>>>()?;
+            Some(Known::new(v.elem_type, shape))
+        })
+        .collect()
 }
 
 /// Node indices in an order where every input is made before it is used.

@@ -900,11 +900,7 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
             }
             outs
         }
-        _ => {
-            return Err(
-                n.err("unsupported operator (its output shapes are not known to this reader)")
-            )
-        }
+        _ => return Err(OnnxError::unsupported(n.node, n.opset)),
     };
     for k in &out {
         if k.shape.len() > MAX_RANK
