@@ -287,7 +287,7 @@ impl<'a> Lowering<'a> {
                     count: g,
                     m: spatial,
                     k: x[1] / g,
-                    n: w[1] * elements(&w[2..]),
+                    n: w[1].saturating_mul(elements(&w[2..])),
                 };
                 vec![(self.unique(n, ""), m, x[0])]
             }
@@ -373,7 +373,9 @@ impl<'a> Lowering<'a> {
             }
             "MaxPool" | "AveragePool" | "LpPool" => {
                 let k = self.inputs(n).int_list("kernel_shape").unwrap_or_default();
-                let window: u64 = k.iter().map(|&v| v.max(1) as u64).product();
+                let window = k
+                    .iter()
+                    .fold(1u64, |p, &v| p.saturating_mul(v.max(1) as u64));
                 vec![(
                     self.unique(n, ""),
                     vector(VectorKind::Pool, window, out_len),

@@ -385,6 +385,14 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
             let ins: Vec<&Known> = (0..n.node.inputs.len())
                 .map(|i| n.get(i))
                 .collect::<Result<_, _>>()?;
+            let arity_ok = match op {
+                "Sum" | "Mean" | "Max" | "Min" => !ins.is_empty(),
+                "Where" => ins.len() == 3,
+                _ => ins.len() == 2,
+            };
+            if !arity_ok {
+                return Err(n.err(format!("it has {} inputs", ins.len())));
+            }
             let shapes: Vec<&[u64]> = ins.iter().map(|k| k.shape.as_slice()).collect();
             let shape = broadcast(&shapes)
                 .ok_or_else(|| n.err(format!("its inputs' shapes {shapes:?} do not broadcast")))?;
@@ -583,11 +591,13 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
                         .max(1);
                     let each = d.div_ceil(parts);
                     (0..parts)
-                        .map(|i| each.min(d.saturating_sub(i * each)))
+                        .map(|i| each.min(d.saturating_sub(i.saturating_mul(each))))
                         .collect()
                 }
             };
-            if sizes.len() != outs || sizes.iter().sum::<u64>() != x.shape[axis] {
+            if sizes.len() != outs
+                || sizes.iter().fold(0u64, |a, &b| a.saturating_add(b)) != x.shape[axis]
+            {
                 return Err(n.err(format!(
                     "split sizes {sizes:?} do not cut axis {axis} of size {} into {outs} outputs",
                     x.shape[axis]
@@ -711,7 +721,9 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
             }
             let mut shape = x.shape.clone();
             for (j, &a) in axes.iter().enumerate() {
-                let d = shape[a] as i64 + pads[j] + pads[j + axes.len()];
+                let d = (shape[a] as i64)
+                    .saturating_add(pads[j])
+                    .saturating_add(pads[j + axes.len()]);
                 shape[a] = u64::try_from(d).map_err(|_| n.err("its pads make a negative size"))?;
             }
             vec![Known::new(x.dtype, shape)]
@@ -746,9 +758,19 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
                 return Err(n.err("it needs a rank-4 input"));
             }
             if op == "DepthToSpace" {
-                s = vec![s[0], s[1] / (b * b), s[2] * b, s[3] * b];
+                s = vec![
+                    s[0],
+                    s[1] / b.saturating_mul(b),
+                    s[2].saturating_mul(b),
+                    s[3].saturating_mul(b),
+                ];
             } else {
-                s = vec![s[0], s[1] * b * b, s[2] / b, s[3] / b];
+                s = vec![
+                    s[0],
+                    s[1].saturating_mul(b).saturating_mul(b),
+                    s[2] / b,
+                    s[3] / b,
+                ];
             }
             vec![Known::new(x.dtype, s)]
         }
@@ -1071,6 +1093,9 @@ fn gather(n: &Inputs) -> Result<Known, OnnxError> {
     shape.extend_from_slice(&i.shape);
     shape.extend_from_slice(&x.shape[axis + 1..]);
     let mut k = Known::new(x.dtype, shape.clone());
+    if elements(&shape) > FOLD_MAX {
+        return Ok(k);
+    }
     if let (Some(v), Some(ix)) = (x.value.as_deref(), i.value.as_deref()) {
         let d = x.shape[axis] as i64;
         let ix: Vec<i64> = ix.ints();
@@ -1120,6 +1145,12 @@ pub fn window(
     transpose: bool,
 ) -> Result<Window, OnnxError> {
     let r = spatial.len();
+    if kernel.len() != r {
+        return Err(n.err(format!(
+            "a kernel of {} sizes for {r} spatial axes",
+            kernel.len()
+        )));
+    }
     let list = |name: &str, default: u64| -> Result<Vec<u64>, OnnxError> {
         match n.int_list(name) {
             Some(v) if v.len() == r => n.shape_from(&v, name),
@@ -1157,7 +1188,9 @@ pub fn window(
         end: pads[r..].to_vec(),
     };
     for i in 0..r {
-        let eff = w.dilations[i].saturating_mul(kernel[i].saturating_sub(1)) + 1;
+        let eff = w.dilations[i]
+            .saturating_mul(kernel[i].saturating_sub(1))
+            .saturating_add(1);
         if transpose {
             let out_pad = n
                 .int_list("output_padding")
@@ -1173,14 +1206,18 @@ pub fn window(
                 .saturating_add(out_pad)
                 .saturating_add(eff);
             w.out[i] = full
-                .checked_sub(w.begin[i] + w.end[i])
+                .checked_sub(w.begin[i].saturating_add(w.end[i]))
                 .ok_or_else(|| n.err("its pads are larger than its output"))?;
             continue;
         }
         match auto.as_str() {
             "SAME_UPPER" | "SAME_LOWER" => {
                 let out = spatial[i].div_ceil(w.strides[i]);
-                let need = ((out - 1) * w.strides[i] + eff).saturating_sub(spatial[i]);
+                let need = out
+                    .saturating_sub(1)
+                    .saturating_mul(w.strides[i])
+                    .saturating_add(eff)
+                    .saturating_sub(spatial[i]);
                 let (small, big) = (need / 2, need - need / 2);
                 if auto == "SAME_UPPER" {
                     (w.begin[i], w.end[i]) = (small, big);
@@ -1200,21 +1237,28 @@ pub fn window(
                     + 1;
             }
             "NOTSET" | "" => {
-                let span = (spatial[i] + w.begin[i] + w.end[i])
-                    .checked_sub(eff)
-                    .ok_or_else(|| {
-                        n.err(format!(
-                            "its window ({eff}) is larger than its padded input ({})",
-                            spatial[i] + w.begin[i] + w.end[i]
-                        ))
-                    })?;
+                let span = (spatial[i]
+                    .saturating_add(w.begin[i])
+                    .saturating_add(w.end[i]))
+                .checked_sub(eff)
+                .ok_or_else(|| {
+                    n.err(format!(
+                        "its window ({eff}) is larger than its padded input ({})",
+                        spatial[i]
+                            .saturating_add(w.begin[i])
+                            .saturating_add(w.end[i])
+                    ))
+                })?;
                 w.out[i] = if ceil {
                     span.div_ceil(w.strides[i])
                 } else {
                     span / w.strides[i]
                 } + 1;
                 // ceil_mode: a last window that starts in the end padding is dropped.
-                if ceil && (w.out[i] - 1) * w.strides[i] >= spatial[i] + w.begin[i] {
+                if ceil
+                    && (w.out[i] - 1).saturating_mul(w.strides[i])
+                        >= spatial[i].saturating_add(w.begin[i])
+                {
                     w.out[i] -= 1;
                 }
             }
@@ -1251,9 +1295,9 @@ fn conv(n: &Inputs) -> Result<Known, OnnxError> {
     };
     let transpose = op == "ConvTranspose";
     let (cin, cout) = if transpose {
-        (w.shape[0], w.shape[1] * groups)
+        (w.shape[0], w.shape[1].saturating_mul(groups))
     } else {
-        (w.shape[1] * groups, w.shape[0])
+        (w.shape[1].saturating_mul(groups), w.shape[0])
     };
     if x.shape[1] != cin {
         return Err(n.err(format!(
@@ -1448,5 +1492,57 @@ impl Inputs<'_> {
             return None;
         }
         t.values(self.file, self.dir).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onnx::proto::NodeProto;
+
+    fn node(op: &str, inputs: usize) -> NodeProto {
+        NodeProto {
+            name: "n".into(),
+            op_type: op.into(),
+            inputs: (0..inputs).map(|i| format!("x{i}")).collect(),
+            outputs: vec!["y".into()],
+            ..NodeProto::default()
+        }
+    }
+
+    fn infer_on(n: &NodeProto, known: Vec<Option<Known>>) -> Result<Vec<Known>, OnnxError> {
+        infer(&Inputs {
+            node: n,
+            known,
+            opset: 17,
+            file: &[],
+            dir: std::path::Path::new("."),
+        })
+    }
+
+    #[test]
+    fn a_binary_operator_with_one_input_is_an_error_not_a_panic() {
+        // Found by the onnx fuzz target: Add with one constant input indexed
+        // a second operand while folding.
+        let x = Known::new(7, vec![1]).with(Values::Int(vec![3]));
+        let e = infer_on(&node("Add", 1), vec![Some(x.clone())]).unwrap_err();
+        assert!(e.message.contains("it has 1 inputs"), "{e:?}");
+        let e = infer_on(&node("Where", 2), vec![Some(x.clone()), Some(x.clone())]).unwrap_err();
+        assert!(e.message.contains("it has 2 inputs"), "{e:?}");
+        let y = infer_on(&node("Max", 1), vec![Some(x)]).unwrap();
+        assert_eq!(y[0].value.as_deref(), Some(&Values::Int(vec![3])));
+    }
+
+    #[test]
+    fn uneven_same_padding_and_absurd_pads_do_not_overflow() {
+        let mut n = node("Conv", 2);
+        n.attributes.push(crate::onnx::proto::Attribute {
+            name: "pads".into(),
+            value: AttrValue::Ints(vec![i64::MAX, 0, i64::MAX, 0]),
+        });
+        let x = Known::new(1, vec![1, 1, 4, 4]);
+        let w = Known::new(1, vec![1, 1, 3, 3]);
+        let e = infer_on(&n, vec![Some(x), Some(w)]).unwrap_err();
+        assert!(e.message.contains("beyond the limits"), "{e:?}");
     }
 }
