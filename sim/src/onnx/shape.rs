@@ -842,6 +842,9 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
         }
         "GlobalAveragePool" | "GlobalMaxPool" | "GlobalLpPool" | "QLinearGlobalAveragePool" => {
             let x = n.get(0)?;
+            if x.shape.len() < 3 {
+                return Err(n.err(format!("X {:?} must have rank 3 or more", x.shape)));
+            }
             let mut s = x.shape.clone();
             let channels_last = n.int("channels_last", 0) != 0;
             let spatial = if channels_last {
@@ -1531,6 +1534,17 @@ mod tests {
         assert!(e.message.contains("it has 2 inputs"), "{e:?}");
         let y = infer_on(&node("Max", 1), vec![Some(x)]).unwrap();
         assert_eq!(y[0].value.as_deref(), Some(&Values::Int(vec![3])));
+    }
+
+    #[test]
+    fn a_global_pool_of_a_vector_is_an_error_not_a_panic() {
+        // Found by the onnx fuzz target (a rank-1 input).
+        let e = infer_on(
+            &node("GlobalAveragePool", 1),
+            vec![Some(Known::new(1, vec![5]))],
+        )
+        .unwrap_err();
+        assert!(e.message.contains("rank 3 or more"), "{e:?}");
     }
 
     #[test]
