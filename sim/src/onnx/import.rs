@@ -523,14 +523,16 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
     let mut producer: HashMap<&str, usize> = HashMap::new();
     let mut users: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, n) in g.nodes.iter().enumerate() {
-        for o in &n.outputs {
+        for o in n.outputs.iter().filter(|o| !o.is_empty()) {
             producer.insert(o, i);
         }
-        for x in &n.inputs {
+        for x in n.inputs.iter().filter(|x| !x.is_empty()) {
             users.entry(x.as_str()).or_default().push(i);
         }
     }
     let op = |i: usize| g.nodes[i].op_type.as_str();
+    // A node's first output ("" for none, which no node uses).
+    let out0 = |i: usize| g.nodes[i].outputs.first().map_or("", String::as_str);
     let only_user = |t: &str| -> Option<usize> {
         match users.get(t).map(Vec::as_slice) {
             Some([u]) => Some(*u),
@@ -552,14 +554,14 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
             continue;
         }
         let x = &g.nodes[pre].inputs[0];
-        let Some(add) = only_user(&n.outputs[0]).filter(|&u| op(u) == "Add") else {
+        let Some(add) = only_user(out0(i)).filter(|&u| op(u) == "Add") else {
             continue;
         };
-        let Some(m1) = only_user(&g.nodes[add].outputs[0]).filter(|&u| op(u) == "Mul") else {
+        let Some(m1) = only_user(out0(add)).filter(|&u| op(u) == "Mul") else {
             continue;
         };
         let mut chain = vec![pre, i, add, m1];
-        let last = match only_user(&g.nodes[m1].outputs[0]).filter(|&u| op(u) == "Mul") {
+        let last = match only_user(out0(m1)).filter(|&u| op(u) == "Mul") {
             Some(m2) => {
                 chain.push(m2);
                 m2
@@ -586,12 +588,12 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
             continue;
         }
         let Some(sub) = users
-            .get(n.outputs[0].as_str())
+            .get(out0(i))
             .and_then(|u| u.iter().copied().find(|&u| op(u) == "Sub"))
         else {
             continue;
         };
-        let d = g.nodes[sub].outputs[0].as_str();
+        let d = out0(sub);
         let Some(pow) = users
             .get(d)
             .and_then(|u| u.iter().copied().find(|&u| op(u) == "Pow"))
@@ -604,25 +606,24 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
         else {
             continue;
         };
-        let Some(mean2) = only_user(&g.nodes[pow].outputs[0]).filter(|&u| op(u) == "ReduceMean")
-        else {
+        let Some(mean2) = only_user(out0(pow)).filter(|&u| op(u) == "ReduceMean") else {
             continue;
         };
-        let Some(add) = only_user(&g.nodes[mean2].outputs[0]).filter(|&u| op(u) == "Add") else {
+        let Some(add) = only_user(out0(mean2)).filter(|&u| op(u) == "Add") else {
             continue;
         };
-        let Some(sqrt) = only_user(&g.nodes[add].outputs[0]).filter(|&u| op(u) == "Sqrt") else {
+        let Some(sqrt) = only_user(out0(add)).filter(|&u| op(u) == "Sqrt") else {
             continue;
         };
-        if only_user(&g.nodes[sqrt].outputs[0]) != Some(div) {
+        if only_user(out0(sqrt)) != Some(div) {
             continue;
         }
         let mut last = div;
         let mut chain = vec![i, sub, pow, mean2, add, sqrt, div];
-        if let Some(mul) = only_user(&g.nodes[div].outputs[0]).filter(|&u| op(u) == "Mul") {
+        if let Some(mul) = only_user(out0(div)).filter(|&u| op(u) == "Mul") {
             chain.push(mul);
             last = mul;
-            if let Some(add2) = only_user(&g.nodes[mul].outputs[0]).filter(|&u| op(u) == "Add") {
+            if let Some(add2) = only_user(out0(mul)).filter(|&u| op(u) == "Add") {
                 chain.push(add2);
                 last = add2;
             }
@@ -656,7 +657,7 @@ pub fn import(
         let n = &g.nodes[i];
         if let Some(kind) = heads.get(&i) {
             // The last node of a fused pattern carries the whole pattern.
-            let out = elements(l.shape(&n.outputs[0]));
+            let out = elements(l.shape(n.outputs.first().map_or("", String::as_str)));
             let (vk, ops) = match *kind {
                 "gelu" => (VectorKind::Eltwise, GELU_OPS),
                 _ => (VectorKind::Layernorm, LAYERNORM_OPS),

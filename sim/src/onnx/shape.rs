@@ -147,7 +147,7 @@ impl Inputs<'_> {
     pub fn axis(&self, axis: i64, rank: usize) -> Result<usize, OnnxError> {
         let r = rank as i64;
         let a = if axis < 0 { axis + r } else { axis };
-        if (0..r.max(1)).contains(&a) {
+        if (0..r).contains(&a) {
             Ok(a as usize)
         } else {
             Err(self.err(format!(
@@ -513,7 +513,8 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
                 Some(p) => p.iter().map(|&v| n.axis(v, r)).collect::<Result<_, _>>()?,
                 None => (0..r).rev().collect(),
             };
-            if perm.len() != r {
+            let mut seen = vec![false; r];
+            if perm.len() != r || perm.iter().any(|&p| std::mem::replace(&mut seen[p], true)) {
                 return Err(n.err(format!("perm {perm:?} does not match rank {r}")));
             }
             let shape: Vec<u64> = perm.iter().map(|&p| x.shape[p]).collect();
