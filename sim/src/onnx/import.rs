@@ -244,6 +244,9 @@ impl<'a> Lowering<'a> {
             self.count(n, Treatment::Fused, 0);
             return Ok(());
         }
+        if self.a.unsupported.contains(&i) {
+            return self.unsupported(n, skip);
+        }
         if folded {
             self.pass(n);
             self.count(n, Treatment::Free, 0);
@@ -418,16 +421,7 @@ impl<'a> Lowering<'a> {
                     vector(VectorKind::Eltwise, ops, out_len),
                     1,
                 )],
-                None if skip => {
-                    self.pass(n);
-                    self.count(n, Treatment::Unsupported, 0);
-                    self.notes.push(format!(
-                        "node `{}` ({op}) is not supported: costed as zero (--skip-unsupported)",
-                        node_name(n)
-                    ));
-                    return Ok(());
-                }
-                None => return Err(OnnxError::unsupported(n, self.file.opset_of(&n.domain))),
+                None => return self.unsupported(n, skip),
             },
         };
         let t = if matches!(
@@ -450,6 +444,22 @@ impl<'a> Lowering<'a> {
         };
         let macs = self.add(n, layers);
         self.count(n, t, macs);
+        Ok(())
+    }
+
+    /// An operator this reader does not lower: refused, or with `skip`
+    /// costed as zero and noted.
+    fn unsupported(&mut self, n: &'a NodeProto, skip: bool) -> Result<(), OnnxError> {
+        if !skip {
+            return Err(OnnxError::unsupported(n, self.file.opset_of(&n.domain)));
+        }
+        self.pass(n);
+        self.count(n, Treatment::Unsupported, 0);
+        self.notes.push(format!(
+            "node `{}` ({}) is not supported: costed as zero (--skip-unsupported)",
+            node_name(n),
+            n.op_type
+        ));
         Ok(())
     }
 
@@ -703,4 +713,57 @@ pub fn import(
         coverage,
         notes: l.notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onnx::proto::{Dim, GraphProto, ModelProto, ValueInfo};
+
+    fn info(name: &str, dims: &[i64]) -> ValueInfo {
+        ValueInfo {
+            name: name.into(),
+            elem_type: 1,
+            shape: Some(dims.iter().map(|&d| Dim::Value(d)).collect()),
+        }
+    }
+
+    #[test]
+    fn a_known_operator_in_a_foreign_domain_is_unsupported_not_lowered() {
+        // Found by the onnx fuzz target: a one-input MatMul of domain
+        // `com.foo` took its shape from the file and was then lowered as a
+        // MatMul, which reads a second input.
+        let node = NodeProto {
+            name: "mm".into(),
+            op_type: "MatMul".into(),
+            domain: "com.foo".into(),
+            inputs: vec!["x".into()],
+            outputs: vec!["y".into()],
+            ..NodeProto::default()
+        };
+        let file = OnnxFile {
+            path: "m.onnx".into(),
+            bytes: Vec::new(),
+            proto: ModelProto {
+                opsets: vec![(String::new(), 17), ("com.foo".into(), 1)],
+                graph: GraphProto {
+                    nodes: vec![node],
+                    inputs: vec![info("x", &[2, 3])],
+                    value_info: vec![info("y", &[2, 4])],
+                    ..GraphProto::default()
+                },
+                ..ModelProto::default()
+            },
+        };
+        let a = crate::onnx::analyze(&file, &Default::default()).unwrap();
+        assert_eq!(a.known["y"].shape, [2, 4]);
+        let e = import(&file, &a, "m", false).err().unwrap();
+        assert!(
+            e.message.contains("domain `com.foo` is not supported"),
+            "{e:?}"
+        );
+        let i = import(&file, &a, "m", true).unwrap();
+        assert_eq!(i.model.len(), 0);
+        assert_eq!(i.coverage[0].treatment, Treatment::Unsupported);
+    }
 }

@@ -129,6 +129,8 @@ pub struct Analysis {
     pub notes: Vec<String>,
     /// Initializer names.
     pub initializers: std::collections::HashSet<String>,
+    /// Nodes this reader does not know (their shapes came from the file).
+    pub unsupported: std::collections::HashSet<usize>,
 }
 
 /// Runs shape inference and constant folding over the graph.
@@ -218,6 +220,7 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
         }));
     }
     let order = topological(g)?;
+    let mut unsupported = std::collections::HashSet::new();
     for &i in &order {
         let n = &g.nodes[i];
         let node_opset = file.opset_of(&n.domain);
@@ -249,11 +252,14 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
             // An operator this reader does not know: its outputs' shapes may
             // be recorded in the file (onnx.shape_inference writes them);
             // the import then refuses it or, if asked, costs it as zero.
-            Err(e) if e.unsupported => recorded(g, n).ok_or_else(|| {
+            Err(e) if e.unsupported => {
+                unsupported.insert(i);
+                recorded(g, n).ok_or_else(|| {
                 e.clone().hint(
                     "pass --skip-unsupported to cost it as zero; that needs its output shapes recorded in the file (onnx.shape_inference.infer_shapes, then save)",
                 )
-            })?,
+            })?
+            }
             Err(e) => return Err(e),
         };
         for (j, name) in n.outputs.iter().enumerate() {
@@ -279,6 +285,7 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
         order,
         notes,
         initializers,
+        unsupported,
     })
 }
 
