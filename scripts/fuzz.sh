@@ -21,8 +21,10 @@
 # (default 2048), FUZZ_LOG_DIR (under fuzz/, default logs),
 # SYSTOLIC_FUZZ_FOLD_CAP (fuzz/src/lib.rs).
 #
-# Needs the nightly toolchain (cargo-fuzz uses nightly-only compiler flags);
-# installs it (with rustup) and cargo-fuzz when they are missing. Logs: fuzz/logs/TARGET.log.
+# Uses the nightly toolchain (cargo-fuzz passes nightly-only compiler flags),
+# installing it with rustup when it can; where no toolchain can be fetched,
+# the pinned stable one with RUSTC_BOOTSTRAP=1. Installs cargo-fuzz when it
+# is missing. Logs: fuzz/logs/TARGET.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -82,19 +84,25 @@ if [ "$stats_only" = 1 ]; then
     exit 0
 fi
 
-if ! cargo +nightly --version >/dev/null 2>&1; then
-    if command -v rustup >/dev/null 2>&1; then
-        echo "== the nightly toolchain is missing (cargo-fuzz needs it): installing it (rustup toolchain install nightly --profile minimal)"
-        rustup toolchain install nightly --profile minimal
-    else
-        echo "fuzz.sh: the nightly Rust toolchain is missing; cargo-fuzz needs it." >&2
-        echo "         install rustup (https://rustup.rs), then: rustup toolchain install nightly --profile minimal" >&2
-        exit 1
-    fi
+# cargo-fuzz passes nightly-only compiler flags. With the nightly toolchain
+# they just work; without it (a machine whose one toolchain is the pinned
+# stable one, and no other can be fetched), the same flags are accepted by
+# the stable compiler with RUSTC_BOOTSTRAP=1, which is what CI may need.
+if cargo +nightly --version >/dev/null 2>&1; then
+    fuzz=(cargo +nightly fuzz)
+    toolchain=nightly
+elif command -v rustup >/dev/null 2>&1 && timeout 300 rustup toolchain install nightly --profile minimal >/dev/null 2>&1; then
+    echo "== installed the nightly toolchain (rustup toolchain install nightly --profile minimal)"
+    fuzz=(cargo +nightly fuzz)
+    toolchain=nightly
+else
+    echo "== no nightly toolchain here and none can be fetched: building with $(rustc --version) and RUSTC_BOOTSTRAP=1"
+    fuzz=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
+    toolchain="$(rustc --version | cut -d' ' -f2) with RUSTC_BOOTSTRAP=1"
 fi
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-    echo "== cargo-fuzz is missing: installing it (cargo +nightly install cargo-fuzz --locked)"
-    cargo +nightly install cargo-fuzz --locked
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== cargo-fuzz is missing: installing it (cargo install cargo-fuzz --locked)"
+    cargo install cargo-fuzz --locked
 fi
 
 sanitizer="${FUZZ_SANITIZER:-none}"
@@ -102,9 +110,9 @@ timeout_s="${FUZZ_TIMEOUT:-10}"
 rss_mb="${FUZZ_RSS_MB:-2048}"
 cd fuzz
 if [ "$build" = 1 ]; then
-    echo "== building ${#targets[@]} fuzz targets (nightly, release with debug assertions and overflow checks, sanitizer: $sanitizer)"
+    echo "== building ${#targets[@]} fuzz targets ($toolchain, release with debug assertions and overflow checks, sanitizer: $sanitizer)"
     for t in "${targets[@]}"; do
-        cargo +nightly fuzz build --sanitizer "$sanitizer" --debug-assertions "$t"
+        "${fuzz[@]}" build --sanitizer "$sanitizer" --debug-assertions "$t"
     done
 fi
 
@@ -129,7 +137,7 @@ for t in "${targets[@]}"; do
     echo "== $t: $what (log: fuzz/$log)"
     stamp=$(mktemp)
     set +e
-    cargo +nightly fuzz run --sanitizer "$sanitizer" --debug-assertions "$t" \
+    "${fuzz[@]}" run --sanitizer "$sanitizer" --debug-assertions "$t" \
         "corpus/$t" "seeds/$t" -- \
         "${limit[@]}" "${mode[@]}" \
         -max_len=65536 -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
