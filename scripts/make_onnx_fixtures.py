@@ -19,10 +19,9 @@ torchvision models (which need torch, several GB) are a separate step.
 """
 
 import argparse
+
+import fixture_venv
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -32,27 +31,11 @@ DEFAULT_VENV = Path(tempfile.gettempdir()) / "systolic-onnx-venv"
 PINNED = ["onnxruntime==1.32.0", "onnx==1.23.2", "numpy==2.4.6"]
 
 
-def ensure_venv(venv: Path) -> None:
-    if Path(sys.prefix).resolve() == venv.resolve():
-        return
-    try:
-        venv.resolve().relative_to(ROOT)
-        sys.exit(f"error: the virtualenv {venv} must live outside the repository {ROOT}")
-    except ValueError:
-        pass
-    python = venv / "bin" / "python"
-    if not python.exists():
-        print(f"creating virtualenv {venv}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PINNED], check=True)
-    os.execv(str(python), [str(python), str(Path(__file__).resolve()), "--venv", str(venv)])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="virtualenv to use (outside the repo)")
     args = parser.parse_args()
-    ensure_venv(args.venv)
+    fixture_venv.ensure_venv(args.venv, PINNED, "import onnxruntime, onnx, numpy")
 
     import numpy as np
     import onnx

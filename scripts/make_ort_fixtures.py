@@ -25,6 +25,8 @@ arithmetic on every CPU, which this script checks before writing anything.
 """
 
 import argparse
+
+import fixture_venv
 import json
 import os
 import shutil
@@ -43,24 +45,8 @@ SIZE_BUDGET = 200 * 1024
 
 def ensure_venv(venv: Path) -> None:
     """Re-executes this script inside `venv`, creating it first if needed."""
-    if Path(sys.prefix).resolve() == venv.resolve():
-        return
-    try:
-        venv.resolve().relative_to(ROOT)
-        sys.exit(f"error: the virtualenv {venv} must live outside the repository {ROOT}")
-    except ValueError:
-        pass
-    python = venv / "bin" / "python"
-    if not python.exists():
-        print(f"creating virtualenv {venv}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pkgs = UNPINNED if os.environ.get("SYSTOLIC_ORT_UNPINNED") else PINNED
-    probe = "import onnxruntime, onnx, numpy"
-    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0 or os.environ.get(
-        "SYSTOLIC_ORT_UNPINNED"
-    ):
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *pkgs], check=True)
-    os.execv(str(python), [str(python), str(Path(__file__).resolve()), "--venv", str(venv)])
+    unpinned = bool(os.environ.get("SYSTOLIC_ORT_UNPINNED"))
+    fixture_venv.ensure_venv(venv, UNPINNED if unpinned else PINNED, "import onnxruntime, onnx, numpy", unpinned)
 
 
 def main() -> None:
