@@ -30,14 +30,8 @@ pub struct SimArgs {
     /// (.onnx) or a topology CSV.
     #[arg(long, default_value = "resnet50", conflicts_with = "topology")]
     model: String,
-    /// Size of a symbolic dimension of an ONNX model's inputs, e.g.
-    /// `--dim batch=8` (repeatable); unset ones are 1, with a note.
-    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_dim)]
-    dim: Vec<(String, u64)>,
-    /// Cost an ONNX model's unsupported operators as zero (flagged in the
-    /// coverage table) instead of refusing the model.
-    #[arg(long)]
-    skip_unsupported: bool,
+    #[command(flatten)]
+    onnx: inputs::OnnxArgs,
     /// A SCALE-Sim topology CSV (convolution or GEMM format).
     #[arg(long, value_name = "CSV")]
     topology: Option<String>,
@@ -67,20 +61,6 @@ pub struct SimArgs {
     report: Option<PathBuf>,
 }
 
-/// `NAME=VALUE` of `--dim`.
-fn parse_dim(s: &str) -> Result<(String, u64), String> {
-    let (name, value) = s
-        .split_once('=')
-        .ok_or_else(|| format!("`{s}` is not NAME=VALUE (e.g. batch=8)"))?;
-    let v: u64 = value
-        .parse()
-        .map_err(|_| format!("`{value}` is not a whole number (in --dim {s})"))?;
-    if name.is_empty() || v == 0 || v > 1 << 32 {
-        return Err(format!("--dim {s}: give a name and a size from 1 to 2^32"));
-    }
-    Ok((name.to_string(), v))
-}
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Timing {
     Rtl,
@@ -103,18 +83,7 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
         Some(cfg) => inputs::scalesim_design(cfg)?,
         None => inputs::design(&a.design)?,
     };
-    let onnx = sim::onnx::import::ImportOptions {
-        dims: a.dim.iter().cloned().collect(),
-        skip_unsupported: a.skip_unsupported,
-    };
-    if !a.model.ends_with(".onnx") && (!a.dim.is_empty() || a.skip_unsupported) {
-        return Err(miette::miette!(
-            code = "systolic::cli::onnx_only",
-            help = "--dim and --skip-unsupported apply to ONNX models (--model path.onnx)",
-            "--dim and --skip-unsupported need an ONNX model, not `{}`",
-            a.model
-        ));
-    }
+    let onnx = a.onnx.options(&a.model)?;
     let (model, imported) = match &a.topology {
         Some(t) => (
             sim::workload::topology::load(std::path::Path::new(t))?,

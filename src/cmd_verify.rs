@@ -13,6 +13,7 @@ const EXAMPLES: &str = "Examples:
   systolic verify --design edge-8x8 --gemm 40,100,20
   systolic verify --design edge-8x8 --model mobilenet_v2 --layer features.7.dw
   systolic verify --design edge-8x8 --gemm 8,16,8 --sim icarus
+  systolic verify --design edge-8x8 --model model.onnx --dim batch=2 --layer scores
 
 A GEMM runs when its lines fit one bank of each buffer; one that does not is refused
 at once, naming the buffer that overflows and what fits (the largest M for its K and
@@ -39,9 +40,12 @@ pub struct VerifyArgs {
     /// GEMM sizes `M,K,N` (C = A[MxK] x B[KxN]).
     #[arg(long, conflicts_with_all = ["model", "layer"])]
     gemm: Option<String>,
-    /// Model (zoo name or topology CSV) whose layer to verify.
+    /// Model whose layer to verify: a built-in name, an ONNX model (.onnx) or
+    /// a topology CSV.
     #[arg(long, requires = "layer")]
     model: Option<String>,
+    #[command(flatten)]
+    onnx: inputs::OnnxArgs,
     /// Layer name (its first lowered GEMM runs; random operands).
     #[arg(long, requires = "model")]
     layer: Option<String>,
@@ -87,7 +91,7 @@ fn gemm_dims(a: &VerifyArgs, cfg: &Config) -> miette::Result<(u64, u64, u64)> {
             "say what to verify: --gemm M,K,N or --model NAME --layer LAYER"
         ));
     };
-    let model = inputs::model(model_name)?;
+    let (model, _) = inputs::model_with(model_name, &a.onnx.options(model_name)?)?;
     let found = model.layers().find(|l| &l.name == layer).ok_or_else(|| {
         let names: Vec<&str> = model.layers().map(|l| l.name.as_str()).take(8).collect();
         miette::miette!(

@@ -38,6 +38,39 @@ impl Checker<'_> {
         }
     }
 
+    /// How the spec's ONNX models are read: `dims` and `skip_unsupported`,
+    /// refused when no model is ONNX.
+    fn onnx_options(&self, raw: &RawSpec) -> Result<sim::onnx::import::ImportOptions> {
+        let any_onnx = raw.models.iter().any(|m| m.ends_with(".onnx"));
+        if !any_onnx && (!raw.dims.is_empty() || raw.skip_unsupported) {
+            let field = if raw.dims.is_empty() {
+                "skip_unsupported"
+            } else {
+                "dims"
+            };
+            return Err(self.err(
+                field,
+                None,
+                format!("`{field}` applies to ONNX models, and no model here is one"),
+                "remove it, or list an ONNX model (a path ending in .onnx) in `models`",
+            ));
+        }
+        for (name, &v) in &raw.dims {
+            if name.is_empty() || v == 0 || v > 1 << 32 {
+                return Err(self.err(
+                    "dims",
+                    None,
+                    format!("dimension `{name}` = {v}: expected a name and a size from 1 to 2^32"),
+                    "e.g. dims = { batch = 8 }",
+                ));
+            }
+        }
+        Ok(sim::onnx::import::ImportOptions {
+            dims: raw.dims.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            skip_unsupported: raw.skip_unsupported,
+        })
+    }
+
     pub(crate) fn check(&self, raw: RawSpec, dir: &Path) -> Result<Spec> {
         let base = resolve_base(&raw.base, dir).map_err(|e| match e {
             SimError::Unknown {
@@ -71,6 +104,7 @@ impl Checker<'_> {
                 "give one or more zoo names or topology CSV paths, e.g. models = [\"resnet50\"]",
             ));
         }
+        let onnx = self.onnx_options(&raw)?;
         let mut models = Vec::new();
         for (i, name) in raw.models.iter().enumerate() {
             if raw.models[..i].contains(name) {
@@ -81,7 +115,7 @@ impl Checker<'_> {
                     "list each model once",
                 ));
             }
-            let model = resolve_model(name, dir).map_err(|e| match e {
+            let model = resolve_model(name, dir, &onnx).map_err(|e| match e {
                 SimError::Unknown {
                     known, suggestions, ..
                 } => self.err(
@@ -97,6 +131,11 @@ impl Checker<'_> {
             })?;
             let source = if name.ends_with(".csv") {
                 sim::error::read_file(&dir.join(name))?
+            } else if name.ends_with(".onnx") {
+                // The file's bytes decide the rows, not its name.
+                let path = dir.join(name);
+                let bytes = std::fs::read(&path).map_err(sim::error::io_error("read", &path))?;
+                format!("{name}\n{:016x}", fnv1a(&bytes, 0xcbf2_9ce4_8422_2325))
             } else {
                 name.clone()
             };

@@ -274,11 +274,6 @@ impl SweepRow {
             self.clock_mhz
         )
     }
-
-    /// The row's model (a zoo name, or a topology path relative to `spec_dir`).
-    pub fn model(&self, spec_dir: &Path) -> Result<sim::workload::Model> {
-        super::spec::resolve_model(&self.model, spec_dir)
-    }
 }
 
 /// The CSV header line (with its newline).

@@ -18,8 +18,16 @@ pub struct RawSpec {
     pub description: String,
     /// A preset name, or a design TOML path relative to the spec file.
     pub base: String,
-    /// Zoo names, or topology CSV paths relative to the spec file.
+    /// Zoo names, or ONNX model or topology CSV paths relative to the spec file.
     pub models: Vec<String>,
+    /// Sizes of the ONNX models' symbolic dimensions, e.g. `{ batch = 8 }`
+    /// (as `--dim`; unset ones are 1).
+    #[serde(default)]
+    pub dims: std::collections::BTreeMap<String, u64>,
+    /// Cost the ONNX models' unsupported operators as zero instead of
+    /// refusing them (as `--skip-unsupported`).
+    #[serde(default)]
+    pub skip_unsupported: bool,
     /// Batch size (default 1).
     #[serde(default = "one")]
     pub batch: u64,
@@ -210,9 +218,14 @@ pub fn resolve_base(base: &str, dir: &Path) -> Result<Design> {
 }
 
 /// The model named by `name`: an ONNX model or topology CSV path
-/// (relative to `dir`) or a zoo name ([`sim::models::resolve`]).
-pub fn resolve_model(name: &str, dir: &Path) -> Result<Model> {
-    sim::models::resolve(name, dir, &Default::default()).map(|(m, _)| m)
+/// (relative to `dir`) or a zoo name ([`sim::models::resolve`]), ONNX models
+/// read with `onnx`.
+pub fn resolve_model(
+    name: &str,
+    dir: &Path,
+    onnx: &sim::onnx::import::ImportOptions,
+) -> Result<Model> {
+    sim::models::resolve(name, dir, onnx).map(|(m, _)| m)
 }
 
 /// 64-bit FNV-1a (stable across platforms and releases).

@@ -450,6 +450,41 @@ fn bad(text: &str) -> String {
     s.replacen(&path.display().to_string(), "bad.toml", 1)
 }
 
+/// An ONNX model in a sweep takes the spec's `dims`; its rows equal `sim`'s
+/// figures for the same import, and the file's bytes (not its name) enter
+/// the spec hash.
+#[test]
+fn onnx_models_in_a_sweep_take_the_specs_dims() {
+    let dir = scratch("onnx");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/tests/fixtures/onnx/transformer.onnx");
+    std::fs::copy(&fixture, dir.join("t.onnx")).unwrap();
+    let spec_text = |dims: &str| {
+        format!("base = \"edge-8x8\"\nmodels = [\"t.onnx\"]\n{dims}[grid]\nrows = [8, 16]\n")
+    };
+    let one = write_spec(&dir, &spec_text(""));
+    let four = write_spec(&dir, &spec_text("dims = { batch = 4 }\n"));
+    assert_ne!(one.hash, four.hash);
+    let opts = sim::onnx::import::ImportOptions {
+        dims: [("batch".to_string(), 4)].into_iter().collect(),
+        skip_unsupported: false,
+    };
+    let (model4, _) = sim::models::resolve("t.onnx", &dir, &opts).unwrap();
+    let macs = |spec: &Spec| dse::Evaluator::new(spec).rows(&spec.point(0)).unwrap()[0].macs;
+    assert_eq!(macs(&four), model4.macs().unwrap());
+    assert!(
+        macs(&four) > 3 * macs(&one),
+        "{} vs {}",
+        macs(&four),
+        macs(&one)
+    );
+    // Same name, other bytes: another spec hash.
+    let mut bytes = std::fs::read(&fixture).unwrap();
+    bytes.extend_from_slice(&[0xa0, 0x06, 0x00]); // field 100 = 0, which readers skip
+    std::fs::write(dir.join("t.onnx"), bytes).unwrap();
+    assert_ne!(write_spec(&dir, &spec_text("")).hash, one.hash);
+}
+
 #[test]
 fn bad_specs_name_the_file_line_and_field() {
     let head = "base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\n";
@@ -473,6 +508,9 @@ fn bad_specs_name_the_file_line_and_field() {
         ("base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\n[grid]\nrow = [8]\n", "bad.toml:4: unknown field `row`"),
         ("base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\n[grid]\nrows = [\"eight\"]\n", "bad.toml:4:"),
         ("base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\n[constraints]\nmax_watts = 3\n", "bad.toml:4: unknown field `max_watts`"),
+        ("base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\ndims = { batch = 8 }\n", "bad.toml:3: field `dims`: `dims` applies to ONNX models, and no model here is one"),
+        ("base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\nskip_unsupported = true\n", "bad.toml:3: field `skip_unsupported`: `skip_unsupported` applies to ONNX models"),
+        ("base = \"edge-8x8\"\nmodels = [\"m.onnx\"]\ndims = { batch = 0 }\n", "bad.toml:3: field `dims`: dimension `batch` = 0: expected a name and a size from 1 to 2^32"),
     ];
     for (text, want) in cases {
         let got = bad(text);

@@ -551,26 +551,21 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
     };
     let mut marks = HashSet::new();
     let mut heads = HashMap::new();
-    // GELU, erf form: Div|Mul -> Erf -> Add -> Mul -> Mul (the last two in
-    // either order with the 0.5).
+    // GELU: act -> Add -> Mul -> Mul (the last two in either order with the
+    // 0.5, which may also scale x first), where act is Erf of x / sqrt 2
+    // (Div or Mul) or Tanh of sqrt(2/pi) * (x + 0.044715 x^3) (Pow, or Mul
+    // of x by x by x; Mul, Add, Mul).
     for (i, n) in g.nodes.iter().enumerate() {
-        if n.op_type != "Erf" {
+        if !matches!(n.op_type.as_str(), "Erf" | "Tanh") {
             continue;
         }
-        let Some(&pre) = n.inputs.first().and_then(|x| producer.get(x.as_str())) else {
-            continue;
-        };
-        if !matches!(op(pre), "Div" | "Mul") {
-            continue;
-        }
-        let x = &g.nodes[pre].inputs[0];
         let Some(add) = only_user(out0(i)).filter(|&u| op(u) == "Add") else {
             continue;
         };
         let Some(m1) = only_user(out0(add)).filter(|&u| op(u) == "Mul") else {
             continue;
         };
-        let mut chain = vec![pre, i, add, m1];
+        let mut chain = vec![i, add, m1];
         let last = match only_user(out0(m1)).filter(|&u| op(u) == "Mul") {
             Some(m2) => {
                 chain.push(m2);
@@ -578,17 +573,36 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
             }
             None => m1,
         };
-        // The x multiplied in must be the x divided: an input of the first
-        // Mul, or of a Mul (by 0.5) that feeds it.
-        let has_x = |c: usize| g.nodes[c].inputs.iter().any(|s| s == x);
-        let fed_by_x = g.nodes[m1].inputs.iter().any(|s| {
-            producer
-                .get(s.as_str())
-                .is_some_and(|&p| op(p) == "Mul" && has_x(p))
-        });
-        if !has_x(m1) && !fed_by_x {
-            continue;
+        // x: an input of the Muls after act, or of a Mul (by 0.5) that
+        // feeds the first of them.
+        let mut half = None;
+        let mut candidates: Vec<&str> = Vec::new();
+        for &c in &chain[2..] {
+            for t in &g.nodes[c].inputs {
+                candidates.push(t);
+                if let Some(&p) = producer.get(t.as_str()) {
+                    if op(p) == "Mul" && !chain.contains(&p) && only_user(out0(p)) == Some(c) {
+                        half = Some(p);
+                        candidates.extend(g.nodes[p].inputs.iter().map(String::as_str));
+                    }
+                }
+            }
         }
+        let Some(inner) = candidates.iter().find_map(|x| {
+            let inner = gelu_inner(g, &producer, &users, i, x)?;
+            let erf = n.op_type == "Erf";
+            let ops: Vec<&str> = inner.iter().map(|&c| op(c)).collect();
+            let fits = if erf {
+                matches!(ops[..], ["Div"] | ["Mul"])
+            } else {
+                ops.len() >= 4 && ops.iter().filter(|o| **o == "Add").count() == 1
+            };
+            fits.then_some(inner)
+        }) else {
+            continue;
+        };
+        chain.extend(inner);
+        chain.extend(half);
         marks.extend(chain.iter().copied().filter(|&c| c != last));
         heads.insert(last, "gelu");
     }
@@ -642,6 +656,45 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
         heads.insert(last, "layernorm");
     }
     (marks, heads)
+}
+
+/// The nodes computing the input of GELU's `act` (Erf or Tanh) from `x`:
+/// Mul, Div, Add and Pow nodes whose outputs are used only inside the
+/// pattern, and that reach `x`; `None` when they do not, or pass 8 nodes.
+fn gelu_inner(
+    g: &super::proto::GraphProto,
+    producer: &HashMap<&str, usize>,
+    users: &HashMap<&str, Vec<usize>>,
+    act: usize,
+    x: &str,
+) -> Option<Vec<usize>> {
+    let mut inner: Vec<usize> = Vec::new();
+    let mut reached = false;
+    let mut stack: Vec<&str> = vec![g.nodes[act].inputs.first()?.as_str()];
+    while let Some(t) = stack.pop() {
+        if t == x {
+            reached = true;
+            continue;
+        }
+        let Some(&p) = producer.get(t) else { continue };
+        if inner.contains(&p) || g.nodes[p].op_type == "Constant" {
+            continue;
+        }
+        if !matches!(g.nodes[p].op_type.as_str(), "Mul" | "Div" | "Add" | "Pow") || inner.len() == 8
+        {
+            return None;
+        }
+        inner.push(p);
+        stack.extend(g.nodes[p].inputs.iter().map(String::as_str));
+    }
+    let inside = |u: &usize| *u == act || inner.contains(u);
+    let closed = inner.iter().all(|&p| {
+        g.nodes[p]
+            .outputs
+            .iter()
+            .all(|o| users.get(o.as_str()).is_none_or(|us| us.iter().all(inside)))
+    });
+    (reached && closed).then_some(inner)
 }
 
 /// Imports `file` (already analysed) as a model named `name`.
@@ -726,6 +779,86 @@ mod tests {
             elem_type: 1,
             shape: Some(dims.iter().map(|&d| Dim::Value(d)).collect()),
         }
+    }
+
+    fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
+        NodeProto {
+            name: output.into(),
+            op_type: op.into(),
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            outputs: vec![output.into()],
+            ..NodeProto::default()
+        }
+    }
+
+    /// The GELU forms exporters write: torch's legacy exporter for
+    /// `approximate='tanh'` (x*x*x), a hand-written GPT one (Pow, 0.5*x
+    /// first), and the erf form; each fuses into one node, and a chain whose
+    /// inner value is used elsewhere does not.
+    #[test]
+    fn decomposed_gelu_in_erf_and_tanh_forms_fuses_into_one_node() {
+        let torch_tanh = vec![
+            node("Mul", &["x", "x"], "x2"),
+            node("Mul", &["x", "x2"], "x3"),
+            node("Mul", &["kappa", "x3"], "kx3"),
+            node("Add", &["x", "kx3"], "s"),
+            node("Mul", &["beta", "s"], "inner"),
+            node("Tanh", &["inner"], "t"),
+            node("Add", &["one", "t"], "t1"),
+            node("Mul", &["x", "t1"], "xt"),
+            node("Mul", &["half", "xt"], "y"),
+        ];
+        let gpt_tanh = vec![
+            node("Pow", &["x", "three"], "x3"),
+            node("Mul", &["x3", "kappa"], "kx3"),
+            node("Add", &["x", "kx3"], "s"),
+            node("Mul", &["s", "beta"], "inner"),
+            node("Tanh", &["inner"], "t"),
+            node("Add", &["t", "one"], "t1"),
+            node("Mul", &["x", "half"], "hx"),
+            node("Mul", &["hx", "t1"], "y"),
+        ];
+        let erf = vec![
+            node("Div", &["x", "sqrt2"], "d"),
+            node("Erf", &["d"], "e"),
+            node("Add", &["e", "one"], "e1"),
+            node("Mul", &["x", "e1"], "xe"),
+            node("Mul", &["xe", "half"], "y"),
+        ];
+        for nodes in [torch_tanh, gpt_tanh, erf] {
+            let n = nodes.len();
+            let g = GraphProto {
+                nodes,
+                ..GraphProto::default()
+            };
+            let (marks, heads) = find_patterns(&g);
+            assert_eq!(heads.len(), 1, "{:?}", g.nodes[0]);
+            let (&head, &kind) = heads.iter().next().unwrap();
+            assert_eq!((g.nodes[head].outputs[0].as_str(), kind), ("y", "gelu"));
+            assert_eq!(marks.len(), n - 1);
+        }
+        // x^3 also feeds another node: not a GELU of its own.
+        let mut g = GraphProto {
+            nodes: vec![
+                node("Pow", &["x", "three"], "x3"),
+                node("Mul", &["x3", "kappa"], "kx3"),
+                node("Add", &["x", "kx3"], "s"),
+                node("Mul", &["s", "beta"], "inner"),
+                node("Tanh", &["inner"], "t"),
+                node("Add", &["t", "one"], "t1"),
+                node("Mul", &["x", "t1"], "y"),
+            ],
+            ..GraphProto::default()
+        };
+        assert_eq!(find_patterns(&g).1.len(), 1);
+        g.nodes.push(node("Relu", &["x3"], "elsewhere"));
+        assert!(find_patterns(&g).1.is_empty());
+        // A plain Tanh activation is not GELU.
+        let g = GraphProto {
+            nodes: vec![node("Tanh", &["x"], "t"), node("Add", &["t", "b"], "y")],
+            ..GraphProto::default()
+        };
+        assert!(find_patterns(&g).1.is_empty());
     }
 
     #[test]

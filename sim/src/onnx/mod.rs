@@ -109,9 +109,16 @@ impl OnnxFile {
 pub fn load(path: &Path, opts: &import::ImportOptions) -> crate::Result<import::Imported> {
     let file = OnnxFile::read(path)?;
     let a = analyze(&file, &opts.dims).map_err(|e| SimError::from(e.into_input(path)))?;
-    let name = path
+    let stem = path
         .file_stem()
         .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    // The sizes symbolic dimensions took are part of what was simulated.
+    let name = if a.dims.is_empty() {
+        stem
+    } else {
+        let dims: Vec<String> = a.dims.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{stem}[{}]", dims.join(","))
+    };
     import::import(&file, &a, &name, opts.skip_unsupported)
         .map_err(|e| SimError::from(e.into_input(path)))
 }
@@ -131,6 +138,8 @@ pub struct Analysis {
     pub initializers: std::collections::HashSet<String>,
     /// Nodes this reader does not know (their shapes came from the file).
     pub unsupported: std::collections::HashSet<usize>,
+    /// Every symbolic dimension of the inputs and the size it took.
+    pub dims: std::collections::BTreeMap<String, u64>,
 }
 
 /// Runs shape inference and constant folding over the graph.
@@ -167,6 +176,7 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
         known.insert(t.name.clone(), k);
     }
     let mut used = std::collections::BTreeSet::new();
+    let mut taken = std::collections::BTreeMap::new();
     for v in &g.inputs {
         if initializers.contains(&v.name) {
             continue;
@@ -185,10 +195,12 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
                 Dim::Param(p) => match dims.get(p) {
                     Some(&x) => {
                         used.insert(p.clone());
+                        taken.insert(p.clone(), x);
                         x
                     }
                     None => {
                         notes.push(format!("input `{}`: dimension {i} is `{p}`, taken as 1 (set it with --dim {p}=N)", v.name));
+                        taken.insert(p.clone(), 1);
                         1
                     }
                 },
@@ -286,6 +298,7 @@ pub fn analyze(file: &OnnxFile, dims: &DimValues) -> Result<Analysis, OnnxError>
         notes,
         initializers,
         unsupported,
+        dims: taken,
     })
 }
 
