@@ -3,6 +3,7 @@
 mod cmd_completions;
 mod cmd_gemm;
 mod cmd_gen;
+mod cmd_infer;
 mod cmd_list;
 mod cmd_merge;
 mod cmd_report;
@@ -33,6 +34,8 @@ enum Command {
     Gemm(cmd_gemm::GemmArgs),
     /// Write a design's synthesizable Verilog IP (RTL, file list, README, FuseSoC core).
     Gen(cmd_gen::GenArgs),
+    /// Run a quantized ONNX model value-exactly on a design: outputs, cycles, energy, traffic.
+    Infer(cmd_infer::InferArgs),
     /// Co-simulate the generated RTL against the simulator: bit-exact values, equal cycles.
     Verify(cmd_verify::VerifyArgs),
     /// List built-in designs or models.
@@ -73,6 +76,7 @@ fn main() -> miette::Result<()> {
         Command::Gemm(a) => cmd_gemm::run(a),
         Command::Gen(a) => cmd_gen::run(a),
         Command::Verify(a) => cmd_verify::run(a),
+        Command::Infer(a) => cmd_infer::run(a),
         Command::Report(a) => cmd_report::run(a),
         Command::Sweep(a) => cmd_sweep::run(a),
         Command::Merge(a) => cmd_merge::run(a),

@@ -9,6 +9,7 @@
 pub mod error;
 pub mod import;
 pub mod proto;
+pub mod run;
 pub mod shape;
 pub mod tensor;
 pub mod wire;

@@ -114,7 +114,7 @@ impl<T> Nchw<T> {
 /// `(ci * kh + i) * kw + j` lists input `(ci, oy * sh + i * dh - pt,
 /// ox * sw + j * dw - pl)` for every output pixel, or `pad_value` where that
 /// falls in the padding (ORT pads with the input zero point).
-pub fn im2col<T: QInt>(
+pub fn im2col<T: Copy>(
     x: &[T],
     (c, h, w): (usize, usize, usize),
     (kh, kw): (usize, usize),
