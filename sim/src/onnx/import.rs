@@ -522,13 +522,13 @@ impl<'a> Lowering<'a> {
     }
 }
 
+/// Nodes absorbed into a fused pattern, and each pattern's carrier node.
+type Patterns = (HashSet<usize>, HashMap<usize, &'static str>);
+
 /// Marks the nodes of decomposed GELU (`x * 0.5 * (1 + erf(x / sqrt 2))`,
 /// and the tanh form) and decomposed LayerNorm (`ReduceMean`, `Sub`, `Pow`,
 /// `ReduceMean`, `Add`, `Sqrt`, `Div`): one node of each pattern becomes the
 /// fused layer, the others are marked fused.
-/// Nodes absorbed into a fused pattern, and each pattern's carrier node.
-type Patterns = (HashSet<usize>, HashMap<usize, &'static str>);
-
 fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
     let mut producer: HashMap<&str, usize> = HashMap::new();
     let mut users: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -592,6 +592,46 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
         marks.extend(chain.iter().copied().filter(|&c| c != last));
         heads.insert(last, "gelu");
     }
+    // GELU, tanh form: x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+    for (i, n) in g.nodes.iter().enumerate() {
+        if n.op_type != "Tanh" || marks.contains(&i) {
+            continue;
+        }
+        let Some(add) = only_user(out0(i)).filter(|&u| op(u) == "Add") else {
+            continue;
+        };
+        let Some(m1) = only_user(out0(add)).filter(|&u| op(u) == "Mul") else {
+            continue;
+        };
+        // x is what the first Mul multiplies, or what a Mul (by 0.5) feeding
+        // it multiplies.
+        let Some(other) = g.nodes[m1].inputs.iter().find(|s| s.as_str() != out0(add)) else {
+            continue;
+        };
+        let mut candidates = vec![other.as_str()];
+        if let Some(&p) = producer.get(other.as_str()).filter(|&&p| op(p) == "Mul") {
+            candidates.extend(g.nodes[p].inputs.iter().map(String::as_str));
+        }
+        let inner = n.inputs.first().and_then(|t| {
+            candidates
+                .iter()
+                .find_map(|x| tanh_gelu_polynomial(g, &producer, &only_user, t, x))
+        });
+        let Some(inner) = inner else {
+            continue;
+        };
+        let mut chain = inner;
+        chain.extend([i, add, m1]);
+        let last = match only_user(out0(m1)).filter(|&u| op(u) == "Mul") {
+            Some(m2) => {
+                chain.push(m2);
+                m2
+            }
+            None => m1,
+        };
+        marks.extend(chain.iter().copied().filter(|&c| c != last));
+        heads.insert(last, "gelu");
+    }
     // LayerNorm: ReduceMean -> Sub -> Pow -> ReduceMean -> Add -> Sqrt -> Div.
     for (i, n) in g.nodes.iter().enumerate() {
         if n.op_type != "ReduceMean" || marks.contains(&i) {
@@ -642,6 +682,49 @@ fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
         heads.insert(last, "layernorm");
     }
     (marks, heads)
+}
+
+/// The nodes computing the argument of a tanh-form GELU's `Tanh` (tensor
+/// `t`) from `x`: `Mul`, `Add` and `Pow` nodes, each used once, whose other
+/// inputs are constants, using `x` at least twice (in `x^3` and in `x +`),
+/// at most eight of them. `None` when `t` is not such a polynomial of `x`.
+fn tanh_gelu_polynomial(
+    g: &super::proto::GraphProto,
+    producer: &HashMap<&str, usize>,
+    only_user: &dyn Fn(&str) -> Option<usize>,
+    t: &str,
+    x: &str,
+) -> Option<Vec<usize>> {
+    let constant = |s: &str| {
+        g.initializers.iter().any(|i| i.name == s)
+            || producer
+                .get(s)
+                .is_some_and(|&p| g.nodes[p].op_type == "Constant")
+    };
+    let mut nodes = Vec::new();
+    let mut uses_of_x = 0;
+    let mut pending = vec![t];
+    while let Some(s) = pending.pop() {
+        if s == x {
+            uses_of_x += 1;
+            continue;
+        }
+        if constant(s) {
+            continue;
+        }
+        let &p = producer.get(s)?;
+        let node = &g.nodes[p];
+        if !matches!(node.op_type.as_str(), "Mul" | "Add" | "Pow")
+            || only_user(s).is_none()
+            || nodes.contains(&p)
+            || nodes.len() == 8
+        {
+            return None;
+        }
+        nodes.push(p);
+        pending.extend(node.inputs.iter().map(String::as_str));
+    }
+    (uses_of_x >= 2).then_some(nodes)
 }
 
 /// Imports `file` (already analysed) as a model named `name`.
@@ -726,6 +809,98 @@ mod tests {
             elem_type: 1,
             shape: Some(dims.iter().map(|&d| Dim::Value(d)).collect()),
         }
+    }
+
+    fn node(name: &str, op: &str, inputs: &[&str]) -> NodeProto {
+        NodeProto {
+            name: name.into(),
+            op_type: op.into(),
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            outputs: vec![name.into()],
+            ..NodeProto::default()
+        }
+    }
+
+    /// Names of the nodes `find_patterns` marks, and of the carriers.
+    fn patterns(nodes: Vec<NodeProto>) -> (Vec<String>, Vec<String>) {
+        let g = GraphProto {
+            nodes,
+            ..GraphProto::default()
+        };
+        let (marks, heads) = find_patterns(&g);
+        let names = |it: &mut dyn Iterator<Item = usize>| {
+            let mut v: Vec<String> = it.map(|i| g.nodes[i].name.clone()).collect();
+            v.sort();
+            v
+        };
+        (
+            names(&mut marks.iter().copied()),
+            names(&mut heads.keys().copied()),
+        )
+    }
+
+    #[test]
+    fn gelu_in_its_tanh_form_is_fused() {
+        // As torch.onnx (legacy, opset 17) writes nn.GELU(approximate="tanh").
+        let c = |name: &str| node(name, "Constant", &[]);
+        let torch = vec![
+            c("kappa"),
+            c("beta"),
+            c("one"),
+            c("half"),
+            node("sq", "Mul", &["x", "x"]),
+            node("cube", "Mul", &["x", "sq"]),
+            node("k3", "Mul", &["kappa", "cube"]),
+            node("inner", "Add", &["x", "k3"]),
+            node("scaled", "Mul", &["beta", "inner"]),
+            node("tanh", "Tanh", &["scaled"]),
+            node("plus1", "Add", &["one", "tanh"]),
+            node("times_x", "Mul", &["x", "plus1"]),
+            node("gelu", "Mul", &["half", "times_x"]),
+            node("next", "Relu", &["gelu"]),
+        ];
+        let (marks, heads) = patterns(torch);
+        assert_eq!(
+            marks,
+            ["cube", "inner", "k3", "plus1", "scaled", "sq", "tanh", "times_x"]
+        );
+        assert_eq!(heads, ["gelu"]);
+        // Hand-written with Pow and the 0.5 applied to x first (GPT-2 code).
+        let pow = vec![
+            c("three"),
+            c("kappa"),
+            c("beta"),
+            c("one"),
+            c("half"),
+            node("hx", "Mul", &["x", "half"]),
+            node("cube", "Pow", &["x", "three"]),
+            node("k3", "Mul", &["cube", "kappa"]),
+            node("inner", "Add", &["x", "k3"]),
+            node("scaled", "Mul", &["inner", "beta"]),
+            node("tanh", "Tanh", &["scaled"]),
+            node("plus1", "Add", &["tanh", "one"]),
+            node("gelu", "Mul", &["hx", "plus1"]),
+        ];
+        let (marks, heads) = patterns(pow);
+        assert_eq!(marks, ["cube", "inner", "k3", "plus1", "scaled", "tanh"]);
+        assert_eq!(heads, ["gelu"]);
+        // A tanh activation followed by an add and a multiply is no GELU.
+        let plain = vec![
+            node("tanh", "Tanh", &["a"]),
+            node("plus", "Add", &["tanh", "b"]),
+            node("times", "Mul", &["plus", "a"]),
+        ];
+        assert_eq!(patterns(plain), (vec![], vec![]));
+        // Nor is tanh(c * x) (x used once: no cube).
+        let linear = vec![
+            c("beta"),
+            c("one"),
+            node("scaled", "Mul", &["beta", "x"]),
+            node("tanh", "Tanh", &["scaled"]),
+            node("plus1", "Add", &["one", "tanh"]),
+            node("times_x", "Mul", &["x", "plus1"]),
+        ];
+        assert_eq!(patterns(linear), (vec![], vec![]));
     }
 
     #[test]
