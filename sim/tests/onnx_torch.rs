@@ -120,6 +120,26 @@ fn torch_exports_import_with_every_operator_supported() {
 }
 
 #[test]
+fn the_weights_file_changes_nothing_when_it_is_there() {
+    // NAME.weights-stripped is not committed: this compares only where the
+    // fixture script ran (it is skipped in a fresh clone).
+    for name in torch_fixtures() {
+        if !torch_dir()
+            .join(format!("{name}.weights-stripped"))
+            .exists()
+        {
+            continue;
+        }
+        let path = torch_dir().join(format!("{name}.onnx"));
+        let with = sim::onnx::load(&path, &ImportOptions::default()).unwrap();
+        let without = import(&name);
+        assert_eq!(with.model.macs(), without.model.macs(), "{name}");
+        assert_eq!(gemms_of(&with.model), gemms_of(&without.model), "{name}");
+        assert_eq!(with.coverage, without.coverage, "{name}");
+    }
+}
+
+#[test]
 fn macs_equal_torch_flop_counter_mode() {
     for name in torch_fixtures() {
         let json = torch_json(&name);
