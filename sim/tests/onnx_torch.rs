@@ -228,6 +228,36 @@ fn decomposed_gelu_and_layernorm_in_exports_are_fused() {
     }
 }
 
+/// Vector-unit operations of a model at batch 1.
+fn vector_ops(model: &Model) -> u64 {
+    model
+        .layers()
+        .filter_map(|l| match l.lower(1) {
+            Lowered::Vector(v) => Some(v.ops),
+            Lowered::Gemm(_) => None,
+        })
+        .sum()
+}
+
+#[test]
+fn vector_work_equals_the_built_in_models_but_bert_s_bias_adds_and_scale() {
+    for name in ["resnet18", "resnet50", "mobilenet_v2"] {
+        let zoo = sim::workload::zoo::model(name).unwrap();
+        let imported = import(name).model;
+        assert_eq!(vector_ops(&imported), vector_ops(&zoo), "{name}");
+        assert_eq!(imported.len(), zoo.len(), "{name}");
+    }
+    // torch writes each linear layer of bert-base as MatMul + Add (its bias)
+    // and the attention scale as a Div; the zoo's linear layers add no bias
+    // and it counts the scale in the softmax's five operations per element.
+    let zoo = sim::workload::zoo::model("bert-base").unwrap();
+    let imported = import("bert-base").model;
+    let (tokens, hidden, ffn, heads, layers) = (128, 768, 3072, 12, 12);
+    let bias = layers * tokens * (4 * hidden + ffn + hidden);
+    let scale = layers * heads * tokens * tokens;
+    assert_eq!(vector_ops(&imported) - vector_ops(&zoo), bias + scale);
+}
+
 /// What the fixtures exercise: operator types, and features such as
 /// `Conv 1-D` or `Gemm transA`.
 fn exercised() -> BTreeSet<String> {
