@@ -522,12 +522,13 @@ impl<'a> Lowering<'a> {
     }
 }
 
+/// Nodes absorbed into a fused pattern, and each pattern's carrier node.
+type Patterns = (HashSet<usize>, HashMap<usize, &'static str>);
+
 /// Marks the nodes of decomposed GELU (`x * 0.5 * (1 + erf(x / sqrt 2))`,
 /// and the tanh form) and decomposed LayerNorm (`ReduceMean`, `Sub`, `Pow`,
 /// `ReduceMean`, `Add`, `Sqrt`, `Div`): one node of each pattern becomes the
 /// fused layer, the others are marked fused.
-/// Nodes absorbed into a fused pattern, and each pattern's carrier node.
-type Patterns = (HashSet<usize>, HashMap<usize, &'static str>);
 
 fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
     let mut producer: HashMap<&str, usize> = HashMap::new();
