@@ -294,9 +294,10 @@ impl<'a> Lowering<'a> {
                 };
                 vec![(self.unique(n, ""), m, x[0])]
             }
-            "Gemm" => {
+            "Gemm" | "QGemm" => {
                 let ins = self.inputs(n);
-                let (a, b) = (self.shape(&n.inputs[0]), self.shape(&n.inputs[1]));
+                let bi = if op == "QGemm" { 3 } else { 1 };
+                let (a, b) = (self.shape(&n.inputs[0]), self.shape(&n.inputs[bi]));
                 let (m, k) = if ins.int("transA", 0) != 0 {
                     (a[1], a[0])
                 } else {
@@ -309,7 +310,7 @@ impl<'a> Lowering<'a> {
                 };
                 vec![(
                     self.unique(n, ""),
-                    self.matmul_op(&n.inputs[1], 1, m, k, nn),
+                    self.matmul_op(&n.inputs[bi], 1, m, k, nn),
                     1,
                 )]
             }
@@ -431,6 +432,7 @@ impl<'a> Lowering<'a> {
                 | "QLinearConv"
                 | "ConvTranspose"
                 | "Gemm"
+                | "QGemm"
                 | "MatMul"
                 | "MatMulInteger"
                 | "QLinearMatMul"

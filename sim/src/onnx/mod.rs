@@ -310,7 +310,7 @@ fn check_domain(n: &NodeProto, opset: i64) -> Result<(), OnnxError> {
         "com.microsoft"
             if matches!(
                 n.op_type.as_str(),
-                "QLinearAdd" | "QLinearMul" | "QLinearGlobalAveragePool"
+                "QLinearAdd" | "QLinearMul" | "QLinearGlobalAveragePool" | "QGemm"
             ) =>
         {
             Ok(())

@@ -858,8 +858,12 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
             }
             vec![Known::new(x.dtype, s)]
         }
-        "Gemm" => {
-            let (a, b) = (n.get(0)?, n.get(1)?);
+        "Gemm" | "QGemm" => {
+            let (a, b) = if op == "QGemm" {
+                (n.get(0)?, n.get(3)?)
+            } else {
+                (n.get(0)?, n.get(1)?)
+            };
             if a.shape.len() != 2 || b.shape.len() != 2 {
                 return Err(n.err(format!(
                     "Gemm needs 2-D A and B, found {:?} and {:?}",
@@ -879,7 +883,14 @@ pub fn infer(n: &Inputs) -> Result<Vec<Known>, OnnxError> {
             if ka != kb {
                 return Err(n.err(format!("A is {m} x {ka} but B is {kb} x {nn}")));
             }
-            vec![Known::new(a.dtype, vec![m, nn])]
+            // QGemm: quantized like its output zero point (A's type without
+            // one), or float when it has no output scale.
+            let dtype = match (op, n.opt(7), n.opt(8)) {
+                ("QGemm", None, _) => 1,
+                ("QGemm", Some(_), Some(z)) => z.dtype,
+                _ => a.dtype,
+            };
+            vec![Known::new(dtype, vec![m, nn])]
         }
         "MatMul" | "MatMulInteger" | "QLinearMatMul" => {
             let (a, b) = if op == "QLinearMatMul" {

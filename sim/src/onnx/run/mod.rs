@@ -93,9 +93,9 @@ pub fn infer(
 ) -> Result<Inference> {
     let (feeds, dims) = bind_inputs(file, inputs)?;
     let a = analyze(file, &dims).map_err(|e| SimError::from(e.into_input(&file.path)))?;
-    let plan = qdq::plan(file, &a);
+    let mut plan = qdq::plan(file, &a);
     if !opts.quantize {
-        refuse_float(file, &a, &plan)?;
+        refuse_float(file, &a, &mut plan)?;
     }
     let mut m = Machine {
         file,
@@ -119,16 +119,28 @@ pub fn infer(
     m.run(&plan)?;
     let mut notes = plan.notes.clone();
     if opts.quantize {
-        let n = m
-            .gemms
-            .iter()
-            .filter(|g| FLOAT_GEMMS.contains(&g.op_type.as_str()))
-            .count();
+        let n = plan.steps.iter().filter(|n| m.quantizes(n)).count();
         notes.push(format!(
             "{n} float GEMM node(s) quantized as onnxruntime's quantize_dynamic would (int8 symmetric weights per tensor, uint8 activations from DynamicQuantizeLinear)"
         ));
     }
     let outputs = m.outputs()?;
+    if opts.quantize {
+        let host: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter(|n| FLOAT_GEMMS.contains(&n.op_type.as_str()) && n.domain.is_empty())
+            .filter(|n| !m.quantizes(n))
+            .map(|n| node_name(n))
+            .collect();
+        if !host.is_empty() {
+            notes.push(format!(
+                "{} float GEMM node(s) without a weight initializer stay float, as quantize_dynamic leaves them, and run in f32 on the host: {}",
+                host.len(),
+                host.join(", ")
+            ));
+        }
+    }
     Ok(Inference {
         outputs,
         gemms: m.gemms,
@@ -312,10 +324,20 @@ fn bind_inputs(
     Ok((feeds, dims))
 }
 
-/// Refuses a model with float GEMMs (infer runs integer GEMMs on the array).
-fn refuse_float(file: &OnnxFile, a: &Analysis, plan: &qdq::Plan) -> Result<()> {
-    let g = &file.proto.graph;
-    let _ = g;
+/// Integer GEMM operators (run on the array).
+const INT_GEMMS: &[&str] = &[
+    "QLinearConv",
+    "QLinearMatMul",
+    "MatMulInteger",
+    "ConvInteger",
+    "QGemm",
+];
+
+/// Refuses a float model: one with float GEMMs and no integer GEMM (infer
+/// runs quantized models). A quantized model's remaining float GEMMs (e.g.
+/// the activation-by-activation MatMuls quantize_dynamic leaves in float)
+/// run on the host, noted.
+fn refuse_float(file: &OnnxFile, a: &Analysis, plan: &mut qdq::Plan) -> Result<()> {
     let float: Vec<&NodeProto> = plan
         .steps
         .iter()
@@ -327,6 +349,17 @@ fn refuse_float(file: &OnnxFile, a: &Analysis, plan: &qdq::Plan) -> Result<()> {
                 .is_some_and(|k| super::tensor::is_float(k.dtype))
         })
         .collect();
+    let quantized = plan.steps.iter().any(|n| INT_GEMMS.contains(&n.op_type.as_str()));
+    if quantized && !float.is_empty() {
+        let names: Vec<&str> = float.iter().map(|n| node_name(n)).collect();
+        let note = format!(
+            "{} float GEMM node(s) of this quantized model run in f32 on the host, not on the array, as onnxruntime runs them in float (not bit-exact with its SGEMM): {}",
+            names.len(),
+            names.join(", ")
+        );
+        plan.notes.push(note);
+        return Ok(());
+    }
     if let Some(n) = float.first() {
         return Err(InputError::new(
             "systolic::infer::float",
@@ -358,6 +391,21 @@ pub(crate) struct Machine<'a> {
 }
 
 impl<'a> Machine<'a> {
+    /// Whether `--quantize` quantizes float GEMM `n`: MatMul, Gemm and Conv
+    /// whose weight (second input) is an initializer, as quantize_dynamic
+    /// does; the others stay float.
+    pub(crate) fn quantizes(&self, n: &NodeProto) -> bool {
+        self.quantize
+            && n.domain.is_empty()
+            && matches!(n.op_type.as_str(), "MatMul" | "Gemm" | "Conv")
+            && n.inputs.get(1).is_some_and(|w| self.a.initializers.contains(w))
+            && n
+                .inputs
+                .first()
+                .and_then(|x| self.a.known.get(x))
+                .is_some_and(|k| k.dtype == dtype::F32)
+    }
+
     fn run(&mut self, plan: &qdq::Plan) -> Result<()> {
         for n in &plan.steps {
             if self.folded(n) {

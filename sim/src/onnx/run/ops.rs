@@ -535,24 +535,66 @@ fn pool(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     })
 }
 
+/// GlobalAveragePool and GlobalMaxPool in f32. The average sums as
+/// onnxruntime's MLAS does on x86-64 (docs/INFER.md): with a channel count
+/// that is a multiple of 16 (its NCHWc block), in pixel order; otherwise
+/// (`MlasPoolGlobalKernel`) four lane sums over the first `4 * floor(HW/4)`
+/// pixels, combined as `(L0 + L2) + (L1 + L3)`, then the rest in order;
+/// then divided by `HW`.
 fn global_pool(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     let x = m.req(n, 0)?;
     let out = m.out_shape(n, 0)?;
     let pixels: usize = x.shape[2..].iter().product();
+    let blocked = x.shape.get(1).is_some_and(|c| c % 16 == 0);
     let xf = x.floats();
     let v = xf
         .chunks(pixels.max(1))
         .map(|c| {
             if n.op_type == "GlobalMaxPool" {
-                c.iter().copied().fold(f32::NEG_INFINITY, f32::max)
-            } else {
-                c.iter().sum::<f32>() / pixels as f32
+                return c.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             }
+            let sum = if blocked {
+                c.iter().fold(0f32, |s, &v| s + v)
+            } else {
+                let n4 = c.len() / 4 * 4;
+                let mut lanes = [0f32; 4];
+                for (i, &v) in c[..n4].iter().enumerate() {
+                    lanes[i % 4] += v;
+                }
+                let s = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+                c[n4..].iter().fold(s, |s, &v| s + v)
+            };
+            sum / pixels as f32
         })
         .collect();
     Ok(Tensor::f32(out, v))
 }
 
+/// `exp(x)` of MLAS's AVX-512F softmax kernel (`MlasComputeSumExpF32KernelAvx512F`,
+/// constants `MlasExpConstants`): a rounding of `x / ln 2` by the 1.5 * 2^23
+/// trick, a two-part Cody–Waite reduction, a degree-6 polynomial by FMA,
+/// and an exact scaling by `2^n`.
+fn mlas_exp(x: f32) -> f32 {
+    let x = x.max(f32::from_bits(0xc2cf_f1b5));
+    let shift = 12_582_912f32;
+    let nn = f32::from_bits(0x3fb8_aa3b).mul_add(x, shift) - shift;
+    let r = nn.mul_add(f32::from_bits(0xbf31_7200), x);
+    let r = nn.mul_add(f32::from_bits(0xb5bf_be8e), r);
+    let mut p = f32::from_bits(0x3ab4_a000);
+    for c in [0x3c09_2f6e, 0x3d2a_adad, 0x3e2a_aa28, 0x3eff_fffb] {
+        p = p.mul_add(r, f32::from_bits(c));
+    }
+    p = p.mul_add(r, 1.0);
+    p = p.mul_add(r, 1.0);
+    // p * 2^n with one rounding: the product is exact in f64.
+    (f64::from(p) * 2f64.powi(nn as i32)) as f32
+}
+
+/// Softmax in f32 as onnxruntime's MLAS computes it on x86-64 with AVX-512F
+/// (`MlasComputeSoftmax`; docs/INFER.md): `e_i = exp(x_i - max)` by
+/// [`mlas_exp`], summed in 16 lanes (lane j takes every i = j mod 16 in
+/// order), the lanes folded `t_j = l_j + l_(j+8)`, then
+/// `((t0+t1)+(t2+t3)) + ((t4+t5)+(t6+t7))`, and `y_i = e_i * (1 / sum)`.
 fn softmax(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     let x = m.req(n, 0)?;
     let r = x.shape.len();
@@ -579,17 +621,18 @@ fn softmax(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     for o in 0..outer {
         for i in 0..inner {
             let at = |j: usize| o * len * inner + j * inner + i;
-            let mx = (0..len)
-                .map(|j| xf[at(j)])
-                .fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0f32;
+            let mx = (0..len).map(|j| xf[at(j)]).fold(f32::NEG_INFINITY, f32::max);
+            let mut lanes = [0f32; 16];
             for j in 0..len {
-                let e = (xf[at(j)] - mx).exp();
+                let e = mlas_exp(xf[at(j)] + -mx);
                 out[at(j)] = e;
-                sum += e;
+                lanes[j % 16] += e;
             }
+            let t: Vec<f32> = (0..8).map(|j| lanes[j] + lanes[j + 8]).collect();
+            let sum = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+            let inv = 1.0 / sum;
             for j in 0..len {
-                out[at(j)] /= sum;
+                out[at(j)] *= inv;
             }
         }
     }
@@ -654,7 +697,7 @@ fn dyn_quant(m: &Machine, name: &str, t: &Tensor) -> R<(Tensor, f32, i64)> {
 /// Mul nodes compute it), or in f64 on the host for the fp32 run.
 fn float_matmul(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     let (a, b) = (m.req(n, 0)?, m.req(n, 1)?);
-    if m.quantize {
+    if m.quantizes(n) {
         let (qa, sa, za) = dyn_quant(m, &n.inputs[0], &a)?;
         let (qb, sb, zb) = dyn_quant(m, &n.inputs[1], &b)?;
         let acc = qmatmul(m, n, &qa, za, &qb, zb)?;
@@ -730,7 +773,7 @@ fn float_gemm(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     }
     let a2 = if ta { Rc::new(qops::transpose2(&a)) } else { a };
     let b2 = if tb { Rc::new(qops::transpose2(&b)) } else { b };
-    let prod = if m.quantize {
+    let prod = if m.quantizes(n) {
         let (qa, sa, za) = dyn_quant(m, &n.inputs[0], &a2)?;
         let (qb, sb, zb) = dyn_quant(m, &n.inputs[1], &b2)?;
         let acc = qmatmul(m, n, &qa, za, &qb, zb)?;
@@ -789,7 +832,7 @@ fn float_conv(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
             bias.map_or(0, |b| b.len())
         ));
     }
-    let (acc, s) = if m.quantize {
+    let (acc, s) = if m.quantizes(n) {
         let (qx, sx, zx) = dyn_quant(m, &n.inputs[0], &x)?;
         let (qw, sw, zw) = dyn_quant(m, &n.inputs[1], &w)?;
         let acc = qops::conv_acc(

@@ -780,9 +780,16 @@ pub(super) fn transpose2(t: &Tensor) -> Tensor {
 }
 
 /// `QLinearAdd` and `QLinearMul` (com.microsoft), broadcasting as numpy.
-/// Add (ORT `MlasQLinearAdd`): `(a - za) * (sa / sc) + (b - zb) * (sb / sc)`
-/// in f32, rounded half to even, plus `zc`, saturated. Mul:
-/// `(a - za) * (b - zb) * (sa * sb / sc)`, the same rounding.
+///
+/// Add is the AVX2 kernel every x86-64 CPU with AVX2 runs
+/// (`MlasQLinearAddS8KernelAvx2`/`U8`, `core/mlas/lib/intrinsics/avx2/qladd_avx2.cpp`;
+/// docs/INFER.md): `rAC = sa / sc`, `rBC = sb / sc`,
+/// `F = zc - fma(rAC, za, rBC * zb)`, then
+/// `y = sat(rne(fma(a, rAC, fma(b, rBC, F))))`. When B is one element,
+/// `F += b * rBC` first and `y = sat(rne(fma(a, rAC, F)))`; when A is one
+/// element, the operands swap roles first. Mul (not checked against
+/// onnxruntime; no fixture has it): `(a - za)(b - zb) * (sa * sb / sc)`,
+/// rounded half to even, plus `zc`.
 fn qlinear_binary(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     let (a, sa) = (m.req(n, 0)?, m.req(n, 1)?);
     let za = zero_point(m.input(n, 2)?, a.dtype)?;
@@ -802,19 +809,40 @@ fn qlinear_binary(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     );
     let t = zc.dtype;
     let (lo, hi) = int_range(t).ok_or("quantized output type")?;
-    let add = n.op_type == "QLinearAdd";
-    let (ra, rb, rm) = (sa / sc, sb / sc, sa * sb / sc);
     let (shape, ia, ib) = super::ops::broadcast(&a.shape, &b.shape)?;
     let (av, bv) = (a.ints(), b.ints());
-    let out = ia
-        .iter()
-        .zip(&ib)
-        .map(|(&i, &j)| {
-            let (x, y) = ((av[i] - za) as f32, (bv[j] - zb) as f32);
-            let v = if add { x * ra + y * rb } else { x * y * rm };
-            (v.round_ties_even() as i64 + zcv).clamp(lo, hi)
-        })
-        .collect();
+    let sat = |v: f32| (v.round_ties_even() as i64).clamp(lo, hi);
+    if n.op_type == "QLinearMul" {
+        let rm = sa * sb / sc;
+        let out = ia
+            .iter()
+            .zip(&ib)
+            .map(|(&i, &j)| {
+                let v = ((av[i] - za) * (bv[j] - zb)) as f32 * rm;
+                (v.round_ties_even() as i64 + zcv).clamp(lo, hi)
+            })
+            .collect();
+        return Ok(Tensor::int(t, shape, out));
+    }
+    // One element of A: B takes A's role.
+    let swap = av.len() == 1 && bv.len() != 1;
+    let (x, y, sx, sy, zx, zy) = if swap {
+        (&bv, &av, sb, sa, zb, za)
+    } else {
+        (&av, &bv, sa, sb, za, zb)
+    };
+    let (ix, iy) = if swap { (&ib, &ia) } else { (&ia, &ib) };
+    let (rx, ry) = (sx / sc, sy / sc);
+    let f = zcv as f32 - rx.mul_add(zx as f32, ry * zy as f32);
+    let out = if y.len() == 1 {
+        let f = f + y[0] as f32 * ry;
+        ix.iter().map(|&i| sat((x[i] as f32).mul_add(rx, f))).collect()
+    } else {
+        ix.iter()
+            .zip(iy)
+            .map(|(&i, &j)| sat((x[i] as f32).mul_add(rx, (y[j] as f32).mul_add(ry, f))))
+            .collect()
+    };
     Ok(Tensor::int(t, shape, out))
 }
 
