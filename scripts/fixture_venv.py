@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def ensure_venv(venv: Path, packages: list, probe: str, reinstall: bool = False) -> None:
     """Re-executes the calling script inside `venv` (outside the repository),
-    creating it and installing `packages` when `probe` (Python code) fails
-    there or `reinstall` is set."""
+    with its command-line arguments, creating it and installing `packages`
+    when `probe` (Python code) fails there or `reinstall` is set."""
     if Path(sys.prefix).resolve() == venv.resolve():
         return
     try:
@@ -28,4 +28,4 @@ def ensure_venv(venv: Path, packages: list, probe: str, reinstall: bool = False)
     if reinstall or subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:
         subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
     script = Path(sys.argv[0]).resolve()
-    os.execv(str(python), [str(python), str(script), "--venv", str(venv)])
+    os.execv(str(python), [str(python), str(script), *sys.argv[1:], "--venv", str(venv)])
