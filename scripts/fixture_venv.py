@@ -12,10 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def ensure_venv(venv: Path, packages: list, probe: str, reinstall: bool = False, try_first: tuple = ()) -> None:
     """Re-executes the calling script inside `venv` (outside the repository),
-    creating it and installing `packages` when `probe` (Python code) fails
-    there or `reinstall` is set. Each entry of `try_first` (a list of pip
-    install arguments, e.g. a faster index that may be unreachable) is tried
-    before `packages`; its failure is reported and not an error."""
+    with its command-line arguments, creating it and installing `packages`
+    when `probe` (Python code) fails there or `reinstall` is set. Each entry
+    of `try_first` (a list of pip install arguments, e.g. a faster index that
+    may be unreachable) is tried before `packages`; its failure is reported
+    and not an error."""
     if Path(sys.prefix).resolve() == venv.resolve():
         return
     try:
@@ -33,4 +34,4 @@ def ensure_venv(venv: Path, packages: list, probe: str, reinstall: bool = False,
                 print(f"pip install {' '.join(args)} failed; going on without it", file=sys.stderr)
         subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
     script = Path(sys.argv[0]).resolve()
-    os.execv(str(python), [str(python), str(script), "--venv", str(venv)])
+    os.execv(str(python), [str(python), str(script), *sys.argv[1:], "--venv", str(venv)])
