@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 const EXAMPLES: &str = "Examples:
   systolic infer --design edge-8x8 --model cnn-qop.onnx --input x.npy --out y.npy
-  systolic infer --design edge-8x8 --model mlp.onnx --input x.npy --quantize --out y.npy
-  systolic infer --design mobile-32x32 --model cnn-qop.onnx --input input=x.npy --out output=y.npy --format json
+  systolic infer --design edge-8x8 --model mlp.onnx --input mlp-x.npy --quantize --out y.npy
+  systolic infer --design mobile-32x32 --model cnn-qop.onnx --input x=x.npy --out y=y.npy --format json
 
 Integer GEMMs (QLinearConv, QLinearMatMul, MatMulInteger, ConvInteger, QGemm, and
 QDQ groups, fused as onnxruntime fuses them) run on the pe engine; everything else

@@ -157,6 +157,16 @@ fn sandbox() -> PathBuf {
         dir.join("model.onnx"),
     )
     .unwrap();
+    // Quantized and float ONNX models with inputs (systolic infer).
+    let infer = root().join("sim/tests/fixtures/infer");
+    for (from, to) in [
+        ("cnn-qop.onnx", "cnn-qop.onnx"),
+        ("cnn-qop.in.x.npy", "x.npy"),
+        ("mlp-dynamic.float.onnx", "mlp.onnx"),
+        ("mlp-dynamic.in.x.npy", "mlp-x.npy"),
+    ] {
+        std::fs::copy(infer.join(from), dir.join(to)).unwrap();
+    }
     // A small design of one's own (fast to synthesize and place).
     std::fs::write(
         dir.join("my-design.toml"),

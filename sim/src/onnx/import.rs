@@ -531,7 +531,6 @@ type Patterns = (HashSet<usize>, HashMap<usize, &'static str>);
 /// and the tanh form) and decomposed LayerNorm (`ReduceMean`, `Sub`, `Pow`,
 /// `ReduceMean`, `Add`, `Sqrt`, `Div`): one node of each pattern becomes the
 /// fused layer, the others are marked fused.
-
 fn find_patterns(g: &super::proto::GraphProto) -> Patterns {
     let mut producer: HashMap<&str, usize> = HashMap::new();
     let mut users: HashMap<&str, Vec<usize>> = HashMap::new();

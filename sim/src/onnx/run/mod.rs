@@ -131,7 +131,7 @@ pub fn infer(
             .iter()
             .filter(|n| FLOAT_GEMMS.contains(&n.op_type.as_str()) && n.domain.is_empty())
             .filter(|n| !m.quantizes(n))
-            .map(|n| node_name(n))
+            .map(node_name)
             .collect();
         if !host.is_empty() {
             notes.push(format!(
@@ -349,7 +349,10 @@ fn refuse_float(file: &OnnxFile, a: &Analysis, plan: &mut qdq::Plan) -> Result<(
                 .is_some_and(|k| super::tensor::is_float(k.dtype))
         })
         .collect();
-    let quantized = plan.steps.iter().any(|n| INT_GEMMS.contains(&n.op_type.as_str()));
+    let quantized = plan
+        .steps
+        .iter()
+        .any(|n| INT_GEMMS.contains(&n.op_type.as_str()));
     if quantized && !float.is_empty() {
         let names: Vec<&str> = float.iter().map(|n| node_name(n)).collect();
         let note = format!(
@@ -398,9 +401,10 @@ impl<'a> Machine<'a> {
         self.quantize
             && n.domain.is_empty()
             && matches!(n.op_type.as_str(), "MatMul" | "Gemm" | "Conv")
-            && n.inputs.get(1).is_some_and(|w| self.a.initializers.contains(w))
-            && n
-                .inputs
+            && n.inputs
+                .get(1)
+                .is_some_and(|w| self.a.initializers.contains(w))
+            && n.inputs
                 .first()
                 .and_then(|x| self.a.known.get(x))
                 .is_some_and(|k| k.dtype == dtype::F32)

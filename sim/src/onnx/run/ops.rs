@@ -394,8 +394,16 @@ fn slice(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
             return Err("a step of 0".into());
         }
         // Where the slice starts; its length is the analysis's output shape.
-        let v = if starts[j] < 0 { starts[j] + d } else { starts[j] };
-        begin[a] = if s > 0 { v.clamp(0, d) } else { v.clamp(-1, d - 1) };
+        let v = if starts[j] < 0 {
+            starts[j] + d
+        } else {
+            starts[j]
+        };
+        begin[a] = if s > 0 {
+            v.clamp(0, d)
+        } else {
+            v.clamp(-1, d - 1)
+        };
         step[a] = s;
     }
     let shape = m.out_shape(n, 0)?;
@@ -621,7 +629,9 @@ fn softmax(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     for o in 0..outer {
         for i in 0..inner {
             let at = |j: usize| o * len * inner + j * inner + i;
-            let mx = (0..len).map(|j| xf[at(j)]).fold(f32::NEG_INFINITY, f32::max);
+            let mx = (0..len)
+                .map(|j| xf[at(j)])
+                .fold(f32::NEG_INFINITY, f32::max);
             let mut lanes = [0f32; 16];
             for j in 0..len {
                 let e = mlas_exp(xf[at(j)] + -mx);

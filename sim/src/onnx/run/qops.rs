@@ -836,7 +836,9 @@ fn qlinear_binary(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     let f = zcv as f32 - rx.mul_add(zx as f32, ry * zy as f32);
     let out = if y.len() == 1 {
         let f = f + y[0] as f32 * ry;
-        ix.iter().map(|&i| sat((x[i] as f32).mul_add(rx, f))).collect()
+        ix.iter()
+            .map(|&i| sat((x[i] as f32).mul_add(rx, f)))
+            .collect()
     } else {
         ix.iter()
             .zip(iy)
