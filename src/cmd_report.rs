@@ -50,7 +50,8 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
         .to_path_buf();
     let file = a.results.display().to_string();
     let models = dse::study::choose_models(&rows, &a.model, &file)?;
-    let resolve = |name: &str| -> sim::Result<Model> { model_near(name, &dir) };
+    let onnx = dse::results::sweep_onnx_options(&a.results);
+    let resolve = |name: &str| -> sim::Result<Model> { model_near(name, &dir, &onnx) };
     let studies = dse::study::study(&rows, &models, &dir, &resolve)?;
     let opts = Options { file, objectives };
     let page = sweep::page(&rows, &studies, &opts)?;
@@ -65,15 +66,22 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
     Ok(())
 }
 
-/// A model named in a results file: a zoo name, or a topology CSV path
-/// relative to the results file's directory (else to the working directory).
-fn model_near(name: &str, dir: &Path) -> sim::Result<Model> {
+/// A model named in a results file: a zoo name, or an ONNX model or
+/// topology CSV path relative to the results file's directory (else to the
+/// working directory), ONNX models read as the sweep read them.
+fn model_near(
+    name: &str,
+    dir: &Path,
+    onnx: &sim::onnx::import::ImportOptions,
+) -> sim::Result<Model> {
     if zoo::model(name).is_some() {
         return inputs::model(name);
     }
     let near = dir.join(name);
-    if Path::new(name).is_relative() && near.is_file() {
-        return sim::models::resolve(name, dir, &Default::default()).map(|(m, _)| m);
-    }
-    inputs::model(name)
+    let base = if Path::new(name).is_relative() && near.is_file() {
+        dir
+    } else {
+        Path::new("")
+    };
+    sim::models::resolve(name, base, onnx).map(|(m, _)| m)
 }

@@ -10,6 +10,7 @@ const EXAMPLES: &str = "Examples:
   systolic show design gemmini-like > my-design.toml   # a preset to start from
   systolic show design gemmini-like --complete         # every field, defaults written out
   systolic show model resnet18                         # layer names (for --layer) and shapes
+  systolic show model model.onnx --dim batch=2          # an ONNX model's layers
 Every design field is described in docs/DESIGN_FORMAT.md.";
 
 /// Arguments of `systolic show`.
@@ -20,12 +21,14 @@ pub struct ShowArgs {
     #[arg(value_enum)]
     what: What,
     /// A preset or zoo name (see `systolic list designs|models`), or a design
-    /// TOML / topology CSV path.
+    /// TOML / ONNX model / topology CSV path.
     name: String,
     /// Designs: write every field, defaults included, instead of the preset's
     /// file with its comments (a design file path is always shown complete).
     #[arg(long)]
     complete: bool,
+    #[command(flatten)]
+    onnx: inputs::OnnxArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -49,7 +52,7 @@ pub fn run(a: ShowArgs) -> miette::Result<()> {
             }
         }
         What::Model => {
-            let model = inputs::model(&a.name)?;
+            let (model, _) = inputs::model_with(&a.name, &a.onnx.options(&a.name)?)?;
             let mut s = format!(
                 "model {}: {} layers, {} GMAC at batch 1\n{:<28} {:<10} {:>8} {:>8} {:>8} {:>6} {:>14}\n",
                 model.name,

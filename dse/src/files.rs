@@ -211,6 +211,12 @@ pub struct Meta {
     pub pareto: Vec<String>,
     /// Whether every row has been written.
     pub complete: bool,
+    /// The spec's sizes of ONNX symbolic dimensions (absent when none).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dims: std::collections::BTreeMap<String, u64>,
+    /// The spec's `skip_unsupported` (absent when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_unsupported: bool,
 }
 
 impl Meta {
@@ -234,6 +240,8 @@ impl Meta {
             jsonl: out.jsonl_in_meta(),
             pareto: spec.pareto.iter().map(|o| o.name().to_string()).collect(),
             complete: false,
+            dims: spec.raw.dims.clone(),
+            skip_unsupported: spec.raw.skip_unsupported,
         }
     }
 

@@ -47,6 +47,19 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<SweepRow>> {
     Ok(rows)
 }
 
+/// How the sweep behind `results` read its ONNX models (its sidecar's
+/// `dims` and `skip_unsupported`; defaults without a sidecar).
+pub fn sweep_onnx_options(results: &Path) -> sim::onnx::import::ImportOptions {
+    let path = Outputs::beside(results, None).meta;
+    match Meta::read(&path) {
+        Ok(Some(meta)) => sim::onnx::import::ImportOptions {
+            dims: meta.dims.into_iter().collect(),
+            skip_unsupported: meta.skip_unsupported,
+        },
+        _ => Default::default(),
+    }
+}
+
 /// The Pareto objectives the sweep that wrote `results` declared (the
 /// `pareto` list of its sidecar `RESULTS.sweep.json`): `None` when there is
 /// no sidecar or it names none; an error when the sidecar is not one of
@@ -251,6 +264,8 @@ mod tests {
                 jsonl: "r.jsonl".into(),
                 pareto: pareto.iter().map(|s| s.to_string()).collect(),
                 complete: true,
+                dims: Default::default(),
+                skip_unsupported: false,
             }
             .to_text()
         };

@@ -203,8 +203,10 @@ fn refused(
     let f = OnnxFile::read(&dir().join(file)).unwrap();
     let d = sim::design::preset(design).unwrap();
     let e = run::infer(&f, &d, inputs, InferOptions { quantize }).unwrap_err();
-    let r = miette::Report::new(e);
-    format!("{r:?}")
+    let help = miette::Diagnostic::help(&e)
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    format!("{e}\nhelp: {help}")
 }
 
 #[test]
