@@ -11,6 +11,7 @@ mod cmd_show;
 mod cmd_sim;
 mod cmd_sweep;
 mod cmd_synth;
+mod cmd_train;
 mod cmd_verify;
 mod common;
 
@@ -32,6 +33,8 @@ enum Command {
     Sim(cmd_sim::SimArgs),
     /// Run one GEMM of real data value-exactly on the pe engine (optionally quantized from fp32).
     Gemm(cmd_gemm::GemmArgs),
+    /// Simulate a training step (forward, dX, dW, update), its memory, and data-parallel scale-out.
+    Train(cmd_train::TrainArgs),
     /// Write a design's synthesizable Verilog IP (RTL, file list, README, FuseSoC core).
     Gen(cmd_gen::GenArgs),
     /// Run a quantized ONNX model value-exactly on a design: outputs, cycles, energy, traffic.
@@ -77,6 +80,7 @@ fn main() -> miette::Result<()> {
         Command::Gen(a) => cmd_gen::run(a),
         Command::Verify(a) => cmd_verify::run(a),
         Command::Infer(a) => cmd_infer::run(a),
+        Command::Train(a) => cmd_train::run(a),
         Command::Report(a) => cmd_report::run(a),
         Command::Sweep(a) => cmd_sweep::run(a),
         Command::Merge(a) => cmd_merge::run(a),

@@ -16,6 +16,7 @@ pub mod quant;
 pub mod report;
 pub mod simulate;
 pub mod study;
+pub mod train;
 pub mod workload;
 
 pub use design::{Dataflow, Design};

@@ -79,6 +79,7 @@ fn conv_on_the_array_equals_conv_integer_and_the_simulated_cycles() {
                     groups: g as u64,
                 },
                 batch: 1,
+                input_grad: false,
             };
             let report = run_layer(
                 &d,

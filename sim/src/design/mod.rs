@@ -28,6 +28,8 @@ pub const MAX_SRAM_KIB: f64 = 1024.0 * 1024.0 * 1024.0;
 pub const MIN_SRAM_KIB: f64 = 1.0 / 1024.0;
 /// DRAM bandwidth range (bytes per cycle): 1 MB/s to 1 PB/s at 1 GHz.
 pub const DRAM_BANDWIDTH: (f64, f64) = (1e-3, 1e6);
+/// DRAM capacity range (GiB): 1 KiB to 1 PiB.
+pub const DRAM_CAPACITY_GIB: (f64, f64) = (1.0 / (1024.0 * 1024.0), 1024.0 * 1024.0);
 /// Clock range (MHz): 1 kHz to 1 THz.
 pub const CLOCK_MHZ: (f64, f64) = (1e-3, 1e6);
 /// Largest DRAM latency (cycles).
@@ -81,6 +83,8 @@ pub struct DesignParams {
     pub dram_latency: u32,
     /// DRAM interface (energy); `None` uses the energy table's own DRAM row.
     pub dram_interface: Option<DramInterface>,
+    /// DRAM capacity in GiB (`None`: not set, not checked).
+    pub dram_capacity_gib: Option<f64>,
     /// Clock in MHz.
     pub clock_mhz: f64,
     /// The energy table (parsed once, shared by every variant).
@@ -114,6 +118,7 @@ impl DesignParams {
             dram_bandwidth: 16.0,
             dram_latency: DEFAULT_DRAM_LATENCY,
             dram_interface: None,
+            dram_capacity_gib: None,
             clock_mhz: 1000.0,
             energy_table: EnergyTable::resolve(DEFAULT_ENERGY_TABLE, None)
                 .expect("the built-in energy table parses (unit-tested)"),
@@ -259,6 +264,8 @@ pub struct Design {
     pub dram_latency: u32,
     /// DRAM interface (energy); `None` uses the energy table's own DRAM row.
     pub dram_interface: Option<DramInterface>,
+    /// DRAM capacity in bytes (`None`: not set).
+    pub dram_capacity_bytes: Option<u64>,
     /// Clock in MHz.
     pub clock_mhz: f64,
     /// Per-action energies, already scaled to the design's node.
@@ -290,6 +297,7 @@ impl PartialEq for Design {
             dram_bandwidth,
             dram_latency,
             dram_interface,
+            dram_capacity_bytes,
             clock_mhz,
             energy,
             params: _,
@@ -307,6 +315,7 @@ impl PartialEq for Design {
                 == (o.double_buffered, o.activations_on_chip)
             && (*dram_bandwidth, *dram_latency, *dram_interface)
                 == (o.dram_bandwidth, o.dram_latency, o.dram_interface)
+            && *dram_capacity_bytes == o.dram_capacity_bytes
             && *clock_mhz == o.clock_mhz
             && *energy == o.energy
     }
@@ -394,6 +403,14 @@ impl Design {
             ));
         }
         let clock_mhz = within("clock.mhz", p.clock_mhz, "MHz", CLOCK_MHZ)?;
+        let dram_capacity_bytes = match p.dram_capacity_gib {
+            None => None,
+            Some(g) => Some(
+                (within("memory.dram_capacity_gib", g, "GiB", DRAM_CAPACITY_GIB)?
+                    * (1u64 << 30) as f64)
+                    .round() as u64,
+            ),
+        };
         let energy = p
             .energy_table
             .model(p.node_nm, p.dram_interface, operand, accumulator)
@@ -434,6 +451,7 @@ impl Design {
             dram_bandwidth,
             dram_latency: p.dram_latency,
             dram_interface: p.dram_interface,
+            dram_capacity_bytes,
             clock_mhz,
             energy,
             params: p,
@@ -595,6 +613,7 @@ impl RawDesign {
             dram_bandwidth: m.dram_bandwidth_bytes_per_cycle,
             dram_latency: m.dram_latency_cycles.unwrap_or(DEFAULT_DRAM_LATENCY),
             dram_interface,
+            dram_capacity_gib: m.dram_capacity_gib,
             clock_mhz: self.clock.mhz,
             energy_table,
             node_nm: self.technology.node_nm,
@@ -631,6 +650,7 @@ impl RawDesign {
                 double_buffered: p.double_buffered,
                 dram_bandwidth_bytes_per_cycle: p.dram_bandwidth,
                 dram_latency_cycles: Some(p.dram_latency),
+                dram_capacity_gib: p.dram_capacity_gib,
                 activations_on_chip: p.activations_on_chip,
                 dram_interface: p.dram_interface.map(|d| d.to_string()),
             },

@@ -81,6 +81,10 @@ pub struct RawMemory {
     /// DRAM access latency in cycles (default 100).
     #[serde(default)]
     pub dram_latency_cycles: Option<u32>,
+    /// DRAM capacity in GiB (what a training step must fit in; unset: not
+    /// checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dram_capacity_gib: Option<f64>,
     /// Keep layer activations in the ifmap SRAM between layers when a layer's
     /// input and output fit there (TPU v1's Unified Buffer); only weights then
     /// come from DRAM (default false: every layer reads its input from DRAM

@@ -150,6 +150,9 @@ struct Lowering<'a> {
     rows: BTreeMap<(String, Treatment), (u64, u64)>,
     notes: Vec<String>,
     fused: HashSet<usize>,
+    /// Tensors that carry a gradient: computed from a trainable initializer
+    /// (a float tensor of more than one element) or from such a tensor.
+    grad: HashSet<&'a str>,
 }
 
 impl<'a> Lowering<'a> {
@@ -207,8 +210,16 @@ impl<'a> Lowering<'a> {
         let deps = self.deps(n);
         let mut ids = Vec::new();
         let mut macs = 0u64;
+        // A data input (not an initializer) that carries a gradient.
+        let input_grad = n
+            .inputs
+            .iter()
+            .any(|i| self.grad.contains(i.as_str()) && !self.a.initializers.contains(i));
         for (name, op, batch) in layers {
             let id = self.builder.add_batched(name, op, batch, &deps);
+            if input_grad {
+                self.builder.mark_input_grad(id);
+            }
             if let crate::workload::Lowered::Gemm(g) = self.builder.layer(id).lower(1) {
                 macs = macs.saturating_add(g.macs());
             }
@@ -699,6 +710,36 @@ fn gelu_inner(
     (reached && closed).then_some(inner)
 }
 
+/// The tensors that carry a gradient in training: outputs of nodes with a
+/// trainable initializer input (a float tensor of more than one element:
+/// weights, embedding tables, learned position embeddings) or an input that
+/// carries one; folded shape code never does.
+fn gradient_tensors<'a>(file: &'a OnnxFile, a: &Analysis) -> HashSet<&'a str> {
+    let g = &file.proto.graph;
+    let trainable: HashSet<&str> = g
+        .initializers
+        .iter()
+        .filter(|t| super::tensor::is_float(t.data_type) && t.len().unwrap_or(0) > 1)
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut grad: HashSet<&str> = HashSet::new();
+    for &i in &a.order {
+        let n = &g.nodes[i];
+        let carries = n
+            .inputs
+            .iter()
+            .any(|x| trainable.contains(x.as_str()) || grad.contains(x.as_str()));
+        if carries {
+            for o in &n.outputs {
+                if a.known.get(o).is_some_and(|k| k.value.is_none()) {
+                    grad.insert(o.as_str());
+                }
+            }
+        }
+    }
+    grad
+}
+
 /// Imports `file` (already analysed) as a model named `name`.
 pub fn import(
     file: &OnnxFile,
@@ -717,6 +758,7 @@ pub fn import(
         rows: BTreeMap::new(),
         notes: a.notes.clone(),
         fused,
+        grad: gradient_tensors(file, a),
     };
     for &i in &a.order {
         let n = &g.nodes[i];

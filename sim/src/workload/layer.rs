@@ -157,6 +157,12 @@ pub struct Layer {
     /// dimension, which a convolution keeps here.
     #[serde(skip_serializing_if = "is_one")]
     pub batch: u64,
+    /// Its input carries a gradient from parameters no layer of the model
+    /// holds (an embedding table an ONNX `Gather` looks up, a learned
+    /// position embedding added to the input): training computes its dX even
+    /// when no layer with parameters feeds it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub input_grad: bool,
 }
 
 fn is_one(v: &u64) -> bool {
@@ -176,6 +182,54 @@ impl Layer {
 }
 
 impl Op {
+    /// Trainable weights of the layer's GEMM (0 for layers without): biases
+    /// and normalization scales are not counted (under 1% of the parameters
+    /// of the built-in models).
+    pub fn params(&self) -> u64 {
+        match *self {
+            Op::Conv2d {
+                in_c,
+                out_c,
+                kh,
+                kw,
+                groups,
+                ..
+            } => out_c
+                .saturating_mul(in_c / groups.max(1))
+                .saturating_mul(kh)
+                .saturating_mul(kw),
+            Op::Linear {
+                in_features,
+                out_features,
+                ..
+            } => in_features.saturating_mul(out_features),
+            Op::Gemm { k, n, .. } => k.saturating_mul(n),
+            Op::Recurrent {
+                cell,
+                input_size,
+                hidden_size,
+                ..
+            } => cell
+                .gates()
+                .saturating_mul(hidden_size)
+                .saturating_mul(input_size.saturating_add(hidden_size)),
+            Op::MatMul { .. } | Op::Vector { .. } => 0,
+        }
+    }
+
+    /// Whether the layer holds trainable parameters: weights ([`Op::params`])
+    /// or a layer norm's scale and shift.
+    pub fn has_params(&self) -> bool {
+        self.params() > 0
+            || matches!(
+                self,
+                Op::Vector {
+                    kind: VectorKind::Layernorm,
+                    ..
+                }
+            )
+    }
+
     /// Output height and width of a convolution.
     pub fn conv_out_hw(&self) -> Option<(u64, u64)> {
         self.conv_out_hw_as(ConvRule::Exact)

@@ -33,6 +33,34 @@ impl Model {
         &self.graph
     }
 
+    /// Layer ids in run order (as [`Model::layers`]).
+    pub fn order(&self) -> &[NodeIndex] {
+        &self.order
+    }
+
+    /// For each layer in run order, whether backward computes its input
+    /// gradient (dX): when its input requires a gradient, as autograd
+    /// decides. A layer's output requires one when the layer has parameters
+    /// (GEMM layers with weights, layer norms) or its input requires one;
+    /// the model's input does not, so layers fed only by it, directly or
+    /// through parameter-free layers, get no dX. An attention product
+    /// (`MatMul` of two activations) has no weights.
+    pub fn needs_dx(&self) -> Vec<bool> {
+        let mut out_grad = vec![false; self.graph.node_count()];
+        let mut needs = Vec::with_capacity(self.order.len());
+        for &i in &self.order {
+            let l = &self.graph[i];
+            let input = l.input_grad
+                || self
+                    .graph
+                    .neighbors_directed(i, petgraph::Direction::Incoming)
+                    .any(|p| out_grad[p.index()]);
+            out_grad[i.index()] = input || l.op.has_params();
+            needs.push(input);
+        }
+        needs
+    }
+
     /// Total multiply-accumulates of the array layers at batch 1; `None`
     /// when a layer's or the total's count passes 2^64 (a hostile topology).
     pub fn macs(&self) -> Option<u64> {
@@ -76,11 +104,18 @@ impl ModelBuilder {
             name: name.into(),
             op,
             batch,
+            input_grad: false,
         });
         for &i in inputs {
             self.graph.add_edge(i, id, ());
         }
         id
+    }
+
+    /// Marks layer `id`'s input as carrying a gradient from outside the
+    /// model's layers ([`Layer::input_grad`]).
+    pub fn mark_input_grad(&mut self, id: NodeIndex) {
+        self.graph[id].input_grad = true;
     }
 
     /// A layer added so far.

@@ -1,0 +1,319 @@
+//! `systolic train`: one training step (forward, dX and dW GEMMs of every
+//! layer, backward vector work, the optimizer step) simulated cycle-exactly
+//! on a design, its memory against the design's DRAM, and data-parallel
+//! scale-out over many chips.
+
+use crate::{inputs, output};
+use clap::{Args, ValueEnum};
+use sim::train::{self, Optimizer, Phase, Recompute, Step, TrainOptions};
+use sim::{FastEngine, TimingMode};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "Examples:
+  systolic train --design tpu-v3-mxu-like --model resnet18 --batch 2
+  systolic train --design gemmini-like --model bert-base --batch 8 --optimizer adam --recompute selective
+  systolic train --design edge-8x8 --model model.onnx --dim batch=4 --optimizer sgd --format json
+
+Every layer's forward, input-gradient (dX) and weight-gradient (dW) GEMM runs on the
+fast engine with its own shape; layers fed only by the model input get no dX, as
+autograd does (docs/TRAINING.md).";
+
+/// Arguments of `systolic train`.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct TrainArgs {
+    /// Built-in design name or a design TOML file.
+    #[arg(long, default_value = "tpu-v3-mxu-like")]
+    design: String,
+    /// Built-in model name, an ONNX model (.onnx) or a topology CSV.
+    #[arg(long, default_value = "resnet18")]
+    model: String,
+    #[command(flatten)]
+    onnx: inputs::OnnxArgs,
+    /// Samples per step on each chip.
+    #[arg(long, default_value_t = 32)]
+    batch: u64,
+    /// Optimizer.
+    #[arg(long, value_enum, default_value_t = OptArg::Adam)]
+    optimizer: OptArg,
+    /// Master weights: `fp32` keeps an fp32 copy beside operand-precision
+    /// weights (mixed precision); `none` trains the operand-precision weights.
+    #[arg(long, value_enum, default_value_t = Master::Fp32)]
+    precision_master: Master,
+    /// Activation recomputation.
+    #[arg(long, value_enum, default_value_t = RecomputeArg::None)]
+    recompute: RecomputeArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OptArg {
+    Sgd,
+    Momentum,
+    Adam,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Master {
+    Fp32,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RecomputeArg {
+    None,
+    All,
+    Selective,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Runs `systolic train`.
+pub fn run(a: TrainArgs) -> miette::Result<()> {
+    if let Some(out) = &a.out {
+        sim::error::check_output_file(out)?;
+    }
+    let design = inputs::design(&a.design)?;
+    let (model, _) = inputs::model_with(&a.model, &a.onnx.options(&a.model)?)?;
+    let opts = TrainOptions {
+        batch: a.batch,
+        optimizer: match a.optimizer {
+            OptArg::Sgd => Optimizer::Sgd,
+            OptArg::Momentum => Optimizer::Momentum,
+            OptArg::Adam => Optimizer::Adam,
+        },
+        master_fp32: matches!(a.precision_master, Master::Fp32),
+        recompute: match a.recompute {
+            RecomputeArg::None => Recompute::None,
+            RecomputeArg::All => Recompute::All,
+            RecomputeArg::Selective => Recompute::Selective,
+        },
+    };
+    let engine = FastEngine {
+        mode: TimingMode::Rtl,
+    };
+    let step = train::step(&design, &model, &engine, &opts)?;
+    let text = match a.format {
+        Format::Table => table(&design, &step),
+        Format::Json => json(&design, &step) + "\n",
+        Format::Csv => csv(&step),
+    };
+    output::emit(&text, a.out.as_deref())
+}
+
+fn gib(b: u64) -> f64 {
+    b as f64 / (1u64 << 30) as f64
+}
+
+/// Whether the step fits, and the largest batch that does.
+fn fit(design: &sim::Design, step: &Step) -> Option<(bool, u64)> {
+    design
+        .dram_capacity_bytes
+        .map(|cap| (step.memory.peak <= cap, step.memory.largest_batch(cap)))
+}
+
+fn table(design: &sim::Design, s: &Step) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "train {} (batch {}, {}, recompute {}) on design {} ({}x{} {} {}, {} MHz)",
+        s.model,
+        s.batch,
+        s.optimizer.name(),
+        s.recompute.name(),
+        design.name,
+        design.rows,
+        design.cols,
+        design.dataflow,
+        design.operand,
+        design.clock_mhz
+    );
+    let _ = writeln!(
+        o,
+        "{:<28} {:<9} {:>9} {:>9} {:>9} {:>16} {:>12} {:>11} {:>10}",
+        "layer", "pass", "M", "K", "N", "MACs", "cycles", "energy uJ", "DRAM KiB"
+    );
+    for r in &s.rows {
+        let l = &r.report;
+        let dim = |v: u64| {
+            if l.unit == "array" {
+                v.to_string()
+            } else {
+                "-".into()
+            }
+        };
+        let _ = writeln!(
+            o,
+            "{:<28} {:<9} {:>9} {:>9} {:>9} {:>16} {:>12} {:>11.2} {:>10.1}",
+            r.layer,
+            r.pass.name(),
+            dim(l.m),
+            dim(l.k),
+            dim(l.n),
+            l.macs,
+            l.total_cycles,
+            l.energy_total_pj / 1e6,
+            (l.dram_read_bytes + l.dram_write_bytes) as f64 / 1024.0
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n{:<10} {:>18} {:>14} {:>11} {:>12} {:>11}",
+        "phase", "MACs", "cycles", "ms", "energy mJ", "DRAM MiB"
+    );
+    for (name, t) in [
+        ("forward", s.forward),
+        ("backward", s.backward),
+        ("update", s.update),
+        ("step", s.total),
+    ] {
+        let _ = writeln!(
+            o,
+            "{:<10} {:>18} {:>14} {:>11.3} {:>12.3} {:>11.1}",
+            name,
+            t.macs,
+            t.cycles,
+            t.cycles as f64 / design.clock_mhz / 1e3,
+            t.energy_pj / 1e9,
+            t.dram_bytes as f64 / (1u64 << 20) as f64
+        );
+    }
+    let m = &s.memory;
+    let _ = writeln!(
+        o,
+        "\nmemory: {} parameters; weights {:.3} GiB, gradients {:.3} GiB, master weights and optimizer state {:.3} GiB, activations kept {:.3} GiB, workspace {:.3} GiB; peak {:.3} GiB",
+        m.params,
+        gib(m.weights),
+        gib(m.gradients),
+        gib(m.optimizer),
+        gib(m.activations),
+        gib(m.workspace),
+        gib(m.peak)
+    );
+    match (fit(design, s), design.dram_capacity_bytes) {
+        (Some((true, largest)), Some(cap)) => {
+            let _ = writeln!(
+                o,
+                "fits the design's {:.1} GiB of DRAM (largest batch that fits: {largest})",
+                gib(cap)
+            );
+        }
+        (Some((false, largest)), Some(cap)) => {
+            let _ = writeln!(
+                o,
+                "DOES NOT FIT the design's {:.1} GiB of DRAM: the step needs {:.3} GiB; the largest batch that fits is {largest}{}",
+                gib(cap),
+                gib(m.peak),
+                if largest == 0 {
+                    " (not even one sample: weights, gradients and optimizer state alone need more)"
+                } else {
+                    ""
+                }
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                o,
+                "the design sets no DRAM capacity (memory.dram_capacity_gib): not checked"
+            );
+        }
+    }
+    if !s.skipped_dx.is_empty() {
+        let list: Vec<String> = s
+            .skipped_dx
+            .iter()
+            .map(|(n, m)| format!("{n} ({m} MACs)"))
+            .collect();
+        let _ = writeln!(o, "no dX (input needs no gradient): {}", list.join(", "));
+    }
+    o
+}
+
+fn phase_json(t: &train::PhaseTotals) -> serde_json::Value {
+    serde_json::json!({
+        "macs": t.macs,
+        "cycles": t.cycles,
+        "energy_pj": t.energy_pj,
+        "dram_bytes": t.dram_bytes,
+    })
+}
+
+fn json(design: &sim::Design, s: &Step) -> String {
+    let rows: Vec<serde_json::Value> = s
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(&r.report).expect("serializes");
+            v["pass"] = serde_json::json!(r.pass.name());
+            v["phase"] = serde_json::to_value(r.pass.phase()).expect("serializes");
+            v["source_layer"] = serde_json::json!(r.layer);
+            v
+        })
+        .collect();
+    let fit = fit(design, s);
+    let v = serde_json::json!({
+        "schema": 1,
+        "design": sim::report::DesignSummary::of(design),
+        "model": s.model,
+        "batch": s.batch,
+        "optimizer": s.optimizer,
+        "recompute": s.recompute,
+        "forward": phase_json(&s.forward),
+        "backward": phase_json(&s.backward),
+        "update": phase_json(&s.update),
+        "total": phase_json(&s.total),
+        "memory": s.memory,
+        "dram_capacity_bytes": design.dram_capacity_bytes,
+        "fits": fit.map(|f| f.0),
+        "largest_batch": fit.map(|f| f.1),
+        "skipped_dx": s.skipped_dx.iter().map(|(n, m)| serde_json::json!({"layer": n, "macs": m})).collect::<Vec<_>>(),
+        "layers": rows,
+    });
+    serde_json::to_string_pretty(&v).expect("JSON")
+}
+
+fn csv(s: &Step) -> String {
+    let mut o = String::from(
+        "layer,pass,phase,kind,unit,gemms,m,k,n,macs,compute_cycles,stall_cycles,total_cycles,energy_pj,dram_read_bytes,dram_write_bytes\n",
+    );
+    for r in &s.rows {
+        let l = &r.report;
+        let phase = match r.pass.phase() {
+            Phase::Forward => "forward",
+            Phase::Backward => "backward",
+            Phase::Update => "update",
+        };
+        let _ = writeln!(
+            o,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.layer,
+            r.pass.name(),
+            phase,
+            l.kind,
+            l.unit,
+            l.gemms,
+            l.m,
+            l.k,
+            l.n,
+            l.macs,
+            l.compute_cycles,
+            l.stall_cycles,
+            l.total_cycles,
+            l.energy_total_pj,
+            l.dram_read_bytes,
+            l.dram_write_bytes
+        );
+    }
+    o
+}
