@@ -14,6 +14,7 @@ const EXAMPLES: &str = "Examples:
   systolic train --design tpu-v3-mxu-like --model resnet18 --batch 2
   systolic train --design gemmini-like --model bert-base --batch 8 --optimizer adam --recompute selective
   systolic train --design edge-8x8 --model model.onnx --dim batch=4 --optimizer sgd --format json
+  systolic train --design edge-8x8 --model resnet18 --batch 1 --check layer1.0.conv1
 
 Every layer's forward, input-gradient (dX) and weight-gradient (dW) GEMM runs on the
 fast engine with its own shape; layers fed only by the model input get no dX, as
@@ -44,6 +45,14 @@ pub struct TrainArgs {
     /// Activation recomputation.
     #[arg(long, value_enum, default_value_t = RecomputeArg::None)]
     recompute: RecomputeArg,
+    /// Instead of the step: run this layer's dX and dW GEMMs value-exactly on
+    /// the pe engine (integer designs) and compare them bit for bit with the
+    /// reference from the same operands, and their cycles with the fast engine.
+    #[arg(long, value_name = "LAYER")]
+    check: Option<String>,
+    /// Seed of --check's operands.
+    #[arg(long, default_value_t = 1, requires = "check")]
+    seed: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -103,6 +112,9 @@ pub fn run(a: TrainArgs) -> miette::Result<()> {
     let engine = FastEngine {
         mode: TimingMode::Rtl,
     };
+    if let Some(name) = &a.check {
+        return check(&design, &model, name, &a, &engine);
+    }
     let step = train::step(&design, &model, &engine, &opts)?;
     let text = match a.format {
         Format::Table => table(&design, &step),
@@ -110,6 +122,59 @@ pub fn run(a: TrainArgs) -> miette::Result<()> {
         Format::Csv => csv(&step),
     };
     output::emit(&text, a.out.as_deref())
+}
+
+/// `--check LAYER`.
+fn check(
+    design: &sim::Design,
+    model: &sim::workload::Model,
+    name: &str,
+    a: &TrainArgs,
+    engine: &FastEngine,
+) -> miette::Result<()> {
+    let layer = model.layers().find(|l| l.name == name).ok_or_else(|| {
+        let names: Vec<&str> = model.layers().map(|l| l.name.as_str()).take(8).collect();
+        miette::miette!(
+            code = "systolic::train::layer",
+            help = format!("layers of this model begin: {}", names.join(", ")),
+            "no layer named `{name}`"
+        )
+    })?;
+    let rows = train::check::check(design, layer, a.batch, a.seed, engine)?;
+    let mut o = format!(
+        "train --check {name} of {} at batch {} on design {} (pe engine, seed {})
+",
+        model.name, a.batch, design.name, a.seed
+    );
+    let mut ok = true;
+    for r in &rows {
+        let direct = match r.equal_direct {
+            Some(true) => "equal",
+            Some(false) => "DIFFERENT",
+            None => "n/a (may wrap)",
+        };
+        ok &= r.equal_reference && r.equal_direct != Some(false) && r.pe_cycles == r.fast_cycles;
+        let _ = writeln!(
+            o,
+            "{:<4} {:<12} {:>18}  {} outputs {} the reference, {} from X, W, dY directly; cycles pe {} fast {}",
+            r.pass.name(),
+            r.what,
+            format!("{}x{}x{}", r.mkn.0, r.mkn.1, r.mkn.2),
+            r.outputs,
+            if r.equal_reference { "equal" } else { "DIFFER FROM" },
+            direct,
+            r.pe_cycles,
+            r.fast_cycles
+        );
+    }
+    output::emit(&o, a.out.as_deref())?;
+    if !ok {
+        return Err(miette::miette!(
+            code = "systolic::train::check_failed",
+            "layer `{name}`: the pe engine's gradients or cycles differ (see above)"
+        ));
+    }
+    Ok(())
 }
 
 fn gib(b: u64) -> f64 {

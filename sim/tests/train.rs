@@ -289,3 +289,52 @@ proptest! {
         }
     }
 }
+
+/// `train --check`: the backward GEMMs of a convolution, a linear layer, an
+/// attention product and a recurrent layer, value-exact on the pe engine of
+/// int8 designs of every dataflow, equal to the reference and to the
+/// gradients computed from X, W and dY directly, in the fast engine's cycles.
+#[test]
+fn backward_gemms_run_value_exactly_on_the_pe_engine() {
+    let cases = [
+        ("mobilenet_v2", "features.1.dw"),
+        ("mobilenet_v2", "features.1.project"),
+        ("bert-base", "layer0.attn.q"),
+        ("bert-base", "layer0.attn.scores"),
+        ("dense-10-1", "dense1"),
+    ];
+    for design in ["edge-8x8", "edge-16x16-os", "fpga-2x2"] {
+        let d = preset(design).unwrap();
+        for (model, name) in cases {
+            let m = zoo::model(model).unwrap();
+            let Some(l) = m.layers().find(|l| l.name == name) else {
+                panic!(
+                    "{model} has no layer {name}: {:?}",
+                    m.layers().map(|l| &l.name).collect::<Vec<_>>()
+                );
+            };
+            let rows = train::check::check(&d, l, 1, 7, &ENGINE).unwrap();
+            assert_eq!(rows.len(), 2);
+            for r in rows {
+                assert!(r.equal_reference, "{design} {model} {name} {}", r.what);
+                assert_eq!(
+                    r.equal_direct,
+                    Some(true),
+                    "{design} {model} {name} {}",
+                    r.what
+                );
+                assert_eq!(
+                    r.pe_cycles, r.fast_cycles,
+                    "{design} {model} {name} {}",
+                    r.what
+                );
+            }
+        }
+    }
+    // A float design is refused with a hint.
+    let d = preset("tpu-v3-mxu-like").unwrap();
+    let m = zoo::model("dense-10-1").unwrap();
+    let l = m.layers().next().unwrap();
+    let e = train::check::check(&d, l, 1, 1, &ENGINE).unwrap_err();
+    assert!(e.to_string().contains("pe engine, which is integer"), "{e}");
+}

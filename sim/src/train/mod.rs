@@ -31,6 +31,8 @@ use crate::simulate::{check_layer, lowered_counts, Prices};
 use crate::workload::{GemmOp, Layer, Lowered, Model, Op, VectorKind, VectorWork};
 use serde::Serialize;
 
+pub mod check;
+
 /// The optimizer whose step is costed (and whose state is held).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
