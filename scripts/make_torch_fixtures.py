@@ -99,13 +99,15 @@ def main() -> None:
 class Writer:
     """Builds, counts, exports, strips and checks every fixture."""
 
-    def __init__(self, only):
+    def __init__(self, only, out: Path = OUT):
         import numpy as np
         import torch
 
         self.np, self.torch = np, torch
         self.only = set(only) if only else None
-        OUT.mkdir(parents=True, exist_ok=True)
+        # make_train_fixtures.py strips and checks its exports with this class, in its own directory.
+        self.out = out
+        out.mkdir(parents=True, exist_ok=True)
 
     def run(self) -> None:
         from torch_fixture_models import fixtures
@@ -123,7 +125,7 @@ class Writer:
 
     def path(self, name) -> Path:
         """Where fixture `name`'s model goes."""
-        return OUT / f"{name}.onnx"
+        return self.out / f"{name}.onnx"
 
     # ---- counting --------------------------------------------------------
 
@@ -179,8 +181,8 @@ class Writer:
                        for k, v in feeds.items()},
             **counted,
         }
-        (OUT / f"{name}.macs.json").write_text(json.dumps(info, indent=1) + "\n")
-        onnx_size = (OUT / f"{name}.onnx").stat().st_size
+        (self.out / f"{name}.macs.json").write_text(json.dumps(info, indent=1) + "\n")
+        onnx_size = (self.out / f"{name}.onnx").stat().st_size
         print(f"{name}: {counted['macs']} MACs, {onnx_size} bytes (.onnx)")
 
     def strip(self, name, path) -> None:
@@ -203,7 +205,7 @@ class Writer:
             keep.append(node)
         del g.node[:]
         g.node.extend(keep)
-        side = OUT / f"{name}.weights-stripped"
+        side = self.out / f"{name}.weights-stripped"
         offset = 0
         with open(side, "wb") as f:
             for t in g.initializer:
