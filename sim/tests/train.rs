@@ -112,18 +112,20 @@ fn backward_gemms_have_the_shapes_of_their_operand_roles() {
         hidden_size: 256,
         steps: 35,
     });
+    // The first step's gradient goes to the input only (h0 is constant).
     let (w, s) = backward(&r, 8, true);
     assert_eq!(
         gemms(&w),
         [
-            (Pass::Dx, (8, 1024, 356, 35)),
+            (Pass::Dx, (8, 1024, 356, 34)),
+            (Pass::Dx, (8, 1024, 100, 1)),
             (Pass::Dw, (356, 280, 1024, 1))
         ]
     );
-    assert_eq!(s, 0);
+    assert_eq!(s, 8 * 1024 * 256);
     let (w, s) = backward(&r, 8, false);
-    assert_eq!(gemms(&w)[0], (Pass::Dx, (8, 1024, 256, 35)));
-    assert_eq!(s, 8 * 1024 * 100 * 35);
+    assert_eq!(gemms(&w)[0], (Pass::Dx, (8, 1024, 256, 34)));
+    assert_eq!(s, 8 * 1024 * 100 * 35 + 8 * 1024 * 256);
     // A ReLU fed only by the input: nothing to do; a layer norm still
     // computes its own parameters' gradients.
     let relu = layer(Op::Vector {
@@ -337,4 +339,66 @@ fn backward_gemms_run_value_exactly_on_the_pe_engine() {
     let l = m.layers().next().unwrap();
     let e = train::check::check(&d, l, 1, 1, &ENGINE).unwrap_err();
     assert!(e.to_string().contains("pe engine, which is integer"), "{e}");
+}
+
+/// Against torch's autograd (`scripts/make_train_fixtures.py`: every
+/// backward GEMM torch ran, recorded by a dispatch mode; FlopCounterMode's
+/// grouped-conv dW overcount corrected, attention's recomputed Q·Kᵀ counted
+/// apart): forward, dX and dW MACs equal torch's for every model, built-in
+/// or exported.
+#[test]
+fn dx_and_dw_macs_equal_torch_autograd() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/train");
+    let d = preset("tpu-v3-mxu-like").unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let rec = &v["recorded_backward_macs"];
+        let want = (
+            v["forward_macs"].as_u64().unwrap(),
+            rec["dX"].as_u64().unwrap(),
+            rec["dW"].as_u64().unwrap(),
+        );
+        let mut models = Vec::new();
+        if let Some(z) = v["zoo"].as_str() {
+            models.push((zoo::model(z).unwrap(), v["batch"].as_u64().unwrap()));
+        }
+        if let Some(o) = v["onnx"].as_str() {
+            // The export's batch is in its shapes.
+            models.push((
+                sim::models::resolve(o, &dir, &Default::default())
+                    .unwrap()
+                    .0,
+                1,
+            ));
+        }
+        assert!(!models.is_empty(), "{}", path.display());
+        for (m, batch) in models {
+            let s = train::step(&d, &m, &ENGINE, &opts(batch)).unwrap();
+            let sum = |p: Pass| -> u64 {
+                s.rows
+                    .iter()
+                    .filter(|r| r.pass == p)
+                    .map(|r| r.report.macs)
+                    .sum()
+            };
+            assert_eq!(
+                (s.forward.macs, sum(Pass::Dx), sum(Pass::Dw)),
+                want,
+                "{} ({})",
+                path.display(),
+                m.name
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 12,
+        "ten fixtures, two of them both built in and exported"
+    );
 }

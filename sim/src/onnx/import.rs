@@ -296,12 +296,25 @@ impl<'a> Lowering<'a> {
                 let g = u64::try_from(self.inputs(n).int("group", 1))
                     .unwrap_or(1)
                     .max(1);
+                // The column GEMM of a transposed convolution: every input
+                // pixel times the group's weights (`C/g` by `Cout/g x kernel`),
+                // as a 1x1 grouped convolution over the input's pixels (so that
+                // the batch joins M and training sees the weights); the
+                // overlap-add of the columns is data movement.
                 let spatial = elements(&x[2..]);
-                let m = Op::MatMul {
-                    count: g,
-                    m: spatial,
-                    k: x[1] / g,
-                    n: w[1].saturating_mul(elements(&w[2..])),
+                let per_group = w[1].saturating_mul(elements(&w[2..]));
+                let m = Op::Conv2d {
+                    in_c: x[1],
+                    in_h: 1,
+                    in_w: spatial,
+                    out_c: per_group.saturating_mul(g),
+                    kh: 1,
+                    kw: 1,
+                    stride: (1, 1),
+                    pad: (0, 0),
+                    pad_end: (0, 0),
+                    dilation: (1, 1),
+                    groups: g,
                 };
                 vec![(self.unique(n, ""), m, x[0])]
             }

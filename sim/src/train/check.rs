@@ -32,6 +32,17 @@ pub struct Checked {
     pub equal_direct: Option<bool>,
 }
 
+/// A gradient to check: pass, what, A, B, `(M, K, N)`, and the gradient
+/// from X, W and dY directly.
+type Job<'a> = (
+    Pass,
+    &'static str,
+    &'a [i64],
+    &'a [i64],
+    (usize, usize, usize),
+    Box<dyn Fn(usize, usize) -> i64 + 'a>,
+);
+
 /// Runs layer `layer`'s dX and dW GEMMs (one of each group or head) at
 /// `batch` on the pe engine of `design` with seeded operands.
 pub fn check(
@@ -43,15 +54,17 @@ pub fn check(
 ) -> Result<Vec<Checked>> {
     let bits = match design.operand {
         crate::precision::Precision::Int(b) => b,
-        other => return Err(InputError::new(
-            "systolic::train::check",
-            format!("design {}", design.name),
-            format!(
+        other => {
+            return Err(InputError::new(
+                "systolic::train::check",
+                format!("design {}", design.name),
+                format!(
                 "the design's operands are {other}; --check runs the pe engine, which is integer"
             ),
-        )
-        .hint("pick an int8 or int16 design, e.g. --design edge-8x8")
-        .into()),
+            )
+            .hint("pick an int8 or int16 design, e.g. --design edge-8x8")
+            .into())
+        }
     };
     let Lowered::Gemm(f) = layer.lower(batch) else {
         return Err(InputError::new(
@@ -83,15 +96,7 @@ pub fn check(
     let (wt, xt) = (t(&w, k, n), t(&x, m, k));
     // Each gradient (the shapes of `super::backward`): pass, what, A, B,
     // dims, and the same gradient from X, W and dY directly.
-    type Direct<'a> = Box<dyn Fn(usize, usize) -> i64 + 'a>;
-    let mut jobs: Vec<(
-        Pass,
-        &'static str,
-        &[i64],
-        &[i64],
-        (usize, usize, usize),
-        Direct,
-    )> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let attention = matches!(layer.op, Op::MatMul { .. });
     let (dx_what, dw_what) = if attention {
         ("dA = dC Bᵀ", "dB = Aᵀ dC")

@@ -15,8 +15,9 @@
 //!   and dB = Aᵀ dC (`K x M x N`), both gradients of activations;
 //! - recurrent layers, backpropagation through time: per step the gate
 //!   gradients times the weights (`B x 4H x (I + H)` for an LSTM; only the
-//!   hidden part `B x 4H x H` when the input needs no gradient), and dW for
-//!   all steps in one GEMM (`(I + H) x B·T x 4H`).
+//!   hidden part `B x 4H x H` when the input needs no gradient; the first
+//!   step's only to the input, the initial hidden state being the constant
+//!   zero), and dW for all steps in one GEMM (`(I + H) x B·T x 4H`).
 //!
 //! A layer gets no dX when its input requires no gradient, as autograd
 //! decides ([`crate::workload::Model::needs_dx`]), so step MACs are
@@ -338,11 +339,25 @@ pub fn backward(layer: &Layer, batch: u64, needs_dx: bool) -> (Vec<(Pass, Lowere
         ) => {
             let (g, i, h, t) = (cell.gates(), *input_size, *hidden_size, *steps);
             let gh = g.saturating_mul(h);
+            // Steps after the first pass the gradient to the previous hidden
+            // state (and to the input when it needs one); the first step's
+            // hidden state is the constant zero state, which needs none.
             let n = if needs_dx { i.saturating_add(h) } else { h };
-            if !needs_dx {
-                skipped = b.saturating_mul(gh).saturating_mul(i).saturating_mul(t);
+            let skip_h0 = b.saturating_mul(gh).saturating_mul(h);
+            skipped = if needs_dx {
+                skip_h0
+            } else {
+                b.saturating_mul(gh)
+                    .saturating_mul(i)
+                    .saturating_mul(t)
+                    .saturating_add(skip_h0)
+            };
+            if t > 1 {
+                out.push((Pass::Dx, gemm(b, gh, n, t - 1, b.saturating_mul(gh))));
             }
-            out.push((Pass::Dx, gemm(b, gh, n, t, b.saturating_mul(gh))));
+            if needs_dx && t > 0 {
+                out.push((Pass::Dx, gemm(b, gh, i, 1, b.saturating_mul(gh))));
+            }
             let bt = b.saturating_mul(t);
             out.push((
                 Pass::Dw,
