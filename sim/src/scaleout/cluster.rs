@@ -175,7 +175,9 @@ pub struct RawCluster {
     /// One line describing the cluster.
     #[serde(default)]
     pub description: String,
-    /// Where the figures come from (required: every preset cites).
+    /// Where the figures come from (every preset cites; optional in a
+    /// user's file).
+    #[serde(default)]
     pub source: String,
     /// `ring`, `tree`, `torus2d`, `torus3d` or `hierarchical`.
     pub interconnect: String,
@@ -406,11 +408,14 @@ latency_us = 2
 
     #[test]
     fn a_missing_field_is_named() {
-        let e = err(&GOOD.replace("source = \"made up for a test\"\n", ""));
+        let e = err(&GOOD.replace("interconnect = \"ring\"\n", ""));
         assert!(
-            e.contains("field `source`") && e.contains("missing field"),
+            e.contains("field `interconnect`") && e.contains("missing field"),
             "{e}"
         );
+        // A source is optional in a user's file.
+        let unsourced = GOOD.replace("source = \"made up for a test\"\n", "");
+        assert!(Cluster::parse(&unsourced, "s.toml").is_ok());
     }
 
     #[test]
