@@ -14,6 +14,7 @@ pub mod output;
 pub mod precision;
 pub mod quant;
 pub mod report;
+pub mod scaleout;
 pub mod simulate;
 pub mod study;
 pub mod train;
