@@ -15,6 +15,8 @@ const EXAMPLES: &str = "Examples:
   systolic train --design gemmini-like --model bert-base --batch 8 --optimizer adam --recompute selective
   systolic train --design edge-8x8 --model model.onnx --dim batch=4 --optimizer sgd --format json
   systolic train --design edge-8x8 --model resnet18 --batch 1 --check layer1.0.conv1
+  systolic train --design server-128x128-is --model resnet50 --batch 256 --chips 1,8,64,512,4096 --cluster tpu-v4
+  systolic train --design tpu-v3-mxu-like --model bert-base --batch 8 --chips 8,64 --cluster dgx-h100-ib-ndr --zero 2
 
 Every layer's forward, input-gradient (dX) and weight-gradient (dW) GEMM runs on the
 fast engine with its own shape; layers fed only by the model input get no dX, as
@@ -45,6 +47,32 @@ pub struct TrainArgs {
     /// Activation recomputation.
     #[arg(long, value_enum, default_value_t = RecomputeArg::None)]
     recompute: RecomputeArg,
+    /// Data-parallel scale-out: chip counts, e.g. `--chips 1,8,64,512,4096`
+    /// (a scaling table; each chip runs the step at --batch).
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    chips: Vec<u32>,
+    /// The cluster the chips sit in: a preset (designs/clusters/) or a
+    /// cluster TOML file.
+    #[arg(long, default_value = "tpu-v4", value_name = "NAME|FILE")]
+    cluster: String,
+    /// Override the cluster's interconnect.
+    #[arg(long, value_enum)]
+    interconnect: Option<InterconnectArg>,
+    /// Override the cluster's link bandwidth, GB/s per chip per direction.
+    #[arg(long, value_name = "GB/S")]
+    link_bandwidth: Option<f64>,
+    /// Override the cluster's link latency, microseconds.
+    #[arg(long, value_name = "US")]
+    link_latency: Option<f64>,
+    /// ZeRO stage: 0 (DDP), 1 (optimizer state partitioned), 2 (and
+    /// gradients), 3 (and weights).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    zero: u8,
+    /// Gradient bucket size in MiB (PyTorch DDP: 25, after a 1 MiB first
+    /// bucket); 0 sends all gradients in one all-reduce after backward
+    /// (TensorFlow MirroredStrategy).
+    #[arg(long, value_name = "MIB")]
+    bucket_mib: Option<f64>,
     /// Instead of the step: run this layer's dX and dW GEMMs value-exactly on
     /// the pe engine (integer designs) and compare them bit for bit with the
     /// reference from the same operands, and their cycles with the fast engine.
@@ -59,6 +87,15 @@ pub struct TrainArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InterconnectArg {
+    Ring,
+    Tree,
+    Torus2d,
+    Torus3d,
+    Hierarchical,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -116,12 +153,159 @@ pub fn run(a: TrainArgs) -> miette::Result<()> {
         return check(&design, &model, name, &a, &engine);
     }
     let step = train::step(&design, &model, &engine, &opts)?;
+    let scaling = if a.chips.is_empty() {
+        None
+    } else {
+        Some(scale_out(&a, &design, &step)?)
+    };
     let text = match a.format {
-        Format::Table => table(&design, &step),
-        Format::Json => json(&design, &step) + "\n",
+        Format::Table => {
+            let mut t = table(&design, &step);
+            if let Some((c, points)) = &scaling {
+                t += &scaling_table(c, points, a.batch);
+            }
+            t
+        }
+        Format::Json => json(&design, &step, scaling.as_ref()) + "\n",
         Format::Csv => csv(&step),
     };
     output::emit(&text, a.out.as_deref())
+}
+
+/// The cluster with the command line's overrides.
+fn cluster(a: &TrainArgs) -> miette::Result<sim::scaleout::Cluster> {
+    use sim::scaleout::Interconnect;
+    let mut c = sim::scaleout::resolve(&a.cluster)?;
+    if let Some(i) = a.interconnect {
+        c.interconnect = match i {
+            InterconnectArg::Ring => Interconnect::Ring,
+            InterconnectArg::Tree => Interconnect::Tree,
+            InterconnectArg::Torus2d => Interconnect::Torus2d,
+            InterconnectArg::Torus3d => Interconnect::Torus3d,
+            InterconnectArg::Hierarchical => Interconnect::Hierarchical,
+        };
+    }
+    if let Some(b) = a.link_bandwidth {
+        c.link = sim::scaleout::Link::new(b, c.link.latency_s * 1e6);
+    }
+    if let Some(l) = a.link_latency {
+        c.link = sim::scaleout::Link::new(c.link.bytes_per_s / 1e9, l);
+    }
+    c.check().map_err(|e| {
+        miette::miette!(
+            code = "systolic::train::cluster",
+            help = e.help.clone(),
+            "cluster `{}` with the given overrides: {}: {}",
+            c.name,
+            e.field,
+            e.message
+        )
+    })?;
+    Ok(c)
+}
+
+/// The step's one-chip profile scaled over `--chips`.
+fn scale_out(
+    a: &TrainArgs,
+    design: &sim::Design,
+    step: &Step,
+) -> miette::Result<(sim::scaleout::Cluster, Vec<sim::scaleout::ScalingPoint>)> {
+    use sim::scaleout::{
+        Bucketing, DataParallel, GradientReady, StateBytes, StepProfile, Training, ZeroStage,
+    };
+    let c = cluster(a)?;
+    let hz = design.clock_mhz * 1e6;
+    let batch = u32::try_from(a.batch).map_err(|_| {
+        miette::miette!(
+            code = "systolic::train::batch",
+            "--batch {} is too large for scale-out (at most {} per chip)",
+            a.batch,
+            u32::MAX
+        )
+    })?;
+    let profile = StepProfile {
+        forward_s: step.forward.cycles as f64 / hz,
+        backward_s: step.backward.cycles as f64 / hz,
+        update_s: step.update.cycles as f64 / hz,
+        batch_per_chip: batch,
+        gradients: step
+            .gradients_ready
+            .iter()
+            .map(|&(cycles, bytes)| GradientReady {
+                time_s: cycles as f64 / hz,
+                bytes,
+            })
+            .collect(),
+        parameters: step.memory.params,
+    };
+    let optimizer = match step.optimizer {
+        Optimizer::Sgd => sim::scaleout::Optimizer::Sgd,
+        Optimizer::Momentum => sim::scaleout::Optimizer::Momentum,
+        Optimizer::Adam => sim::scaleout::Optimizer::Adam,
+    };
+    let training = if matches!(a.precision_master, Master::Fp32) && design.operand.bytes() < 4 {
+        Training::Mixed
+    } else {
+        Training::Fp32
+    };
+    let bucketing = match a.bucket_mib {
+        None => Bucketing::DDP,
+        Some(m) if m == 0.0 => Bucketing::SINGLE,
+        Some(m) if m > 0.0 && m <= 1024.0 * 1024.0 => Bucketing::uniform((m * 1048576.0) as u64),
+        Some(m) => {
+            return Err(miette::miette!(
+                code = "systolic::train::bucket",
+                help = "PyTorch DDP uses 25 MiB; 0 sends everything in one all-reduce",
+                "--bucket-mib {m}: expected 0 to 1048576"
+            ))
+        }
+    };
+    let dp = DataParallel {
+        bucketing,
+        zero: ZeroStage::from_number(a.zero).expect("clap checks 0..=3"),
+        state: StateBytes::of(optimizer, training),
+    };
+    let points = sim::scaleout::scaling(&c, &a.chips, &profile, &dp)?;
+    Ok((c, points))
+}
+
+fn scaling_table(
+    c: &sim::scaleout::Cluster,
+    points: &[sim::scaleout::ScalingPoint],
+    batch: u64,
+) -> String {
+    let mut o = format!(
+        "\ndata parallel on {} ({}), batch {batch} per chip\n{:>6} {:<14} {:>9} {:>11} {:>11} {:>11} {:>11} {:>13} {:>10} {:>13}\n",
+        c.name,
+        c.summary(),
+        "chips",
+        "layout",
+        "batch",
+        "step ms",
+        "compute ms",
+        "comm ms",
+        "exposed ms",
+        "samples/s",
+        "efficiency",
+        "state GiB/chip"
+    );
+    for p in points {
+        let _ = writeln!(
+            o,
+            "{:>6} {:<14} {:>9} {:>11.3} {:>11.3} {:>11.3} {:>11.3} {:>13.1} {:>9.1}% {:>13.3}",
+            p.chips,
+            p.layout.to_string(),
+            p.global_batch,
+            p.step_s * 1e3,
+            p.compute_s * 1e3,
+            p.comm_s * 1e3,
+            p.exposed_comm_s * 1e3,
+            p.samples_per_s,
+            100.0 * p.efficiency,
+            p.memory_per_chip_bytes / (1u64 << 30) as f64
+        );
+    }
+    o
 }
 
 /// `--check LAYER`.
@@ -314,7 +498,11 @@ fn phase_json(t: &train::PhaseTotals) -> serde_json::Value {
     })
 }
 
-fn json(design: &sim::Design, s: &Step) -> String {
+fn json(
+    design: &sim::Design,
+    s: &Step,
+    scaling: Option<&(sim::scaleout::Cluster, Vec<sim::scaleout::ScalingPoint>)>,
+) -> String {
     let rows: Vec<serde_json::Value> = s
         .rows
         .iter()
@@ -345,6 +533,28 @@ fn json(design: &sim::Design, s: &Step) -> String {
         "skipped_dx": s.skipped_dx.iter().map(|(n, m)| serde_json::json!({"layer": n, "macs": m})).collect::<Vec<_>>(),
         "layers": rows,
     });
+    let mut v = v;
+    if let Some((c, points)) = scaling {
+        v["cluster"] = serde_json::json!({"name": c.name, "summary": c.summary()});
+        v["scaling"] = points
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "chips": p.chips,
+                    "layout": p.layout.to_string(),
+                    "global_batch": p.global_batch,
+                    "step_s": p.step_s,
+                    "compute_s": p.compute_s,
+                    "comm_s": p.comm_s,
+                    "exposed_comm_s": p.exposed_comm_s,
+                    "samples_per_s": p.samples_per_s,
+                    "efficiency": p.efficiency,
+                    "state_bytes_per_chip": p.memory_per_chip_bytes,
+                    "buckets": p.buckets,
+                })
+            })
+            .collect();
+    }
     serde_json::to_string_pretty(&v).expect("JSON")
 }
 
