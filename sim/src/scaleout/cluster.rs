@@ -337,10 +337,13 @@ impl Cluster {
     /// A one-line summary: interconnect, link figures, chips per node.
     pub fn summary(&self) -> String {
         let l = |link: &Link| {
+            // Rounded to what the presets give (1e-6 GB/s, 1e-6 µs), so that
+            // 3.4 µs does not print as 3.3999999999999995.
+            let r = |v: f64| (v * 1e6).round() / 1e6;
             format!(
                 "{} GB/s, {} µs",
-                link.bytes_per_s / 1e9,
-                link.latency_s * 1e6
+                r(link.bytes_per_s / 1e9),
+                r(link.latency_s * 1e6)
             )
         };
         let mut s = format!(

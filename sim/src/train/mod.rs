@@ -579,6 +579,21 @@ pub fn step(
         let lowered = l.lower(opts.batch);
         rows.push(row(&l.name, Pass::Forward, &lowered, l.op.kind())?);
     }
+    // The loss over the last layer's outputs (cross-entropy: a log, a
+    // multiply by the label, a sum and a mean, 4 operations per output;
+    // its gradient fused with the last activation's, `p - y`, 2), read with
+    // the labels.
+    let outputs = layers.last().map_or(0, |l| output_elements(l, opts.batch));
+    let loss = |ops: u64, inputs: u64| {
+        Lowered::Vector(VectorWork {
+            ops: outputs.saturating_mul(ops),
+            inputs: outputs.saturating_mul(inputs),
+            outputs,
+        })
+    };
+    if outputs > 0 {
+        rows.push(row("loss", Pass::Forward, &loss(4, 1), "loss")?);
+    }
     // Recomputation runs in backward.
     let recomputed: Vec<usize> = match opts.recompute {
         Recompute::None => Vec::new(),
@@ -604,6 +619,11 @@ pub fn step(
         .map(|r| r.report.total_cycles)
         .sum();
     let grad_bytes = design.operand.bytes();
+    if outputs > 0 {
+        let r = row("loss", Pass::Vector, &loss(2, 2), "loss")?;
+        backward_cycles = backward_cycles.saturating_add(r.report.total_cycles);
+        rows.push(r);
+    }
     for (i, l) in layers.iter().enumerate().rev() {
         let (work, skipped) = backward(l, opts.batch, needs[i]);
         if skipped > 0 {
