@@ -175,6 +175,8 @@ fn cases() -> Vec<Case> {
         design_case("bandwidth 1e-300", "dram_bandwidth_bytes_per_cycle = 8", "dram_bandwidth_bytes_per_cycle = 1e-300", "from 0.001 to 1000000"),
         design_case("bandwidth inf", "dram_bandwidth_bytes_per_cycle = 8", "dram_bandwidth_bytes_per_cycle = inf", "dram_bandwidth_bytes_per_cycle"),
         design_case("latency 2e6", "dram_bandwidth_bytes_per_cycle = 8", "dram_bandwidth_bytes_per_cycle = 8\ndram_latency_cycles = 2000000", "at most 1000000 cycles"),
+        design_case("DRAM capacity -1", "dram_bandwidth_bytes_per_cycle = 8", "dram_bandwidth_bytes_per_cycle = 8\ndram_capacity_gib = -1", "memory.dram_capacity_gib"),
+        design_case("DRAM capacity 1e300", "dram_bandwidth_bytes_per_cycle = 8", "dram_bandwidth_bytes_per_cycle = 8\ndram_capacity_gib = 1e300", "memory.dram_capacity_gib"),
         design_case("clock 0", "mhz = 500", "mhz = 0", "clock.mhz"),
         design_case("clock 1e-300", "mhz = 500", "mhz = 1e-300", "clock.mhz"),
         design_case("node 3 nm", "mhz = 500", "mhz = 500\n[technology]\nnode_nm = 3", "no energy-scaling data for 3 nm"),
