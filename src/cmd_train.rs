@@ -250,7 +250,7 @@ fn scale_out(
     };
     let bucketing = match a.bucket_mib {
         None => Bucketing::DDP,
-        Some(m) if m == 0.0 => Bucketing::SINGLE,
+        Some(0.0) => Bucketing::SINGLE,
         Some(m) if m > 0.0 && m <= 1024.0 * 1024.0 => Bucketing::uniform((m * 1048576.0) as u64),
         Some(m) => {
             return Err(miette::miette!(
