@@ -114,14 +114,7 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
             report: &report,
             dataflows: &dataflows,
         };
-        let page = report::single::page(&run)?;
-        let files = page.write(dir)?;
-        eprintln!(
-            "wrote {} report files to {}; open {}",
-            files.len(),
-            dir.display(),
-            dir.join("index.html").display()
-        );
+        output::write_report(&report::single::page(&run)?, dir)?;
     }
     let text = match a.format {
         Format::Table => report.to_table(),

@@ -17,6 +17,7 @@ const EXAMPLES: &str = "Examples:
   systolic train --design edge-8x8 --model resnet18 --batch 1 --check layer1.0.conv1
   systolic train --design server-128x128-is --model resnet50 --batch 256 --chips 1,8,64,512,4096 --cluster tpu-v4
   systolic train --design tpu-v3-mxu-like --model bert-base --batch 8 --chips 8,64 --cluster dgx-h100-ib-ndr --zero 2
+  systolic train --design tpu-v3-mxu-like --model resnet18 --batch 2 --chips 1,8,64,512 --cluster tpu-v4 --report reports/train-resnet18
 
 Every layer's forward, input-gradient (dX) and weight-gradient (dW) GEMM runs on the
 fast engine with its own shape; layers fed only by the model input get no dX, as
@@ -87,6 +88,10 @@ pub struct TrainArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write a report into this directory: index.html (self-contained),
+    /// summary.md, and every plot as SVG and PNG (docs/REPORTS.md).
+    #[arg(long, value_name = "DIR", conflicts_with = "check")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -130,6 +135,9 @@ pub fn run(a: TrainArgs) -> miette::Result<()> {
     if let Some(out) = &a.out {
         sim::error::check_output_file(out)?;
     }
+    if let Some(dir) = &a.report {
+        report::site::check_dir(dir)?;
+    }
     let design = inputs::design(&a.design)?;
     let (model, _) = inputs::model_with(&a.model, &a.onnx.options(&a.model)?)?;
     let opts = TrainOptions {
@@ -158,6 +166,15 @@ pub fn run(a: TrainArgs) -> miette::Result<()> {
     } else {
         Some(scale_out(&a, &design, &step)?)
     };
+    if let Some(dir) = &a.report {
+        let page = report::train::page(&report::train::Training {
+            design: &design,
+            step: &step,
+            cluster: scaling.as_ref().map(|s| &s.0),
+            scaling: scaling.as_ref().map_or(&[][..], |s| s.1.as_slice()),
+        })?;
+        output::write_report(&page, dir)?;
+    }
     let text = match a.format {
         Format::Table => {
             let mut t = table(&design, &step);

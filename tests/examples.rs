@@ -15,12 +15,14 @@ use support::{root, stderr, stdout};
 
 /// Subcommands in the order their examples run: one may use what an earlier
 /// one wrote (`sim --synth` reads the report `synth` writes).
-const ORDER: [&str; 11] = [
+const ORDER: [&str; 13] = [
     "list",
     "show",
     "synth",
     "sim",
     "gemm",
+    "infer",
+    "train",
     "gen",
     "verify",
     "sweep",
@@ -59,6 +61,8 @@ fn subcommands() -> Vec<String> {
         .nth(1)
         .unwrap()
         .lines()
+        // The rest of the `Commands:` line, then one line per subcommand.
+        .skip(1)
         .map_while(|l| l.strip_prefix("  "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
@@ -214,6 +218,10 @@ fn run(dir: &Path, line: &str) -> std::process::Output {
 #[test]
 fn every_readme_and_help_example_runs_as_written() {
     let cmds = subcommands();
+    assert!(
+        cmds.iter().any(|c| c == "sim"),
+        "no subcommands read from `systolic --help`: {cmds:?}"
+    );
     for c in &cmds {
         assert!(
             ORDER.contains(&c.as_str()),

@@ -13,7 +13,6 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters_backend::FontTransform;
 
 /// Border colour of every cell (tests count cells by it).
 pub const CELL_BORDER: RGBColor = RGBColor(255, 255, 255);
@@ -21,10 +20,8 @@ pub const CELL_BORDER: RGBColor = RGBColor(255, 255, 255);
 pub const EMPTY: RGBColor = RGBColor(244, 244, 244);
 /// Fill of a cell whose points were all infeasible.
 pub const INFEASIBLE: RGBColor = RGBColor(160, 160, 160);
-/// Size of the text in cells and of rotated column labels.
+/// Size of the text in cells.
 const CELL_PX: f64 = 13.0;
-/// The longest a rotated column label may be (px); longer ones are cut with `…`.
-const LABEL_MAX: f64 = 150.0;
 
 /// How values map to colours.
 #[derive(Debug, Clone)]
@@ -176,26 +173,8 @@ impl Heatmap {
         if !self.rotate_x {
             return 56;
         }
-        let longest = self
-            .panels
-            .iter()
-            .flat_map(|p| &p.x_labels)
-            .map(|l| typeset::width(CELL_PX, &cut(l)))
-            .fold(0.0, f64::max);
-        longest.ceil() as u32 + 44
+        kit::upward_height(self.panels.iter().flat_map(|p| &p.x_labels))
     }
-}
-
-/// `label` cut to [`LABEL_MAX`] pixels with an ellipsis.
-fn cut(label: &str) -> String {
-    if typeset::width(CELL_PX, label) <= LABEL_MAX {
-        return label.to_string();
-    }
-    let mut s: String = label.to_string();
-    while !s.is_empty() && typeset::width(CELL_PX, &format!("{s}…")) > LABEL_MAX {
-        s.pop();
-    }
-    format!("{s}…")
 }
 
 impl Chart for Heatmap {
@@ -327,18 +306,9 @@ impl Heatmap {
             c.draw_series(labels)?;
         }
         if rotate {
-            // Upward column names under the cells, as many as fit side by side.
-            let step = ((typeset::em(CELL_PX) * 1.3) / cw).ceil().max(1.0) as usize;
-            for (i, l) in p.x_labels.iter().enumerate().step_by(step) {
-                let (x, y) = c.backend_coord(&(i as f64, -0.5));
-                root.draw(&Text::new(
-                    cut(l),
-                    (x, y + 8),
-                    text_in(CELL_PX, INK)
-                        .pos(Pos::new(HPos::Right, VPos::Center))
-                        .transform(FontTransform::Rotate270),
-                ))?;
-            }
+            kit::upward_names(root, &p.x_labels, cw, |i| {
+                c.backend_coord(&(i as f64, -0.5))
+            })?;
         }
         Ok(())
     }

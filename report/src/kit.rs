@@ -1,10 +1,13 @@
 //! Drawing helpers shared by the plots: a legend beside the plot (never over
-//! the data), the title strip, and the layer axis.
+//! the data), the title strip, the layer axis, and names written upwards
+//! under columns.
 
 use super::style::{self, text, text_in, INK};
+use super::typeset;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::FontTransform;
 
 /// Width of the legend strip at the right of a plot (px).
 pub const LEGEND_W: u32 = 250;
@@ -164,4 +167,56 @@ pub fn bar(x: usize, lo: f64, hi: f64, colour: RGBColor, gap: u32) -> Rectangle<
     let mut r = Rectangle::new([(x - 0.5, lo), (x + 0.5, hi)], colour.filled());
     r.set_margin(0, 0, gap, gap);
     r
+}
+
+/// Size of the names written upwards under columns (px).
+pub const NAME_PX: f64 = 13.0;
+/// The longest an upward name may be (px); longer ones are cut with `…`.
+pub const NAME_MAX: f64 = 150.0;
+
+/// `name` cut to [`NAME_MAX`] pixels with an ellipsis.
+pub fn cut(name: &str) -> String {
+    if typeset::width(NAME_PX, name) <= NAME_MAX {
+        return name.to_string();
+    }
+    let mut s: String = name.to_string();
+    while !s.is_empty() && typeset::width(NAME_PX, &format!("{s}…")) > NAME_MAX {
+        s.pop();
+    }
+    format!("{s}…")
+}
+
+/// Height of an x label area holding `names` written upwards, with the
+/// axis description under them (px).
+pub fn upward_height<'a>(names: impl Iterator<Item = &'a String>) -> u32 {
+    let longest = names
+        .map(|l| typeset::width(NAME_PX, &cut(l)))
+        .fold(0.0, f64::max);
+    longest.ceil() as u32 + 44
+}
+
+/// Writes `names` upwards, each ending 8 px under `at(i)` (the pixel of the
+/// bottom of column `i`, on `root`), in columns `column_px` wide: as many as
+/// fit side by side (every k-th when the columns are narrower than a line).
+pub fn upward_names<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    names: &[String],
+    column_px: f64,
+    at: impl Fn(usize) -> (i32, i32),
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let step = ((typeset::em(NAME_PX) * 1.3) / column_px).ceil().max(1.0) as usize;
+    for (i, l) in names.iter().enumerate().step_by(step) {
+        let (x, y) = at(i);
+        root.draw(&Text::new(
+            cut(l),
+            (x, y + 8),
+            text_in(NAME_PX, INK)
+                .pos(Pos::new(HPos::Right, VPos::Center))
+                .transform(FontTransform::Rotate270),
+        ))?;
+    }
+    Ok(())
 }

@@ -1,9 +1,11 @@
 //! `report`: reports people read: plots (SVG and PNG, drawn with plotters),
 //! a self-contained HTML page and a Markdown summary, for one simulated
-//! design (`systolic sim --report`) or a whole sweep (`systolic report`).
+//! design (`systolic sim --report`), a training step and its scale-out
+//! (`systolic train --report`) or a whole sweep (`systolic report`).
 //! It draws finished results and studies; it never simulates.
 
 pub mod axes;
+pub mod bars;
 pub mod dataflow;
 pub mod heatmap;
 pub mod hover;
@@ -14,10 +16,12 @@ pub mod markdown;
 pub mod pareto;
 pub mod place;
 pub mod roofline;
+pub mod scaling;
 pub mod single;
 pub mod site;
 pub mod style;
 pub mod sweep;
+pub mod train;
 pub mod typeset;
 
 use hover::Marks;

@@ -10,7 +10,7 @@ use super::roofline::Roofline;
 use super::site::{Page, Section, Table};
 use super::style::{grouped, sig};
 use super::{figure, RenderError};
-use sim::report::ModelReport;
+use sim::report::{DesignSummary, ModelReport};
 use sim::study::DataflowStudy;
 
 /// One finished run and its study.
@@ -199,9 +199,30 @@ fn dataflow_section(
 }
 
 fn design_table(r: &ModelReport, design: &str) -> Table {
-    let d = &r.design;
-    let kib = |b: u64| format!("{} KiB", b as f64 / 1024.0);
+    let mut rows = design_rows(&r.design, design, r.total.peak_tops);
+    rows.extend([
+        ("model", r.model.clone()),
+        ("batch", r.batch.to_string()),
+        ("layers", r.layers.len().to_string()),
+        ("timing", r.timing.clone()),
+    ]);
+    quantity_table(rows)
+}
+
+/// A two-column table (quantity, value) of `rows`.
+pub fn quantity_table(rows: Vec<(&str, String)>) -> Table {
     let mut t = Table::new(&["quantity", "value"]);
+    for (k, v) in rows {
+        t.row(vec![k.to_string(), v]);
+    }
+    t
+}
+
+/// The rows describing design `d` (array, dataflow, precision, clock, peak,
+/// SRAM, DRAM, energy table, node), called `design` (`base design` names
+/// `d` when they differ).
+pub fn design_rows(d: &DesignSummary, design: &str, peak_tops: f64) -> Vec<(&'static str, String)> {
+    let kib = |b: u64| format!("{} KiB", b as f64 / 1024.0);
     let mut rows: Vec<(&str, String)> = vec![("design", design.to_string())];
     if design != d.name {
         rows.push(("base design", d.name.clone()));
@@ -222,10 +243,7 @@ fn design_table(r: &ModelReport, design: &str) -> Table {
             format!("{} / {}", d.operand, d.accumulator),
         ),
         ("clock", format!("{} MHz", d.clock_mhz)),
-        (
-            "peak throughput",
-            format!("{} TOPS", sig(r.total.peak_tops, 4)),
-        ),
+        ("peak throughput", format!("{} TOPS", sig(peak_tops, 4))),
         (
             "ifmap / filter / ofmap SRAM",
             format!(
@@ -250,15 +268,8 @@ fn design_table(r: &ModelReport, design: &str) -> Table {
             d.node_nm
                 .map_or_else(|| "table's own".to_string(), |n| format!("{n} nm")),
         ),
-        ("model", r.model.clone()),
-        ("batch", r.batch.to_string()),
-        ("layers", r.layers.len().to_string()),
-        ("timing", r.timing.clone()),
     ]);
-    for (k, v) in rows {
-        t.row(vec![k.to_string(), v]);
-    }
-    t
+    rows
 }
 
 /// The totals table (quantity, value, unit); its figures are those of `r.total`.

@@ -431,3 +431,56 @@ pub fn gridline_gap(svg_text: &str) -> f64 {
         })
         .fold(f64::INFINITY, f64::min)
 }
+
+/// PNG of the given size with real content: at least 1.5 % inked pixels and
+/// many colours (bars, text antialiasing, legend).
+pub fn check_png(path: &Path, size: (u32, u32)) {
+    let img = png(path);
+    assert_eq!((img.width, img.height), size, "{}", path.display());
+    assert!(
+        img.inked() > 0.015,
+        "{} is nearly blank ({:.3} inked)",
+        path.display(),
+        img.inked()
+    );
+    assert!(
+        img.colours() >= 8,
+        "{} has only {} colours",
+        path.display(),
+        img.colours()
+    );
+}
+
+/// `index.html` of `dir` links and inlines each of `figures` (one inline
+/// SVG each) and references nothing external; returns its text.
+pub fn check_html(dir: &Path, figures: &[&str]) -> String {
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    for f in figures {
+        assert!(
+            html.contains(&format!("id=\"fig-{f}\"")),
+            "index.html lacks figure {f}"
+        );
+        assert!(
+            html.contains(&format!("href=\"{f}.svg\"")),
+            "index.html lacks a link to {f}.svg"
+        );
+        assert!(
+            html.contains(&format!("href=\"{f}.png\"")),
+            "index.html lacks a link to {f}.png"
+        );
+    }
+    assert_eq!(
+        html.matches("<svg ").count(),
+        figures.len(),
+        "one inline SVG per figure"
+    );
+    for bad in [
+        "http://", "https://", "<script", "<link", " src=", "url(", "@import",
+    ] {
+        assert!(
+            !html.contains(bad),
+            "index.html must be self-contained, found {bad:?}"
+        );
+    }
+    html
+}
