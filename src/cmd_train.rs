@@ -292,8 +292,7 @@ fn scaling_table(
     batch: u64,
 ) -> String {
     let mut o = format!(
-        "\ndata parallel on {} ({}), batch {batch} per chip\n{:>6} {:<14} {:>9} {:>11} {:>11} {:>11} {:>11} {:>13} {:>10} {:>13}\n",
-        c.name,
+        "\ndata parallel on {}, batch {batch} per chip\n{:>6} {:<14} {:>9} {:>11} {:>11} {:>11} {:>11} {:>13} {:>10} {:>13}\n",
         c.summary(),
         "chips",
         "layout",
