@@ -228,7 +228,7 @@ fn scale_out(
     step: &Step,
 ) -> miette::Result<(sim::scaleout::Cluster, Vec<sim::scaleout::ScalingPoint>)> {
     use sim::scaleout::{
-        Bucketing, DataParallel, GradientReady, StateBytes, StepProfile, Training, ZeroStage,
+        Bucketing, DataParallel, GradientReady, StateBytes, StepProfile, ZeroStage,
     };
     let c = cluster(a)?;
     let hz = design.clock_mhz * 1e6;
@@ -255,16 +255,6 @@ fn scale_out(
             .collect(),
         parameters: step.memory.params,
     };
-    let optimizer = match step.optimizer {
-        Optimizer::Sgd => sim::scaleout::Optimizer::Sgd,
-        Optimizer::Momentum => sim::scaleout::Optimizer::Momentum,
-        Optimizer::Adam => sim::scaleout::Optimizer::Adam,
-    };
-    let training = if matches!(a.precision_master, Master::Fp32) && design.operand.bytes() < 4 {
-        Training::Mixed
-    } else {
-        Training::Fp32
-    };
     let bucketing = match a.bucket_mib {
         None => Bucketing::DDP,
         Some(0.0) => Bucketing::SINGLE,
@@ -280,7 +270,13 @@ fn scale_out(
     let dp = DataParallel {
         bucketing,
         zero: ZeroStage::from_number(a.zero).expect("clap checks 0..=3"),
-        state: StateBytes::of(optimizer, training),
+        // The bytes per parameter the one-chip step holds (operand-precision
+        // weights and gradients; master weights and optimizer state).
+        state: StateBytes {
+            weights: step.memory.weights / step.memory.params.max(1),
+            grads: step.memory.gradients / step.memory.params.max(1),
+            optimizer: step.memory.optimizer / step.memory.params.max(1),
+        },
     };
     let points = sim::scaleout::scaling(&c, &a.chips, &profile, &dp)?;
     Ok((c, points))
