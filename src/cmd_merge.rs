@@ -48,5 +48,10 @@ pub fn run(a: MergeArgs) -> miette::Result<()> {
         s.rows,
         front::paths(&wrote)
     );
-    crate::output::emit(&front::table(&s.front, &s.objectives), None)
+    let table = if s.train_front.is_empty() {
+        front::table(&s.front, &s.objectives)
+    } else {
+        front::train_table(&s.train_front, &s.objectives)
+    };
+    crate::output::emit(&table, None)
 }

@@ -42,6 +42,16 @@ pub fn run(a: ReportArgs) -> miette::Result<()> {
     });
     report::site::check_dir(&out)?;
     let rows = results::read(&a.results)?;
+    dse::Objective::check_mode(&objectives, dse::Mode::Inference).map_err(|(_, msg)| {
+        miette::Report::new(
+            sim::error::InputError::new("systolic::cli::objectives", "<command line>", msg)
+                .field("--objectives")
+                .hint(format!(
+                    "a report's objectives: {}",
+                    dse::Objective::names()
+                )),
+        )
+    })?;
     let dir = a
         .results
         .parent()

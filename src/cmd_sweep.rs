@@ -13,6 +13,7 @@ const EXAMPLES: &str = "Examples:
   systolic sweep designs/sweeps/default.toml --out results/default.csv
   systolic sweep designs/sweeps/resnet50-10k.toml --out r50.csv --threads 2 --pareto latency,energy
   systolic sweep designs/sweeps/default.toml --out s3.csv --shard 3/4    # points with index % 4 == 3
+  systolic sweep designs/sweeps/train.toml --out train.csv                # mode = \"train\": training steps on 1 to 512 chips
   systolic merge s0.csv s1.csv s2.csv s3.csv --out results.csv              # after shards 0 to 3
 Re-running the same command after an interruption resumes where it stopped.";
 
@@ -35,8 +36,9 @@ pub struct SweepArgs {
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
     /// Objectives of the Pareto front, 2 or 3 of: latency, throughput, energy,
-    /// edp, area, power, tops_per_w, tops_per_mm2, tops, utilization
-    /// (default: the spec's `pareto`).
+    /// edp, area, power, tops_per_w, tops_per_mm2, tops, utilization; in a
+    /// train-mode sweep: step_time, energy_per_step, samples_per_s,
+    /// samples_per_w, area, power (default: the spec's `pareto`).
     #[arg(long, value_delimiter = ',', value_name = "OBJ,OBJ[,OBJ]")]
     pareto: Option<Vec<String>>,
     /// Stop after evaluating this many more points (the results stay
@@ -127,14 +129,20 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     bar.finish_and_clear();
     let threads = threads.unwrap_or_else(rayon_threads);
     let models = spec.models.len() as u64;
+    let chips = spec.chips().len() as u64;
     let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut msg = format!(
-        "{}: {}{} x {} = {}; ",
+        "{}: {}{} x {}{} = {}; ",
         spec.file,
         plural(s.points, "point"),
         shard.map_or(String::new(), |sh| format!(" (shard {sh} of {total})")),
         plural(models, "model"),
-        plural(s.points * models, "row")
+        if chips > 0 {
+            format!(" x {}", plural(chips, "chip count"))
+        } else {
+            String::new()
+        },
+        plural(s.points * spec.rows_per_point() as u64, "row")
     );
     if s.resumed > 0 {
         let _ = write!(msg, "{} already done, ", s.resumed);
@@ -166,7 +174,11 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     }
     eprintln!("wrote {}", crate::common::front::paths(&wrote));
     if shard.is_none() {
-        crate::output::emit(&crate::common::front::table(&s.front, &s.objectives), None)?;
+        let front = match spec.mode() {
+            dse::Mode::Inference => crate::common::front::table(&s.front, &s.objectives),
+            dse::Mode::Train => crate::common::front::train_table(&s.train_front, &s.objectives),
+        };
+        crate::output::emit(&front, None)?;
     }
     Ok(())
 }

@@ -411,3 +411,57 @@ fn five_trials_of_up_to_25_kills_each_resume_to_the_uninterrupted_bytes() {
         "only {mid} of {kills} kills landed mid-run in 5 trials"
     );
 }
+
+/// A train-mode sweep as a user runs it: the example spec writes train
+/// columns and prints the training front; its shards merge into it; `merge`
+/// and `sweep` refuse objectives of the other mode, and `report` refuses
+/// train-mode results with a hint.
+#[test]
+fn a_train_mode_sweep_runs_merges_and_report_says_it_draws_inference_only() {
+    let dir = scratch("train");
+    let spec = support::root().join("designs/sweeps/train.toml");
+    let whole = dir.join("train.csv");
+    let stdout = ok(&run(&["sweep", s(&spec), "--out", s(&whole)]));
+    assert!(
+        stdout.contains("Pareto front of resnet18 (training) over samples_per_s (max)"),
+        "{stdout}"
+    );
+    let header = text(&whole).lines().next().unwrap().to_string();
+    assert_eq!(header, dse::TRAIN_COLUMNS.join(","));
+    assert_eq!(text(&whole).lines().count(), 1 + 8 * 2 * 4);
+    let mut args = vec!["merge"];
+    let parts: Vec<PathBuf> = (0..2).map(|i| dir.join(format!("t{i}.csv"))).collect();
+    for (i, p) in parts.iter().enumerate() {
+        let shard = format!("{i}/2");
+        ok(&run(&["sweep", s(&spec), "--out", s(p), "--shard", &shard]));
+    }
+    args.extend(parts.iter().map(|p| s(p)));
+    let merged = dir.join("merged.csv");
+    args.extend(["--out", s(&merged)]);
+    let out = ok(&run(&args));
+    assert!(out.contains("(training)"), "{out}");
+    for ext in ["csv", "jsonl", "pareto.csv", "sweep.json"] {
+        let (a, b) = (
+            text(&dir.join(format!("merged.{ext}"))),
+            text(&dir.join(format!("train.{ext}"))),
+        );
+        assert_eq!(a.replace("merged.jsonl", "train.jsonl"), b, "{ext}");
+    }
+    let e = fails(&[
+        "sweep",
+        s(&spec),
+        "--out",
+        s(&whole),
+        "--pareto",
+        "latency,energy",
+    ]);
+    assert!(
+        e.contains("objective `latency` belongs to inference-mode sweeps"),
+        "{e}"
+    );
+    let e = fails(&["report", s(&whole), "--out", s(&dir.join("report"))]);
+    assert!(
+        e.contains("train-mode sweep") && e.contains("draws inference sweeps only"),
+        "{e}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Validating a sweep spec once: every axis value, model, objective and
 //! constraint checked, with errors that name the file, line and field.
 
+use super::mode::Mode;
 use super::objective::Objective;
 use super::points::{Axes, Axis, Range};
 use super::spec::{
@@ -18,7 +19,7 @@ pub(crate) struct Checker<'a> {
 
 impl Checker<'_> {
     /// An error at `path` (element `index` of the array there, if given).
-    fn err(
+    pub(crate) fn err(
         &self,
         path: &str,
         index: Option<usize>,
@@ -168,7 +169,19 @@ impl Checker<'_> {
         }
         let axes = self.axes(&raw, &base)?;
         let sampling = self.sampling(&raw, &axes)?;
-        let pareto = self.objectives(&raw.pareto)?;
+        let pareto = self.objectives(&raw.pareto, raw.mode)?;
+        Objective::check_mode(&pareto, raw.mode).map_err(|(i, msg)| {
+            self.err(
+                "pareto",
+                Some(i),
+                msg,
+                &format!(
+                    "a {} sweep's objectives: {}",
+                    raw.mode,
+                    Objective::names_of(raw.mode)
+                ),
+            )
+        })?;
         raw.constraints.check().map_err(|(field, msg)| {
             self.err(
                 &format!("constraints.{field}"),
@@ -177,6 +190,17 @@ impl Checker<'_> {
                 "limits are positive numbers",
             )
         })?;
+        raw.constraints
+            .check_mode(raw.mode)
+            .map_err(|(field, msg)| {
+                self.err(
+                    &format!("constraints.{field}"),
+                    None,
+                    msg,
+                    "docs/SWEEP.md lists the limits of each mode",
+                )
+            })?;
+        let train = self.train(&raw, dir)?;
         let mut h = fnv1a(b"systolic-sweep/1\n", 0xcbf2_9ce4_8422_2325);
         h = fnv1a(env!("CARGO_PKG_VERSION").as_bytes(), h);
         let canonical = serde_json::to_string(&raw).expect("spec serializes");
@@ -184,6 +208,9 @@ impl Checker<'_> {
         h = fnv1a(base_text.as_bytes(), h);
         for m in &models {
             h = fnv1a(m.source.as_bytes(), h);
+        }
+        if let Some(t) = &train {
+            h = fnv1a(t.source.as_bytes(), h);
         }
         Ok(Spec {
             file: self.file.to_string(),
@@ -194,17 +221,18 @@ impl Checker<'_> {
             axes,
             sampling,
             pareto,
+            train,
             hash: format!("{h:016x}"),
         })
     }
 
-    fn objectives(&self, names: &[String]) -> Result<Vec<Objective>> {
+    fn objectives(&self, names: &[String], mode: Mode) -> Result<Vec<Objective>> {
         Objective::parse_list(names).map_err(|(i, msg)| {
             self.err(
                 "pareto",
                 i,
                 msg,
-                &format!("choose 2 or 3 of: {}", Objective::names()),
+                &format!("choose 2 or 3 of: {}", Objective::names_of(mode)),
             )
         })
     }
@@ -257,7 +285,7 @@ impl Checker<'_> {
     }
 
     /// Checks a list is non-empty and has no value twice.
-    fn list<T: PartialEq>(&self, name: &str, v: &[T]) -> Result<()> {
+    pub(crate) fn list<T: PartialEq>(&self, name: &str, v: &[T]) -> Result<()> {
         let path = format!("grid.{name}");
         if v.is_empty() {
             return Err(self.err(

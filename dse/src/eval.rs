@@ -1,10 +1,13 @@
 //! Evaluating sweep points: models lowered once per batch, then every layer
 //! run on each point's design by the fast engine (`rtl` timing), totals
-//! exactly as `simulate` computes them.
+//! exactly as `simulate` computes them. In train mode, each (point, model)
+//! runs one training step, which is then scaled over the chip counts
+//! without simulating again.
 
 use super::points::Point;
 use super::row::SweepRow;
 use super::spec::Spec;
+use super::train_row::{TrainColumns, TrainRow};
 use sim::design::Design;
 use sim::engine::{FastEngine, TimingMode};
 use sim::error::{Result, SimError};
@@ -76,19 +79,79 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    /// Lowers the spec's models once.
+    /// Lowers the spec's models once (inference; a train-mode step lowers
+    /// its own passes).
     pub fn new(spec: &'a Spec) -> Evaluator<'a> {
-        let workloads = spec
-            .models
-            .iter()
-            .map(|m| Workload::new(&m.name, &m.model, spec.raw.batch))
-            .collect();
+        let workloads = match spec.train {
+            Some(_) => Vec::new(),
+            None => spec
+                .models
+                .iter()
+                .map(|m| Workload::new(&m.name, &m.model, spec.raw.batch))
+                .collect(),
+        };
         Evaluator { spec, workloads }
     }
 
-    /// (design, layer) evaluations one point costs (every model).
+    /// (design, layer) evaluations one point costs (every model; in train
+    /// mode every forward, recomputed, dX and dW GEMM of one step).
     pub fn engine_layers_per_point(&self) -> u64 {
-        self.workloads.iter().map(Workload::engine_layers).sum()
+        match &self.spec.train {
+            None => self.workloads.iter().map(Workload::engine_layers).sum(),
+            Some(t) => self
+                .spec
+                .models
+                .iter()
+                .map(|m| train_engine_layers(&m.model, &t.options))
+                .sum(),
+        }
+    }
+
+    /// The rows of a train-mode `point`: per model in spec order, one
+    /// training step simulated on the point's design (as
+    /// [`sim::train::step`]), then scaled to each chip count in spec order
+    /// (as [`sim::scaleout::step`]); the step is not simulated again per
+    /// chip count. An inference spec has no train rows.
+    pub fn train_rows(&self, point: &Point) -> Result<Vec<TrainRow>> {
+        let Some(t) = &self.spec.train else {
+            return Ok(Vec::new());
+        };
+        let design = point
+            .design(&self.spec.base)
+            .map_err(|e| in_point(point, e))?;
+        let area = sim::area::of(&design);
+        let dp = sim::train::scale::data_parallel(&design, &t.options, t.zero, t.bucketing);
+        let settings = TrainColumns {
+            base: &self.spec.raw.base,
+            cluster: &t.cluster_name,
+            options: &t.options,
+            zero: t.zero,
+        };
+        let mut rows = Vec::with_capacity(self.spec.rows_per_point());
+        for m in &self.spec.models {
+            let step = sim::train::step(&design, &m.model, &ENGINE, &t.options)
+                .map_err(|e| in_point(point, e))?;
+            let profile =
+                sim::train::scale::profile(&step, &design).map_err(|e| in_point(point, e))?;
+            for &chips in &t.chips {
+                let at = sim::scaleout::step(&t.cluster, chips, &profile, &dp)
+                    .map_err(|e| in_point(point, e))?;
+                let mut row = TrainRow::new(
+                    point,
+                    &m.name,
+                    m.model.len() as u64,
+                    &settings,
+                    &design,
+                    &area,
+                    &step,
+                    &at,
+                );
+                row.feasible =
+                    self.spec.raw.constraints.feasible(&row) && row.fits_memory != Some(false);
+                rows.push(row);
+            }
+        }
+        Ok(rows)
     }
 
     /// The rows of `point`, one per model in spec order.
@@ -116,6 +179,29 @@ impl<'a> Evaluator<'a> {
             })
             .collect()
     }
+}
+
+/// GEMMs with work one training step of `model` runs: every layer's
+/// forward, the recomputed ones, and the dX and dW of
+/// [`sim::train::backward`].
+fn train_engine_layers(model: &Model, opts: &sim::train::TrainOptions) -> u64 {
+    let work = |l: &Lowered| matches!(l, Lowered::Gemm(g) if g.m.saturating_mul(g.k).saturating_mul(g.n) > 0);
+    let needs = model.needs_dx();
+    let mut n = 0u64;
+    for (i, l) in model.layers().enumerate() {
+        let forward = u64::from(work(&l.lower(opts.batch)));
+        let recomputed = match opts.recompute {
+            sim::train::Recompute::All => forward,
+            _ => 0,
+        };
+        let backward = sim::train::backward(l, opts.batch, needs[i])
+            .0
+            .iter()
+            .filter(|(_, low)| work(low))
+            .count() as u64;
+        n += forward + recomputed + backward;
+    }
+    n
 }
 
 /// Says which point a design error belongs to.

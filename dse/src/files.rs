@@ -2,8 +2,9 @@
 //! sidecar that marks them as ours and names their spec, shards, atomic
 //! writes, and reading back what an interrupted run left.
 
+use super::mode::Mode;
 use super::objective::{pareto_rows, Objective};
-use super::row::{csv_header, write_csv, SweepRow, COLUMNS};
+use super::row::{header, write_csv, Row};
 use serde::{Deserialize, Serialize};
 use sim::error::{InputError, Result, SimError};
 use std::fmt;
@@ -217,6 +218,13 @@ pub struct Meta {
     /// The spec's `skip_unsupported` (absent when false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skip_unsupported: bool,
+    /// The sweep's mode (absent for inference).
+    #[serde(default, skip_serializing_if = "Mode::is_inference")]
+    pub mode: Mode,
+    /// Chip counts of a train-mode sweep, in row order (absent for
+    /// inference).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chips: Vec<u32>,
 }
 
 impl Meta {
@@ -233,7 +241,7 @@ impl Meta {
             format: FORMAT.to_string(),
             spec_hash: spec.hash.clone(),
             base: spec.raw.base.clone(),
-            rows: shard_points * models.len() as u64,
+            rows: shard_points * spec.rows_per_point() as u64,
             models,
             points,
             shard,
@@ -242,7 +250,15 @@ impl Meta {
             complete: false,
             dims: spec.raw.dims.clone(),
             skip_unsupported: spec.raw.skip_unsupported,
+            mode: spec.mode(),
+            chips: spec.chips().to_vec(),
         }
+    }
+
+    /// Rows each point has: one per model, times one per chip count in
+    /// train mode.
+    pub fn rows_per_point(&self) -> usize {
+        self.models.len() * self.chips.len().max(1)
     }
 
     /// JSON text (pretty, with a final newline).
@@ -278,11 +294,16 @@ impl Meta {
     }
 
     /// What every sidecar a sweep writes satisfies: at least one model and
-    /// one point, a shard `i/n` with `i < n`, and `points x models` rows
-    /// that a count can hold.
+    /// one point, chip counts exactly in train mode, a shard `i/n` with
+    /// `i < n`, and `points x rows per point` rows that a count can hold.
     fn check(&self) -> std::result::Result<(), String> {
         if self.models.is_empty() {
             return Err("it names no model".into());
+        }
+        match (self.mode, self.chips.is_empty()) {
+            (Mode::Train, true) => return Err("a train-mode sweep with no chip count".into()),
+            (Mode::Inference, false) => return Err("chip counts in an inference sweep".into()),
+            _ => {}
         }
         if self.points == 0 {
             return Err("it holds no point".into());
@@ -292,11 +313,11 @@ impl Meta {
                 return Err(format!("shard {}/{} does not exist", s.index, s.count));
             }
         }
-        let rows = self
-            .points
-            .checked_mul(self.models.len() as u64)
+        let rows = (self.models.len() as u64)
+            .checked_mul(self.chips.len().max(1) as u64)
+            .and_then(|per_point| self.points.checked_mul(per_point))
             .filter(|r| usize::try_from(*r).is_ok())
-            .ok_or("its points times its models pass what a count holds")?;
+            .ok_or("its points times its rows per point pass what a count holds")?;
         if self.rows > rows {
             return Err(format!("it says {} rows of {rows}", self.rows));
         }
@@ -324,15 +345,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Complete records of a results CSV: their rows and the byte offset where
 /// each starts (plus one past the last), after checking the header.
-pub(crate) struct CsvRecords {
-    pub rows: Vec<SweepRow>,
+pub(crate) struct CsvRecords<R> {
+    pub rows: Vec<R>,
     pub starts: Vec<usize>,
 }
 
 /// Reads the complete lines of results CSV `bytes` (a partial last line,
 /// without its newline, is left out).
-pub(crate) fn csv_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
-    let header = csv_header();
+pub(crate) fn csv_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvRecords<R>> {
+    let header = header::<R>();
     if !bytes.starts_with(header.as_bytes()) {
         return Err(refusal(
             path,
@@ -342,11 +363,11 @@ pub(crate) fn csv_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
     }
     let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut rd = csv::ReaderBuilder::new().from_reader(&bytes[..end]);
-    let headers = csv::StringRecord::from(COLUMNS.to_vec());
+    let headers = csv::StringRecord::from(R::COLUMNS.to_vec());
     let mut rows = Vec::new();
     let mut starts = Vec::new();
     let mut rec = csv::StringRecord::new();
-    let unreadable = |rows: &Vec<SweepRow>, e: &dyn fmt::Display| {
+    let unreadable = |rows: &Vec<R>, e: &dyn fmt::Display| {
         refusal(
             path,
             &format!("row {} cannot be read: {e}", rows.len() + 1),
@@ -357,7 +378,7 @@ pub(crate) fn csv_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
         match rd.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let row: SweepRow = rec
+                let row: R = rec
                     .deserialize(Some(&headers))
                     .map_err(|e| unreadable(&rows, &e))?;
                 starts.push(rec.position().map_or(0, |p| p.byte() as usize));
@@ -372,13 +393,13 @@ pub(crate) fn csv_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
 
 /// Complete lines of a JSON-lines file: rows and line start offsets (plus
 /// one past the last complete line).
-pub(crate) fn jsonl_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
+pub(crate) fn jsonl_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvRecords<R>> {
     let mut rows = Vec::new();
     let mut starts = vec![0];
     let mut at = 0;
     while let Some(n) = bytes[at..].iter().position(|&b| b == b'\n') {
         let line = &bytes[at..at + n];
-        let row: SweepRow = serde_json::from_slice(line).map_err(|e| {
+        let row: R = serde_json::from_slice(line).map_err(|e| {
             refusal(
                 path,
                 &format!("line {} is not a sweep row: {e}", rows.len() + 1),
@@ -394,14 +415,14 @@ pub(crate) fn jsonl_records(bytes: &[u8], path: &Path) -> Result<CsvRecords> {
 
 /// Writes the Pareto rows of `rows` over `objectives` to `path` (header and
 /// the front's rows in point order) and returns their indices.
-pub fn write_pareto(
+pub fn write_pareto<R: Row>(
     path: &Path,
-    rows: &[SweepRow],
+    rows: &[R],
     objectives: &[Objective],
 ) -> Result<Vec<usize>> {
     let front = pareto_rows(rows, objectives);
-    let mut out = csv_header().into_bytes();
-    let chosen: Vec<SweepRow> = front.iter().map(|&i| rows[i].clone()).collect();
+    let mut out = header::<R>().into_bytes();
+    let chosen: Vec<R> = front.iter().map(|&i| rows[i].clone()).collect();
     write_csv(&chosen, &mut out);
     write_atomic(path, &out)?;
     Ok(front)

@@ -1,12 +1,14 @@
 //! `dse`: design-space exploration: sweep specifications, their points,
 //! parallel resumable runs, shards and their merge, objectives, constraints,
 //! the Pareto fronts over chosen objectives (docs/SWEEP.md), reading results
-//! back, and the study step a sweep report needs.
+//! back, and the study step a sweep report needs. A sweep simulates
+//! inference, or (train mode) a training step scaled over chip counts.
 
 mod check;
 mod eval;
 mod files;
 mod merge;
+mod mode;
 mod objective;
 pub mod pareto;
 mod points;
@@ -15,12 +17,19 @@ mod row;
 mod run;
 mod spec;
 pub mod study;
+mod train;
+mod train_row;
 
 pub use eval::{Evaluator, Workload};
 pub use files::{write_atomic, write_pareto, Lock, Meta, Outputs, Shard, FORMAT};
 pub use merge::{merge, MergeSummary};
+pub use mode::Mode;
 pub use objective::{pareto_rows, Constraints, Objective, Sense};
 pub use points::{Axes, Axis, Permutation, Point, Range};
-pub use row::{csv_header, read_csv, write_csv, write_jsonl, SweepRow, COLUMNS};
+pub use row::{
+    csv_header, header, read_csv, read_rows, write_csv, write_jsonl, Row, SweepRow, COLUMNS,
+};
 pub use run::{run, RunOptions, RunSummary};
 pub use spec::{resolve_base, resolve_model, RawSpec, Sampling, Spec, SweepModel};
+pub use train::{TrainSpec, DEFAULT_CLUSTER};
+pub use train_row::{read_train_csv, TrainColumns, TrainRow, TRAIN_COLUMNS};

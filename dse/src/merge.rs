@@ -1,12 +1,15 @@
 //! Joining shard outputs into the files one unsharded run would have
 //! written, byte for byte, after checking the shards are of one spec,
-//! complete and disjoint.
+//! complete and disjoint. The sidecars say whether the rows are inference
+//! or train-mode rows.
 
 use super::files::{
     csv_records, io, jsonl_records, refusal, write_atomic, write_pareto, Meta, Outputs, Shard,
 };
+use super::mode::Mode;
 use super::objective::Objective;
-use super::row::{csv_header, SweepRow};
+use super::row::{header, Row, SweepRow};
+use super::train_row::TrainRow;
 use sim::error::{InputError, Result};
 use std::path::{Path, PathBuf};
 
@@ -19,8 +22,10 @@ pub struct MergeSummary {
     pub points: u64,
     /// Rows written.
     pub rows: u64,
-    /// Rows on the Pareto front (when there are objectives).
+    /// Rows on the Pareto front (inference shards with objectives).
     pub front: Vec<SweepRow>,
+    /// Rows on the Pareto front of train-mode shards (as `front`).
+    pub train_front: Vec<TrainRow>,
     /// The objectives of that front.
     pub objectives: Vec<Objective>,
 }
@@ -45,12 +50,51 @@ fn problem(file: &Path, msg: String, hint: &str) -> sim::error::SimError {
 
 /// Merges the shard results `inputs` (their CSV paths; each with its
 /// `.sweep.json` and JSON lines beside it) into `out`. `pareto` overrides the
-/// spec's objectives for the Pareto file.
+/// spec's objectives for the Pareto file (they must belong to the shards'
+/// mode).
 pub fn merge(
     inputs: &[PathBuf],
     out: &Outputs,
     pareto: Option<Vec<Objective>>,
 ) -> Result<MergeSummary> {
+    // The first shard's mode; a sidecar that cannot be read is reported
+    // where every shard's is checked.
+    let mode = inputs
+        .first()
+        .and_then(|path| Meta::read(&Outputs::beside(path, None).meta).ok().flatten())
+        .map_or(Mode::Inference, |m| m.mode);
+    if let Some(list) = &pareto {
+        Objective::check_mode(list, mode).map_err(|(_, msg)| {
+            InputError::new("systolic::merge", "<command line>", msg)
+                .field("--pareto")
+                .hint(format!(
+                    "a {mode} sweep's objectives: {}",
+                    Objective::names_of(mode)
+                ))
+        })?;
+    }
+    match mode {
+        Mode::Inference => {
+            let (summary, front) = merge_rows::<SweepRow>(inputs, out, pareto)?;
+            Ok(MergeSummary { front, ..summary })
+        }
+        Mode::Train => {
+            let (summary, train_front) = merge_rows::<TrainRow>(inputs, out, pareto)?;
+            Ok(MergeSummary {
+                train_front,
+                ..summary
+            })
+        }
+    }
+}
+
+/// [`merge`] of shards of rows of kind `R`; the summary's fronts are left
+/// empty, and the front comes back beside it.
+fn merge_rows<R: Row>(
+    inputs: &[PathBuf],
+    out: &Outputs,
+    pareto: Option<Vec<Objective>>,
+) -> Result<(MergeSummary, Vec<R>)> {
     let Some(first_path) = inputs.first() else {
         return Err(problem(
             Path::new("<command line>"),
@@ -98,7 +142,11 @@ pub fn merge(
             ));
         }
         if let Some(first) = shards.first() {
-            if meta.spec_hash != first.meta.spec_hash || shard.count != first.shard.count {
+            if meta.spec_hash != first.meta.spec_hash
+                || shard.count != first.shard.count
+                || meta.mode != first.meta.mode
+                || meta.chips != first.meta.chips
+            {
                 return Err(problem(
                     path,
                     format!(
@@ -123,12 +171,12 @@ pub fn merge(
             }
         }
         let csv_bytes = std::fs::read(path).map_err(io("read", path))?;
-        let csv = csv_records(&csv_bytes, path)?;
+        let csv = csv_records::<R>(&csv_bytes, path)?;
         let json_bytes = std::fs::read(&jsonl).map_err(io("read", &jsonl))?;
-        let json = jsonl_records(&json_bytes, &jsonl)?;
-        let models = meta.models.len();
-        // Within usize: Meta::read checked points x models.
-        let expected = shard.len(meta.points) as usize * models;
+        let json = jsonl_records::<R>(&json_bytes, &jsonl)?;
+        let per_point = meta.rows_per_point();
+        // Within usize: Meta::read checked points x rows per point.
+        let expected = shard.len(meta.points) as usize * per_point;
         for (name, rows, end, len) in [
             (path, &csv.rows, csv.starts[csv.rows.len()], csv_bytes.len()),
             (
@@ -146,11 +194,26 @@ pub fn merge(
                 ));
             }
             for (k, r) in rows.iter().enumerate() {
-                let p = shard.point((k / models) as u64);
-                if r.point != p || r.model != meta.models[k % models] {
+                let p = shard.point((k / per_point) as u64);
+                let (m, c) = match meta.chips.len() {
+                    0 => (&meta.models[k % per_point], None),
+                    n => (
+                        &meta.models[(k % per_point) / n],
+                        Some(meta.chips[k % per_point % n]),
+                    ),
+                };
+                if r.point() != p || r.model() != m || r.chips() != c {
+                    let on = |c: Option<u32>| c.map_or(String::new(), |c| format!(" on {c} chips"));
                     return Err(problem(
                         name,
-                        format!("row {} is point {} of `{}`; shard {shard} holds point {p} of `{}` there", k + 1, r.point, r.model, meta.models[k % models]),
+                        format!(
+                            "row {} is point {} of `{}`{}; shard {shard} holds point {p} of `{m}`{} there",
+                            k + 1,
+                            r.point(),
+                            r.model(),
+                            on(r.chips()),
+                            on(c)
+                        ),
                         "the shard's files were edited: run its sweep again into a new file",
                     ));
                 }
@@ -176,7 +239,7 @@ pub fn merge(
     }
     shards.sort_by_key(|s| s.shard.index);
     let first = &shards[0].meta;
-    let models = first.models.len();
+    let per_point = first.rows_per_point();
     let points = first.points;
     if Meta::read(&out.meta)?.is_none() {
         for path in [&out.csv, &out.jsonl] {
@@ -189,17 +252,17 @@ pub fn merge(
             }
         }
     }
-    let mut csv = csv_header().into_bytes();
+    let mut csv = header::<R>().into_bytes();
     let mut json = Vec::new();
     for p in 0..points {
         let s = &shards[(p % count) as usize];
-        let k = (p / count) as usize * models;
-        csv.extend_from_slice(&s.csv_bytes[s.csv_starts[k]..s.csv_starts[k + models]]);
-        json.extend_from_slice(&s.json_bytes[s.json_starts[k]..s.json_starts[k + models]]);
+        let k = (p / count) as usize * per_point;
+        csv.extend_from_slice(&s.csv_bytes[s.csv_starts[k]..s.csv_starts[k + per_point]]);
+        json.extend_from_slice(&s.json_bytes[s.json_starts[k]..s.json_starts[k + per_point]]);
     }
     let mut meta = first.clone();
     meta.shard = None;
-    meta.rows = points * models as u64;
+    meta.rows = points * per_point as u64;
     meta.complete = true;
     meta.jsonl = out.jsonl_in_meta();
     write_atomic(&out.meta, meta.to_text().as_bytes())?;
@@ -215,15 +278,17 @@ pub fn merge(
     };
     let mut front = Vec::new();
     if !objectives.is_empty() {
-        let rows = csv_records(&csv, &out.csv)?.rows;
+        let rows = csv_records::<R>(&csv, &out.csv)?.rows;
         let idx = write_pareto(&out.pareto, &rows, &objectives)?;
         front = idx.into_iter().map(|i| rows[i].clone()).collect();
     }
-    Ok(MergeSummary {
+    let summary = MergeSummary {
         shards: count,
         points,
         rows: meta.rows,
-        front,
+        front: Vec::new(),
+        train_front: Vec::new(),
         objectives,
-    })
+    };
+    Ok((summary, front))
 }

@@ -1,8 +1,10 @@
 //! Objectives (each minimized or maximized), constraints that make a row
-//! feasible, and Pareto fronts of sweep rows.
+//! feasible, and Pareto fronts of sweep rows. Inference and train-mode
+//! sweeps share area and power; the others belong to one mode.
 
+use super::mode::Mode;
 use super::pareto;
-use super::row::SweepRow;
+use super::row::{Row, SweepRow};
 use serde::{Deserialize, Serialize};
 
 /// Whether smaller or larger is better.
@@ -37,10 +39,20 @@ pub enum Objective {
     Tops,
     /// `utilization`, maximized.
     Utilization,
+    /// `step_time_ms` of a train-mode row, minimized.
+    StepTime,
+    /// `energy_per_step_mj` of a train-mode row (all chips), minimized.
+    EnergyPerStep,
+    /// `samples_per_s` of a train-mode row (all chips), maximized.
+    SamplesPerS,
+    /// `samples_per_s_per_w` of a train-mode row (samples per joule),
+    /// maximized.
+    SamplesPerW,
 }
 
 impl Objective {
-    /// Every objective.
+    /// Every objective of an inference sweep, in the order docs list them
+    /// ([`Objective::TRAIN`] has a train-mode sweep's).
     pub const ALL: [Objective; 10] = [
         Objective::Latency,
         Objective::Throughput,
@@ -53,6 +65,31 @@ impl Objective {
         Objective::Tops,
         Objective::Utilization,
     ];
+
+    /// Every objective of a train-mode sweep ([`crate::TrainRow`]), in the
+    /// order docs list them: the four of training and the area and power
+    /// that inference sweeps have too.
+    pub const TRAIN: [Objective; 6] = [
+        Objective::StepTime,
+        Objective::EnergyPerStep,
+        Objective::SamplesPerS,
+        Objective::SamplesPerW,
+        Objective::Area,
+        Objective::Power,
+    ];
+
+    /// The objectives of a sweep of `mode`.
+    pub fn of(mode: Mode) -> &'static [Objective] {
+        match mode {
+            Mode::Inference => &Objective::ALL,
+            Mode::Train => &Objective::TRAIN,
+        }
+    }
+
+    /// Whether rows of a sweep of `mode` have this objective.
+    pub fn applies(self, mode: Mode) -> bool {
+        Objective::of(mode).contains(&self)
+    }
 
     /// The name used in specs and on the command line.
     pub fn name(self) -> &'static str {
@@ -67,6 +104,10 @@ impl Objective {
             Objective::TopsPerMm2 => "tops_per_mm2",
             Objective::Tops => "tops",
             Objective::Utilization => "utilization",
+            Objective::StepTime => "step_time",
+            Objective::EnergyPerStep => "energy_per_step",
+            Objective::SamplesPerS => "samples_per_s",
+            Objective::SamplesPerW => "samples_per_w",
         }
     }
 
@@ -83,6 +124,10 @@ impl Objective {
             Objective::TopsPerMm2 => "tops_per_mm2",
             Objective::Tops => "achieved_tops",
             Objective::Utilization => "utilization",
+            Objective::StepTime => "step_time_ms",
+            Objective::EnergyPerStep => "energy_per_step_mj",
+            Objective::SamplesPerS => "samples_per_s",
+            Objective::SamplesPerW => "samples_per_s_per_w",
         }
     }
 
@@ -100,6 +145,10 @@ impl Objective {
             Objective::TopsPerMm2 => "area efficiency (TOPS/mm²)",
             Objective::Tops => "achieved throughput (TOPS)",
             Objective::Utilization => "utilization (fraction of PE-cycles)",
+            Objective::StepTime => "training step time (ms)",
+            Objective::EnergyPerStep => "energy per training step, all chips (mJ)",
+            Objective::SamplesPerS => "training throughput (samples/s)",
+            Objective::SamplesPerW => "training efficiency (samples/s per W)",
         }
     }
 
@@ -110,12 +159,16 @@ impl Objective {
             | Objective::Energy
             | Objective::Edp
             | Objective::Area
-            | Objective::Power => Sense::Min,
+            | Objective::Power
+            | Objective::StepTime
+            | Objective::EnergyPerStep => Sense::Min,
             _ => Sense::Max,
         }
     }
 
-    /// Its value in `row`.
+    /// Its value in inference row `row`; NaN for a train-mode objective
+    /// (which validation keeps off inference sweeps). [`Row::value`] reads
+    /// any kind of row.
     pub fn value(self, row: &SweepRow) -> f64 {
         match self {
             Objective::Latency => row.latency_ms,
@@ -128,6 +181,10 @@ impl Objective {
             Objective::TopsPerMm2 => row.tops_per_mm2,
             Objective::Tops => row.achieved_tops,
             Objective::Utilization => row.utilization,
+            Objective::StepTime
+            | Objective::EnergyPerStep
+            | Objective::SamplesPerS
+            | Objective::SamplesPerW => f64::NAN,
         }
     }
 
@@ -140,17 +197,48 @@ impl Objective {
         }
     }
 
-    /// Parses a name (or its column name).
+    /// Parses a name (or its column name), of either mode.
     pub fn parse(s: &str) -> Option<Objective> {
         let s = s.trim();
         Objective::ALL
             .into_iter()
+            .chain(Objective::TRAIN)
             .find(|o| o.name() == s || o.column() == s)
     }
 
-    /// Every name, for hints.
+    /// Every name of an inference sweep, for hints.
     pub fn names() -> String {
         Objective::ALL.map(Objective::name).join(", ")
+    }
+
+    /// Every name of a sweep of `mode`, for hints.
+    pub fn names_of(mode: Mode) -> String {
+        Objective::of(mode)
+            .iter()
+            .map(|o| o.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The first of `list` that rows of `mode` do not have, with a message
+    /// saying which mode it belongs to.
+    pub fn check_mode(list: &[Objective], mode: Mode) -> Result<(), (usize, String)> {
+        match list.iter().position(|o| !o.applies(mode)) {
+            None => Ok(()),
+            Some(i) => {
+                let other = match mode {
+                    Mode::Inference => Mode::Train,
+                    Mode::Train => Mode::Inference,
+                };
+                Err((
+                    i,
+                    format!(
+                        "objective `{}` belongs to {other}-mode sweeps, and this sweep is in {mode} mode",
+                        list[i].name()
+                    ),
+                ))
+            }
+        }
     }
 
     /// Parses 2 or 3 distinct objectives (or none); the error names the
@@ -200,63 +288,108 @@ pub struct Constraints {
     pub min_tops_per_w: Option<f64>,
     /// Smallest array utilization (0 to 1).
     pub min_utilization: Option<f64>,
+    /// Longest training step, ms (train mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_step_time_ms: Option<f64>,
+    /// Largest energy of a training step on all chips, mJ (train mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_energy_per_step_mj: Option<f64>,
+    /// Smallest training throughput, samples per second (train mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples_per_s: Option<f64>,
+    /// Smallest samples per second per watt, i.e. samples per joule (train
+    /// mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples_per_s_per_w: Option<f64>,
 }
 
-/// A limit: its field name, value, whether it is a maximum (`Min`: smaller
-/// is better) or a minimum, and the value it bounds.
-type Limit = (&'static str, Option<f64>, Sense, fn(&SweepRow) -> f64);
+/// A limit: its field name, value, and the objective whose column it bounds
+/// (a maximum when the objective is minimized, a minimum when maximized).
+type Limit = (&'static str, Option<f64>, Objective);
 
 impl Constraints {
-    fn limits(&self) -> [Limit; 8] {
+    fn limits(&self) -> [Limit; 12] {
         [
-            ("max_area_mm2", self.max_area_mm2, Sense::Min, |r| {
-                r.area_mm2
-            }),
-            ("max_power_w", self.max_power_w, Sense::Min, |r| r.power_w),
-            ("min_tops", self.min_tops, Sense::Max, |r| r.achieved_tops),
-            ("max_latency_ms", self.max_latency_ms, Sense::Min, |r| {
-                r.latency_ms
-            }),
-            ("max_energy_mj", self.max_energy_mj, Sense::Min, |r| {
-                r.energy_mj
-            }),
+            ("max_area_mm2", self.max_area_mm2, Objective::Area),
+            ("max_power_w", self.max_power_w, Objective::Power),
+            ("min_tops", self.min_tops, Objective::Tops),
+            ("max_latency_ms", self.max_latency_ms, Objective::Latency),
+            ("max_energy_mj", self.max_energy_mj, Objective::Energy),
             (
                 "min_throughput_inf_per_s",
                 self.min_throughput_inf_per_s,
-                Sense::Max,
-                |r| r.throughput_inf_per_s,
+                Objective::Throughput,
             ),
-            ("min_tops_per_w", self.min_tops_per_w, Sense::Max, |r| {
-                r.tops_per_w
-            }),
-            ("min_utilization", self.min_utilization, Sense::Max, |r| {
-                r.utilization
-            }),
+            ("min_tops_per_w", self.min_tops_per_w, Objective::TopsPerW),
+            (
+                "min_utilization",
+                self.min_utilization,
+                Objective::Utilization,
+            ),
+            (
+                "max_step_time_ms",
+                self.max_step_time_ms,
+                Objective::StepTime,
+            ),
+            (
+                "max_energy_per_step_mj",
+                self.max_energy_per_step_mj,
+                Objective::EnergyPerStep,
+            ),
+            (
+                "min_samples_per_s",
+                self.min_samples_per_s,
+                Objective::SamplesPerS,
+            ),
+            (
+                "min_samples_per_s_per_w",
+                self.min_samples_per_s_per_w,
+                Objective::SamplesPerW,
+            ),
         ]
     }
 
-    /// Whether `row` respects every limit.
-    pub fn feasible(&self, row: &SweepRow) -> bool {
-        self.limits()
-            .iter()
-            .all(|(_, limit, sense, value)| match limit {
-                None => true,
-                Some(l) => match sense {
-                    Sense::Min => value(row) <= *l,
-                    Sense::Max => value(row) >= *l,
-                },
-            })
+    /// Whether `row` respects every limit (a limit on a figure the row does
+    /// not have is not met; validation keeps such limits out of a spec).
+    pub fn feasible<R: Row>(&self, row: &R) -> bool {
+        self.limits().iter().all(|(_, limit, o)| match limit {
+            None => true,
+            Some(l) => match o.sense() {
+                Sense::Min => row.value(*o) <= *l,
+                Sense::Max => row.value(*o) >= *l,
+            },
+        })
     }
 
     /// Checks every limit is a finite number greater than 0 (minimums may be
     /// 0); the error names the field.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
-        for (name, limit, sense, _) in self.limits() {
+        for (name, limit, o) in self.limits() {
             if let Some(l) = limit {
-                let ok = l.is_finite() && (l > 0.0 || (sense == Sense::Max && l == 0.0));
+                let ok = l.is_finite() && (l > 0.0 || (o.sense() == Sense::Max && l == 0.0));
                 if !ok {
                     return Err((name, format!("expected a positive number, found {l}")));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks every limit given bounds a figure rows of `mode` have; the
+    /// error names the field and the mode it belongs to.
+    pub fn check_mode(&self, mode: Mode) -> Result<(), (&'static str, String)> {
+        for (name, limit, o) in self.limits() {
+            if limit.is_some() && !o.applies(mode) {
+                return Err((
+                    name,
+                    format!(
+                        "`{name}` limits {} rows, and this sweep is in {mode} mode",
+                        match mode {
+                            Mode::Inference => "train-mode",
+                            Mode::Train => "inference",
+                        }
+                    ),
+                ));
             }
         }
         Ok(())
@@ -267,19 +400,27 @@ impl Constraints {
 /// among feasible rows only, and per model (rows of different models are
 /// not comparable), each objective minimized or maximized by its sense.
 /// Rows with a NaN objective are never on a front.
-pub fn pareto_rows(rows: &[SweepRow], objectives: &[Objective]) -> Vec<usize> {
+pub fn pareto_rows<R: Row>(rows: &[R], objectives: &[Objective]) -> Vec<usize> {
     let mut by_model: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.feasible) {
-        match by_model.iter_mut().find(|(m, _)| *m == r.model) {
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.feasible()) {
+        match by_model.iter_mut().find(|(m, _)| *m == r.model()) {
             Some((_, v)) => v.push(i),
-            None => by_model.push((&r.model, vec![i])),
+            None => by_model.push((r.model(), vec![i])),
         }
     }
     let mut out = Vec::new();
     for (_, idx) in by_model {
         let values: Vec<Vec<f64>> = idx
             .iter()
-            .map(|&i| objectives.iter().map(|o| o.minimized(&rows[i])).collect())
+            .map(|&i| {
+                objectives
+                    .iter()
+                    .map(|o| match o.sense() {
+                        Sense::Min => rows[i].value(*o),
+                        Sense::Max => -rows[i].value(*o),
+                    })
+                    .collect()
+            })
             .collect();
         out.extend(pareto::front(&values).into_iter().map(|k| idx[k]));
     }
@@ -338,6 +479,48 @@ mod tests {
             let sign = if o.sense() == Sense::Min { 1.0 } else { -1.0 };
             assert_eq!(o.minimized(&row), sign * o.value(&row), "{o:?}");
         }
+    }
+
+    #[test]
+    fn each_objective_and_limit_belongs_to_its_modes() {
+        let mut labels: Vec<&str> = Objective::ALL
+            .iter()
+            .chain(&Objective::TRAIN)
+            .map(|o| o.label())
+            .collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), 14, "area and power are shared");
+        for o in Objective::TRAIN {
+            assert_eq!(Objective::parse(o.name()), Some(o));
+            assert_eq!(Objective::parse(o.column()), Some(o));
+            assert!(o.applies(Mode::Train));
+        }
+        assert_eq!(Objective::StepTime.sense(), Sense::Min);
+        assert_eq!(Objective::EnergyPerStep.sense(), Sense::Min);
+        assert_eq!(Objective::SamplesPerS.sense(), Sense::Max);
+        assert_eq!(Objective::SamplesPerW.sense(), Sense::Max);
+        assert!(Objective::Area.applies(Mode::Inference) && Objective::Power.applies(Mode::Train));
+        assert!(!Objective::Latency.applies(Mode::Train));
+        assert!(!Objective::StepTime.applies(Mode::Inference));
+        assert!(Objective::value(Objective::SamplesPerW, &row()).is_nan());
+        let (i, msg) =
+            Objective::check_mode(&[Objective::Area, Objective::Tops], Mode::Train).unwrap_err();
+        assert_eq!(i, 1);
+        assert!(msg.contains("belongs to inference-mode sweeps"), "{msg}");
+        let c = Constraints {
+            max_area_mm2: Some(1.0),
+            max_step_time_ms: Some(1.0),
+            ..Constraints::default()
+        };
+        assert_eq!(c.check_mode(Mode::Train), Ok(()));
+        assert_eq!(
+            c.check_mode(Mode::Inference).unwrap_err().0,
+            "max_step_time_ms"
+        );
+        // The old limits serialize as before; the new ones only when given.
+        let text = serde_json::to_string(&Constraints::default()).unwrap();
+        assert!(!text.contains("step_time") && text.contains("\"min_utilization\":null"));
     }
 
     #[test]

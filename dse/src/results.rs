@@ -266,6 +266,8 @@ mod tests {
                 complete: true,
                 dims: Default::default(),
                 skip_unsupported: false,
+                mode: crate::Mode::Inference,
+                chips: Vec::new(),
             }
             .to_text()
         };

@@ -1,8 +1,12 @@
 //! One row of sweep results: a (point, model) pair with its figures, in the
-//! CSV column order; and the way back from a row to its design.
+//! CSV column order; and the way back from a row to its design. [`Row`] is
+//! what the result files need of any kind of row (this one, and
+//! [`crate::TrainRow`] of train-mode sweeps).
 
+use super::objective::Objective;
 use super::points::Point;
 use super::spec::resolve_base;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sim::area::AreaBreakdown;
 use sim::design::{Dataflow, Design};
@@ -44,6 +48,118 @@ pub const COLUMNS: [&str; 29] = [
     "utilization",
     "feasible",
 ];
+
+/// What the result files, Pareto fronts and constraints need of a kind of
+/// row: its columns, which point, model and chip count it is, whether it is
+/// feasible, its objectives, and the checks a row read back must pass.
+pub trait Row: Serialize + DeserializeOwned + Clone + Send + 'static {
+    /// The CSV columns, in order (the field order of the row).
+    const COLUMNS: &'static [&'static str];
+    /// Sweep point index.
+    fn point(&self) -> u64;
+    /// Model as written in the spec.
+    fn model(&self) -> &str;
+    /// Base design as written in the spec.
+    fn base(&self) -> &str;
+    /// Chips of a train-mode row; `None` for an inference row.
+    fn chips(&self) -> Option<u32>;
+    /// Whether the row respects the spec's constraints.
+    fn feasible(&self) -> bool;
+    /// The figure objective `o` reads; NaN when this kind of row has none.
+    fn value(&self, o: Objective) -> f64;
+    /// The columns holding names, with their values (none may be empty).
+    fn names(&self) -> Vec<(&'static str, &str)>;
+    /// Checks what a sweep can have written; `Err((column, why))`.
+    fn check(&self) -> std::result::Result<(), (&'static str, String)>;
+}
+
+/// The design columns every kind of row starts with, borrowed from a row:
+/// their checks and the point they make.
+pub(crate) struct DesignColumns<'a> {
+    pub(crate) point: u64,
+    pub(crate) rows: u32,
+    pub(crate) cols: u32,
+    pub(crate) dataflow: &'a str,
+    pub(crate) operand: &'a str,
+    pub(crate) ifmap_sram_kib: f64,
+    pub(crate) filter_sram_kib: f64,
+    pub(crate) ofmap_sram_kib: f64,
+    pub(crate) dram_bandwidth_bytes_per_cycle: f64,
+    pub(crate) clock_mhz: f64,
+}
+
+impl DesignColumns<'_> {
+    /// A known dataflow and operand, an array within the design bounds, and
+    /// sizes, bandwidth and clock finite and not negative.
+    pub(crate) fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        if Dataflow::parse(self.dataflow).is_none() {
+            return Err((
+                "dataflow",
+                format!("unknown dataflow `{}` (ws, os or is)", self.dataflow),
+            ));
+        }
+        if Precision::parse(self.operand).is_none() {
+            return Err(("operand", format!("unknown precision `{}`", self.operand)));
+        }
+        let max = sim::design::MAX_SIDE;
+        for (column, v) in [("rows", self.rows), ("cols", self.cols)] {
+            if v == 0 || v > max {
+                return Err((column, format!("{v} is not an array side (1 to {max})")));
+            }
+        }
+        check_figures(&[
+            ("ifmap_sram_kib", self.ifmap_sram_kib),
+            ("filter_sram_kib", self.filter_sram_kib),
+            ("ofmap_sram_kib", self.ofmap_sram_kib),
+            (
+                "dram_bandwidth_bytes_per_cycle",
+                self.dram_bandwidth_bytes_per_cycle,
+            ),
+            ("clock_mhz", self.clock_mhz),
+        ])
+    }
+
+    /// The point these columns were written from.
+    pub(crate) fn to_point(&self) -> Result<Point> {
+        let bad = |field: &str, v: &str| {
+            InputError::new(
+                "systolic::sweep::row",
+                "<sweep results>",
+                format!("point {}: unknown {field} `{v}`", self.point),
+            )
+            .field(field.to_string())
+            .hint("the row was not written by `systolic sweep`")
+        };
+        Ok(Point {
+            index: self.point,
+            rows: self.rows,
+            cols: self.cols,
+            dataflow: Dataflow::parse(self.dataflow)
+                .ok_or_else(|| bad("dataflow", self.dataflow))?,
+            operand: Precision::parse(self.operand).ok_or_else(|| bad("operand", self.operand))?,
+            ifmap_sram_kib: self.ifmap_sram_kib,
+            filter_sram_kib: self.filter_sram_kib,
+            ofmap_sram_kib: self.ofmap_sram_kib,
+            dram_bandwidth: self.dram_bandwidth_bytes_per_cycle,
+            clock_mhz: self.clock_mhz,
+        })
+    }
+}
+
+/// The first figure that is not a finite, non-negative number.
+pub(crate) fn check_figures(
+    figures: &[(&'static str, f64)],
+) -> std::result::Result<(), (&'static str, String)> {
+    for &(column, v) in figures {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err((
+                column,
+                format!("`{v}` is not a finite, non-negative number"),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// One result of a sweep: a model run on one point's design (docs/SWEEP.md
 /// defines every field). Serialized in field order as a CSV row or a JSON
@@ -170,30 +286,8 @@ impl SweepRow {
     /// an array within the design bounds, and every figure a finite number
     /// that is not negative (utilization at most 1). `Err((column, why))`.
     pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
-        if Dataflow::parse(&self.dataflow).is_none() {
-            return Err((
-                "dataflow",
-                format!("unknown dataflow `{}` (ws, os or is)", self.dataflow),
-            ));
-        }
-        if Precision::parse(&self.operand).is_none() {
-            return Err(("operand", format!("unknown precision `{}`", self.operand)));
-        }
-        let max = sim::design::MAX_SIDE;
-        for (column, v) in [("rows", self.rows), ("cols", self.cols)] {
-            if v == 0 || v > max {
-                return Err((column, format!("{v} is not an array side (1 to {max})")));
-            }
-        }
+        self.design_columns().check()?;
         let figures = [
-            ("ifmap_sram_kib", self.ifmap_sram_kib),
-            ("filter_sram_kib", self.filter_sram_kib),
-            ("ofmap_sram_kib", self.ofmap_sram_kib),
-            (
-                "dram_bandwidth_bytes_per_cycle",
-                self.dram_bandwidth_bytes_per_cycle,
-            ),
-            ("clock_mhz", self.clock_mhz),
             ("latency_ms", self.latency_ms),
             ("throughput_inf_per_s", self.throughput_inf_per_s),
             ("energy_mj", self.energy_mj),
@@ -206,14 +300,7 @@ impl SweepRow {
             ("tops_per_mm2", self.tops_per_mm2),
             ("utilization", self.utilization),
         ];
-        for (column, v) in figures {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err((
-                    column,
-                    format!("`{v}` is not a finite, non-negative number"),
-                ));
-            }
-        }
+        check_figures(&figures)?;
         if self.utilization > 1.0 {
             return Err((
                 "utilization",
@@ -223,31 +310,24 @@ impl SweepRow {
         Ok(())
     }
 
-    /// The point this row was made from.
-    pub fn to_point(&self) -> Result<Point> {
-        let bad = |field: &str, v: &str| {
-            InputError::new(
-                "systolic::sweep::row",
-                "<sweep results>",
-                format!("point {}: unknown {field} `{v}`", self.point),
-            )
-            .field(field.to_string())
-            .hint("the row was not written by `systolic sweep`")
-        };
-        Ok(Point {
-            index: self.point,
+    fn design_columns(&self) -> DesignColumns<'_> {
+        DesignColumns {
+            point: self.point,
             rows: self.rows,
             cols: self.cols,
-            dataflow: Dataflow::parse(&self.dataflow)
-                .ok_or_else(|| bad("dataflow", &self.dataflow))?,
-            operand: Precision::parse(&self.operand)
-                .ok_or_else(|| bad("operand", &self.operand))?,
+            dataflow: &self.dataflow,
+            operand: &self.operand,
             ifmap_sram_kib: self.ifmap_sram_kib,
             filter_sram_kib: self.filter_sram_kib,
             ofmap_sram_kib: self.ofmap_sram_kib,
-            dram_bandwidth: self.dram_bandwidth_bytes_per_cycle,
+            dram_bandwidth_bytes_per_cycle: self.dram_bandwidth_bytes_per_cycle,
             clock_mhz: self.clock_mhz,
-        })
+        }
+    }
+
+    /// The point this row was made from.
+    pub fn to_point(&self) -> Result<Point> {
+        self.design_columns().to_point()
     }
 
     /// The design this row was simulated on: its base design (a preset, or
@@ -276,13 +356,59 @@ impl SweepRow {
     }
 }
 
-/// The CSV header line (with its newline).
+impl Row for SweepRow {
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
+
+    fn point(&self) -> u64 {
+        self.point
+    }
+
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn chips(&self) -> Option<u32> {
+        None
+    }
+
+    fn feasible(&self) -> bool {
+        self.feasible
+    }
+
+    fn value(&self, o: Objective) -> f64 {
+        o.value(self)
+    }
+
+    fn names(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("model", &self.model),
+            ("base", &self.base),
+            ("dataflow", &self.dataflow),
+            ("operand", &self.operand),
+        ]
+    }
+
+    fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        SweepRow::check(self)
+    }
+}
+
+/// The CSV header line of inference rows (with its newline).
 pub fn csv_header() -> String {
-    COLUMNS.join(",") + "\n"
+    header::<SweepRow>()
+}
+
+/// The CSV header line of rows of kind `R` (with its newline).
+pub fn header<R: Row>() -> String {
+    R::COLUMNS.join(",") + "\n"
 }
 
 /// Appends `rows` as CSV lines (no header) to `out`.
-pub fn write_csv(rows: &[SweepRow], out: &mut Vec<u8>) {
+pub fn write_csv<R: Serialize>(rows: &[R], out: &mut Vec<u8>) {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
@@ -293,21 +419,41 @@ pub fn write_csv(rows: &[SweepRow], out: &mut Vec<u8>) {
 }
 
 /// Appends `rows` as JSON lines to `out`.
-pub fn write_jsonl(rows: &[SweepRow], out: &mut Vec<u8>) {
+pub fn write_jsonl<R: Serialize>(rows: &[R], out: &mut Vec<u8>) {
     for r in rows {
         serde_json::to_writer(&mut *out, r).expect("rows serialize");
         out.push(b'\n');
     }
 }
 
-/// Reads sweep rows from CSV text with its header. Columns are found by name
-/// (any order; extra columns are ignored; cells are trimmed). A missing
-/// column, a record with the wrong number of fields, a value of the wrong
-/// type or an empty name is an [`InputError`] naming `file`, the line, the
-/// column and what the column holds. Empty text or a header alone gives no
-/// rows.
+const CODE: &str = "systolic::sweep::results";
+
+/// Reads inference sweep rows from CSV text with its header. Columns are
+/// found by name (any order; extra columns are ignored; cells are trimmed).
+/// A missing column, a record with the wrong number of fields, a value of
+/// the wrong type or an empty name is an [`InputError`] naming `file`, the
+/// line, the column and what the column holds. Empty text or a header alone
+/// gives no rows. Results of a train-mode sweep are refused as such
+/// ([`crate::read_train_csv`] reads them).
 pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
-    const CODE: &str = "systolic::sweep::results";
+    let first = text.lines().next().unwrap_or("");
+    let has = |c: &str| first.split(',').any(|h| h.trim().trim_matches('"') == c);
+    if has("step_time_ms") && !has("latency_ms") {
+        return Err(InputError::new(
+            CODE,
+            file,
+            "holds the results of a train-mode sweep (mode = \"train\"), not of an inference sweep",
+        )
+        .line(1)
+        .hint("train-mode results have their own columns (docs/SWEEP.md, \"Train mode\"); `systolic report` draws inference sweeps only: read the CSV, its JSON lines or its .pareto.csv directly")
+        .into());
+    }
+    read_rows(text, file)
+}
+
+/// Reads rows of kind `R` from CSV text with its header, as [`read_csv`]
+/// describes (without its train-mode check).
+pub fn read_rows<R: Row>(text: &str, file: &str) -> Result<Vec<R>> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -316,12 +462,15 @@ pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let headers = rd.headers().map_err(|e| err(1, e.to_string()))?.clone();
-    if let Some(c) = COLUMNS.iter().find(|c| !headers.iter().any(|h| h == **c)) {
+    if let Some(c) = R::COLUMNS
+        .iter()
+        .find(|c| !headers.iter().any(|h| h == **c))
+    {
         return Err(err(1, format!("the header has no `{c}` column"))
             .field(*c)
             .hint(format!(
                 "the file `systolic sweep --out RESULTS.csv` writes has these columns: {}",
-                COLUMNS.join(",")
+                R::COLUMNS.join(",")
             ))
             .into());
     }
@@ -332,7 +481,7 @@ pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
                 .hint("each row needs as many fields as the header")
         })?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
-        let row: SweepRow = rec.deserialize(Some(&headers)).map_err(|e| {
+        let row: R = rec.deserialize(Some(&headers)).map_err(|e| {
             let csv::ErrorKind::Deserialize { err: de, .. } = e.kind() else {
                 return err(line, format!("cannot read the row: {e}"));
             };
@@ -358,13 +507,7 @@ pub fn read_csv(text: &str, file: &str) -> Result<Vec<SweepRow>> {
             };
             err(line, msg).field(column).hint(hint)
         })?;
-        let named = [
-            ("model", &row.model),
-            ("base", &row.base),
-            ("dataflow", &row.dataflow),
-            ("operand", &row.operand),
-        ];
-        if let Some((column, _)) = named.iter().find(|(_, v)| v.is_empty()) {
+        if let Some((column, _)) = row.names().iter().find(|(_, v)| v.is_empty()) {
             return Err(err(line, "the value is empty".to_string())
                 .field(*column)
                 .hint("every row names its model, base design, dataflow and operand")

@@ -1,14 +1,17 @@
 //! Running a sweep: points evaluated in parallel (rayon) in chunks, rows
 //! written in point order (so the files do not depend on the thread count),
 //! each chunk synced to disk; an interrupted run resumes where it stopped.
+//! Inference and train-mode sweeps run the same way, with their own rows.
 
 use super::eval::Evaluator;
 use super::files::{
     csv_records, io, jsonl_records, refusal, write_atomic, write_pareto, Meta, Outputs, Shard,
 };
+use super::mode::Mode;
 use super::objective::Objective;
-use super::row::{csv_header, write_csv, write_jsonl, SweepRow};
+use super::row::{header, write_csv, write_jsonl, Row, SweepRow};
 use super::spec::Spec;
+use super::train_row::TrainRow;
 use rayon::prelude::*;
 use sim::error::{Result, SimError};
 use std::fs::{File, OpenOptions};
@@ -47,16 +50,57 @@ pub struct RunSummary {
     pub seconds: f64,
     /// Whether every point is now written.
     pub complete: bool,
-    /// Rows on the Pareto front (unsharded complete runs with objectives).
+    /// Rows on the Pareto front (unsharded complete inference runs with
+    /// objectives).
     pub front: Vec<SweepRow>,
+    /// Rows on the Pareto front of a train-mode run (as `front`).
+    pub train_front: Vec<TrainRow>,
     /// The objectives of that front.
     pub objectives: Vec<Objective>,
 }
 
 /// Runs (or resumes) `spec` into `opts.outputs`. `progress` is called once
 /// with the number of points found already done (possibly 0), then from
-/// worker threads with each number of points finished.
+/// worker threads with each number of points finished. Objectives given in
+/// `opts.pareto` must belong to the spec's mode.
 pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunSummary> {
+    if let Some(list) = &opts.pareto {
+        Objective::check_mode(list, spec.mode()).map_err(|(_, msg)| {
+            sim::error::InputError::new("systolic::sweep::objectives", "<command line>", msg)
+                .field("--pareto")
+                .hint(format!(
+                    "a {} sweep's objectives: {}",
+                    spec.mode(),
+                    Objective::names_of(spec.mode())
+                ))
+        })?;
+    }
+    let ev = Evaluator::new(spec);
+    match spec.mode() {
+        Mode::Inference => {
+            let (summary, front) = run_rows(spec, opts, progress, &ev, &|p| ev.rows(p))?;
+            Ok(RunSummary { front, ..summary })
+        }
+        Mode::Train => {
+            let (summary, train_front) =
+                run_rows(spec, opts, progress, &ev, &|p| ev.train_rows(p))?;
+            Ok(RunSummary {
+                train_front,
+                ..summary
+            })
+        }
+    }
+}
+
+/// [`run`] with rows of kind `R`, made by `rows`; the summary's fronts are
+/// left empty, and the front comes back beside it.
+fn run_rows<R: Row>(
+    spec: &Spec,
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    evaluator: &Evaluator<'_>,
+    rows_of: &(dyn Fn(&super::Point) -> Result<Vec<R>> + Sync),
+) -> Result<(RunSummary, Vec<R>)> {
     let out = &opts.outputs;
     let shard = opts.shard;
     let total = spec.points();
@@ -65,9 +109,8 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
     out.check()?;
     let _lock = out.lock()?;
     let mut meta = Meta::of(spec, shard, out);
-    let done = prepare(spec, &meta, out, &index)?;
+    let done = prepare::<R>(spec, &meta, out, &index)?;
     let objectives = opts.pareto.clone().unwrap_or_else(|| spec.pareto.clone());
-    let evaluator = Evaluator::new(spec);
     let per_point = evaluator.engine_layers_per_point();
     let todo_end = match opts.stop_after {
         Some(n) => points.min(done.saturating_add(n)),
@@ -85,7 +128,7 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
                 source: std::io::Error::other(e.to_string()),
             })?;
         let files = Appender::open(out)?;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SweepRow>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
         let writer = std::thread::spawn(move || files.drain(rx));
         let computed = pool.install(|| -> Result<()> {
             let mut next = done;
@@ -93,11 +136,11 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
             while next < todo_end {
                 let end = todo_end.min(next + chunk);
                 let t = Instant::now();
-                let rows: Vec<Vec<SweepRow>> = (next as usize..end as usize)
+                let rows: Vec<Vec<R>> = (next as usize..end as usize)
                     .into_par_iter()
                     .with_max_len(1)
                     .map(|k| {
-                        let rows = evaluator.rows(&spec.point(index(k as u64)));
+                        let rows = rows_of(&spec.point(index(k as u64)));
                         progress(1);
                         rows
                     })
@@ -129,29 +172,36 @@ pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> R
         write_atomic(&out.meta, meta.to_text().as_bytes())?;
         if shard.is_none() && !objectives.is_empty() {
             let bytes = std::fs::read(&out.csv).map_err(io("read", &out.csv))?;
-            let rows = csv_records(&bytes, &out.csv)?.rows;
+            let rows = csv_records::<R>(&bytes, &out.csv)?.rows;
             let idx = write_pareto(&out.pareto, &rows, &objectives)?;
             front = idx.into_iter().map(|i| rows[i].clone()).collect();
         }
     }
     let evaluated = todo_end.saturating_sub(done);
-    Ok(RunSummary {
+    let summary = RunSummary {
         points,
         resumed: done,
         evaluated,
         layer_evaluations: evaluated * per_point,
         seconds,
         complete,
-        front,
+        front: Vec::new(),
+        train_front: Vec::new(),
         objectives,
-    })
+    };
+    Ok((summary, front))
 }
 
 /// Makes the output files ready to append to and returns how many of the
 /// shard's points they already hold: creates them, or checks that existing
 /// ones are ours and of this spec, and cuts them back to the last point both
 /// hold whole.
-fn prepare(spec: &Spec, meta: &Meta, out: &Outputs, index: &dyn Fn(u64) -> u64) -> Result<u64> {
+fn prepare<R: Row>(
+    spec: &Spec,
+    meta: &Meta,
+    out: &Outputs,
+    index: &dyn Fn(u64) -> u64,
+) -> Result<u64> {
     let old = Meta::read(&out.meta)?;
     let csv_exists = out.csv.exists();
     let jsonl_exists = out.jsonl.exists();
@@ -168,7 +218,7 @@ fn prepare(spec: &Spec, meta: &Meta, out: &Outputs, index: &dyn Fn(u64) -> u64) 
                 ));
             }
         }
-        return start_fresh(meta, out);
+        return start_fresh::<R>(meta, out);
     };
     if old.spec_hash != meta.spec_hash {
         return Err(refusal(
@@ -197,20 +247,31 @@ fn prepare(spec: &Spec, meta: &Meta, out: &Outputs, index: &dyn Fn(u64) -> u64) 
         ));
     }
     if !csv_exists {
-        return start_fresh(meta, out);
+        return start_fresh::<R>(meta, out);
     }
-    let models = spec.models.len();
-    let check = |rows: &[SweepRow], path: &Path| -> Result<()> {
+    let per_point = spec.rows_per_point();
+    let chips = spec.chips();
+    let check = |rows: &[R], path: &Path| -> Result<()> {
         for (k, r) in rows.iter().enumerate() {
-            let (p, m) = (index((k / models) as u64), &spec.models[k % models].name);
-            if r.point != p || &r.model != m || r.base != spec.raw.base {
+            let p = index((k / per_point) as u64);
+            let (m, c) = match chips.len() {
+                0 => (&spec.models[k % per_point].name, None),
+                n => (
+                    &spec.models[(k % per_point) / n].name,
+                    Some(chips[k % per_point % n]),
+                ),
+            };
+            if r.point() != p || r.model() != m || r.chips() != c || r.base() != spec.raw.base {
+                let on = |c: Option<u32>| c.map_or(String::new(), |c| format!(" on {c} chips"));
                 return Err(refusal(
                     path,
                     &format!(
-                        "row {} is point {} of `{}` where the sweep expects point {p} of `{m}`",
+                        "row {} is point {} of `{}`{} where the sweep expects point {p} of `{m}`{}",
                         k + 1,
-                        r.point,
-                        r.model
+                        r.point(),
+                        r.model(),
+                        on(r.chips()),
+                        on(c)
                     ),
                     "the file was edited or mixes runs: remove it and its .sweep.json to start over",
                 ));
@@ -219,24 +280,24 @@ fn prepare(spec: &Spec, meta: &Meta, out: &Outputs, index: &dyn Fn(u64) -> u64) 
         Ok(())
     };
     let mut csv_bytes = std::fs::read(&out.csv).map_err(io("read", &out.csv))?;
-    let header = csv_header();
+    let header = header::<R>();
     if csv_bytes.len() < header.len() && header.as_bytes().starts_with(&csv_bytes) {
         csv_bytes = header.clone().into_bytes();
         std::fs::write(&out.csv, &csv_bytes).map_err(io("write", &out.csv))?;
     }
-    let csv = csv_records(&csv_bytes, &out.csv)?;
+    let csv = csv_records::<R>(&csv_bytes, &out.csv)?;
     check(&csv.rows, &out.csv)?;
     let json = if jsonl_exists {
         let bytes = std::fs::read(&out.jsonl).map_err(io("read", &out.jsonl))?;
-        let j = jsonl_records(&bytes, &out.jsonl)?;
+        let j = jsonl_records::<R>(&bytes, &out.jsonl)?;
         check(&j.rows, &out.jsonl)?;
         j
     } else {
         File::create(&out.jsonl).map_err(io("create", &out.jsonl))?;
-        jsonl_records(&[], &out.jsonl)?
+        jsonl_records::<R>(&[], &out.jsonl)?
     };
-    let whole = (csv.rows.len().min(json.rows.len()) / models) as u64;
-    let keep = whole as usize * models;
+    let whole = (csv.rows.len().min(json.rows.len()) / per_point) as u64;
+    let keep = whole as usize * per_point;
     cut(&out.csv, csv.starts[keep] as u64)?;
     cut(&out.jsonl, json.starts[keep] as u64)?;
     if old.complete && keep as u64 != meta.rows {
@@ -247,10 +308,10 @@ fn prepare(spec: &Spec, meta: &Meta, out: &Outputs, index: &dyn Fn(u64) -> u64) 
 
 /// Creates the sidecar (first, so the files are known to be ours), the CSV
 /// with its header and an empty JSON-lines file.
-fn start_fresh(meta: &Meta, out: &Outputs) -> Result<u64> {
+fn start_fresh<R: Row>(meta: &Meta, out: &Outputs) -> Result<u64> {
     write_atomic(&out.meta, meta.to_text().as_bytes())?;
     for (path, bytes) in [
-        (&out.csv, csv_header().into_bytes()),
+        (&out.csv, header::<R>().into_bytes()),
         (&out.jsonl, Vec::new()),
     ] {
         let mut f = File::create(path).map_err(io("write", path))?;
@@ -298,7 +359,7 @@ impl Appender {
     }
 
     /// Appends every chunk received, in order, syncing each to disk.
-    fn drain(mut self, rx: std::sync::mpsc::Receiver<Vec<SweepRow>>) -> Result<()> {
+    fn drain<R: Row>(mut self, rx: std::sync::mpsc::Receiver<Vec<R>>) -> Result<()> {
         let mut csv = Vec::new();
         let mut json = Vec::new();
         for rows in rx {

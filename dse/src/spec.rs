@@ -1,8 +1,12 @@
 //! Sweep specifications: the TOML file as written (`RawSpec`), validated once
 //! into a [`Spec`] whose every axis value, model and constraint is known good.
+//! Fields added after the first release are left out of a spec's canonical
+//! form when absent, so that the hash of a spec without them is unchanged.
 
+use super::mode::Mode;
 use super::objective::{Constraints, Objective};
 use super::points::{Axes, Range};
+use super::train::TrainSpec;
 use serde::{Deserialize, Serialize};
 use sim::design::{preset, Design};
 use sim::error::{InputError, Result};
@@ -16,6 +20,9 @@ pub struct RawSpec {
     /// One line saying what the sweep explores.
     #[serde(default)]
     pub description: String,
+    /// `inference` (the default) or `train`.
+    #[serde(default, skip_serializing_if = "Mode::is_inference")]
+    pub mode: Mode,
     /// A preset name, or a design TOML path relative to the spec file.
     pub base: String,
     /// Zoo names, or ONNX model or topology CSV paths relative to the spec file.
@@ -28,9 +35,30 @@ pub struct RawSpec {
     /// refusing them (as `--skip-unsupported`).
     #[serde(default)]
     pub skip_unsupported: bool,
-    /// Batch size (default 1).
+    /// Batch size (default 1); per chip in train mode.
     #[serde(default = "one")]
     pub batch: u64,
+    /// Train mode: `sgd`, `momentum` or `adam` (default `adam`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<String>,
+    /// Train mode: keep an fp32 master copy of narrower weights (default
+    /// true; `systolic train --precision-master`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_fp32: Option<bool>,
+    /// Train mode: `none` (default), `all` or `selective`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recompute: Option<String>,
+    /// Train mode: a cluster preset, or a cluster TOML path relative to the
+    /// spec file (default `tpu-v4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Train mode: ZeRO stage, 0 (default) to 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zero: Option<i64>,
+    /// Train mode: gradient bucket cap, MiB (default PyTorch DDP's; 0: one
+    /// bucket after the backward pass).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_mib: Option<f64>,
     /// Objectives of the Pareto front (2 or 3), e.g. `["latency", "energy"]`.
     #[serde(default)]
     pub pareto: Vec<String>,
@@ -71,6 +99,10 @@ pub struct RawGrid {
     pub dram_bandwidth_bytes_per_cycle: Option<Vec<f64>>,
     /// Clocks, MHz.
     pub clock_mhz: Option<Vec<f64>>,
+    /// Train mode: chip counts. Not a design axis: every point has a row
+    /// per model and chip count, the counts varying fastest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chips: Option<Vec<u32>>,
 }
 
 /// `[sample]`: seeded random draws.
@@ -159,6 +191,8 @@ pub struct Spec {
     pub sampling: Sampling,
     /// Objectives of the Pareto front (may be empty).
     pub pareto: Vec<Objective>,
+    /// Train mode's settings; `None` for an inference sweep.
+    pub train: Option<TrainSpec>,
     /// Hash of everything that determines the results (hex, 16 digits).
     pub hash: String,
 }
@@ -186,6 +220,22 @@ impl Spec {
             err
         })?;
         super::check::Checker { text, file }.check(raw, dir)
+    }
+
+    /// Whether the sweep simulates inference or training steps.
+    pub fn mode(&self) -> Mode {
+        self.raw.mode
+    }
+
+    /// Chip counts of a train-mode sweep (empty for inference).
+    pub fn chips(&self) -> &[u32] {
+        self.train.as_ref().map_or(&[], |t| &t.chips)
+    }
+
+    /// Rows each point has: one per model, times one per chip count in
+    /// train mode.
+    pub fn rows_per_point(&self) -> usize {
+        self.models.len() * self.chips().len().max(1)
     }
 
     /// Number of points (the whole sweep, every shard).

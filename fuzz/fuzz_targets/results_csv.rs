@@ -131,6 +131,7 @@ fn check_row(row: &SweepRow, dir: &std::path::Path) {
         min_throughput_inf_per_s: Some(1.0),
         min_tops_per_w: Some(1.0),
         min_utilization: Some(0.5),
+        ..Constraints::default()
     };
     std::hint::black_box(limits.feasible(row));
     match dse::results::design(row, dir) {

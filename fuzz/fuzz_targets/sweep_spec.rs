@@ -3,7 +3,8 @@
 //! validates: a few points (the first two and the last) evaluated as
 //! `systolic sweep` evaluates them when their GEMMs are under the fold cap
 //! (else simulated with the bounded engine), their rows written as CSV and
-//! JSON lines and read back, their Pareto front, and the sidecar.
+//! JSON lines and read back, their Pareto front, and the sidecar (a
+//! train-mode spec's points run their training step and scale-out).
 #![no_main]
 
 use dse::{
@@ -44,7 +45,16 @@ fuzz_target!(|data: &[u8]| {
             .models
             .iter()
             .all(|m| systolic_fuzz::model_fits(&design, &m.model, spec.raw.batch, TimingMode::Rtl));
-        if fits {
+        if fits && spec.train.is_some() {
+            // Train mode: one step per model, scaled to each chip count.
+            match eval.train_rows(&point) {
+                Ok(r) => std::hint::black_box(r.len()),
+                Err(e) => {
+                    systolic_fuzz::render(&e);
+                    0
+                }
+            };
+        } else if fits {
             match eval.rows(&point) {
                 Ok(r) => rows.extend(r),
                 Err(e) => {

@@ -1,7 +1,7 @@
 //! The Pareto front as the sweep and merge commands print it, and file lists
 //! for their messages.
 
-use dse::{Objective, Sense, SweepRow};
+use dse::{Objective, Row, Sense, SweepRow, TrainRow};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -19,13 +19,9 @@ fn width(o: Objective) -> usize {
     o.column().len().max(14)
 }
 
-/// The Pareto front as a table, one block per model.
-pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
-    let mut s = String::new();
-    if objectives.is_empty() {
-        return s;
-    }
-    let names: Vec<String> = objectives
+/// The objectives' columns with their senses, for a table's title.
+fn senses(objectives: &[Objective]) -> Vec<String> {
+    objectives
         .iter()
         .map(|o| {
             format!(
@@ -37,14 +33,28 @@ pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
                 }
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The models of `rows`, in order of first appearance.
+fn models<R: Row>(rows: &[R]) -> Vec<&str> {
     let mut models: Vec<&str> = Vec::new();
-    for r in front {
-        if !models.contains(&r.model.as_str()) {
-            models.push(&r.model);
+    for r in rows {
+        if !models.contains(&r.model()) {
+            models.push(r.model());
         }
     }
-    for m in models {
+    models
+}
+
+/// The Pareto front as a table, one block per model.
+pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
+    let mut s = String::new();
+    if objectives.is_empty() {
+        return s;
+    }
+    let names = senses(objectives);
+    for m in models(front) {
         let rows: Vec<&SweepRow> = front.iter().filter(|r| r.model == m).collect();
         let _ = writeln!(
             s,
@@ -78,6 +88,57 @@ pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
             );
             for o in objectives {
                 let _ = write!(s, "  {:>w$.6}", o.value(r), w = width(*o));
+            }
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The Pareto front of a train-mode sweep as a table, one block per model:
+/// the design, the chips, and the objectives.
+pub fn train_table(front: &[TrainRow], objectives: &[Objective]) -> String {
+    let mut s = String::new();
+    if objectives.is_empty() {
+        return s;
+    }
+    let names = senses(objectives);
+    for m in models(front) {
+        let rows: Vec<&TrainRow> = front.iter().filter(|r| r.model == m).collect();
+        let _ = writeln!(
+            s,
+            "Pareto front of {m} (training) over {}: {} designs and chip counts",
+            names.join(", "),
+            rows.len()
+        );
+        let _ = write!(
+            s,
+            "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}  {:>6}",
+            "point", "array", "flow", "oper", "SRAM KiB i/f/o", "DRAM B/c", "MHz", "chips"
+        );
+        for o in objectives {
+            let _ = write!(s, "  {:>w$}", o.column(), w = width(*o));
+        }
+        s.push('\n');
+        for r in rows {
+            let _ = write!(
+                s,
+                "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}  {:>6}",
+                r.point,
+                format!("{}x{}", r.rows, r.cols),
+                r.dataflow,
+                r.operand,
+                format!(
+                    "{}/{}/{}",
+                    r.ifmap_sram_kib, r.filter_sram_kib, r.ofmap_sram_kib
+                ),
+                r.dram_bandwidth_bytes_per_cycle,
+                r.clock_mhz,
+                r.chips
+            );
+            for o in objectives {
+                let _ = write!(s, "  {:>w$.6}", r.value(*o), w = width(*o));
             }
             s.push('\n');
         }

@@ -16,8 +16,9 @@ pub fn parse(flag: &'static str, names: &[String]) -> miette::Result<Vec<Objecti
             InputError::new("systolic::cli::objectives", "<command line>", msg)
                 .field(flag)
                 .hint(format!(
-                    "choose 2 or 3 of: {}; e.g. {flag} latency,energy",
-                    Objective::names()
+                    "choose 2 or 3 of: {} (train-mode sweeps: {}); e.g. {flag} latency,energy",
+                    Objective::names(),
+                    Objective::names_of(dse::Mode::Train)
                 )),
         )
     };

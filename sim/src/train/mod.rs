@@ -33,6 +33,7 @@ use crate::workload::{GemmOp, Layer, Lowered, Model, Op, VectorKind, VectorWork}
 use serde::Serialize;
 
 pub mod check;
+pub mod scale;
 
 /// The optimizer whose step is costed (and whose state is held).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -687,7 +688,6 @@ pub fn step(
 /// The step's memory on one chip.
 fn memory(design: &Design, layers: &[&Layer], opts: &TrainOptions, params: u64) -> Memory {
     let wb = design.operand.bytes();
-    let mixed = opts.master_fp32 && wb < 4;
     let at = |batch: u64| -> (u64, u64) {
         let saved: Vec<u64> = layers.iter().map(|l| saved_elements(l, batch)).collect();
         let kept: u64 = match opts.recompute {
@@ -720,9 +720,10 @@ fn memory(design: &Design, layers: &[&Layer], opts: &TrainOptions, params: u64) 
     };
     let (activations, workspace) = at(opts.batch);
     let (a1, w1) = at(1);
-    let weights = params.saturating_mul(wb);
-    let gradients = params.saturating_mul(wb);
-    let optimizer = params.saturating_mul(if mixed { 4 } else { 0 } + opts.optimizer.states() * 4);
+    let per_param = scale::state_bytes(design, opts);
+    let weights = params.saturating_mul(per_param.weights);
+    let gradients = params.saturating_mul(per_param.grads);
+    let optimizer = params.saturating_mul(per_param.optimizer);
     let fixed = weights.saturating_add(gradients).saturating_add(optimizer);
     Memory {
         params,
