@@ -6,7 +6,7 @@ mod error;
 mod run;
 
 pub use error::ToolError;
-pub use run::{excerpt, run, Run};
+pub use run::{excerpt, run, run_watching, Run};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -188,16 +188,31 @@ impl Tool {
         args: &[S],
         dir: Option<&Path>,
     ) -> Result<Run, ToolError> {
-        run(exe, args, dir).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                self.missing(exe.display().to_string())
-            } else {
-                ToolError::Start {
-                    path: exe.to_path_buf(),
-                    source,
-                }
+        run(exe, args, dir).map_err(|e| self.start_error(exe, e))
+    }
+
+    /// Runs the program like [`Tool::run`], handing each line it writes to
+    /// `log` to `on_line` as it comes ([`run_watching`]).
+    pub fn run_watching<S: AsRef<OsStr>>(
+        self,
+        exe: &Path,
+        args: &[S],
+        dir: Option<&Path>,
+        log: &Path,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Run, ToolError> {
+        run_watching(exe, args, dir, log, on_line).map_err(|e| self.start_error(exe, e))
+    }
+
+    fn start_error(self, exe: &Path, source: std::io::Error) -> ToolError {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            self.missing(exe.display().to_string())
+        } else {
+            ToolError::Start {
+                path: exe.to_path_buf(),
+                source,
             }
-        })
+        }
     }
 
     /// The program's version: `0.23 (git sha1 7ce5011c24b)` for Yosys,
