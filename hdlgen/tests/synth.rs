@@ -3,7 +3,7 @@
 //! Fmax from nextpnr, designs too large for a device refused. These tests
 //! need Yosys and nextpnr and fail, with the install command, without them.
 
-use hdlgen::synth::{synthesize, SynthError, SynthOptions, SynthReport, Target};
+use hdlgen::synth::{synthesize, SynthError, SynthOptions, SynthReport, Synthesis, Target};
 use hdlgen::tools::{ToolError, ToolPaths};
 use hdlgen::Silent;
 use std::path::{Path, PathBuf};
@@ -106,6 +106,31 @@ fn ice40_up5k_maps_each_mac_to_a_dsp_the_buffer_to_a_block_ram_and_places_and_ro
         .starts_with("nextpnr-ice40 "));
     let back: SynthReport = serde_json::from_str(&r.to_json()).unwrap();
     assert_eq!(back, r);
+    // Where the time went, stage by stage, in the order they ran.
+    let stages: Vec<&str> = r.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(
+        stages,
+        [
+            "tools",
+            "yosys read",
+            "yosys proc",
+            "yosys synth",
+            "harness",
+            "nextpnr load",
+            "nextpnr pack",
+            "nextpnr place",
+            "nextpnr route",
+            "nextpnr timing"
+        ]
+    );
+    assert!(r.stages.iter().all(|s| s.seconds >= 0.0));
+    let placing = r.stages[7].seconds + r.stages[8].seconds;
+    assert!(
+        placing > 0.1,
+        "placing and routing take time: {:?}",
+        r.stages
+    );
+    assert!(r.to_table().contains("nextpnr route"), "{}", r.to_table());
 }
 
 #[test]
@@ -335,4 +360,67 @@ fn bad_names_and_missing_sources_are_refused_before_running_anything() {
         e.contains("yosys failed") && e.contains("no_such_top"),
         "{e}"
     );
+}
+
+#[test]
+fn a_report_is_reused_only_for_the_same_sources_options_and_target() {
+    let dir = workdir("reuse");
+    let _ = std::fs::remove_dir_all(&dir);
+    // The work folder is `dir/work` (see `prepare`).
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("synth_mac.v");
+    std::fs::copy(fixture("synth_mac.v"), &src).unwrap();
+    let files = [src.clone()];
+    let small = params(&[("N", 2), ("AW", 6), ("DEPTH", 64)]);
+    fn prepare<'a>(files: &[PathBuf], opts: &'a SynthOptions, target: Target) -> Synthesis<'a> {
+        Synthesis::prepare(
+            files,
+            "synth_mac",
+            target,
+            opts,
+            &workdir("reuse/work"),
+            &Silent,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+    let prepare = |opts, target| prepare(&files, opts, target);
+    let first = prepare(&small, Target::Generic);
+    let report_path = dir.join("generic.json");
+    assert!(first.reuse(&report_path).is_none(), "no report yet");
+    let r = ok(first.run(&Silent));
+    assert_eq!(r.cache_key.as_deref(), Some(first.key()));
+    let stages: Vec<&str> = r.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(stages, ["tools", "yosys read", "yosys proc", "yosys synth"]);
+    std::fs::write(&report_path, r.to_json()).unwrap();
+
+    let again = prepare(&small, Target::Generic);
+    assert_eq!(again.key(), first.key());
+    assert_eq!(again.reuse(&report_path), Some(r.clone()));
+    // Anything synthesis depends on makes another key, and nothing is reused.
+    let three = params(&[("N", 3), ("AW", 6), ("DEPTH", 64)]);
+    let other_params = prepare(&three, Target::Generic);
+    let no_pnr = SynthOptions {
+        skip_pnr: true,
+        ..small.clone()
+    };
+    let other_target = prepare(&no_pnr, Target::Ice40);
+    std::fs::write(
+        &src,
+        std::fs::read_to_string(fixture("synth_mac.v")).unwrap() + "// edited\n",
+    )
+    .unwrap();
+    let edited = prepare(&small, Target::Generic);
+    for (what, other) in [
+        ("parameters", &other_params),
+        ("target", &other_target),
+        ("source", &edited),
+    ] {
+        assert_ne!(other.key(), first.key(), "{what}");
+        assert!(other.reuse(&report_path).is_none(), "{what}");
+    }
+    // A report that is not one is not reused either.
+    std::fs::write(&report_path, "{").unwrap();
+    assert!(prepare(&small, Target::Generic)
+        .reuse(&report_path)
+        .is_none());
 }

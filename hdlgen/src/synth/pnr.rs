@@ -6,6 +6,7 @@
 
 use super::error::SynthError;
 use super::job::Job;
+use super::stages::{Flow, StageTime, Stages};
 use super::target::{Device, Target};
 use super::yosys::{self, is_identifier, Port};
 use crate::progress;
@@ -281,14 +282,16 @@ fn utilisation_lines(log: &str) -> Vec<(String, u64, u64)> {
     rows
 }
 
-/// Synthesizes the harness around the netlist, places and routes it.
+/// Synthesizes the harness around the netlist, places and routes it;
+/// returns the placement and the seconds of the stages (the harness, then
+/// nextpnr's).
 pub(crate) fn place_and_route(
     job: &Job,
     device: &Device,
     yosys_exe: &Path,
     tool: Tool,
     exe: &Path,
-) -> Result<Placement, SynthError> {
+) -> Result<(Placement, Vec<StageTime>), SynthError> {
     let dir = job.workdir;
     let ports = yosys::read_ports(&dir.join(yosys::NETLIST), job.top)?;
     let clock = clock_port(&ports, job.top, job.opts.clock.as_deref())?;
@@ -321,10 +324,19 @@ pub(crate) fn place_and_route(
         ),
     )?;
     let args = ["-q", "-l", HARNESS_LOG, "-s", HARNESS_YS].map(String::from);
-    let run = progress::step(
+    let (run, mut stages) = progress::step(
         job.progress,
         "synthesizing the place-and-route harness with Yosys",
-        || Tool::Yosys.run(yosys_exe, &args, Some(dir)),
+        || {
+            yosys::watch(
+                Flow::Harness,
+                yosys_exe,
+                &args,
+                dir,
+                &dir.join(HARNESS_LOG),
+                job.progress,
+            )
+        },
     )?;
     if !run.ok {
         return Err(SynthError::ToolFailed {
@@ -362,8 +374,13 @@ pub(crate) fn place_and_route(
         device.name,
         tool.name()
     );
-    let run = progress::step(job.progress, &what, || tool.run(exe, &args, Some(dir)))?;
     let log_path = dir.join(PNR_LOG);
+    let run = progress::step(job.progress, &what, || {
+        let mut pnr = Stages::begin(Flow::Nextpnr, job.progress);
+        let run = tool.run_watching(exe, &args, Some(dir), &log_path, &mut |l| pnr.line(l));
+        stages.extend(pnr.finish(run.as_ref().is_ok_and(|r| r.ok)));
+        run
+    })?;
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let util = utilisation_lines(&log);
     if !run.ok {
@@ -430,14 +447,15 @@ pub(crate) fn place_and_route(
         .map(|(_, f)| f.achieved)
         .fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.min(f))))
         .ok_or_else(|| bad("no Fmax for the clock".into()))?;
-    Ok(Placement {
+    let placement = Placement {
         fmax_mhz,
         target_mhz,
         package: device.package.to_string(),
         harness_input_bits: n_in,
         harness_output_bits: n_out,
         utilization: report.utilization,
-    })
+    };
+    Ok((placement, stages))
 }
 
 #[cfg(test)]

