@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sim::design::preset;
-use sim::scaleout::{self, DataParallel, GradientReady, StepProfile};
+use sim::scaleout::{self, DataParallel};
 use sim::train::{self, Optimizer, Recompute, TrainOptions};
 use sim::workload::zoo;
 use sim::{FastEngine, TimingMode};
@@ -32,22 +32,7 @@ fn resnet50_step_and_scaling(c: &mut Criterion) {
             b.iter(|| {
                 let step = train::step(black_box(&design), black_box(&model), &engine, &opts)
                     .expect("simulates");
-                let hz = design.clock_mhz * 1e6;
-                let profile = StepProfile {
-                    forward_s: step.forward.cycles as f64 / hz,
-                    backward_s: step.backward.cycles as f64 / hz,
-                    update_s: step.update.cycles as f64 / hz,
-                    batch_per_chip: 256,
-                    gradients: step
-                        .gradients_ready
-                        .iter()
-                        .map(|&(t, bytes)| GradientReady {
-                            time_s: t as f64 / hz,
-                            bytes,
-                        })
-                        .collect(),
-                    parameters: step.memory.params,
-                };
+                let profile = train::scale::profile(&step, &design).expect("profiles");
                 scaleout::scaling(&cluster, &chips, &profile, &DataParallel::default())
                     .expect("scales")
             })

@@ -164,7 +164,7 @@ pub fn run(a: TrainArgs) -> miette::Result<()> {
     let scaling = if a.chips.is_empty() {
         None
     } else {
-        Some(scale_out(&a, &design, &step)?)
+        Some(scale_out(&a, &design, &step, &opts)?)
     };
     if let Some(dir) = &a.report {
         let page = report::train::page(&report::train::Training {
@@ -226,58 +226,20 @@ fn scale_out(
     a: &TrainArgs,
     design: &sim::Design,
     step: &Step,
+    opts: &TrainOptions,
 ) -> miette::Result<(sim::scaleout::Cluster, Vec<sim::scaleout::ScalingPoint>)> {
-    use sim::scaleout::{
-        Bucketing, DataParallel, GradientReady, StateBytes, StepProfile, ZeroStage,
-    };
+    use sim::train::scale;
     let c = cluster(a)?;
-    let hz = design.clock_mhz * 1e6;
-    let batch = u32::try_from(a.batch).map_err(|_| {
+    let profile = scale::profile(step, design)?;
+    let bucketing = scale::bucketing(a.bucket_mib).map_err(|msg| {
         miette::miette!(
-            code = "systolic::train::batch",
-            "--batch {} is too large for scale-out (at most {} per chip)",
-            a.batch,
-            u32::MAX
+            code = "systolic::train::bucket",
+            help = "PyTorch DDP uses 25 MiB; 0 sends everything in one all-reduce",
+            "--bucket-mib: {msg}"
         )
     })?;
-    let profile = StepProfile {
-        forward_s: step.forward.cycles as f64 / hz,
-        backward_s: step.backward.cycles as f64 / hz,
-        update_s: step.update.cycles as f64 / hz,
-        batch_per_chip: batch,
-        gradients: step
-            .gradients_ready
-            .iter()
-            .map(|&(cycles, bytes)| GradientReady {
-                time_s: cycles as f64 / hz,
-                bytes,
-            })
-            .collect(),
-        parameters: step.memory.params,
-    };
-    let bucketing = match a.bucket_mib {
-        None => Bucketing::DDP,
-        Some(0.0) => Bucketing::SINGLE,
-        Some(m) if m > 0.0 && m <= 1024.0 * 1024.0 => Bucketing::uniform((m * 1048576.0) as u64),
-        Some(m) => {
-            return Err(miette::miette!(
-                code = "systolic::train::bucket",
-                help = "PyTorch DDP uses 25 MiB; 0 sends everything in one all-reduce",
-                "--bucket-mib {m}: expected 0 to 1048576"
-            ))
-        }
-    };
-    let dp = DataParallel {
-        bucketing,
-        zero: ZeroStage::from_number(a.zero).expect("clap checks 0..=3"),
-        // The bytes per parameter the one-chip step holds (operand-precision
-        // weights and gradients; master weights and optimizer state).
-        state: StateBytes {
-            weights: step.memory.weights / step.memory.params.max(1),
-            grads: step.memory.gradients / step.memory.params.max(1),
-            optimizer: step.memory.optimizer / step.memory.params.max(1),
-        },
-    };
+    let zero = sim::scaleout::ZeroStage::from_number(a.zero).expect("clap checks 0..=3");
+    let dp = scale::data_parallel(design, opts, zero, bucketing);
     let points = sim::scaleout::scaling(&c, &a.chips, &profile, &dp)?;
     Ok((c, points))
 }
