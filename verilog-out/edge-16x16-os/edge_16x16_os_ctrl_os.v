@@ -54,9 +54,9 @@ module edge_16x16_os_ctrl_os #(
     assign b_re = s_on;
     wire si_lastfold = ((si_row0 + ROWS) >= m_q) && ((si_col0 + COLS) >= n_q);
     assign a_raddr = a_addr[(AAW - 1):0];
-    wire unused_a_raddr = |{1'b0, a_addr[31:AAW]};
+    wire unused_a_raddr = |{1'b0, a_addr[(32 - 1):AAW]};
     assign b_raddr = b_addr[(BAW - 1):0];
-    wire unused_b_raddr = |{1'b0, b_addr[31:BAW]};
+    wire unused_b_raddr = |{1'b0, b_addr[(32 - 1):BAW]};
     reg q0_v;
     reg [32 - 1:0] q0_d;
     reg [32 - 1:0] q0_base;

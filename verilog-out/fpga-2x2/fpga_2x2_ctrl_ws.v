@@ -30,59 +30,67 @@ module fpga_2x2_ctrl_ws #(
     output wire [OAW - 1:0] o_waddr,
     output wire             o_init // write the row itself (first row fold), not the sum
 );
-    reg [32 - 1:0] now;
-    reg [32 - 1:0] sr_q;
-    reg [32 - 1:0] sc_q;
-    reg [32 - 1:0] tt_q;
-    reg [32 - 1:0] li_row0;
-    reg [32 - 1:0] li_col0;
-    reg [32 - 1:0] li_base;
+    localparam CW = 12;
+    reg [CW - 1:0] sr_q;
+    reg [CW - 1:0] sc_q;
+    reg [CW - 1:0] tt_q;
+    reg [CW - 1:0] tt_m1;
+    reg sr_le_r;
+    wire unused_sizes = |{1'b0, sr[31:CW], sc[31:CW], tt[31:CW]};
+    reg [CW - 1:0] li_row0;
+    reg [CW - 1:0] li_col0;
+    reg [CW - 1:0] li_base;
+    reg [CW - 1:0] li_rtop;
+    reg [CW - 1:0] li_atop;
+    reg li_rlast;
+    reg ld_left;
+    reg li_tin;
     reg ld_first;
     reg ld_active;
-    reg [32 - 1:0] ld_j;
-    reg [32 - 1:0] ld_y;
-    reg [32 - 1:0] lc_row0;
-    reg [32 - 1:0] lc_base;
-    reg [32 - 1:0] si_row0;
-    reg [32 - 1:0] si_col0;
-    reg [32 - 1:0] si_xbase;
-    reg [32 - 1:0] si_obase;
+    reg [CW - 1:0] ld_j;
+    reg [CW - 1:0] lc_row;
+    reg [CW - 1:0] lc_addr;
+    reg lc_in;
+    reg [CW - 1:0] si_row0;
+    reg [CW - 1:0] si_col0;
+    reg [CW - 1:0] si_xbase;
+    reg [CW - 1:0] si_obase;
+    reg si_first;
+    reg si_rlast;
+    reg si_clast;
+    reg st_left;
     reg st_active;
     reg st_have;
-    reg [32 - 1:0] st_t;
-    reg [32 - 1:0] st_y;
-    reg [32 - 1:0] sc_xbase;
-    reg [32 - 1:0] sc_obase;
+    reg st_go_q;
+    reg [CW - 1:0] st_age;
+    reg st_rok;
+    reg [CW - 1:0] st_t;
+    reg [CW - 1:0] sc_xcur;
+    reg [CW - 1:0] sc_ocur;
     reg sc_init;
     reg sc_last;
     reg pending;
-    wire ld_left = li_col0 < sc_q;
-    wire st_left = si_col0 < sc_q;
-    wire st_go = (((busy && pending) && st_left) && (now >= (ld_y + ROWS))) && (!st_have || ((now >= (st_y + tt_q)) && (now >= (st_y + 2))));
-    wire [32 - 1:0] st_y_eff = st_go ? now : st_y;
-    wire ld_go = (busy && ld_left) && (ld_first || ((!(pending && !st_go) && (now >= (ld_y + ROWS))) && ((now + 32'd1) >= (st_y_eff + ROWS))));
+    wire st_go = (((busy && pending) && st_left) && !ld_active) && (!st_have || (!st_active && !st_go_q));
+    wire ld_go = (busy && ld_left) && (ld_first || ((!(pending && !st_go) && !ld_active) && (st_go ? (ROWS <= 1) : st_rok)));
     wire l_on = ld_go || ld_active;
-    wire [32 - 1:0] l_j = ld_go ? 32'd0 : ld_j;
-    wire [32 - 1:0] l_row = ((ld_go ? li_row0 : lc_row0) + (ROWS - 1)) - l_j;
-    wire l_in = l_row < sr_q;
-    wire [32 - 1:0] s_addr = (ld_go ? li_base : lc_base) + l_row;
+    wire l_in = ld_go ? li_tin : lc_in;
+    wire [CW - 1:0] s_addr = ld_go ? li_atop : lc_addr;
     assign s_re = l_on && l_in;
     assign s_raddr = s_addr[(SAW - 1):0];
-    wire unused_s_raddr = |{1'b0, s_addr[31:SAW]};
+    wire unused_s_raddr = |{1'b0, s_addr[(CW - 1):SAW]};
     wire s_on = st_go || st_active;
-    wire [32 - 1:0] s_t = st_go ? 32'd0 : st_t;
-    wire [32 - 1:0] x_addr = (st_go ? si_xbase : sc_xbase) + s_t;
+    wire [CW - 1:0] x_addr = st_go ? si_xbase : sc_xcur;
     assign x_re = s_on;
-    wire s_init = st_go ? (si_row0 == 32'd0) : sc_init;
-    wire si_lastfold = ((si_row0 + ROWS) >= sr_q) && ((si_col0 + COLS) >= sc_q);
+    wire s_init = st_go ? si_first : sc_init;
+    wire si_lastfold = si_rlast && si_clast;
     wire s_lastfold = st_go ? si_lastfold : sc_last;
-    wire s_end = (s_t + 32'd1) == tt_q;
-    wire [32 - 1:0] o_addr = (st_go ? si_obase : sc_obase) + s_t;
+    wire s_end = st_go ? (tt_m1 == 12'd0) : (st_t == tt_m1);
+    wire [CW - 1:0] o_addr = st_go ? si_obase : sc_ocur;
     assign x_raddr = x_addr[(XAW - 1):0];
-    wire unused_x_raddr = |{1'b0, x_addr[31:XAW]};
+    wire unused_x_raddr = |{1'b0, x_addr[(CW - 1):XAW]};
     localparam TW = OAW + 3;
     wire [TW - 1:0] tok_in = {s_on, s_init, ((s_on && s_lastfold) && s_end), o_addr[(OAW - 1):0]};
-    wire unused_o_addr = |{1'b0, o_addr[31:OAW]};
+    wire unused_o_addr = |{1'b0, o_addr[(CW - 1):OAW]};
     wire [TW - 1:0] tok_rd;
     fpga_2x2_delay #(
         .W(TW),
@@ -111,7 +119,8 @@ module fpga_2x2_ctrl_ws #(
         w_shift <= busy && l_on;
         w_zero <= !l_in;
         x_v <= busy && s_on;
-        x_f <= s_t == 32'd0;
+        x_f <= st_go || (st_t == 12'd0);
+        st_go_q <= st_go;
     end
     always @(posedge clk) begin
         if (rst) begin
@@ -121,65 +130,97 @@ module fpga_2x2_ctrl_ws #(
             done <= 1'b0;
             if (start && !busy) begin
                 busy <= 1'b1;
-                now <= 32'd0;
-                sr_q <= sr;
-                sc_q <= sc;
-                tt_q <= tt;
-                li_row0 <= 32'd0;
-                li_col0 <= 32'd0;
-                li_base <= 32'd0;
+                sr_q <= sr[(CW - 1):0];
+                sc_q <= sc[(CW - 1):0];
+                tt_q <= tt[(CW - 1):0];
+                tt_m1 <= tt[(CW - 1):0] - 12'd1;
+                sr_le_r <= ROWS >= sr[(CW - 1):0];
+                li_row0 <= 12'd0;
+                li_col0 <= 12'd0;
+                li_base <= 12'd0;
+                li_rtop <= ROWS - 1;
+                li_atop <= ROWS - 1;
+                li_rlast <= ROWS >= sr[(CW - 1):0];
+                li_tin <= (ROWS - 1) < sr[(CW - 1):0];
+                ld_left <= sc[(CW - 1):0] != 12'd0;
                 ld_first <= 1'b1;
                 ld_active <= 1'b0;
-                si_row0 <= 32'd0;
-                si_col0 <= 32'd0;
-                si_xbase <= 32'd0;
-                si_obase <= 32'd0;
+                si_row0 <= 12'd0;
+                si_col0 <= 12'd0;
+                si_xbase <= 12'd0;
+                si_obase <= 12'd0;
+                si_first <= 1'b1;
+                si_rlast <= ROWS >= sr[(CW - 1):0];
+                si_clast <= COLS >= sc[(CW - 1):0];
+                st_left <= sc[(CW - 1):0] != 12'd0;
                 st_active <= 1'b0;
                 st_have <= 1'b0;
                 pending <= 1'b0;
             end else begin
                 if (busy) begin
-                    now <= now + 32'd1;
                     if (tok_wb[(TW - 1)] && tok_wb[(TW - 3)]) begin
                         busy <= 1'b0;
                         done <= 1'b1;
                     end
                     if (l_on) begin
-                        ld_j <= l_j + 32'd1;
-                        ld_active <= (l_j + 32'd1) < ROWS;
+                        ld_j <= ld_go ? 12'd1 : (ld_j + 12'd1);
+                        ld_active <= ld_go ? (ROWS > 1) : ((ld_j + 12'd1) < ROWS);
+                        lc_row <= ld_go ? (li_rtop - 12'd1) : (lc_row - 12'd1);
+                        lc_addr <= ld_go ? (li_atop - 12'd1) : (lc_addr - 12'd1);
+                        lc_in <= ld_go ? ((li_rtop - 12'd1) < sr_q) : ((lc_row - 12'd1) < sr_q);
                     end
                     if (ld_go) begin
                         ld_first <= 1'b0;
-                        ld_y <= now;
-                        lc_row0 <= li_row0;
-                        lc_base <= li_base;
-                        if ((li_row0 + ROWS) >= sr_q) begin
-                            li_row0 <= 32'd0;
+                        if (li_rlast) begin
+                            li_row0 <= 12'd0;
                             li_col0 <= li_col0 + COLS;
                             li_base <= li_base + sr_q;
+                            li_rlast <= sr_le_r;
+                            ld_left <= (li_col0 + COLS) < sc_q;
+                            li_rtop <= 12'd0 + (ROWS - 1);
+                            li_atop <= ((li_base + sr_q) + 12'd0) + (ROWS - 1);
+                            li_tin <= (12'd0 + (ROWS - 1)) < sr_q;
                         end else begin
                             li_row0 <= li_row0 + ROWS;
+                            li_rlast <= ((li_row0 + ROWS) + ROWS) >= sr_q;
+                            li_rtop <= (li_row0 + ROWS) + (ROWS - 1);
+                            li_atop <= (li_base + (li_row0 + ROWS)) + (ROWS - 1);
+                            li_tin <= ((li_row0 + ROWS) + (ROWS - 1)) < sr_q;
                         end
                     end
                     if (s_on) begin
-                        st_t <= s_t + 32'd1;
-                        st_active <= (s_t + 32'd1) < tt_q;
+                        st_t <= st_go ? 12'd1 : (st_t + 12'd1);
+                        st_active <= !s_end;
+                        sc_xcur <= st_go ? (si_xbase + 12'd1) : (sc_xcur + 12'd1);
+                        sc_ocur <= st_go ? (si_obase + 12'd1) : (sc_ocur + 12'd1);
+                    end
+                    if (st_go) begin
+                        st_age <= 12'd1;
+                        st_rok <= ROWS <= 2;
+                    end else begin
+                        if (st_age < ROWS) begin
+                            st_age <= st_age + 12'd1;
+                        end
+                        st_rok <= st_rok || ((st_age + 2) >= ROWS);
                     end
                     if (st_go) begin
                         st_have <= 1'b1;
-                        st_y <= now;
-                        sc_xbase <= si_xbase;
-                        sc_obase <= si_obase;
-                        sc_init <= si_row0 == 32'd0;
+                        sc_init <= si_first;
                         sc_last <= si_lastfold;
-                        if ((si_row0 + ROWS) >= sr_q) begin
-                            si_row0 <= 32'd0;
-                            si_xbase <= 32'd0;
+                        if (si_rlast) begin
+                            si_row0 <= 12'd0;
+                            si_xbase <= 12'd0;
                             si_col0 <= si_col0 + COLS;
                             si_obase <= si_obase + tt_q;
+                            si_first <= 1'b1;
+                            si_rlast <= sr_le_r;
+                            si_clast <= ((si_col0 + COLS) + COLS) >= sc_q;
+                            st_left <= !si_clast;
                         end else begin
                             si_row0 <= si_row0 + ROWS;
                             si_xbase <= si_xbase + tt_q;
+                            si_first <= 1'b0;
+                            si_rlast <= ((si_row0 + ROWS) + ROWS) >= sr_q;
                         end
                     end
                     pending <= (pending | ld_go) & (ld_go | !st_go);

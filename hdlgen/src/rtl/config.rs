@@ -162,6 +162,18 @@ impl Config {
         }
     }
 
+    /// Bits of the ws controller's counts, sizes and addresses. A GEMM the
+    /// hardware runs fits the buffers at once (`check::fit`), so no size
+    /// exceeds `max(rows, cols) * lines` and no count or sum the controller
+    /// forms (a size plus two tiles) exceeds `max(rows, cols) * (lines + 2)`;
+    /// one more bit keeps every address wider than the buffers' and every
+    /// `x - 1` of zero above every size.
+    pub fn ctrl_width(&self) -> u32 {
+        let lines = self.depth.iter().copied().max().unwrap_or(1);
+        let bound = u64::from(self.rows.max(self.cols)) * (lines + 2);
+        clog2(bound + 1) + 1
+    }
+
     /// Address bits of `op`'s buffer.
     pub fn aw(&self, op: Operand) -> u32 {
         clog2(self.depth[op as usize]).max(1)

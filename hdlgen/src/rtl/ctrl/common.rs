@@ -3,7 +3,8 @@
 
 use crate::ast::*;
 
-/// Bits of the controllers' cycle counters and sizes.
+/// Bits of the os controller's cycle counter and of every 32-bit count
+/// (the ws controller's are sized to the design: `Config::ctrl_width`).
 pub(super) const CW: i64 = 32;
 
 pub(super) fn w() -> Option<Range> {
@@ -52,19 +53,36 @@ pub(super) fn run_decls(dims: &[&str]) -> Vec<Item> {
     items
 }
 
-pub(super) fn run_state(
-    dims: &[&str],
-    extra_reset: Vec<Stmt>,
-    finish: Expr,
-    step: Vec<Stmt>,
-) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut on_start = vec![nb("busy", sized(1, 1)), nb("now", zero())];
+/// What the os controller does as a run starts: `now` = 0 and the sizes latched.
+pub(super) fn latch_sizes(dims: &[&str]) -> Vec<Stmt> {
+    let mut on_start = vec![nb("now", zero())];
     for d in dims {
         let q = format!("{d}_q");
         on_start.push(nb(q.as_str(), *d));
     }
-    on_start.extend(extra_reset);
+    on_start
+}
+
+/// `busy` and `done`: `on_start` as a run starts, `step` in each of its
+/// cycles (with `now` counting them when `now` is set), until `finish`.
+pub(super) fn run_state(
+    on_start: Vec<Stmt>,
+    finish: Expr,
+    step: Vec<Stmt>,
+    now: bool,
+) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = vec![nb("busy", sized(1, 1))];
+    start.extend(on_start);
+    let mut s = Vec::new();
+    if now {
+        s.push(nb("now", id("now").add(one())));
+    }
+    s.push(if_(
+        finish,
+        vec![nb("busy", sized(1, 0)), nb("done", sized(1, 1))],
+    ));
+    s.extend(step);
     items.push(always_ff(vec![if_else(
         id("rst"),
         vec![nb("busy", sized(1, 0)), nb("done", sized(1, 0))],
@@ -72,32 +90,23 @@ pub(super) fn run_state(
             nb("done", sized(1, 0)),
             if_else(
                 id("start").and(id("busy").not()),
-                on_start,
-                vec![if_(id("busy"), {
-                    let mut s = vec![
-                        nb("now", id("now").add(one())),
-                        if_(
-                            finish,
-                            vec![nb("busy", sized(1, 0)), nb("done", sized(1, 1))],
-                        ),
-                    ];
-                    s.extend(step);
-                    s
-                })],
+                start,
+                vec![if_(id("busy"), s)],
             ),
         ],
     )]));
     items
 }
 
-/// Slices a 32-bit address to `aw` bits; the dropped bits go to an `unused_*` wire.
-pub(super) fn slice_addr(port: &str, full: &str, aw: &str) -> Vec<Item> {
+/// Slices a `width`-bit address to `aw` bits; the dropped bits go to an `unused_*` wire.
+pub(super) fn slice_addr(port: &str, full: &str, aw: &str, width: impl Into<Expr>) -> Vec<Item> {
+    let width = width.into();
     vec![
         assign(port, id(full).slice(id(aw).sub(1), 0)),
         wire_eq(
             &format!("unused_{port}"),
             None,
-            concat(vec![sized(1, 0), id(full).slice(CW - 1, id(aw))]).any(),
+            concat(vec![sized(1, 0), id(full).slice(width.sub(1), id(aw))]).any(),
         ),
     ]
 }

@@ -2,7 +2,9 @@
 //! schedule): streams A and B, plans the drains of finished folds and writes
 //! the drained rows.
 
-use super::common::{addr_port, common_ports, one, run_decls, run_state, slice_addr, w, zero, CW};
+use super::common::{
+    addr_port, common_ports, latch_sizes, one, run_decls, run_state, slice_addr, w, zero, CW,
+};
 use crate::ast::*;
 use crate::rtl::config::Config;
 
@@ -107,8 +109,8 @@ pub fn ctrl_os(cfg: &Config) -> Module {
                 .and(id("si_col0").add(c()).ge(nn())),
         ),
     ]);
-    items.extend(slice_addr("a_raddr", "a_addr", "AAW"));
-    items.extend(slice_addr("b_raddr", "b_addr", "BAW"));
+    items.extend(slice_addr("a_raddr", "a_addr", "AAW", CW));
+    items.extend(slice_addr("b_raddr", "b_addr", "BAW", CW));
     // Planned drains, oldest first: {time, output base line, row0, last fold}.
     for q in ["q0", "q1"] {
         items.extend([
@@ -264,7 +266,9 @@ pub fn ctrl_os(cfg: &Config) -> Module {
             ],
         ),
     ];
-    items.extend(run_state(&["m", "k", "n"], reset_state, finish, step));
+    let mut on_start = latch_sizes(&["m", "k", "n"]);
+    on_start.extend(reset_state);
+    items.extend(run_state(on_start, finish, step, true));
     m.push(items);
     m
 }

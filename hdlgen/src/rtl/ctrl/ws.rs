@@ -2,7 +2,7 @@
 //! schedule): loads into the shadow chains, streams, and the accumulator
 //! buffer's read-modify-write, folds in plan.rs's order.
 
-use super::common::{addr_port, common_ports, one, run_decls, run_state, slice_addr, w, zero, CW};
+use super::common::{addr_port, common_ports, run_state, slice_addr};
 use crate::ast::*;
 use crate::rtl::config::Config;
 
@@ -61,58 +61,92 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
             "write the row itself (first row fold), not the sum",
         ));
 
+    let cw = cfg.ctrl_width();
+    let w = || bits("CW");
+    let zero = || sized(cw, 0);
+    let one = || sized(cw, 1);
     let r = || id("ROWS");
     let c = || id("COLS");
     let (sr, sc, tt) = (|| id("sr_q"), || id("sc_q"), || id("tt_q"));
-    // Fold iterators (plan.rs order: column tile outer, row tile inner).
-    let mut items = run_decls(&["sr", "sc", "tt"]);
-    items.extend([
+    let low = |d: &str| id(d).slice(id("CW").sub(1), 0);
+    // Every decision reads registers and one-bit flags only: the conditions
+    // on the times of past events (docs/TIMING.md) are kept as flags, the
+    // next fold's tests and addresses are computed when the fold before it
+    // starts (plan.rs order: column tile outer, row tile inner).
+    let mut items = vec![
+        localparam("CW", int(i64::from(cw))),
+        reg("sr_q", w()),
+        reg("sc_q", w()),
+        reg("tt_q", w()),
+        reg("tt_m1", w()),
+        reg("sr_le_r", None),
+        wire_eq(
+            "unused_sizes",
+            None,
+            concat(vec![
+                sized(1, 0),
+                id("sr").slice(31, id("CW")),
+                id("sc").slice(31, id("CW")),
+                id("tt").slice(31, id("CW")),
+            ])
+            .any(),
+        ),
         // load side
         reg("li_row0", w()),
         reg("li_col0", w()),
         reg("li_base", w()),
+        reg("li_rtop", w()),
+        reg("li_atop", w()),
+        reg("li_rlast", None),
+        reg("ld_left", None),
+        reg("li_tin", None),
         reg("ld_first", None),
         reg("ld_active", None),
         reg("ld_j", w()),
-        reg("ld_y", w()),
-        reg("lc_row0", w()),
-        reg("lc_base", w()),
+        reg("lc_row", w()),
+        reg("lc_addr", w()),
+        reg("lc_in", None),
         // stream side
         reg("si_row0", w()),
         reg("si_col0", w()),
         reg("si_xbase", w()),
         reg("si_obase", w()),
+        reg("si_first", None),
+        reg("si_rlast", None),
+        reg("si_clast", None),
+        reg("st_left", None),
         reg("st_active", None),
         reg("st_have", None),
+        reg("st_go_q", None),
+        reg("st_age", w()),
+        reg("st_rok", None),
         reg("st_t", w()),
-        reg("st_y", w()),
-        reg("sc_xbase", w()),
-        reg("sc_obase", w()),
+        reg("sc_xcur", w()),
+        reg("sc_ocur", w()),
         reg("sc_init", None),
         reg("sc_last", None),
         reg("pending", None),
-        wire_eq("ld_left", None, id("li_col0").lt(sc())),
-        wire_eq("st_left", None, id("si_col0").lt(sc())),
-    ]);
-    // Stream start: its load is done (s >= L + R), the previous stream is done
-    // (s >= s' + T) and two cycles old (s >= s' + 2).
+    ];
+    // Stream start: its load is done (s >= L + R: the load is no longer
+    // active), the previous stream is done (s >= s' + T: no longer active)
+    // and two cycles old (s >= s' + 2: it did not start last cycle).
     items.push(wire_eq(
         "st_go",
         None,
         id("busy")
             .and(id("pending"))
             .and(id("st_left"))
-            .and(id("now").ge(id("ld_y").add(r())))
+            .and(id("ld_active").not())
             .and(
-                id("st_have").not().or(id("now")
-                    .ge(id("st_y").add(tt()))
-                    .and(id("now").ge(id("st_y").add(2)))),
+                id("st_have")
+                    .not()
+                    .or(id("st_active").not().and(id("st_go_q").not())),
             ),
     ));
-    items.push(wire_eq("st_y_eff", w(), id("st_go").tern("now", "st_y")));
     // Load start: the first at once; later ones when every loaded fold has
     // started streaming, the feeder is free (L >= L' + R) and the column has
-    // latched the previous fold (L >= s' + R - 1).
+    // latched the previous fold (L >= s' + R - 1, s' the stream starting now
+    // or the last one, `st_age` cycles ago).
     items.push(wire_eq(
         "ld_go",
         None,
@@ -120,68 +154,39 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
             id("ld_first").or(id("pending")
                 .and(id("st_go").not())
                 .not()
-                .and(id("now").ge(id("ld_y").add(r())))
-                .and(id("now").add(one()).ge(id("st_y_eff").add(r())))),
+                .and(id("ld_active").not())
+                .and(id("st_go").tern(r().le(int(1)), "st_rok"))),
         ),
     ));
     // The row being read this cycle (the load that starts now, or the active one).
     items.extend([
         wire_eq("l_on", None, id("ld_go").or("ld_active")),
-        wire_eq("l_j", w(), id("ld_go").tern(zero(), "ld_j")),
-        wire_eq(
-            "l_row",
-            w(),
-            id("ld_go")
-                .tern("li_row0", "lc_row0")
-                .add(r().sub(1))
-                .sub("l_j"),
-        ),
-        wire_eq("l_in", None, id("l_row").lt(sr())),
-        wire_eq(
-            "s_addr",
-            w(),
-            id("ld_go").tern("li_base", "lc_base").add("l_row"),
-        ),
+        wire_eq("l_in", None, id("ld_go").tern("li_tin", "lc_in")),
+        wire_eq("s_addr", w(), id("ld_go").tern("li_atop", "lc_addr")),
         assign("s_re", id("l_on").and("l_in")),
     ]);
-    items.extend(slice_addr("s_raddr", "s_addr", "SAW"));
+    items.extend(slice_addr("s_raddr", "s_addr", "SAW", "CW"));
     // The vector being read this cycle.
     items.extend([
         wire_eq("s_on", None, id("st_go").or("st_active")),
-        wire_eq("s_t", w(), id("st_go").tern(zero(), "st_t")),
-        wire_eq(
-            "x_addr",
-            w(),
-            id("st_go").tern("si_xbase", "sc_xbase").add("s_t"),
-        ),
+        wire_eq("x_addr", w(), id("st_go").tern("si_xbase", "sc_xcur")),
         assign("x_re", "s_on"),
-        wire_eq(
-            "s_init",
-            None,
-            id("st_go").tern(id("si_row0").eq(zero()), id("sc_init")),
-        ),
+        wire_eq("s_init", None, id("st_go").tern("si_first", "sc_init")),
         // Is the fold starting now the last one?
-        wire_eq(
-            "si_lastfold",
-            None,
-            id("si_row0")
-                .add(r())
-                .ge(sr())
-                .and(id("si_col0").add(c()).ge(sc())),
-        ),
+        wire_eq("si_lastfold", None, id("si_rlast").and("si_clast")),
         wire_eq(
             "s_lastfold",
             None,
             id("st_go").tern("si_lastfold", "sc_last"),
         ),
-        wire_eq("s_end", None, id("s_t").add(one()).eq(tt())),
         wire_eq(
-            "o_addr",
-            w(),
-            id("st_go").tern("si_obase", "sc_obase").add("s_t"),
+            "s_end",
+            None,
+            id("st_go").tern(id("tt_m1").eq(zero()), id("st_t").eq("tt_m1")),
         ),
+        wire_eq("o_addr", w(), id("st_go").tern("si_obase", "sc_ocur")),
     ]);
-    items.extend(slice_addr("x_raddr", "x_addr", "XAW"));
+    items.extend(slice_addr("x_raddr", "x_addr", "XAW", "CW"));
     // Output tokens: {valid, init, last, address}, read-modify-write R + C cycles after the read.
     items.extend([
         localparam("TW", id("OAW").add(3)),
@@ -198,7 +203,11 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         wire_eq(
             "unused_o_addr",
             None,
-            concat(vec![sized(1, 0), id("o_addr").slice(CW - 1, id("OAW"))]).any(),
+            concat(vec![
+                sized(1, 0),
+                id("o_addr").slice(id("CW").sub(1), id("OAW")),
+            ])
+            .any(),
         ),
         wire("tok_rd", bits("TW")),
         instance(
@@ -231,16 +240,32 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     let finish = id("tok_wb")
         .idx(id("TW").sub(1))
         .and(id("tok_wb").idx(id("TW").sub(3)));
-    let reset_state = vec![
+    // The sizes are latched as the run starts; the first fold's tests use the inputs.
+    let r_ge = |d: &str| r().ge(low(d));
+    let start_state = vec![
+        nb("sr_q", low("sr")),
+        nb("sc_q", low("sc")),
+        nb("tt_q", low("tt")),
+        nb("tt_m1", low("tt").sub(one())),
+        nb("sr_le_r", r_ge("sr")),
         nb("li_row0", zero()),
         nb("li_col0", zero()),
         nb("li_base", zero()),
+        nb("li_rtop", r().sub(1)),
+        nb("li_atop", r().sub(1)),
+        nb("li_rlast", r_ge("sr")),
+        nb("li_tin", r().sub(1).lt(low("sr"))),
+        nb("ld_left", low("sc").ne(zero())),
         nb("ld_first", sized(1, 1)),
         nb("ld_active", sized(1, 0)),
         nb("si_row0", zero()),
         nb("si_col0", zero()),
         nb("si_xbase", zero()),
         nb("si_obase", zero()),
+        nb("si_first", sized(1, 1)),
+        nb("si_rlast", r_ge("sr")),
+        nb("si_clast", c().ge(low("sc"))),
+        nb("st_left", low("sc").ne(zero())),
         nb("st_active", sized(1, 0)),
         nb("st_have", sized(1, 0)),
         nb("pending", sized(1, 0)),
@@ -249,61 +274,115 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         nb("w_shift", id("busy").and("l_on")),
         nb("w_zero", id("l_in").not()),
         nb("x_v", id("busy").and("s_on")),
-        nb("x_f", id("s_t").eq(zero())),
+        nb("x_f", id("st_go").or(id("st_t").eq(zero()))),
+        nb("st_go_q", "st_go"),
     ]));
+    // The next load fold's first row (top) and its test against sr, for a
+    // fold whose row0 is `row0` and base `base`.
+    let li_next = |row0: Expr, base: Expr| {
+        vec![
+            nb("li_rtop", row0.clone().add(r().sub(1))),
+            nb("li_atop", base.add(row0.clone()).add(r().sub(1))),
+            nb("li_tin", row0.add(r().sub(1)).lt(sr())),
+        ]
+    };
+    let mut li_newcol = vec![
+        nb("li_row0", zero()),
+        nb("li_col0", id("li_col0").add(c())),
+        nb("li_base", id("li_base").add(sr())),
+        nb("li_rlast", "sr_le_r"),
+        nb("ld_left", id("li_col0").add(c()).lt(sc())),
+    ];
+    li_newcol.extend(li_next(zero(), id("li_base").add(sr())));
+    let mut li_newrow = vec![
+        nb("li_row0", id("li_row0").add(r())),
+        nb("li_rlast", id("li_row0").add(r()).add(r()).ge(sr())),
+    ];
+    li_newrow.extend(li_next(id("li_row0").add(r()), id("li_base")));
     let step = vec![
         if_(
             id("l_on"),
             vec![
-                nb("ld_j", id("l_j").add(one())),
-                nb("ld_active", id("l_j").add(one()).lt(r())),
+                nb("ld_j", id("ld_go").tern(one(), id("ld_j").add(one()))),
+                nb(
+                    "ld_active",
+                    id("ld_go").tern(r().gt(int(1)), id("ld_j").add(one()).lt(r())),
+                ),
+                nb(
+                    "lc_row",
+                    id("ld_go").tern(id("li_rtop").sub(one()), id("lc_row").sub(one())),
+                ),
+                nb(
+                    "lc_addr",
+                    id("ld_go").tern(id("li_atop").sub(one()), id("lc_addr").sub(one())),
+                ),
+                nb(
+                    "lc_in",
+                    id("ld_go").tern(
+                        id("li_rtop").sub(one()).lt(sr()),
+                        id("lc_row").sub(one()).lt(sr()),
+                    ),
+                ),
             ],
         ),
         if_(
             id("ld_go"),
             vec![
                 nb("ld_first", sized(1, 0)),
-                nb("ld_y", "now"),
-                nb("lc_row0", "li_row0"),
-                nb("lc_base", "li_base"),
-                if_else(
-                    id("li_row0").add(r()).ge(sr()),
-                    vec![
-                        nb("li_row0", zero()),
-                        nb("li_col0", id("li_col0").add(c())),
-                        nb("li_base", id("li_base").add(sr())),
-                    ],
-                    vec![nb("li_row0", id("li_row0").add(r()))],
-                ),
+                if_else(id("li_rlast"), li_newcol, li_newrow),
             ],
         ),
         if_(
             id("s_on"),
             vec![
-                nb("st_t", id("s_t").add(one())),
-                nb("st_active", id("s_t").add(one()).lt(tt())),
+                nb("st_t", id("st_go").tern(one(), id("st_t").add(one()))),
+                nb("st_active", id("s_end").not()),
+                nb(
+                    "sc_xcur",
+                    id("st_go").tern(id("si_xbase").add(one()), id("sc_xcur").add(one())),
+                ),
+                nb(
+                    "sc_ocur",
+                    id("st_go").tern(id("si_obase").add(one()), id("sc_ocur").add(one())),
+                ),
+            ],
+        ),
+        // `st_age`: cycles since the last stream started, saturating at R;
+        // `st_rok`: that age is at least R - 1.
+        if_else(
+            id("st_go"),
+            vec![nb("st_age", one()), nb("st_rok", r().le(int(2)))],
+            vec![
+                if_(
+                    id("st_age").lt(r()),
+                    vec![nb("st_age", id("st_age").add(one()))],
+                ),
+                nb("st_rok", id("st_rok").or(id("st_age").add(int(2)).ge(r()))),
             ],
         ),
         if_(
             id("st_go"),
             vec![
                 nb("st_have", sized(1, 1)),
-                nb("st_y", "now"),
-                nb("sc_xbase", "si_xbase"),
-                nb("sc_obase", "si_obase"),
-                nb("sc_init", id("si_row0").eq(zero())),
+                nb("sc_init", "si_first"),
                 nb("sc_last", "si_lastfold"),
                 if_else(
-                    id("si_row0").add(r()).ge(sr()),
+                    id("si_rlast"),
                     vec![
                         nb("si_row0", zero()),
                         nb("si_xbase", zero()),
                         nb("si_col0", id("si_col0").add(c())),
                         nb("si_obase", id("si_obase").add(tt())),
+                        nb("si_first", sized(1, 1)),
+                        nb("si_rlast", "sr_le_r"),
+                        nb("si_clast", id("si_col0").add(c()).add(c()).ge(sc())),
+                        nb("st_left", id("si_clast").not()),
                     ],
                     vec![
                         nb("si_row0", id("si_row0").add(r())),
                         nb("si_xbase", id("si_xbase").add(tt())),
+                        nb("si_first", sized(1, 0)),
+                        nb("si_rlast", id("si_row0").add(r()).add(r()).ge(sr())),
                     ],
                 ),
             ],
@@ -315,7 +394,7 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
                 .bitand(id("ld_go").bitor(id("st_go").not())),
         ),
     ];
-    items.extend(run_state(&["sr", "sc", "tt"], reset_state, finish, step));
+    items.extend(run_state(start_state, finish, step, false));
     m.push(items);
     m
 }
