@@ -142,16 +142,24 @@ pub fn run(a: InferArgs) -> miette::Result<()> {
     } else {
         None
     };
-    for &(i, path) in &plan {
-        let (name, t) = &result.outputs[i];
-        let arr = t.to_npy().ok_or_else(|| {
-            miette::miette!(
-                code = "systolic::infer::out",
-                "output `{name}` is {}, which .npy output does not take here",
-                t.type_name()
-            )
-        })?;
-        sim::npy::write(path, &arr)?;
+    // Every output converted before any is written: a refused one leaves
+    // no partial output.
+    let arrays = plan
+        .iter()
+        .map(|&(i, path)| {
+            let (name, t) = &result.outputs[i];
+            let arr = t.to_npy().ok_or_else(|| {
+                miette::miette!(
+                    code = "systolic::infer::out",
+                    "output `{name}` is {}, which .npy output does not take here",
+                    t.type_name()
+                )
+            })?;
+            Ok((path, arr))
+        })
+        .collect::<miette::Result<Vec<_>>>()?;
+    for (path, arr) in &arrays {
+        sim::npy::write(path, arr)?;
     }
     let text = match a.format {
         Format::Table => table(&a, &design, &result, &report, reference.as_deref(), &plan),

@@ -3,24 +3,18 @@
 //! byte, shards merge into the unsharded run, Pareto rows match a brute-force
 //! check on real output, and bad specs say where they are wrong.
 
+mod support;
+use support::{files, opts, quiet, TOPOLOGY};
+
 use dse::{
-    merge, pareto_rows, read_csv, run, Objective, Outputs, RunOptions, Sense, Shard, Spec,
-    SweepRow, COLUMNS,
+    merge, pareto_rows, read_csv, run, Objective, Outputs, Sense, Shard, Spec, SweepRow, COLUMNS,
 };
 use sim::{simulate, FastEngine, RunOptions as SimOptions, TimingMode};
 use std::path::{Path, PathBuf};
 
-/// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("sweep")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("sweep", name)
 }
-
-const TOPOLOGY: &str = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nconv1, 32, 32, 3, 3, 16, 32, 1,\nDP_conv2, 30, 30, 3, 3, 32, 1, 1,\nconv3, 28, 28, 1, 1, 32, 64, 2,\n";
 
 /// A small sweep: 2 x 2 x 3 x 2 = 24 points, two models (one a topology
 /// file next to the spec), constraints and a three-objective front.
@@ -47,33 +41,6 @@ fn write_spec(dir: &Path, text: &str) -> Spec {
     std::fs::write(&path, text).unwrap();
     Spec::load(&path).unwrap()
 }
-
-fn opts(out: &Path) -> RunOptions {
-    RunOptions {
-        outputs: Outputs::beside(out, None),
-        threads: Some(2),
-        shard: None,
-        pareto: None,
-        stop_after: None,
-    }
-}
-
-/// The text of the CSV, JSON-lines, sidecar and Pareto files (empty if
-/// absent); the sidecar's name of the JSON-lines file is blanked so that
-/// outputs of different names compare.
-fn files(o: &Outputs) -> Vec<String> {
-    let jsonl = o.jsonl.file_name().unwrap().to_string_lossy().into_owned();
-    [&o.csv, &o.jsonl, &o.meta, &o.pareto]
-        .iter()
-        .map(|p| {
-            std::fs::read_to_string(p)
-                .unwrap_or_default()
-                .replace(&format!("\"{jsonl}\""), "\"<jsonl>\"")
-        })
-        .collect()
-}
-
-fn quiet(_: u64) {}
 
 #[test]
 fn columns_are_the_fields_of_a_row_in_order() {

@@ -5,9 +5,12 @@
 //! train sweeps; objectives, constraints and memory fit make the fronts;
 //! files do not depend on threads, resume and shards give the same bytes.
 
+mod support;
+use support::{files, opts, quiet, TOPOLOGY};
+
 use dse::{
-    merge, pareto_rows, read_train_csv, run, Objective, Outputs, Row, RunOptions, Sense, Shard,
-    Spec, TrainRow, TRAIN_COLUMNS,
+    merge, pareto_rows, read_train_csv, run, Objective, Outputs, Row, Sense, Shard, Spec, TrainRow,
+    TRAIN_COLUMNS,
 };
 use sim::scaleout::{self, Bucketing, DataParallel, GradientReady, StateBytes, StepProfile};
 use sim::train::{Optimizer, Recompute, TrainOptions};
@@ -15,15 +18,8 @@ use sim::{FastEngine, TimingMode};
 use std::path::{Path, PathBuf};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("train-sweep")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("train-sweep", name)
 }
-
-const TOPOLOGY: &str = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nconv1, 32, 32, 3, 3, 16, 32, 1,\nDP_conv2, 30, 30, 3, 3, 32, 1, 1,\nconv3, 28, 28, 1, 1, 32, 64, 2,\n";
 
 /// A ring of 8 chips per node and 100 GB/s, in a file beside the spec.
 const RING: &str = "name = \"test-ring\"\nsource = \"made up for a test\"\ninterconnect = \"ring\"\n[link]\nbandwidth_gbytes_per_s = 100\nlatency_us = 5\n";
@@ -57,30 +53,6 @@ fn write_spec(dir: &Path, text: &str) -> Spec {
     std::fs::write(&path, text).unwrap();
     Spec::load(&path).unwrap()
 }
-
-fn opts(out: &Path) -> RunOptions {
-    RunOptions {
-        outputs: Outputs::beside(out, None),
-        threads: Some(2),
-        shard: None,
-        pareto: None,
-        stop_after: None,
-    }
-}
-
-fn files(o: &Outputs) -> Vec<String> {
-    let jsonl = o.jsonl.file_name().unwrap().to_string_lossy().into_owned();
-    [&o.csv, &o.jsonl, &o.meta, &o.pareto]
-        .iter()
-        .map(|p| {
-            std::fs::read_to_string(p)
-                .unwrap_or_default()
-                .replace(&format!("\"{jsonl}\""), "\"<jsonl>\"")
-        })
-        .collect()
-}
-
-fn quiet(_: u64) {}
 
 fn rows_of(o: &Outputs) -> Vec<TrainRow> {
     read_train_csv(&std::fs::read_to_string(&o.csv).unwrap(), "r.csv").unwrap()
