@@ -9,6 +9,7 @@ module edge_16x16_os_top #(
     parameter ACCW   = 32, // accumulator bits
     parameter SAT    = 0, // 1: saturating accumulation
     parameter BANKS  = 2, // 2: double-buffered
+    parameter EXT    = 0, // 1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps
     parameter IDEPTH = 2048, // lines per bank
     parameter IAW    = 11, // address bits
     parameter FDEPTH = 2048, // lines per bank
@@ -30,6 +31,11 @@ module edge_16x16_os_top #(
     output wire             done, // one-cycle pulse after a GEMM's last cycle
     output reg              error, // the last command was a GEMM with a zero size (not run)
     output reg              bank, // bank the array uses (the host port reaches the other)
+    input  wire             sel_ab, // EXT = 1: bank of A and B the array reads
+    input  wire             sel_c, // EXT = 1: bank of C the array uses
+    input  wire             hsel_ab, // EXT = 1: bank of A and B the host port reaches
+    input  wire             hsel_c, // EXT = 1: bank of C the host port reaches
+    input  wire             acc_keep, // 1: the GEMM adds to the C buffer's lines instead of writing them first (ws, is)
     input  wire             host_we, // write a buffer line
     input  wire             host_re, // read a buffer line
     input  wire [2 - 1:0]   host_buf, // 0: A (ifmap), 1: B (filter), 2: C (ofmap)
@@ -71,6 +77,8 @@ module edge_16x16_os_top #(
     wire [IW - 1:0] ibuf_rdata;
     wire [IW - 1:0] ibuf_hrdata;
     wire [HW - 1:0] ibuf_hrdata_x;
+    wire ibuf_sel = (EXT == 1) ? sel_ab : bank;
+    wire ibuf_hsel = (EXT == 1) ? hsel_ab : !bank;
     wire ibuf_hit = host_buf == 2'd0;
     edge_16x16_os_buffer #(
         .W(IW),
@@ -79,7 +87,8 @@ module edge_16x16_os_top #(
         .BANKS(BANKS)
     ) u_ibuf (
         .clk(clk),
-        .sel(bank),
+        .sel(ibuf_sel),
+        .hsel(ibuf_hsel),
         .busy(busy),
         .c_we(ibuf_we),
         .c_waddr(ibuf_waddr),
@@ -110,6 +119,8 @@ module edge_16x16_os_top #(
     wire [FW - 1:0] fbuf_rdata;
     wire [FW - 1:0] fbuf_hrdata;
     wire [HW - 1:0] fbuf_hrdata_x;
+    wire fbuf_sel = (EXT == 1) ? sel_ab : bank;
+    wire fbuf_hsel = (EXT == 1) ? hsel_ab : !bank;
     wire fbuf_hit = host_buf == 2'd1;
     edge_16x16_os_buffer #(
         .W(FW),
@@ -118,7 +129,8 @@ module edge_16x16_os_top #(
         .BANKS(BANKS)
     ) u_fbuf (
         .clk(clk),
-        .sel(bank),
+        .sel(fbuf_sel),
+        .hsel(fbuf_hsel),
         .busy(busy),
         .c_we(fbuf_we),
         .c_waddr(fbuf_waddr),
@@ -149,6 +161,8 @@ module edge_16x16_os_top #(
     wire [OW - 1:0] obuf_rdata;
     wire [OW - 1:0] obuf_hrdata;
     wire [HW - 1:0] obuf_hrdata_x;
+    wire obuf_sel = (EXT == 1) ? sel_c : bank;
+    wire obuf_hsel = (EXT == 1) ? hsel_c : !bank;
     wire obuf_hit = host_buf == 2'd2;
     edge_16x16_os_buffer #(
         .W(OW),
@@ -157,7 +171,8 @@ module edge_16x16_os_top #(
         .BANKS(BANKS)
     ) u_obuf (
         .clk(clk),
-        .sel(bank),
+        .sel(obuf_sel),
+        .hsel(obuf_hsel),
         .busy(busy),
         .c_we(obuf_we),
         .c_waddr(obuf_waddr),
@@ -187,6 +202,7 @@ module edge_16x16_os_top #(
     assign fbuf_we = 1'b0;
     assign fbuf_waddr = {FAW{1'b0}};
     assign fbuf_wdata = {FW{1'b0}};
+    wire unused_acc_keep = acc_keep;
     wire v_q;
     wire l_q;
     wire drain;

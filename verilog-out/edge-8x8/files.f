@@ -8,3 +8,5 @@ edge_8x8_pe_ws.v
 edge_8x8_array_ws.v
 edge_8x8_ctrl_ws.v
 edge_8x8_top.v
+edge_8x8_walk.v
+edge_8x8_ip.v

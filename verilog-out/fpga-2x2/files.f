@@ -8,3 +8,5 @@ fpga_2x2_pe_ws.v
 fpga_2x2_array_ws.v
 fpga_2x2_ctrl_ws.v
 fpga_2x2_top.v
+fpga_2x2_walk.v
+fpga_2x2_ip.v

@@ -8,3 +8,5 @@ gemmini_like_pe_ws.v
 gemmini_like_array_ws.v
 gemmini_like_ctrl_ws.v
 gemmini_like_top.v
+gemmini_like_walk.v
+gemmini_like_ip.v

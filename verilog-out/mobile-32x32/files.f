@@ -8,3 +8,5 @@ mobile_32x32_pe_ws.v
 mobile_32x32_array_ws.v
 mobile_32x32_ctrl_ws.v
 mobile_32x32_top.v
+mobile_32x32_walk.v
+mobile_32x32_ip.v

@@ -8,3 +8,5 @@ server_128x128_is_pe_ws.v
 server_128x128_is_array_ws.v
 server_128x128_is_ctrl_ws.v
 server_128x128_is_top.v
+server_128x128_is_walk.v
+server_128x128_is_ip.v

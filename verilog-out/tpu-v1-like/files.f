@@ -8,3 +8,5 @@ tpu_v1_like_pe_ws.v
 tpu_v1_like_array_ws.v
 tpu_v1_like_ctrl_ws.v
 tpu_v1_like_top.v
+tpu_v1_like_walk.v
+tpu_v1_like_ip.v

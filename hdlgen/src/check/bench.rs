@@ -76,7 +76,12 @@ fn version(tool: Tool, exe: &Path) -> Result<String, HdlError> {
 
 /// The compiler's arguments, run in the build folder: every path relative
 /// to it (`src/<file>`), so no folder name reaches the tool or its makefiles.
-fn build_args(sim: Simulator, trace: bool, files: &[crate::ip::SourceFile]) -> Vec<String> {
+fn build_args(
+    sim: Simulator,
+    trace: bool,
+    files: &[crate::ip::SourceFile],
+    top: &str,
+) -> Vec<String> {
     let mut args: Vec<String> = match sim {
         Simulator::Verilator => [
             "--binary",
@@ -86,7 +91,7 @@ fn build_args(sim: Simulator, trace: bool, files: &[crate::ip::SourceFile]) -> V
             "-Wno-lint",
             "-Wno-style",
             "--top-module",
-            "tb",
+            top,
             "-O2",
             "--Mdir",
             "obj",
@@ -95,7 +100,7 @@ fn build_args(sim: Simulator, trace: bool, files: &[crate::ip::SourceFile]) -> V
         ]
         .map(String::from)
         .into(),
-        Simulator::Icarus => ["-g2005", "-s", "tb", "-o", "tb.vvp"]
+        Simulator::Icarus => ["-g2005", "-s", top, "-o", "tb.vvp"]
             .map(String::from)
             .into(),
     };
@@ -127,6 +132,20 @@ pub fn build(
     trace: bool,
     progress: &dyn Progress,
 ) -> Result<Bench, HdlError> {
+    let cfg = Config::of(design)?;
+    build_with(design, sim, trace, progress, super::tb::testbench(&cfg), "")
+}
+
+/// [`build`] with another testbench module `tb` (its module name is the
+/// simulation top); `tag` sets its cache folders apart.
+pub fn build_with(
+    design: &Design,
+    sim: Simulator,
+    trace: bool,
+    progress: &dyn Progress,
+    tb: crate::ast::Module,
+    tag: &str,
+) -> Result<Bench, HdlError> {
     let paths = ToolPaths::default();
     let exe = sim.compiler().locate(&paths)?;
     let vvp = match sim {
@@ -138,9 +157,9 @@ pub fn build(
     let mut files = crate::ip::rtl_files(&cfg);
     files.push(crate::ip::SourceFile {
         name: "tb.v".into(),
-        text: crate::print::module(&super::tb::testbench(&cfg)),
+        text: crate::print::module(&tb),
     });
-    let args = build_args(sim, trace, &files);
+    let args = build_args(sim, trace, &files, &tb.name);
     let mut parts = vec![
         format!("{sim:?}"),
         version(sim.compiler(), &exe)?,
@@ -159,7 +178,7 @@ pub fn build(
     };
     let key = entry.key();
     entry.name = format!(
-        "{}-{}{}-{}",
+        "{}{tag}-{}{}-{}",
         cfg.prefix,
         sim.compiler().name(),
         if trace { "-trace" } else { "" },
@@ -243,6 +262,25 @@ impl Bench {
         Ok((best(reps)? - best(0)?).max(0.0) / f64::from(reps.max(1)))
     }
 
+    /// Runs the built testbench in `work` with `args`.
+    pub(crate) fn exec(
+        &self,
+        args: &[OsString],
+        work: &Path,
+    ) -> Result<crate::tools::run::Run, HdlError> {
+        Ok(match (self.sim, &self.vvp) {
+            (Simulator::Icarus, Some(vvp)) => {
+                let mut all: Vec<OsString> = vec!["-n".into(), self.dir.join("tb.vvp").into()];
+                all.extend(args.iter().cloned());
+                Tool::Vvp.run(vvp, &all, Some(work))?
+            }
+            _ => {
+                let exe = self.dir.join(binary(Simulator::Verilator));
+                crate::tools::run(&exe, args, Some(work)).map_err(HdlError::io("run", &exe))?
+            }
+        })
+    }
+
     fn run_as(
         &self,
         Gemm { a, b, dims }: Gemm,
@@ -318,17 +356,7 @@ impl Bench {
         }
         args.push(format!("+reps={reps}").into());
         let t0 = std::time::Instant::now();
-        let out = match (self.sim, &self.vvp) {
-            (Simulator::Icarus, Some(vvp)) => {
-                let mut all: Vec<OsString> = vec!["-n".into(), self.dir.join("tb.vvp").into()];
-                all.extend(args);
-                Tool::Vvp.run(vvp, &all, Some(work))?
-            }
-            _ => {
-                let exe = self.dir.join(binary(Simulator::Verilator));
-                crate::tools::run(&exe, &args, Some(work)).map_err(HdlError::io("run", &exe))?
-            }
-        };
+        let out = self.exec(&args, work)?;
         let secs = t0.elapsed().as_secs_f64();
         let problem = |problem: String| HdlError::Testbench {
             problem,

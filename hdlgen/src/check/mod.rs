@@ -6,10 +6,12 @@
 pub mod bench;
 pub mod cache;
 pub mod fit;
+pub mod ipbench;
+pub mod iptb;
 pub mod lines;
 pub mod tb;
 pub mod verify;
 
-pub use bench::{build, Bench, Gemm, Simulator};
+pub use bench::{build, build_with, Bench, Gemm, Simulator};
 pub use cache::{cache_dir, private_temp_dir};
 pub use verify::{check, Diff, Outcome};

@@ -237,7 +237,7 @@ pub fn sram(cfg: &Config) -> Module {
 pub fn buffer(cfg: &Config) -> Module {
     let mut m = Module::new(
         &cfg.name("buffer"),
-        &["An on-chip buffer: one bank, or two (double-buffered: the array uses bank sel, the host the other)."],
+        &["An on-chip buffer: one bank, or two (double-buffered: the host uses bank hsel, the array the other; sel picks the array's read data)."],
     );
     m.param("W", 8, "line bits")
         .param("DEPTH", 16, "lines per bank")
@@ -245,6 +245,11 @@ pub fn buffer(cfg: &Config) -> Module {
         .param("BANKS", 1, "1 or 2");
     m.port(input("clk", None, ""))
         .port(input("sel", None, "bank of the array (BANKS = 2)"))
+        .port(input(
+            "hsel",
+            None,
+            "bank of the host (BANKS = 2): the host has it, the array the other",
+        ))
         .port(input("busy", None, "the array owns the bank (BANKS = 1)"));
     for (p, who) in [("c", "array"), ("h", "host")] {
         m.port(input(&format!("{p}_we"), None, &format!("{who} write")))
@@ -283,11 +288,12 @@ pub fn buffer(cfg: &Config) -> Module {
             wire("rd0", bits("W")),
             wire("rd1", bits("W")),
             reg("rsel", None),
-            always_ff(vec![nb("rsel", "sel")]),
-            bank("u_bank0", id("sel").not(), "rd0"),
-            bank("u_bank1", id("sel"), "rd1"),
+            reg("rhsel", None),
+            always_ff(vec![nb("rsel", "sel"), nb("rhsel", "hsel")]),
+            bank("u_bank0", id("hsel"), "rd0"),
+            bank("u_bank1", id("hsel").not(), "rd1"),
             assign("c_rdata", id("rsel").tern("rd1", "rd0")),
-            assign("h_rdata", id("rsel").tern("rd0", "rd1")),
+            assign("h_rdata", id("rhsel").tern("rd1", "rd0")),
             wire_eq("unused", None, concat(vec![sized(1, 0), id("busy")]).any()),
         ],
         otherwise: vec![
@@ -295,7 +301,11 @@ pub fn buffer(cfg: &Config) -> Module {
             bank("u_bank", id("busy"), "rd"),
             assign("c_rdata", "rd"),
             assign("h_rdata", "rd"),
-            wire_eq("unused", None, concat(vec![sized(1, 0), id("sel")]).any()),
+            wire_eq(
+                "unused",
+                None,
+                concat(vec![sized(1, 0), id("sel"), id("hsel")]).any(),
+            ),
         ],
     }]);
     m

@@ -5,8 +5,10 @@ pub mod array;
 pub mod cells;
 pub mod config;
 pub mod ctrl;
+pub mod ip;
 pub mod pe;
 pub mod top;
+pub mod walk;
 
 pub use config::{Config, SRAM_NAMES};
 
@@ -27,5 +29,9 @@ pub fn modules(cfg: &Config) -> Vec<Module> {
         v.extend([pe::pe_ws(cfg), array::array_ws(cfg), ctrl::ctrl_ws(cfg)]);
     }
     v.push(top::top(cfg));
+    if ip::has_ip(cfg) {
+        // The IP wraps the core top: it is the one top module.
+        v.extend([walk::walk(cfg), ip::ip(cfg)]);
+    }
     v
 }

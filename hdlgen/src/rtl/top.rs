@@ -24,7 +24,12 @@ pub fn top(cfg: &Config) -> Module {
         .param("OPW", cfg.opw as i64, "operand bits")
         .param("ACCW", cfg.accw as i64, "accumulator bits")
         .param("SAT", i64::from(cfg.sat), "1: saturating accumulation")
-        .param("BANKS", cfg.banks as i64, "2: double-buffered");
+        .param("BANKS", cfg.banks as i64, "2: double-buffered")
+        .param(
+            "EXT",
+            0,
+            "1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps",
+        );
     for (op, (_, p)) in Operand::ALL.into_iter().zip(BUFFERS) {
         m.param(
             &format!("{p}DEPTH"),
@@ -82,6 +87,27 @@ pub fn top(cfg: &Config) -> Module {
         true,
         None,
         "bank the array uses (the host port reaches the other)",
+    ))
+    .port(input(
+        "sel_ab",
+        None,
+        "EXT = 1: bank of A and B the array reads",
+    ))
+    .port(input("sel_c", None, "EXT = 1: bank of C the array uses"))
+    .port(input(
+        "hsel_ab",
+        None,
+        "EXT = 1: bank of A and B the host port reaches",
+    ))
+    .port(input(
+        "hsel_c",
+        None,
+        "EXT = 1: bank of C the host port reaches",
+    ))
+    .port(input(
+        "acc_keep",
+        None,
+        "1: the GEMM adds to the C buffer's lines instead of writing them first (ws, is)",
     ))
     .port(input("host_we", None, "write a buffer line"))
     .port(input("host_re", None, "read a buffer line"))
@@ -148,6 +174,20 @@ pub fn top(cfg: &Config) -> Module {
             wire(&format!("{b}_hrdata"), bits(w.as_str())),
             wire(&format!("{b}_hrdata_x"), bits("HW")),
             wire_eq(
+                &format!("{b}_sel"),
+                None,
+                id("EXT")
+                    .eq(1)
+                    .tern(if i == 2 { "sel_c" } else { "sel_ab" }, "bank"),
+            ),
+            wire_eq(
+                &format!("{b}_hsel"),
+                None,
+                id("EXT")
+                    .eq(1)
+                    .tern(if i == 2 { "hsel_c" } else { "hsel_ab" }, id("bank").not()),
+            ),
+            wire_eq(
                 &format!("{b}_hit"),
                 None,
                 id("host_buf").eq(sized(2, i as u64)),
@@ -163,7 +203,8 @@ pub fn top(cfg: &Config) -> Module {
                 ],
                 vec![
                     ("clk", id("clk")),
-                    ("sel", id("bank")),
+                    ("sel", id(format!("{b}_sel"))),
+                    ("hsel", id(format!("{b}_hsel"))),
                     ("busy", id("busy")),
                     ("c_we", id(format!("{b}_we"))),
                     ("c_waddr", id(format!("{b}_waddr"))),
@@ -324,7 +365,7 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 vec![
                     (
                         "a",
-                        id("o_init").tern(
+                        id("o_init").and(id("acc_keep").not()).tern(
                             repeat(id("ACCW"), sized(1, 0)),
                             lane("obuf_rdata", id("c"), "ACCW"),
                         ),
@@ -341,6 +382,7 @@ fn output_core(cfg: &Config, m: &mut Module) {
     tie_write(m, "ibuf");
     tie_write(m, "fbuf");
     m.push([
+        wire_eq("unused_acc_keep", None, id("acc_keep")),
         wire("v_q", None),
         wire("l_q", None),
         wire("drain", None),

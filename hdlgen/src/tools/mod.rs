@@ -3,7 +3,7 @@
 //! `PATH`), ask its version, run it, and say how to install it.
 
 mod error;
-mod run;
+pub mod run;
 
 pub use error::ToolError;
 pub use run::{excerpt, run, run_watching, Run};

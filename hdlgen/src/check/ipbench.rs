@@ -1,0 +1,225 @@
+//! One GEMM through the IP (`tb_ip`): a DRAM image with A, B and room for
+//! C in the IP's layouts (docs/TIMING.md, "The IP"), the register writes of
+//! docs/IP.md, and C and the counters read back.
+
+use super::bench::Bench;
+use crate::error::HdlError;
+use crate::rtl::ip::{elem_bytes, regs};
+use sim::Dataflow;
+use std::path::Path;
+
+/// Tile registers (docs/IP.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tiles {
+    /// TILE_T.
+    pub t: u64,
+    /// TILE_RF.
+    pub rf: u64,
+    /// TILE_CF.
+    pub cf: u64,
+}
+
+/// What the IP reported for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpResult {
+    /// C (m x n, row-major).
+    pub c: Vec<i64>,
+    /// Cycles counted by the testbench from START to the interrupt.
+    pub cycles: u64,
+    /// CYCLES, STALL, RD_BYTES, WR_BYTES (low words).
+    pub counters: [u64; 4],
+    /// STATUS and ERR_CODE.
+    pub status: u64,
+    /// ERR_CODE.
+    pub err: u64,
+    /// Write beats the IP did not offer in their window (the contract's memory).
+    pub violations: u64,
+}
+
+/// The default tiles of docs/IP.md for `(m, k, n)`.
+pub fn default_tiles(cfg: &crate::rtl::Config, (m, k, n): (u64, u64, u64)) -> Tiles {
+    let ws = cfg.dataflow == Dataflow::Ws;
+    let (s, x, o) = if ws {
+        (cfg.depth[1], cfg.depth[0], cfg.depth[2])
+    } else {
+        (cfg.depth[0], cfg.depth[1], cfg.depth[2])
+    };
+    let r = u64::from(cfg.rows);
+    let tt = if ws { m } else { n };
+    let t = o.min(x).min(tt).max(1);
+    let rf = (s / r).min(x / t).min(k.div_ceil(r)).max(1);
+    Tiles { t, rf, cf: 1 }
+}
+
+fn round_up(x: u64, to: u64) -> u64 {
+    x.div_ceil(to) * to
+}
+
+impl Bench {
+    /// Runs `C = A x B` (A m x k, B k x n, row-major) through the IP with a
+    /// memory of `latency` cycles.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_ip(
+        &self,
+        a: &[i64],
+        b: &[i64],
+        (m, k, n): (usize, usize, usize),
+        tiles: Tiles,
+        latency: u64,
+        cycle_limit: u64,
+        work: &Path,
+    ) -> Result<IpResult, HdlError> {
+        let cfg = &self.cfg;
+        let ws = cfg.dataflow == Dataflow::Ws;
+        let (ob, cb) = elem_bytes(cfg);
+        let dw = cfg.dw;
+        // Matrices as the IP reads them: ws A (m x k), B (k x n), C (m x n);
+        // is Aᵀ (k x m), Bᵀ (n x k), Cᵀ (n x m).
+        let tr = |x: &[i64], r: usize, c: usize| {
+            let mut t = vec![0; x.len()];
+            for i in 0..r {
+                for j in 0..c {
+                    t[j * r + i] = x[i * c + j];
+                }
+            }
+            t
+        };
+        let (ma, ra, ca) = if ws {
+            (a.to_vec(), m, k)
+        } else {
+            (tr(a, m, k), k, m)
+        };
+        let (mb, rb, cbn) = if ws {
+            (b.to_vec(), k, n)
+        } else {
+            (tr(b, k, n), n, k)
+        };
+        let (rc, cc) = if ws { (m, n) } else { (n, m) };
+        let sa = round_up(ca as u64 * ob, dw).max(dw);
+        let sb = round_up(cbn as u64 * ob, dw).max(dw);
+        let sc = round_up(cc as u64 * cb, dw).max(dw);
+        let base_a = 0x1000u64;
+        let base_b = round_up(base_a + ra as u64 * sa, 0x1000);
+        let base_c = round_up(base_b + rb as u64 * sb, 0x1000);
+        let end_c = base_c + rc as u64 * sc;
+        if end_c > 1 << super::iptb::MEM_BITS {
+            return Err(HdlError::Testbench {
+                problem: format!(
+                    "needs {end_c} bytes of DRAM; the testbench memory holds {}",
+                    1u64 << super::iptb::MEM_BITS
+                ),
+                dir: work.to_path_buf(),
+            });
+        }
+        let mut image = vec![0u8; end_c as usize];
+        let mut put = |base: u64, stride: u64, x: &[i64], rows: usize, cols: usize, eb: u64| {
+            for i in 0..rows {
+                for j in 0..cols {
+                    let v = x[i * cols + j];
+                    let at = (base + i as u64 * stride + j as u64 * eb) as usize;
+                    for byte in 0..eb as usize {
+                        image[at + byte] = (v >> (8 * byte)) as u8;
+                    }
+                }
+            }
+        };
+        put(base_a, sa, &ma, ra, ca, ob);
+        put(base_b, sb, &mb, rb, cbn, ob);
+        std::fs::create_dir_all(work).map_err(HdlError::io("create", work))?;
+        let fmem = work.join("mem.hex");
+        let text: String = image.iter().map(|b| format!("{b:02x}\n")).collect();
+        std::fs::write(&fmem, text).map_err(HdlError::io("write", &fmem))?;
+        let writes: Vec<(u64, u64)> = vec![
+            (regs::MKN[0], m as u64),
+            (regs::MKN[1], k as u64),
+            (regs::MKN[2], n as u64),
+            (regs::TILES[0], tiles.t),
+            (regs::TILES[1], tiles.rf),
+            (regs::TILES[2], tiles.cf),
+            (regs::ADDR[0].0, base_a),
+            (regs::ADDR[0].1, sa),
+            (regs::ADDR[1].0, base_b),
+            (regs::ADDR[1].1, sb),
+            (regs::ADDR[2].0, base_c),
+            (regs::ADDR[2].1, sc),
+            (regs::CTRL, 3),
+        ];
+        let mut words = vec![writes.len() as u64];
+        for (o, v) in &writes {
+            words.extend([*o, *v]);
+        }
+        words.extend([
+            base_c,
+            end_c.max(base_c + 1) - 1,
+            cycle_limit.min(u64::from(u32::MAX >> 1)),
+        ]);
+        let fregs = work.join("regs.hex");
+        let text: String = words.iter().map(|w| format!("{w:x}\n")).collect();
+        std::fs::write(&fregs, text).map_err(HdlError::io("write", &fregs))?;
+        let (fout, fres) = (work.join("out.hex"), work.join("res.txt"));
+        let _ = std::fs::remove_file(&fout);
+        let _ = std::fs::remove_file(&fres);
+        let args: Vec<std::ffi::OsString> = vec![
+            "+regs=regs.hex".into(),
+            "+mem=mem.hex".into(),
+            "+out=out.hex".into(),
+            "+res=res.txt".into(),
+            format!("+lat={latency}").into(),
+        ];
+        let out = self.exec(&args, work)?;
+        let problem = |problem: String| HdlError::Testbench {
+            problem,
+            dir: work.to_path_buf(),
+        };
+        let res = std::fs::read_to_string(&fres).map_err(|_| {
+            problem(format!(
+                "did not finish (exit status {}):\n{}",
+                out.status,
+                out.output()
+            ))
+        })?;
+        let f: Vec<u64> = res
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        if f.len() < 9 {
+            return Err(problem(format!("wrote `{}`", res.trim())));
+        }
+        if f[1] != 1 {
+            return Err(problem(format!("saw no interrupt within {} cycles", f[0])));
+        }
+        // C back from the dump: one byte per line from base_c.
+        let text = std::fs::read_to_string(&fout).map_err(HdlError::io("read", &fout))?;
+        let bytes: Vec<u8> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
+            .map(|l| u8::from_str_radix(l.trim(), 16).unwrap_or(0))
+            .collect();
+        let get = |i: usize, j: usize| -> i64 {
+            let at = i * sc as usize + j * cb as usize;
+            let mut v: i64 = 0;
+            for byte in 0..cb as usize {
+                v |= i64::from(*bytes.get(at + byte).unwrap_or(&0)) << (8 * byte);
+            }
+            let bitsw = 8 * cb as u32;
+            if bitsw < 64 {
+                v = (v << (64 - bitsw)) >> (64 - bitsw);
+            }
+            v
+        };
+        let mut c = vec![0i64; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = if ws { get(i, j) } else { get(j, i) };
+            }
+        }
+        Ok(IpResult {
+            c,
+            cycles: f[0],
+            status: f[2],
+            err: f[3],
+            counters: [f[4], f[5], f[6], f[7]],
+            violations: f[8],
+        })
+    }
+}
