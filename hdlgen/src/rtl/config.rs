@@ -230,3 +230,25 @@ impl Config {
         Operand::ALL.map(|op| self.roles.lines_needed(op, gemm, self.rows, self.cols))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The IP model (`sim::engine::ip`) sizes tiles by the same depths the
+    /// RTL's buffers get.
+    #[test]
+    fn depths_are_the_ip_models() {
+        for name in sim::design::preset_names() {
+            let d = sim::design::preset(name).expect("preset");
+            let flipped = d
+                .variant(|p| p.double_buffered = !p.double_buffered)
+                .expect("variant");
+            for d in [d, flipped] {
+                if let Ok(cfg) = Config::of(&d) {
+                    assert_eq!(cfg.depth, sim::engine::ip::depths(&d), "{name}");
+                }
+            }
+        }
+    }
+}

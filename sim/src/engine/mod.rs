@@ -2,6 +2,7 @@
 //! closed-form per fold; its cost grows with folds, never with cycles x PEs,
 //! and mostly with runs of identical folds only (`runs.rs`).
 
+pub mod ip;
 pub mod pe;
 pub mod plan;
 mod runs;

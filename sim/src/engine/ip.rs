@@ -1,0 +1,411 @@
+//! The generated accelerator IP (DMA + sequencer around the core), cycle by
+//! cycle as docs/TIMING.md, "The IP: DMA, sequencer and AXI", specifies: the
+//! GEMM is cut into core GEMMs that fit the buffers, the DMA loads and
+//! writes their tiles one job at a time over one memory, and the core runs
+//! each core GEMM with the `rtl` schedule. Tile registers: docs/IP.md.
+
+use super::plan;
+use super::timing::{self, TimingMode};
+use crate::design::{Dataflow, Design, Operand};
+use crate::workload::GemmOp;
+
+/// `DW`, the AXI data width in bytes: the largest power of two that is at
+/// most `design.dram_bandwidth` (at least 1, at most 64) and divides the
+/// bytes of a full line of every buffer (`R * ob`, `C * ob`, `C * cb`).
+pub fn data_bytes(design: &Design) -> u64 {
+    let ob = design.operand.bytes();
+    let cb = design.accumulator.bytes();
+    let (r, c) = (u64::from(design.rows), u64::from(design.cols));
+    let lines = [r * ob, c * ob, c * cb];
+    let mut dw = 64u64;
+    while dw > 1 && (dw as f64 > design.dram_bandwidth || lines.iter().any(|l| l % dw != 0)) {
+        dw /= 2;
+    }
+    dw
+}
+
+/// `L`, the memory's latency in cycles: the design's `dram_latency`, at least 1.
+pub fn latency(design: &Design) -> u64 {
+    u64::from(design.dram_latency.max(1))
+}
+
+/// The tile registers of docs/IP.md: each core GEMM is at most `t` (time
+/// role) x `rf * R` (K) x `cf * C` (columns role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tiles {
+    /// `TILE_T`: the time-dimension tile (ws: M, is: N), elements.
+    pub t: u64,
+    /// `TILE_RF`: row folds per core GEMM (the K tile is `rf * R`).
+    pub rf: u64,
+    /// `TILE_CF`: column tiles per core GEMM (the columns tile, ws: N,
+    /// is: M, is `cf * C`).
+    pub cf: u64,
+}
+
+/// Lines per bank of the A, B and C buffers (the RTL's `A_DEPTH`, `B_DEPTH`,
+/// `C_DEPTH`): SRAM bytes / banks / line bytes, a line holding one word per
+/// lane of the operand's layout (`Roles::lanes`), operand words for A and B,
+/// accumulator words for C. Equal to hdlgen's `Config::of` depths (0 where
+/// hdlgen refuses a buffer smaller than one line).
+pub fn depths(design: &Design) -> [u64; 3] {
+    let roles = design.dataflow.roles();
+    let banks = if design.double_buffered { 2 } else { 1 };
+    let bytes = [
+        design.ifmap_sram_bytes,
+        design.filter_sram_bytes,
+        design.ofmap_sram_bytes,
+    ];
+    Operand::ALL.map(|op| {
+        let word = word_bytes(design, op);
+        let line = u64::from(roles.lanes(op, design.rows, design.cols)) * word;
+        bytes[op as usize] / banks / line
+    })
+}
+
+/// Bytes of one element of `op` in DRAM and in its buffer.
+fn word_bytes(design: &Design, op: Operand) -> u64 {
+    if op == Operand::C {
+        design.accumulator.bytes()
+    } else {
+        design.operand.bytes()
+    }
+}
+
+/// (stationary, streamed) operands of a stationary-operand dataflow, `None`
+/// for os (no IP yet).
+fn operands(design: &Design) -> Option<(Operand, Operand)> {
+    match design.dataflow {
+        Dataflow::Ws => Some((Operand::B, Operand::A)),
+        Dataflow::Is => Some((Operand::A, Operand::B)),
+        Dataflow::Os => None,
+    }
+}
+
+/// `(S, X, O)`: lines per bank of the stationary, streamed and C buffers.
+fn buffer_lines(design: &Design) -> Option<(u64, u64, u64)> {
+    let (s, x) = operands(design)?;
+    let d = depths(design);
+    Some((d[s as usize], d[x as usize], d[Operand::C as usize]))
+}
+
+/// Whether `tiles` fit the buffers (docs/IP.md): every tile nonzero and
+/// `cf * rf * R <= S`, `rf * t <= X`, `cf * t <= O`. False for os designs.
+pub fn fits(design: &Design, tiles: Tiles) -> bool {
+    let Some((s, x, o)) = buffer_lines(design) else {
+        return false;
+    };
+    let Tiles { t, rf, cf } = tiles;
+    let r = u64::from(design.rows);
+    let le = |a: Option<u64>, b: u64| a.is_some_and(|a| a <= b);
+    t > 0
+        && rf > 0
+        && cf > 0
+        && le(cf.checked_mul(rf).and_then(|x| x.checked_mul(r)), s)
+        && le(rf.checked_mul(t), x)
+        && le(cf.checked_mul(t), o)
+}
+
+/// The driver's tile rule (docs/IP.md, `systolic_default_tiles`):
+/// `cf = 1`, `t = min(O, X, T)`, `rf = max(1, min(S / R, X / t, ceil(K / R)))`
+/// with `T` = M (ws) or N (is). `None` for os designs, for a size of 0, and
+/// when no tile fits (the stationary buffer holds fewer than `R` lines, or
+/// the streamed or C buffer holds none).
+pub fn default_tiles(design: &Design, m: u64, k: u64, n: u64) -> Option<Tiles> {
+    let (s, x, o) = buffer_lines(design)?;
+    let r = u64::from(design.rows);
+    if s < r || m == 0 || k == 0 || n == 0 {
+        return None;
+    }
+    let time = design.dataflow.roles().time.of((m, k, n));
+    let t = o.min(x).min(time);
+    if t == 0 {
+        return None;
+    }
+    let rf = (s / r).min(x / t).min(k.div_ceil(r)).max(1);
+    let tiles = Tiles { t, rf, cf: 1 };
+    fits(design, tiles).then_some(tiles)
+}
+
+/// One core GEMM: the tile of the GEMM that the core runs as a GEMM of its
+/// own (`m x k x n` from `(m0, k0, n0)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CoreGemm {
+    /// First row of A and C.
+    pub m0: u64,
+    /// First index of the reduction dimension.
+    pub k0: u64,
+    /// First column of B and C.
+    pub n0: u64,
+    /// Rows of the tile of A and C.
+    pub m: u64,
+    /// Reduction length.
+    pub k: u64,
+    /// Columns of the tile of B and C.
+    pub n: u64,
+    /// It adds to its C tile (not the first row tile of it).
+    pub accumulate: bool,
+    /// The last row tile of its C tile: a write-back follows.
+    pub last: bool,
+    /// Index of its C tile, in the order the C tiles are written back.
+    pub c_tile: u64,
+}
+
+impl CoreGemm {
+    /// `(time, rows, cols)` extents in the dataflow's roles (ws: M, K, N;
+    /// is: N, K, M).
+    fn extents(&self, dataflow: Dataflow) -> (u64, u64, u64) {
+        let roles = dataflow.roles();
+        let g = (self.m, self.k, self.n);
+        (roles.time.of(g), roles.rows.of(g), roles.cols.of(g))
+    }
+}
+
+/// The core GEMMs of an `m x k x n` GEMM cut by `tiles`, in the IP's order:
+/// column tile (`cf * C` over the columns role) outermost, then time tile
+/// (`t`), then row tile (`rf * R` over K) innermost; last tiles are ragged.
+/// Empty for os designs. Panics if a tile is 0.
+pub fn core_gemms(
+    design: &Design,
+    m: u64,
+    k: u64,
+    n: u64,
+    tiles: Tiles,
+) -> impl Iterator<Item = CoreGemm> + Clone {
+    assert!(
+        tiles.t > 0 && tiles.rf > 0 && tiles.cf > 0,
+        "tiles must be nonzero: {tiles:?}"
+    );
+    let dataflow = design.dataflow;
+    let roles = dataflow.roles();
+    let (time, cols) = (roles.time.of((m, k, n)), roles.cols.of((m, k, n)));
+    let tt = tiles.t;
+    let tr = tiles.rf * u64::from(design.rows);
+    let tc = tiles.cf * u64::from(design.cols);
+    let (nc, nt, nr) = (cols.div_ceil(tc), time.div_ceil(tt), k.div_ceil(tr));
+    let count = if dataflow == Dataflow::Os {
+        0
+    } else {
+        nc * nt * nr
+    };
+    (0..count).map(move |i| {
+        let (ri, c_tile) = (i % nr, i / nr);
+        let (ti, ci) = (c_tile % nt, c_tile / nt);
+        let (t0, k0, c0) = (ti * tt, ri * tr, ci * tc);
+        let (t_len, k_len, c_len) = (tt.min(time - t0), tr.min(k - k0), tc.min(cols - c0));
+        let ((m0, m_len), (n0, n_len)) = if dataflow == Dataflow::Is {
+            ((c0, c_len), (t0, t_len))
+        } else {
+            ((t0, t_len), (c0, c_len))
+        };
+        CoreGemm {
+            m0,
+            k0,
+            n0,
+            m: m_len,
+            k: k_len,
+            n: n_len,
+            accumulate: ri > 0,
+            last: ri + 1 == nr,
+            c_tile,
+        }
+    })
+}
+
+/// Beats of one line position across the lane tiles of an `extent`-long
+/// dimension split into `lanes`-wide segments of `eb`-byte elements: the
+/// full lane tiles, then the ragged one, each `ceil(len * eb / dw)`.
+fn segment_beats(extent: u64, lanes: u64, eb: u64, dw: u64) -> u64 {
+    let (full, rest) = (extent / lanes, extent % lanes);
+    full * (lanes * eb).div_ceil(dw) + (rest * eb).div_ceil(dw)
+}
+
+/// Beats of `L_i`, the load job of `g`: its stationary tile (per lane tile
+/// of `C` lanes over the columns role, one line per K index), then its
+/// streamed tile (per lane tile of `R` lanes over K, one line per time
+/// index), each line a segment of `ceil(len * ob / dw)` beats.
+pub fn load_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
+    let (time, rows, cols) = g.extents(design.dataflow);
+    let ob = design.operand.bytes();
+    let (r, c) = (u64::from(design.rows), u64::from(design.cols));
+    rows * segment_beats(cols, c, ob, dw) + time * segment_beats(rows, r, ob, dw)
+}
+
+/// Beats of `W_i`, the write-back of `g`'s C tile (meaningful when `g.last`):
+/// per lane tile of `C` lanes over the columns role, one line per time
+/// index, each a segment of `ceil(len * cb / dw)` beats.
+pub fn write_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
+    let (time, _, cols) = g.extents(design.dataflow);
+    let cb = design.accumulator.bytes();
+    time * segment_beats(cols, u64::from(design.cols), cb, dw)
+}
+
+/// What one GEMM costs on the IP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IpRun {
+    /// Cycles `busy` is high (`F + 1`).
+    pub cycles: u64,
+    /// Cycles in which the array does not run: `cycles - compute_cycles`.
+    pub stall_cycles: u64,
+    /// Sum of the core GEMMs' cycles `c_i`.
+    pub compute_cycles: u64,
+    /// Bytes read over AXI (read beats x `DW`).
+    pub read_bytes: u64,
+    /// Bytes written over AXI (write beats x `DW`).
+    pub write_bytes: u64,
+    /// Core GEMMs run.
+    pub core_gemms: u64,
+}
+
+/// The DMA and the memory behind it (docs/TIMING.md, "DMA jobs").
+struct Dma {
+    /// `L`.
+    latency: u64,
+    /// First cycle in which the DMA is idle.
+    idle: u64,
+    /// When the memory has served every request so far.
+    free: u64,
+    /// The last job's `z`.
+    last_z: u64,
+    /// The last write response's cycle.
+    last_response: u64,
+    read_beats: u64,
+    write_beats: u64,
+}
+
+impl Dma {
+    /// A read job of `beats` whose trigger holds from `trigger`: returns its
+    /// `z`, the cycle of its last beat.
+    fn read(&mut self, trigger: u64, beats: u64) -> u64 {
+        let x = self.idle.max(trigger);
+        let s = (x + 1).max(self.free);
+        let z = s + self.latency + beats - 1;
+        self.free = s + beats;
+        self.finish(z);
+        self.read_beats += beats;
+        z
+    }
+
+    /// A write job of `beats` whose trigger holds from `trigger`.
+    fn write(&mut self, trigger: u64, beats: u64) {
+        let x = self.idle.max(trigger);
+        let s = (x + 3).max(self.free);
+        let z = s + beats - 1;
+        self.free = s + beats;
+        self.finish(z);
+        self.last_response = z + self.latency;
+        self.write_beats += beats;
+    }
+
+    fn finish(&mut self, z: u64) {
+        self.idle = z + 1;
+        self.last_z = z;
+    }
+}
+
+/// The IP's schedule of an `m x k x n` GEMM cut by `tiles` (docs/TIMING.md,
+/// "The IP"), with `core_cycles(g)` the cycles `c_i` of core GEMM `g`. Jobs
+/// run in the fixed order `L_0, L_1, [W_0], L_2, ...` (double-buffered) or
+/// `L_0, [W_0], L_1, ...` (single); a core GEMM's start `go_i` is computed
+/// as soon as its load's `z` is known (every later trigger needs only
+/// earlier starts and ends). Panics if a tile or a size is 0, or the design
+/// is os.
+pub fn schedule(
+    design: &Design,
+    m: u64,
+    k: u64,
+    n: u64,
+    tiles: Tiles,
+    mut core_cycles: impl FnMut(&CoreGemm) -> u64,
+) -> IpRun {
+    assert!(
+        design.dataflow != Dataflow::Os,
+        "os designs have no IP (docs/TIMING.md)"
+    );
+    assert!(m > 0 && k > 0 && n > 0, "the IP refuses a size of 0");
+    let dw = data_bytes(design);
+    let double = design.double_buffered;
+    let mut dma = Dma {
+        latency: latency(design),
+        idle: 0,
+        free: 0,
+        last_z: 0,
+        last_response: 0,
+        read_beats: 0,
+        write_beats: 0,
+    };
+    // (go, E) of the previous core GEMM; E_{-1} = 0 makes go_0 = z(L_0) + 2.
+    let (mut go, mut end) = (0u64, 0u64);
+    // Double-buffered: W_{i-1} (its trigger E_{i-1} and beats) waits for L_i.
+    let mut pending: Option<(u64, u64)> = None;
+    let (mut compute, mut count) = (0u64, 0u64);
+    for g in core_gemms(design, m, k, n, tiles) {
+        let trigger = match (count, double) {
+            (0, _) => 0,
+            (_, true) => go,
+            (_, false) => end,
+        };
+        let z = dma.read(trigger, load_beats(design, &g, dw));
+        go = (z + 1).max(end) + 1;
+        let c = core_cycles(&g);
+        end = go + c;
+        compute += c;
+        count += 1;
+        let write = g.last.then(|| (end, write_beats(design, &g, dw)));
+        if double {
+            if let Some((at, beats)) = pending.take() {
+                dma.write(at, beats);
+            }
+            pending = write;
+        } else if let Some((at, beats)) = write {
+            dma.write(at, beats);
+        }
+    }
+    if let Some((at, beats)) = pending {
+        dma.write(at, beats);
+    }
+    let f = dma.last_response.max(end - 1).max(dma.last_z) + 1;
+    let cycles = f + 1;
+    IpRun {
+        cycles,
+        stall_cycles: cycles - compute,
+        compute_cycles: compute,
+        read_bytes: dma.read_beats * dw,
+        write_bytes: dma.write_beats * dw,
+        core_gemms: count,
+    }
+}
+
+/// Cycles of one core GEMM on the core alone: the `rtl` schedule of a plain
+/// `g.m x g.k x g.n` GEMM without DRAM (docs/TIMING.md, "Stationary-operand
+/// dataflows").
+pub fn core_cycles(design: &Design, g: &CoreGemm) -> u64 {
+    let op = GemmOp::new(g.m, g.k, g.n);
+    timing::cycles(
+        design,
+        &plan::plan(design, &op, true),
+        TimingMode::Rtl,
+        false,
+        |_, _| {},
+    )
+}
+
+/// The IP's run of an `m x k x n` GEMM with the driver's default tiles and
+/// the core's `rtl` cycles (memoized per core GEMM shape: at most 8).
+/// `None` when [`default_tiles`] has none (os designs, sizes of 0, buffers
+/// too small).
+pub fn run(design: &Design, m: u64, k: u64, n: u64) -> Option<IpRun> {
+    let tiles = default_tiles(design, m, k, n)?;
+    let mut memo: Vec<((u64, u64, u64), u64)> = Vec::new();
+    Some(schedule(design, m, k, n, tiles, |g| {
+        let shape = (g.m, g.k, g.n);
+        if let Some(&(_, c)) = memo.iter().find(|(s, _)| *s == shape) {
+            return c;
+        }
+        let c = core_cycles(design, g);
+        memo.push((shape, c));
+        c
+    }))
+}
+
+#[cfg(test)]
+mod tests;
