@@ -82,5 +82,24 @@ fn gemms_larger_than_the_buffers_run_through_the_ip_bit_exact() {
         assert_eq!(r.violations, 0, "{dims:?}");
         assert_eq!(r.c, reference(&a, &b, dims, cfg.accw), "{dims:?}");
         assert_eq!(r.counters[0], r.cycles, "{dims:?}: CYCLES register");
+        // The fast engine's model of the IP (docs/TIMING.md, "The IP").
+        let mut d = d.clone();
+        d.dram_latency = lat as u32;
+        let t = sim::engine::ip::Tiles {
+            t: tiles.t,
+            rf: tiles.rf,
+            cf: tiles.cf,
+        };
+        let (m, k, n) = (dims.0 as u64, dims.1 as u64, dims.2 as u64);
+        let want =
+            sim::engine::ip::schedule(&d, m, k, n, t, |g| sim::engine::ip::core_cycles(&d, g));
+        eprintln!("  model: {want:?}");
+        assert_eq!(
+            r.cycles, want.cycles,
+            "{dims:?}: cycles, RTL vs the fast engine"
+        );
+        assert_eq!(r.counters[1], want.stall_cycles, "{dims:?}: stall cycles");
+        assert_eq!(r.counters[2], want.read_bytes, "{dims:?}: bytes read");
+        assert_eq!(r.counters[3], want.write_bytes, "{dims:?}: bytes written");
     }
 }

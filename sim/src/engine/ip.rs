@@ -285,6 +285,22 @@ impl Dma {
         z
     }
 
+    /// A write-back slot that holds no job (its core GEMM is not the last
+    /// row tile of its C tile): passed in one cycle.
+    fn skip(&mut self, trigger: u64) {
+        let x = self.idle.max(trigger);
+        self.idle = x + 1;
+    }
+
+    /// The write-back slot of a core GEMM that ended at `end`: a write job of
+    /// `beats` (`Some`) or nothing (`None`); its trigger holds from `end + 1`.
+    fn slot(&mut self, end: u64, beats: Option<u64>) {
+        match beats {
+            Some(b) => self.write(end + 1, b),
+            None => self.skip(end + 1),
+        }
+    }
+
     /// A write job of `beats` whose trigger holds from `trigger`.
     fn write(&mut self, trigger: u64, beats: u64) {
         let x = self.idle.max(trigger);
@@ -336,13 +352,13 @@ pub fn schedule(
     // (go, E) of the previous core GEMM; E_{-1} = 0 makes go_0 = z(L_0) + 2.
     let (mut go, mut end) = (0u64, 0u64);
     // Double-buffered: W_{i-1} (its trigger E_{i-1} and beats) waits for L_i.
-    let mut pending: Option<(u64, u64)> = None;
+    let mut pending: Option<(u64, Option<u64>)> = None;
     let (mut compute, mut count) = (0u64, 0u64);
     for g in core_gemms(design, m, k, n, tiles) {
         let trigger = match (count, double) {
             (0, _) => 0,
             (_, true) => go,
-            (_, false) => end,
+            (_, false) => end + 1,
         };
         let z = dma.read(trigger, load_beats(design, &g, dw));
         go = (z + 1).max(end) + 1;
@@ -350,18 +366,18 @@ pub fn schedule(
         end = go + c;
         compute += c;
         count += 1;
-        let write = g.last.then(|| (end, write_beats(design, &g, dw)));
+        let slot = (end, g.last.then(|| write_beats(design, &g, dw)));
         if double {
             if let Some((at, beats)) = pending.take() {
-                dma.write(at, beats);
+                dma.slot(at, beats);
             }
-            pending = write;
-        } else if let Some((at, beats)) = write {
-            dma.write(at, beats);
+            pending = Some(slot);
+        } else {
+            dma.slot(slot.0, slot.1);
         }
     }
     if let Some((at, beats)) = pending {
-        dma.write(at, beats);
+        dma.slot(at, beats);
     }
     let f = dma.last_response.max(end - 1).max(dma.last_z) + 1;
     let cycles = f + 1;
