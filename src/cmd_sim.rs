@@ -35,7 +35,7 @@ pub struct SimArgs {
     /// A SCALE-Sim topology CSV (convolution or GEMM format).
     #[arg(long, value_name = "CSV")]
     topology: Option<String>,
-    /// Timing model: `rtl` (the generated hardware, docs/TIMING.md) or `scalesim` (SCALE-Sim 3.0.0).
+    /// Timing model: `rtl` (the generated hardware, docs/TIMING.md), `scalesim` (SCALE-Sim 3.0.0) or `ip` (the generated IP with its DMA, ws and is designs).
     #[arg(long, value_enum, default_value_t = Timing::Rtl)]
     timing: Timing,
     /// Only layers whose names match (`*` is a wildcard); repeat or separate with commas.
@@ -65,6 +65,7 @@ pub struct SimArgs {
 enum Timing {
     Rtl,
     Scalesim,
+    Ip,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,6 +98,7 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
     let mode = match a.timing {
         Timing::Rtl => TimingMode::Rtl,
         Timing::Scalesim => TimingMode::Scalesim,
+        Timing::Ip => TimingMode::Ip,
     };
     if let Some(dir) = &a.report {
         report::site::check_dir(dir)?;

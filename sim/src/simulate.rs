@@ -97,7 +97,7 @@ pub fn run_layer(
 /// as SCALE-Sim does.
 pub fn conv_rule(mode: TimingMode) -> ConvRule {
     match mode {
-        TimingMode::Rtl => ConvRule::Exact,
+        TimingMode::Rtl | TimingMode::Ip => ConvRule::Exact,
         TimingMode::Scalesim => ConvRule::Scalesim,
     }
 }

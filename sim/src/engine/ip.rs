@@ -219,15 +219,26 @@ fn segment_beats(extent: u64, lanes: u64, eb: u64, dw: u64) -> u64 {
     full * (lanes * eb).div_ceil(dw) + (rest * eb).div_ceil(dw)
 }
 
-/// Beats of `L_i`, the load job of `g`: its stationary tile (per lane tile
-/// of `C` lanes over the columns role, one line per K index), then its
-/// streamed tile (per lane tile of `R` lanes over K, one line per time
-/// index), each line a segment of `ceil(len * ob / dw)` beats.
+/// Beats of `g`'s stationary tile (the first part of `L_i`): per lane tile
+/// of `C` lanes over the columns role, one line per K index, each a segment
+/// of `ceil(len * ob / dw)` beats.
+pub fn stationary_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
+    let (_, rows, cols) = g.extents(design.dataflow);
+    rows * segment_beats(cols, u64::from(design.cols), design.operand.bytes(), dw)
+}
+
+/// Beats of `g`'s streamed tile (the second part of `L_i`): per lane tile
+/// of `R` lanes over K, one line per time index, each a segment of
+/// `ceil(len * ob / dw)` beats.
+pub fn streamed_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
+    let (time, rows, _) = g.extents(design.dataflow);
+    time * segment_beats(rows, u64::from(design.rows), design.operand.bytes(), dw)
+}
+
+/// Beats of `L_i`, the load job of `g`: its stationary tile, then its
+/// streamed tile.
 pub fn load_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
-    let (time, rows, cols) = g.extents(design.dataflow);
-    let ob = design.operand.bytes();
-    let (r, c) = (u64::from(design.rows), u64::from(design.cols));
-    rows * segment_beats(cols, c, ob, dw) + time * segment_beats(rows, r, ob, dw)
+    stationary_beats(design, g, dw) + streamed_beats(design, g, dw)
 }
 
 /// Beats of `W_i`, the write-back of `g`'s C tile (meaningful when `g.last`):

@@ -13,8 +13,8 @@ pub use pe::PeEngine;
 pub use plan::{Fold, Mapping, Plan, Traffic};
 pub use timing::{FoldTimes, TimingMode};
 
-use crate::design::Design;
-use crate::error::SimError;
+use crate::design::{Dataflow, Design};
+use crate::error::{InputError, SimError};
 use crate::workload::GemmOp;
 
 /// Cost of one GEMM on the array.
@@ -80,8 +80,27 @@ impl Engine for FastEngine {
     }
 
     fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError> {
+        if self.mode == TimingMode::Ip {
+            return self.ip_gemm(design, g).ok_or_else(|| no_ip(design));
+        }
         Ok(self.gemm(design, g))
     }
+}
+
+/// Why `design` cannot run a GEMM in `ip` mode.
+fn no_ip(design: &Design) -> SimError {
+    let why = if design.dataflow == Dataflow::Os {
+        "os designs have no IP yet (docs/TIMING.md, \"The IP\")"
+    } else {
+        "no core GEMM tile fits its buffers (the stationary buffer holds fewer than one line per array row)"
+    };
+    InputError::new(
+        "systolic::ip::unsupported",
+        format!("design {}", design.name),
+        format!("`--timing ip` cannot run on this design: {why}"),
+    )
+    .hint("use `--timing rtl`, or a ws or is design whose buffers hold a tile (docs/IP.md)")
+    .into()
 }
 
 impl FastEngine {
@@ -89,7 +108,14 @@ impl FastEngine {
     /// GEMM). Equal to [`FastEngine::gemm_per_fold`]; it walks runs of
     /// identical folds and jumps over them (`runs.rs`) whenever it can keep
     /// the DRAM channel's arithmetic exact, and steps every fold otherwise.
+    /// In `ip` mode: [`FastEngine::ip_gemm`], or the `rtl` core's stats on a
+    /// design without an IP (which [`Engine::run_gemm`] refuses instead).
     pub fn gemm(&self, design: &Design, g: &GemmOp) -> GemmStats {
+        if self.mode == TimingMode::Ip {
+            if let Some(s) = self.ip_gemm(design, g) {
+                return s;
+            }
+        }
         runs::gemm(design, g, self.mode, FEW_FOLDS)
             .map(|r| self.stats_of_runs(design, g, r))
             .unwrap_or_else(|| self.gemm_per_fold(design, g))
@@ -118,7 +144,7 @@ impl FastEngine {
     /// stored, drives both schedules (compute only, and with the DRAM
     /// channel) fold by fold.
     pub fn gemm_per_fold(&self, design: &Design, g: &GemmOp) -> GemmStats {
-        let rtl = self.mode == TimingMode::Rtl;
+        let rtl = self.mode != TimingMode::Scalesim;
         let mut folds = plan::Folds::new(design, g, rtl);
         let os = folds.output_stationary();
         let mut traffic = folds.sram_traffic();
@@ -151,6 +177,66 @@ impl FastEngine {
             compute_cycles,
             total,
         )
+    }
+
+    /// `g` on the generated IP with the driver's default tiles
+    /// ([`ip::default_tiles`]): cycles, stalls and DRAM bytes from
+    /// [`ip::schedule`] (compute cycles: the sum of the core GEMMs'), and
+    /// the array's counts (folds, PE slots, register bits, SRAM accesses)
+    /// summed over the core GEMMs, each planned as a GEMM of its own on the
+    /// `rtl` core. The IP reads A as a plain `M x K` matrix, whatever
+    /// `g.a_unique` says. `None` where the design has no IP (os) or no tile
+    /// fits its buffers. Its cost grows with the core GEMMs.
+    pub fn ip_gemm(&self, design: &Design, g: &GemmOp) -> Option<GemmStats> {
+        let tiles = ip::default_tiles(design, g.m, g.k, g.n)?;
+        let core = FastEngine {
+            mode: TimingMode::Rtl,
+        };
+        let dw = ip::data_bytes(design);
+        // At most 8 shapes: each dimension is a full or a ragged tile.
+        let mut shapes: Vec<((u64, u64, u64), GemmStats)> = Vec::new();
+        let mut sum = GemmStats::default();
+        let (mut stationary, mut streamed) = (0u64, 0u64);
+        let run = ip::schedule(design, g.m, g.k, g.n, tiles, |c| {
+            stationary += ip::stationary_beats(design, c, dw);
+            streamed += ip::streamed_beats(design, c, dw);
+            let shape = (c.m, c.k, c.n);
+            let s = match shapes.iter().find(|(s, _)| *s == shape) {
+                Some(&(_, s)) => s,
+                None => {
+                    let s = core.gemm(design, &GemmOp::new(c.m, c.k, c.n));
+                    shapes.push((shape, s));
+                    s
+                }
+            };
+            sum.folds += s.folds;
+            sum.pe_slots += s.pe_slots;
+            sum.reg_bits += s.reg_bits;
+            let (t, u) = (&mut sum.traffic, &s.traffic);
+            t.ifmap_reads += u.ifmap_reads;
+            t.filter_reads += u.filter_reads;
+            t.ofmap_reads += u.ofmap_reads;
+            t.ofmap_writes += u.ofmap_writes;
+            s.compute_cycles
+        });
+        let mut traffic = sum.traffic;
+        let (a, b) = match design.dataflow {
+            Dataflow::Is => (stationary, streamed),
+            _ => (streamed, stationary),
+        };
+        traffic.dram_ifmap_bytes = a * dw;
+        traffic.dram_filter_bytes = b * dw;
+        traffic.dram_ofmap_bytes = run.write_bytes;
+        traffic.set_fills(design.operand.bytes());
+        Some(GemmStats {
+            macs: g.m * g.k * g.n,
+            folds: sum.folds,
+            pe_slots: sum.pe_slots,
+            compute_cycles: run.compute_cycles,
+            stall_cycles: run.stall_cycles,
+            traffic,
+            reg_bits: sum.reg_bits,
+        })
     }
 
     /// The stats from a plan's totals (`[folds, pe_slots, reg_bits]`) and its

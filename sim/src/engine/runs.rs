@@ -109,8 +109,8 @@ impl Walk {
         let gap = |t: u64| match mode {
             TimingMode::Scalesim if os => t + r + c - 2,
             TimingMode::Scalesim => 2 * r + c + t - 2,
-            TimingMode::Rtl if os => t.max(2 * r),
-            TimingMode::Rtl => t.max(2 * r - 1).max(2),
+            TimingMode::Rtl | TimingMode::Ip if os => t.max(2 * r),
+            TimingMode::Rtl | TimingMode::Ip => t.max(2 * r - 1).max(2),
         };
         let mut w = Walk {
             counts: segs.map(|l| l.seg.map(|(_, n)| n)),
@@ -141,8 +141,8 @@ impl Walk {
         let t = w.steps[9 * (w.len[0] - 1) + 3 * (w.len[1] - 1) + w.len[2] - 1].t;
         s.compute_cycles = match mode {
             TimingMode::Scalesim => gaps,
-            TimingMode::Rtl if os => 1 + gaps - gap(t) + t + r - 1 + c + r,
-            TimingMode::Rtl => 1 + r + gaps - gap(t) + t + r + c - 1,
+            TimingMode::Rtl | TimingMode::Ip if os => 1 + gaps - gap(t) + t + r - 1 + c + r,
+            TimingMode::Rtl | TimingMode::Ip => 1 + r + gaps - gap(t) + t + r + c - 1,
         };
         for level in 0..3 {
             w.merge_alike(level);
@@ -304,7 +304,7 @@ fn exact_bits(bandwidth: f64) -> Option<u32> {
 /// at most `few` folds, and the caller steps every fold.
 pub(super) fn gemm(design: &Design, g: &GemmOp, mode: TimingMode, few: u64) -> Option<Totals> {
     let bits = exact_bits(design.dram_bandwidth);
-    let mut folds = Folds::new(design, g, mode == TimingMode::Rtl);
+    let mut folds = Folds::new(design, g, mode != TimingMode::Scalesim);
     if folds.loops().contains(&0) || folds.len() as u64 <= few {
         return None;
     }

@@ -261,8 +261,8 @@ impl Schedule<WriteRuns> {
         let d = match self.mode {
             TimingMode::Scalesim if self.output_stationary => t + r + c - 2,
             TimingMode::Scalesim => 2 * r + c + t - 2,
-            TimingMode::Rtl if self.output_stationary => t.max(2 * r),
-            TimingMode::Rtl => t.max(2 * r - 1).max(2),
+            TimingMode::Rtl | TimingMode::Ip if self.output_stationary => t.max(2 * r),
+            TimingMode::Rtl | TimingMode::Ip => t.max(2 * r - 1).max(2),
         };
         Shift {
             d,
@@ -284,12 +284,14 @@ impl Schedule<WriteRuns> {
         let (stream, load) = (self.stream, self.load);
         let (next, others, bound) = match self.mode {
             TimingMode::Scalesim => (self.end, [0, 0], self.end),
-            TimingMode::Rtl if !self.output_stationary => (
+            TimingMode::Rtl | TimingMode::Ip if !self.output_stationary => (
                 load,
                 [load.wrapping_sub(stream), 0],
                 (stream + self.r - 1).max(load + self.r),
             ),
-            TimingMode::Rtl => (stream, [0, self.drain - stream], stream + self.prev_t),
+            TimingMode::Rtl | TimingMode::Ip => {
+                (stream, [0, self.drain - stream], stream + self.prev_t)
+            }
         };
         let ready = if self.ready > bound {
             self.ready - stream
@@ -338,8 +340,8 @@ impl Schedule<WriteRuns> {
         self.end += by;
         match self.mode {
             TimingMode::Scalesim => {}
-            TimingMode::Rtl if !self.output_stationary => self.load += by,
-            TimingMode::Rtl => {
+            TimingMode::Rtl | TimingMode::Ip if !self.output_stationary => self.load += by,
+            TimingMode::Rtl | TimingMode::Ip => {
                 self.load += by;
                 self.drain += by;
             }

@@ -12,14 +12,19 @@ pub enum TimingMode {
     Rtl,
     /// SCALE-Sim 3.0.0's compute-cycle model.
     Scalesim,
+    /// The generated IP (docs/TIMING.md, "The IP"): core GEMMs on the `rtl`
+    /// core behind the IP's DMA ([`super::ip`]). Fold schedules treat it as
+    /// `rtl` (the core's).
+    Ip,
 }
 
 impl TimingMode {
-    /// Parses `rtl` or `scalesim`.
+    /// Parses `rtl`, `scalesim` or `ip`.
     pub fn parse(s: &str) -> Option<TimingMode> {
         match s {
             "rtl" => Some(TimingMode::Rtl),
             "scalesim" => Some(TimingMode::Scalesim),
+            "ip" => Some(TimingMode::Ip),
             _ => None,
         }
     }
@@ -29,6 +34,7 @@ impl TimingMode {
         match self {
             TimingMode::Rtl => "rtl",
             TimingMode::Scalesim => "scalesim",
+            TimingMode::Ip => "ip",
         }
     }
 }
@@ -169,7 +175,7 @@ impl<Q: WriteQueue> Dram<Q> {
 
 /// Total cycles of `plan`: compute-only when `memory` is false, otherwise with
 /// DRAM fetches (double-buffered prefetch as the design says) and write-back.
-/// `each` receives every fold's times (`rtl` mode only).
+/// `each` receives every fold's times (not in `scalesim` mode).
 pub fn cycles(
     design: &Design,
     plan: &Plan,
@@ -186,7 +192,7 @@ pub fn cycles(
     );
     for (i, f) in plan.folds.iter().enumerate() {
         let times = s.step(f, plan.folds.get(i + 1));
-        if mode == TimingMode::Rtl {
+        if mode != TimingMode::Scalesim {
             each(f, times);
         }
     }
@@ -295,7 +301,7 @@ impl<Q: WriteQueue> Schedule<Q> {
                 (self.stream, self.stream + cpf)
             }
             // ws / is: docs/TIMING.md, "Stationary-operand dataflows".
-            TimingMode::Rtl if !self.output_stationary => {
+            TimingMode::Rtl | TimingMode::Ip if !self.output_stationary => {
                 if self.first {
                     self.load = ready.max(1);
                     self.stream = self.load + r;
@@ -308,7 +314,7 @@ impl<Q: WriteQueue> Schedule<Q> {
                 (self.load, self.stream + t + r + c - 1)
             }
             // os: docs/TIMING.md, "Output-stationary dataflow".
-            TimingMode::Rtl => {
+            TimingMode::Rtl | TimingMode::Ip => {
                 if self.first {
                     self.stream = ready.max(1);
                     self.drain = self.stream + t + r - 1;

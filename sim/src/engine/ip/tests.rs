@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::design::{preset, preset_names, DesignParams};
+use crate::engine::{Engine, FastEngine};
 use crate::Precision;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -190,10 +191,13 @@ fn default_tiles_follow_the_drivers_rule() {
         })
     );
     assert_eq!(default_tiles(&d, 0, 3, 7), None);
-    assert_eq!(
-        default_tiles(&design(2, 2, Dataflow::Os, true, 1.0, 1), 4, 4, 4),
-        None
-    );
+    let os = design(2, 2, Dataflow::Os, true, 1.0, 1);
+    assert_eq!(default_tiles(&os, 4, 4, 4), None);
+    let fast = FastEngine {
+        mode: TimingMode::Ip,
+    };
+    let err = fast.run_gemm(&os, &GemmOp::new(4, 4, 4)).unwrap_err();
+    assert!(err.to_string().contains("os designs have no IP"), "{err}");
 }
 
 #[test]
@@ -324,6 +328,8 @@ proptest! {
         let (s, x) = operands(&d).unwrap();
         let (mut reads, mut writes) = (0, 0);
         for g in core_gemms(&d, m, k, n, tiles) {
+            prop_assert_eq!(stationary_beats(&d, &g, dw), slow_beats(&d, &g, s, dw));
+            prop_assert_eq!(streamed_beats(&d, &g, dw), slow_beats(&d, &g, x, dw));
             let load = slow_beats(&d, &g, s, dw) + slow_beats(&d, &g, x, dw);
             prop_assert_eq!(load_beats(&d, &g, dw), load);
             reads += load;
@@ -367,6 +373,26 @@ proptest! {
             let slow = run(&slower, m, k, n).unwrap();
             prop_assert!(slow.cycles >= fast.cycles, "{fast:?} {slow:?}");
             prop_assert_eq!(slow.compute_cycles, fast.compute_cycles);
+        }
+    }
+
+    #[test]
+    fn the_fast_engine_in_ip_mode_reports_the_ips_run(
+        d in small_design(), m in dim(40), k in dim(40), n in dim(40)
+    ) {
+        let fast = FastEngine { mode: TimingMode::Ip };
+        let op = GemmOp::new(m, k, n);
+        match run(&d, m, k, n) {
+            Some(r) => {
+                let s = fast.run_gemm(&d, &op).unwrap();
+                prop_assert_eq!(s.compute_cycles, r.compute_cycles);
+                prop_assert_eq!(s.total_cycles(), r.cycles);
+                let t = s.traffic;
+                prop_assert_eq!(t.dram_ifmap_bytes + t.dram_filter_bytes, r.read_bytes);
+                prop_assert_eq!(t.dram_ofmap_bytes, r.write_bytes);
+                prop_assert_eq!(s.macs, m * k * n);
+            }
+            None => prop_assert!(fast.run_gemm(&d, &op).is_err()),
         }
     }
 }
