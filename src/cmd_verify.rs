@@ -11,15 +11,22 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
   systolic verify --design edge-8x8 --gemm 40,100,20
+  systolic verify --design edge-8x8 --gemm 300,200,50
   systolic verify --design edge-8x8 --model mobilenet_v2 --layer features.7.dw
-  systolic verify --design edge-8x8 --gemm 8,16,8 --sim icarus
+  systolic verify --design edge-8x8 --model dense-10-1 --all-layers
+  systolic verify --design edge-8x8 --gemm 8,16,8 --core --sim icarus
   systolic verify --design edge-8x8 --model model.onnx --dim batch=2 --layer scores
 
-A GEMM runs when its lines fit one bank of each buffer; one that does not is refused
-at once, naming the buffer that overflows and what fits (the largest M for its K and
-N, the largest square GEMM, or the model's layers that fit). The Verilator testbench
-is built once per design (seconds for 8x8, about a minute for 16x16) and cached;
-Icarus needs no build but runs slowly (about 40 ms per cycle at 8x8).";
+ws and is designs run the GEMM through the IP (docs/IP.md): registers written over
+AXI4-Lite, A and B read from a DRAM image and C written back by the AXI4 DMA, with a
+memory of the design's latency; any size runs (the image holds up to 16 MiB), and
+values, cycles, stall cycles and bytes moved must equal the simulator's
+(docs/TIMING.md, \"The IP\"). A convolution runs from the im2col matrix laid out in
+DRAM. --core verifies the core alone (os designs always): its GEMM must fit one bank
+of each buffer, and one that does not is refused at once, naming the buffer that
+overflows and what fits. The Verilator testbench is built once per design (seconds
+for 8x8, about a minute for 16x16) and cached; Icarus needs no build but runs slowly
+(about 40 ms per cycle at 8x8).";
 
 /// HDL simulator choice.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -47,8 +54,15 @@ pub struct VerifyArgs {
     #[command(flatten)]
     onnx: inputs::OnnxArgs,
     /// Layer name (its first lowered GEMM runs; random operands).
-    #[arg(long, requires = "model")]
+    #[arg(long, requires = "model", conflicts_with = "all_layers")]
     layer: Option<String>,
+    /// Every layer of the model that runs on the array, one after another.
+    #[arg(long, requires = "model")]
+    all_layers: bool,
+    /// Verify the core alone (array, controller, buffers, filled through its
+    /// host port) instead of the IP: the GEMM must fit the buffers.
+    #[arg(long)]
+    core: bool,
     /// HDL simulator.
     #[arg(long, value_enum, default_value = "verilator")]
     sim: SimArg,
@@ -66,9 +80,43 @@ pub struct VerifyArgs {
     work: Option<PathBuf>,
 }
 
-/// The GEMM to verify, refused (before anything is built or run) when it
-/// does not fit the design's buffers.
-fn gemm_dims(a: &VerifyArgs, cfg: &Config) -> miette::Result<(u64, u64, u64)> {
+/// A GEMM to verify, with its layer's name (`None` for `--gemm`).
+type Named = (Option<String>, (u64, u64, u64));
+
+/// The GEMMs to verify, with the layer names (`None` for `--gemm`); on the
+/// core alone, refused (before anything is built or run) when one does not
+/// fit the design's buffers.
+fn gemms(a: &VerifyArgs, cfg: &Config, core: bool) -> miette::Result<Vec<Named>> {
+    if a.all_layers {
+        let Some(model_name) = &a.model else {
+            unreachable!("clap requires --model with --all-layers")
+        };
+        let (model, _) = inputs::model_with(model_name, &a.onnx.options(model_name)?)?;
+        let mut v = Vec::new();
+        for l in model.layers() {
+            if let Lowered::Gemm(g) = l.lower(1) {
+                let gemm = (g.m, g.k, g.n);
+                if core {
+                    fit::check_layer(cfg, &model, model_name, &l.name, gemm)?;
+                }
+                v.push((Some(l.name.clone()), gemm));
+            }
+        }
+        if v.is_empty() {
+            return Err(miette::miette!(
+                code = "systolic::verify::no_layers",
+                help = "pick a model with conv, linear, matmul or recurrent layers",
+                "model `{model_name}` has no layer that runs on the array"
+            ));
+        }
+        return Ok(v);
+    }
+    let gemm = gemm_dims(a, cfg, core)?;
+    Ok(vec![(a.layer.clone(), gemm)])
+}
+
+/// The one GEMM of `--gemm` or `--layer`.
+fn gemm_dims(a: &VerifyArgs, cfg: &Config, core: bool) -> miette::Result<(u64, u64, u64)> {
     if let Some(g) = &a.gemm {
         let v: Vec<u64> = g.split(',').filter_map(|x| x.trim().parse().ok()).collect();
         let (m, k, n) = match v[..] {
@@ -81,7 +129,9 @@ fn gemm_dims(a: &VerifyArgs, cfg: &Config) -> miette::Result<(u64, u64, u64)> {
                 ))
             }
         };
-        fit::check_gemm(cfg, (m, k, n))?;
+        if core {
+            fit::check_gemm(cfg, (m, k, n))?;
+        }
         return Ok((m, k, n));
     }
     let (Some(model_name), Some(layer)) = (&a.model, &a.layer) else {
@@ -103,7 +153,9 @@ fn gemm_dims(a: &VerifyArgs, cfg: &Config) -> miette::Result<(u64, u64, u64)> {
     match found.lower(1) {
         Lowered::Gemm(g) => {
             let gemm = (g.m, g.k, g.n);
-            fit::check_layer(cfg, &model, model_name, layer, gemm)?;
+            if core {
+                fit::check_layer(cfg, &model, model_name, layer, gemm)?;
+            }
             Ok(gemm)
         }
         Lowered::Vector(_) => Err(miette::miette!(
@@ -118,28 +170,86 @@ fn gemm_dims(a: &VerifyArgs, cfg: &Config) -> miette::Result<(u64, u64, u64)> {
 pub fn run(a: VerifyArgs) -> miette::Result<()> {
     let design = inputs::design(&a.design)?;
     let cfg = Config::of(&design)?;
-    let (m, k, n) = gemm_dims(&a, &cfg)?;
+    // os designs have no IP yet: their core is verified.
+    let core = a.core || !hdlgen::rtl::ip::has_ip(&cfg);
+    let list = gemms(&a, &cfg, core)?;
     let sim = match a.sim {
         SimArg::Verilator => Simulator::Verilator,
         SimArg::Icarus => Simulator::Icarus,
     };
     let progress = crate::progress::Stderr::new();
-    let bits = design.operand.bits();
-    let av = sim::engine::pe::random_operands(bits, (m * k) as usize, a.seed);
-    let bv = sim::engine::pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
-    let bench = check::build(&design, sim, false, &progress)?;
-    let Some(work) = a.work.clone() else {
-        // A private folder no one else can predict or write; removed after
-        // a pass, kept (and named in the error) when there is something to see.
-        let work = check::private_temp_dir("verify")?;
-        let result = compare(&a, &design, &bench, (&av, &bv), (m, k, n), &work, &progress);
-        let empty = std::fs::read_dir(&work).map_or(true, |mut d| d.next().is_none());
-        if result.is_ok() || empty {
-            let _ = std::fs::remove_dir_all(&work);
-        }
-        return result;
+    if core && !a.core {
+        emit(&format!(
+            "note       {} is {}: it has no IP yet (docs/IP.md); verifying its core\n",
+            design.name, design.dataflow
+        ))?;
+    }
+    let bench = if core {
+        check::build(&design, sim, false, &progress)?
+    } else {
+        check::build_ip(&design, sim, false, &progress)?
     };
-    compare(&a, &design, &bench, (&av, &bv), (m, k, n), &work, &progress)
+    let mut passed = 0usize;
+    for (layer, (m, k, n)) in &list {
+        let bits = design.operand.bits();
+        let av = sim::engine::pe::random_operands(bits, (m * k) as usize, a.seed);
+        let bv = sim::engine::pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
+        let one = |work: &std::path::Path| {
+            compare(
+                &a,
+                &design,
+                &bench,
+                core,
+                (&av, &bv),
+                (*m, *k, *n),
+                layer.as_deref(),
+                work,
+                &progress,
+            )
+        };
+        match a.work.clone() {
+            Some(w) => {
+                let w = match (layer, list.len()) {
+                    (Some(l), n) if n > 1 => w.join(sanitize(l)),
+                    _ => w,
+                };
+                one(&w)?
+            }
+            None => {
+                // A private folder no one else can predict or write; removed after
+                // a pass, kept (and named in the error) when there is something to see.
+                let work = check::private_temp_dir("verify")?;
+                let result = one(&work);
+                let empty = std::fs::read_dir(&work).map_or(true, |mut d| d.next().is_none());
+                if result.is_ok() || empty {
+                    let _ = std::fs::remove_dir_all(&work);
+                }
+                result?
+            }
+        }
+        passed += 1;
+    }
+    if list.len() > 1 {
+        emit(&format!(
+            "PASS: all {passed} array layers of the model bit-exact, cycle counts equal\n"
+        ))?;
+    }
+    Ok(())
+}
+
+/// A layer name as one plain folder name.
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_string()
 }
 
 /// Writes to standard output; a failed write is an error (exit 1).
@@ -149,24 +259,61 @@ fn emit(text: &str) -> miette::Result<()> {
 
 /// Runs the GEMM on both engines in `work`, prints what they did, and
 /// passes or fails.
+#[allow(clippy::too_many_arguments)]
 fn compare(
     a: &VerifyArgs,
     design: &sim::Design,
     bench: &check::Bench,
+    core: bool,
     (av, bv): (&[i64], &[i64]),
     (m, k, n): (u64, u64, u64),
+    layer: Option<&str>,
     work: &std::path::Path,
     progress: &dyn hdlgen::Progress,
 ) -> miette::Result<()> {
     let sim = bench.sim;
-    let out = check::check(design, bench, av, bv, (m, k, n), work, progress)?;
+    let out = if core {
+        check::check(design, bench, av, bv, (m, k, n), work, progress)?
+    } else {
+        check::check_ip(design, bench, av, bv, (m, k, n), work, progress)?
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
         "design     {} ({}x{} {})",
         design.name, design.rows, design.cols, design.dataflow
     );
+    if let Some(l) = layer {
+        let _ = writeln!(s, "layer      {l}");
+    }
     let _ = writeln!(s, "gemm       {m} x {k} x {n}, seed {}", a.seed);
+    if let Some(ip) = &out.ip {
+        let _ = writeln!(
+            s,
+            "through    the IP: {} core GEMMs (TILE_T {}, TILE_RF {}, TILE_CF {}), AXI data {} bytes, memory latency {} cycles",
+            ip.pe.core_gemms,
+            ip.tiles.t,
+            ip.tiles.rf,
+            ip.tiles.cf,
+            sim::engine::ip::data_bytes(design),
+            sim::engine::ip::latency(design)
+        );
+        let _ = writeln!(
+            s,
+            "counters   stall {} (simulator {}), read {} B ({}), written {} B ({})",
+            ip.counters[1],
+            ip.pe.stall_cycles,
+            ip.counters[2],
+            ip.pe.read_bytes,
+            ip.counters[3],
+            ip.pe.write_bytes
+        );
+        let _ = writeln!(
+            s,
+            "fast       {} cycles (the fast engine's model)",
+            ip.fast.cycles
+        );
+    }
     let _ = writeln!(
         s,
         "simulator  {:?} (build {:.1} s, 0 = cached)",
@@ -193,7 +340,7 @@ fn compare(
         100.0 * macs / (pes * out.expected_cycles as f64)
     );
     emit(&std::mem::take(&mut s))?;
-    if a.speed && out.passed() {
+    if a.speed && out.passed() && core {
         let gemm = check::Gemm {
             a: av,
             b: bv,
@@ -223,7 +370,15 @@ fn compare(
     }
     emit(&std::mem::take(&mut s))?;
     out.verdict()?;
-    let _ = writeln!(s, "PASS: {} outputs bit-exact, cycle counts equal", m * n);
+    if out.ip.is_some() {
+        let _ = writeln!(
+            s,
+            "PASS: {} outputs bit-exact; cycles, stall cycles and bytes equal (fast = pe = rtl)",
+            m * n
+        );
+    } else {
+        let _ = writeln!(s, "PASS: {} outputs bit-exact, cycle counts equal", m * n);
+    }
     emit(&s)?;
     Ok(())
 }

@@ -32,6 +32,17 @@ pub enum HdlError {
         /// Its bits.
         bits: u32,
     },
+    /// The design has no IP to run through (os designs; or buffers that
+    /// hold no tile).
+    #[error("design `{design}` has no IP to run through: the IP (docs/IP.md) is generated for ws and is designs whose stationary buffer holds at least one row fold")]
+    #[diagnostic(
+        code(systolic::hdl::no_ip),
+        help("verify the core alone with --core (the GEMM must then fit the buffers), or use a ws or is design")
+    )]
+    NoIp {
+        /// The design's name.
+        design: String,
+    },
     /// A buffer bank is smaller than one line of the array edge.
     #[error("cannot generate RTL: the {buffer} SRAM bank holds no whole line of the array edge ({line_bytes} bytes)")]
     #[diagnostic(

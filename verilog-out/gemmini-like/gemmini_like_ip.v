@@ -289,7 +289,7 @@ module gemmini_like_ip #(
     wire row_more = ro_n < sr;
     wire time_more = to_n < tt;
     wire col_more = co_n < sc;
-    wire [32 - 1:0] xn = (ro == 32'd0) ? ar_end0_1 : x_ntb;
+    wire [32 - 1:0] xn = (ro == 32'd0) ? ar_end0_1_n : x_ntb;
     wire [2 - 1:0] after_w = !lc_done ? 2'd0 : (((wk + 32'd1) < loads) ? 2'd1 : 2'd2);
     assign fin = ((((slot == 2'd2) && !dma_act) && !core_busy) && !pq_v) && (bcnt == 32'd0);
     wire lc_done_n = (!row_more && !time_more) && !col_more;
@@ -369,10 +369,10 @@ module gemmini_like_ip #(
                     if (row_more) begin
                         ro <= ro_n;
                         rs <= (tr < (sr - ro_n)) ? tr : (sr - ro_n);
-                        s_ptr <= ar_end0_0;
+                        s_ptr <= ar_end0_0_n;
                         x_ptr <= x_ptr + tr_ob;
                         if (ro == 32'd0) begin
-                            x_ntb <= ar_end0_1;
+                            x_ntb <= ar_end0_1_n;
                         end
                     end else begin
                         ro <= 32'd0;
@@ -402,7 +402,7 @@ module gemmini_like_ip #(
                     wk <= wk + 32'd1;
                     if (wto_n < tt) begin
                         wto <= wto_n;
-                        c_ptr <= aw_end0_0;
+                        c_ptr <= aw_end0_0_n;
                     end else begin
                         wto <= 32'd0;
                         c_colbase <= c_colbase + tc_cb;
@@ -489,6 +489,8 @@ module gemmini_like_ip #(
     wire [16 - 1:0] ar_seg_bytes;
     wire [32 - 1:0] ar_end0_0;
     wire [32 - 1:0] ar_end0_1;
+    wire [32 - 1:0] ar_end0_0_n;
+    wire [32 - 1:0] ar_end0_1_n;
     gemmini_like_walk #(
         .DWL(DWL)
     ) u_ar (
@@ -522,7 +524,9 @@ module gemmini_like_ip #(
         .seg_len(ar_seg_len),
         .seg_bytes(ar_seg_bytes),
         .end0_0(ar_end0_0),
-        .end0_1(ar_end0_1)
+        .end0_1(ar_end0_1),
+        .end0_0_n(ar_end0_0_n),
+        .end0_1_n(ar_end0_1_n)
     );
     wire rw_valid;
     wire rw_part;
@@ -536,6 +540,8 @@ module gemmini_like_ip #(
     wire [16 - 1:0] rw_seg_bytes;
     wire [32 - 1:0] rw_end0_0;
     wire [32 - 1:0] rw_end0_1;
+    wire [32 - 1:0] rw_end0_0_n;
+    wire [32 - 1:0] rw_end0_1_n;
     gemmini_like_walk #(
         .DWL(DWL)
     ) u_rw (
@@ -569,7 +575,9 @@ module gemmini_like_ip #(
         .seg_len(rw_seg_len),
         .seg_bytes(rw_seg_bytes),
         .end0_0(rw_end0_0),
-        .end0_1(rw_end0_1)
+        .end0_1(rw_end0_1),
+        .end0_0_n(rw_end0_0_n),
+        .end0_1_n(rw_end0_1_n)
     );
     assign m_axi_arvalid = rd_job && ar_valid;
     assign m_axi_araddr = ar_addr;
@@ -712,6 +720,8 @@ module gemmini_like_ip #(
     wire [16 - 1:0] aw_seg_bytes;
     wire [32 - 1:0] aw_end0_0;
     wire [32 - 1:0] aw_end0_1;
+    wire [32 - 1:0] aw_end0_0_n;
+    wire [32 - 1:0] aw_end0_1_n;
     gemmini_like_walk #(
         .DWL(DWL)
     ) u_aw (
@@ -745,7 +755,9 @@ module gemmini_like_ip #(
         .seg_len(aw_seg_len),
         .seg_bytes(aw_seg_bytes),
         .end0_0(aw_end0_0),
-        .end0_1(aw_end0_1)
+        .end0_1(aw_end0_1),
+        .end0_0_n(aw_end0_0_n),
+        .end0_1_n(aw_end0_1_n)
     );
     wire ww_valid;
     wire ww_part;
@@ -759,6 +771,8 @@ module gemmini_like_ip #(
     wire [16 - 1:0] ww_seg_bytes;
     wire [32 - 1:0] ww_end0_0;
     wire [32 - 1:0] ww_end0_1;
+    wire [32 - 1:0] ww_end0_0_n;
+    wire [32 - 1:0] ww_end0_1_n;
     gemmini_like_walk #(
         .DWL(DWL)
     ) u_ww (
@@ -792,9 +806,11 @@ module gemmini_like_ip #(
         .seg_len(ww_seg_len),
         .seg_bytes(ww_seg_bytes),
         .end0_0(ww_end0_0),
-        .end0_1(ww_end0_1)
+        .end0_1(ww_end0_1),
+        .end0_0_n(ww_end0_0_n),
+        .end0_1_n(ww_end0_1_n)
     );
-    wire unused_ip = |{1'b0, m_axi_rlast, ar_part, ar_done_b, ar_seg_end, ar_part_end, ar_last, ar_seg_len, ar_seg_bytes, rw_valid, rw_addr, rw_seg_bytes, rw_end0_0, rw_end0_1, aw_part, aw_done_b, aw_seg_end, aw_part_end, aw_last, aw_seg_len, aw_seg_bytes, aw_end0_1, ww_part, ww_addr, ww_part_end, ww_seg_len, ww_end0_0, ww_end0_1, host_a32, ar_len9, aw_len9, to, x_tb, loads, rbeat, r_bit, w_bit, ended, started, wk};
+    wire unused_ip = |{1'b0, m_axi_rlast, ar_part, ar_done_b, ar_seg_end, ar_part_end, ar_last, ar_seg_len, ar_seg_bytes, rw_valid, rw_addr, rw_seg_bytes, rw_end0_0, rw_end0_1, aw_part, aw_done_b, aw_seg_end, aw_part_end, aw_last, aw_seg_len, aw_seg_bytes, aw_end0_1, aw_end0_0, aw_end0_1_n, ar_end0_0, ar_end0_1, rw_end0_0_n, rw_end0_1_n, ww_end0_0_n, ww_end0_1_n, ww_part, ww_addr, ww_part_end, ww_seg_len, ww_end0_0, ww_end0_1, host_a32, ar_len9, aw_len9, to, x_tb, loads, rbeat, r_bit, w_bit, ended, started, wk};
     wire host_we = bw_en;
     wire host_re = f_rd;
     wire [2 - 1:0] host_buf = bw_en ? (bw_part ? 2'd0 : 2'd1) : 2'd2;

@@ -33,7 +33,9 @@ module gemmini_like_walk #(
     output wire [16 - 1:0] seg_len, // elements in its segment
     output wire [16 - 1:0] seg_bytes, // bytes of its segment
     output reg  [32 - 1:0] end0_0, // part 0: address after the first lane tile's last line
-    output reg  [32 - 1:0] end0_1 // part 1: address after the first lane tile's last line
+    output reg  [32 - 1:0] end0_1, // part 1: address after the first lane tile's last line
+    output wire [32 - 1:0] end0_0_n, // end0_0 after this cycle's edge (captured now or before)
+    output wire [32 - 1:0] end0_1_n // end0_1 after this cycle's edge
 );
     reg [32 - 1:0] i;
     reg [32 - 1:0] rem;
@@ -62,6 +64,9 @@ module gemmini_like_walk #(
     wire final_part = part || !two;
     assign part_end = (seg_end && line_end) && tile_end;
     assign last = part_end && final_part;
+    wire capture = ((((take && valid) && !ld) && seg_end) && line_end) && first;
+    assign end0_0_n = (capture && !part) ? (ptr + cstride) : end0_0;
+    assign end0_1_n = (capture && part) ? (ptr + cstride) : end0_1;
     wire unused = |{1'b0, part_bytes[19:16], b17[16:9]};
     always @(posedge clk) begin
         if (rst) begin

@@ -5,19 +5,9 @@
 use super::bench::Bench;
 use crate::error::HdlError;
 use crate::rtl::ip::{elem_bytes, regs};
+use sim::engine::ip::Tiles;
 use sim::Dataflow;
 use std::path::Path;
-
-/// Tile registers (docs/IP.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tiles {
-    /// TILE_T.
-    pub t: u64,
-    /// TILE_RF.
-    pub rf: u64,
-    /// TILE_CF.
-    pub cf: u64,
-}
 
 /// What the IP reported for one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,21 +24,6 @@ pub struct IpResult {
     pub err: u64,
     /// Write beats the IP did not offer in their window (the contract's memory).
     pub violations: u64,
-}
-
-/// The default tiles of docs/IP.md for `(m, k, n)`.
-pub fn default_tiles(cfg: &crate::rtl::Config, (m, k, n): (u64, u64, u64)) -> Tiles {
-    let ws = cfg.dataflow == Dataflow::Ws;
-    let (s, x, o) = if ws {
-        (cfg.depth[1], cfg.depth[0], cfg.depth[2])
-    } else {
-        (cfg.depth[0], cfg.depth[1], cfg.depth[2])
-    };
-    let r = u64::from(cfg.rows);
-    let tt = if ws { m } else { n };
-    let t = o.min(x).min(tt).max(1);
-    let rf = (s / r).min(x / t).min(k.div_ceil(r)).max(1);
-    Tiles { t, rf, cf: 1 }
 }
 
 fn round_up(x: u64, to: u64) -> u64 {
@@ -68,6 +43,7 @@ impl Bench {
         latency: u64,
         cycle_limit: u64,
         work: &Path,
+        vcd: Option<&Path>,
     ) -> Result<IpResult, HdlError> {
         let cfg = &self.cfg;
         let ws = cfg.dataflow == Dataflow::Ws;
@@ -159,13 +135,18 @@ impl Bench {
         let (fout, fres) = (work.join("out.hex"), work.join("res.txt"));
         let _ = std::fs::remove_file(&fout);
         let _ = std::fs::remove_file(&fres);
-        let args: Vec<std::ffi::OsString> = vec![
+        let mut args: Vec<std::ffi::OsString> = vec![
             "+regs=regs.hex".into(),
             "+mem=mem.hex".into(),
             "+out=out.hex".into(),
             "+res=res.txt".into(),
             format!("+lat={latency}").into(),
         ];
+        if let Some(v) = vcd {
+            let mut a = std::ffi::OsString::from("+vcd=");
+            a.push(v.as_os_str());
+            args.push(a);
+        }
         let out = self.exec(&args, work)?;
         let problem = |problem: String| HdlError::Testbench {
             problem,

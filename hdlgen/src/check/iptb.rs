@@ -7,7 +7,8 @@
 //! writes, then offset and value pairs, START last; then the C region's
 //! first and last byte address and the cycle limit), `+mem=` (the DRAM
 //! image, hex bytes from address 0), `+lat=` (memory latency, decimal),
-//! `+out=` (the C region after the run) and `+res=` (figures, one line).
+//! `+out=` (the C region after the run), `+res=` (figures, one line) and,
+//! optionally, `+vcd=` (waveforms; Verilator needs a trace build).
 //! Inputs change and outputs are sampled at falling edges.
 
 use crate::ast::*;
@@ -193,6 +194,7 @@ pub fn testbench(cfg: &Config) -> Module {
         reg("f_mem", bits(8 * 1024)),
         reg("f_out", bits(8 * 1024)),
         reg("f_res", bits(8 * 1024)),
+        reg("f_vcd", bits(8 * 1024)),
         mem("rdv", bits(32), int(8)),
         always_ff(vec![nb("cyc", id("cyc").add(1))]),
     ]);
@@ -354,6 +356,13 @@ pub fn testbench(cfg: &Config) -> Module {
         if_(
             call("$value$plusargs", vec![string("lat=%d"), id("lat")]).not(),
             vec![set("lat", int(1))],
+        ),
+        if_(
+            call("$value$plusargs", vec![string("vcd=%s"), id("f_vcd")]),
+            vec![
+                task("$dumpfile", vec![id("f_vcd")]),
+                task("$dumpvars", vec![int(0), id("tb_ip")]),
+            ],
         ),
         task("$readmemh", vec![id("f_regs"), id("rg")]),
         task("$readmemh", vec![id("f_mem"), id("mem")]),

@@ -14,4 +14,4 @@ pub mod verify;
 
 pub use bench::{build, build_with, Bench, Gemm, Simulator};
 pub use cache::{cache_dir, private_temp_dir};
-pub use verify::{check, Diff, Outcome};
+pub use verify::{build_ip, check, check_ip, Diff, IpOutcome, Outcome};

@@ -585,7 +585,7 @@ pub fn ip(cfg: &Config) -> Module {
         wire_eq(
             "xn",
             bits(32),
-            id("ro").eq(u32c(0)).tern("ar_end0_1", "x_ntb"),
+            id("ro").eq(u32c(0)).tern("ar_end0_1_n", "x_ntb"),
         ),
         // After a W slot: the next load, else the next W slot, else the end.
         wire_eq(
@@ -683,9 +683,9 @@ pub fn ip(cfg: &Config) -> Module {
             vec![
                 nb("ro", "ro_n"),
                 nb("rs", min32(id("tr"), id("sr").sub("ro_n"))),
-                nb("s_ptr", "ar_end0_0"),
+                nb("s_ptr", "ar_end0_0_n"),
                 nb("x_ptr", id("x_ptr").add("tr_ob")),
-                if_(id("ro").eq(u32c(0)), vec![nb("x_ntb", "ar_end0_1")]),
+                if_(id("ro").eq(u32c(0)), vec![nb("x_ntb", "ar_end0_1_n")]),
             ],
             vec![
                 nb("ro", u32c(0)),
@@ -720,7 +720,7 @@ pub fn ip(cfg: &Config) -> Module {
         nb("wk", id("wk").add(u32c(1))),
         if_else(
             id("wto_n").lt("tt"),
-            vec![nb("wto", "wto_n"), nb("c_ptr", "aw_end0_0")],
+            vec![nb("wto", "wto_n"), nb("c_ptr", "aw_end0_0_n")],
             vec![
                 nb("wto", u32c(0)),
                 nb("c_colbase", id("c_colbase").add("tc_cb")),
@@ -866,6 +866,8 @@ pub fn ip(cfg: &Config) -> Module {
             "seg_bytes",
             "end0_0",
             "end0_1",
+            "end0_0_n",
+            "end0_1_n",
         ];
         let mut items = vec![
             wire(&format!("{name}_valid"), None),
@@ -880,6 +882,8 @@ pub fn ip(cfg: &Config) -> Module {
             wire(&format!("{name}_seg_bytes"), bits(16)),
             wire(&format!("{name}_end0_0"), bits(32)),
             wire(&format!("{name}_end0_1"), bits(32)),
+            wire(&format!("{name}_end0_0_n"), bits(32)),
+            wire(&format!("{name}_end0_1_n"), bits(32)),
         ];
         let mut all: Vec<(String, Expr)> =
             ports.drain(..).map(|(a, b)| (a.to_string(), b)).collect();
@@ -1261,6 +1265,14 @@ pub fn ip(cfg: &Config) -> Module {
         id("aw_seg_len"),
         id("aw_seg_bytes"),
         id("aw_end0_1"),
+        id("aw_end0_0"),
+        id("aw_end0_1_n"),
+        id("ar_end0_0"),
+        id("ar_end0_1"),
+        id("rw_end0_0_n"),
+        id("rw_end0_1_n"),
+        id("ww_end0_0_n"),
+        id("ww_end0_1_n"),
         id("ww_part"),
         id("ww_addr"),
         id("ww_part_end"),

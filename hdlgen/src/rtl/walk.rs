@@ -90,6 +90,18 @@ pub fn walk(cfg: &Config) -> Module {
             true,
             bits(32),
             "part 1: address after the first lane tile's last line",
+        ))
+        .port(output(
+            "end0_0_n",
+            false,
+            bits(32),
+            "end0_0 after this cycle's edge (captured now or before)",
+        ))
+        .port(output(
+            "end0_1_n",
+            false,
+            bits(32),
+            "end0_1 after this cycle's edge",
         ));
     let pick = |a: &str| id("part").tern(id(format!("{a}1")), id(format!("{a}0")));
     let nw = || bits(NW as i64);
@@ -161,6 +173,28 @@ pub fn walk(cfg: &Config) -> Module {
         wire_eq("final_part", None, id("part").or(id("two").not())),
         assign("part_end", id("seg_end").and("line_end").and("tile_end")),
         assign("last", id("part_end").and("final_part")),
+        wire_eq(
+            "capture",
+            None,
+            id("take")
+                .and("valid")
+                .and(id("ld").not())
+                .and("seg_end")
+                .and("line_end")
+                .and("first"),
+        ),
+        assign(
+            "end0_0_n",
+            id("capture")
+                .and(id("part").not())
+                .tern(id("ptr").add("cstride"), "end0_0"),
+        ),
+        assign(
+            "end0_1_n",
+            id("capture")
+                .and("part")
+                .tern(id("ptr").add("cstride"), "end0_1"),
+        ),
         wire_eq(
             "unused",
             None,

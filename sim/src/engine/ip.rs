@@ -416,22 +416,71 @@ pub fn core_cycles(design: &Design, g: &CoreGemm) -> u64 {
     )
 }
 
-/// The IP's run of an `m x k x n` GEMM with the driver's default tiles and
-/// the core's `rtl` cycles (memoized per core GEMM shape: at most 8).
-/// `None` when [`default_tiles`] has none (os designs, sizes of 0, buffers
-/// too small).
-pub fn run(design: &Design, m: u64, k: u64, n: u64) -> Option<IpRun> {
-    let tiles = default_tiles(design, m, k, n)?;
+/// `cycles(g)` memoized per core GEMM shape (a GEMM's core GEMMs have at
+/// most 8 shapes: first or ragged last tile in each of three loops).
+fn memoized<E>(
+    mut cycles: impl FnMut(&CoreGemm) -> Result<u64, E>,
+) -> impl FnMut(&CoreGemm) -> Result<u64, E> {
     let mut memo: Vec<((u64, u64, u64), u64)> = Vec::new();
-    Some(schedule(design, m, k, n, tiles, |g| {
+    move |g| {
         let shape = (g.m, g.k, g.n);
         if let Some(&(_, c)) = memo.iter().find(|(s, _)| *s == shape) {
-            return c;
+            return Ok(c);
         }
-        let c = core_cycles(design, g);
+        let c = cycles(g)?;
         memo.push((shape, c));
-        c
-    }))
+        Ok(c)
+    }
+}
+
+/// [`schedule`] with a fallible `core_cycles`: the first error stops it.
+pub fn try_schedule<E>(
+    design: &Design,
+    (m, k, n): (u64, u64, u64),
+    tiles: Tiles,
+    core_cycles: impl FnMut(&CoreGemm) -> Result<u64, E>,
+) -> Result<IpRun, E> {
+    let mut cycles = memoized(core_cycles);
+    let mut error = None;
+    let run = schedule(design, m, k, n, tiles, |g| match cycles(g) {
+        Ok(c) => c,
+        Err(e) => {
+            error.get_or_insert(e);
+            0
+        }
+    });
+    match error {
+        Some(e) => Err(e),
+        None => Ok(run),
+    }
+}
+
+/// The IP's run of an `m x k x n` GEMM with the driver's default tiles and
+/// the core's `rtl` cycles (memoized per core GEMM shape). `None` when
+/// [`default_tiles`] has none (os designs, sizes of 0, buffers too small).
+pub fn run(design: &Design, m: u64, k: u64, n: u64) -> Option<IpRun> {
+    let tiles = default_tiles(design, m, k, n)?;
+    let run = try_schedule::<std::convert::Infallible>(design, (m, k, n), tiles, |g| {
+        Ok(core_cycles(design, g))
+    });
+    run.ok()
+}
+
+/// The IP's run with each core GEMM's cycles from the pe engine (its
+/// registers stepped on zero operands of the core GEMM's shape: cycles do
+/// not depend on the values), memoized per shape. Values of the whole GEMM
+/// come from [`super::pe::run`]: the IP accumulates row folds in the same
+/// order, so its C equals the whole GEMM's, saturation included.
+pub fn pe_schedule(
+    design: &Design,
+    dims: (u64, u64, u64),
+    tiles: Tiles,
+) -> Result<IpRun, super::pe::PeError> {
+    try_schedule(design, dims, tiles, |g| {
+        let a = vec![0; (g.m * g.k) as usize];
+        let b = vec![0; (g.k * g.n) as usize];
+        Ok(super::pe::run(design, &a, &b, g.m, g.k, g.n)?.cycles)
+    })
 }
 
 #[cfg(test)]
