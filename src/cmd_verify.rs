@@ -98,6 +98,8 @@ fn gemms(a: &VerifyArgs, cfg: &Config, core: bool) -> miette::Result<Vec<Named>>
                 let gemm = (g.m, g.k, g.n);
                 if core {
                     fit::check_layer(cfg, &model, model_name, &l.name, gemm)?;
+                } else {
+                    check::ipbench::image_layout(cfg, gemm)?;
                 }
                 v.push((Some(l.name.clone()), gemm));
             }
@@ -112,6 +114,10 @@ fn gemms(a: &VerifyArgs, cfg: &Config, core: bool) -> miette::Result<Vec<Named>>
         return Ok(v);
     }
     let gemm = gemm_dims(a, cfg, core)?;
+    if !core {
+        // Refused at once when its DRAM image does not fit the testbench.
+        check::ipbench::image_layout(cfg, gemm)?;
+    }
     Ok(vec![(a.layer.clone(), gemm)])
 }
 

@@ -154,7 +154,14 @@ fn verify_refuses_a_gemm_that_does_not_fit_at_once_saying_what_fits() {
     let t0 = std::time::Instant::now();
     let e = fails_in(
         &dir,
-        &["verify", "--design", "edge-8x8", "--gemm", "4096,4096,4096"],
+        &[
+            "verify",
+            "--design",
+            "edge-8x8",
+            "--gemm",
+            "4096,4096,4096",
+            "--core",
+        ],
         &env,
     );
     let seconds = t0.elapsed().as_secs_f64();
@@ -168,10 +175,31 @@ fn verify_refuses_a_gemm_that_does_not_fit_at_once_saying_what_fits() {
     );
     let e = fails_in(
         &dir,
-        &["verify", "--design", "edge-8x8", "--gemm", "1000,100,20"],
+        &[
+            "verify",
+            "--design",
+            "edge-8x8",
+            "--gemm",
+            "1000,100,20",
+            "--core",
+        ],
         &env,
     );
     assert!(e.contains("M up to 85 fits (--gemm 85,100,20)"), "{e}");
+    assert!(!dir.join("cache").exists(), "nothing was built");
+    // Through the IP any size runs, up to the testbench memory: an absurd
+    // GEMM is refused at once, before the pe engine or a build.
+    let t0 = std::time::Instant::now();
+    let e = fails_in(
+        &dir,
+        &["verify", "--design", "edge-8x8", "--gemm", "4096,4096,4096"],
+        &env,
+    );
+    assert!(t0.elapsed().as_secs_f64() < 5.0);
+    assert!(
+        e.contains("systolic::hdl::image_too_large") && e.contains("--core"),
+        "{e}"
+    );
     assert!(!dir.join("cache").exists(), "nothing was built");
 }
 
@@ -189,6 +217,7 @@ fn verify_refuses_a_model_layer_that_does_not_fit_naming_the_layers_that_do() {
             "resnet18",
             "--layer",
             "fc",
+            "--core",
         ],
         &env,
     );
@@ -211,6 +240,7 @@ fn verify_refuses_a_model_layer_that_does_not_fit_naming_the_layers_that_do() {
             "mobilenet_v2",
             "--layer",
             "features.0.conv",
+            "--core",
         ],
         &env,
     );
@@ -276,7 +306,7 @@ fn verify_says_what_it_is_doing_on_stderr() {
         "building the Icarus testbench of edge-8x8 (cached for later runs) ...",
         "building the Icarus testbench of edge-8x8 (cached for later runs): done in",
         "computing the 1x1x1 GEMM on the pe engine: done in",
-        "running the 1x1x1 GEMM under Icarus: done in",
+        "running the 1x1x1 GEMM through the IP under Icarus: done in",
     ] {
         assert!(err.contains(step), "{step}\nnot in:\n{err}");
     }
@@ -609,7 +639,7 @@ fn verify_runs_in_a_work_folder_with_spaces_quotes_and_a_long_path() {
     let out = succeeded(&o, "verify with a long work path");
     assert!(out.contains("PASS: 4 outputs bit-exact"), "{out}");
     assert!(
-        work.join("c.hex").is_file(),
+        work.join("out.hex").is_file(),
         "the given work folder is used and kept"
     );
 }

@@ -43,6 +43,20 @@ pub enum HdlError {
         /// The design's name.
         design: String,
     },
+    /// A GEMM's DRAM image does not fit the IP testbench's memory.
+    #[error(
+        "a {gemm} GEMM needs a DRAM image larger than the IP testbench's memory ({limit} bytes)"
+    )]
+    #[diagnostic(
+        code(systolic::hdl::image_too_large),
+        help("verify a smaller GEMM or layer through the IP, or the core alone with --core (its GEMM must fit the buffers)")
+    )]
+    ImageTooLarge {
+        /// `MxKxN`.
+        gemm: String,
+        /// Bytes the memory holds.
+        limit: u64,
+    },
     /// A buffer bank is smaller than one line of the array edge.
     #[error("cannot generate RTL: the {buffer} SRAM bank holds no whole line of the array edge ({line_bytes} bytes)")]
     #[diagnostic(

@@ -30,6 +30,78 @@ fn round_up(x: u64, to: u64) -> u64 {
     x.div_ceil(to) * to
 }
 
+/// Whether the IP reads A and B and writes C transposed (docs/TIMING.md,
+/// "The IP"): ws none; is all three; os A (its lines run along M).
+pub fn transposed(dataflow: Dataflow) -> (bool, bool, bool) {
+    match dataflow {
+        Dataflow::Ws => (false, false, false),
+        Dataflow::Is => (true, true, true),
+        Dataflow::Os => (true, false, false),
+    }
+}
+
+/// Where the testbench puts A, B and C in its DRAM image, and its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageLayout {
+    /// Address of A (as the IP reads it) and its row stride.
+    pub base_a: u64,
+    /// Row stride of A.
+    pub sa: u64,
+    /// Address of B.
+    pub base_b: u64,
+    /// Row stride of B.
+    pub sb: u64,
+    /// Address of C.
+    pub base_c: u64,
+    /// Row stride of C.
+    pub sc: u64,
+    /// First byte past C.
+    pub end: u64,
+}
+
+/// The DRAM image of an `m x k x n` GEMM on `cfg`'s IP: each matrix 4 KB
+/// aligned, rows padded to `DW`. Refused when it does not fit the
+/// testbench's memory (checked before anything is built or run).
+pub fn image_layout(
+    cfg: &crate::rtl::Config,
+    (m, k, n): (u64, u64, u64),
+) -> Result<ImageLayout, HdlError> {
+    let (ob, cb) = elem_bytes(cfg);
+    let dw = cfg.dw;
+    let (ta, tb, tc) = transposed(cfg.dataflow);
+    let (ra, ca) = if ta { (k, m) } else { (m, k) };
+    let (rb, cbn) = if tb { (n, k) } else { (k, n) };
+    let (rc, cc) = if tc { (n, m) } else { (m, n) };
+    let limit = 1u64 << super::iptb::MEM_BITS;
+    let too_large = || HdlError::ImageTooLarge {
+        gemm: format!("{m}x{k}x{n}"),
+        limit,
+    };
+    let size = |rows: u64, cols: u64, eb: u64| -> Option<(u64, u64)> {
+        let stride = round_up(cols.checked_mul(eb)?, dw).max(dw);
+        Some((stride, rows.checked_mul(stride)?))
+    };
+    let (sa, la) = size(ra, ca, ob).ok_or_else(too_large)?;
+    let (sb, lb) = size(rb, cbn, ob).ok_or_else(too_large)?;
+    let (sc, lc) = size(rc, cc, cb).ok_or_else(too_large)?;
+    let base_a = 0x1000u64;
+    let base_b = round_up(base_a.checked_add(la).ok_or_else(too_large)?, 0x1000);
+    let base_c = round_up(base_b.checked_add(lb).ok_or_else(too_large)?, 0x1000);
+    let end = base_c.checked_add(lc).ok_or_else(too_large)?;
+    if end > limit {
+        return Err(too_large());
+    }
+    Ok(ImageLayout {
+        base_a,
+        sa,
+        base_b,
+        sb,
+        base_c,
+        sc,
+        end,
+    })
+}
+
 impl Bench {
     /// Runs `C = A x B` (A m x k, B k x n, row-major) through the IP with a
     /// memory of `latency` cycles.
@@ -46,11 +118,18 @@ impl Bench {
         vcd: Option<&Path>,
     ) -> Result<IpResult, HdlError> {
         let cfg = &self.cfg;
-        let ws = cfg.dataflow == Dataflow::Ws;
         let (ob, cb) = elem_bytes(cfg);
-        let dw = cfg.dw;
-        // Matrices as the IP reads them: ws A (m x k), B (k x n), C (m x n);
-        // is Aᵀ (k x m), Bᵀ (n x k), Cᵀ (n x m).
+        let ImageLayout {
+            base_a,
+            sa,
+            base_b,
+            sb,
+            base_c,
+            sc,
+            end: end_c,
+        } = image_layout(cfg, (m as u64, k as u64, n as u64))?;
+        let (ta, tb, tc) = transposed(cfg.dataflow);
+        // Matrices as the IP reads them (docs/TIMING.md, "The IP").
         let tr = |x: &[i64], r: usize, c: usize| {
             let mut t = vec![0; x.len()];
             for i in 0..r {
@@ -60,33 +139,16 @@ impl Bench {
             }
             t
         };
-        let (ma, ra, ca) = if ws {
-            (a.to_vec(), m, k)
-        } else {
+        let (ma, ra, ca) = if ta {
             (tr(a, m, k), k, m)
-        };
-        let (mb, rb, cbn) = if ws {
-            (b.to_vec(), k, n)
         } else {
-            (tr(b, k, n), n, k)
+            (a.to_vec(), m, k)
         };
-        let (rc, cc) = if ws { (m, n) } else { (n, m) };
-        let sa = round_up(ca as u64 * ob, dw).max(dw);
-        let sb = round_up(cbn as u64 * ob, dw).max(dw);
-        let sc = round_up(cc as u64 * cb, dw).max(dw);
-        let base_a = 0x1000u64;
-        let base_b = round_up(base_a + ra as u64 * sa, 0x1000);
-        let base_c = round_up(base_b + rb as u64 * sb, 0x1000);
-        let end_c = base_c + rc as u64 * sc;
-        if end_c > 1 << super::iptb::MEM_BITS {
-            return Err(HdlError::Testbench {
-                problem: format!(
-                    "needs {end_c} bytes of DRAM; the testbench memory holds {}",
-                    1u64 << super::iptb::MEM_BITS
-                ),
-                dir: work.to_path_buf(),
-            });
-        }
+        let (mb, rb, cbn) = if tb {
+            (tr(b, k, n), n, k)
+        } else {
+            (b.to_vec(), k, n)
+        };
         let mut image = vec![0u8; end_c as usize];
         let mut put = |base: u64, stride: u64, x: &[i64], rows: usize, cols: usize, eb: u64| {
             for i in 0..rows {
@@ -191,7 +253,7 @@ impl Bench {
         let mut c = vec![0i64; m * n];
         for i in 0..m {
             for j in 0..n {
-                c[i * n + j] = if ws { get(i, j) } else { get(j, i) };
+                c[i * n + j] = if tc { get(j, i) } else { get(i, j) };
             }
         }
         Ok(IpResult {

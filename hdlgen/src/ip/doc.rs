@@ -25,10 +25,25 @@ pub(super) fn extra_files(cfg: &Config, modules: &[Module]) -> Vec<SourceFile> {
     for n in &names {
         let _ = writeln!(core, "      - {n}");
     }
+    let ip = crate::rtl::ip::has_ip(cfg);
+    // The IP (AXI4-Lite + AXI4 master) is the default target where there is
+    // one; the core (command/status and host ports) stays a target of its own.
+    let top = if ip { cfg.name("ip") } else { cfg.top() };
     let _ = write!(
         core,
-        "\ntargets:\n  default:\n    filesets: [rtl]\n    toplevel: {top}\n  lint:\n    default_tool: verilator\n    filesets: [rtl]\n    toplevel: {top}\n    tools:\n      verilator:\n        mode: lint-only\n        verilator_options: [-Wall]\n",
-        top = cfg.top()
+        "\ntargets:\n  default:\n    filesets: [rtl]\n    toplevel: {top}\n"
+    );
+    if ip {
+        let _ = write!(
+            core,
+            "    # AXI4-Lite slave s_axi_* (registers: docs/IP.md of the systolic repository),\n    # AXI4 master m_axi_* ({} data bits), irq.\n  core:\n    filesets: [rtl]\n    toplevel: {}\n",
+            cfg.dw * 8,
+            cfg.top()
+        );
+    }
+    let _ = write!(
+        core,
+        "  lint:\n    default_tool: verilator\n    filesets: [rtl]\n    toplevel: {top}\n    tools:\n      verilator:\n        mode: lint-only\n        verilator_options: [-Wall]\n"
     );
     vec![
         SourceFile {
@@ -41,7 +56,7 @@ pub(super) fn extra_files(cfg: &Config, modules: &[Module]) -> Vec<SourceFile> {
         },
         SourceFile {
             name: "README.md".into(),
-            text: readme(cfg, modules.last().expect("the top module")),
+            text: readme(cfg, modules),
         },
     ]
 }
@@ -91,27 +106,9 @@ fn layout(cfg: &Config) -> String {
     s
 }
 
-fn readme(cfg: &Config, top: &Module) -> String {
-    let (r, c) = (cfg.rows, cfg.cols);
-    let mut s = format!(
-        "# {}: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
-        markdown_code(&cfg.top()),
-        cfg.dataflow.long_name(),
-        html_comment(&cfg.design),
-        html_comment(&cfg.design)
-    );
-    let _ = write!(
-        s,
-        "int{} operands, int{} accumulators ({}), {} bank(s) per buffer. Synthesizable Verilog-2001: \
-no latches, delays or initial blocks; buffers are simple dual-port SRAMs with synchronous reads \
-(block RAM). Cycle behaviour is docs/TIMING.md of the systolic repository, checked by `systolic verify`.\n\n",
-        cfg.opw,
-        cfg.accw,
-        if cfg.sat { "saturating" } else { "two's-complement wrap" },
-        cfg.banks
-    );
-    s.push_str("## Ports\n\n| port | dir | bits | meaning |\n|---|---|---|---|\n");
-    for p in &top.ports {
+fn ports_table(s: &mut String, m: &Module) {
+    s.push_str("| port | dir | bits | meaning |\n|---|---|---|---|\n");
+    for p in &m.ports {
         let bits = p
             .range
             .as_ref()
@@ -126,6 +123,52 @@ no latches, delays or initial blocks; buffers are simple dual-port SRAMs with sy
         let dir = if p.dir == Dir::Input { "in" } else { "out" };
         let _ = writeln!(s, "| `{}` | {dir} | {bits} | {} |", p.name, p.doc);
     }
+}
+
+fn readme(cfg: &Config, modules: &[Module]) -> String {
+    let (r, c) = (cfg.rows, cfg.cols);
+    let top = modules
+        .iter()
+        .find(|m| m.name == cfg.top())
+        .expect("the core top module");
+    let ip = modules.iter().find(|m| m.name == cfg.name("ip"));
+    let mut s = format!(
+        "# {}: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
+        markdown_code(&ip.map_or_else(|| cfg.top(), |m| m.name.clone())),
+        cfg.dataflow.long_name(),
+        html_comment(&cfg.design),
+        html_comment(&cfg.design)
+    );
+    let _ = write!(
+        s,
+        "int{} operands, int{} accumulators ({}), {} bank(s) per buffer. Synthesizable Verilog-2001: \
+no latches, delays or initial blocks; buffers are simple dual-port SRAMs with synchronous reads \
+(block RAM). Cycle behaviour is docs/TIMING.md of the systolic repository, checked by `systolic verify`.\n\n",
+        cfg.opw,
+        cfg.accw,
+        if cfg.sat { "saturating" } else { "two's-complement wrap" },
+        cfg.banks
+    );
+    if let Some(ip) = ip {
+        let _ = write!(
+            s,
+            "## The IP: {}\n\nThe top to integrate: an AXI4-Lite slave (`s_axi_*`: the registers of docs/IP.md of the systolic \
+repository; `drivers/systolic.h` programs them) and an AXI4 master (`m_axi_*`, {} data bits, INCR bursts that never \
+cross 4 KB) that moves A, B and C between DRAM and the buffers, so any GEMM runs whatever its size. Its cycles, \
+DRAM schedule included, are docs/TIMING.md, \"The IP\". The names follow Vivado's interface inference.\n\n",
+            markdown_code(&ip.name),
+            cfg.dw * 8
+        );
+        ports_table(&mut s, ip);
+        let _ = write!(
+            s,
+            "\n## The core: {}\n\nThe array, controller and buffers behind a command port and a host port: what the IP \
+drives, and the co-simulation test hook.\n\n",
+            markdown_code(&cfg.top())
+        );
+    }
+    s.push_str("## Ports\n\n");
+    ports_table(&mut s, top);
     s.push_str(
         "\n## Parameters (as generated)\n\n| parameter | value | meaning |\n|---|---|---|\n",
     );

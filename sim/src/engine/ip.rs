@@ -72,7 +72,7 @@ fn word_bytes(design: &Design, op: Operand) -> u64 {
 }
 
 /// (stationary, streamed) operands of a stationary-operand dataflow, `None`
-/// for os (no IP yet).
+/// for os (nothing stationary: A and B both stream).
 fn operands(design: &Design) -> Option<(Operand, Operand)> {
     match design.dataflow {
         Dataflow::Ws => Some((Operand::B, Operand::A)),
@@ -88,41 +88,61 @@ fn buffer_lines(design: &Design) -> Option<(u64, u64, u64)> {
     Some((d[s as usize], d[x as usize], d[Operand::C as usize]))
 }
 
-/// Whether `tiles` fit the buffers (docs/IP.md): every tile nonzero and
-/// `cf * rf * R <= S`, `rf * t <= X`, `cf * t <= O`. False for os designs.
+/// Whether `tiles` fit the buffers (docs/IP.md): every tile nonzero and,
+/// for ws and is, `cf * rf * R <= S`, `rf * t <= X`, `cf * t <= O`; for os
+/// (time = K, rows = M, columns = N), `rf * t <= A`, `cf * t <= B`,
+/// `cf * rf * R <= O`.
 pub fn fits(design: &Design, tiles: Tiles) -> bool {
-    let Some((s, x, o)) = buffer_lines(design) else {
-        return false;
-    };
     let Tiles { t, rf, cf } = tiles;
     let r = u64::from(design.rows);
     let le = |a: Option<u64>, b: u64| a.is_some_and(|a| a <= b);
-    t > 0
-        && rf > 0
-        && cf > 0
-        && le(cf.checked_mul(rf).and_then(|x| x.checked_mul(r)), s)
-        && le(rf.checked_mul(t), x)
-        && le(cf.checked_mul(t), o)
+    let nonzero = t > 0 && rf > 0 && cf > 0;
+    let crr = cf.checked_mul(rf).and_then(|x| x.checked_mul(r));
+    match buffer_lines(design) {
+        Some((s, x, o)) => {
+            nonzero && le(crr, s) && le(rf.checked_mul(t), x) && le(cf.checked_mul(t), o)
+        }
+        None => {
+            let [a, b, o] = depths(design);
+            nonzero && le(rf.checked_mul(t), a) && le(cf.checked_mul(t), b) && le(crr, o)
+        }
+    }
 }
 
-/// The driver's tile rule (docs/IP.md, `systolic_default_tiles`):
-/// `cf = 1`, `t = min(O, X, T)`, `rf = max(1, min(S / R, X / t, ceil(K / R)))`
-/// with `T` = M (ws) or N (is). `None` for os designs, for a size of 0, and
-/// when no tile fits (the stationary buffer holds fewer than `R` lines, or
-/// the streamed or C buffer holds none).
+/// The driver's tile rule (docs/IP.md, `systolic_default_tiles`). ws and
+/// is: `cf = 1`, `t = min(O, X, T)`, `rf = max(1, min(S / R, X / t,
+/// ceil(K / R)))` with `T` = M (ws) or N (is). os: `cf = 1`,
+/// `t = min(A, B, K)`, `rf = max(1, min(A / t, O / R, ceil(M / R)))`.
+/// `None` for a size of 0, and when no tile fits (the stationary buffer,
+/// or for os the C buffer, holds fewer than `R` lines, or another holds none).
 pub fn default_tiles(design: &Design, m: u64, k: u64, n: u64) -> Option<Tiles> {
-    let (s, x, o) = buffer_lines(design)?;
     let r = u64::from(design.rows);
-    if s < r || m == 0 || k == 0 || n == 0 {
+    if m == 0 || k == 0 || n == 0 {
         return None;
     }
-    let time = design.dataflow.roles().time.of((m, k, n));
-    let t = o.min(x).min(time);
-    if t == 0 {
-        return None;
-    }
-    let rf = (s / r).min(x / t).min(k.div_ceil(r)).max(1);
-    let tiles = Tiles { t, rf, cf: 1 };
+    let tiles = match buffer_lines(design) {
+        Some((s, x, o)) => {
+            if s < r {
+                return None;
+            }
+            let time = design.dataflow.roles().time.of((m, k, n));
+            let t = o.min(x).min(time);
+            if t == 0 {
+                return None;
+            }
+            let rf = (s / r).min(x / t).min(k.div_ceil(r)).max(1);
+            Tiles { t, rf, cf: 1 }
+        }
+        None => {
+            let [a, b, o] = depths(design);
+            let t = a.min(b).min(k);
+            if t == 0 || o < r {
+                return None;
+            }
+            let rf = (a / t).min(o / r).min(m.div_ceil(r)).max(1);
+            Tiles { t, rf, cf: 1 }
+        }
+    };
     fits(design, tiles).then_some(tiles)
 }
 
@@ -160,10 +180,12 @@ impl CoreGemm {
     }
 }
 
-/// The core GEMMs of an `m x k x n` GEMM cut by `tiles`, in the IP's order:
-/// column tile (`cf * C` over the columns role) outermost, then time tile
-/// (`t`), then row tile (`rf * R` over K) innermost; last tiles are ragged.
-/// Empty for os designs. Panics if a tile is 0.
+/// The core GEMMs of an `m x k x n` GEMM cut by `tiles`, in the IP's order.
+/// ws and is: column tile (`cf * C` over the columns role) outermost, then
+/// time tile (`t`), then row tile (`rf * R` over K) innermost, accumulating.
+/// os: row tile (`rf * R` over M) outermost, then column tile (`cf * C` over
+/// N), then time tile (`t` over K) innermost, accumulating. Last tiles are
+/// ragged. Panics if a tile is 0.
 pub fn core_gemms(
     design: &Design,
     m: u64,
@@ -177,35 +199,46 @@ pub fn core_gemms(
     );
     let dataflow = design.dataflow;
     let roles = dataflow.roles();
-    let (time, cols) = (roles.time.of((m, k, n)), roles.cols.of((m, k, n)));
+    let g = (m, k, n);
+    let (time, rows, cols) = (roles.time.of(g), roles.rows.of(g), roles.cols.of(g));
     let tt = tiles.t;
     let tr = tiles.rf * u64::from(design.rows);
     let tc = tiles.cf * u64::from(design.cols);
-    let (nc, nt, nr) = (cols.div_ceil(tc), time.div_ceil(tt), k.div_ceil(tr));
-    let count = if dataflow == Dataflow::Os {
-        0
-    } else {
-        nc * nt * nr
-    };
-    (0..count).map(move |i| {
-        let (ri, c_tile) = (i % nr, i / nr);
-        let (ti, ci) = (c_tile % nt, c_tile / nt);
-        let (t0, k0, c0) = (ti * tt, ri * tr, ci * tc);
-        let (t_len, k_len, c_len) = (tt.min(time - t0), tr.min(k - k0), tc.min(cols - c0));
-        let ((m0, m_len), (n0, n_len)) = if dataflow == Dataflow::Is {
-            ((c0, c_len), (t0, t_len))
+    let (nc, nt, nr) = (cols.div_ceil(tc), time.div_ceil(tt), rows.div_ceil(tr));
+    (0..nc * nt * nr).map(move |i| {
+        // Tile indices, and the accumulating (innermost) loop's index and count.
+        let (ri, ti, ci, acc_i, acc_n, c_tile) = if dataflow == Dataflow::Os {
+            let (ti, c_tile) = (i % nt, i / nt);
+            let (ci, ri) = (c_tile % nc, c_tile / nc);
+            (ri, ti, ci, ti, nt, c_tile)
         } else {
-            ((t0, t_len), (c0, c_len))
+            let (ri, c_tile) = (i % nr, i / nr);
+            let (ti, ci) = (c_tile % nt, c_tile / nt);
+            (ri, ti, ci, ri, nr, c_tile)
         };
+        let (t0, r0, c0) = (ti * tt, ri * tr, ci * tc);
+        let (t_len, r_len, c_len) = (tt.min(time - t0), tr.min(rows - r0), tc.min(cols - c0));
+        let (mut mm, mut kk, mut nn) = ((0, 0), (0, 0), (0, 0));
+        for (dim, v) in [
+            (roles.time, (t0, t_len)),
+            (roles.rows, (r0, r_len)),
+            (roles.cols, (c0, c_len)),
+        ] {
+            match dim {
+                crate::design::Dim::M => mm = v,
+                crate::design::Dim::K => kk = v,
+                crate::design::Dim::N => nn = v,
+            }
+        }
         CoreGemm {
-            m0,
-            k0,
-            n0,
-            m: m_len,
-            k: k_len,
-            n: n_len,
-            accumulate: ri > 0,
-            last: ri + 1 == nr,
+            m0: mm.0,
+            k0: kk.0,
+            n0: nn.0,
+            m: mm.1,
+            k: kk.1,
+            n: nn.1,
+            accumulate: acc_i > 0,
+            last: acc_i + 1 == acc_n,
             c_tile,
         }
     })
@@ -235,19 +268,29 @@ pub fn streamed_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
     time * segment_beats(rows, u64::from(design.rows), design.operand.bytes(), dw)
 }
 
-/// Beats of `L_i`, the load job of `g`: its stationary tile, then its
-/// streamed tile.
+/// Beats of `L_i`, the load job of `g`. ws and is: its stationary tile,
+/// then its streamed tile. os: its tile of A (lines over K, `R` lanes over
+/// M), then its tile of B (lines over K, `C` lanes over N).
 pub fn load_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
+    if design.dataflow == Dataflow::Os {
+        let ob = design.operand.bytes();
+        return g.k * segment_beats(g.m, u64::from(design.rows), ob, dw)
+            + g.k * segment_beats(g.n, u64::from(design.cols), ob, dw);
+    }
     stationary_beats(design, g, dw) + streamed_beats(design, g, dw)
 }
 
 /// Beats of `W_i`, the write-back of `g`'s C tile (meaningful when `g.last`):
-/// per lane tile of `C` lanes over the columns role, one line per time
-/// index, each a segment of `ceil(len * cb / dw)` beats.
+/// per lane tile of `C` lanes over the columns role (N for ws and os, M for
+/// is), one line per index of C's other dimension, each a segment of
+/// `ceil(len * cb / dw)` beats.
 pub fn write_beats(design: &Design, g: &CoreGemm, dw: u64) -> u64 {
-    let (time, _, cols) = g.extents(design.dataflow);
     let cb = design.accumulator.bytes();
-    time * segment_beats(cols, u64::from(design.cols), cb, dw)
+    let (lines, cols) = match design.dataflow {
+        Dataflow::Is => (g.n, g.m),
+        _ => (g.m, g.n),
+    };
+    lines * segment_beats(cols, u64::from(design.cols), cb, dw)
 }
 
 /// What one GEMM costs on the IP.
@@ -344,10 +387,6 @@ pub fn schedule(
     tiles: Tiles,
     mut core_cycles: impl FnMut(&CoreGemm) -> u64,
 ) -> IpRun {
-    assert!(
-        design.dataflow != Dataflow::Os,
-        "os designs have no IP (docs/TIMING.md)"
-    );
     assert!(m > 0 && k > 0 && n > 0, "the IP refuses a size of 0");
     let dw = data_bytes(design);
     let double = design.double_buffered;

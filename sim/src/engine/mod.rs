@@ -90,7 +90,7 @@ impl Engine for FastEngine {
 /// Why `design` cannot run a GEMM in `ip` mode.
 fn no_ip(design: &Design) -> SimError {
     let why = if design.dataflow == Dataflow::Os {
-        "os designs have no IP yet (docs/TIMING.md, \"The IP\")"
+        "no core GEMM tile fits its buffers (the C buffer holds fewer than one line per array row)"
     } else {
         "no core GEMM tile fits its buffers (the stationary buffer holds fewer than one line per array row)"
     };
@@ -99,7 +99,7 @@ fn no_ip(design: &Design) -> SimError {
         format!("design {}", design.name),
         format!("`--timing ip` cannot run on this design: {why}"),
     )
-    .hint("use `--timing rtl`, or a ws or is design whose buffers hold a tile (docs/IP.md)")
+    .hint("use `--timing rtl`, or a design whose buffers hold a tile (docs/IP.md)")
     .into()
 }
 
