@@ -195,7 +195,7 @@ fn default_tiles_follow_the_drivers_rule() {
     let os = design(2, 2, Dataflow::Os, true, 1.0, 1);
     let [a, b, o] = depths(&os);
     let t = a.min(b).min(4);
-    let rf = (a / t).min(o / 2).min(2).max(1);
+    let rf = (a / t).min(o / 2).clamp(1, 2);
     assert_eq!(default_tiles(&os, 4, 4, 4), Some(Tiles { t, rf, cf: 1 }));
     let fast = FastEngine {
         mode: TimingMode::Ip,
