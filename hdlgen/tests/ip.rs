@@ -49,16 +49,24 @@ impl Rng {
 /// Random tiles that fit `d`'s buffers (docs/IP.md).
 fn random_tiles(d: &Design, rng: &mut Rng) -> Tiles {
     let [a, b, c] = ip::depths(d);
-    let (s, x) = if d.dataflow == sim::Dataflow::Ws {
-        (b, a)
-    } else {
-        (a, b)
-    };
     let r = u64::from(d.rows);
-    let t = 1 + rng.below(c.min(x).min(40));
-    let rf = 1 + rng.below((s / r).min(x / t).min(4));
-    let cf = 1 + rng.below((s / r / rf).min(c / t).min(3));
-    let tiles = Tiles { t, rf, cf };
+    let tiles = if d.dataflow == sim::Dataflow::Os {
+        // rf * t <= A, cf * t <= B, cf * rf * R <= C.
+        let t = 1 + rng.below(a.min(b).min(40));
+        let rf = 1 + rng.below((a / t).min(c / r).min(4));
+        let cf = 1 + rng.below((b / t).min(c / r / rf).min(3));
+        Tiles { t, rf, cf }
+    } else {
+        let (s, x) = if d.dataflow == sim::Dataflow::Ws {
+            (b, a)
+        } else {
+            (a, b)
+        };
+        let t = 1 + rng.below(c.min(x).min(40));
+        let rf = 1 + rng.below((s / r).min(x / t).min(4));
+        let cf = 1 + rng.below((s / r / rf).min(c / t).min(3));
+        Tiles { t, rf, cf }
+    };
     assert!(ip::fits(d, tiles), "{tiles:?} on {}", d.name);
     tiles
 }
@@ -101,7 +109,7 @@ fn cases(d: &Design, cases: usize, seed: u64, max: (u64, u64, u64)) {
             ip::data_bytes(&d),
             d.dram_latency
         );
-        let want = sim::engine::pe::run(&d, &a, &b, m, k, n).unwrap();
+        let want = ip::pe_values(&d, &a, &b, dims, tiles).unwrap();
         let fast = ip::schedule(&d, m, k, n, tiles, |g| ip::core_cycles(&d, g));
         let pe = ip::pe_schedule(&d, dims, tiles).unwrap();
         assert_eq!(fast, pe, "{what}: fast and pe engines");
@@ -119,12 +127,12 @@ fn cases(d: &Design, cases: usize, seed: u64, max: (u64, u64, u64)) {
             .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(r.err, 0, "{what}: ERR_CODE");
         assert_eq!(r.violations, 0, "{what}: write beats outside their window");
-        if let Some(j) = want.c.iter().zip(&r.c).position(|(x, y)| x != y) {
+        if let Some(j) = want.iter().zip(&r.c).position(|(x, y)| x != y) {
             panic!(
                 "{what}: C[{}][{}] simulator {} rtl {}",
                 j / n as usize,
                 j % n as usize,
-                want.c[j],
+                want[j],
                 r.c[j]
             );
         }
@@ -148,7 +156,7 @@ fn with_bandwidth(d: Design, bytes_per_cycle: f64) -> Design {
         .expect("a valid variant")
 }
 
-// 16 cases on each of seven builds (112): ws and is, int8 and int16,
+// 16 cases on each of ten builds (160): ws, is and os, int8 and int16,
 // wrapping and saturating, single and double buffers, AXI data widths 1 to
 // 16 bytes from DRAM bandwidths of 1 to 64 bytes per cycle.
 
@@ -199,4 +207,25 @@ fn ws_16x16_int8_double_buffered_bandwidth_64() {
     let d = with_bandwidth(design("cosim-16x16-ws"), 64.0);
     assert_eq!(ip::data_bytes(&d), 16, "lines of 16 bytes cap DW");
     cases(&d, 16, 17, (600, 300, 70));
+}
+
+#[test]
+fn os_3x5_int8_double_buffered() {
+    let d = design("cosim-3x5-os");
+    assert_eq!(ip::data_bytes(&d), 1);
+    cases(&d, 16, 18, (60, 200, 40));
+}
+
+#[test]
+fn os_8x8_int8_18_bit_saturating_bandwidth_32() {
+    let d = with_bandwidth(design("cosim-8x8-os-sat"), 32.0);
+    assert_eq!(ip::data_bytes(&d), 8);
+    cases(&d, 16, 19, (70, 400, 60));
+}
+
+#[test]
+fn os_7x12_int16_bandwidth_4() {
+    let d = with_bandwidth(design("cosim-7x12-os-int16"), 4.0);
+    assert_eq!(ip::data_bytes(&d), 2);
+    cases(&d, 16, 20, (60, 300, 60));
 }

@@ -50,6 +50,7 @@ module edge_16x16_os_top #(
     wire zero_dim = ((cmd_m == 32'd0) || (cmd_k == 32'd0)) || (cmd_n == 32'd0);
     wire start = (accept && !cmd_op) && !zero_dim;
     assign cmd_ready = !busy;
+    wire obuf_own;
     reg [2 - 1:0] hsel;
     always @(posedge clk) begin
         if (rst) begin
@@ -173,7 +174,7 @@ module edge_16x16_os_top #(
         .clk(clk),
         .sel(obuf_sel),
         .hsel(obuf_hsel),
-        .busy(busy),
+        .busy(obuf_own),
         .c_we(obuf_we),
         .c_waddr(obuf_waddr),
         .c_wdata(obuf_wdata),
@@ -202,13 +203,43 @@ module edge_16x16_os_top #(
     assign fbuf_we = 1'b0;
     assign fbuf_waddr = {FAW{1'b0}};
     assign fbuf_wdata = {FW{1'b0}};
-    wire unused_acc_keep = acc_keep;
     wire v_q;
     wire l_q;
     wire drain;
-    assign obuf_re = 1'b0;
-    assign obuf_raddr = {OAW{1'b0}};
-    wire unused_obuf = |{1'b0, obuf_rdata};
+    wire d_we;
+    wire [OAW - 1:0] d_waddr;
+    wire [OW - 1:0] d_row;
+    reg pw_q;
+    reg [OAW - 1:0] pw_addr;
+    reg [OW - 1:0] pw_row;
+    wire [OW - 1:0] acc_sum;
+    always @(posedge clk) begin
+        if (rst) begin
+            pw_q <= 1'b0;
+        end else begin
+            pw_q <= acc_keep && d_we;
+            pw_addr <= d_waddr;
+            pw_row <= d_row;
+        end
+    end
+    assign obuf_re = acc_keep && d_we;
+    assign obuf_raddr = d_waddr;
+    assign obuf_we = acc_keep ? pw_q : d_we;
+    assign obuf_waddr = acc_keep ? pw_addr : d_waddr;
+    assign obuf_wdata = acc_keep ? acc_sum : d_row;
+    assign obuf_own = busy || pw_q;
+    genvar c;
+    for (c = 0; c < COLS; c = c + 1) begin : acc
+        edge_16x16_os_acc_add #(
+            .AW(ACCW),
+            .BW(ACCW),
+            .SAT(SAT)
+        ) u_add (
+            .a(obuf_rdata[(c * ACCW) +: ACCW]),
+            .b(pw_row[(c * ACCW) +: ACCW]),
+            .y(acc_sum[(c * ACCW) +: ACCW])
+        );
+    end
     edge_16x16_os_ctrl_os #(
         .ROWS(ROWS),
         .COLS(COLS),
@@ -231,8 +262,8 @@ module edge_16x16_os_top #(
         .v_q(v_q),
         .l_q(l_q),
         .drain(drain),
-        .o_we(obuf_we),
-        .o_waddr(obuf_waddr)
+        .o_we(d_we),
+        .o_waddr(d_waddr)
     );
     edge_16x16_os_array_os #(
         .ROWS(ROWS),
@@ -247,6 +278,6 @@ module edge_16x16_os_top #(
         .l_row(l_q),
         .b_col(v_q ? fbuf_rdata : {FW{1'b0}}),
         .drain(drain),
-        .o_row(obuf_wdata)
+        .o_row(d_row)
     );
 endmodule

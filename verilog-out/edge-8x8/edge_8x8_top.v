@@ -50,6 +50,7 @@ module edge_8x8_top #(
     wire zero_dim = ((cmd_m == 32'd0) || (cmd_k == 32'd0)) || (cmd_n == 32'd0);
     wire start = (accept && !cmd_op) && !zero_dim;
     assign cmd_ready = !busy;
+    wire obuf_own;
     reg [2 - 1:0] hsel;
     always @(posedge clk) begin
         if (rst) begin
@@ -173,7 +174,7 @@ module edge_8x8_top #(
         .clk(clk),
         .sel(obuf_sel),
         .hsel(obuf_hsel),
-        .busy(busy),
+        .busy(obuf_own),
         .c_we(obuf_we),
         .c_waddr(obuf_waddr),
         .c_wdata(obuf_wdata),
@@ -202,6 +203,7 @@ module edge_8x8_top #(
     assign fbuf_we = 1'b0;
     assign fbuf_waddr = {FAW{1'b0}};
     assign fbuf_wdata = {FW{1'b0}};
+    assign obuf_own = busy;
     wire w_shift;
     wire w_zero;
     wire x_v;

@@ -286,6 +286,7 @@ module gemmini_like_ip #(
     wire [32 - 1:0] to_n = to + {16'd0, r_t};
     wire [32 - 1:0] co_n = co + tc;
     wire [32 - 1:0] wto_n = wto + {16'd0, r_t};
+    wire [32 - 1:0] wco_n = wto + tc;
     wire row_more = ro_n < sr;
     wire time_more = to_n < tt;
     wire col_more = co_n < sc;
@@ -320,6 +321,7 @@ module gemmini_like_ip #(
                 s_colbase <= r_ba;
                 x_ptr <= r_aa;
                 x_tb <= r_aa;
+                x_ntb <= r_aa;
                 c_ptr <= r_ca;
                 c_colbase <= r_ca;
                 wto <= 32'd0;
@@ -641,7 +643,11 @@ module gemmini_like_ip #(
     wire w_take = w_hs && ((wb + 9'd1) == ww_beats);
     wire f_pop = w_take && ww_seg_end;
     wire f_rd = wr_job && ((({1'b0, fn_} - {2'd0, f_pop}) + {2'd0, f_in}) < 3'd2);
-    assign w_end = (w_take && ww_last) && wr_job;
+    reg w_wdone;
+    reg w_adone;
+    wire w_dlast = (w_take && ww_last) || w_wdone;
+    wire w_alast = ((m_axi_awvalid && m_axi_awready) && aw_last) || w_adone;
+    assign w_end = (wr_job && w_dlast) && w_alast;
     always @(posedge clk) begin
         if (rst || w_go) begin
             fn_ <= 2'd0;
@@ -649,7 +655,11 @@ module gemmini_like_ip #(
             ob_ra <= 32'd0;
             wb <= 9'd0;
             aw_ok <= 1'b0;
+            w_wdone <= 1'b0;
+            w_adone <= 1'b0;
         end else begin
+            w_wdone <= w_dlast && !w_end;
+            w_adone <= w_alast && !w_end;
             f_in <= f_rd;
             if (f_rd) begin
                 ob_ra <= ob_ra + 32'd1;
@@ -810,7 +820,7 @@ module gemmini_like_ip #(
         .end0_0_n(ww_end0_0_n),
         .end0_1_n(ww_end0_1_n)
     );
-    wire unused_ip = |{1'b0, m_axi_rlast, ar_part, ar_done_b, ar_seg_end, ar_part_end, ar_last, ar_seg_len, ar_seg_bytes, rw_valid, rw_addr, rw_seg_bytes, rw_end0_0, rw_end0_1, aw_part, aw_done_b, aw_seg_end, aw_part_end, aw_last, aw_seg_len, aw_seg_bytes, aw_end0_1, aw_end0_0, aw_end0_1_n, ar_end0_0, ar_end0_1, rw_end0_0_n, rw_end0_1_n, ww_end0_0_n, ww_end0_1_n, ww_part, ww_addr, ww_part_end, ww_seg_len, ww_end0_0, ww_end0_1, host_a32, ar_len9, aw_len9, to, x_tb, loads, rbeat, r_bit, w_bit, ended, started, wk};
+    wire unused_ip = |{1'b0, m_axi_rlast, ar_part, ar_done_b, ar_seg_end, ar_part_end, ar_last, ar_seg_len, ar_seg_bytes, rw_valid, rw_addr, rw_seg_bytes, rw_end0_0, rw_end0_1, aw_part, aw_done_b, aw_seg_end, aw_part_end, aw_last, aw_seg_len, aw_seg_bytes, aw_end0_1, aw_end0_0, aw_end0_1_n, ar_end0_0, ar_end0_1, rw_end0_0_n, rw_end0_1_n, ww_end0_0_n, ww_end0_1_n, ww_part, ww_addr, ww_part_end, ww_seg_len, ww_end0_0, ww_end0_1, host_a32, ar_len9, aw_len9, to, x_tb, loads, rbeat, r_bit, w_bit, ended, started, wk, wco_n, xn, x_ntb, wto_n, tr_ob, row_more};
     wire host_we = bw_en;
     wire host_re = f_rd;
     wire [2 - 1:0] host_buf = bw_en ? (bw_part ? 2'd0 : 2'd1) : 2'd2;

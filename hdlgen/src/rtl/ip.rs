@@ -62,7 +62,8 @@ fn min32(a: Expr, b: Expr) -> Expr {
 
 /// Whether `cfg` has the IP (ws and is designs).
 pub fn has_ip(cfg: &Config) -> bool {
-    !cfg.output_stationary()
+    let _ = cfg;
+    true
 }
 
 /// The IP module.
@@ -72,8 +73,11 @@ pub fn ip(cfg: &Config) -> Module {
     let dw = cfg.dw;
     let dwl = u64::from(dw.trailing_zeros());
     let ws = cfg.dataflow == Dataflow::Ws;
+    let os = cfg.dataflow == Dataflow::Os;
     let depth = cfg.depth;
     // Stationary and streamed buffers (0 A, 1 B) and their depths.
+    // The job's two parts: ws the stationary B then the streamed A; is the
+    // stationary A then the streamed B; os A then B (both streamed).
     let (sbuf, xbuf) = if ws { (1u64, 0u64) } else { (0, 1) };
     let (sdepth, xdepth, cdepth) = (depth[sbuf as usize], depth[xbuf as usize], depth[2]);
     let dbl = cfg.banks == 2;
@@ -233,9 +237,18 @@ pub fn ip(cfg: &Config) -> Module {
             .any(),
         ),
         // Run-start checks: sizes, alignment, fit.
-        wire_eq("sr", bits(32), id("r_k")),
-        wire_eq("sc", bits(32), id(if ws { "r_n" } else { "r_m" })),
-        wire_eq("tt", bits(32), id(if ws { "r_m" } else { "r_n" })),
+        // The dataflow's roles: rows (Sr), columns (Sc), time (T).
+        wire_eq("sr", bits(32), id(if os { "r_m" } else { "r_k" })),
+        wire_eq("sc", bits(32), id(if ws || os { "r_n" } else { "r_m" })),
+        wire_eq(
+            "tt",
+            bits(32),
+            id(match cfg.dataflow {
+                Dataflow::Ws => "r_m",
+                Dataflow::Is => "r_n",
+                Dataflow::Os => "r_k",
+            }),
+        ),
         wire_eq(
             "e_zero",
             None,
@@ -265,10 +278,18 @@ pub fn ip(cfg: &Config) -> Module {
         wire_eq(
             "e_fit",
             None,
-            id("p_cr")
-                .gt(u32c(sdepth / r))
-                .or(id("p_rt").gt(u32c(xdepth)))
-                .or(id("p_ct").gt(u32c(cdepth))),
+            if os {
+                // rf * t <= A, cf * t <= B, cf * rf * R <= O.
+                id("p_rt")
+                    .gt(u32c(depth[0]))
+                    .or(id("p_ct").gt(u32c(depth[1])))
+                    .or(id("p_cr").gt(u32c(cdepth / r)))
+            } else {
+                id("p_cr")
+                    .gt(u32c(sdepth / r))
+                    .or(id("p_rt").gt(u32c(xdepth)))
+                    .or(id("p_ct").gt(u32c(cdepth)))
+            },
         ),
         wire_eq(
             "errs",
@@ -471,14 +492,15 @@ pub fn ip(cfg: &Config) -> Module {
     // ---- sequencer -----------------------------------------------------
     let tr = id("r_rf").mul(sized(16, r)); // 32-bit products below
     let tc = id("r_cf").mul(sized(16, c));
+    // Part 0 ("s_*" registers) and part 1 ("x_*"): see (sbuf, xbuf).
     let sa = if ws { "r_ba" } else { "r_aa" };
     let ss = if ws { "r_bs" } else { "r_as" };
     let xa = if ws { "r_aa" } else { "r_ba" };
     let xs = if ws { "r_as" } else { "r_bs" };
-    let cmds: [&str; 3] = if ws {
-        ["pq_ts", "pq_rs", "pq_cs"]
-    } else {
-        ["pq_cs", "pq_rs", "pq_ts"]
+    let cmds: [&str; 3] = match cfg.dataflow {
+        Dataflow::Ws => ["pq_ts", "pq_rs", "pq_cs"],
+        Dataflow::Is => ["pq_cs", "pq_rs", "pq_ts"],
+        Dataflow::Os => ["pq_rs", "pq_ts", "pq_cs"],
     };
     m.push([
         Item::Comment("Sequencer: tiles, job order (docs/TIMING.md), core starts.".into()),
@@ -579,6 +601,7 @@ pub fn ip(cfg: &Config) -> Module {
         wire_eq("to_n", bits(32), id("to").add(z32(id("r_t")))),
         wire_eq("co_n", bits(32), id("co").add("tc")),
         wire_eq("wto_n", bits(32), id("wto").add(z32(id("r_t")))),
+        wire_eq("wco_n", bits(32), id("wto").add("tc")),
         wire_eq("row_more", None, id("ro_n").lt("sr")),
         wire_eq("time_more", None, id("to_n").lt("tt")),
         wire_eq("col_more", None, id("co_n").lt("sc")),
@@ -646,6 +669,7 @@ pub fn ip(cfg: &Config) -> Module {
         nb("s_colbase", sa),
         nb("x_ptr", xa),
         nb("x_tb", xa),
+        nb("x_ntb", xa),
         nb("c_ptr", "r_ca"),
         nb("c_colbase", "r_ca"),
         nb("wto", u32c(0)),
@@ -672,61 +696,124 @@ pub fn ip(cfg: &Config) -> Module {
         nb("pq_ts", "ts"),
         nb("pq_rs", "rs"),
         nb("pq_cs", "cs"),
-        nb("pq_acc", id("ro").ne(u32c(0))),
-        nb("pq_last", id("row_more").not()),
+        nb("pq_acc", id(if os { "to" } else { "ro" }).ne(u32c(0))),
+        nb(
+            "pq_last",
+            id(if os { "time_more" } else { "row_more" }).not(),
+        ),
         nb("pq_bank", "lpar"),
         nb("pq_cbank", "cpar"),
         nb("slot", after_l),
         nb("lc_done", "lc_done_n"),
-        if_else(
-            id("row_more"),
-            vec![
-                nb("ro", "ro_n"),
-                nb("rs", min32(id("tr"), id("sr").sub("ro_n"))),
-                nb("s_ptr", "ar_end0_0_n"),
-                nb("x_ptr", id("x_ptr").add("tr_ob")),
-                if_(id("ro").eq(u32c(0)), vec![nb("x_ntb", "ar_end0_1_n")]),
-            ],
-            vec![
-                nb("ro", u32c(0)),
-                nb("rs", min32(id("tr"), id("sr"))),
-                nb("cpar", id("cpar").not()),
-                if_else(
-                    id("time_more"),
-                    vec![
-                        nb("to", "to_n"),
-                        nb("ts", min32(z32(id("r_t")), id("tt").sub("to_n"))),
-                        nb("x_tb", "xn"),
-                        nb("x_ptr", "xn"),
-                        nb("s_ptr", "s_colbase"),
-                    ],
-                    vec![
-                        nb("to", u32c(0)),
-                        nb("ts", min32(z32(id("r_t")), id("tt"))),
-                        nb("co", "co_n"),
-                        nb("cs", min32(id("tc"), id("sc").sub("co_n"))),
-                        nb("s_colbase", id("s_colbase").add("tc_ob")),
-                        nb("s_ptr", id("s_colbase").add("tc_ob")),
-                        nb("x_tb", xa),
-                        nb("x_ptr", xa),
-                    ],
-                ),
-            ],
-        ),
+        if os {
+            // os: K tile innermost (accumulating), then column tile, then row
+            // tile. Part 0 is Aᵀ (s_ptr; s_colbase = A + m0 ob), part 1 is B
+            // (x_ptr; x_tb = B + n0 ob).
+            if_else(
+                id("time_more"),
+                vec![
+                    nb("to", "to_n"),
+                    nb("ts", min32(z32(id("r_t")), id("tt").sub("to_n"))),
+                    nb("s_ptr", "ar_end0_0_n"),
+                    nb("x_ptr", "ar_end0_1_n"),
+                ],
+                vec![
+                    nb("to", u32c(0)),
+                    nb("ts", min32(z32(id("r_t")), id("tt"))),
+                    nb("cpar", id("cpar").not()),
+                    if_else(
+                        id("col_more"),
+                        vec![
+                            nb("co", "co_n"),
+                            nb("cs", min32(id("tc"), id("sc").sub("co_n"))),
+                            nb("s_ptr", "s_colbase"),
+                            nb("x_tb", id("x_tb").add("tc_ob")),
+                            nb("x_ptr", id("x_tb").add("tc_ob")),
+                        ],
+                        vec![
+                            nb("co", u32c(0)),
+                            nb("cs", min32(id("tc"), id("sc"))),
+                            nb("x_tb", xa),
+                            nb("x_ptr", xa),
+                            nb("ro", "ro_n"),
+                            nb("rs", min32(id("tr"), id("sr").sub("ro_n"))),
+                            nb("s_colbase", id("s_colbase").add("tr_ob")),
+                            nb("s_ptr", id("s_colbase").add("tr_ob")),
+                        ],
+                    ),
+                ],
+            )
+        } else {
+            if_else(
+                id("row_more"),
+                vec![
+                    nb("ro", "ro_n"),
+                    nb("rs", min32(id("tr"), id("sr").sub("ro_n"))),
+                    nb("s_ptr", "ar_end0_0_n"),
+                    nb("x_ptr", id("x_ptr").add("tr_ob")),
+                    if_(id("ro").eq(u32c(0)), vec![nb("x_ntb", "ar_end0_1_n")]),
+                ],
+                vec![
+                    nb("ro", u32c(0)),
+                    nb("rs", min32(id("tr"), id("sr"))),
+                    nb("cpar", id("cpar").not()),
+                    if_else(
+                        id("time_more"),
+                        vec![
+                            nb("to", "to_n"),
+                            nb("ts", min32(z32(id("r_t")), id("tt").sub("to_n"))),
+                            nb("x_tb", "xn"),
+                            nb("x_ptr", "xn"),
+                            nb("s_ptr", "s_colbase"),
+                        ],
+                        vec![
+                            nb("to", u32c(0)),
+                            nb("ts", min32(z32(id("r_t")), id("tt"))),
+                            nb("co", "co_n"),
+                            nb("cs", min32(id("tc"), id("sc").sub("co_n"))),
+                            nb("s_colbase", id("s_colbase").add("tc_ob")),
+                            nb("s_ptr", id("s_colbase").add("tc_ob")),
+                            nb("x_tb", xa),
+                            nb("x_ptr", xa),
+                        ],
+                    ),
+                ],
+            )
+        },
     ];
     let write_done = vec![
         nb("dma_act", sized(1, 0)),
         nb("slot", "after_w"),
         nb("wk", id("wk").add(u32c(1))),
-        if_else(
-            id("wto_n").lt("tt"),
-            vec![nb("wto", "wto_n"), nb("c_ptr", "aw_end0_0_n")],
-            vec![
-                nb("wto", u32c(0)),
-                nb("c_colbase", id("c_colbase").add("tc_cb")),
-                nb("c_ptr", id("c_colbase").add("tc_cb")),
-            ],
-        ),
+        if os {
+            // C tiles: column tile inner (wto is its offset), row tile outer;
+            // c_colbase keeps the next row tile's first line.
+            if_else(
+                id("wco_n").lt("sc"),
+                vec![
+                    nb("wto", "wco_n"),
+                    nb("c_ptr", id("c_ptr").add("tc_cb")),
+                    if_(id("wto").eq(u32c(0)), vec![nb("c_colbase", "aw_end0_0_n")]),
+                ],
+                vec![
+                    nb("wto", u32c(0)),
+                    nb(
+                        "c_ptr",
+                        id("wto").eq(u32c(0)).tern("aw_end0_0_n", "c_colbase"),
+                    ),
+                ],
+            )
+        } else {
+            if_else(
+                id("wto_n").lt("tt"),
+                vec![nb("wto", "wto_n"), nb("c_ptr", "aw_end0_0_n")],
+                vec![
+                    nb("wto", u32c(0)),
+                    nb("c_colbase", id("c_colbase").add("tc_cb")),
+                    nb("c_ptr", id("c_colbase").add("tc_cb")),
+                ],
+            )
+        },
     ];
     // The ended queue: push at a core's done, pop at a W slot's resolution.
     let eq_push0 = vec![
@@ -817,7 +904,7 @@ pub fn ip(cfg: &Config) -> Module {
                         nb("sel_c", "pq_cbank"),
                         nb("acc_keep", "pq_acc"),
                         nb("run_last", "pq_last"),
-                        nb("run_ts", "pq_ts"),
+                        nb("run_ts", if os { "pq_rs" } else { "pq_ts" }),
                         nb("run_cs", "pq_cs"),
                         nb("run_cbank", "pq_cbank"),
                     ],
@@ -901,22 +988,30 @@ pub fn ip(cfg: &Config) -> Module {
         items
     };
     let k16 = |v: u64| sized(16, v);
+    // (lines, lanes, lanes per line) of each part: ws/is stationary (rows x
+    // columns over C lanes), streamed (time x rows over R lanes); os Aᵀ (K x
+    // M over R lanes), B (K x N over C lanes).
+    let (p0, p1) = if os {
+        (("ts", "rs", r), ("ts", "cs", c))
+    } else {
+        (("rs", "cs", c), ("ts", "rs", r))
+    };
     let s_part = [
         id("s_ptr"),
         id(ss),
-        id("rs"),
-        id("cs"),
-        k16(c),
-        k16(c * ob),
+        id(p0.0),
+        id(p0.1),
+        k16(p0.2),
+        k16(p0.2 * ob),
         sized(4, ob),
     ];
     let x_part = [
         id("x_ptr"),
         id(xs),
-        id("ts"),
-        id("rs"),
-        k16(r),
-        k16(r * ob),
+        id(p1.0),
+        id(p1.1),
+        k16(p1.2),
+        k16(p1.2 * ob),
         sized(4, ob),
     ];
     let c_part = [
@@ -1072,8 +1167,8 @@ pub fn ip(cfg: &Config) -> Module {
             ),
         ]
     };
-    m.push(line_of("sline", c));
-    m.push(line_of("xline", r));
+    m.push(line_of("sline", p0.2));
+    m.push(line_of("xline", p1.2));
     // Write jobs: obuf lines through a two-line FIFO, cut into beats.
     let cw = (c * u64::from(cfg.accw)) as i64;
     m.push([
@@ -1101,7 +1196,21 @@ pub fn ip(cfg: &Config) -> Module {
                     .lt(sized(3, 2)),
             ),
         ),
-        assign("w_end", id("w_take").and("ww_last").and("wr_job")),
+        // A write job ends with its last data beat and its last address,
+        // whichever comes later (AWVALID holds until AWREADY; with the
+        // contract's memory the address never comes later).
+        reg("w_wdone", None),
+        reg("w_adone", None),
+        wire_eq("w_dlast", None, id("w_take").and("ww_last").or("w_wdone")),
+        wire_eq(
+            "w_alast",
+            None,
+            id("m_axi_awvalid")
+                .and("m_axi_awready")
+                .and("aw_last")
+                .or("w_adone"),
+        ),
+        assign("w_end", id("wr_job").and("w_dlast").and("w_alast")),
         always_ff(vec![if_else(
             id("rst").or("w_go"),
             vec![
@@ -1110,8 +1219,12 @@ pub fn ip(cfg: &Config) -> Module {
                 nb("ob_ra", u32c(0)),
                 nb("wb", sized(9, 0)),
                 nb("aw_ok", sized(1, 0)),
+                nb("w_wdone", sized(1, 0)),
+                nb("w_adone", sized(1, 0)),
             ],
             vec![
+                nb("w_wdone", id("w_dlast").and(id("w_end").not())),
+                nb("w_adone", id("w_alast").and(id("w_end").not())),
                 nb("f_in", "f_rd"),
                 if_(id("f_rd"), vec![nb("ob_ra", id("ob_ra").add(u32c(1)))]),
                 if_(id("fn_").ne(sized(2, 0)), vec![nb("aw_ok", sized(1, 1))]),
@@ -1291,6 +1404,12 @@ pub fn ip(cfg: &Config) -> Module {
         id("ended"),
         id("started"),
         id("wk"),
+        id("wco_n"),
+        id("xn"),
+        id("x_ntb"),
+        id("wto_n"),
+        id("tr_ob"),
+        id("row_more"),
     ];
     m.push([wire_eq("unused_ip", None, concat(unused).any())]);
 
@@ -1341,8 +1460,8 @@ pub fn ip(cfg: &Config) -> Module {
         ),
     ]);
     // host_wdata: the line of the buffer being written, zero-extended to HW.
-    let sw = (c * u64::from(cfg.opw)) as i64;
-    let xw = (r * u64::from(cfg.opw)) as i64;
+    let sw = (p0.2 * u64::from(cfg.opw)) as i64;
+    let xw = (p1.2 * u64::from(cfg.opw)) as i64;
     let ext = |n: &str, w: i64| {
         if w == hw {
             id(n)

@@ -17,11 +17,9 @@ use crate::ast::Module;
 /// Every module of the design's RTL, leaves first; each is instantiated by
 /// the next ones, up to the top (no module is left unused).
 pub fn modules(cfg: &Config) -> Vec<Module> {
-    let mut v = vec![cells::resize(cfg)];
-    if !cfg.output_stationary() {
-        // The accumulator buffer's read-modify-write (os arrays keep the sums in the PEs).
-        v.push(cells::acc_add(cfg));
-    }
+    // The accumulator buffer's read-modify-write (ws, is: row folds; os:
+    // the IP's K tiles).
+    let mut v = vec![cells::resize(cfg), cells::acc_add(cfg)];
     v.extend([cells::delay(cfg), cells::sram(cfg), cells::buffer(cfg)]);
     if cfg.output_stationary() {
         v.extend([pe::pe_os(cfg), array::array_os(cfg), ctrl::ctrl_os(cfg)]);

@@ -146,6 +146,7 @@ pub fn top(cfg: &Config) -> Module {
                 .and(id("zero_dim").not()),
         ),
         assign("cmd_ready", id("busy").not()),
+        wire("obuf_own", None),
         reg("hsel", bits(2)),
         always_ff(vec![if_else(
             id("rst"),
@@ -205,7 +206,7 @@ pub fn top(cfg: &Config) -> Module {
                     ("clk", id("clk")),
                     ("sel", id(format!("{b}_sel"))),
                     ("hsel", id(format!("{b}_hsel"))),
-                    ("busy", id("busy")),
+                    ("busy", id(if i == 2 { "obuf_own" } else { "busy" })),
                     ("c_we", id(format!("{b}_we"))),
                     ("c_waddr", id(format!("{b}_waddr"))),
                     ("c_wdata", id(format!("{b}_wdata"))),
@@ -284,6 +285,7 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
     tie_write(m, "ibuf");
     tie_write(m, "fbuf");
     m.push([
+        assign("obuf_own", "busy"),
         wire("w_shift", None),
         wire("w_zero", None),
         wire("x_v", None),
@@ -382,16 +384,51 @@ fn output_core(cfg: &Config, m: &mut Module) {
     tie_write(m, "ibuf");
     tie_write(m, "fbuf");
     m.push([
-        wire_eq("unused_acc_keep", None, id("acc_keep")),
         wire("v_q", None),
         wire("l_q", None),
         wire("drain", None),
-        assign("obuf_re", sized(1, 0)),
-        assign("obuf_raddr", repeat(id("OAW"), sized(1, 0))),
-        wire_eq(
-            "unused_obuf",
-            None,
-            concat(vec![sized(1, 0), id("obuf_rdata")]).any(),
+        // Drain writes d_*; with acc_keep each is a read-modify-write: the line
+        // is read in the drain's cycle and written, plus the drained row, in
+        // the next (docs/TIMING.md, "The IP": the last lands in the cycle
+        // after busy, which keeps the buffer).
+        wire("d_we", None),
+        wire("d_waddr", bits("OAW")),
+        wire("d_row", bits("OW")),
+        reg("pw_q", None),
+        reg("pw_addr", bits("OAW")),
+        reg("pw_row", bits("OW")),
+        wire("acc_sum", bits("OW")),
+        always_ff(vec![if_else(
+            id("rst"),
+            vec![nb("pw_q", sized(1, 0))],
+            vec![
+                nb("pw_q", id("acc_keep").and("d_we")),
+                nb("pw_addr", "d_waddr"),
+                nb("pw_row", "d_row"),
+            ],
+        )]),
+        assign("obuf_re", id("acc_keep").and("d_we")),
+        assign("obuf_raddr", "d_waddr"),
+        assign("obuf_we", id("acc_keep").tern("pw_q", "d_we")),
+        assign("obuf_waddr", id("acc_keep").tern("pw_addr", "d_waddr")),
+        assign("obuf_wdata", id("acc_keep").tern("acc_sum", "d_row")),
+        assign("obuf_own", id("busy").or("pw_q")),
+        decl(Net::Genvar, false, "c", None, None, None),
+        gen_for(
+            "c",
+            int(0),
+            id("COLS"),
+            "acc",
+            vec![instance(
+                &cfg.name("acc_add"),
+                "u_add",
+                vec![("AW", id("ACCW")), ("BW", id("ACCW")), ("SAT", id("SAT"))],
+                vec![
+                    ("a", lane("obuf_rdata", id("c"), "ACCW")),
+                    ("b", lane("pw_row", id("c"), "ACCW")),
+                    ("y", lane("acc_sum", id("c"), "ACCW")),
+                ],
+            )],
         ),
         instance(
             &cfg.name("ctrl_os"),
@@ -419,8 +456,8 @@ fn output_core(cfg: &Config, m: &mut Module) {
                 ("v_q", id("v_q")),
                 ("l_q", id("l_q")),
                 ("drain", id("drain")),
-                ("o_we", id("obuf_we")),
-                ("o_waddr", id("obuf_waddr")),
+                ("o_we", id("d_we")),
+                ("o_waddr", id("d_waddr")),
             ],
         ),
         instance(
@@ -447,7 +484,7 @@ fn output_core(cfg: &Config, m: &mut Module) {
                     id("v_q").tern("fbuf_rdata", repeat(id("FW"), sized(1, 0))),
                 ),
                 ("drain", id("drain")),
-                ("o_row", id("obuf_wdata")),
+                ("o_row", id("d_row")),
             ],
         ),
     ]);

@@ -505,6 +505,56 @@ pub fn run(design: &Design, m: u64, k: u64, n: u64) -> Option<IpRun> {
     run.ok()
 }
 
+/// C of `A x B` as the IP computes it, on the pe engine. ws and is add each
+/// row fold into the ofmap buffer in the order of the whole GEMM, so C is the
+/// whole GEMM's ([`super::pe::run`]). os sums each K tile in the PEs and
+/// adds that sum into the C tile ([`super::pe::acc_add`]: with a saturating
+/// accumulator the order matters), so C is composed core GEMM by core GEMM.
+pub fn pe_values(
+    design: &Design,
+    a: &[i64],
+    b: &[i64],
+    (m, k, n): (u64, u64, u64),
+    tiles: Tiles,
+) -> Result<Vec<i64>, super::pe::PeError> {
+    if design.dataflow != Dataflow::Os {
+        return Ok(super::pe::run(design, a, b, m, k, n)?.c);
+    }
+    let (mu, ku, nu) = (m as usize, k as usize, n as usize);
+    let mut c = vec![0i64; mu * nu];
+    for g in core_gemms(design, m, k, n, tiles) {
+        let (m0, k0, n0) = (g.m0 as usize, g.k0 as usize, g.n0 as usize);
+        let (gm, gk, gn) = (g.m as usize, g.k as usize, g.n as usize);
+        let ta: Vec<i64> = (0..gm)
+            .flat_map(|i| {
+                a[(m0 + i) * ku + k0..(m0 + i) * ku + k0 + gk]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        let tb: Vec<i64> = (0..gk)
+            .flat_map(|x| {
+                b[(k0 + x) * nu + n0..(k0 + x) * nu + n0 + gn]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        let part = super::pe::run(design, &ta, &tb, g.m, g.k, g.n)?.c;
+        for i in 0..gm {
+            for j in 0..gn {
+                let at = (m0 + i) * nu + n0 + j;
+                let v = part[i * gn + j];
+                c[at] = if g.accumulate {
+                    super::pe::acc_add(design, c[at], v)
+                } else {
+                    v
+                };
+            }
+        }
+    }
+    Ok(c)
+}
+
 /// The IP's run with each core GEMM's cycles from the pe engine (its
 /// registers stepped on zero operands of the core GEMM's shape: cycles do
 /// not depend on the values), memoized per shape. Values of the whole GEMM

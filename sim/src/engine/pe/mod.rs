@@ -292,6 +292,13 @@ fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Resu
     Ok(())
 }
 
+/// `x + y` in `design`'s accumulator (its width, wrapping or saturating): the
+/// adder that accumulates a partial sum into the ofmap buffer.
+pub fn acc_add(design: &Design, x: i64, y: i64) -> i64 {
+    let acc = Acc::new(design.accumulator.bits(), design.saturate);
+    acc.reduce(acc.add(x, y))
+}
+
 /// Accumulator arithmetic: two's-complement wrap at `bits` (computed in i64,
 /// reduced at the end: wrapping commutes with reduction), or saturation at
 /// every addition.
