@@ -311,7 +311,11 @@ pub fn ip(cfg: &Config) -> Module {
     // Reads.
     let hwcfg1 = u64::from(cfg.opw)
         | (u64::from(cfg.accw) << 8)
-        | (if ws { 0 } else { 1 } << 16)
+        | (match cfg.dataflow {
+            Dataflow::Ws => 0u64,
+            Dataflow::Is => 1,
+            Dataflow::Os => 2,
+        } << 16)
         | (u64::from(dbl) << 18)
         | (u64::from(cfg.sat) << 19)
         | (dwl << 20);
