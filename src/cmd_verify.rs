@@ -17,12 +17,12 @@ const EXAMPLES: &str = "Examples:
   systolic verify --design edge-8x8 --gemm 8,16,8 --core --sim icarus
   systolic verify --design edge-8x8 --model model.onnx --dim batch=2 --layer scores
 
-ws and is designs run the GEMM through the IP (docs/IP.md): registers written over
+The GEMM runs through the IP (docs/IP.md): registers written over
 AXI4-Lite, A and B read from a DRAM image and C written back by the AXI4 DMA, with a
 memory of the design's latency; any size runs (the image holds up to 16 MiB), and
 values, cycles, stall cycles and bytes moved must equal the simulator's
 (docs/TIMING.md, \"The IP\"). A convolution runs from the im2col matrix laid out in
-DRAM. --core verifies the core alone (os designs always): its GEMM must fit one bank
+DRAM. --core verifies the core alone: its GEMM must fit one bank
 of each buffer, and one that does not is refused at once, naming the buffer that
 overflows and what fits. The Verilator testbench is built once per design (seconds
 for 8x8, about a minute for 16x16) and cached; Icarus needs no build but runs slowly
@@ -176,20 +176,13 @@ fn gemm_dims(a: &VerifyArgs, cfg: &Config, core: bool) -> miette::Result<(u64, u
 pub fn run(a: VerifyArgs) -> miette::Result<()> {
     let design = inputs::design(&a.design)?;
     let cfg = Config::of(&design)?;
-    // os designs have no IP yet: their core is verified.
-    let core = a.core || !hdlgen::rtl::ip::has_ip(&cfg);
+    let core = a.core;
     let list = gemms(&a, &cfg, core)?;
     let sim = match a.sim {
         SimArg::Verilator => Simulator::Verilator,
         SimArg::Icarus => Simulator::Icarus,
     };
     let progress = crate::progress::Stderr::new();
-    if core && !a.core {
-        emit(&format!(
-            "note       {} is {}: it has no IP yet (docs/IP.md); verifying its core\n",
-            design.name, design.dataflow
-        ))?;
-    }
     let bench = if core {
         check::build(&design, sim, false, &progress)?
     } else {

@@ -34,10 +34,10 @@ pub enum HdlError {
     },
     /// The design has no IP to run through (os designs; or buffers that
     /// hold no tile).
-    #[error("design `{design}` has no IP to run through: the IP (docs/IP.md) is generated for ws and is designs whose stationary buffer holds at least one row fold")]
+    #[error("design `{design}` has no IP to run through: its buffers hold no core GEMM tile (docs/IP.md: ws and is need a stationary buffer, os a C buffer, of at least one line per array row)")]
     #[diagnostic(
         code(systolic::hdl::no_ip),
-        help("verify the core alone with --core (the GEMM must then fit the buffers), or use a ws or is design")
+        help("verify the core alone with --core (the GEMM must then fit the buffers), or give the design larger buffers")
     )]
     NoIp {
         /// The design's name.

@@ -241,11 +241,6 @@ pub fn build_ip(
     progress: &dyn Progress,
 ) -> Result<Bench, HdlError> {
     let cfg = crate::rtl::Config::of(design)?;
-    if !crate::rtl::ip::has_ip(&cfg) {
-        return Err(HdlError::NoIp {
-            design: design.name.clone(),
-        });
-    }
     super::bench::build_with(
         design,
         sim,

@@ -25,22 +25,15 @@ pub(super) fn extra_files(cfg: &Config, modules: &[Module]) -> Vec<SourceFile> {
     for n in &names {
         let _ = writeln!(core, "      - {n}");
     }
-    let ip = crate::rtl::ip::has_ip(cfg);
-    // The IP (AXI4-Lite + AXI4 master) is the default target where there is
-    // one; the core (command/status and host ports) stays a target of its own.
-    let top = if ip { cfg.name("ip") } else { cfg.top() };
+    // The IP (AXI4-Lite + AXI4 master) is the default target; the core
+    // (command/status and host ports) stays a target of its own.
+    let top = cfg.name("ip");
     let _ = write!(
         core,
-        "\ntargets:\n  default:\n    filesets: [rtl]\n    toplevel: {top}\n"
+        "\ntargets:\n  default:\n    filesets: [rtl]\n    toplevel: {top}\n    # AXI4-Lite slave s_axi_* (registers: docs/IP.md of the systolic repository),\n    # AXI4 master m_axi_* ({} data bits), irq.\n  core:\n    filesets: [rtl]\n    toplevel: {}\n",
+        cfg.dw * 8,
+        cfg.top()
     );
-    if ip {
-        let _ = write!(
-            core,
-            "    # AXI4-Lite slave s_axi_* (registers: docs/IP.md of the systolic repository),\n    # AXI4 master m_axi_* ({} data bits), irq.\n  core:\n    filesets: [rtl]\n    toplevel: {}\n",
-            cfg.dw * 8,
-            cfg.top()
-        );
-    }
     let _ = write!(
         core,
         "  lint:\n    default_tool: verilator\n    filesets: [rtl]\n    toplevel: {top}\n    tools:\n      verilator:\n        mode: lint-only\n        verilator_options: [-Wall]\n"
@@ -132,6 +125,7 @@ fn readme(cfg: &Config, modules: &[Module]) -> String {
         .find(|m| m.name == cfg.top())
         .expect("the core top module");
     let ip = modules.iter().find(|m| m.name == cfg.name("ip"));
+    debug_assert!(ip.is_some(), "every design has the IP");
     let mut s = format!(
         "# {}: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
         markdown_code(&ip.map_or_else(|| cfg.top(), |m| m.name.clone())),

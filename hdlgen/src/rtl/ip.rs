@@ -60,12 +60,6 @@ fn min32(a: Expr, b: Expr) -> Expr {
     a.clone().lt(b.clone()).tern(a, b)
 }
 
-/// Whether `cfg` has the IP (ws and is designs).
-pub fn has_ip(cfg: &Config) -> bool {
-    let _ = cfg;
-    true
-}
-
 /// The IP module.
 pub fn ip(cfg: &Config) -> Module {
     let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));

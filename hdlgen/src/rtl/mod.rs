@@ -26,10 +26,7 @@ pub fn modules(cfg: &Config) -> Vec<Module> {
     } else {
         v.extend([pe::pe_ws(cfg), array::array_ws(cfg), ctrl::ctrl_ws(cfg)]);
     }
-    v.push(top::top(cfg));
-    if ip::has_ip(cfg) {
-        // The IP wraps the core top: it is the one top module.
-        v.extend([walk::walk(cfg), ip::ip(cfg)]);
-    }
+    // The IP wraps the core top: it is the one top module.
+    v.extend([top::top(cfg), walk::walk(cfg), ip::ip(cfg)]);
     v
 }
