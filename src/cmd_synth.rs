@@ -12,6 +12,7 @@ const EXAMPLES: &str = "Examples:
   systolic synth --design fpga-2x2 --target ice40
   systolic synth --design fpga-2x2 --target ecp5 --device 25k --out results/
   systolic synth --design fpga-2x2 --target xilinx
+  systolic synth --design fpga-2x2 --target ice40 --ip
 (a 2x2 design in the repository: seconds each; the presets take minutes, docs/SYNTHESIS.md)
 
 Targets and devices (the first is the default):
@@ -21,7 +22,7 @@ Targets and devices (the first is the default):
   xilinx   xc7 xcu xcup  (families; synthesis only, no Fmax)
 
 The JSON report goes to synth-out/<design>/<target>.json (<out>/<target>.json with
---out); Yosys and nextpnr scripts, logs and netlists stay in synth-out/<design>/<target>/.
+--out; <target>-ip.json with --ip); Yosys and nextpnr scripts, logs and netlists stay in synth-out/<design>/<target>/.
 `systolic sim` then shows the area of every report it finds for the design.
 Each stage (RTL, Yosys read/proc/synth, harness, nextpnr load/pack/place/route/timing)
 is shown with its seconds, and the report keeps them. A rerun whose RTL, target,
@@ -51,6 +52,11 @@ pub struct SynthArgs {
     /// options and tools (by default it is reused).
     #[arg(long, alias = "no-cache")]
     force: bool,
+    /// Synthesize the whole IP (`<prefix>_ip`: AXI4-Lite registers,
+    /// sequencer, AXI4 DMA and the core) instead of the core alone; the
+    /// report goes to <target>-ip.json.
+    #[arg(long)]
+    ip: bool,
 }
 
 /// Runs `systolic synth`.
@@ -60,7 +66,12 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     target.device(a.device.as_deref())?;
     let design = inputs::design(&a.design)?;
     let dir = a.out.unwrap_or_else(|| synth::results_dir(&design.name));
-    let workdir = dir.join(target.to_string());
+    let name = if a.ip {
+        format!("{target}-ip")
+    } else {
+        target.to_string()
+    };
+    let workdir = dir.join(&name);
     let progress = crate::progress::Stderr::new();
     let started = Instant::now();
     let (ip, files) = hdlgen::progress::step(
@@ -78,8 +89,17 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         skip_pnr: a.no_pnr,
         ..SynthOptions::default()
     };
-    let synthesis = Synthesis::prepare(&files, &ip.top, target, &opts, &workdir, &progress)?;
-    let path = synth::report_path(&dir, target);
+    let top = if a.ip {
+        format!("{}_ip", ip.top.strip_suffix("_top").unwrap_or(&ip.top))
+    } else {
+        ip.top.clone()
+    };
+    let synthesis = Synthesis::prepare(&files, &top, target, &opts, &workdir, &progress)?;
+    let path = if a.ip {
+        dir.join(format!("{name}.json"))
+    } else {
+        synth::report_path(&dir, target)
+    };
     let fingerprint = synth::design_fingerprint(&design);
     if !a.force {
         if let Some(mut report) = synthesis.reuse(&path) {
@@ -102,7 +122,7 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     eprintln!(
         "synthesizing {} (top {}) for {target} in {}",
         design.name,
-        ip.top,
+        top,
         workdir.display()
     );
     let mut report = synthesis.run(&progress)?;
