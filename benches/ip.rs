@@ -23,9 +23,10 @@ fn ip_model(c: &mut Criterion) {
     let gemmini = preset("gemmini-like").expect("preset");
     let dims = (3136, 576, 64);
     let tiles = ip::default_tiles(&gemmini, dims.0, dims.1, dims.2).expect("tiles");
-    c.bench_function("resnet18 layer1 3x3 conv gemmini-like ip, fast model", |b| {
-        b.iter(|| ip::run(black_box(&gemmini), dims.0, dims.1, dims.2).expect("runs"))
-    });
+    c.bench_function(
+        "resnet18 layer1 3x3 conv gemmini-like ip, fast model",
+        |b| b.iter(|| ip::run(black_box(&gemmini), dims.0, dims.1, dims.2).expect("runs")),
+    );
     c.bench_function("resnet18 layer1 3x3 conv gemmini-like ip, pe cycles", |b| {
         b.iter(|| ip::pe_schedule(black_box(&gemmini), dims, tiles).expect("runs"))
     });

@@ -12,7 +12,7 @@ const EXAMPLES: &str = "Examples:
   systolic synth --design fpga-2x2 --target ice40
   systolic synth --design fpga-2x2 --target ecp5 --device 25k --out results/
   systolic synth --design fpga-2x2 --target xilinx
-  systolic synth --design fpga-2x2 --target ice40 --ip
+  systolic synth --design fpga-2x2 --target generic --ip
 (a 2x2 design in the repository: seconds each; the presets take minutes, docs/SYNTHESIS.md)
 
 Targets and devices (the first is the default):
