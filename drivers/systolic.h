@@ -13,12 +13,22 @@
  *  - `systolic_probe`: checks ID, decodes HWCFG0/1 and the depths into
  *    `struct systolic_hw`.
  *  - `systolic_default_tiles` (the default rule of docs/IP.md) and
- *    `systolic_tiles_fit` (the rule the IP checks, ERR_CODE[2]).
+ *    `systolic_tiles_fit` (the rule the IP checks, ERR_CODE[2]), for ws, is
+ *    and os alike, over the buffer depths by role (`systolic_*_depth`).
  *  - DRAM layout helpers: `systolic_get_layout`, `systolic_gemm_packed`,
- *    `systolic_gemm_check` and the element offsets `systolic_a_offset`,
- *    `systolic_b_offset`, `systolic_c_offset`.
+ *    `systolic_gemm_check`, `systolic_transposed` and the element offsets
+ *    `systolic_a_offset`, `systolic_b_offset`, `systolic_c_offset`.
  *  - A run: `systolic_start`, `systolic_poll`, `systolic_wait`,
  *    `systolic_clear`, `systolic_counters`, `systolic_strerror`.
+ *
+ * Dataflows (HWCFG1[17:16]): ws 0, is 1, os 2. Each maps the GEMM's
+ * dimensions onto the array's roles: rows (R lanes), columns (C lanes) and
+ * time; the tile registers follow the roles (`struct systolic_tiles`):
+ *
+ *   dataflow | rows | columns | time
+ *   ws       | K    | N       | M
+ *   is       | K    | M       | N
+ *   os       | M    | N       | K
  *
  * DRAM layout (docs/TIMING.md, "DRAM layout"). The GEMM is C = A B with
  * A M x K, B K x N, C M x N. Each matrix is stored row-major with a row
@@ -28,6 +38,7 @@
  *   dataflow | A_ADDR holds     | B_ADDR holds     | C_ADDR holds
  *   ws       | A  (M x K)       | B  (K x N)       | C  (M x N)
  *   is       | A^T (K x M)      | B^T (N x K)      | C^T (N x M)
+ *   os       | A^T (K x M)      | B  (K x N)       | C  (M x N)
  *
  * Operands take `ob = ceil(operand bits / 8)` bytes each and outputs
  * `cb = ceil(accumulator bits / 8)` bytes each, little-endian two's
@@ -39,7 +50,7 @@
  * `systolic_get_layout` gives each stored matrix's shape and its smallest
  * legal stride (the row's bytes rounded up to DW); `systolic_a_offset` and
  * friends give the byte offset of a logical element A[i][k], B[k][j] or
- * C[i][j] in either dataflow, so the caller's packing loop does not depend
+ * C[i][j] in any dataflow, so the caller's packing loop does not depend
  * on the dataflow.
  *
  * Caches: the IP's DMA does not snoop. Clean (flush) A and B from the data
@@ -49,7 +60,8 @@
  * error the driver finds before touching the IP, or (`systolic_wait`) the
  * positive ERR_CODE bits the IP reported. `systolic_strerror` names both.
  *
- * Example (an 8x8 ws int8 design; buffers in uncached or flushed memory):
+ * Example (an 8x8 int8 design with 32-bit accumulators, of any dataflow: the
+ * offset helpers place each element; buffers in uncached or flushed memory):
  *
  *   #include "systolic.h"
  *
@@ -173,6 +185,7 @@ extern "C" {
 /** HWCFG1 dataflow values. */
 #define SYSTOLIC_DATAFLOW_WS 0u
 #define SYSTOLIC_DATAFLOW_IS 1u
+#define SYSTOLIC_DATAFLOW_OS 2u
 
 /* CTRL: [0] START (write 1; reads 0), [1] IRQ_EN. */
 #define SYSTOLIC_CTRL_START 0x00000001u
@@ -241,7 +254,7 @@ struct systolic_hw {
     uint32_t cols;            /**< C, columns of the array */
     uint32_t op_bits;         /**< operand bits */
     uint32_t acc_bits;        /**< accumulator (output) bits */
-    uint32_t dataflow;        /**< SYSTOLIC_DATAFLOW_WS or SYSTOLIC_DATAFLOW_IS */
+    uint32_t dataflow;        /**< SYSTOLIC_DATAFLOW_WS, _IS or _OS */
     uint32_t double_buffered; /**< 1 if the buffers have two banks */
     uint32_t saturating;      /**< 1 if accumulation saturates, 0 if it wraps */
     uint32_t log2_dw;         /**< log2 of DW */
@@ -257,7 +270,7 @@ struct systolic_hw {
  * Reads ID, HWCFG0, HWCFG1 and the depths into `*hw`. Returns
  * SYSTOLIC_ENODEV (reading nothing else, `*hw` untouched) if ID is not
  * "SYA1", SYSTOLIC_EHWCFG (`*hw` filled) if the design has no rows, columns,
- * operand or accumulator bits, an unknown dataflow or DW above 64.
+ * operand or accumulator bits, an unknown dataflow (3) or DW above 64.
  */
 static inline int systolic_probe(volatile uint32_t *base, struct systolic_hw *hw)
 {
@@ -284,7 +297,7 @@ static inline int systolic_probe(volatile uint32_t *base, struct systolic_hw *hw
     hw->b_depth = systolic_read(base, SYSTOLIC_REG_B_DEPTH);
     hw->c_depth = systolic_read(base, SYSTOLIC_REG_C_DEPTH);
     if (hw->rows == 0u || hw->cols == 0u || hw->op_bits == 0u || hw->acc_bits == 0u ||
-        hw->dataflow > SYSTOLIC_DATAFLOW_IS || hw->log2_dw > 6u)
+        hw->dataflow > SYSTOLIC_DATAFLOW_OS || hw->log2_dw > 6u)
         return SYSTOLIC_EHWCFG;
     return SYSTOLIC_OK;
 }
@@ -292,64 +305,90 @@ static inline int systolic_probe(volatile uint32_t *base, struct systolic_hw *hw
 /* ---- Tiles ---- */
 
 /**
- * Tile registers: each core GEMM is at most TILE_T (time: M for ws, N for
- * is) x TILE_RF * R (K) x TILE_CF * C (columns: N for ws, M for is).
+ * Tile registers, in the dataflow's roles (the table at the top): each core
+ * GEMM is at most TILE_T (time: ws M, is N, os K) x TILE_RF * R (rows: ws
+ * and is K, os M) x TILE_CF * C (columns: ws N, is M, os N). The time tile
+ * is the innermost, accumulating loop for os; the row tile for ws and is.
  */
 struct systolic_tiles {
     uint32_t t;  /**< TILE_T, elements of the time dimension */
-    uint32_t rf; /**< TILE_RF, row folds: the K tile is rf * R */
-    uint32_t cf; /**< TILE_CF, column tiles: the column tile is cf * C */
+    uint32_t rf; /**< TILE_RF, row folds: the rows tile is rf * R */
+    uint32_t cf; /**< TILE_CF, column tiles: the columns tile is cf * C */
 };
 
-/** Lines per bank of the stationary buffer, S (ws: B, is: A). */
+/**
+ * Lines per bank of the buffer whose tile spans rows x columns, S: ws B,
+ * is A (the operand held in the PEs), os C (os holds C in the PEs).
+ */
 static inline uint32_t systolic_stationary_depth(const struct systolic_hw *hw)
 {
-    return hw->dataflow == SYSTOLIC_DATAFLOW_IS ? hw->a_depth : hw->b_depth;
+    switch (hw->dataflow) {
+    case SYSTOLIC_DATAFLOW_IS:
+        return hw->a_depth;
+    case SYSTOLIC_DATAFLOW_OS:
+        return hw->c_depth;
+    default:
+        return hw->b_depth;
+    }
 }
 
-/** Lines per bank of the streamed buffer, X (ws: A, is: B). */
+/** Lines per bank of the buffer whose tile spans rows x time, X: ws A, is B, os A. */
 static inline uint32_t systolic_streamed_depth(const struct systolic_hw *hw)
 {
     return hw->dataflow == SYSTOLIC_DATAFLOW_IS ? hw->b_depth : hw->a_depth;
 }
 
+/** Lines per bank of the buffer whose tile spans columns x time, O: ws C, is C, os B. */
+static inline uint32_t systolic_cols_time_depth(const struct systolic_hw *hw)
+{
+    return hw->dataflow == SYSTOLIC_DATAFLOW_OS ? hw->b_depth : hw->c_depth;
+}
+
 /**
- * 1 if `tiles` fit the buffers (docs/IP.md): with S, X, O the lines per
- * bank of the stationary, streamed and C buffers,
- * `cf * rf * R <= S`, `rf * t <= X` and `cf * t <= O`; else 0 (the IP then
- * reports ERR_CODE[2]). Zero tiles (ERR_CODE[0]) are not this rule's concern.
+ * 1 if `tiles` fit the buffers (docs/IP.md), else 0 (the IP then reports
+ * ERR_CODE[2]). With S, X, O as above, `cf * rf * R <= S`, `rf * t <= X`
+ * and `cf * t <= O`; that is, ws and is with S, X the stationary and
+ * streamed operand's buffer and O = C_DEPTH, and os
+ * `rf * t <= A_DEPTH`, `cf * t <= B_DEPTH`, `cf * rf * R <= C_DEPTH`.
+ * Zero tiles (ERR_CODE[0]) are not this rule's concern.
  */
 static inline int systolic_tiles_fit(const struct systolic_hw *hw, const struct systolic_tiles *tiles)
 {
     uint64_t cf = tiles->cf, rf = tiles->rf, t = tiles->t;
     return cf * rf * hw->rows <= systolic_stationary_depth(hw) &&
-           rf * t <= systolic_streamed_depth(hw) && cf * t <= hw->c_depth;
+           rf * t <= systolic_streamed_depth(hw) && cf * t <= systolic_cols_time_depth(hw);
 }
 
 /**
  * The default tiles of docs/IP.md (the rule of
- * `sim::engine::ip::default_tiles`), with T = M (ws) or N (is), S, X, O as
- * in `systolic_tiles_fit` and divisions rounding down:
+ * `sim::engine::ip::default_tiles`), with S, X, O as above, T the time
+ * extent (ws M, is N, os K), P the rows extent (ws and is K, os M) and
+ * divisions rounding down:
  *
  *   TILE_CF = 1
  *   TILE_T  = min(O, X, T)
- *   TILE_RF = max(1, min(S / R, X / TILE_T, ceil(K / R)))
+ *   TILE_RF = max(1, min(S / R, X / TILE_T, ceil(P / R)))
  *
+ * which for os reads TILE_T = min(B_DEPTH, A_DEPTH, K) and
+ * TILE_RF = max(1, min(C_DEPTH / R, A_DEPTH / TILE_T, ceil(M / R))).
  * Writes `*out` and returns 0 when these tiles fit; else returns (leaving
  * `*out` untouched) SYSTOLIC_EINVAL if m, k or n is 0, SYSTOLIC_ENOTILE if
- * they do not fit (a buffer depth is 0, or the stationary buffer holds fewer
- * than R lines), SYSTOLIC_ERANGE if a tile exceeds its 16-bit register
- * field (buffers of more than 65535 lines per bank).
+ * they do not fit (a buffer depth is 0, or S holds fewer than R lines: the
+ * stationary operand's buffer for ws and is, the C buffer for os),
+ * SYSTOLIC_ERANGE if a tile exceeds its 16-bit register field (buffers of
+ * more than 65535 lines per bank).
  */
 static inline int systolic_default_tiles(const struct systolic_hw *hw, uint32_t m, uint32_t k,
                                          uint32_t n, struct systolic_tiles *out)
 {
     uint32_t s = systolic_stationary_depth(hw);
     uint32_t x = systolic_streamed_depth(hw);
-    uint32_t o = hw->c_depth;
+    uint32_t o = systolic_cols_time_depth(hw);
     uint32_t r = hw->rows;
-    uint32_t time = hw->dataflow == SYSTOLIC_DATAFLOW_IS ? n : m;
-    uint32_t k_folds, rf;
+    int os = hw->dataflow == SYSTOLIC_DATAFLOW_OS;
+    uint32_t time = os ? k : hw->dataflow == SYSTOLIC_DATAFLOW_IS ? n : m;
+    uint32_t rows = os ? m : k;
+    uint32_t row_folds, rf;
     struct systolic_tiles tiles;
     if (m == 0u || k == 0u || n == 0u)
         return SYSTOLIC_EINVAL;
@@ -360,10 +399,10 @@ static inline int systolic_default_tiles(const struct systolic_hw *hw, uint32_t 
     tiles.t = time < tiles.t ? time : tiles.t;
     if (tiles.t == 0u)
         return SYSTOLIC_ENOTILE;
-    k_folds = k / r + (k % r != 0u ? 1u : 0u);
+    row_folds = rows / r + (rows % r != 0u ? 1u : 0u);
     rf = s / r;
     rf = x / tiles.t < rf ? x / tiles.t : rf;
-    rf = k_folds < rf ? k_folds : rf;
+    rf = row_folds < rf ? row_folds : rf;
     tiles.rf = rf > 1u ? rf : 1u;
     if (!systolic_tiles_fit(hw, &tiles))
         return SYSTOLIC_ENOTILE;
@@ -378,20 +417,21 @@ static inline int systolic_default_tiles(const struct systolic_hw *hw, uint32_t 
 /** A GEMM C = A B in DRAM: sizes, and each stored matrix's address and row stride. */
 struct systolic_gemm {
     uint32_t m, k, n;           /**< A is m x k, B k x n, C m x n */
-    uint32_t a_addr, a_stride;  /**< A (ws) or A^T (is): byte address, bytes between rows */
-    uint32_t b_addr, b_stride;  /**< B (ws) or B^T (is) */
-    uint32_t c_addr, c_stride;  /**< C (ws) or C^T (is) */
+    uint32_t a_addr, a_stride;  /**< A (ws) or A^T (is, os): byte address, bytes between rows */
+    uint32_t b_addr, b_stride;  /**< B (ws, os) or B^T (is) */
+    uint32_t c_addr, c_stride;  /**< C (ws, os) or C^T (is) */
 };
 
 /** One matrix as stored in DRAM. */
 struct systolic_matrix {
-    uint32_t rows;       /**< rows as stored (ws: A M, B K, C M; is: A^T K, B^T N, C^T N) */
+    uint32_t rows;       /**< rows as stored (ws: A M, B K, C M; is: A^T K, B^T N, C^T N;
+                              os: A^T K, B K, C M) */
     uint32_t cols;       /**< columns as stored */
     uint32_t elem_bytes; /**< ob (A, B) or cb (C) */
     uint32_t row_bytes;  /**< cols * elem_bytes */
     uint32_t stride;     /**< smallest legal stride: row_bytes rounded up to DW */
     uint32_t bytes;      /**< rows * stride: its size with that stride */
-    uint32_t transposed; /**< 1 if it is the transpose of the logical matrix (is) */
+    uint32_t transposed; /**< 1 if it is the transpose of the logical matrix (is: all; os: A) */
 };
 
 /** The three stored matrices of a GEMM. */
@@ -399,9 +439,35 @@ struct systolic_layout {
     struct systolic_matrix a, b, c;
 };
 
-/** Fills `*mat` for a stored rows x cols matrix; SYSTOLIC_ERANGE past 4 GiB. */
+/* Bits of `systolic_transposed`. */
+#define SYSTOLIC_TRANSPOSED_A 1u
+#define SYSTOLIC_TRANSPOSED_B 2u
+#define SYSTOLIC_TRANSPOSED_C 4u
+
+/**
+ * Which matrices the IP reads or writes transposed (docs/TIMING.md, "DRAM
+ * layout"), as SYSTOLIC_TRANSPOSED_* bits: ws none, is A, B and C, os A only
+ * (the rule of `hdlgen::check::ipbench::transposed`).
+ */
+static inline uint32_t systolic_transposed(const struct systolic_hw *hw)
+{
+    switch (hw->dataflow) {
+    case SYSTOLIC_DATAFLOW_IS:
+        return SYSTOLIC_TRANSPOSED_A | SYSTOLIC_TRANSPOSED_B | SYSTOLIC_TRANSPOSED_C;
+    case SYSTOLIC_DATAFLOW_OS:
+        return SYSTOLIC_TRANSPOSED_A;
+    default:
+        return 0u;
+    }
+}
+
+/**
+ * Fills `*mat` for a stored rows x cols matrix, `transposed` (0 or 1) if it
+ * holds the logical matrix's transpose; SYSTOLIC_ERANGE past 4 GiB.
+ */
 static inline int systolic_matrix_init(const struct systolic_hw *hw, uint32_t rows, uint32_t cols,
-                                       uint32_t elem_bytes, struct systolic_matrix *mat)
+                                       uint32_t elem_bytes, uint32_t transposed,
+                                       struct systolic_matrix *mat)
 {
     uint64_t row_bytes = (uint64_t)cols * elem_bytes;
     uint64_t stride = (row_bytes + hw->dw - 1u) / hw->dw * hw->dw;
@@ -413,28 +479,31 @@ static inline int systolic_matrix_init(const struct systolic_hw *hw, uint32_t ro
     mat->row_bytes = (uint32_t)row_bytes;
     mat->stride = (uint32_t)stride;
     mat->bytes = (uint32_t)(stride * rows);
-    mat->transposed = hw->dataflow == SYSTOLIC_DATAFLOW_IS ? 1u : 0u;
+    mat->transposed = transposed;
     return SYSTOLIC_OK;
 }
 
 /**
  * How an m x k x n GEMM is stored for this design's dataflow (ws: A M x K,
- * B K x N, C M x N; is: A^T K x M, B^T N x K, C^T N x M), with each
- * matrix's smallest legal stride. Returns SYSTOLIC_EINVAL if a size is 0,
- * SYSTOLIC_ERANGE if a matrix passes 4 GiB.
+ * B K x N, C M x N; is: A^T K x M, B^T N x K, C^T N x M; os: A^T K x M,
+ * B K x N, C M x N), with each matrix's smallest legal stride. Returns
+ * SYSTOLIC_EINVAL if a size is 0, SYSTOLIC_ERANGE if a matrix passes 4 GiB.
  */
 static inline int systolic_get_layout(const struct systolic_hw *hw, uint32_t m, uint32_t k,
                                       uint32_t n, struct systolic_layout *out)
 {
-    int is = hw->dataflow == SYSTOLIC_DATAFLOW_IS;
+    uint32_t tr = systolic_transposed(hw);
+    uint32_t ta = (tr & SYSTOLIC_TRANSPOSED_A) != 0u ? 1u : 0u;
+    uint32_t tb = (tr & SYSTOLIC_TRANSPOSED_B) != 0u ? 1u : 0u;
+    uint32_t tc = (tr & SYSTOLIC_TRANSPOSED_C) != 0u ? 1u : 0u;
     int err;
     if (m == 0u || k == 0u || n == 0u)
         return SYSTOLIC_EINVAL;
-    err = systolic_matrix_init(hw, is ? k : m, is ? m : k, hw->op_bytes, &out->a);
+    err = systolic_matrix_init(hw, ta ? k : m, ta ? m : k, hw->op_bytes, ta, &out->a);
     if (err == SYSTOLIC_OK)
-        err = systolic_matrix_init(hw, is ? n : k, is ? k : n, hw->op_bytes, &out->b);
+        err = systolic_matrix_init(hw, tb ? n : k, tb ? k : n, hw->op_bytes, tb, &out->b);
     if (err == SYSTOLIC_OK)
-        err = systolic_matrix_init(hw, is ? n : m, is ? m : n, hw->acc_bytes, &out->c);
+        err = systolic_matrix_init(hw, tc ? n : m, tc ? m : n, hw->acc_bytes, tc, &out->c);
     return err;
 }
 
@@ -476,8 +545,8 @@ static inline int systolic_gemm_check(const struct systolic_hw *hw, const struct
 }
 
 /**
- * Fills `*g` for an m x k x n GEMM with A, B, C (ws) or A^T, B^T, C^T (is)
- * at the given addresses, each with its smallest legal stride
+ * Fills `*g` for an m x k x n GEMM with A, B, C (ws), A^T, B^T, C^T (is) or
+ * A^T, B, C (os) at the given addresses, each with its smallest legal stride
  * (`systolic_get_layout`), and checks it (`systolic_gemm_check`).
  */
 static inline int systolic_gemm_packed(const struct systolic_hw *hw, uint32_t m, uint32_t k,
@@ -500,28 +569,28 @@ static inline int systolic_gemm_packed(const struct systolic_hw *hw, uint32_t m,
     return systolic_gemm_check(hw, g);
 }
 
-/** Byte offset from `g->a_addr` of A[i][k] (ws: row i of A; is: row k of A^T). */
+/** Byte offset from `g->a_addr` of A[i][k] (ws: row i of A; is, os: row k of A^T). */
 static inline uint32_t systolic_a_offset(const struct systolic_hw *hw, const struct systolic_gemm *g,
                                          uint32_t i, uint32_t k)
 {
-    return hw->dataflow == SYSTOLIC_DATAFLOW_IS ? k * g->a_stride + i * hw->op_bytes
-                                                : i * g->a_stride + k * hw->op_bytes;
+    return systolic_transposed(hw) & SYSTOLIC_TRANSPOSED_A ? k * g->a_stride + i * hw->op_bytes
+                                        : i * g->a_stride + k * hw->op_bytes;
 }
 
-/** Byte offset from `g->b_addr` of B[k][j] (ws: row k of B; is: row j of B^T). */
+/** Byte offset from `g->b_addr` of B[k][j] (ws, os: row k of B; is: row j of B^T). */
 static inline uint32_t systolic_b_offset(const struct systolic_hw *hw, const struct systolic_gemm *g,
                                          uint32_t k, uint32_t j)
 {
-    return hw->dataflow == SYSTOLIC_DATAFLOW_IS ? j * g->b_stride + k * hw->op_bytes
-                                                : k * g->b_stride + j * hw->op_bytes;
+    return systolic_transposed(hw) & SYSTOLIC_TRANSPOSED_B ? j * g->b_stride + k * hw->op_bytes
+                                        : k * g->b_stride + j * hw->op_bytes;
 }
 
-/** Byte offset from `g->c_addr` of C[i][j] (ws: row i of C; is: row j of C^T). */
+/** Byte offset from `g->c_addr` of C[i][j] (ws, os: row i of C; is: row j of C^T). */
 static inline uint32_t systolic_c_offset(const struct systolic_hw *hw, const struct systolic_gemm *g,
                                          uint32_t i, uint32_t j)
 {
-    return hw->dataflow == SYSTOLIC_DATAFLOW_IS ? j * g->c_stride + i * hw->acc_bytes
-                                                : i * g->c_stride + j * hw->acc_bytes;
+    return systolic_transposed(hw) & SYSTOLIC_TRANSPOSED_C ? j * g->c_stride + i * hw->acc_bytes
+                                        : i * g->c_stride + j * hw->acc_bytes;
 }
 
 /* ---- A run ---- */

@@ -53,6 +53,23 @@ static void fill_is_4x16(void)
     REG(0x14) = 128u;
 }
 
+/*
+ * A 6x10 os design: int8 operands (1 byte), 20-bit accumulators (3 bytes),
+ * double-buffered, saturating, DW = 2 (log2 1), depths A 300, B 200, C 40
+ * (A and B differ, and neither is the C buffer's, so each rule shows which
+ * depth it took).
+ */
+static void fill_os_6x10(void)
+{
+    memset(regs, 0, sizeof regs);
+    REG(0x00) = 0x53594131u;
+    REG(0x04) = 6u | 10u << 16;
+    REG(0x08) = 8u | 20u << 8 | 2u << 16 | 1u << 18 | 1u << 19 | 1u << 20;
+    REG(0x0C) = 300u;
+    REG(0x10) = 200u;
+    REG(0x14) = 40u;
+}
+
 static struct systolic_hw probed(void)
 {
     struct systolic_hw hw;
@@ -170,6 +187,36 @@ static void test_probe(void)
     EQ("is cb = ceil(24 / 8)", hw.acc_bytes, 3);
     EQ("is DW", hw.dw, 4);
 
+    fill_os_6x10();
+    clear_log();
+    hw = probed();
+    EQ("os rows", hw.rows, 6);
+    EQ("os cols", hw.cols, 10);
+    EQ("os op bits", hw.op_bits, 8);
+    EQ("os acc bits", hw.acc_bits, 20);
+    EQ("os dataflow", hw.dataflow, SYSTOLIC_DATAFLOW_OS);
+    EQ("os dataflow is 2", SYSTOLIC_DATAFLOW_OS, 2);
+    EQ("os double-buffered", hw.double_buffered, 1);
+    EQ("os saturating", hw.saturating, 1);
+    EQ("os log2 DW", hw.log2_dw, 1);
+    EQ("os DW", hw.dw, 2);
+    EQ("os ob = ceil(8 / 8)", hw.op_bytes, 1);
+    EQ("os cb = ceil(20 / 8)", hw.acc_bytes, 3);
+    EQ("os A depth", hw.a_depth, 300);
+    EQ("os B depth", hw.b_depth, 200);
+    EQ("os C depth", hw.c_depth, 40);
+    {
+        static const struct access want[] = {
+            {'r', 0x00, 0x53594131u},
+            {'r', 0x04, 6u | 10u << 16},
+            {'r', 0x08, 8u | 20u << 8 | 2u << 16 | 1u << 18 | 1u << 19 | 1u << 20},
+            {'r', 0x0C, 300},
+            {'r', 0x10, 200},
+            {'r', 0x14, 40},
+        };
+        check_log(__LINE__, "os probe's reads", want, sizeof want / sizeof want[0]);
+    }
+
     /* Every field at its widest, with bits [31:24] of HWCFG1 set (unused). */
     fill_ws_8x8();
     REG(0x04) = 0xFFFFFFFFu;
@@ -203,8 +250,12 @@ static void test_probe(void)
     EQ("no IP (reads 0)", systolic_probe(base, &hw), SYSTOLIC_ENODEV);
 
     fill_ws_8x8();
+    REG(0x08) = (REG(0x08) & ~0x30000u) | 3u << 16;
+    EQ("dataflow 3 is unknown", systolic_probe(base, &hw), SYSTOLIC_EHWCFG);
+    fill_ws_8x8();
     REG(0x08) = (REG(0x08) & ~0x30000u) | 2u << 16;
-    EQ("dataflow 2 (os) is not supported", systolic_probe(base, &hw), SYSTOLIC_EHWCFG);
+    EQ("dataflow 2 (os) is supported", systolic_probe(base, &hw), 0);
+    EQ("dataflow 2 read as os", hw.dataflow, SYSTOLIC_DATAFLOW_OS);
     fill_ws_8x8();
     REG(0x08) = (REG(0x08) & ~0xF00000u) | 7u << 20;
     EQ("DW 128 is not supported", systolic_probe(base, &hw), SYSTOLIC_EHWCFG);
@@ -316,6 +367,60 @@ static void test_default_tiles(void)
     REG(0x0C) = 3u;
     hw = probed();
     check_no_tiles(__LINE__, &hw, 5, 2000, 60, SYSTOLIC_ENOTILE);
+
+    /*
+     * os 6x10: rows M, columns N, time K. R = 6, A_DEPTH = 300, B_DEPTH = 200,
+     * C_DEPTH = 40. TILE_T = min(A, B, K); TILE_RF = max(1, min(A / TILE_T,
+     * C / R, ceil(M / R))). C / R = 40 / 6 = 6 throughout.
+     */
+    fill_os_6x10();
+    hw = probed();
+    /* 64x1000x50: T = min(300, 200, 1000) = 200 (B's); RF = min(300/200 = 1, 6, ceil(64/6) = 11) = 1. */
+    check_tiles(__LINE__, &hw, 64, 1000, 50, 200, 1);
+    /*
+     * 64x30x50: T = min(300, 200, 30) = 30; RF = min(300/30 = 10, 6, 11) = 6 (C's):
+     * 6 * 30 = 180 <= 300, 30 <= 200, 6 * 6 = 36 <= 40. (ws's rule on these depths
+     * would give T = min(40, 300, 64) = 40, RF = min(200/6, 300/40, ceil(30/6)) = 5.)
+     */
+    check_tiles(__LINE__, &hw, 64, 30, 50, 30, 6);
+    /* 20x50x7 (rows are M, not K): T = 50; RF = min(300/50 = 6, 6, ceil(20/6) = 4) = 4 (K's 9 would give 6). */
+    check_tiles(__LINE__, &hw, 20, 50, 7, 50, 4);
+    /* 100x120x5: T = min(300, 200, 120) = 120; RF = min(300/120 = 2, 6, ceil(100/6) = 17) = 2 (A's): 240 <= 300. */
+    check_tiles(__LINE__, &hw, 100, 120, 5, 120, 2);
+    /* 1000x7x3 (N plays no part): T = 7; RF = min(300/7 = 42, 6, 167) = 6. */
+    check_tiles(__LINE__, &hw, 1000, 7, 3, 7, 6);
+    /* 1x1x1: T = min(300, 200, 1) = 1; RF = max(1, min(300, 6, ceil(1/6) = 1)) = 1. */
+    check_tiles(__LINE__, &hw, 1, 1, 1, 1, 1);
+    EQ("os K = 0", systolic_default_tiles(&hw, 8, 0, 8, NULL), SYSTOLIC_EINVAL);
+    /* A_DEPTH = 100 < B_DEPTH: 64x1000x50: T = min(100, 200, 1000) = 100 (A's); RF = min(100/100 = 1, 6, 11) = 1. */
+    REG(0x0C) = 100u;
+    hw = probed();
+    check_tiles(__LINE__, &hw, 64, 1000, 50, 100, 1);
+    /* C_DEPTH = 6 = R: 64x30x50: T = 30; RF = max(1, min(100/30 = 3, 6/6 = 1, 11)) = 1; 1 * 1 * 6 <= 6 fits. */
+    REG(0x14) = 6u;
+    hw = probed();
+    check_tiles(__LINE__, &hw, 64, 30, 50, 30, 1);
+    /* C_DEPTH = 5 < R = 6: RF = max(1, min(3, 5/6 = 0, 11)) = 1, 1 * 1 * 6 = 6 > 5: no tiling. */
+    REG(0x14) = 5u;
+    hw = probed();
+    check_no_tiles(__LINE__, &hw, 64, 30, 50, SYSTOLIC_ENOTILE);
+    /* B_DEPTH = 0: T = min(100, 0, 30) = 0: no tiling. */
+    fill_os_6x10();
+    REG(0x10) = 0u;
+    hw = probed();
+    check_no_tiles(__LINE__, &hw, 64, 30, 50, SYSTOLIC_ENOTILE);
+    /*
+     * A, B, C depths 100000: 8x70000x8: T = min(100000, 100000, 70000) = 70000,
+     * RF = max(1, min(100000/70000 = 1, 16666, ceil(8/6) = 2)) = 1; they fit
+     * (70000, 70000, 6 <= 100000) but TILE_T does not fit its 16 bits.
+     */
+    REG(0x0C) = 100000u;
+    REG(0x10) = 100000u;
+    REG(0x14) = 100000u;
+    hw = probed();
+    check_no_tiles(__LINE__, &hw, 8, 70000, 8, SYSTOLIC_ERANGE);
+    /* K = 65535: T = 65535 fits its field; RF = min(100000/65535 = 1, ...) = 1. */
+    check_tiles(__LINE__, &hw, 8, 65535, 8, 65535, 1);
 }
 
 static void test_tiles_fit(void)
@@ -354,6 +459,28 @@ static void test_tiles_fit(void)
     TRUE("is 4/129/1 does not fit", !systolic_tiles_fit(&hw, &t));
     t.t = 128, t.rf = 8, t.cf = 16; /* 16 * 128 = 2048 > 128 */
     TRUE("is 128/8/16 does not fit", !systolic_tiles_fit(&hw, &t));
+
+    /* os 6x10: RF * T <= A = 300, CF * T <= B = 200, CF * RF * 6 <= C = 40. */
+    fill_os_6x10();
+    hw = probed();
+    t.t = 200, t.rf = 1, t.cf = 1; /* 200, 200, 6 */
+    TRUE("os 200/1/1 fits", systolic_tiles_fit(&hw, &t));
+    t.t = 201, t.rf = 1, t.cf = 1; /* 1 * 201 = 201 > B = 200 */
+    TRUE("os 201/1/1 does not fit", !systolic_tiles_fit(&hw, &t));
+    t.t = 100, t.rf = 3, t.cf = 2; /* 300, 200, 36: all at or under */
+    TRUE("os 100/3/2 fits", systolic_tiles_fit(&hw, &t));
+    t.t = 100, t.rf = 3, t.cf = 3; /* 3 * 100 = 300 > B = 200 */
+    TRUE("os 100/3/3 does not fit", !systolic_tiles_fit(&hw, &t));
+    t.t = 151, t.rf = 2, t.cf = 1; /* 2 * 151 = 302 > A = 300 */
+    TRUE("os 151/2/1 does not fit", !systolic_tiles_fit(&hw, &t));
+    t.t = 1, t.rf = 6, t.cf = 1; /* 6, 1, 36 */
+    TRUE("os 1/6/1 fits", systolic_tiles_fit(&hw, &t));
+    t.t = 1, t.rf = 7, t.cf = 1; /* 7 * 6 = 42 > C = 40 (B = 200 would take it) */
+    TRUE("os 1/7/1 does not fit", !systolic_tiles_fit(&hw, &t));
+    t.t = 40, t.rf = 1, t.cf = 5; /* 40, 200, 30 (ws's rule: 5 * 40 = 200 > C = 40) */
+    TRUE("os 40/1/5 fits", systolic_tiles_fit(&hw, &t));
+    t.t = 0xFFFF, t.rf = 0xFFFF, t.cf = 0xFFFF; /* no 32-bit wrap-around */
+    TRUE("os: the widest tiles do not fit", !systolic_tiles_fit(&hw, &t));
 }
 
 static void check_matrix(int line, const struct systolic_matrix *mat, uint32_t rows, uint32_t cols,
@@ -430,6 +557,66 @@ static void test_layout(void)
     EQ("A[10][20] = A^T[20][10] = 20 * 52 + 10", systolic_a_offset(&hw, &g, 10, 20), 1050);
     EQ("B[30][5] = B^T[5][30] = 5 * 100 + 30", systolic_b_offset(&hw, &g, 30, 5), 530);
     EQ("C[49][6] = C^T[6][49] = 6 * 152 + 49 * 3", systolic_c_offset(&hw, &g, 49, 6), 1059);
+
+    /*
+     * os, ob = 1, cb = ceil(20/8) = 3, DW = 2; 5x7x9: A^T 7 x 5 (transposed), B 7 x 9,
+     * C 5 x 9 (neither transposed).
+     */
+    fill_os_6x10();
+    hw = probed();
+    EQ("os transposed: A only", systolic_transposed(&hw), 1);
+    EQ("os layout", systolic_get_layout(&hw, 5, 7, 9, &l), 0);
+    check_matrix(__LINE__, &l.a, 7, 5, 1, 5, 6, 1);   /* 5 bytes -> 6 */
+    check_matrix(__LINE__, &l.b, 7, 9, 1, 9, 10, 0);  /* 9 bytes -> 10 */
+    check_matrix(__LINE__, &l.c, 5, 9, 3, 27, 28, 0); /* 9 * 3 = 27 -> 28 */
+    EQ("os packed", systolic_gemm_packed(&hw, 5, 7, 9, 0x1000, 0x2000, 0x3000, &g), 0);
+    EQ("os a stride", g.a_stride, 6);
+    EQ("os b stride", g.b_stride, 10);
+    EQ("os c stride", g.c_stride, 28);
+    EQ("A[4][6] = A^T[6][4] = 6 * 6 + 4", systolic_a_offset(&hw, &g, 4, 6), 40);
+    EQ("B[6][8] = 6 * 10 + 8", systolic_b_offset(&hw, &g, 6, 8), 68);
+    EQ("C[4][8] = 4 * 28 + 8 * 3", systolic_c_offset(&hw, &g, 4, 8), 136);
+    EQ("A[1][0] = A^T[0][1] = 1", systolic_a_offset(&hw, &g, 1, 0), 1);
+    EQ("A[0][1] = A^T[1][0] = 6", systolic_a_offset(&hw, &g, 0, 1), 6);
+    /* An 8-byte stride holds A^T's 5-byte rows but not B's 9-byte ones (B^T's would be 7). */
+    g.a_stride = 8;
+    EQ("os: 8 bytes hold A^T's row", systolic_gemm_check(&hw, &g), 0);
+    g.b_stride = 8;
+    EQ("os: 8 bytes do not hold B's row", systolic_gemm_check(&hw, &g), SYSTOLIC_ESTRIDE);
+    g.b_stride = 10;
+    g.c_stride = 26; /* aligned, shorter than C's 27 bytes (C^T's would be 15) */
+    EQ("os: C's rows are N long", systolic_gemm_check(&hw, &g), SYSTOLIC_ESTRIDE);
+    g.c_stride = 28;
+    g.c_addr = 0x3001;
+    EQ("os unaligned C", systolic_gemm_check(&hw, &g), SYSTOLIC_EALIGN);
+    {
+        /*
+         * Packing a 2x3x2 GEMM with the offset helpers: A = [[1 2 3] [4 5 6]] lands as
+         * A^T = [[1 4] [2 5] [3 6]], 2-byte rows in 2-byte strides; B = [[1 2] [3 4] [5 6]]
+         * as itself, 2-byte rows.
+         */
+        static const uint8_t a[2][3] = {{1, 2, 3}, {4, 5, 6}};
+        static const uint8_t b[3][2] = {{1, 2}, {3, 4}, {5, 6}};
+        static const uint8_t want_a[6] = {1, 4, 2, 5, 3, 6};
+        static const uint8_t want_b[6] = {1, 2, 3, 4, 5, 6};
+        uint8_t da[6], db[6];
+        uint32_t i, k, j;
+        memset(da, 0xEE, sizeof da);
+        memset(db, 0xEE, sizeof db);
+        EQ("os 2x3x2 packed", systolic_gemm_packed(&hw, 2, 3, 2, 0x0, 0x100, 0x200, &g), 0);
+        EQ("os 2x3x2 A^T stride", g.a_stride, 2);
+        EQ("os 2x3x2 B stride", g.b_stride, 2);
+        EQ("os 2x3x2 C stride = 2 * 3", g.c_stride, 6);
+        for (i = 0; i < 2; i++)
+            for (k = 0; k < 3; k++)
+                da[systolic_a_offset(&hw, &g, i, k)] = a[i][k];
+        for (k = 0; k < 3; k++)
+            for (j = 0; j < 2; j++)
+                db[systolic_b_offset(&hw, &g, k, j)] = b[k][j];
+        TRUE("os: A packed as A^T", memcmp(da, want_a, sizeof da) == 0);
+        TRUE("os: B packed as B", memcmp(db, want_b, sizeof db) == 0);
+        EQ("os: C[1][1] = 1 * 6 + 1 * 3", systolic_c_offset(&hw, &g, 1, 1), 9);
+    }
 }
 
 static void test_start(void)

@@ -1,7 +1,8 @@
 """The bench the cocotb tests drive a systolic IP with: cocotbext-axi's
 AxiLiteMaster on the registers (docs/IP.md), its AxiRam as DRAM, the DRAM
 layout of docs/TIMING.md ("The IP", "DRAM layout"), a monitor of the AXI
-master's handshakes, and the reference C from `systolic gemm`."""
+master's handshakes, and the reference C from `systolic gemm`. Any dataflow
+the IP reports in HWCFG1 (ws 0, is 1, os 2)."""
 
 import logging
 import os
@@ -27,6 +28,8 @@ ID_VALUE = 0x53594131
 START, IRQ_EN = 1, 2
 BUSY, DONE, ERROR = 1, 2, 4
 ERR_ZERO, ERR_ALIGN, ERR_FIT, ERR_AXI, ERR_BUSY = 1, 2, 4, 8, 16
+WS, IS, OS = 0, 1, 2
+DATAFLOWS = {WS: "ws", IS: "is", OS: "os"}
 MEM_BYTES = 1 << 22
 PERIOD_NS = 10
 PAGE = 0x1000
@@ -45,7 +48,7 @@ class Hw:
     cols: int
     opbits: int
     accbits: int
-    ws: bool
+    dataflow: int
     double_buffered: bool
     saturating: bool
     dw: int
@@ -64,9 +67,35 @@ class Hw:
         return -(-self.accbits // 8)
 
     @property
+    def ws(self) -> bool:
+        return self.dataflow == WS
+
+    @property
+    def os(self) -> bool:
+        return self.dataflow == OS
+
+    @property
     def sxo(self) -> tuple[int, int, int]:
-        """Lines per bank of the stationary (ws: B, is: A), streamed and C buffers."""
-        return (self.depth_b, self.depth_a, self.depth_c) if self.ws else (self.depth_a, self.depth_b, self.depth_c)
+        """Lines per bank of the buffers whose tiles span rows x columns (S),
+        rows x time (X) and columns x time (O) in the dataflow's roles: ws B,
+        A, C; is A, B, C; os C, A, B (docs/IP.md's fit rule in one form)."""
+        a, b, c = self.depth_a, self.depth_b, self.depth_c
+        return {WS: (b, a, c), IS: (a, b, c), OS: (c, a, b)}[self.dataflow]
+
+    def roles(self, m: int, k: int, n: int) -> tuple[int, int, int]:
+        """(time, rows, columns) extents of an m x k x n GEMM: ws (M, K, N),
+        is (N, K, M), os (K, M, N)."""
+        return {WS: (m, k, n), IS: (n, k, m), OS: (k, m, n)}[self.dataflow]
+
+    def mkn(self, time: int, rows: int, cols: int) -> tuple[int, int, int]:
+        """(M, K, N) whose (time, rows, columns) extents are these (`roles`' inverse)."""
+        return {WS: (time, rows, cols), IS: (cols, rows, time), OS: (rows, time, cols)}[self.dataflow]
+
+    @property
+    def transposed(self) -> tuple[bool, bool, bool]:
+        """Whether A, B and C lie transposed in DRAM: ws none, is all three,
+        os A (hdlgen::check::ipbench::transposed)."""
+        return {WS: (False, False, False), IS: (True, True, True), OS: (True, False, False)}[self.dataflow]
 
     def operand_range(self) -> tuple[int, int]:
         """The smallest and largest operand."""
@@ -83,22 +112,34 @@ class Tiles:
 
     @staticmethod
     def default(hw: Hw, m: int, k: int, n: int) -> "Tiles":
-        """docs/IP.md's default rule (the driver's systolic_default_tiles)."""
+        """docs/IP.md's default rule (the driver's systolic_default_tiles):
+        TILE_T = min(O, X, time), TILE_RF = max(1, min(S / R, X / TILE_T,
+        ceil(rows / R))), TILE_CF = 1 (os: TILE_T = min(B, A, K), TILE_RF =
+        max(1, min(C / R, A / TILE_T, ceil(M / R))))."""
         s, x, o = hw.sxo
-        tt = m if hw.ws else n
-        t = max(1, min(o, x, tt))
-        rf = max(1, min(s // hw.rows, x // t, -(-k // hw.rows)))
+        time, rows, _ = hw.roles(m, k, n)
+        t = max(1, min(o, x, time))
+        rf = max(1, min(s // hw.rows, x // t, -(-rows // hw.rows)))
         return Tiles(t, rf, 1)
 
     def fit(self, hw: Hw) -> bool:
-        """docs/IP.md's fit rule."""
+        """docs/IP.md's fit rule: CF * RF * R <= S, RF * T <= X, CF * T <= O
+        (os: RF * T <= A, CF * T <= B, CF * RF * R <= C)."""
         s, x, o = hw.sxo
         return self.cf * self.rf * hw.rows <= s and self.rf * self.t <= x and self.cf * self.t <= o
 
     def core_gemms(self, hw: Hw, m: int, k: int, n: int) -> int:
-        """How many core GEMMs the sequencer cuts (m, k, n) into."""
-        tt, cc = (m, n) if hw.ws else (n, m)
-        return -(-tt // self.t) * -(-k // (self.rf * hw.rows)) * -(-cc // (self.cf * hw.cols))
+        """How many core GEMMs the sequencer cuts (m, k, n) into (sim::engine::ip::core_gemms)."""
+        time, rows, cols = hw.roles(m, k, n)
+        return -(-time // self.t) * -(-rows // (self.rf * hw.rows)) * -(-cols // (self.cf * hw.cols))
+
+    def k_tiles(self, hw: Hw, k: int) -> list[tuple[int, int]]:
+        """The [k0, k1) ranges the IP sums on their own and then adds into C:
+        os's K (time) tiles; one range for ws and is, whose row tiles over K
+        accumulate in the whole GEMM's order."""
+        if not hw.os:
+            return [(0, k)]
+        return [(k0, min(k, k0 + self.t)) for k0 in range(0, k, self.t)]
 
 
 @dataclass
@@ -180,7 +221,7 @@ def _fields(ch: str, p: tuple) -> str:
     return f"address {p[0]:#x}, {p[1] + 1} beats, size {p[2]}, burst {p[3]}"
 
 
-def reference(hw: Hw, a: np.ndarray, b: np.ndarray, tag: str) -> np.ndarray:
+def systolic_gemm(hw: Hw, a: np.ndarray, b: np.ndarray, tag: str) -> np.ndarray:
     """C = A x B from `systolic gemm` (the pe engine) on the same operands."""
     work = Path(os.environ["SYSTOLIC_WORK"])
     dtype = np.int8 if hw.opbits <= 8 else np.int16
@@ -192,6 +233,29 @@ def reference(hw: Hw, a: np.ndarray, b: np.ndarray, tag: str) -> np.ndarray:
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, f"{' '.join(cmd)} failed:\n{r.stderr}"
     return np.load(fc).astype(np.int64)
+
+
+def reference(hw: Hw, a: np.ndarray, b: np.ndarray, tag: str, tiles: Tiles) -> np.ndarray:
+    """C as the IP computes it with `tiles`, from `systolic gemm`. ws and is
+    add K's row tiles in the whole GEMM's order, so C is one `systolic gemm`.
+    os sums each K tile on its own and adds it into C with the accumulator's
+    arithmetic (sim::engine::ip::pe_values): wrapping makes that the whole
+    GEMM's C, so one `systolic gemm` again; with saturation each K tile's
+    sum saturates on its own, so C is one `systolic gemm` per K tile, added
+    here with saturating adds."""
+    ranges = tiles.k_tiles(hw, a.shape[1])
+    if not hw.saturating or len(ranges) == 1:
+        return systolic_gemm(hw, a, b, tag)
+    lo, hi = -(1 << (hw.accbits - 1)), (1 << (hw.accbits - 1)) - 1
+    c = None
+    for i, (k0, k1) in enumerate(ranges):
+        part = systolic_gemm(hw, a[:, k0:k1], b[k0:k1, :], f"{tag}-k{i}")
+        c = part if c is None else np.clip(c + part, lo, hi)
+    whole = systolic_gemm(hw, a, b, tag)
+    logging.getLogger("cocotb.systolic").info(
+        "%s: reference composed of %d K tiles with saturating adds; %d of %d elements differ from the "
+        "unsplit GEMM's", tag, len(ranges), int(np.count_nonzero(c != whole)), c.size)
+    return c
 
 
 class Bench:
@@ -300,21 +364,21 @@ class Bench:
         ident = await self.read("ID")
         assert ident == ID_VALUE, f"ID reads {ident:#010x}, not {ID_VALUE:#010x}"
         h0, h1 = await self.read("HWCFG0"), await self.read("HWCFG1")
-        assert (h1 >> 16) & 3 in (0, 1), f"HWCFG1 {h1:#x}: dataflow field is neither ws (0) nor is (1)"
+        assert (h1 >> 16) & 3 in DATAFLOWS, f"HWCFG1 {h1:#x}: dataflow field 3 is none of ws (0), is (1), os (2)"
         return Hw(
             rows=h0 & 0xFFFF, cols=h0 >> 16, opbits=h1 & 0xFF, accbits=(h1 >> 8) & 0xFF,
-            ws=((h1 >> 16) & 3) == 0, double_buffered=bool(h1 >> 18 & 1), saturating=bool(h1 >> 19 & 1),
+            dataflow=(h1 >> 16) & 3, double_buffered=bool(h1 >> 18 & 1), saturating=bool(h1 >> 19 & 1),
             dw=1 << ((h1 >> 20) & 0xF), depth_a=await self.read("A_DEPTH"),
             depth_b=await self.read("B_DEPTH"), depth_c=await self.read("C_DEPTH"),
         )
 
     def layout(self, m: int, k: int, n: int, pads=(0, 0, 0), page_offset: int | None = None) -> tuple[Matrix, Matrix, Matrix]:
-        """A, B and C (ws) or Aᵀ, Bᵀ and Cᵀ (is) in DRAM: strides of the row's
-        bytes rounded up to DW plus `pads` DW-words, each matrix starting
-        `page_offset` bytes before a 4 KB boundary (default: 3 DW) so that rows
-        straddle pages."""
+        """A, B and C (ws), Aᵀ, Bᵀ and Cᵀ (is) or Aᵀ, B and C (os) in DRAM:
+        strides of the row's bytes rounded up to DW plus `pads` DW-words, each
+        matrix starting `page_offset` bytes before a 4 KB boundary (default:
+        3 DW) so that rows straddle pages."""
         hw = self.hw
-        shapes = ((m, k), (k, n), (m, n)) if hw.ws else ((k, m), (n, k), (n, m))
+        shapes = [(c, r) if t else (r, c) for (r, c), t in zip(((m, k), (k, n), (m, n)), hw.transposed)]
         ebs = (hw.ob, hw.ob, hw.cb)
         off = 3 * hw.dw if page_offset is None else page_offset
         mats, cursor = [], PAGE
@@ -348,7 +412,8 @@ class Bench:
         rng = np.random.default_rng(m * 1_000_003 + k * 1009 + n)
         end = mc.end + PAGE
         before = bytearray(rng.integers(0, 256, end, dtype=np.uint8).tobytes())
-        for mat, x in ((ma, a if hw.ws else a.T), (mb, b if hw.ws else b.T)):
+        ta, tb, tc = hw.transposed
+        for mat, x in ((ma, a.T if ta else a), (mb, b.T if tb else b)):
             before[mat.base:mat.end] = mat.pack(x)
         self.ram.write(0, bytes(before))
 
@@ -368,7 +433,7 @@ class Bench:
         counters = [await self.read48(x) for x in ("CYCLES", "STALL", "RD_BYTES", "WR_BYTES")]
         after = self.ram.read(0, end)
         c = mc.unpack(after[mc.base:mc.end])
-        c = c if hw.ws else c.T
+        c = c.T if tc else c
         # Every byte outside C's elements must be as it was (strobes, stray writes).
         outside = bytearray(after)
         for lo, hi in mc.payload():
@@ -383,7 +448,9 @@ class Bench:
         """A generous bound on a run's cycles, so a hang fails instead of running forever."""
         hw = self.hw
         cores = tiles.core_gemms(hw, m, k, n)
-        moved = cores * (tiles.t * tiles.rf * hw.rows + tiles.rf * hw.rows * tiles.cf * hw.cols) * hw.ob
+        rows, cols = tiles.rf * hw.rows, tiles.cf * hw.cols
+        # A core GEMM loads two of its rows x time, rows x columns and columns x time tiles.
+        moved = cores * (tiles.t * rows + rows * cols + cols * tiles.t) * hw.ob
         moved += m * n * hw.cb
         return 20_000 + 8 * (moved // hw.dw) + 4 * cores * (3 * hw.rows + hw.cols + tiles.t + 64)
 

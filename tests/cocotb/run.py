@@ -72,7 +72,7 @@ def ip_files(ip: Path, design: str) -> tuple[list[Path], Path]:
     files = [ip / n for n in names if n and not n.startswith("//")]
     tops = [f for f in files if f.name.endswith("_ip.v")]
     if len(tops) != 1:
-        die(f"{ip}/files.f lists no `<prefix>_ip.v` (an os design, or an IP from before the AXI IP existed)")
+        die(f"{ip}/files.f lists no `<prefix>_ip.v` (an IP from before the AXI IP, or an os one from before os had it)")
     return files, tops[0]
 
 

@@ -1,6 +1,8 @@
-"""cocotb tests of a systolic IP (`<prefix>_ip`) through its AXI ports:
-registers with cocotbext-axi's AxiLiteMaster, DRAM with its AxiRam, C
-checked against `systolic gemm` on the same operands. run.py runs them;
+"""cocotb tests of a systolic IP (`<prefix>_ip`, ws, is or os) through its
+AXI ports: registers with cocotbext-axi's AxiLiteMaster, DRAM with its
+AxiRam, C checked against `systolic gemm` on the same operands. Sizes are
+given in the dataflow's roles (time, rows, columns: `mkn`), so each test
+cuts the same tiles whatever the dataflow. run.py runs them;
 tests/cocotb/README.md and docs/IP.md say what each checks."""
 
 import os
@@ -13,7 +15,7 @@ from cocotb.triggers import ClockCycles
 import cocotb
 from ipbench import (
     BUSY, DONE, ERR_ALIGN, ERR_BUSY, ERR_FIT, ERR_ZERO, ERROR, IRQ_EN, START,
-    Bench, Hw, Run, Tiles, reference,
+    Bench, Hw, Run, Tiles, reference, systolic_gemm,
 )
 
 
@@ -45,21 +47,24 @@ def operands(hw: Hw, rng: np.random.Generator, m: int, k: int, n: int, extremes:
     return out
 
 
-def mkn(hw: Hw, t: int, k: int, c: int) -> tuple[int, int, int]:
-    """(M, K, N) for time extent `t` and column extent `c` in the design's dataflow."""
-    return (t, k, c) if hw.ws else (c, k, t)
+def mkn(hw: Hw, t: int, r: int, c: int) -> tuple[int, int, int]:
+    """(M, K, N) for time extent `t`, rows extent `r` (split in row folds of
+    R) and columns extent `c` in the design's dataflow: ws (t, r, c), is
+    (c, r, t), os (r, t, c)."""
+    return hw.mkn(t, r, c)
 
 
 async def check_gemm(bench: Bench, name: str, a, b, expect_status=DONE, expect_err=0, **kw) -> Run:
-    """Runs A x B through the IP and checks it: C equals `systolic gemm`'s,
+    """Runs A x B through the IP and checks it: C equals `systolic gemm`'s
+    (composed over os's K tiles for a saturating os design: `reference`),
     STATUS and ERR_CODE as expected, CYCLES nonzero and equal to the cycles
     from the START handshake to `irq`, STALL below it, RD_BYTES and WR_BYTES
     equal to the beats seen on the bus times DW; then clears DONE."""
     hw = bench.hw
     (m, k), n = a.shape, b.shape[1]
     run = await bench.gemm(a, b, **kw)
-    want = reference(hw, a, b, name)
     tiles = kw.get("tiles") or Tiles.default(hw, m, k, n)
+    want = reference(hw, a, b, name, tiles)
     bench.log.info(
         "%s: %dx%dx%d, tiles %s (%d core GEMMs): CYCLES %d (bench %d), STALL %d, RD_BYTES %d, WR_BYTES %d, "
         "%d bursts", name, m, k, n, tiles, tiles.core_gemms(hw, m, k, n), run.cycles, run.measured, run.stall,
@@ -133,15 +138,17 @@ async def small_gemm_default_tiles(dut):
 
 @cocotb.test()
 async def larger_than_the_buffers(dut):
-    """A GEMM whose C does not fit the C buffer and whose K does not fit the
-    stationary tile (default tiles): time, row and column tiles all split."""
+    """A GEMM whose time extent does not fit the time tile and whose rows
+    extent does not fit the row tile (default tiles; ws and is: C does not
+    fit the C buffer, K not the stationary tile; os: K does not fit the A and
+    B buffers, M not the C tile): time, row and column tiles all split."""
     bench = Bench(dut)
     hw = await bench.reset()
     s, x, o = hw.sxo
     t = o + 3
     tiles = Tiles.default(hw, *mkn(hw, t, s, 1))
-    k = tiles.rf * hw.rows + 1
-    m, k, n = mkn(hw, t, k, hw.cols + 1)
+    r = tiles.rf * hw.rows + 1
+    m, k, n = mkn(hw, t, r, hw.cols + 1)
     assert Tiles.default(hw, m, k, n).core_gemms(hw, m, k, n) >= 8
     a, b = operands(hw, rng_for("large"), m, k, n)
     await check_gemm(bench, "larger_than_the_buffers", a, b)
@@ -156,8 +163,8 @@ async def many_core_gemms_small_tiles(dut):
     tiles = Tiles(3, 1, 2)
     assert tiles.fit(hw), f"tiles {tiles} do not fit this IP's buffers"
     rng = rng_for("tiles")
-    for i, (t, kk, c) in enumerate(((7, 2 * hw.rows + 1, 3 * hw.cols + 1), (4, 3 * hw.rows - 1, 2 * hw.cols))):
-        m, k, n = mkn(hw, t, kk, c)
+    for i, (t, r, c) in enumerate(((7, 2 * hw.rows + 1, 3 * hw.cols + 1), (4, 3 * hw.rows - 1, 2 * hw.cols))):
+        m, k, n = mkn(hw, t, r, c)
         a, b = operands(hw, rng, m, k, n)
         await check_gemm(bench, f"small_tiles_{i}", a, b, tiles=tiles, pads=(1, 2, 3), page_offset=(5 + i) * hw.dw)
 
@@ -175,6 +182,49 @@ async def extreme_operands(dut):
     await check_gemm(bench, "all_min", a, b)
     b[:] = hi
     await check_gemm(bench, "min_times_max", a, b)
+
+
+@cocotb.test()
+async def k_tiles_saturate_on_their_own(dut):
+    """K in two tiles of the accumulating loop (os: TILE_T; ws, is: TILE_RF
+    * R), A all minimum, B's first column maximum then minimum: the second
+    tile's sum alone passes the accumulator's largest value, the whole sum
+    does not. A saturating os design saturates that tile's sum on its own
+    before adding it into C (docs/IP.md), so C differs from the unsplit
+    GEMM's and equals the composed reference (`reference`); ws and is add
+    the row tiles in the whole GEMM's order, so C is the unsplit GEMM's.
+    With a wrapping accumulator, or when such a tile does not fit the
+    buffers, a GEMM of extreme operands over two K tiles."""
+    bench = Bench(dut)
+    hw = await bench.reset()
+    lo, hi = hw.operand_range()
+    top = (1 << (hw.accbits - 1)) - 1
+    want = top // (lo * lo) + 1  # products lo * lo whose sum passes `top`
+    s, x, o = hw.sxo
+    if hw.os:
+        tile = min(want, x, o)
+        reach = hw.saturating and tile == want
+        tile = tile if reach else min(tile, 8)
+        tiles = Tiles(tile, 1, 1)
+    else:
+        rf = max(1, min(-(-want // hw.rows), s // hw.rows, x))
+        reach = hw.saturating and rf * hw.rows >= want
+        rf = rf if reach else min(rf, 2)
+        tile, tiles = rf * hw.rows, Tiles(1, rf, 1)
+    assert tiles.fit(hw), f"tiles {tiles} do not fit this IP's buffers"
+    m, k, n = 2, 2 * tile, 3
+    rng = rng_for("k_tiles_saturate_on_their_own")
+    a = np.full((m, k), lo, dtype=np.int64)
+    b = rng.integers(lo, hi, size=(k, n), endpoint=True)
+    b[:tile, 0], b[tile:, 0] = hi, lo
+    b[:tile, 1], b[tile:, 1] = lo, hi
+    bench.log.info("K tiles of %d: the second's sum %s the accumulator's largest value %d on its own",
+                   tile, "passes" if reach else "does not pass", top)
+    run = await check_gemm(bench, "k_tiles_saturate", a, b, tiles=tiles)
+    if reach and hw.os:
+        unsplit = systolic_gemm(hw, a, b, "k_tiles_saturate-unsplit")
+        assert np.any(run.c != unsplit), \
+            "a saturating os IP's C equals the unsplit GEMM's: its K tiles did not saturate on their own"
 
 
 CHANNELS = ("aw", "w", "b", "ar", "r")
@@ -243,16 +293,20 @@ async def awready_after_write_data(dut):
 
 @cocotb.test()
 async def one_element_c_lines(dut):
-    """C tiles one element wide over several time tiles: each C line is one
-    element, one beat when the output's bytes fit DW (e.g. edge-8x8), where
-    the last address and the last data beat of a write-back coincide. (Found
-    by this bench and by hdlgen/tests/ip.rs: the next C tile's address was
-    taken from a register written in that very cycle.)"""
+    """Several C tiles one element wide: each C line is one element, one
+    beat when the output's bytes fit DW (e.g. edge-8x8), where the last
+    address and the last data beat of a write-back coincide. ws and is: over
+    two and three time tiles; os (whose time tiles, K's, add into one C
+    tile): over two row tiles of two K tiles each, then two row tiles by two
+    column tiles. (Found by this bench and by hdlgen/tests/ip.rs: the next C
+    tile's address was taken from a register written in that very cycle.)"""
     bench = Bench(dut)
     hw = await bench.reset()
     rng = rng_for("one_element_c_lines")
-    for i, (t, k, c, tiles) in enumerate(((2, 1, 1, Tiles(1, 1, 1)), (5, hw.rows + 1, hw.cols + 1, Tiles(2, 1, 1)))):
-        m, k, n = mkn(hw, t, k, c)
+    first_rows = hw.rows + 1 if hw.os else 1
+    for i, (t, r, c, tiles) in enumerate(((2, first_rows, 1, Tiles(1, 1, 1)),
+                                          (5, hw.rows + 1, hw.cols + 1, Tiles(2, 1, 1)))):
+        m, k, n = mkn(hw, t, r, c)
         a, b = operands(hw, rng, m, k, n)
         await check_gemm(bench, f"one_element_c_lines_{i}", a, b, tiles=tiles)
 
@@ -260,8 +314,9 @@ async def one_element_c_lines(dut):
 @cocotb.test()
 async def random_gemms(dut):
     """Twelve GEMMs of random sizes (each dimension up to three array edges
-    plus two, the time dimension up to the C buffer's lines plus an edge),
-    random tiles that fit, padded strides and page offsets."""
+    plus two, the time dimension up to the lines of O plus an edge: ws and
+    is the C buffer's, os the B buffer's), random tiles that fit, padded
+    strides and page offsets."""
     bench = Bench(dut)
     hw = await bench.reset()
     rng = rng_for("random_gemms")
