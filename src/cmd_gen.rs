@@ -63,9 +63,10 @@ pub fn run(args: GenArgs) -> miette::Result<()> {
     for (ip, dir) in &jobs {
         let files = ip.write(dir)?;
         eprintln!(
-            "wrote {} files for {} (top module {}) to {}",
+            "wrote {} files for {} (the IP {}_ip around the core {}) to {}",
             files.len(),
             ip.design,
+            ip.top.strip_suffix("_top").unwrap_or(&ip.top),
             ip.top,
             dir.display()
         );

@@ -37,21 +37,6 @@ pub struct Config {
     pub dw: u64,
 }
 
-/// `DW` of docs/TIMING.md, "The IP": the largest power of two at most the
-/// design's DRAM bandwidth (1 to 64) that divides every full buffer line's
-/// bytes in DRAM (`R * ob`, `C * ob`, `C * cb`).
-pub fn ip_data_bytes(design: &Design) -> u64 {
-    let ob = design.operand.bytes();
-    let cb = design.accumulator.bytes();
-    let (r, c) = (u64::from(design.rows), u64::from(design.cols));
-    let lines = [r * ob, c * ob, c * cb];
-    let mut dw = 64u64;
-    while dw > 1 && (dw as f64 > design.dram_bandwidth || lines.iter().any(|l| l % dw != 0)) {
-        dw /= 2;
-    }
-    dw
-}
-
 fn clog2(n: u64) -> u32 {
     if n <= 1 {
         0
@@ -145,7 +130,7 @@ impl Config {
             roles,
             banks,
             depth,
-            dw: ip_data_bytes(design),
+            dw: sim::engine::ip::data_bytes(design),
         })
     }
 
