@@ -63,10 +63,10 @@ pub fn run(args: GenArgs) -> miette::Result<()> {
     for (ip, dir) in &jobs {
         let files = ip.write(dir)?;
         eprintln!(
-            "wrote {} files for {} (the IP {}_ip around the core {}) to {}",
+            "wrote {} files for {} (the IP {} around the core {}) to {}",
             files.len(),
             ip.design,
-            ip.top.strip_suffix("_top").unwrap_or(&ip.top),
+            ip.ip_top(),
             ip.top,
             dir.display()
         );

@@ -89,11 +89,7 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         skip_pnr: a.no_pnr,
         ..SynthOptions::default()
     };
-    let top = if a.ip {
-        format!("{}_ip", ip.top.strip_suffix("_top").unwrap_or(&ip.top))
-    } else {
-        ip.top.clone()
-    };
+    let top = if a.ip { ip.ip_top() } else { ip.top.clone() };
     let synthesis = Synthesis::prepare(&files, &top, target, &opts, &workdir, &progress)?;
     let path = if a.ip {
         dir.join(format!("{name}.json"))

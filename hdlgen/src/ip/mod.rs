@@ -29,6 +29,14 @@ pub struct Ip {
     pub extra: Vec<SourceFile>,
 }
 
+impl Ip {
+    /// The IP's top module (`<prefix>_ip`, around the core `top`).
+    pub fn ip_top(&self) -> String {
+        let prefix = self.top.strip_suffix("_top").unwrap_or(&self.top);
+        format!("{prefix}_ip")
+    }
+}
+
 /// Generates the IP of `design`.
 pub fn generate(design: &Design) -> Result<Ip, HdlError> {
     let cfg = Config::of(design)?;
