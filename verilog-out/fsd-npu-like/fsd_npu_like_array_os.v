@@ -5,7 +5,8 @@ module fsd_npu_like_array_os #(
     parameter COLS = 4, // PE columns
     parameter OPW  = 8, // operand bits
     parameter ACCW = 32, // accumulator bits
-    parameter SAT  = 0 // 1: saturating accumulation
+    parameter SAT  = 0, // 1: saturating accumulation
+    parameter DSPS = 9216 // PEs (the first, row by row) whose multiplier is `*`, which FPGA synthesis maps to a DSP block; the others multiply in logic
 ) (
     input  wire                       clk,
     input  wire                       rst, // synchronous, active high
@@ -38,7 +39,8 @@ module fsd_npu_like_array_os #(
             fsd_npu_like_pe_os #(
                 .OPW(OPW),
                 .ACCW(ACCW),
-                .SAT(SAT)
+                .SAT(SAT),
+                .LOGIC((((r * COLS) + c) >= DSPS) ? 1 : 0)
             ) u_pe (
                 .clk(clk),
                 .rst(rst),

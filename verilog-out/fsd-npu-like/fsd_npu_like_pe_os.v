@@ -2,9 +2,10 @@
 // Output-stationary PE. On a fold's last step the sum is captured into o and acc restarts;
 // o shifts down the column's drain chain when drain is on.
 module fsd_npu_like_pe_os #(
-    parameter OPW  = 8, // operand bits
-    parameter ACCW = 32, // accumulator bits
-    parameter SAT  = 0 // 1: saturating accumulation
+    parameter OPW   = 8, // operand bits
+    parameter ACCW  = 32, // accumulator bits
+    parameter SAT   = 0, // 1: saturating accumulation
+    parameter LOGIC = 0 // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
 ) (
     input  wire              clk,
     input  wire              rst, // synchronous reset of the flowing registers
@@ -20,19 +21,47 @@ module fsd_npu_like_pe_os #(
 );
     reg [ACCW - 1:0] acc;
     wire [ACCW - 1:0] sum;
-    localparam PW = 2 * OPW;
-    wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
-    wire [PW - 1:0] mul_b = {{(PW - OPW){b_in[(OPW - 1)]}}, b_in};
-    wire [PW - 1:0] prod = mul_a * mul_b;
-    localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
-    wire [SW - 1:0] sum_full = {{(SW - ACCW){acc[(ACCW - 1)]}}, acc} + {{(SW - PW){prod[(PW - 1)]}}, prod};
-    if (SAT != 0) begin : saturate
-        wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
-        wire sum_fits = !(|sum_head) | &sum_head;
-        assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
-    end else begin : saturate_else
-        assign sum = sum_full[(ACCW - 1):0];
-        wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+    genvar j;
+    if (LOGIC != 0) begin : lut_mul
+        localparam PW = 2 * OPW;
+        localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+        wire [(OPW * SW) - 1:0] mr;
+        wire [((OPW + 1) * SW) - 1:0] ms;
+        assign ms[(0 * SW) +: SW] = {{(SW - ACCW){acc[(ACCW - 1)]}}, acc} + ({{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW));
+        for (j = 0; j < OPW; j = j + 1) begin : row
+            wire [OPW - 1:0] bits_j;
+            if (j < (OPW - 1)) begin : plain
+                assign bits_j = {~(a_in[(OPW - 1)] & b_in[j]), (a_in[(OPW - 2):0] & {(OPW - 1){b_in[j]}})};
+            end else begin : plain_else
+                assign bits_j = {(a_in[(OPW - 1)] & b_in[(OPW - 1)]), ~(a_in[(OPW - 2):0] & {(OPW - 1){b_in[(OPW - 1)]}})};
+            end
+            assign mr[(j * SW) +: SW] = {{(SW - OPW){1'b0}}, bits_j} << j;
+            assign ms[((j + 1) * SW) +: SW] = ms[(j * SW) +: SW] + mr[(j * SW) +: SW];
+        end
+        wire [SW - 1:0] sum_full = ms[(OPW * SW) +: SW];
+        if (SAT != 0) begin : saturate
+            wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+            wire sum_fits = !(|sum_head) | &sum_head;
+            assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+        end else begin : saturate_else
+            assign sum = sum_full[(ACCW - 1):0];
+            wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+        end
+    end else begin : lut_mul_else
+        localparam PW = 2 * OPW;
+        wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
+        wire [PW - 1:0] mul_b = {{(PW - OPW){b_in[(OPW - 1)]}}, b_in};
+        wire [PW - 1:0] prod = mul_a * mul_b;
+        localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+        wire [SW - 1:0] sum_full = {{(SW - ACCW){acc[(ACCW - 1)]}}, acc} + {{(SW - PW){prod[(PW - 1)]}}, prod};
+        if (SAT != 0) begin : saturate
+            wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+            wire sum_fits = !(|sum_head) | &sum_head;
+            assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+        end else begin : saturate_else
+            assign sum = sum_full[(ACCW - 1):0];
+            wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+        end
     end
     always @(posedge clk) begin
         if (rst) begin

@@ -5,7 +5,8 @@ module gemmini_like_array_ws #(
     parameter COLS = 4, // PE columns
     parameter OPW  = 8, // operand bits
     parameter ACCW = 32, // accumulator bits
-    parameter SAT  = 0 // 1: saturating accumulation
+    parameter SAT  = 0, // 1: saturating accumulation
+    parameter DSPS = 256 // PEs (the first, row by row) whose multiplier is `*`, which FPGA synthesis maps to a DSP block; the others multiply in logic
 ) (
     input  wire                       clk,
     input  wire                       rst, // synchronous, active high
@@ -26,27 +27,43 @@ module gemmini_like_array_ws #(
     genvar c;
     assign pv[((COLS * ACCW) - 1):0] = {(COLS * ACCW){1'b0}};
     for (r = 0; r < ROWS; r = r + 1) begin : row
+        wire [(OPW + 2) - 1:0] sk_pre;
         gemmini_like_delay #(
             .W(OPW + 2),
-            .N(r),
+            .N((r > 0) ? (r - 1) : 0),
+            .RESET(1)
+        ) u_skew_pre (
+            .clk(clk),
+            .rst(rst),
+            .x({v_row, f_row, a_row[(r * OPW) +: OPW]}),
+            .y(sk_pre)
+        );
+        gemmini_like_delay #(
+            .W(OPW + 2),
+            .N((r > 0) ? 1 : 0),
             .RESET(1)
         ) u_skew (
             .clk(clk),
             .rst(rst),
-            .x({v_row, f_row, a_row[(r * OPW) +: OPW]}),
+            .x(sk_pre),
             .y({vh[((r * (COLS + 1)) + 0)], fh[((r * (COLS + 1)) + 0)], ah[(((r * (COLS + 1)) + 0) * OPW) +: OPW]})
         );
         for (c = 0; c < COLS; c = c + 1) begin : col
             gemmini_like_pe_ws #(
                 .OPW(OPW),
                 .ACCW(ACCW),
-                .SAT(SAT)
+                .SAT(SAT),
+                .LOGIC((((r * COLS) + c) >= DSPS) ? 1 : 0),
+                .AHEAD(((r + c) > 0) ? 1 : 0)
             ) u_pe (
                 .clk(clk),
                 .rst(rst),
                 .a_in(ah[(((r * (COLS + 1)) + c) * OPW) +: OPW]),
                 .v_in(vh[((r * (COLS + 1)) + c)]),
                 .f_in(fh[((r * (COLS + 1)) + c)]),
+                .a_pre((c > 0) ? ah[(((r * (COLS + 1)) + ((c > 0) ? (c - 1) : 0)) * OPW) +: OPW] : sk_pre[(OPW - 1):0]),
+                .v_pre((c > 0) ? vh[((r * (COLS + 1)) + ((c > 0) ? (c - 1) : 0))] : sk_pre[(OPW + 1)]),
+                .f_pre((c > 0) ? fh[((r * (COLS + 1)) + ((c > 0) ? (c - 1) : 0))] : sk_pre[OPW]),
                 .p_in(pv[(((r * COLS) + c) * ACCW) +: ACCW]),
                 .wn_in(wv[(((r * COLS) + c) * OPW) +: OPW]),
                 .shift(sh[c]),

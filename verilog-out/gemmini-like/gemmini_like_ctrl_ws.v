@@ -32,33 +32,35 @@ module gemmini_like_ctrl_ws #(
 );
     localparam CW = 18;
     reg [CW - 1:0] sr_q;
-    reg [CW - 1:0] sc_q;
     reg [CW - 1:0] tt_q;
     reg [CW - 1:0] tt_m1;
+    reg tt_one;
     reg sr_le_r;
+    reg sr_ge_r;
+    reg sr_ge_r1;
     wire unused_sizes = |{1'b0, sr[31:CW], sc[31:CW], tt[31:CW]};
-    reg [CW - 1:0] li_row0;
-    reg [CW - 1:0] li_col0;
-    reg [CW - 1:0] li_base;
+    reg [CW - 1:0] li_lrem;
+    reg [CW - 1:0] li_crem;
     reg [CW - 1:0] li_rtop;
     reg [CW - 1:0] li_atop;
+    reg [CW - 1:0] li_natop;
     reg li_rlast;
     reg ld_left;
     reg li_tin;
+    reg li_tin1;
     reg ld_first;
     reg ld_active;
     reg [CW - 1:0] ld_j;
     reg [CW - 1:0] lc_row;
     reg [CW - 1:0] lc_addr;
     reg lc_in;
-    reg [CW - 1:0] si_row0;
-    reg [CW - 1:0] si_col0;
+    reg [CW - 1:0] si_lrem;
+    reg [CW - 1:0] si_crem;
     reg [CW - 1:0] si_xbase;
     reg [CW - 1:0] si_obase;
     reg si_first;
     reg si_rlast;
     reg si_clast;
-    reg st_left;
     reg st_active;
     reg st_have;
     reg st_go_q;
@@ -70,8 +72,9 @@ module gemmini_like_ctrl_ws #(
     reg sc_init;
     reg sc_last;
     reg pending;
-    wire st_go = (((busy && pending) && st_left) && !ld_active) && (!st_have || (!st_active && !st_go_q));
-    wire ld_go = (busy && ld_left) && (ld_first || ((!(pending && !st_go) && !ld_active) && (st_go ? (ROWS <= 1) : st_rok)));
+    wire st_go = (pending && !ld_active) && (!st_have || (!st_active && !st_go_q));
+    wire ld_ok = (ROWS <= 1) ? (!(pending && !st_go) && (st_go || st_rok)) : (!pending && st_rok);
+    wire ld_go = (busy && ld_left) && (ld_first || (!ld_active && ld_ok));
     wire l_on = ld_go || ld_active;
     wire l_in = ld_go ? li_tin : lc_in;
     wire [CW - 1:0] s_addr = ld_go ? li_atop : lc_addr;
@@ -84,7 +87,7 @@ module gemmini_like_ctrl_ws #(
     wire s_init = st_go ? si_first : sc_init;
     wire si_lastfold = si_rlast && si_clast;
     wire s_lastfold = st_go ? si_lastfold : sc_last;
-    wire s_end = st_go ? (tt_m1 == 18'd0) : (st_t == tt_m1);
+    wire s_end = st_go ? tt_one : (st_t == tt_m1);
     wire [CW - 1:0] o_addr = st_go ? si_obase : sc_ocur;
     assign x_raddr = x_addr[(XAW - 1):0];
     wire unused_x_raddr = |{1'b0, x_addr[(CW - 1):XAW]};
@@ -128,103 +131,104 @@ module gemmini_like_ctrl_ws #(
             done <= 1'b0;
         end else begin
             done <= 1'b0;
-            if (start && !busy) begin
-                busy <= 1'b1;
+            if (busy) begin
+                if (tok_wb[(TW - 1)] && tok_wb[(TW - 3)]) begin
+                    busy <= 1'b0;
+                    done <= 1'b1;
+                end
+                if (l_on) begin
+                    ld_j <= ld_go ? 18'd1 : (ld_j + 18'd1);
+                    ld_active <= ld_go ? (ROWS > 1) : (ld_j != (ROWS - 1));
+                    lc_row <= ld_go ? (li_rtop - 18'd1) : (lc_row - 18'd1);
+                    lc_addr <= ld_go ? (li_atop - 18'd1) : (lc_addr - 18'd1);
+                    lc_in <= ld_go ? li_tin1 : (lc_in || (lc_row == sr_q));
+                end
+                if (ld_go) begin
+                    ld_first <= 1'b0;
+                    if (li_rlast) begin
+                        li_lrem <= sr_q;
+                        li_rlast <= sr_le_r;
+                        li_tin <= sr_ge_r;
+                        li_tin1 <= sr_ge_r1;
+                        li_rtop <= ROWS - 1;
+                        li_atop <= li_natop;
+                        li_natop <= li_natop + sr_q;
+                        li_crem <= li_crem - COLS;
+                        ld_left <= li_crem > COLS;
+                    end else begin
+                        li_lrem <= li_lrem - ROWS;
+                        li_rlast <= li_lrem <= (ROWS * 2);
+                        li_tin <= li_lrem >= (ROWS * 2);
+                        li_tin1 <= li_lrem >= ((ROWS * 2) - 1);
+                        li_rtop <= li_rtop + ROWS;
+                        li_atop <= li_atop + ROWS;
+                    end
+                end
+                if (s_on) begin
+                    st_t <= st_go ? 18'd1 : (st_t + 18'd1);
+                    st_active <= !s_end;
+                    sc_xcur <= st_go ? (si_xbase + 18'd1) : (sc_xcur + 18'd1);
+                    sc_ocur <= st_go ? (si_obase + 18'd1) : (sc_ocur + 18'd1);
+                end
+                if (st_go) begin
+                    st_age <= 18'd1;
+                    st_rok <= ROWS <= 2;
+                end else begin
+                    if (!st_rok) begin
+                        st_age <= st_age + 18'd1;
+                        st_rok <= st_age == (ROWS - 2);
+                    end
+                end
+                if (st_go) begin
+                    st_have <= 1'b1;
+                    sc_init <= si_first;
+                    sc_last <= si_lastfold;
+                    if (si_rlast) begin
+                        si_lrem <= sr_q;
+                        si_xbase <= 18'd0;
+                        si_crem <= si_crem - COLS;
+                        si_obase <= si_obase + tt_q;
+                        si_first <= 1'b1;
+                        si_rlast <= sr_le_r;
+                        si_clast <= si_crem <= (COLS * 2);
+                    end else begin
+                        si_lrem <= si_lrem - ROWS;
+                        si_xbase <= si_xbase + tt_q;
+                        si_first <= 1'b0;
+                        si_rlast <= si_lrem <= (ROWS * 2);
+                    end
+                end
+                pending <= (pending | ld_go) & (ld_go | !st_go);
+            end else begin
+                busy <= start;
                 sr_q <= sr[(CW - 1):0];
-                sc_q <= sc[(CW - 1):0];
                 tt_q <= tt[(CW - 1):0];
                 tt_m1 <= tt[(CW - 1):0] - 18'd1;
-                sr_le_r <= ROWS >= sr[(CW - 1):0];
-                li_row0 <= 18'd0;
-                li_col0 <= 18'd0;
-                li_base <= 18'd0;
+                tt_one <= tt[(CW - 1):0] == 18'd1;
+                sr_le_r <= sr[(CW - 1):0] <= ROWS;
+                sr_ge_r <= sr[(CW - 1):0] >= ROWS;
+                sr_ge_r1 <= sr[(CW - 1):0] >= (ROWS - 1);
+                li_lrem <= sr[(CW - 1):0];
+                li_crem <= sc[(CW - 1):0];
                 li_rtop <= ROWS - 1;
                 li_atop <= ROWS - 1;
-                li_rlast <= ROWS >= sr[(CW - 1):0];
-                li_tin <= (ROWS - 1) < sr[(CW - 1):0];
+                li_natop <= sr[(CW - 1):0] + (ROWS - 1);
+                li_rlast <= sr[(CW - 1):0] <= ROWS;
+                li_tin <= sr[(CW - 1):0] >= ROWS;
+                li_tin1 <= sr[(CW - 1):0] >= (ROWS - 1);
                 ld_left <= sc[(CW - 1):0] != 18'd0;
                 ld_first <= 1'b1;
                 ld_active <= 1'b0;
-                si_row0 <= 18'd0;
-                si_col0 <= 18'd0;
+                si_lrem <= sr[(CW - 1):0];
+                si_crem <= sc[(CW - 1):0];
                 si_xbase <= 18'd0;
                 si_obase <= 18'd0;
                 si_first <= 1'b1;
-                si_rlast <= ROWS >= sr[(CW - 1):0];
-                si_clast <= COLS >= sc[(CW - 1):0];
-                st_left <= sc[(CW - 1):0] != 18'd0;
+                si_rlast <= sr[(CW - 1):0] <= ROWS;
+                si_clast <= sc[(CW - 1):0] <= COLS;
                 st_active <= 1'b0;
                 st_have <= 1'b0;
                 pending <= 1'b0;
-            end else begin
-                if (busy) begin
-                    if (tok_wb[(TW - 1)] && tok_wb[(TW - 3)]) begin
-                        busy <= 1'b0;
-                        done <= 1'b1;
-                    end
-                    if (l_on) begin
-                        ld_j <= ld_go ? 18'd1 : (ld_j + 18'd1);
-                        ld_active <= ld_go ? (ROWS > 1) : ((ld_j + 18'd1) < ROWS);
-                        lc_row <= ld_go ? (li_rtop - 18'd1) : (lc_row - 18'd1);
-                        lc_addr <= ld_go ? (li_atop - 18'd1) : (lc_addr - 18'd1);
-                        lc_in <= ld_go ? ((li_rtop - 18'd1) < sr_q) : ((lc_row - 18'd1) < sr_q);
-                    end
-                    if (ld_go) begin
-                        ld_first <= 1'b0;
-                        if (li_rlast) begin
-                            li_row0 <= 18'd0;
-                            li_col0 <= li_col0 + COLS;
-                            li_base <= li_base + sr_q;
-                            li_rlast <= sr_le_r;
-                            ld_left <= (li_col0 + COLS) < sc_q;
-                            li_rtop <= 18'd0 + (ROWS - 1);
-                            li_atop <= ((li_base + sr_q) + 18'd0) + (ROWS - 1);
-                            li_tin <= (18'd0 + (ROWS - 1)) < sr_q;
-                        end else begin
-                            li_row0 <= li_row0 + ROWS;
-                            li_rlast <= ((li_row0 + ROWS) + ROWS) >= sr_q;
-                            li_rtop <= (li_row0 + ROWS) + (ROWS - 1);
-                            li_atop <= (li_base + (li_row0 + ROWS)) + (ROWS - 1);
-                            li_tin <= ((li_row0 + ROWS) + (ROWS - 1)) < sr_q;
-                        end
-                    end
-                    if (s_on) begin
-                        st_t <= st_go ? 18'd1 : (st_t + 18'd1);
-                        st_active <= !s_end;
-                        sc_xcur <= st_go ? (si_xbase + 18'd1) : (sc_xcur + 18'd1);
-                        sc_ocur <= st_go ? (si_obase + 18'd1) : (sc_ocur + 18'd1);
-                    end
-                    if (st_go) begin
-                        st_age <= 18'd1;
-                        st_rok <= ROWS <= 2;
-                    end else begin
-                        if (st_age < ROWS) begin
-                            st_age <= st_age + 18'd1;
-                        end
-                        st_rok <= st_rok || ((st_age + 2) >= ROWS);
-                    end
-                    if (st_go) begin
-                        st_have <= 1'b1;
-                        sc_init <= si_first;
-                        sc_last <= si_lastfold;
-                        if (si_rlast) begin
-                            si_row0 <= 18'd0;
-                            si_xbase <= 18'd0;
-                            si_col0 <= si_col0 + COLS;
-                            si_obase <= si_obase + tt_q;
-                            si_first <= 1'b1;
-                            si_rlast <= sr_le_r;
-                            si_clast <= ((si_col0 + COLS) + COLS) >= sc_q;
-                            st_left <= !si_clast;
-                        end else begin
-                            si_row0 <= si_row0 + ROWS;
-                            si_xbase <= si_xbase + tt_q;
-                            si_first <= 1'b0;
-                            si_rlast <= ((si_row0 + ROWS) + ROWS) >= sr_q;
-                        end
-                    end
-                    pending <= (pending | ld_go) & (ld_go | !st_go);
-                end
             end
         end
     end

@@ -2,15 +2,20 @@
 // Stationary-operand PE (ws, is). On a valid first vector it switches to the shadow
 // value wn before using it; wn shifts down the column when shift is on.
 module gemmini_like_pe_ws #(
-    parameter OPW  = 8, // operand bits
-    parameter ACCW = 32, // accumulator bits
-    parameter SAT  = 0 // 1: saturating accumulation
+    parameter OPW   = 8, // operand bits
+    parameter ACCW  = 32, // accumulator bits
+    parameter SAT   = 0, // 1: saturating accumulation
+    parameter LOGIC = 0, // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
+    parameter AHEAD = 1 // 1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre
 ) (
     input  wire              clk,
     input  wire              rst, // synchronous reset of the flowing registers
     input  wire [OPW - 1:0]  a_in, // streamed operand from the left
     input  wire              v_in, // a_in is a valid vector
     input  wire              f_in, // a_in is a fold's first vector
+    input  wire [OPW - 1:0]  a_pre, // a_in of the next cycle (AHEAD = 1)
+    input  wire              v_pre, // v_in of the next cycle (AHEAD = 1)
+    input  wire              f_pre, // f_in of the next cycle (AHEAD = 1)
     input  wire [ACCW - 1:0] p_in, // partial sum from above
     input  wire [OPW - 1:0]  wn_in, // shadow value from above
     input  wire              shift, // column shift enable
@@ -20,28 +25,147 @@ module gemmini_like_pe_ws #(
     output reg  [ACCW - 1:0] p_out, // p_in + a_in * w_use
     output reg  [OPW - 1:0]  wn_out // shadow register
 );
-    reg [OPW - 1:0] w;
-    wire swap = v_in & f_in;
-    wire [OPW - 1:0] w_use = swap ? wn_out : w;
     wire [ACCW - 1:0] sum;
-    localparam PW = 2 * OPW;
-    wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
-    wire [PW - 1:0] mul_b = {{(PW - OPW){w_use[(OPW - 1)]}}, w_use};
-    wire [PW - 1:0] prod = mul_a * mul_b;
-    localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
-    wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
-    if (SAT != 0) begin : saturate
-        wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
-        wire sum_fits = !(|sum_head) | &sum_head;
-        assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
-    end else begin : saturate_else
-        assign sum = sum_full[(ACCW - 1):0];
-        wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+    genvar j;
+    if (AHEAD == 0) begin : now
+        reg [OPW - 1:0] w;
+        wire swap = v_in & f_in;
+        always @(posedge clk) begin
+            if (swap) begin
+                w <= wn_out;
+            end
+        end
+        wire [OPW - 1:0] w_use = swap ? wn_out : w;
+        if (LOGIC != 0) begin : lut_mul
+            localparam PW = 2 * OPW;
+            localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+            wire [(OPW * SW) - 1:0] mr;
+            wire [((OPW + 1) * SW) - 1:0] ms;
+            assign ms[(0 * SW) +: SW] = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + ({{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW));
+            for (j = 0; j < OPW; j = j + 1) begin : row
+                wire [OPW - 1:0] bits_j;
+                if (j < (OPW - 1)) begin : plain
+                    assign bits_j = {~(a_in[(OPW - 1)] & w_use[j]), (a_in[(OPW - 2):0] & {(OPW - 1){w_use[j]}})};
+                end else begin : plain_else
+                    assign bits_j = {(a_in[(OPW - 1)] & w_use[(OPW - 1)]), ~(a_in[(OPW - 2):0] & {(OPW - 1){w_use[(OPW - 1)]}})};
+                end
+                assign mr[(j * SW) +: SW] = {{(SW - OPW){1'b0}}, bits_j} << j;
+                assign ms[((j + 1) * SW) +: SW] = ms[(j * SW) +: SW] + mr[(j * SW) +: SW];
+            end
+            wire [SW - 1:0] sum_full = ms[(OPW * SW) +: SW];
+            if (SAT != 0) begin : saturate
+                wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+                wire sum_fits = !(|sum_head) | &sum_head;
+                assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+            end else begin : saturate_else
+                assign sum = sum_full[(ACCW - 1):0];
+                wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+            end
+        end else begin : lut_mul_else
+            localparam PW = 2 * OPW;
+            wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
+            wire [PW - 1:0] mul_b = {{(PW - OPW){w_use[(OPW - 1)]}}, w_use};
+            wire [PW - 1:0] prod = mul_a * mul_b;
+            localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+            wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
+            if (SAT != 0) begin : saturate
+                wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+                wire sum_fits = !(|sum_head) | &sum_head;
+                assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+            end else begin : saturate_else
+                assign sum = sum_full[(ACCW - 1):0];
+                wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+            end
+        end
+        wire unused_pre = |{1'b0, a_pre, v_pre, f_pre};
+    end else begin : now_else
+        reg [OPW - 1:0] wu;
+        wire [OPW - 1:0] w_next = (v_pre & f_pre) ? (shift ? wn_in : wn_out) : wu;
+        always @(posedge clk) begin
+            wu <= w_next;
+        end
+        if (LOGIC == 0) begin : dsp
+            localparam PW = 2 * OPW;
+            wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
+            wire [PW - 1:0] mul_b = {{(PW - OPW){wu[(OPW - 1)]}}, wu};
+            wire [PW - 1:0] prod = mul_a * mul_b;
+            localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+            wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
+            if (SAT != 0) begin : saturate
+                wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+                wire sum_fits = !(|sum_head) | &sum_head;
+                assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+            end else begin : saturate_else
+                assign sum = sum_full[(ACCW - 1):0];
+                wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+            end
+            wire unused_pre = |{1'b0, a_pre};
+        end else begin : dsp_else
+            localparam PW = 2 * OPW;
+            localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+            wire [SW - 1:0] prod_s;
+            wire [SW - 1:0] prod_c;
+            if (OPW == 8) begin : tree
+                wire [SW - 1:0] cs_row0 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[0]), (a_pre[6] & w_next[0]), (a_pre[5] & w_next[0]), (a_pre[4] & w_next[0]), (a_pre[3] & w_next[0]), (a_pre[2] & w_next[0]), (a_pre[1] & w_next[0]), (a_pre[0] & w_next[0])}} << 0;
+                wire [SW - 1:0] cs_row1 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[1]), (a_pre[6] & w_next[1]), (a_pre[5] & w_next[1]), (a_pre[4] & w_next[1]), (a_pre[3] & w_next[1]), (a_pre[2] & w_next[1]), (a_pre[1] & w_next[1]), (a_pre[0] & w_next[1])}} << 1;
+                wire [SW - 1:0] cs_row2 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[2]), (a_pre[6] & w_next[2]), (a_pre[5] & w_next[2]), (a_pre[4] & w_next[2]), (a_pre[3] & w_next[2]), (a_pre[2] & w_next[2]), (a_pre[1] & w_next[2]), (a_pre[0] & w_next[2])}} << 2;
+                wire [SW - 1:0] cs_row3 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[3]), (a_pre[6] & w_next[3]), (a_pre[5] & w_next[3]), (a_pre[4] & w_next[3]), (a_pre[3] & w_next[3]), (a_pre[2] & w_next[3]), (a_pre[1] & w_next[3]), (a_pre[0] & w_next[3])}} << 3;
+                wire [SW - 1:0] cs_row4 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[4]), (a_pre[6] & w_next[4]), (a_pre[5] & w_next[4]), (a_pre[4] & w_next[4]), (a_pre[3] & w_next[4]), (a_pre[2] & w_next[4]), (a_pre[1] & w_next[4]), (a_pre[0] & w_next[4])}} << 4;
+                wire [SW - 1:0] cs_row5 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[5]), (a_pre[6] & w_next[5]), (a_pre[5] & w_next[5]), (a_pre[4] & w_next[5]), (a_pre[3] & w_next[5]), (a_pre[2] & w_next[5]), (a_pre[1] & w_next[5]), (a_pre[0] & w_next[5])}} << 5;
+                wire [SW - 1:0] cs_row6 = {{(SW - 8){1'b0}}, {~(a_pre[7] & w_next[6]), (a_pre[6] & w_next[6]), (a_pre[5] & w_next[6]), (a_pre[4] & w_next[6]), (a_pre[3] & w_next[6]), (a_pre[2] & w_next[6]), (a_pre[1] & w_next[6]), (a_pre[0] & w_next[6])}} << 6;
+                wire [SW - 1:0] cs_row7 = {{(SW - 8){1'b0}}, {(a_pre[7] & w_next[7]), ~(a_pre[6] & w_next[7]), ~(a_pre[5] & w_next[7]), ~(a_pre[4] & w_next[7]), ~(a_pre[3] & w_next[7]), ~(a_pre[2] & w_next[7]), ~(a_pre[1] & w_next[7]), ~(a_pre[0] & w_next[7])}} << 7;
+                wire [SW - 1:0] cs1_0_s = (((cs_row0 | cs_row1) & ~(cs_row0 & cs_row1)) | cs_row2) & ~(((cs_row0 | cs_row1) & ~(cs_row0 & cs_row1)) & cs_row2);
+                wire [SW - 1:0] cs1_0_c = (((cs_row0 & cs_row1) | (cs_row0 & cs_row2)) | (cs_row1 & cs_row2)) << 1;
+                wire [SW - 1:0] cs1_1_s = (((cs_row3 | cs_row4) & ~(cs_row3 & cs_row4)) | cs_row5) & ~(((cs_row3 | cs_row4) & ~(cs_row3 & cs_row4)) & cs_row5);
+                wire [SW - 1:0] cs1_1_c = (((cs_row3 & cs_row4) | (cs_row3 & cs_row5)) | (cs_row4 & cs_row5)) << 1;
+                wire [SW - 1:0] cs1_2_s = (((cs_row6 | cs_row7) & ~(cs_row6 & cs_row7)) | ({{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW))) & ~(((cs_row6 | cs_row7) & ~(cs_row6 & cs_row7)) & ({{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW)));
+                wire [SW - 1:0] cs1_2_c = (((cs_row6 & cs_row7) | (cs_row6 & ({{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW)))) | (cs_row7 & ({{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW)))) << 1;
+                wire [SW - 1:0] cs2_0_s = (((cs1_0_s | cs1_0_c) & ~(cs1_0_s & cs1_0_c)) | cs1_1_s) & ~(((cs1_0_s | cs1_0_c) & ~(cs1_0_s & cs1_0_c)) & cs1_1_s);
+                wire [SW - 1:0] cs2_0_c = (((cs1_0_s & cs1_0_c) | (cs1_0_s & cs1_1_s)) | (cs1_0_c & cs1_1_s)) << 1;
+                wire [SW - 1:0] cs2_1_s = (((cs1_1_c | cs1_2_s) & ~(cs1_1_c & cs1_2_s)) | cs1_2_c) & ~(((cs1_1_c | cs1_2_s) & ~(cs1_1_c & cs1_2_s)) & cs1_2_c);
+                wire [SW - 1:0] cs2_1_c = (((cs1_1_c & cs1_2_s) | (cs1_1_c & cs1_2_c)) | (cs1_2_s & cs1_2_c)) << 1;
+                wire [SW - 1:0] cs3_0_s = (((cs2_0_s | cs2_0_c) & ~(cs2_0_s & cs2_0_c)) | cs2_1_s) & ~(((cs2_0_s | cs2_0_c) & ~(cs2_0_s & cs2_0_c)) & cs2_1_s);
+                wire [SW - 1:0] cs3_0_c = (((cs2_0_s & cs2_0_c) | (cs2_0_s & cs2_1_s)) | (cs2_0_c & cs2_1_s)) << 1;
+                wire [SW - 1:0] cs4_0_s = (((cs3_0_s | cs3_0_c) & ~(cs3_0_s & cs3_0_c)) | cs2_1_c) & ~(((cs3_0_s | cs3_0_c) & ~(cs3_0_s & cs3_0_c)) & cs2_1_c);
+                wire [SW - 1:0] cs4_0_c = (((cs3_0_s & cs3_0_c) | (cs3_0_s & cs2_1_c)) | (cs3_0_c & cs2_1_c)) << 1;
+                assign prod_s = cs4_0_s;
+                assign prod_c = cs4_0_c;
+            end else begin : tree_else
+                wire [(OPW * SW) - 1:0] mr;
+                wire [((OPW + 1) * SW) - 1:0] ms;
+                assign ms[(0 * SW) +: SW] = {{((SW - PW) + 1){1'b1}}, {(PW - 1){1'b0}}} + ({{(SW - 1){1'b0}}, 1'b1} << OPW);
+                for (j = 0; j < OPW; j = j + 1) begin : row
+                    wire [OPW - 1:0] bits_j;
+                    if (j < (OPW - 1)) begin : plain
+                        assign bits_j = {~(a_pre[(OPW - 1)] & w_next[j]), (a_pre[(OPW - 2):0] & {(OPW - 1){w_next[j]}})};
+                    end else begin : plain_else
+                        assign bits_j = {(a_pre[(OPW - 1)] & w_next[(OPW - 1)]), ~(a_pre[(OPW - 2):0] & {(OPW - 1){w_next[(OPW - 1)]}})};
+                    end
+                    assign mr[(j * SW) +: SW] = {{(SW - OPW){1'b0}}, bits_j} << j;
+                    assign ms[((j + 1) * SW) +: SW] = ms[(j * SW) +: SW] + mr[(j * SW) +: SW];
+                end
+                wire [SW - 1:0] cs_full = ms[(OPW * SW) +: SW];
+                assign prod_s = cs_full;
+                assign prod_c = {SW{1'b0}};
+            end
+            reg [SW - 1:0] prod_sq;
+            reg [SW - 1:0] prod_cq;
+            always @(posedge clk) begin
+                prod_sq <= prod_s;
+                prod_cq <= prod_c;
+            end
+            wire [SW - 1:0] sum_full = ({{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + prod_sq) + prod_cq;
+            if (SAT != 0) begin : saturate
+                wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+                wire sum_fits = !(|sum_head) | &sum_head;
+                assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+            end else begin : saturate_else
+                assign sum = sum_full[(ACCW - 1):0];
+                wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+            end
+        end
     end
     always @(posedge clk) begin
-        if (swap) begin
-            w <= wn_out;
-        end
         p_out <= sum;
         if (shift) begin
             wn_out <= wn_in;

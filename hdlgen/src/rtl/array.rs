@@ -28,18 +28,58 @@ fn delay(cfg: &Config, name: &str, w: Expr, n: Expr, x: Expr, y: Expr) -> Item {
     )
 }
 
-fn header(m: &mut Module) {
+fn header(m: &mut Module, cfg: &Config) {
     m.param("ROWS", 4, "PE rows")
         .param("COLS", 4, "PE columns")
         .param("OPW", 8, "operand bits")
         .param("ACCW", 32, "accumulator bits")
         .param("SAT", 0, "1: saturating accumulation")
+        .param(
+            "DSPS",
+            dsp_pes(cfg),
+            "PEs (the first, row by row) whose multiplier is `*`, which FPGA synthesis maps to a DSP block; the others multiply in logic",
+        )
         .port(input("clk", None, ""))
         .port(input("rst", None, "synchronous, active high"));
 }
 
+/// The default of the arrays' `DSPS`: every PE's multiplier is `*`.
+fn dsp_pes(cfg: &Config) -> i64 {
+    i64::from(cfg.rows) * i64::from(cfg.cols)
+}
+
+/// PE(r, c)'s parameters: widths, and `LOGIC` for the PEs past the first `DSPS`.
 fn pe_params() -> Vec<(&'static str, Expr)> {
-    vec![("OPW", id("OPW")), ("ACCW", id("ACCW")), ("SAT", id("SAT"))]
+    vec![
+        ("OPW", id("OPW")),
+        ("ACCW", id("ACCW")),
+        ("SAT", id("SAT")),
+        (
+            "LOGIC",
+            id("r").mul("COLS").add("c").ge("DSPS").tern(int(1), int(0)),
+        ),
+    ]
+}
+
+/// The ws PE's parameters: every PE but PE(0, 0) works a cycle ahead
+/// (PE(0, 0)'s inputs come from the SRAM and the controller, which have
+/// them no earlier).
+fn ahead_params() -> Vec<(&'static str, Expr)> {
+    let mut p = pe_params();
+    p.push(("AHEAD", id("r").add("c").gt(0).tern(int(1), int(0))));
+    p
+}
+
+/// What PE(r, c) sees next cycle: `links`, the input of PE(r, c - 1), or
+/// in column 0 `pre`, the row's skew one register short (PE(0, 0): the
+/// row's input, unused).
+fn pre(links: Expr, pre: Expr) -> Expr {
+    id("c").gt(0).tern(links, pre)
+}
+
+/// Index of the horizontal link into PE(r, c - 1) (c = 0: into PE(r, 0), unused).
+fn hprev() -> Expr {
+    h(id("c").gt(0).tern(id("c").sub(1), int(0)))
 }
 
 /// Index of horizontal link `(r, c)`: `c` = 0 is the row's input, `c + 1` PE(r, c)'s output.
@@ -58,7 +98,7 @@ pub fn array_ws(cfg: &Config) -> Module {
         &cfg.name("array_ws"),
         &["Stationary-operand array (ws, is) with input skew and output deskew."],
     );
-    header(&mut m);
+    header(&mut m, cfg);
     m.port(input(
         "a_row",
         bits(id("ROWS").mul("OPW")),
@@ -99,16 +139,27 @@ pub fn array_ws(cfg: &Config) -> Module {
             id("ROWS"),
             "row",
             vec![
+                // Row r's skew, r registers, as r - 1 and one more: `sk_pre`
+                // is what column 0 sees a cycle later.
+                wire("sk_pre", bits(id("OPW").add(2))),
                 delay(
                     cfg,
-                    "u_skew",
+                    "u_skew_pre",
                     id("OPW").add(2),
-                    id("r"),
+                    id("r").gt(0).tern(id("r").sub(1), int(0)),
                     concat(vec![
                         id("v_row"),
                         id("f_row"),
                         lane("a_row", id("r"), "OPW"),
                     ]),
+                    id("sk_pre"),
+                ),
+                delay(
+                    cfg,
+                    "u_skew",
+                    id("OPW").add(2),
+                    id("r").gt(0).tern(int(1), int(0)),
+                    id("sk_pre"),
                     concat(vec![
                         id("vh").idx(h(int(0))),
                         id("fh").idx(h(int(0))),
@@ -123,13 +174,25 @@ pub fn array_ws(cfg: &Config) -> Module {
                     vec![instance(
                         &cfg.name("pe_ws"),
                         "u_pe",
-                        pe_params(),
+                        ahead_params(),
                         vec![
                             ("clk", id("clk")),
                             ("rst", id("rst")),
                             ("a_in", lane("ah", h(id("c")), "OPW")),
                             ("v_in", id("vh").idx(h(id("c")))),
                             ("f_in", id("fh").idx(h(id("c")))),
+                            (
+                                "a_pre",
+                                pre(
+                                    lane("ah", hprev(), "OPW"),
+                                    id("sk_pre").slice(id("OPW").sub(1), 0),
+                                ),
+                            ),
+                            (
+                                "v_pre",
+                                pre(id("vh").idx(hprev()), id("sk_pre").idx(id("OPW").add(1))),
+                            ),
+                            ("f_pre", pre(id("fh").idx(hprev()), id("sk_pre").idx("OPW"))),
                             ("p_in", lane("pv", v(id("r")), "ACCW")),
                             ("wn_in", lane("wv", v(id("r")), "OPW")),
                             ("shift", id("sh").idx("c")),
@@ -193,7 +256,7 @@ pub fn array_os(cfg: &Config) -> Module {
         &cfg.name("array_os"),
         &["Output-stationary array with input skew, drain chains and output deskew."],
     );
-    header(&mut m);
+    header(&mut m, cfg);
     m.port(input(
         "a_row",
         bits(id("ROWS").mul("OPW")),

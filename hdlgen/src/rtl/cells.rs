@@ -56,7 +56,10 @@ pub fn resize(cfg: &Config) -> Module {
 pub fn acc_add(cfg: &Config) -> Module {
     let mut m = Module::new(
         &cfg.name("acc_add"),
-        &["Accumulator adder: y = a + b at AW bits (two's-complement wrap, or saturation if SAT=1)."],
+        &[
+            "Accumulator adder: y = a + b at AW bits (two's-complement wrap, or saturation if SAT=1),",
+            "carry-select: the upper half is added for both carries out of the lower half.",
+        ],
     );
     m.param("AW", 32, "accumulator bits")
         .param("BW", 16, "addend bits (signed)")
@@ -64,7 +67,45 @@ pub fn acc_add(cfg: &Config) -> Module {
         .port(input("a", bits("AW"), "accumulator"))
         .port(input("b", bits("BW"), "signed addend"))
         .port(output("y", false, bits("AW"), ""));
-    m.push(add_items("a", "b", "AW", "BW", "y"));
+    // The accumulator buffer's read-modify-write adds in the cycle the row
+    // is read, between two block RAMs: half the carry chain.
+    let (sw, lo) = (|| id("SW"), || id("LO"));
+    m.push([
+        localparam("SW", id("AW").gt("BW").tern("AW", "BW").add(1)),
+        localparam("LO", sw().ashr(int(1))),
+        wire_eq("sum_x", bits("SW"), sext("a", "AW", "SW")),
+        wire_eq("sum_y", bits("SW"), sext("b", "BW", "SW")),
+        wire_eq(
+            "sum_lo",
+            bits(lo().add(1)),
+            concat(vec![sized(1, 0), id("sum_x").slice(lo().sub(1), 0)])
+                .add(concat(vec![sized(1, 0), id("sum_y").slice(lo().sub(1), 0)])),
+        ),
+        wire_eq(
+            "sum_hi0",
+            bits(sw().sub(lo())),
+            id("sum_x")
+                .slice(sw().sub(1), lo())
+                .add(id("sum_y").slice(sw().sub(1), lo())),
+        ),
+        // x + y + 1 as x - ~y: one carry chain of its own, not sum_hi0's plus one.
+        wire_eq(
+            "sum_hi1",
+            bits(sw().sub(lo())),
+            id("sum_x")
+                .slice(sw().sub(1), lo())
+                .sub(id("sum_y").slice(sw().sub(1), lo()).bitnot()),
+        ),
+        wire_eq(
+            "sum_full",
+            bits("SW"),
+            concat(vec![
+                id("sum_lo").idx(lo()).tern("sum_hi1", "sum_hi0"),
+                id("sum_lo").slice(lo().sub(1), 0),
+            ]),
+        ),
+        wrap_or_saturate("AW", "y"),
+    ]);
     m
 }
 
@@ -78,8 +119,6 @@ fn sext(x: &str, w: &str, to: &str) -> Expr {
 /// sum is needed (the PEs) and wrapped as the `acc_add` module elsewhere; uses
 /// the names `SW`, `sum_x`, `sum_full`, `sum_head`, `sum_fits`.
 pub fn add_items(a: &str, b: &str, aw: &str, bw: &str, y: &str) -> Vec<Item> {
-    let minv = concat(vec![sized(1, 1), repeat(id(aw).sub(1), sized(1, 0))]);
-    let maxv = concat(vec![sized(1, 0), repeat(id(aw).sub(1), sized(1, 1))]);
     vec![
         localparam("SW", id(aw).gt(bw).tern(aw, bw).add(1)),
         wire_eq(
@@ -87,38 +126,246 @@ pub fn add_items(a: &str, b: &str, aw: &str, bw: &str, y: &str) -> Vec<Item> {
             bits("SW"),
             sext(a, aw, "SW").add(sext(b, bw, "SW")),
         ),
-        Item::GenIf {
-            cond: id("SAT").ne(0),
-            label: "saturate".into(),
-            then: vec![
-                wire_eq(
-                    "sum_head",
-                    bits(id("SW").sub(aw).add(1)),
-                    id("sum_full").slice(id("SW").sub(1), id(aw).sub(1)),
+        wrap_or_saturate(aw, y),
+    ]
+}
+
+/// `y` = `sum_full` (`SW` bits, the exact sum) at `aw` bits: wrapped, or
+/// saturated when the parameter `SAT` is 1.
+fn wrap_or_saturate(aw: &str, y: &str) -> Item {
+    let minv = concat(vec![sized(1, 1), repeat(id(aw).sub(1), sized(1, 0))]);
+    let maxv = concat(vec![sized(1, 0), repeat(id(aw).sub(1), sized(1, 1))]);
+    Item::GenIf {
+        cond: id("SAT").ne(0),
+        label: "saturate".into(),
+        then: vec![
+            wire_eq(
+                "sum_head",
+                bits(id("SW").sub(aw).add(1)),
+                id("sum_full").slice(id("SW").sub(1), id(aw).sub(1)),
+            ),
+            wire_eq(
+                "sum_fits",
+                None,
+                id("sum_head").any().not().bitor(id("sum_head").all()),
+            ),
+            assign(
+                y,
+                id("sum_fits").tern(
+                    id("sum_full").slice(id(aw).sub(1), 0),
+                    id("sum_full").idx(id("SW").sub(1)).tern(minv, maxv),
                 ),
-                wire_eq(
-                    "sum_fits",
-                    None,
-                    id("sum_head").any().not().bitor(id("sum_head").all()),
+            ),
+        ],
+        otherwise: vec![
+            assign(y, id("sum_full").slice(id(aw).sub(1), 0)),
+            wire_eq(
+                "unused_sum",
+                None,
+                concat(vec![sized(1, 0), id("sum_full").slice(id("SW").sub(1), aw)]).any(),
+            ),
+        ],
+    }
+}
+
+/// The signed product of `a` and `b` (`OPW` bits each) plus `acc` (a signed
+/// `aw`-bit value, or none), at `w` bits (a parameter at least `2 * OPW`),
+/// written as logic that no synthesis tool maps to a DSP block: the
+/// Baugh-Wooley partial-product rows, `OPW` of `OPW` bits, and a constant,
+/// summed in one chain of additions (which Yosys turns into one
+/// carry-save tree and one carry chain). Row j (< OPW - 1) is
+/// `{~(a[n-1] & b[j]), a[n-2:0] & b[j]}`, row n - 1 is
+/// `{a[n-1] & b[n-1], ~(a[n-2:0] & b[n-1])}`, row j weighs `2^j`, and the
+/// constant is `2^n - 2^(2n-1)` modulo `2^w`. Uses the names `PW`, `mr`,
+/// `ms`, `out` (the result) and the genvar `j`.
+fn product_items(a: &str, b: &str, acc: Option<&str>, w: &str, out: &str) -> Vec<Item> {
+    let n = || id("OPW");
+    let seg = |v: &str, i: Expr| id(v).part(i.mul(w), w);
+    let k = concat(vec![
+        repeat(id(w).sub("PW").add(1), sized(1, 1)),
+        repeat(id("PW").sub(1), sized(1, 0)),
+    ])
+    .add(concat(vec![repeat(id(w).sub(1), sized(1, 0)), sized(1, 1)]).shl(n()));
+    let first = match acc {
+        Some(acc) => sext(acc, "ACCW", w).add(k),
+        None => k,
+    };
+    let ab = |j: Expr| {
+        id(a)
+            .slice(n().sub(2), 0)
+            .bitand(repeat(n().sub(1), id(b).idx(j)))
+    };
+    vec![
+        wire("mr", bits(n().mul(w))),
+        wire("ms", bits(n().add(1).mul(w))),
+        assign(seg("ms", int(0)), first),
+        gen_for(
+            "j",
+            int(0),
+            n(),
+            "row",
+            vec![
+                wire("bits_j", bits(n())),
+                Item::GenIf {
+                    cond: id("j").lt(n().sub(1)),
+                    label: "plain".into(),
+                    then: vec![assign(
+                        "bits_j",
+                        concat(vec![
+                            id(a).idx(n().sub(1)).bitand(id(b).idx("j")).bitnot(),
+                            ab(id("j")),
+                        ]),
+                    )],
+                    otherwise: vec![assign(
+                        "bits_j",
+                        concat(vec![
+                            id(a).idx(n().sub(1)).bitand(id(b).idx(n().sub(1))),
+                            ab(n().sub(1)).bitnot(),
+                        ]),
+                    )],
+                },
+                assign(
+                    seg("mr", id("j")),
+                    concat(vec![repeat(id(w).sub(n()), sized(1, 0)), id("bits_j")]).shl("j"),
                 ),
                 assign(
-                    y,
-                    id("sum_fits").tern(
-                        id("sum_full").slice(id(aw).sub(1), 0),
-                        id("sum_full").idx(id("SW").sub(1)).tern(minv, maxv),
-                    ),
+                    seg("ms", id("j").add(1)),
+                    seg("ms", id("j")).add(seg("mr", id("j"))),
                 ),
             ],
-            otherwise: vec![
-                assign(y, id("sum_full").slice(id(aw).sub(1), 0)),
-                wire_eq(
-                    "unused_sum",
-                    None,
-                    concat(vec![sized(1, 0), id("sum_full").slice(id("SW").sub(1), aw)]).any(),
-                ),
-            ],
+        ),
+        wire_eq(out, bits(w), seg("ms", n())),
+    ]
+}
+
+/// `a ^ b`, bitwise.
+fn xor(a: Expr, b: Expr) -> Expr {
+    a.clone().bitor(b.clone()).bitand(a.bitand(b).bitnot())
+}
+
+/// The signed product of `a` and `b` (`OPW` bits each) as two `SW`-bit
+/// words `s` and `c` whose sum is the product modulo `2^SW` (`SW` =
+/// `max(ACCW, 2 * OPW) + 1`), in logic with no carry chain: the
+/// Baugh-Wooley rows of `product_items` and its constant, reduced by a tree
+/// of word-wide 3:2 compressors (4 levels for 8-bit operands, 6 for 16).
+/// The tree is laid out for `opw` operand bits; another `OPW` gets the
+/// exact product in `s` and zero in `c`. Uses the names `PW`, `SW`, `cs_*`,
+/// `mr`, `ms`, `cs_full` and the genvar `j`.
+pub fn product_cs_items(opw: u32, a: &str, b: &str, s: &str, c: &str) -> Vec<Item> {
+    let w = "SW";
+    let bit = |x: &str, i: u32| id(x).idx(int(i64::from(i)));
+    let mut items = Vec::new();
+    // Operands: row j is {zeros, bits_j} << j, then the constant.
+    let mut ops: Vec<Expr> = Vec::new();
+    let n = opw;
+    for j in 0..n {
+        let mut row: Vec<Expr> = Vec::new();
+        // Most significant bit first.
+        if j + 1 < n {
+            row.push(bit(a, n - 1).bitand(bit(b, j)).bitnot());
+            for i in (0..n - 1).rev() {
+                row.push(bit(a, i).bitand(bit(b, j)));
+            }
+        } else {
+            row.push(bit(a, n - 1).bitand(bit(b, n - 1)));
+            for i in (0..n - 1).rev() {
+                row.push(bit(a, i).bitand(bit(b, n - 1)).bitnot());
+            }
+        }
+        let name = format!("cs_row{j}");
+        items.push(wire_eq(
+            &name,
+            bits(w),
+            concat(vec![
+                repeat(id(w).sub(int(i64::from(n))), sized(1, 0)),
+                concat(row),
+            ])
+            .shl(int(i64::from(j))),
+        ));
+        ops.push(id(name));
+    }
+    ops.push(
+        concat(vec![
+            repeat(id(w).sub("PW").add(1), sized(1, 1)),
+            repeat(id("PW").sub(1), sized(1, 0)),
+        ])
+        .add(concat(vec![repeat(id(w).sub(1), sized(1, 0)), sized(1, 1)]).shl("OPW")),
+    );
+    let mut level = 0;
+    while ops.len() > 2 {
+        level += 1;
+        let mut next = Vec::new();
+        for (k, group) in ops.chunks(3).enumerate() {
+            if let [x, y, z] = group {
+                let (sn, cn) = (format!("cs{level}_{k}_s"), format!("cs{level}_{k}_c"));
+                items.push(wire_eq(
+                    &sn,
+                    bits(w),
+                    xor(xor(x.clone(), y.clone()), z.clone()),
+                ));
+                let maj = x
+                    .clone()
+                    .bitand(y.clone())
+                    .bitor(x.clone().bitand(z.clone()))
+                    .bitor(y.clone().bitand(z.clone()));
+                items.push(wire_eq(&cn, bits(w), maj.shl(int(1))));
+                next.push(id(sn));
+                next.push(id(cn));
+            } else {
+                next.extend(group.iter().cloned());
+            }
+        }
+        ops = next;
+    }
+    let (s0, c0) = (ops[0].clone(), ops.get(1).cloned().unwrap_or(sized(1, 0)));
+    vec![
+        localparam("PW", int(2).mul("OPW")),
+        localparam(w, id("ACCW").gt("PW").tern("ACCW", "PW").add(1)),
+        wire(s, bits(w)),
+        wire(c, bits(w)),
+        Item::GenIf {
+            cond: id("OPW").eq(int(i64::from(opw))),
+            label: "tree".into(),
+            then: {
+                items.push(assign(s, s0));
+                items.push(assign(c, c0));
+                items
+            },
+            otherwise: {
+                let mut f = product_items(a, b, None, w, "cs_full");
+                f.push(assign(s, "cs_full"));
+                f.push(assign(c, repeat(id(w), sized(1, 0))));
+                f
+            },
         },
     ]
+}
+
+/// `y = acc + s + c` at `ACCW` bits (wrapping, or saturating when `SAT` is
+/// 1), where `s + c` is a signed product in carry-save form
+/// (`product_cs_items`, which defines `SW`).
+pub fn add_cs_items(acc: &str, s: &str, c: &str, y: &str) -> Vec<Item> {
+    vec![
+        wire_eq(
+            "sum_full",
+            bits("SW"),
+            sext(acc, "ACCW", "SW").add(s).add(c),
+        ),
+        wrap_or_saturate("ACCW", y),
+    ]
+}
+
+/// `y = acc + a * b` at `ACCW` bits (wrapping, or saturating when `SAT` is
+/// 1), the product in logic (`product_items`), never in a DSP block, and
+/// the accumulator added in the same carry-save tree.
+pub fn mac_logic_items(a: &str, b: &str, acc: &str, y: &str) -> Vec<Item> {
+    let mut v = vec![
+        localparam("PW", int(2).mul("OPW")),
+        localparam("SW", id("ACCW").gt("PW").tern("ACCW", "PW").add(1)),
+    ];
+    v.extend(product_items(a, b, Some(acc), "SW", "sum_full"));
+    v.push(wrap_or_saturate("ACCW", y));
+    v
 }
 
 /// The exact signed product `p` (`2 * OPW` bits) of `a` and `b` (`OPW` bits each).

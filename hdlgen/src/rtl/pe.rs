@@ -5,10 +5,21 @@ use super::config::Config;
 use crate::ast::*;
 
 /// `sum = acc + a * b` at `ACCW` bits, inline (no submodules: a PE is one
-/// module, which keeps elaboration of large arrays fast).
-fn mac_cells(a: &str, b: &str, acc: &str, sum: &str) -> Vec<Item> {
-    let mut v = vec![wire(sum, bits("ACCW"))];
-    v.extend(cells::mul_items(a, b, "prod"));
+/// module, which keeps elaboration of large arrays fast): with the `*`
+/// operator (which FPGA synthesis maps to a DSP block) when the parameter
+/// `LOGIC` is 0, else in logic (`cells::mac_logic_items`).
+fn mac_cells(a: &str, b: &str, acc: &str, sum: &str) -> Item {
+    Item::GenIf {
+        cond: id("LOGIC").ne(0),
+        label: "lut_mul".into(),
+        then: cells::mac_logic_items(a, b, acc, sum),
+        otherwise: mac_dsp(a, b, acc, sum),
+    }
+}
+
+/// `sum = acc + a * b` with the `*` operator.
+fn mac_dsp(a: &str, b: &str, acc: &str, sum: &str) -> Vec<Item> {
+    let mut v = cells::mul_items(a, b, "prod");
     v.extend(cells::add_items(acc, "prod", "ACCW", "PW", sum));
     v
 }
@@ -21,13 +32,28 @@ pub fn zeros(width: &str) -> Expr {
 fn widths(m: &mut Module) {
     m.param("OPW", 8, "operand bits")
         .param("ACCW", 32, "accumulator bits")
-        .param("SAT", 0, "1: saturating accumulation");
+        .param("SAT", 0, "1: saturating accumulation")
+        .param(
+            "LOGIC",
+            0,
+            "1: multiply in logic, 0: with `*` (a DSP block on FPGAs)",
+        );
 }
 
 /// `pe_ws`: weight-stationary PE (also input-stationary on the transposed
 /// problem): `a` passes right with its valid and first-vector bits, the
 /// partial sum passes down, `w` is the active stationary value and `wn` its
 /// shadow, which shifts down the column while the current fold streams.
+///
+/// With `AHEAD` = 1 the PE works a cycle early on what it will see next
+/// cycle (`a_pre`, `v_pre`, `f_pre`), so that neither the valid and first
+/// bits nor the choice between `w` and `wn` lie on the multiply-accumulate
+/// path: it keeps `w_use` in a register, `wu`, set a cycle early (and needs
+/// no `w`: `w` of a cycle is `w_use` of the cycle before), and when it
+/// multiplies in logic it also computes next cycle's product a cycle early,
+/// in carry-save form (`prod_sq`, `prod_cq`), leaving the addition to the
+/// cycle of the contract. Both equal TIMING.md's in every cycle with a
+/// valid vector (the only cycles whose product is used).
 pub fn pe_ws(cfg: &Config) -> Module {
     let mut m = Module::new(
         &cfg.name("pe_ws"),
@@ -37,6 +63,11 @@ pub fn pe_ws(cfg: &Config) -> Module {
         ],
     );
     widths(&mut m);
+    m.param(
+        "AHEAD",
+        1,
+        "1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre",
+    );
     m.port(input("clk", None, ""))
         .port(input(
             "rst",
@@ -46,6 +77,13 @@ pub fn pe_ws(cfg: &Config) -> Module {
         .port(input("a_in", bits("OPW"), "streamed operand from the left"))
         .port(input("v_in", None, "a_in is a valid vector"))
         .port(input("f_in", None, "a_in is a fold's first vector"))
+        .port(input(
+            "a_pre",
+            bits("OPW"),
+            "a_in of the next cycle (AHEAD = 1)",
+        ))
+        .port(input("v_pre", None, "v_in of the next cycle (AHEAD = 1)"))
+        .port(input("f_pre", None, "f_in of the next cycle (AHEAD = 1)"))
         .port(input("p_in", bits("ACCW"), "partial sum from above"))
         .port(input("wn_in", bits("OPW"), "shadow value from above"))
         .port(input("shift", None, "column shift enable"))
@@ -54,14 +92,59 @@ pub fn pe_ws(cfg: &Config) -> Module {
         .port(output("f_out", true, None, ""))
         .port(output("p_out", true, bits("ACCW"), "p_in + a_in * w_use"))
         .port(output("wn_out", true, bits("OPW"), "shadow register"));
-    m.push([
+    let unused = |name: &str, sigs: &[&str]| {
+        let mut v = vec![sized(1, 0)];
+        v.extend(sigs.iter().map(|s| id(*s)));
+        wire_eq(name, None, concat(v).any())
+    };
+    let now = vec![
         reg("w", bits("OPW")),
         wire_eq("swap", None, id("v_in").bitand("f_in")),
+        always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
         wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
+        mac_cells("a_in", "w_use", "p_in", "sum"),
+        unused("unused_pre", &["a_pre", "v_pre", "f_pre"]),
+    ];
+    // Next cycle's w_use: next cycle's wn if it swaps then, else next
+    // cycle's w, which is this cycle's w_use.
+    let mut ahead = vec![
+        reg("wu", bits("OPW")),
+        wire_eq(
+            "w_next",
+            bits("OPW"),
+            id("v_pre")
+                .bitand("f_pre")
+                .tern(id("shift").tern("wn_in", "wn_out"), "wu"),
+        ),
+        always_ff(vec![nb("wu", "w_next")]),
+    ];
+    let mut dsp = mac_dsp("a_in", "wu", "p_in", "sum");
+    dsp.push(unused("unused_pre", &["a_pre"]));
+    // Next cycle's product in carry-save form, then this cycle's sum.
+    let mut logic = cells::product_cs_items(cfg.opw, "a_pre", "w_next", "prod_s", "prod_c");
+    logic.extend([
+        reg("prod_sq", bits("SW")),
+        reg("prod_cq", bits("SW")),
+        always_ff(vec![nb("prod_sq", "prod_s"), nb("prod_cq", "prod_c")]),
     ]);
-    m.push(mac_cells("a_in", "w_use", "p_in", "sum"));
+    logic.extend(cells::add_cs_items("p_in", "prod_sq", "prod_cq", "sum"));
+    ahead.push(Item::GenIf {
+        cond: id("LOGIC").eq(0),
+        label: "dsp".into(),
+        then: dsp,
+        otherwise: logic,
+    });
+    m.push([
+        wire("sum", bits("ACCW")),
+        decl(Net::Genvar, false, "j", None, None, None),
+        Item::GenIf {
+            cond: id("AHEAD").eq(0),
+            label: "now".into(),
+            then: now,
+            otherwise: ahead,
+        },
+    ]);
     m.push([always_ff(vec![
-        if_(id("swap"), vec![nb("w", "wn_out")]),
         nb("p_out", "sum"),
         if_(id("shift"), vec![nb("wn_out", "wn_in")]),
         // Reset clears what flows with the vectors, so no stale vector can
@@ -110,8 +193,12 @@ pub fn pe_os(cfg: &Config) -> Module {
         .port(output("l_out", true, None, ""))
         .port(output("b_out", true, bits("OPW"), ""))
         .port(output("o_out", true, bits("ACCW"), "drain register"));
-    m.push([reg("acc", bits("ACCW"))]);
-    m.push(mac_cells("a_in", "b_in", "acc", "sum"));
+    m.push([
+        reg("acc", bits("ACCW")),
+        wire("sum", bits("ACCW")),
+        decl(Net::Genvar, false, "j", None, None, None),
+        mac_cells("a_in", "b_in", "acc", "sum"),
+    ]);
     m.push([always_ff(vec![if_else(
         id("rst"),
         // The accumulator must start from zero; operands in flight are cleared.

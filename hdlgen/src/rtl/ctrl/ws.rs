@@ -67,19 +67,24 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     let one = || sized(cw, 1);
     let r = || id("ROWS");
     let c = || id("COLS");
-    let (sr, sc, tt) = (|| id("sr_q"), || id("sc_q"), || id("tt_q"));
+    let (sr, tt) = (|| id("sr_q"), || id("tt_q"));
     let low = |d: &str| id(d).slice(id("CW").sub(1), 0);
-    // Every decision reads registers and one-bit flags only: the conditions
-    // on the times of past events (docs/TIMING.md) are kept as flags, the
-    // next fold's tests and addresses are computed when the fold before it
-    // starts (plan.rs order: column tile outer, row tile inner).
+    // Every decision reads registers and one-bit flags only, and every
+    // register's next value is one add or one compare of registers: the
+    // conditions on the times of past events (docs/TIMING.md) are kept as
+    // flags, and the next fold's tests and addresses are computed when the
+    // fold before it starts (plan.rs order: column tile outer, row tile
+    // inner), from the rows and columns still to go (`*_lrem`, `*_crem`),
+    // so that a test is a compare with a constant.
     let mut items = vec![
         localparam("CW", int(i64::from(cw))),
         reg("sr_q", w()),
-        reg("sc_q", w()),
         reg("tt_q", w()),
         reg("tt_m1", w()),
+        reg("tt_one", None),
         reg("sr_le_r", None),
+        reg("sr_ge_r", None),
+        reg("sr_ge_r1", None),
         wire_eq(
             "unused_sizes",
             None,
@@ -91,30 +96,30 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
             ])
             .any(),
         ),
-        // load side
-        reg("li_row0", w()),
-        reg("li_col0", w()),
-        reg("li_base", w()),
+        // load side: the next load fold
+        reg("li_lrem", w()),
+        reg("li_crem", w()),
         reg("li_rtop", w()),
         reg("li_atop", w()),
+        reg("li_natop", w()),
         reg("li_rlast", None),
         reg("ld_left", None),
         reg("li_tin", None),
+        reg("li_tin1", None),
         reg("ld_first", None),
         reg("ld_active", None),
         reg("ld_j", w()),
         reg("lc_row", w()),
         reg("lc_addr", w()),
         reg("lc_in", None),
-        // stream side
-        reg("si_row0", w()),
-        reg("si_col0", w()),
+        // stream side: the next stream fold
+        reg("si_lrem", w()),
+        reg("si_crem", w()),
         reg("si_xbase", w()),
         reg("si_obase", w()),
         reg("si_first", None),
         reg("si_rlast", None),
         reg("si_clast", None),
-        reg("st_left", None),
         reg("st_active", None),
         reg("st_have", None),
         reg("st_go_q", None),
@@ -127,36 +132,43 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         reg("sc_last", None),
         reg("pending", None),
     ];
-    // Stream start: its load is done (s >= L + R: the load is no longer
-    // active), the previous stream is done (s >= s' + T: no longer active)
-    // and two cycles old (s >= s' + 2: it did not start last cycle).
+    // Stream start: a loaded fold waits (`pending`, which also means the
+    // run is busy and a stream is left), its load is done (s >= L + R: the
+    // load is no longer active), the previous stream is done (s >= s' + T:
+    // no longer active) and two cycles old (s >= s' + 2: it did not start
+    // last cycle).
     items.push(wire_eq(
         "st_go",
         None,
-        id("busy")
-            .and(id("pending"))
-            .and(id("st_left"))
-            .and(id("ld_active").not())
-            .and(
-                id("st_have")
-                    .not()
-                    .or(id("st_active").not().and(id("st_go_q").not())),
-            ),
+        id("pending").and(id("ld_active").not()).and(
+            id("st_have")
+                .not()
+                .or(id("st_active").not().and(id("st_go_q").not())),
+        ),
     ));
     // Load start: the first at once; later ones when every loaded fold has
     // started streaming, the feeder is free (L >= L' + R) and the column has
     // latched the previous fold (L >= s' + R - 1, s' the stream starting now
-    // or the last one, `st_age` cycles ago).
+    // or the last one, `st_age` cycles ago). With R >= 2 a load never
+    // starts with a stream (L >= s + 1), so it waits for no stream's start:
+    // it needs no fold pending and `st_rok`.
+    items.push(wire_eq(
+        "ld_ok",
+        None,
+        r().le(int(1)).tern(
+            id("pending")
+                .and(id("st_go").not())
+                .not()
+                .and(id("st_go").or("st_rok")),
+            id("pending").not().and("st_rok"),
+        ),
+    ));
     items.push(wire_eq(
         "ld_go",
         None,
-        id("busy").and(id("ld_left")).and(
-            id("ld_first").or(id("pending")
-                .and(id("st_go").not())
-                .not()
-                .and(id("ld_active").not())
-                .and(id("st_go").tern(r().le(int(1)), "st_rok"))),
-        ),
+        id("busy")
+            .and(id("ld_left"))
+            .and(id("ld_first").or(id("ld_active").not().and("ld_ok"))),
     ));
     // The row being read this cycle (the load that starts now, or the active one).
     items.extend([
@@ -182,7 +194,7 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         wire_eq(
             "s_end",
             None,
-            id("st_go").tern(id("tt_m1").eq(zero()), id("st_t").eq("tt_m1")),
+            id("st_go").tern("tt_one", id("st_t").eq("tt_m1")),
         ),
         wire_eq("o_addr", w(), id("st_go").tern("si_obase", "sc_ocur")),
     ]);
@@ -240,32 +252,35 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
     let finish = id("tok_wb")
         .idx(id("TW").sub(1))
         .and(id("tok_wb").idx(id("TW").sub(3)));
-    // The sizes are latched as the run starts; the first fold's tests use the inputs.
-    let r_ge = |d: &str| r().ge(low(d));
+    // The run's first state, loaded in every idle cycle (`run_state`): the
+    // sizes, and the first fold's tests from the inputs.
+    let (srin, scin) = (|| low("sr"), || low("sc"));
     let start_state = vec![
-        nb("sr_q", low("sr")),
-        nb("sc_q", low("sc")),
+        nb("sr_q", srin()),
         nb("tt_q", low("tt")),
         nb("tt_m1", low("tt").sub(one())),
-        nb("sr_le_r", r_ge("sr")),
-        nb("li_row0", zero()),
-        nb("li_col0", zero()),
-        nb("li_base", zero()),
+        nb("tt_one", low("tt").eq(one())),
+        nb("sr_le_r", srin().le(r())),
+        nb("sr_ge_r", srin().ge(r())),
+        nb("sr_ge_r1", srin().ge(r().sub(1))),
+        nb("li_lrem", srin()),
+        nb("li_crem", scin()),
         nb("li_rtop", r().sub(1)),
         nb("li_atop", r().sub(1)),
-        nb("li_rlast", r_ge("sr")),
-        nb("li_tin", r().sub(1).lt(low("sr"))),
-        nb("ld_left", low("sc").ne(zero())),
+        nb("li_natop", srin().add(r().sub(1))),
+        nb("li_rlast", srin().le(r())),
+        nb("li_tin", srin().ge(r())),
+        nb("li_tin1", srin().ge(r().sub(1))),
+        nb("ld_left", scin().ne(zero())),
         nb("ld_first", sized(1, 1)),
         nb("ld_active", sized(1, 0)),
-        nb("si_row0", zero()),
-        nb("si_col0", zero()),
+        nb("si_lrem", srin()),
+        nb("si_crem", scin()),
         nb("si_xbase", zero()),
         nb("si_obase", zero()),
         nb("si_first", sized(1, 1)),
-        nb("si_rlast", r_ge("sr")),
-        nb("si_clast", c().ge(low("sc"))),
-        nb("st_left", low("sc").ne(zero())),
+        nb("si_rlast", srin().le(r())),
+        nb("si_clast", scin().le(c())),
         nb("st_active", sized(1, 0)),
         nb("st_have", sized(1, 0)),
         nb("pending", sized(1, 0)),
@@ -277,36 +292,40 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
         nb("x_f", id("st_go").or(id("st_t").eq(zero()))),
         nb("st_go_q", "st_go"),
     ]));
-    // The next load fold's first row (top) and its test against sr, for a
-    // fold whose row0 is `row0` and base `base`.
-    let li_next = |row0: Expr, base: Expr| {
-        vec![
-            nb("li_rtop", row0.clone().add(r().sub(1))),
-            nb("li_atop", base.add(row0.clone()).add(r().sub(1))),
-            nb("li_tin", row0.add(r().sub(1)).lt(sr())),
-        ]
-    };
-    let mut li_newcol = vec![
-        nb("li_row0", zero()),
-        nb("li_col0", id("li_col0").add(c())),
-        nb("li_base", id("li_base").add(sr())),
+    // A fold with `lrem` rows still to go (from its row0) is its column's
+    // last when `lrem <= R`; its top row, `row0 + R - 1`, is inside the
+    // stationary operand when `lrem >= R`, the row below it when `lrem >= R - 1`.
+    // The next row fold has `lrem - R` to go: its tests are `lrem <= 2R`, ...
+    let li_newcol = vec![
+        nb("li_lrem", sr()),
         nb("li_rlast", "sr_le_r"),
-        nb("ld_left", id("li_col0").add(c()).lt(sc())),
+        nb("li_tin", "sr_ge_r"),
+        nb("li_tin1", "sr_ge_r1"),
+        nb("li_rtop", r().sub(1)),
+        nb("li_atop", "li_natop"),
+        nb("li_natop", id("li_natop").add(sr())),
+        nb("li_crem", id("li_crem").sub(c())),
+        nb("ld_left", id("li_crem").gt(c())),
     ];
-    li_newcol.extend(li_next(zero(), id("li_base").add(sr())));
-    let mut li_newrow = vec![
-        nb("li_row0", id("li_row0").add(r())),
-        nb("li_rlast", id("li_row0").add(r()).add(r()).ge(sr())),
+    let li_newrow = vec![
+        nb("li_lrem", id("li_lrem").sub(r())),
+        nb("li_rlast", id("li_lrem").le(r().mul(2))),
+        nb("li_tin", id("li_lrem").ge(r().mul(2))),
+        nb("li_tin1", id("li_lrem").ge(r().mul(2).sub(1))),
+        nb("li_rtop", id("li_rtop").add(r())),
+        nb("li_atop", id("li_atop").add(r())),
     ];
-    li_newrow.extend(li_next(id("li_row0").add(r()), id("li_base")));
     let step = vec![
+        // The load reads rows `lc_row` downwards; the next one is inside
+        // the stationary operand when this one is or this one is `sr` (the
+        // first row past the operand's last).
         if_(
             id("l_on"),
             vec![
                 nb("ld_j", id("ld_go").tern(one(), id("ld_j").add(one()))),
                 nb(
                     "ld_active",
-                    id("ld_go").tern(r().gt(int(1)), id("ld_j").add(one()).lt(r())),
+                    id("ld_go").tern(r().gt(int(1)), id("ld_j").ne(r().sub(1))),
                 ),
                 nb(
                     "lc_row",
@@ -318,10 +337,7 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
                 ),
                 nb(
                     "lc_in",
-                    id("ld_go").tern(
-                        id("li_rtop").sub(one()).lt(sr()),
-                        id("lc_row").sub(one()).lt(sr()),
-                    ),
+                    id("ld_go").tern("li_tin1", id("lc_in").or(id("lc_row").eq(sr()))),
                 ),
             ],
         ),
@@ -347,18 +363,18 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
                 ),
             ],
         ),
-        // `st_age`: cycles since the last stream started, saturating at R;
+        // `st_age`: cycles since the last stream started, counted until
         // `st_rok`: that age is at least R - 1.
         if_else(
             id("st_go"),
             vec![nb("st_age", one()), nb("st_rok", r().le(int(2)))],
-            vec![
-                if_(
-                    id("st_age").lt(r()),
-                    vec![nb("st_age", id("st_age").add(one()))],
-                ),
-                nb("st_rok", id("st_rok").or(id("st_age").add(int(2)).ge(r()))),
-            ],
+            vec![if_(
+                id("st_rok").not(),
+                vec![
+                    nb("st_age", id("st_age").add(one())),
+                    nb("st_rok", id("st_age").eq(r().sub(2))),
+                ],
+            )],
         ),
         if_(
             id("st_go"),
@@ -369,20 +385,19 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
                 if_else(
                     id("si_rlast"),
                     vec![
-                        nb("si_row0", zero()),
+                        nb("si_lrem", sr()),
                         nb("si_xbase", zero()),
-                        nb("si_col0", id("si_col0").add(c())),
+                        nb("si_crem", id("si_crem").sub(c())),
                         nb("si_obase", id("si_obase").add(tt())),
                         nb("si_first", sized(1, 1)),
                         nb("si_rlast", "sr_le_r"),
-                        nb("si_clast", id("si_col0").add(c()).add(c()).ge(sc())),
-                        nb("st_left", id("si_clast").not()),
+                        nb("si_clast", id("si_crem").le(c().mul(2))),
                     ],
                     vec![
-                        nb("si_row0", id("si_row0").add(r())),
+                        nb("si_lrem", id("si_lrem").sub(r())),
                         nb("si_xbase", id("si_xbase").add(tt())),
                         nb("si_first", sized(1, 0)),
-                        nb("si_rlast", id("si_row0").add(r()).add(r()).ge(sr())),
+                        nb("si_rlast", id("si_lrem").le(r().mul(2))),
                     ],
                 ),
             ],
@@ -394,7 +409,7 @@ pub fn ctrl_ws(cfg: &Config) -> Module {
                 .bitand(id("ld_go").bitor(id("st_go").not())),
         ),
     ];
-    items.extend(run_state(start_state, finish, step, false));
+    items.extend(run_state(start_state, finish, step));
     m.push(items);
     m
 }
