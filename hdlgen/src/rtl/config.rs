@@ -165,7 +165,7 @@ impl Config {
         }
     }
 
-    /// Bits of the ws controller's counts, sizes and addresses. A GEMM the
+    /// Bits of the controllers' counts, sizes and addresses (ws and os). A GEMM the
     /// hardware runs fits the buffers at once (`check::fit`), so no size
     /// exceeds `max(rows, cols) * lines` and no count or sum the controller
     /// forms (a size plus two tiles) exceeds `max(rows, cols) * (lines + 2)`;
