@@ -63,7 +63,7 @@ pub struct SynthArgs {
 pub fn run(a: SynthArgs) -> miette::Result<()> {
     let target: Target = a.target.parse()?;
     // Refuse a bad device before generating anything.
-    target.device(a.device.as_deref())?;
+    let device = target.device(a.device.as_deref())?;
     let design = inputs::design(&a.design)?;
     let dir = a.out.unwrap_or_else(|| synth::results_dir(&design.name));
     let name = if a.ip {
@@ -84,9 +84,25 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         },
     )?;
     let rtl_seconds = started.elapsed().as_secs_f64();
+    // A device with fewer DSP blocks than the array has multipliers gets the
+    // rest in logic (the tops' DSPS parameter); the IP's fit check keeps 3.
+    let pes = i64::from(design.rows) * i64::from(design.cols);
+    let reserved = if a.ip { 3 } else { 0 };
+    let mut params = Vec::new();
+    if let Some(d) = device.as_ref().filter(|d| d.dsps > 0) {
+        let budget = (d.dsps as i64 - reserved).max(0);
+        if budget < pes {
+            eprintln!(
+                "the {} has {} DSP blocks: {budget} of the {pes} PEs multiply in DSPs, the others in logic (DSPS = {budget})",
+                d.name, d.dsps
+            );
+            params.push(("DSPS".to_string(), budget));
+        }
+    }
     let opts = SynthOptions {
         device: a.device,
         skip_pnr: a.no_pnr,
+        params,
         ..SynthOptions::default()
     };
     let top = if a.ip { ip.ip_top() } else { ip.top.clone() };

@@ -9,6 +9,7 @@ module fpga_2x2_top #(
     parameter ACCW   = 32, // accumulator bits
     parameter SAT    = 0, // 1: saturating accumulation
     parameter BANKS  = 1, // 2: double-buffered
+    parameter DSPS   = 4, // PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic
     parameter EXT    = 0, // 1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps
     parameter IDEPTH = 512, // lines per bank
     parameter IAW    = 9, // address bits
@@ -244,7 +245,8 @@ module fpga_2x2_top #(
         .COLS(COLS),
         .OPW(OPW),
         .ACCW(ACCW),
-        .SAT(SAT)
+        .SAT(SAT),
+        .DSPS(DSPS)
     ) u_array (
         .clk(clk),
         .rst(rst),

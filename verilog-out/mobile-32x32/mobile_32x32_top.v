@@ -9,6 +9,7 @@ module mobile_32x32_top #(
     parameter ACCW   = 32, // accumulator bits
     parameter SAT    = 0, // 1: saturating accumulation
     parameter BANKS  = 2, // 2: double-buffered
+    parameter DSPS   = 1024, // PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic
     parameter EXT    = 0, // 1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps
     parameter IDEPTH = 8192, // lines per bank
     parameter IAW    = 13, // address bits
@@ -244,7 +245,8 @@ module mobile_32x32_top #(
         .COLS(COLS),
         .OPW(OPW),
         .ACCW(ACCW),
-        .SAT(SAT)
+        .SAT(SAT),
+        .DSPS(DSPS)
     ) u_array (
         .clk(clk),
         .rst(rst),

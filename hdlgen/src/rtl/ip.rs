@@ -96,7 +96,12 @@ pub fn ip(cfg: &Config) -> Module {
         ],
     );
     m.param("DW", dw as i64, "AXI data bytes")
-        .param("DWL", dwl as i64, "log2 DW");
+        .param("DWL", dwl as i64, "log2 DW")
+        .param(
+            "DSPS",
+            (r * c) as i64,
+            "PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic",
+        );
     m.port(input("clk", None, "clock"))
         .port(input("rst", None, "synchronous, active high"));
     // AXI4-Lite slave.
@@ -1474,7 +1479,7 @@ pub fn ip(cfg: &Config) -> Module {
     m.push([instance(
         &cfg.top(),
         "u_core",
-        vec![("EXT", int(1))],
+        vec![("EXT", int(1)), ("DSPS", id("DSPS"))],
         vec![
             ("clk", id("clk")),
             ("rst", id("rst")),

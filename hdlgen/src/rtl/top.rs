@@ -26,6 +26,11 @@ pub fn top(cfg: &Config) -> Module {
         .param("SAT", i64::from(cfg.sat), "1: saturating accumulation")
         .param("BANKS", cfg.banks as i64, "2: double-buffered")
         .param(
+            "DSPS",
+            i64::from(cfg.rows) * i64::from(cfg.cols),
+            "PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic",
+        )
+        .param(
             "EXT",
             0,
             "1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps",
@@ -335,6 +340,7 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("OPW", id("OPW")),
                 ("ACCW", id("ACCW")),
                 ("SAT", id("SAT")),
+                ("DSPS", id("DSPS")),
             ],
             vec![
                 ("clk", id("clk")),
@@ -469,6 +475,7 @@ fn output_core(cfg: &Config, m: &mut Module) {
                 ("OPW", id("OPW")),
                 ("ACCW", id("ACCW")),
                 ("SAT", id("SAT")),
+                ("DSPS", id("DSPS")),
             ],
             vec![
                 ("clk", id("clk")),
