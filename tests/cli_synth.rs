@@ -397,3 +397,34 @@ fn a_rerun_with_the_same_rtl_reuses_the_report_without_running_yosys() {
     assert_ne!(json["cache_key"], first["cache_key"]);
     assert_eq!(json["cache_key"].as_str().map(str::len), Some(64));
 }
+
+#[test]
+fn pes_beyond_the_devices_dsps_multiply_in_logic_so_a_4x4_fits_the_up5k() {
+    // 16 int8 multipliers on an iCE40 UP5K (8 SB_MAC16): Yosys maps every
+    // product to a DSP, so the design fitted only with 8 of them in logic.
+    let dir = scratch("dsps");
+    let fixture = support::root().join("hdlgen/tests/fixtures/fpga-4x4.toml");
+    let o = run_in(
+        &dir,
+        &[
+            "synth",
+            "--design",
+            support::s(&fixture),
+            "--target",
+            "ice40",
+            "--no-pnr",
+        ],
+        &[],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("8 of the 16 PEs multiply in DSPs, the others in logic (DSPS = 8)"),
+        "{err}"
+    );
+    let report = dir.join("synth-out/fpga-4x4/ice40.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["dsps"], 8, "{json:#}");
+    assert!(json["luts"].as_u64().unwrap() <= 5280, "{json:#}");
+}
