@@ -29,14 +29,6 @@ pub struct Ip {
     pub extra: Vec<SourceFile>,
 }
 
-impl Ip {
-    /// The IP's top module (`<prefix>_ip`, around the core `top`).
-    pub fn ip_top(&self) -> String {
-        let prefix = self.top.strip_suffix("_top").unwrap_or(&self.top);
-        format!("{prefix}_ip")
-    }
-}
-
 /// Generates the IP of `design`.
 pub fn generate(design: &Design) -> Result<Ip, HdlError> {
     let cfg = Config::of(design)?;
@@ -88,6 +80,12 @@ fn files_of(cfg: &Config, modules: &[Module]) -> Vec<SourceFile> {
 }
 
 impl Ip {
+    /// The IP's top module (`<prefix>_ip`, around the core `top`).
+    pub fn ip_top(&self) -> String {
+        let prefix = self.top.strip_suffix("_top").unwrap_or(&self.top);
+        format!("{prefix}_ip")
+    }
+
     /// The folder of this IP under `root`: see [`folder_in`].
     pub fn folder_in(&self, root: &Path) -> Result<PathBuf, HdlError> {
         folder_in(root, &self.design)
