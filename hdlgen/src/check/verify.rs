@@ -220,16 +220,25 @@ pub fn check(
         ip: None,
     };
     if !out.passed() {
-        let traced = if bench.trace || bench.sim == Simulator::Icarus {
-            bench.clone()
-        } else {
-            build(design, bench.sim, true, progress)?
-        };
+        let traced = traced(bench, || build(design, bench.sim, true, progress))?;
         let vcd = work.join("mismatch.vcd");
         traced.run(gemm, limit, work, Some(&vcd), progress)?;
         out.vcd = Some(vcd);
     }
     Ok(out)
+}
+
+/// `bench` when it can write waveforms (a trace build, or Icarus), else the
+/// trace build `build` makes.
+fn traced(
+    bench: &Bench,
+    build: impl FnOnce() -> Result<Bench, HdlError>,
+) -> Result<Bench, HdlError> {
+    if bench.trace || bench.sim == Simulator::Icarus {
+        Ok(bench.clone())
+    } else {
+        build()
+    }
 }
 
 /// The testbench of the IP (`tb_ip`, an AXI memory with the design's
@@ -322,11 +331,7 @@ pub fn check_ip(
         }),
     };
     if !out.passed() {
-        let traced = if bench.trace || bench.sim == Simulator::Icarus {
-            bench.clone()
-        } else {
-            build_ip(design, bench.sim, true, progress)?
-        };
+        let traced = traced(bench, || build_ip(design, bench.sim, true, progress))?;
         traced.run_ip(
             a,
             b,

@@ -76,25 +76,14 @@ impl Config {
         }
         let roles = design.dataflow.roles();
         let banks = if design.double_buffered { 2 } else { 1 };
-        let bytes = [
-            design.ifmap_sram_bytes,
-            design.filter_sram_bytes,
-            design.ofmap_sram_bytes,
-        ];
-        let mut depth = [0; 3];
+        // The same depths the IP's model sizes tiles by.
+        let depth = sim::engine::ip::depths(design);
         for op in Operand::ALL {
             let i = op as usize;
-            let word = if op == Operand::C {
-                design.accumulator.bytes()
-            } else {
-                design.operand.bytes()
-            };
-            let line_bytes = u64::from(roles.lanes(op, design.rows, design.cols)) * word;
-            depth[i] = bytes[i] / u64::from(banks) / line_bytes;
             if depth[i] == 0 {
                 return Err(HdlError::BufferTooSmall {
                     buffer: SRAM_NAMES[i],
-                    line_bytes,
+                    line_bytes: sim::engine::ip::line_bytes(design, op),
                 });
             }
             if depth[i] >= 1 << 30 {
@@ -213,27 +202,5 @@ impl Config {
     /// Lines of the A, B and C buffers a GEMM of `(m, k, n)` occupies.
     pub fn lines_needed(&self, gemm: (u64, u64, u64)) -> [u64; 3] {
         Operand::ALL.map(|op| self.roles.lines_needed(op, gemm, self.rows, self.cols))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The IP model (`sim::engine::ip`) sizes tiles by the same depths the
-    /// RTL's buffers get.
-    #[test]
-    fn depths_are_the_ip_models() {
-        for name in sim::design::preset_names() {
-            let d = sim::design::preset(name).expect("preset");
-            let flipped = d
-                .variant(|p| p.double_buffered = !p.double_buffered)
-                .expect("variant");
-            for d in [d, flipped] {
-                if let Ok(cfg) = Config::of(&d) {
-                    assert_eq!(cfg.depth, sim::engine::ip::depths(&d), "{name}");
-                }
-            }
-        }
     }
 }

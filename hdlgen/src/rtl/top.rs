@@ -359,8 +359,24 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("p_row", id("p_row")),
             ],
         ),
+    ]);
+    // Accumulate: the first row fold writes the row, later ones add to it.
+    m.push(acc_adders(
+        cfg,
+        id("o_init").and(id("acc_keep").not()).tern(
+            repeat(id("ACCW"), sized(1, 0)),
+            lane("obuf_rdata", id("c"), "ACCW"),
+        ),
+        "p_row",
+        "obuf_wdata",
+    ));
+}
+
+/// One `acc_add` per column (genvar `c`): `y[c] = a + b[c]`, `a` an
+/// expression of the lane `c`.
+fn acc_adders(cfg: &Config, a: Expr, b: &str, y: &str) -> [Item; 2] {
+    [
         decl(Net::Genvar, false, "c", None, None, None),
-        // Accumulate: the first row fold writes the row, later ones add to it.
         gen_for(
             "c",
             int(0),
@@ -371,19 +387,13 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 "u_add",
                 vec![("AW", id("ACCW")), ("BW", id("ACCW")), ("SAT", id("SAT"))],
                 vec![
-                    (
-                        "a",
-                        id("o_init").and(id("acc_keep").not()).tern(
-                            repeat(id("ACCW"), sized(1, 0)),
-                            lane("obuf_rdata", id("c"), "ACCW"),
-                        ),
-                    ),
-                    ("b", lane("p_row", id("c"), "ACCW")),
-                    ("y", lane("obuf_wdata", id("c"), "ACCW")),
+                    ("a", a),
+                    ("b", lane(b, id("c"), "ACCW")),
+                    ("y", lane(y, id("c"), "ACCW")),
                 ],
             )],
         ),
-    ]);
+    ]
 }
 
 fn output_core(cfg: &Config, m: &mut Module) {
@@ -419,23 +429,14 @@ fn output_core(cfg: &Config, m: &mut Module) {
         assign("obuf_waddr", id("acc_keep").tern("pw_addr", "d_waddr")),
         assign("obuf_wdata", id("acc_keep").tern("acc_sum", "d_row")),
         assign("obuf_own", id("busy").or("pw_q")),
-        decl(Net::Genvar, false, "c", None, None, None),
-        gen_for(
-            "c",
-            int(0),
-            id("COLS"),
-            "acc",
-            vec![instance(
-                &cfg.name("acc_add"),
-                "u_add",
-                vec![("AW", id("ACCW")), ("BW", id("ACCW")), ("SAT", id("SAT"))],
-                vec![
-                    ("a", lane("obuf_rdata", id("c"), "ACCW")),
-                    ("b", lane("pw_row", id("c"), "ACCW")),
-                    ("y", lane("acc_sum", id("c"), "ACCW")),
-                ],
-            )],
-        ),
+    ]);
+    m.push(acc_adders(
+        cfg,
+        lane("obuf_rdata", id("c"), "ACCW"),
+        "pw_row",
+        "acc_sum",
+    ));
+    m.push([
         instance(
             &cfg.name("ctrl_os"),
             "u_ctrl",

@@ -48,18 +48,20 @@ pub struct Tiles {
 /// accumulator words for C. Equal to hdlgen's `Config::of` depths (0 where
 /// hdlgen refuses a buffer smaller than one line).
 pub fn depths(design: &Design) -> [u64; 3] {
-    let roles = design.dataflow.roles();
     let banks = if design.double_buffered { 2 } else { 1 };
     let bytes = [
         design.ifmap_sram_bytes,
         design.filter_sram_bytes,
         design.ofmap_sram_bytes,
     ];
-    Operand::ALL.map(|op| {
-        let word = word_bytes(design, op);
-        let line = u64::from(roles.lanes(op, design.rows, design.cols)) * word;
-        bytes[op as usize] / banks / line
-    })
+    Operand::ALL.map(|op| bytes[op as usize] / banks / line_bytes(design, op))
+}
+
+/// Bytes of one line of `op`'s buffer: one word per lane of the operand's
+/// layout (`Roles::lanes`), operand words for A and B, accumulator words for C.
+pub fn line_bytes(design: &Design, op: Operand) -> u64 {
+    let lanes = design.dataflow.roles().lanes(op, design.rows, design.cols);
+    u64::from(lanes) * word_bytes(design, op)
 }
 
 /// Bytes of one element of `op` in DRAM and in its buffer.
