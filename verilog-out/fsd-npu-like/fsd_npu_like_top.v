@@ -198,6 +198,21 @@ module fsd_npu_like_top #(
         .y(obuf_hrdata_x)
     );
     assign host_rdata = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
+    wire c_busy;
+    wire c_done;
+    reg busy_q;
+    reg done_q;
+    always @(posedge clk) begin
+        if (rst) begin
+            busy_q <= 1'b0;
+            done_q <= 1'b0;
+        end else begin
+            busy_q <= c_busy;
+            done_q <= c_done;
+        end
+    end
+    assign busy = c_busy || busy_q;
+    assign done = done_q;
     assign ibuf_we = 1'b0;
     assign ibuf_waddr = {IAW{1'b0}};
     assign ibuf_wdata = {IW{1'b0}};
@@ -209,6 +224,8 @@ module fsd_npu_like_top #(
     wire drain;
     wire d_we;
     wire [OAW - 1:0] d_waddr;
+    wire d_we_c;
+    wire [OAW - 1:0] d_waddr_c;
     wire [OW - 1:0] d_row;
     reg pw_q;
     reg [OAW - 1:0] pw_addr;
@@ -241,6 +258,32 @@ module fsd_npu_like_top #(
             .y(acc_sum[(c * ACCW) +: ACCW])
         );
     end
+    reg [IW - 1:0] ar_a;
+    reg ar_l;
+    reg [FW - 1:0] ar_b;
+    reg ar_drain;
+    reg d_we_q;
+    reg [OAW - 1:0] d_waddr_q;
+    always @(posedge clk) begin
+        if (rst) begin
+            ar_a <= {IW{1'b0}};
+            ar_l <= 1'b0;
+            ar_b <= {FW{1'b0}};
+            ar_drain <= 1'b0;
+            d_we_q <= 1'b0;
+        end else begin
+            ar_a <= v_q ? ibuf_rdata : {IW{1'b0}};
+            ar_l <= l_q;
+            ar_b <= v_q ? fbuf_rdata : {FW{1'b0}};
+            ar_drain <= drain;
+            d_we_q <= d_we_c;
+        end
+    end
+    always @(posedge clk) begin
+        d_waddr_q <= d_waddr_c;
+    end
+    assign d_we = d_we_q;
+    assign d_waddr = d_waddr_q;
     fsd_npu_like_ctrl_os #(
         .ROWS(ROWS),
         .COLS(COLS),
@@ -254,8 +297,8 @@ module fsd_npu_like_top #(
         .m(cmd_m),
         .k(cmd_k),
         .n(cmd_n),
-        .busy(busy),
-        .done(done),
+        .busy(c_busy),
+        .done(c_done),
         .a_re(ibuf_re),
         .a_raddr(ibuf_raddr),
         .b_re(fbuf_re),
@@ -263,8 +306,8 @@ module fsd_npu_like_top #(
         .v_q(v_q),
         .l_q(l_q),
         .drain(drain),
-        .o_we(d_we),
-        .o_waddr(d_waddr)
+        .o_we(d_we_c),
+        .o_waddr(d_waddr_c)
     );
     fsd_npu_like_array_os #(
         .ROWS(ROWS),
@@ -276,10 +319,10 @@ module fsd_npu_like_top #(
     ) u_array (
         .clk(clk),
         .rst(rst),
-        .a_row(v_q ? ibuf_rdata : {IW{1'b0}}),
-        .l_row(l_q),
-        .b_col(v_q ? fbuf_rdata : {FW{1'b0}}),
-        .drain(drain),
+        .a_row(ar_a),
+        .l_row(ar_l),
+        .b_col(ar_b),
+        .drain(ar_drain),
         .o_row(d_row)
     );
 endmodule

@@ -198,6 +198,21 @@ module tpu_v1_like_top #(
         .y(obuf_hrdata_x)
     );
     assign host_rdata = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
+    wire c_busy;
+    wire c_done;
+    reg busy_q;
+    reg done_q;
+    always @(posedge clk) begin
+        if (rst) begin
+            busy_q <= 1'b0;
+            done_q <= 1'b0;
+        end else begin
+            busy_q <= c_busy;
+            done_q <= c_done;
+        end
+    end
+    assign busy = c_busy || busy_q;
+    assign done = done_q;
     assign ibuf_we = 1'b0;
     assign ibuf_waddr = {IAW{1'b0}};
     assign ibuf_wdata = {IW{1'b0}};
@@ -210,7 +225,48 @@ module tpu_v1_like_top #(
     wire x_v;
     wire x_f;
     wire o_init;
+    wire o_we_c;
+    wire [OAW - 1:0] o_waddr_c;
     wire [(COLS * ACCW) - 1:0] p_row;
+    reg [IW - 1:0] ar_a;
+    reg ar_v;
+    reg ar_f;
+    reg [(COLS * OPW) - 1:0] ar_w;
+    reg ar_shift;
+    reg o_we_q;
+    reg [OAW - 1:0] o_waddr_q;
+    reg o_init_q;
+    reg fw_hit;
+    reg [OW - 1:0] fw_row;
+    always @(posedge clk) begin
+        if (rst) begin
+            ar_a <= {IW{1'b0}};
+            ar_v <= 1'b0;
+            ar_f <= 1'b0;
+            ar_shift <= 1'b0;
+            o_we_q <= 1'b0;
+            fw_hit <= 1'b0;
+        end else begin
+            ar_a <= ibuf_rdata;
+            ar_v <= x_v;
+            ar_f <= x_f;
+            ar_shift <= w_shift;
+            o_we_q <= o_we_c;
+            fw_hit <= (obuf_re && obuf_we) && (obuf_raddr == obuf_waddr);
+        end
+    end
+    always @(posedge clk) begin
+        ar_w <= w_zero ? {(COLS * OPW){1'b0}} : fbuf_rdata;
+        o_waddr_q <= o_waddr_c;
+        o_init_q <= o_init;
+        fw_row <= obuf_wdata;
+    end
+    reg [OW - 1:0] rd_q;
+    always @(posedge clk) begin
+        rd_q <= fw_hit ? fw_row : obuf_rdata;
+    end
+    assign obuf_we = o_we_q;
+    assign obuf_waddr = o_waddr_q;
     tpu_v1_like_ctrl_ws #(
         .ROWS(ROWS),
         .COLS(COLS),
@@ -224,8 +280,8 @@ module tpu_v1_like_top #(
         .sr(cmd_k),
         .sc(cmd_n),
         .tt(cmd_m),
-        .busy(busy),
-        .done(done),
+        .busy(c_busy),
+        .done(c_done),
         .s_re(fbuf_re),
         .s_raddr(fbuf_raddr),
         .w_shift(w_shift),
@@ -236,8 +292,8 @@ module tpu_v1_like_top #(
         .x_f(x_f),
         .o_re(obuf_re),
         .o_raddr(obuf_raddr),
-        .o_we(obuf_we),
-        .o_waddr(obuf_waddr),
+        .o_we(o_we_c),
+        .o_waddr(o_waddr_c),
         .o_init(o_init)
     );
     tpu_v1_like_array_ws #(
@@ -250,11 +306,11 @@ module tpu_v1_like_top #(
     ) u_array (
         .clk(clk),
         .rst(rst),
-        .a_row(ibuf_rdata),
-        .v_row(x_v),
-        .f_row(x_f),
-        .w_col(w_zero ? {(COLS * OPW){1'b0}} : fbuf_rdata),
-        .shift(w_shift),
+        .a_row(ar_a),
+        .v_row(ar_v),
+        .f_row(ar_f),
+        .w_col(ar_w),
+        .shift(ar_shift),
         .p_row(p_row)
     );
     genvar c;
@@ -264,7 +320,7 @@ module tpu_v1_like_top #(
             .BW(ACCW),
             .SAT(SAT)
         ) u_add (
-            .a((o_init && !acc_keep) ? {ACCW{1'b0}} : obuf_rdata[(c * ACCW) +: ACCW]),
+            .a((o_init_q && !acc_keep) ? {ACCW{1'b0}} : rd_q[(c * ACCW) +: ACCW]),
             .b(p_row[(c * ACCW) +: ACCW]),
             .y(obuf_wdata[(c * ACCW) +: ACCW])
         );

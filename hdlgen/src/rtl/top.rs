@@ -246,12 +246,53 @@ pub fn top(cfg: &Config) -> Module {
                 .tern("fbuf_hrdata_x", "obuf_hrdata_x"),
         ),
     )]);
+    // The array and the buffer writes run one cycle behind the controller
+    // (docs/TIMING.md, "Common structure"): busy holds one cycle longer and
+    // done pulses one cycle later.
+    m.push([wire("c_busy", None), wire("c_done", None)]);
+    stages(
+        &mut m,
+        &[
+            ("busy_q", None, id("c_busy"), true),
+            ("done_q", None, id("c_done"), true),
+        ],
+    );
+    m.push([
+        assign("busy", id("c_busy").or("busy_q")),
+        assign("done", "done_q"),
+    ]);
     if cfg.output_stationary() {
         output_core(cfg, &mut m);
     } else {
         stationary_core(cfg, &mut m);
     }
     m
+}
+
+/// Pipeline registers `q <= d` of `width` bits (`None`: one), those marked
+/// cleared by `rst` (the registers that flow with the vectors,
+/// docs/TIMING.md "What the generated RTL adds").
+fn stages(m: &mut Module, regs: &[(&str, Option<Expr>, Expr, bool)]) {
+    let (mut cleared, mut set, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+    for (q, width, d, clear) in regs {
+        m.push([reg(q, width.clone().map(bits).unwrap_or(None))]);
+        if *clear {
+            let zero = match width {
+                Some(w) => repeat(w.clone(), sized(1, 0)),
+                None => sized(1, 0),
+            };
+            cleared.push(nb(*q, zero));
+            set.push(nb(*q, d.clone()));
+        } else {
+            kept.push(nb(*q, d.clone()));
+        }
+    }
+    if !set.is_empty() {
+        m.push([always_ff(vec![if_else(id("rst"), cleared, set)])]);
+    }
+    if !kept.is_empty() {
+        m.push([always_ff(kept)]);
+    }
 }
 
 fn tie_write(m: &mut Module, b: &str) {
@@ -296,7 +337,59 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         wire("x_v", None),
         wire("x_f", None),
         wire("o_init", None),
+        wire("o_we_c", None),
+        wire("o_waddr_c", bits("OAW")),
         wire("p_row", bits(id("COLS").mul("ACCW"))),
+    ]);
+    // The array's inputs and the accumulator writes, one cycle behind the
+    // controller. The accumulator line is read two cycles before its write
+    // and registered; a write of the same line in the read's cycle is
+    // forwarded (the next row fold's read can meet the previous one's write).
+    let xw = id(format!("{}W", &x[..1].to_uppercase()));
+    stages(
+        m,
+        &[
+            ("ar_a", Some(xw), id(format!("{x}_rdata")), true),
+            ("ar_v", None, id("x_v"), true),
+            ("ar_f", None, id("x_f"), true),
+            (
+                "ar_w",
+                Some(id("COLS").mul("OPW")),
+                id("w_zero").tern(
+                    repeat(id("COLS").mul("OPW"), sized(1, 0)),
+                    id(format!("{s}_rdata")),
+                ),
+                false,
+            ),
+            ("ar_shift", None, id("w_shift"), true),
+            ("o_we_q", None, id("o_we_c"), true),
+            ("o_waddr_q", Some(id("OAW")), id("o_waddr_c"), false),
+            ("o_init_q", None, id("o_init"), false),
+            (
+                "fw_hit",
+                None,
+                id("obuf_re")
+                    .and("obuf_we")
+                    .and(id("obuf_raddr").eq("obuf_waddr")),
+                true,
+            ),
+            ("fw_row", Some(id("OW")), id("obuf_wdata"), false),
+        ],
+    );
+    stages(
+        m,
+        &[(
+            "rd_q",
+            Some(id("OW")),
+            id("fw_hit").tern("fw_row", "obuf_rdata"),
+            false,
+        )],
+    );
+    m.push([
+        assign("obuf_we", "o_we_q"),
+        assign("obuf_waddr", "o_waddr_q"),
+    ]);
+    m.push([
         instance(
             &cfg.name("ctrl_ws"),
             "u_ctrl",
@@ -314,8 +407,8 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("sr", id(sr)),
                 ("sc", id(sc)),
                 ("tt", id(tt)),
-                ("busy", id("busy")),
-                ("done", id("done")),
+                ("busy", id("c_busy")),
+                ("done", id("c_done")),
                 ("s_re", id(format!("{s}_re"))),
                 ("s_raddr", id(format!("{s}_raddr"))),
                 ("w_shift", id("w_shift")),
@@ -326,8 +419,8 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("x_f", id("x_f")),
                 ("o_re", id("obuf_re")),
                 ("o_raddr", id("obuf_raddr")),
-                ("o_we", id("obuf_we")),
-                ("o_waddr", id("obuf_waddr")),
+                ("o_we", id("o_we_c")),
+                ("o_waddr", id("o_waddr_c")),
                 ("o_init", id("o_init")),
             ],
         ),
@@ -345,17 +438,11 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
-                ("a_row", id(format!("{x}_rdata"))),
-                ("v_row", id("x_v")),
-                ("f_row", id("x_f")),
-                (
-                    "w_col",
-                    id("w_zero").tern(
-                        repeat(id("COLS").mul("OPW"), sized(1, 0)),
-                        id(format!("{s}_rdata")),
-                    ),
-                ),
-                ("shift", id("w_shift")),
+                ("a_row", id("ar_a")),
+                ("v_row", id("ar_v")),
+                ("f_row", id("ar_f")),
+                ("w_col", id("ar_w")),
+                ("shift", id("ar_shift")),
                 ("p_row", id("p_row")),
             ],
         ),
@@ -363,9 +450,9 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
     // Accumulate: the first row fold writes the row, later ones add to it.
     m.push(acc_adders(
         cfg,
-        id("o_init").and(id("acc_keep").not()).tern(
+        id("o_init_q").and(id("acc_keep").not()).tern(
             repeat(id("ACCW"), sized(1, 0)),
-            lane("obuf_rdata", id("c"), "ACCW"),
+            lane("rd_q", id("c"), "ACCW"),
         ),
         "p_row",
         "obuf_wdata",
@@ -409,6 +496,8 @@ fn output_core(cfg: &Config, m: &mut Module) {
         // after busy, which keeps the buffer).
         wire("d_we", None),
         wire("d_waddr", bits("OAW")),
+        wire("d_we_c", None),
+        wire("d_waddr_c", bits("OAW")),
         wire("d_row", bits("OW")),
         reg("pw_q", None),
         reg("pw_addr", bits("OAW")),
@@ -436,6 +525,30 @@ fn output_core(cfg: &Config, m: &mut Module) {
         "pw_row",
         "acc_sum",
     ));
+    // The array's inputs and the drain writes, one cycle behind the
+    // controller; between folds the array sees zeros, not the SRAM's last word.
+    stages(
+        m,
+        &[
+            (
+                "ar_a",
+                Some(id("IW")),
+                id("v_q").tern("ibuf_rdata", repeat(id("IW"), sized(1, 0))),
+                true,
+            ),
+            ("ar_l", None, id("l_q"), true),
+            (
+                "ar_b",
+                Some(id("FW")),
+                id("v_q").tern("fbuf_rdata", repeat(id("FW"), sized(1, 0))),
+                true,
+            ),
+            ("ar_drain", None, id("drain"), true),
+            ("d_we_q", None, id("d_we_c"), true),
+            ("d_waddr_q", Some(id("OAW")), id("d_waddr_c"), false),
+        ],
+    );
+    m.push([assign("d_we", "d_we_q"), assign("d_waddr", "d_waddr_q")]);
     m.push([
         instance(
             &cfg.name("ctrl_os"),
@@ -454,8 +567,8 @@ fn output_core(cfg: &Config, m: &mut Module) {
                 ("m", id("cmd_m")),
                 ("k", id("cmd_k")),
                 ("n", id("cmd_n")),
-                ("busy", id("busy")),
-                ("done", id("done")),
+                ("busy", id("c_busy")),
+                ("done", id("c_done")),
                 ("a_re", id("ibuf_re")),
                 ("a_raddr", id("ibuf_raddr")),
                 ("b_re", id("fbuf_re")),
@@ -463,8 +576,8 @@ fn output_core(cfg: &Config, m: &mut Module) {
                 ("v_q", id("v_q")),
                 ("l_q", id("l_q")),
                 ("drain", id("drain")),
-                ("o_we", id("d_we")),
-                ("o_waddr", id("d_waddr")),
+                ("o_we", id("d_we_c")),
+                ("o_waddr", id("d_waddr_c")),
             ],
         ),
         instance(
@@ -481,17 +594,10 @@ fn output_core(cfg: &Config, m: &mut Module) {
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
-                // Between folds the array sees zeros, not the SRAM's last word.
-                (
-                    "a_row",
-                    id("v_q").tern("ibuf_rdata", repeat(id("IW"), sized(1, 0))),
-                ),
-                ("l_row", id("l_q")),
-                (
-                    "b_col",
-                    id("v_q").tern("fbuf_rdata", repeat(id("FW"), sized(1, 0))),
-                ),
-                ("drain", id("drain")),
+                ("a_row", id("ar_a")),
+                ("l_row", id("ar_l")),
+                ("b_col", id("ar_b")),
+                ("drain", id("ar_drain")),
                 ("o_row", id("d_row")),
             ],
         ),

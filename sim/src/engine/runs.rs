@@ -141,8 +141,8 @@ impl Walk {
         let t = w.steps[9 * (w.len[0] - 1) + 3 * (w.len[1] - 1) + w.len[2] - 1].t;
         s.compute_cycles = match mode {
             TimingMode::Scalesim => gaps,
-            TimingMode::Rtl | TimingMode::Ip if os => 1 + gaps - gap(t) + t + r - 1 + c + r,
-            TimingMode::Rtl | TimingMode::Ip => 1 + r + gaps - gap(t) + t + r + c - 1,
+            TimingMode::Rtl | TimingMode::Ip if os => 1 + gaps - gap(t) + t + r + c + r,
+            TimingMode::Rtl | TimingMode::Ip => 1 + r + gaps - gap(t) + t + r + c,
         };
         for level in 0..3 {
             w.merge_alike(level);

@@ -311,7 +311,7 @@ impl<Q: WriteQueue> Schedule<Q> {
                         .max(self.load + r)
                         .max(self.stream + 2);
                 }
-                (self.load, self.stream + t + r + c - 1)
+                (self.load, self.stream + t + r + c)
             }
             // os: docs/TIMING.md, "Output-stationary dataflow".
             TimingMode::Rtl | TimingMode::Ip => {
@@ -325,7 +325,7 @@ impl<Q: WriteQueue> Schedule<Q> {
                     self.drain = (self.stream + t + r - 1).max(self.drain + r);
                 }
                 self.load = self.stream;
-                (self.stream, self.drain + c + r)
+                (self.stream, self.drain + c + r + 1)
             }
         };
         self.first = false;

@@ -22,29 +22,29 @@ fn one_tile_on_a_1x1_single_buffered_array() {
     // DW = 1 (R * ob = 1 byte), L = 10, M = K = N = 1, one core GEMM.
     // L_0: B = 1 (stationary) + 1 (streamed); x = 0, s = max(0 + 1, 0) = 1,
     //      z = s + L + B - 1 = 12, free = 3, DMA idle from 13.
-    // go_0 = z + 2 = 14; c_0 = 4 (TIMING.md's 1x1 worked example); E_0 = 18.
-    // W_0: B = 4 (one int32); x = max(13, E_0 + 1) = 19, s = max(x + 3, 3) = 22,
-    //      z = 25, response at z + L = 35.
-    // F = max(35, E_0 - 1, 25) + 1 = 36: 37 cycles, 33 of them stalled.
+    // go_0 = z + 2 = 14; c_0 = 5 (TIMING.md's 1x1 worked example); E_0 = 19.
+    // W_0: B = 4 (one int32); trigger E_0 + 1 = 20, x = 20,
+    //      s = max(x + 3, 3) = 23, z = 26, response at z + L = 36.
+    // F = max(36, E_0 - 1, 26) + 1 = 37: 38 cycles, 33 of them stalled.
     let d = design(1, 1, Dataflow::Ws, false, 16.0, 10);
     assert_eq!(data_bytes(&d), 1);
     let tiles = default_tiles(&d, 1, 1, 1).unwrap();
     assert_eq!(tiles, Tiles { t: 1, rf: 1, cf: 1 });
     let g = core_gemms(&d, 1, 1, 1, tiles).next().unwrap();
-    assert_eq!(core_cycles(&d, &g), 4);
+    assert_eq!(core_cycles(&d, &g), 5);
     let expected = IpRun {
-        cycles: 37,
+        cycles: 38,
         stall_cycles: 33,
-        compute_cycles: 4,
+        compute_cycles: 5,
         read_bytes: 2,
         write_bytes: 4,
         core_gemms: 1,
     };
     assert_eq!(run(&d, 1, 1, 1), Some(expected));
-    // A latency of 0 counts as 1: z = 3, go_0 = 5, E_0 = 9, W_0 x = 10,
-    // s = 13, z = 16, response 17: 19 cycles.
+    // A latency of 0 counts as 1: z = 3, go_0 = 5, E_0 = 10, W_0 x = 11,
+    // s = 14, z = 17, response 18: F = 19, 20 cycles.
     let d0 = design(1, 1, Dataflow::Ws, false, 16.0, 0);
-    assert_eq!(run(&d0, 1, 1, 1).unwrap().cycles, 19);
+    assert_eq!(run(&d0, 1, 1, 1).unwrap().cycles, 20);
     // is runs the same hardware on the transposed problem.
     let di = design(1, 1, Dataflow::Is, false, 16.0, 10);
     assert_eq!(run(&di, 1, 1, 1), Some(expected));
@@ -53,51 +53,53 @@ fn one_tile_on_a_1x1_single_buffered_array() {
 #[test]
 fn two_column_tiles_on_a_1x1_array() {
     // ws, M = K = 1, N = 2, tiles (1, 1, 1): two core GEMMs, each its own C
-    // tile, c = 4 each; DW = 1, L = 1; loads of 2 beats, write-backs of 4.
+    // tile, c = 5 each; DW = 1, L = 1; loads of 2 beats, write-backs of 4.
     let tiles = Tiles { t: 1, rf: 1, cf: 1 };
     let gemms: Vec<_> =
         core_gemms(&design(1, 1, Dataflow::Ws, true, 1.0, 1), 1, 1, 2, tiles).collect();
     assert_eq!(gemms.len(), 2);
     assert!(gemms.iter().all(|g| g.last && !g.accumulate));
     assert_eq!((gemms[1].n0, gemms[1].c_tile), (1, 1));
-    // Double-buffered, jobs L_0, L_1, W_0, W_1:
-    // L_0: x = 0, s = 1, z = 1 + 1 + 2 - 1 = 3, free 3, idle 4; go_0 = 5, E_0 = 9.
+    // Double-buffered, jobs L_0, L_1, W_0, W_1 (write-back slots trigger at
+    // E + 1):
+    // L_0: x = 0, s = 1, z = 1 + 1 + 2 - 1 = 3, free 3, idle 4; go_0 = 5, E_0 = 10.
     // L_1 (trigger go_0 = 5): x = 5, s = max(6, 3) = 6, z = 8, free 8, idle 9;
-    //      go_1 = max(8 + 1, E_0) + 1 = 10, E_1 = 14.
-    // W_0 (trigger E_0 = 9): x = 9, s = max(12, 8) = 12, z = 15, free 16, idle 16.
-    // W_1 (trigger E_1 = 14): x = 16, s = 19, z = 22, response 23.
-    // F = 24: 25 cycles, 25 - 8 = 17 stalled.
+    //      go_1 = max(8 + 1, E_0) + 1 = 11, E_1 = 16.
+    // W_0 (trigger 11): x = 11, s = max(14, 8) = 14, z = 17, free 18, idle 18.
+    // W_1 (trigger 17): x = 18, s = 21, z = 24, response 25.
+    // F = 26: 27 cycles, 27 - 10 = 17 stalled.
     let d = design(1, 1, Dataflow::Ws, true, 1.0, 1);
     let r = schedule(&d, 1, 1, 2, tiles, |g| core_cycles(&d, g));
     assert_eq!(
         r,
         IpRun {
-            cycles: 26, // the write-back slot triggers at E + 1 (docs/TIMING.md); the steps above predate that: +1
-            stall_cycles: 18,
-            compute_cycles: 8,
+            cycles: 27,
+            stall_cycles: 17,
+            compute_cycles: 10,
             read_bytes: 4,
             write_bytes: 8,
             core_gemms: 2,
         }
     );
     // Single-buffered, jobs L_0, W_0, L_1, W_1:
-    // L_0: z = 3, idle 4; go_0 = 5, E_0 = 9.
-    // W_0 (trigger 9): x = 9, s = 12, z = 15, free 16, idle 16.
-    // L_1 (trigger E_0 = 9): x = 16, s = max(17, 16) = 17, z = 19, idle 20;
-    //      go_1 = max(20, 9) + 1 = 21, E_1 = 25.
-    // W_1 (trigger 25): x = 25, s = 28, z = 31, response 32: F = 33, 34 cycles.
+    // L_0: z = 3, idle 4; go_0 = 5, E_0 = 10.
+    // W_0 (trigger 11): x = 11, s = 14, z = 17, free 18, idle 18.
+    // L_1 (trigger E_0 + 1 = 11): x = 18, s = max(19, 18) = 19, z = 21, idle 22;
+    //      go_1 = max(22, 10) + 1 = 23, E_1 = 28.
+    // W_1 (trigger 29): x = 29, s = 32, z = 35, response 36: F = 37, 38 cycles.
     let d = design(1, 1, Dataflow::Ws, false, 1.0, 1);
     let r = schedule(&d, 1, 1, 2, tiles, |g| core_cycles(&d, g));
-    // (+2 since the write-back slots trigger at E + 1, as the RTL does: hdlgen/tests/ip.rs.)
-    assert_eq!((r.cycles, r.stall_cycles), (36, 28));
+    assert_eq!((r.cycles, r.stall_cycles), (38, 28));
 }
 
 #[test]
 fn two_row_tiles_accumulate_into_one_c_tile() {
     // ws 1x1 double-buffered, M = N = 1, K = 2, tiles (1, 1, 1): g_0 writes
     // the C tile, g_1 adds to it and is followed by the only write-back.
-    // L = 1: L_0 z = 3, go_0 = 5, E_0 = 9; L_1 (trigger 5): s = 6, z = 8,
-    // go_1 = 10, E_1 = 14; W_1: x = 14, s = 17, z = 20, response 21: 23 cycles.
+    // L = 1: L_0 z = 3, go_0 = 5, E_0 = 10; L_1 (trigger 5): s = 6, z = 8,
+    // idle 9, go_1 = 11, E_1 = 16; W_0's empty slot (trigger 11) passes in
+    // one cycle; W_1 (trigger 17): x = 17, s = 20, z = 23, response 24:
+    // F = 25, 26 cycles.
     let d = design(1, 1, Dataflow::Ws, true, 1.0, 1);
     let tiles = Tiles { t: 1, rf: 1, cf: 1 };
     let gemms: Vec<_> = core_gemms(&d, 1, 2, 1, tiles).collect();
@@ -109,7 +111,7 @@ fn two_row_tiles_accumulate_into_one_c_tile() {
         [(0, false, false, 0), (1, true, true, 0)]
     );
     let r = schedule(&d, 1, 2, 1, tiles, |g| core_cycles(&d, g));
-    assert_eq!((r.cycles, r.read_bytes, r.write_bytes), (24, 4, 4)); // +1: write-back slot at E + 1, as the RTL (hdlgen/tests/ip.rs)
+    assert_eq!((r.cycles, r.read_bytes, r.write_bytes), (26, 4, 4));
 }
 
 #[test]

@@ -62,7 +62,7 @@ pub(super) fn stationary(folds: &[Fold], r: u64, c: u64) -> Schedule {
         cycle += 1;
     }
     let cycles = match (stream.last(), folds.last()) {
-        (Some(&s), Some(f)) => s + f.t + r + c - 1,
+        (Some(&s), Some(f)) => s + f.t + r + c,
         _ => 0,
     };
     Schedule {
@@ -103,7 +103,7 @@ pub(super) fn output(folds: &[Fold], r: u64, c: u64) -> Schedule {
         }
         cycle += 1;
     }
-    let cycles = drain.last().map_or(0, |&d| d + c + r);
+    let cycles = drain.last().map_or(0, |&d| d + c + r + 1);
     Schedule {
         load: stream.clone(),
         stream,
