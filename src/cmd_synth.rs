@@ -13,6 +13,7 @@ const EXAMPLES: &str = "Examples:
   systolic synth --design fpga-2x2 --target ecp5 --device 25k --out results/
   systolic synth --design fpga-2x2 --target xilinx
   systolic synth --design fpga-2x2 --target generic --ip
+  systolic synth --design fpga-2x2 --target ice40 --freq 40
 (a 2x2 design in the repository: seconds each; the presets take minutes, docs/SYNTHESIS.md)
 
 Targets and devices (the first is the default):
@@ -57,11 +58,28 @@ pub struct SynthArgs {
     /// report goes to <target>-ip.json.
     #[arg(long)]
     ip: bool,
+    /// Clock frequency nextpnr aims its timing-driven placement and routing
+    /// at, MHz (default 12, nextpnr's own); Fmax is reported either way.
+    #[arg(long, value_name = "MHZ")]
+    freq: Option<f64>,
 }
 
 /// Runs `systolic synth`.
 pub fn run(a: SynthArgs) -> miette::Result<()> {
     let target: Target = a.target.parse()?;
+    if let Some(f) = a
+        .freq
+        .filter(|f| !(f.is_finite() && *f > 0.0 && *f <= 2000.0))
+    {
+        return Err(sim::error::InputError::new(
+            "systolic::synth",
+            "<command line>",
+            format!("--freq {f}: expected a clock of more than 0 and at most 2000 MHz"),
+        )
+        .field("--freq")
+        .hint("give nextpnr's target clock in MHz, e.g. --freq 100")
+        .into());
+    }
     // Refuse a bad device before generating anything.
     let device = target.device(a.device.as_deref())?;
     let design = inputs::design(&a.design)?;
@@ -103,6 +121,7 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         device: a.device,
         skip_pnr: a.no_pnr,
         params,
+        target_mhz: a.freq,
         ..SynthOptions::default()
     };
     let top = if a.ip { ip.ip_top() } else { ip.top.clone() };

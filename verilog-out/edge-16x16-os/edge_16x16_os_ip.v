@@ -837,6 +837,7 @@ module edge_16x16_os_ip #(
     assign host_wdata = bw_part ? {384'd0, xline} : {384'd0, sline};
     edge_16x16_os_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

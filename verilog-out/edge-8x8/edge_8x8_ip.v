@@ -838,6 +838,7 @@ module edge_8x8_ip #(
     assign host_wdata = bw_part ? {192'd0, xline} : {192'd0, sline};
     edge_8x8_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

@@ -838,6 +838,7 @@ module fpga_2x2_ip #(
     assign host_wdata = bw_part ? {48'd0, xline} : {48'd0, sline};
     fpga_2x2_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

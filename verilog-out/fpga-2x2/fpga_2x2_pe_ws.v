@@ -6,7 +6,8 @@ module fpga_2x2_pe_ws #(
     parameter ACCW  = 32, // accumulator bits
     parameter SAT   = 0, // 1: saturating accumulation
     parameter LOGIC = 0, // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
-    parameter AHEAD = 1 // 1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre
+    parameter AHEAD = 1, // 1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre
+    parameter PREG  = 1 // AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)
 ) (
     input  wire              clk,
     input  wire              rst, // synchronous reset of the flowing registers
@@ -85,21 +86,42 @@ module fpga_2x2_pe_ws #(
             wu <= w_next;
         end
         if (LOGIC == 0) begin : dsp
-            localparam PW = 2 * OPW;
-            wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
-            wire [PW - 1:0] mul_b = {{(PW - OPW){wu[(OPW - 1)]}}, wu};
-            wire [PW - 1:0] prod = mul_a * mul_b;
-            localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
-            wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
-            if (SAT != 0) begin : saturate
-                wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
-                wire sum_fits = !(|sum_head) | &sum_head;
-                assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
-            end else begin : saturate_else
-                assign sum = sum_full[(ACCW - 1):0];
-                wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+            if (PREG != 0) begin : preg
+                localparam PW = 2 * OPW;
+                wire [PW - 1:0] mul_a = {{(PW - OPW){a_pre[(OPW - 1)]}}, a_pre};
+                wire [PW - 1:0] mul_b = {{(PW - OPW){w_next[(OPW - 1)]}}, w_next};
+                wire [PW - 1:0] prod = mul_a * mul_b;
+                reg [PW - 1:0] prod_q;
+                always @(posedge clk) begin
+                    prod_q <= prod;
+                end
+                localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+                wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod_q[(PW - 1)]}}, prod_q};
+                if (SAT != 0) begin : saturate
+                    wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+                    wire sum_fits = !(|sum_head) | &sum_head;
+                    assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+                end else begin : saturate_else
+                    assign sum = sum_full[(ACCW - 1):0];
+                    wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+                end
+            end else begin : preg_else
+                localparam PW = 2 * OPW;
+                wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
+                wire [PW - 1:0] mul_b = {{(PW - OPW){wu[(OPW - 1)]}}, wu};
+                wire [PW - 1:0] prod = mul_a * mul_b;
+                localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
+                wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
+                if (SAT != 0) begin : saturate
+                    wire [((SW - ACCW) + 1) - 1:0] sum_head = sum_full[(SW - 1):(ACCW - 1)];
+                    wire sum_fits = !(|sum_head) | &sum_head;
+                    assign sum = sum_fits ? sum_full[(ACCW - 1):0] : (sum_full[(SW - 1)] ? {1'b1, {(ACCW - 1){1'b0}}} : {1'b0, {(ACCW - 1){1'b1}}});
+                end else begin : saturate_else
+                    assign sum = sum_full[(ACCW - 1):0];
+                    wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
+                end
+                wire unused_pre = |{1'b0, a_pre};
             end
-            wire unused_pre = |{1'b0, a_pre};
         end else begin : dsp_else
             localparam PW = 2 * OPW;
             localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;

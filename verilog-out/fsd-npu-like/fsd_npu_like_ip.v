@@ -837,6 +837,7 @@ module fsd_npu_like_ip #(
     assign host_wdata = bw_part ? {2304'd0, xline} : {2304'd0, sline};
     fsd_npu_like_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

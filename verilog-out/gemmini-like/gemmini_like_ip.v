@@ -838,6 +838,7 @@ module gemmini_like_ip #(
     assign host_wdata = bw_part ? {384'd0, xline} : {384'd0, sline};
     gemmini_like_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

@@ -11,6 +11,7 @@ module gemmini_like_top #(
     parameter BANKS  = 2, // 2: double-buffered
     parameter DSPS   = 256, // PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic
     parameter EXT    = 0, // 1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps
+    parameter HREG   = 1, // 1: host_rdata registered (two cycles after host_re), 0: the cycle after (the IP registers it)
     parameter IDEPTH = 4096, // lines per bank
     parameter IAW    = 12, // address bits
     parameter FDEPTH = 4096, // lines per bank
@@ -42,7 +43,7 @@ module gemmini_like_top #(
     input  wire [2 - 1:0]   host_buf, // 0: A (ifmap), 1: B (filter), 2: C (ofmap)
     input  wire [HAW - 1:0] host_addr, // line
     input  wire [HW - 1:0]  host_wdata, // lane i at bits [i*w +: w]
-    output wire [HW - 1:0]  host_rdata // the cycle after host_re
+    output wire [HW - 1:0]  host_rdata // HREG = 1: two cycles after host_re (0: the cycle after)
 );
     localparam IW = ROWS * OPW;
     localparam FW = COLS * OPW;
@@ -197,7 +198,16 @@ module gemmini_like_top #(
         .x(obuf_hrdata),
         .y(obuf_hrdata_x)
     );
-    assign host_rdata = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
+    wire [HW - 1:0] host_rdata_c = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
+    if (HREG != 0) begin : hreg
+        reg [HW - 1:0] host_q;
+        always @(posedge clk) begin
+            host_q <= host_rdata_c;
+        end
+        assign host_rdata = host_q;
+    end else begin : hreg_else
+        assign host_rdata = host_rdata_c;
+    end
     wire c_busy;
     wire c_done;
     reg busy_q;

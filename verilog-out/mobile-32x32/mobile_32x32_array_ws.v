@@ -54,7 +54,8 @@ module mobile_32x32_array_ws #(
                 .ACCW(ACCW),
                 .SAT(SAT),
                 .LOGIC((((r * COLS) + c) >= DSPS) ? 1 : 0),
-                .AHEAD(((r + c) > 0) ? 1 : 0)
+                .AHEAD(((r + c) > 0) ? 1 : 0),
+                .PREG((r > 0) ? 1 : 0)
             ) u_pe (
                 .clk(clk),
                 .rst(rst),

@@ -838,6 +838,7 @@ module mobile_32x32_ip #(
     assign host_wdata = bw_part ? {768'd0, xline} : {768'd0, sline};
     mobile_32x32_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

@@ -838,6 +838,7 @@ module server_128x128_is_ip #(
     assign host_wdata = bw_part ? {4096'd0, xline} : {4096'd0, sline};
     server_128x128_is_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

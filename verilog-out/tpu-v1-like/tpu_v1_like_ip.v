@@ -838,6 +838,7 @@ module tpu_v1_like_ip #(
     assign host_wdata = bw_part ? {6144'd0, xline} : {6144'd0, sline};
     tpu_v1_like_top #(
         .EXT(1),
+        .HREG(0),
         .DSPS(DSPS)
     ) u_core (
         .clk(clk),

@@ -67,6 +67,7 @@ fn pe_params() -> Vec<(&'static str, Expr)> {
 fn ahead_params() -> Vec<(&'static str, Expr)> {
     let mut p = pe_params();
     p.push(("AHEAD", id("r").add("c").gt(0).tern(int(1), int(0))));
+    p.push(("PREG", id("r").gt(0).tern(int(1), int(0))));
     p
 }
 

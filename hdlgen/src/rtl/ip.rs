@@ -1479,7 +1479,7 @@ pub fn ip(cfg: &Config) -> Module {
     m.push([instance(
         &cfg.top(),
         "u_core",
-        vec![("EXT", int(1)), ("DSPS", id("DSPS"))],
+        vec![("EXT", int(1)), ("HREG", int(0)), ("DSPS", id("DSPS"))],
         vec![
             ("clk", id("clk")),
             ("rst", id("rst")),

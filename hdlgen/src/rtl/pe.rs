@@ -49,9 +49,9 @@ fn widths(m: &mut Module) {
 /// cycle (`a_pre`, `v_pre`, `f_pre`), so that neither the valid and first
 /// bits nor the choice between `w` and `wn` lie on the multiply-accumulate
 /// path: it keeps `w_use` in a register, `wu`, set a cycle early (and needs
-/// no `w`: `w` of a cycle is `w_use` of the cycle before), and when it
-/// multiplies in logic it also computes next cycle's product a cycle early,
-/// in carry-save form (`prod_sq`, `prod_cq`), leaving the addition to the
+/// no `w`: `w` of a cycle is `w_use` of the cycle before), and it computes
+/// next cycle's product a cycle early (`prod_q` from a DSP block; in logic,
+/// in carry-save form, `prod_sq` and `prod_cq`), leaving the addition to the
 /// cycle of the contract. Both equal TIMING.md's in every cycle with a
 /// valid vector (the only cycles whose product is used).
 pub fn pe_ws(cfg: &Config) -> Module {
@@ -67,6 +67,11 @@ pub fn pe_ws(cfg: &Config) -> Module {
         "AHEAD",
         1,
         "1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre",
+    )
+    .param(
+        "PREG",
+        1,
+        "AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)",
     );
     m.port(input("clk", None, ""))
         .port(input(
@@ -118,8 +123,24 @@ pub fn pe_ws(cfg: &Config) -> Module {
         ),
         always_ff(vec![nb("wu", "w_next")]),
     ];
-    let mut dsp = mac_dsp("a_in", "wu", "p_in", "sum");
-    dsp.push(unused("unused_pre", &["a_pre"]));
+    // PREG = 1: next cycle's product, registered (a DSP block's multiply
+    // alone in its cycle), then this cycle's sum. Row 0 (PREG = 0) adds
+    // nothing to its product, so it multiplies in its cycle (and Yosys 0.23's
+    // ice40_dsp crashes on a product registered twice).
+    let mut preg = cells::mul_items("a_pre", "w_next", "prod");
+    preg.extend([
+        reg("prod_q", bits("PW")),
+        always_ff(vec![nb("prod_q", "prod")]),
+    ]);
+    preg.extend(cells::add_items("p_in", "prod_q", "ACCW", "PW", "sum"));
+    let mut direct = mac_dsp("a_in", "wu", "p_in", "sum");
+    direct.push(unused("unused_pre", &["a_pre"]));
+    let dsp = vec![Item::GenIf {
+        cond: id("PREG").ne(0),
+        label: "preg".into(),
+        then: preg,
+        otherwise: direct,
+    }];
     // Next cycle's product in carry-save form, then this cycle's sum.
     let mut logic = cells::product_cs_items(cfg.opw, "a_pre", "w_next", "prod_s", "prod_c");
     logic.extend([

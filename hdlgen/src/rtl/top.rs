@@ -34,6 +34,11 @@ pub fn top(cfg: &Config) -> Module {
             "EXT",
             0,
             "1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps",
+        )
+        .param(
+            "HREG",
+            1,
+            "1: host_rdata registered (two cycles after host_re), 0: the cycle after (the IP registers it)",
         );
     for (op, (_, p)) in Operand::ALL.into_iter().zip(BUFFERS) {
         m.param(
@@ -127,7 +132,7 @@ pub fn top(cfg: &Config) -> Module {
         "host_rdata",
         false,
         bits("HW"),
-        "the cycle after host_re",
+        "HREG = 1: two cycles after host_re (0: the cycle after)",
     ));
     let (iw, fw) = (cfg.lanes_param(Operand::A), cfg.lanes_param(Operand::B));
     m.push([
@@ -237,15 +242,28 @@ pub fn top(cfg: &Config) -> Module {
             ),
         ]);
     }
-    m.push([assign(
-        "host_rdata",
-        id("hsel").eq(sized(2, 0)).tern(
-            "ibuf_hrdata_x",
-            id("hsel")
-                .eq(sized(2, 1))
-                .tern("fbuf_hrdata_x", "obuf_hrdata_x"),
+    m.push([
+        wire_eq(
+            "host_rdata_c",
+            bits("HW"),
+            id("hsel").eq(sized(2, 0)).tern(
+                "ibuf_hrdata_x",
+                id("hsel")
+                    .eq(sized(2, 1))
+                    .tern("fbuf_hrdata_x", "obuf_hrdata_x"),
+            ),
         ),
-    )]);
+        Item::GenIf {
+            cond: id("HREG").ne(0),
+            label: "hreg".into(),
+            then: vec![
+                reg("host_q", bits("HW")),
+                always_ff(vec![nb("host_q", "host_rdata_c")]),
+                assign("host_rdata", "host_q"),
+            ],
+            otherwise: vec![assign("host_rdata", "host_rdata_c")],
+        },
+    ]);
     // The array and the buffer writes run one cycle behind the controller
     // (docs/TIMING.md, "Common structure"): busy holds one cycle longer and
     // done pulses one cycle later.
