@@ -383,6 +383,8 @@ pub fn task(name: &str, args: Vec<Expr>) -> Stmt {
 pub enum Item {
     /// A comment line.
     Comment(String),
+    /// `(* text *)`: an attribute of the item that follows.
+    Attribute(String),
     /// `localparam NAME = value;`
     Localparam(String, Expr),
     /// A declaration: `wire`/`reg`/`integer`, optional range and memory depth

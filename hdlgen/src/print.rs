@@ -88,6 +88,10 @@ fn comment(out: &mut String, level: usize, text: &str) {
 fn print_item(out: &mut String, level: usize, item: &Item) {
     match item {
         Item::Comment(text) => comment(out, level, text),
+        Item::Attribute(text) => {
+            indent(out, level);
+            let _ = writeln!(out, "(* {text} *)");
+        }
         Item::Localparam(name, value) => {
             indent(out, level);
             let _ = writeln!(out, "localparam {name} = {};", top(value));

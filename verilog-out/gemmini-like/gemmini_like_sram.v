@@ -13,6 +13,7 @@ module gemmini_like_sram #(
     input  wire [AW - 1:0] raddr,
     output reg  [W - 1:0]  rdata // mem[raddr] of the previous cycle's read
 );
+    (* no_rw_check *)
     reg [W - 1:0] mem [0:DEPTH - 1];
     always @(posedge clk) begin
         if (we) begin

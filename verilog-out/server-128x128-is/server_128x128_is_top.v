@@ -245,7 +245,6 @@ module server_128x128_is_top #(
     reg ar_shift;
     reg o_we_q;
     reg [OAW - 1:0] o_waddr_q;
-    reg o_init_q;
     reg fw_hit;
     reg [OW - 1:0] fw_row;
     always @(posedge clk) begin
@@ -268,12 +267,11 @@ module server_128x128_is_top #(
     always @(posedge clk) begin
         ar_w <= w_zero ? {(COLS * OPW){1'b0}} : ibuf_rdata;
         o_waddr_q <= o_waddr_c;
-        o_init_q <= o_init;
         fw_row <= obuf_wdata;
     end
     reg [OW - 1:0] rd_q;
     always @(posedge clk) begin
-        rd_q <= fw_hit ? fw_row : obuf_rdata;
+        rd_q <= (o_init && !acc_keep) ? {OW{1'b0}} : (fw_hit ? fw_row : obuf_rdata);
     end
     assign obuf_we = o_we_q;
     assign obuf_waddr = o_waddr_q;
@@ -330,7 +328,7 @@ module server_128x128_is_top #(
             .BW(ACCW),
             .SAT(SAT)
         ) u_add (
-            .a((o_init_q && !acc_keep) ? {ACCW{1'b0}} : rd_q[(c * ACCW) +: ACCW]),
+            .a(rd_q[(c * ACCW) +: ACCW]),
             .b(p_row[(c * ACCW) +: ACCW]),
             .y(obuf_wdata[(c * ACCW) +: ACCW])
         );

@@ -469,6 +469,10 @@ pub fn sram(cfg: &Config) -> Module {
             "mem[raddr] of the previous cycle's read",
         ));
     m.push([
+        // No line is read in the cycle it is written where the read data is
+        // used (docs/TIMING.md: the accumulator's read-modify-write forwards
+        // such a write itself), so Yosys need not emulate read-old-data.
+        Item::Attribute("no_rw_check".into()),
         mem("mem", bits("W"), id("DEPTH")),
         always_ff(vec![
             if_(id("we"), vec![nb(id("mem").idx("waddr"), "wdata")]),

@@ -382,7 +382,6 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
             ("ar_shift", None, id("w_shift"), true),
             ("o_we_q", None, id("o_we_c"), true),
             ("o_waddr_q", Some(id("OAW")), id("o_waddr_c"), false),
-            ("o_init_q", None, id("o_init"), false),
             (
                 "fw_hit",
                 None,
@@ -394,12 +393,17 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
             ("fw_row", Some(id("OW")), id("obuf_wdata"), false),
         ],
     );
+    // The line to add to, zero for the first row fold (the controller's
+    // o_init is of the write this read serves, one cycle before it lands).
     stages(
         m,
         &[(
             "rd_q",
             Some(id("OW")),
-            id("fw_hit").tern("fw_row", "obuf_rdata"),
+            id("o_init").and(id("acc_keep").not()).tern(
+                repeat(id("OW"), sized(1, 0)),
+                id("fw_hit").tern("fw_row", "obuf_rdata"),
+            ),
             false,
         )],
     );
@@ -468,10 +472,7 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
     // Accumulate: the first row fold writes the row, later ones add to it.
     m.push(acc_adders(
         cfg,
-        id("o_init_q").and(id("acc_keep").not()).tern(
-            repeat(id("ACCW"), sized(1, 0)),
-            lane("rd_q", id("c"), "ACCW"),
-        ),
+        lane("rd_q", id("c"), "ACCW"),
         "p_row",
         "obuf_wdata",
     ));
