@@ -319,6 +319,9 @@ module edge_8x8_top #(
         .f_row(ar_f),
         .w_col(ar_w),
         .shift(ar_shift),
+        .v_row_pre(x_v),
+        .f_row_pre(x_f),
+        .shift_pre(w_shift),
         .p_row(p_row)
     );
     genvar c;

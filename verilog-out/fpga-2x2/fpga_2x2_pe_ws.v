@@ -20,12 +20,18 @@ module fpga_2x2_pe_ws #(
     input  wire [ACCW - 1:0] p_in, // partial sum from above
     input  wire [OPW - 1:0]  wn_in, // shadow value from above
     input  wire              shift, // column shift enable
+    input  wire              v_pre2, // v_in two cycles ahead (AHEAD = 1, PREG = 1)
+    input  wire              f_pre2, // f_in two cycles ahead (AHEAD = 1, PREG = 1)
+    input  wire              shift_pre, // shift of the next cycle (AHEAD = 1, PREG = 1)
+    input  wire [OPW - 1:0]  wn_dn, // wn_d of the PE above (AHEAD = 1, PREG = 1)
+    output wire [OPW - 1:0]  wn_d, // wn_out of the next cycle
     output reg  [OPW - 1:0]  a_out,
     output reg               v_out,
     output reg               f_out,
     output reg  [ACCW - 1:0] p_out, // p_in + a_in * w_use
     output reg  [OPW - 1:0]  wn_out // shadow register
 );
+    assign wn_d = shift ? wn_in : wn_out;
     wire [ACCW - 1:0] sum;
     genvar j;
     if (AHEAD == 0) begin : now
@@ -78,7 +84,7 @@ module fpga_2x2_pe_ws #(
                 wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
             end
         end
-        wire unused_pre = |{1'b0, a_pre, v_pre, f_pre};
+        wire unused_pre = |{1'b0, a_pre, v_pre, f_pre, v_pre2, f_pre2, shift_pre, wn_dn};
     end else begin : now_else
         reg [OPW - 1:0] wu;
         wire [OPW - 1:0] w_next = (v_pre & f_pre) ? (shift ? wn_in : wn_out) : wu;
@@ -87,9 +93,15 @@ module fpga_2x2_pe_ws #(
         end
         if (LOGIC == 0) begin : dsp
             if (PREG != 0) begin : preg
+                reg [OPW - 1:0] wq;
+                always @(posedge clk) begin
+                    if (v_pre2 & f_pre2) begin
+                        wq <= shift_pre ? wn_dn : wn_d;
+                    end
+                end
                 localparam PW = 2 * OPW;
                 wire [PW - 1:0] mul_a = {{(PW - OPW){a_pre[(OPW - 1)]}}, a_pre};
-                wire [PW - 1:0] mul_b = {{(PW - OPW){w_next[(OPW - 1)]}}, w_next};
+                wire [PW - 1:0] mul_b = {{(PW - OPW){wq[(OPW - 1)]}}, wq};
                 wire [PW - 1:0] prod = mul_a * mul_b;
                 reg [PW - 1:0] prod_q;
                 always @(posedge clk) begin
@@ -120,7 +132,7 @@ module fpga_2x2_pe_ws #(
                     assign sum = sum_full[(ACCW - 1):0];
                     wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
                 end
-                wire unused_pre = |{1'b0, a_pre};
+                wire unused_pre = |{1'b0, a_pre, v_pre2, f_pre2, shift_pre, wn_dn};
             end
         end else begin : dsp_else
             localparam PW = 2 * OPW;
@@ -185,6 +197,7 @@ module fpga_2x2_pe_ws #(
                 assign sum = sum_full[(ACCW - 1):0];
                 wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
             end
+            wire unused_pre2 = |{1'b0, v_pre2, f_pre2, shift_pre, wn_dn};
         end
     end
     always @(posedge clk) begin

@@ -15,6 +15,9 @@ module gemmini_like_array_ws #(
     input  wire                       f_row, // the vector is a fold's first
     input  wire [(COLS * OPW) - 1:0]  w_col, // stationary row for the shadow chains, lane c = column c
     input  wire                       shift, // shadow chains shift
+    input  wire                       v_row_pre, // v_row of the next cycle
+    input  wire                       f_row_pre, // f_row of the next cycle
+    input  wire                       shift_pre, // shift of the next cycle
     output wire [(COLS * ACCW) - 1:0] p_row // deskewed output row
 );
     wire [((ROWS * (COLS + 1)) * OPW) - 1:0] ah;
@@ -23,10 +26,24 @@ module gemmini_like_array_ws #(
     wire [(((ROWS + 1) * COLS) * ACCW) - 1:0] pv;
     wire [(((ROWS + 1) * COLS) * OPW) - 1:0] wv;
     wire [COLS - 1:0] sh;
+    wire [COLS - 1:0] shp;
+    wire [(((ROWS + 1) * COLS) * OPW) - 1:0] wd;
     genvar r;
     genvar c;
     assign pv[((COLS * ACCW) - 1):0] = {(COLS * ACCW){1'b0}};
+    assign wd[((COLS * OPW) - 1):0] = {(COLS * OPW){1'b0}};
     for (r = 0; r < ROWS; r = r + 1) begin : row
+        wire [2 - 1:0] sk_pre2;
+        gemmini_like_delay #(
+            .W(2),
+            .N((r > 0) ? (r - 1) : 0),
+            .RESET(1)
+        ) u_skew_pre2 (
+            .clk(clk),
+            .rst(rst),
+            .x({v_row_pre, f_row_pre}),
+            .y(sk_pre2)
+        );
         wire [(OPW + 2) - 1:0] sk_pre;
         gemmini_like_delay #(
             .W(OPW + 2),
@@ -68,6 +85,11 @@ module gemmini_like_array_ws #(
                 .p_in(pv[(((r * COLS) + c) * ACCW) +: ACCW]),
                 .wn_in(wv[(((r * COLS) + c) * OPW) +: OPW]),
                 .shift(sh[c]),
+                .v_pre2((c > 1) ? vh[((r * (COLS + 1)) + ((c > 1) ? (c - 2) : 0))] : ((c == 1) ? sk_pre[(OPW + 1)] : sk_pre2[1])),
+                .f_pre2((c > 1) ? fh[((r * (COLS + 1)) + ((c > 1) ? (c - 2) : 0))] : ((c == 1) ? sk_pre[OPW] : sk_pre2[0])),
+                .shift_pre(shp[c]),
+                .wn_dn(wd[(((r * COLS) + c) * OPW) +: OPW]),
+                .wn_d(wd[((((r + 1) * COLS) + c) * OPW) +: OPW]),
                 .a_out(ah[(((r * (COLS + 1)) + (c + 1)) * OPW) +: OPW]),
                 .v_out(vh[((r * (COLS + 1)) + (c + 1))]),
                 .f_out(fh[((r * (COLS + 1)) + (c + 1))]),
@@ -89,6 +111,16 @@ module gemmini_like_array_ws #(
             .y({sh[c], wv[(c * OPW) +: OPW]})
         );
         gemmini_like_delay #(
+            .W(1),
+            .N(c),
+            .RESET(1)
+        ) u_skew_pre (
+            .clk(clk),
+            .rst(rst),
+            .x(shift_pre),
+            .y(shp[c])
+        );
+        gemmini_like_delay #(
             .W(ACCW),
             .N((COLS - 1) - c),
             .RESET(0)
@@ -98,6 +130,6 @@ module gemmini_like_array_ws #(
             .x(pv[(((ROWS * COLS) + c) * ACCW) +: ACCW]),
             .y(p_row[(c * ACCW) +: ACCW])
         );
-        wire unused = |{1'b0, wv[(((ROWS * COLS) + c) * OPW) +: OPW]};
+        wire unused = |{1'b0, wv[(((ROWS * COLS) + c) * OPW) +: OPW], wd[(((ROWS * COLS) + c) * OPW) +: OPW]};
     end
 endmodule

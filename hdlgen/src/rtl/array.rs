@@ -78,6 +78,16 @@ fn pre(links: Expr, pre: Expr) -> Expr {
     id("c").gt(0).tern(links, pre)
 }
 
+/// What PE(r, c) sees two cycles ahead, bit `bit` of the valid/first pair
+/// (`links`: `vh` or `fh`): the input of PE(r, c - 2), in column 1 `pre`
+/// (PE(r, 0)'s next input), in column 0 the row's `sk_pre2`.
+fn pre2(links: Expr, pre: Expr, bit: i64) -> Expr {
+    id("c").gt(1).tern(
+        links.idx(h(id("c").gt(1).tern(id("c").sub(2), int(0)))),
+        id("c").eq(1).tern(pre, id("sk_pre2").idx(int(bit))),
+    )
+}
+
 /// Index of the horizontal link into PE(r, c - 1) (c = 0: into PE(r, 0), unused).
 fn hprev() -> Expr {
     h(id("c").gt(0).tern(id("c").sub(1), int(0)))
@@ -113,6 +123,9 @@ pub fn array_ws(cfg: &Config) -> Module {
         "stationary row for the shadow chains, lane c = column c",
     ))
     .port(input("shift", None, "shadow chains shift"))
+    .port(input("v_row_pre", None, "v_row of the next cycle"))
+    .port(input("f_row_pre", None, "f_row of the next cycle"))
+    .port(input("shift_pre", None, "shift of the next cycle"))
     .port(output(
         "p_row",
         false,
@@ -128,11 +141,17 @@ pub fn array_ws(cfg: &Config) -> Module {
         wire("pv", bits(vn.clone().mul("ACCW"))),
         wire("wv", bits(vn.mul("OPW"))),
         wire("sh", bits("COLS")),
+        wire("shp", bits("COLS")),
+        wire("wd", bits(id("ROWS").add(1).mul("COLS").mul("OPW"))),
         decl(Net::Genvar, false, "r", None, None, None),
         decl(Net::Genvar, false, "c", None, None, None),
         assign(
             id("pv").slice(id("COLS").mul("ACCW").sub(1), 0),
             repeat(id("COLS").mul("ACCW"), sized(1, 0)),
+        ),
+        assign(
+            id("wd").slice(id("COLS").mul("OPW").sub(1), 0),
+            repeat(id("COLS").mul("OPW"), sized(1, 0)),
         ),
         gen_for(
             "r",
@@ -140,6 +159,18 @@ pub fn array_ws(cfg: &Config) -> Module {
             id("ROWS"),
             "row",
             vec![
+                // Row r's valid and first bits two cycles ahead of column 0
+                // (rows below 0): r - 1 registers from the controller's
+                // unregistered bits, which the array's inputs follow by one.
+                wire("sk_pre2", bits(2)),
+                delay(
+                    cfg,
+                    "u_skew_pre2",
+                    int(2),
+                    id("r").gt(0).tern(id("r").sub(1), int(0)),
+                    concat(vec![id("v_row_pre"), id("f_row_pre")]),
+                    id("sk_pre2"),
+                ),
                 // Row r's skew, r registers, as r - 1 and one more: `sk_pre`
                 // is what column 0 sees a cycle later.
                 wire("sk_pre", bits(id("OPW").add(2))),
@@ -197,6 +228,14 @@ pub fn array_ws(cfg: &Config) -> Module {
                             ("p_in", lane("pv", v(id("r")), "ACCW")),
                             ("wn_in", lane("wv", v(id("r")), "OPW")),
                             ("shift", id("sh").idx("c")),
+                            (
+                                "v_pre2",
+                                pre2(id("vh"), id("sk_pre").idx(id("OPW").add(1)), 1),
+                            ),
+                            ("f_pre2", pre2(id("fh"), id("sk_pre").idx("OPW"), 0)),
+                            ("shift_pre", id("shp").idx("c")),
+                            ("wn_dn", lane("wd", v(id("r")), "OPW")),
+                            ("wn_d", lane("wd", v(id("r").add(1)), "OPW")),
                             ("a_out", lane("ah", h(id("c").add(1)), "OPW")),
                             ("v_out", id("vh").idx(h(id("c").add(1)))),
                             ("f_out", id("fh").idx(h(id("c").add(1)))),
@@ -232,6 +271,15 @@ pub fn array_ws(cfg: &Config) -> Module {
                     concat(vec![id("shift"), lane("w_col", id("c"), "OPW")]),
                     concat(vec![id("sh").idx("c"), lane("wv", id("c"), "OPW")]),
                 ),
+                // Column c's shift enable a cycle ahead.
+                delay(
+                    cfg,
+                    "u_skew_pre",
+                    int(1),
+                    id("c"),
+                    id("shift_pre"),
+                    id("shp").idx("c"),
+                ),
                 delay(
                     cfg,
                     "u_deskew",
@@ -243,7 +291,12 @@ pub fn array_ws(cfg: &Config) -> Module {
                 wire_eq(
                     "unused",
                     None,
-                    concat(vec![sized(1, 0), lane("wv", v(id("ROWS")), "OPW")]).any(),
+                    concat(vec![
+                        sized(1, 0),
+                        lane("wv", v(id("ROWS")), "OPW"),
+                        lane("wd", v(id("ROWS")), "OPW"),
+                    ])
+                    .any(),
                 ),
             ],
         ),

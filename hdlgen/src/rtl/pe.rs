@@ -92,6 +92,32 @@ pub fn pe_ws(cfg: &Config) -> Module {
         .port(input("p_in", bits("ACCW"), "partial sum from above"))
         .port(input("wn_in", bits("OPW"), "shadow value from above"))
         .port(input("shift", None, "column shift enable"))
+        .port(input(
+            "v_pre2",
+            None,
+            "v_in two cycles ahead (AHEAD = 1, PREG = 1)",
+        ))
+        .port(input(
+            "f_pre2",
+            None,
+            "f_in two cycles ahead (AHEAD = 1, PREG = 1)",
+        ))
+        .port(input(
+            "shift_pre",
+            None,
+            "shift of the next cycle (AHEAD = 1, PREG = 1)",
+        ))
+        .port(input(
+            "wn_dn",
+            bits("OPW"),
+            "wn_d of the PE above (AHEAD = 1, PREG = 1)",
+        ))
+        .port(output(
+            "wn_d",
+            false,
+            bits("OPW"),
+            "wn_out of the next cycle",
+        ))
         .port(output("a_out", true, bits("OPW"), ""))
         .port(output("v_out", true, None, ""))
         .port(output("f_out", true, None, ""))
@@ -108,7 +134,18 @@ pub fn pe_ws(cfg: &Config) -> Module {
         always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
         wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
         mac_cells("a_in", "w_use", "p_in", "sum"),
-        unused("unused_pre", &["a_pre", "v_pre", "f_pre"]),
+        unused(
+            "unused_pre",
+            &[
+                "a_pre",
+                "v_pre",
+                "f_pre",
+                "v_pre2",
+                "f_pre2",
+                "shift_pre",
+                "wn_dn",
+            ],
+        ),
     ];
     // Next cycle's w_use: next cycle's wn if it swaps then, else next
     // cycle's w, which is this cycle's w_use.
@@ -124,17 +161,30 @@ pub fn pe_ws(cfg: &Config) -> Module {
         always_ff(vec![nb("wu", "w_next")]),
     ];
     // PREG = 1: next cycle's product, registered (a DSP block's multiply
-    // alone in its cycle), then this cycle's sum. Row 0 (PREG = 0) adds
-    // nothing to its product, so it multiplies in its cycle (and Yosys 0.23's
-    // ice40_dsp crashes on a product registered twice).
-    let mut preg = cells::mul_items("a_pre", "w_next", "prod");
+    // alone in its cycle), then this cycle's sum. Its stationary operand is
+    // a register too, `wq`: next cycle's w_use, chosen two cycles ahead
+    // (the shadow value after next cycle's shift, from this PE's and the
+    // one above's next `wn`). Row 0 (PREG = 0) adds nothing to its product,
+    // so it multiplies in its cycle (and Yosys 0.23's ice40_dsp crashes on a
+    // product registered twice).
+    let mut preg = vec![
+        reg("wq", bits("OPW")),
+        always_ff(vec![if_(
+            id("v_pre2").bitand("f_pre2"),
+            vec![nb("wq", id("shift_pre").tern("wn_dn", "wn_d"))],
+        )]),
+    ];
+    preg.extend(cells::mul_items("a_pre", "wq", "prod"));
     preg.extend([
         reg("prod_q", bits("PW")),
         always_ff(vec![nb("prod_q", "prod")]),
     ]);
     preg.extend(cells::add_items("p_in", "prod_q", "ACCW", "PW", "sum"));
     let mut direct = mac_dsp("a_in", "wu", "p_in", "sum");
-    direct.push(unused("unused_pre", &["a_pre"]));
+    direct.push(unused(
+        "unused_pre",
+        &["a_pre", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
+    ));
     let dsp = vec![Item::GenIf {
         cond: id("PREG").ne(0),
         label: "preg".into(),
@@ -149,6 +199,10 @@ pub fn pe_ws(cfg: &Config) -> Module {
         always_ff(vec![nb("prod_sq", "prod_s"), nb("prod_cq", "prod_c")]),
     ]);
     logic.extend(cells::add_cs_items("p_in", "prod_sq", "prod_cq", "sum"));
+    logic.push(unused(
+        "unused_pre2",
+        &["v_pre2", "f_pre2", "shift_pre", "wn_dn"],
+    ));
     ahead.push(Item::GenIf {
         cond: id("LOGIC").eq(0),
         label: "dsp".into(),
@@ -156,6 +210,7 @@ pub fn pe_ws(cfg: &Config) -> Module {
         otherwise: logic,
     });
     m.push([
+        assign("wn_d", id("shift").tern("wn_in", "wn_out")),
         wire("sum", bits("ACCW")),
         decl(Net::Genvar, false, "j", None, None, None),
         Item::GenIf {
