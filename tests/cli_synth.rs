@@ -92,6 +92,17 @@ fn bad_targets_and_devices_are_user_errors_listing_what_exists() {
         &[],
     );
     assert!(e.contains("unknown design `nope-9x9`"), "{e}");
+    for f in ["--freq=0", "--freq=-5", "--freq=nan", "--freq=2001"] {
+        let e = fails(
+            &dir,
+            &["synth", "--design", "tiny.toml", "--target", "ice40", f],
+            &[],
+        );
+        assert!(
+            e.contains("--freq") && e.contains("at most 2000 MHz"),
+            "{f}: {e}"
+        );
+    }
     assert!(
         !dir.join("synth-out").exists(),
         "nothing is written on a refused command"
