@@ -117,6 +117,12 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
             params.push(("DSPS".to_string(), budget));
         }
     }
+    // On the ECP5 the ws/is PEs' multipliers are MULT18X18D blocks holding
+    // their registers (MULPRIM; Yosys packs none into a DSP block itself).
+    let cfg = hdlgen::rtl::Config::of(&design)?;
+    if target == Target::Ecp5 && !cfg.output_stationary() && cfg.opw <= 17 {
+        params.push(("MULPRIM".to_string(), 1));
+    }
     let opts = SynthOptions {
         device: a.device,
         skip_pnr: a.no_pnr,

@@ -6,7 +6,7 @@
 //! is missing.
 
 use hdlgen::check::fit::fits;
-use hdlgen::check::{build, check, Bench, Simulator};
+use hdlgen::check::{build_variant, check, Bench, Simulator, Variant};
 use hdlgen::rtl::Config;
 use hdlgen::{HdlError, Silent};
 use proptest::prelude::*;
@@ -27,8 +27,8 @@ fn design(name: &str) -> Design {
 
 /// The bench, or a panic with the error and its hint (the install command
 /// when a tool is missing).
-fn bench(d: &Design, sim: Simulator) -> Bench {
-    build(d, sim, false, &Silent).unwrap_or_else(|e| panic!("{}", shown(&e)))
+fn bench(d: &Design, sim: Simulator, variant: Variant) -> Bench {
+    build_variant(d, sim, false, &Silent, variant).unwrap_or_else(|e| panic!("{}", shown(&e)))
 }
 
 fn shown(e: &HdlError) -> String {
@@ -64,9 +64,13 @@ fn one(
 }
 
 fn cosim(name: &str, sim: Simulator, cases: u32) {
+    cosim_variant(name, sim, cases, Variant::default())
+}
+
+fn cosim_variant(name: &str, sim: Simulator, cases: u32, variant: Variant) {
     let d = design(name);
     let cfg = Config::of(&d).expect("generatable design");
-    let bench = bench(&d, sim);
+    let bench = bench(&d, sim, variant);
     let work = work_dir(name, sim);
     let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));
     // Fixed corners first: one element, and a GEMM of several folds in every direction.
@@ -93,7 +97,7 @@ fn cosim(name: &str, sim: Simulator, cases: u32) {
     });
     let _ = std::fs::remove_dir_all(&work);
     if let Err(e) = result {
-        panic!("{name} under {sim:?}: {e}");
+        panic!("{name} under {sim:?} ({variant:?}): {e}");
     }
 }
 
@@ -119,6 +123,46 @@ verilator_cases!(
     verilator_7x12_os_int16 => "cosim-7x12-os-int16",
 );
 
+/// PEs that multiply in logic, as `synth` maps a design onto a device with
+/// fewer DSP blocks than PEs (the top's `DSPS`): all of them (PE(0, 0) then
+/// works in its cycle, the others a cycle ahead in carry-save form), and a
+/// mix with the DSP PEs first, in ws, is (int16) and os arrays.
+#[test]
+fn verilator_pes_multiplying_in_logic() {
+    for (name, dsps) in [
+        ("cosim-5x3-ws-sat", 0),
+        ("cosim-2x2-ws", 1),
+        ("cosim-4x4-is-int16", 6),
+        ("cosim-3x5-os", 0),
+        ("cosim-8x8-os-sat", 20),
+    ] {
+        let variant = Variant {
+            dsps: Some(dsps),
+            ..Variant::default()
+        };
+        cosim_variant(name, Simulator::Verilator, CASES / 2, variant);
+    }
+}
+
+/// The ws/is PEs' multipliers as ECP5 MULT18X18D blocks holding their input
+/// and output registers (the top's `MULPRIM` = 1, what `synth --target
+/// ecp5` sets), simulated with the primitive's model
+/// (hdlgen/src/check/models.rs); with a DSP count short of the PEs too.
+#[test]
+fn verilator_ecp5_mult18x18d_pes() {
+    for (name, dsps) in [
+        ("cosim-5x3-ws-sat", None),
+        ("cosim-4x4-is-int16", Some(7)),
+        ("cosim-16x16-ws", None),
+    ] {
+        let variant = Variant {
+            dsps,
+            ecp5_mult: true,
+        };
+        cosim_variant(name, Simulator::Verilator, CASES / 2, variant);
+    }
+}
+
 /// Icarus as a second opinion on a subset (it is slower to run).
 #[test]
 fn icarus_agrees_on_small_arrays() {
@@ -143,7 +187,7 @@ fn a_mismatch_names_the_first_differing_element_and_writes_a_vcd() {
     saturating.accumulator = sim::Precision::Int(16);
     let mut narrow = wrap.clone();
     narrow.accumulator = sim::Precision::Int(16);
-    let bench = bench(&narrow, Simulator::Icarus);
+    let bench = bench(&narrow, Simulator::Icarus, Variant::default());
     let work = work_dir("mismatch", Simulator::Icarus);
     // All extremes: -128 * -128 * K overflows 16 bits, so wrap and saturate differ.
     let (m, k, n) = (3u64, 4u64, 3u64);

@@ -139,10 +139,12 @@ proptest! {
         let rtl = run(&p, &g, TimingMode::Rtl);
         let ss = run(&p, &g, TimingMode::Scalesim);
         prop_assert_eq!(rtl.folds, ss.folds);
-        // Each rtl fold costs at most SCALE-Sim's per-fold count + 3 (the
-        // synchronous SRAM read and the accumulator write); with overlap the
-        // total is never more than that.
-        prop_assert!(rtl.compute_cycles <= ss.compute_cycles + 3, "rtl {} vs scalesim {}", rtl.compute_cycles, ss.compute_cycles);
+        // The rtl GEMM costs at most SCALE-Sim's count + 2 + the array's lag
+        // behind its controller (the synchronous SRAM read, the accumulator
+        // write, and sim::engine::timing::STATIONARY_LAG pipeline registers);
+        // folds overlap, so the total is never more than that.
+        let bound = ss.compute_cycles + 2 + sim::engine::timing::STATIONARY_LAG;
+        prop_assert!(rtl.compute_cycles <= bound, "rtl {} vs scalesim {}", rtl.compute_cycles, ss.compute_cycles);
     }
 }
 

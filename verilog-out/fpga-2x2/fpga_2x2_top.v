@@ -3,23 +3,24 @@
 // Protocol: write A, B lines through the host port; (double-buffered: cmd_op = 1 swaps banks);
 // cmd_op = 0 with M, K, N starts a GEMM; busy is high for exactly the GEMM's cycles; done pulses after.
 module fpga_2x2_top #(
-    parameter ROWS   = 2, // PE rows
-    parameter COLS   = 2, // PE columns
-    parameter OPW    = 8, // operand bits
-    parameter ACCW   = 32, // accumulator bits
-    parameter SAT    = 0, // 1: saturating accumulation
-    parameter BANKS  = 1, // 2: double-buffered
-    parameter DSPS   = 4, // PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic
-    parameter EXT    = 0, // 1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps
-    parameter HREG   = 1, // 1: host_rdata registered (two cycles after host_re), 0: the cycle after (the IP registers it)
-    parameter IDEPTH = 512, // lines per bank
-    parameter IAW    = 9, // address bits
-    parameter FDEPTH = 512, // lines per bank
-    parameter FAW    = 9, // address bits
-    parameter ODEPTH = 128, // lines per bank
-    parameter OAW    = 7, // address bits
-    parameter HAW    = 9, // host address bits: max of the buffers'
-    parameter HW     = 64 // host data bits: max of the buffers' line bits
+    parameter ROWS    = 2, // PE rows
+    parameter COLS    = 2, // PE columns
+    parameter OPW     = 8, // operand bits
+    parameter ACCW    = 32, // accumulator bits
+    parameter SAT     = 0, // 1: saturating accumulation
+    parameter BANKS   = 1, // 2: double-buffered
+    parameter DSPS    = 4, // PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic
+    parameter EXT     = 0, // 1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps
+    parameter HREG    = 1, // 1: host_rdata registered (two cycles after host_re), 0: the cycle after (the IP registers it)
+    parameter MULPRIM = 0, // 1: the PEs multiply in Lattice ECP5 MULT18X18D blocks holding their registers (systolic synth --target ecp5 sets it; OPW up to 17), 0: with `*`
+    parameter IDEPTH  = 512, // lines per bank
+    parameter IAW     = 9, // address bits
+    parameter FDEPTH  = 512, // lines per bank
+    parameter FAW     = 9, // address bits
+    parameter ODEPTH  = 128, // lines per bank
+    parameter OAW     = 7, // address bits
+    parameter HAW     = 9, // host address bits: max of the buffers'
+    parameter HW      = 64 // host data bits: max of the buffers' line bits
 ) (
     input  wire             clk, // clock (all registers on the rising edge)
     input  wire             rst, // synchronous, active high
@@ -198,31 +199,53 @@ module fpga_2x2_top #(
         .x(obuf_hrdata),
         .y(obuf_hrdata_x)
     );
-    wire [HW - 1:0] host_rdata_c = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
     if (HREG != 0) begin : hreg
-        reg [HW - 1:0] host_q;
+        reg [2 - 1:0] hsel_q;
         always @(posedge clk) begin
-            host_q <= host_rdata_c;
+            hsel_q <= hsel;
         end
-        assign host_rdata = host_q;
+        reg [HW - 1:0] ibuf_hq;
+        always @(posedge clk) begin
+            ibuf_hq <= ibuf_hrdata_x;
+        end
+        reg [HW - 1:0] fbuf_hq;
+        always @(posedge clk) begin
+            fbuf_hq <= fbuf_hrdata_x;
+        end
+        reg [HW - 1:0] obuf_hq;
+        always @(posedge clk) begin
+            obuf_hq <= obuf_hrdata_x;
+        end
+        assign host_rdata = (hsel_q == 2'd0) ? ibuf_hq : ((hsel_q == 2'd1) ? fbuf_hq : obuf_hq);
     end else begin : hreg_else
-        assign host_rdata = host_rdata_c;
+        assign host_rdata = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
     end
     wire c_busy;
     wire c_done;
-    reg busy_q;
-    reg done_q;
+    reg busy_q1;
+    reg done_q1;
     always @(posedge clk) begin
         if (rst) begin
-            busy_q <= 1'b0;
-            done_q <= 1'b0;
+            busy_q1 <= 1'b0;
+            done_q1 <= 1'b0;
         end else begin
-            busy_q <= c_busy;
-            done_q <= c_done;
+            busy_q1 <= c_busy;
+            done_q1 <= c_done;
         end
     end
-    assign busy = c_busy || busy_q;
-    assign done = done_q;
+    reg busy_q2;
+    reg done_q2;
+    always @(posedge clk) begin
+        if (rst) begin
+            busy_q2 <= 1'b0;
+            done_q2 <= 1'b0;
+        end else begin
+            busy_q2 <= busy_q1;
+            done_q2 <= done_q1;
+        end
+    end
+    assign busy = (c_busy || busy_q1) || busy_q2;
+    assign done = done_q2;
     assign ibuf_we = 1'b0;
     assign ibuf_waddr = {IAW{1'b0}};
     assign ibuf_wdata = {IW{1'b0}};
@@ -235,9 +258,45 @@ module fpga_2x2_top #(
     wire x_v;
     wire x_f;
     wire o_init;
+    wire o_re_c;
+    wire [OAW - 1:0] o_raddr_c;
     wire o_we_c;
     wire [OAW - 1:0] o_waddr_c;
     wire [(COLS * ACCW) - 1:0] p_row;
+    reg [IW - 1:0] pr_a;
+    reg pr_v;
+    reg pr_f;
+    reg [(COLS * OPW) - 1:0] pr_w;
+    reg pr_shift;
+    reg o_re_q;
+    reg [OAW - 1:0] o_raddr_q;
+    reg o_init_q;
+    reg o_we_p;
+    reg [OAW - 1:0] o_waddr_p;
+    always @(posedge clk) begin
+        if (rst) begin
+            pr_a <= {IW{1'b0}};
+            pr_v <= 1'b0;
+            pr_f <= 1'b0;
+            pr_shift <= 1'b0;
+            o_re_q <= 1'b0;
+            o_init_q <= 1'b0;
+            o_we_p <= 1'b0;
+        end else begin
+            pr_a <= ibuf_rdata;
+            pr_v <= x_v;
+            pr_f <= x_f;
+            pr_shift <= w_shift;
+            o_re_q <= o_re_c;
+            o_init_q <= o_init;
+            o_we_p <= o_we_c;
+        end
+    end
+    always @(posedge clk) begin
+        pr_w <= w_zero ? {(COLS * OPW){1'b0}} : fbuf_rdata;
+        o_raddr_q <= o_raddr_c;
+        o_waddr_p <= o_waddr_c;
+    end
     reg [IW - 1:0] ar_a;
     reg ar_v;
     reg ar_f;
@@ -256,23 +315,25 @@ module fpga_2x2_top #(
             o_we_q <= 1'b0;
             fw_hit <= 1'b0;
         end else begin
-            ar_a <= ibuf_rdata;
-            ar_v <= x_v;
-            ar_f <= x_f;
-            ar_shift <= w_shift;
-            o_we_q <= o_we_c;
+            ar_a <= pr_a;
+            ar_v <= pr_v;
+            ar_f <= pr_f;
+            ar_shift <= pr_shift;
+            o_we_q <= o_we_p;
             fw_hit <= (obuf_re && obuf_we) && (obuf_raddr == obuf_waddr);
         end
     end
     always @(posedge clk) begin
-        ar_w <= w_zero ? {(COLS * OPW){1'b0}} : fbuf_rdata;
-        o_waddr_q <= o_waddr_c;
+        ar_w <= pr_w;
+        o_waddr_q <= o_waddr_p;
         fw_row <= obuf_wdata;
     end
     reg [OW - 1:0] rd_q;
     always @(posedge clk) begin
-        rd_q <= (o_init && !acc_keep) ? {OW{1'b0}} : (fw_hit ? fw_row : obuf_rdata);
+        rd_q <= (o_init_q && !acc_keep) ? {OW{1'b0}} : (fw_hit ? fw_row : obuf_rdata);
     end
+    assign obuf_re = o_re_q;
+    assign obuf_raddr = o_raddr_q;
     assign obuf_we = o_we_q;
     assign obuf_waddr = o_waddr_q;
     fpga_2x2_ctrl_ws #(
@@ -298,8 +359,8 @@ module fpga_2x2_top #(
         .x_raddr(ibuf_raddr),
         .x_v(x_v),
         .x_f(x_f),
-        .o_re(obuf_re),
-        .o_raddr(obuf_raddr),
+        .o_re(o_re_c),
+        .o_raddr(o_raddr_c),
         .o_we(o_we_c),
         .o_waddr(o_waddr_c),
         .o_init(o_init)
@@ -310,18 +371,20 @@ module fpga_2x2_top #(
         .OPW(OPW),
         .ACCW(ACCW),
         .SAT(SAT),
-        .DSPS(DSPS)
+        .DSPS(DSPS),
+        .MULPRIM(MULPRIM)
     ) u_array (
         .clk(clk),
         .rst(rst),
         .a_row(ar_a),
+        .a_row_pre(pr_a),
         .v_row(ar_v),
         .f_row(ar_f),
         .w_col(ar_w),
         .shift(ar_shift),
-        .v_row_pre(x_v),
-        .f_row_pre(x_f),
-        .shift_pre(w_shift),
+        .v_row_pre(pr_v),
+        .f_row_pre(pr_f),
+        .shift_pre(pr_shift),
         .p_row(p_row)
     );
     genvar c;

@@ -198,31 +198,42 @@ module fsd_npu_like_top #(
         .x(obuf_hrdata),
         .y(obuf_hrdata_x)
     );
-    wire [HW - 1:0] host_rdata_c = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
     if (HREG != 0) begin : hreg
-        reg [HW - 1:0] host_q;
+        reg [2 - 1:0] hsel_q;
         always @(posedge clk) begin
-            host_q <= host_rdata_c;
+            hsel_q <= hsel;
         end
-        assign host_rdata = host_q;
+        reg [HW - 1:0] ibuf_hq;
+        always @(posedge clk) begin
+            ibuf_hq <= ibuf_hrdata_x;
+        end
+        reg [HW - 1:0] fbuf_hq;
+        always @(posedge clk) begin
+            fbuf_hq <= fbuf_hrdata_x;
+        end
+        reg [HW - 1:0] obuf_hq;
+        always @(posedge clk) begin
+            obuf_hq <= obuf_hrdata_x;
+        end
+        assign host_rdata = (hsel_q == 2'd0) ? ibuf_hq : ((hsel_q == 2'd1) ? fbuf_hq : obuf_hq);
     end else begin : hreg_else
-        assign host_rdata = host_rdata_c;
+        assign host_rdata = (hsel == 2'd0) ? ibuf_hrdata_x : ((hsel == 2'd1) ? fbuf_hrdata_x : obuf_hrdata_x);
     end
     wire c_busy;
     wire c_done;
-    reg busy_q;
-    reg done_q;
+    reg busy_q1;
+    reg done_q1;
     always @(posedge clk) begin
         if (rst) begin
-            busy_q <= 1'b0;
-            done_q <= 1'b0;
+            busy_q1 <= 1'b0;
+            done_q1 <= 1'b0;
         end else begin
-            busy_q <= c_busy;
-            done_q <= c_done;
+            busy_q1 <= c_busy;
+            done_q1 <= c_done;
         end
     end
-    assign busy = c_busy || busy_q;
-    assign done = done_q;
+    assign busy = c_busy || busy_q1;
+    assign done = done_q1;
     assign ibuf_we = 1'b0;
     assign ibuf_waddr = {IAW{1'b0}};
     assign ibuf_wdata = {IW{1'b0}};

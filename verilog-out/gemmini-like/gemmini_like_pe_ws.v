@@ -2,12 +2,13 @@
 // Stationary-operand PE (ws, is). On a valid first vector it switches to the shadow
 // value wn before using it; wn shifts down the column when shift is on.
 module gemmini_like_pe_ws #(
-    parameter OPW   = 8, // operand bits
-    parameter ACCW  = 32, // accumulator bits
-    parameter SAT   = 0, // 1: saturating accumulation
-    parameter LOGIC = 0, // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
-    parameter AHEAD = 1, // 1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre
-    parameter PREG  = 1 // AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)
+    parameter OPW     = 8, // operand bits
+    parameter ACCW    = 32, // accumulator bits
+    parameter SAT     = 0, // 1: saturating accumulation
+    parameter LOGIC   = 0, // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
+    parameter AHEAD   = 1, // 1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre
+    parameter PREG    = 1, // AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)
+    parameter MULPRIM = 0 // AHEAD = 1 with a DSP multiplier: 1 instantiates an ECP5 MULT18X18D with its registers, 0 uses `*` (cells::mul_reg_items)
 ) (
     input  wire              clk,
     input  wire              rst, // synchronous reset of the flowing registers
@@ -17,6 +18,7 @@ module gemmini_like_pe_ws #(
     input  wire [OPW - 1:0]  a_pre, // a_in of the next cycle (AHEAD = 1)
     input  wire              v_pre, // v_in of the next cycle (AHEAD = 1)
     input  wire              f_pre, // f_in of the next cycle (AHEAD = 1)
+    input  wire [OPW - 1:0]  a_pre2, // a_in two cycles ahead (AHEAD = 1, PREG = 1)
     input  wire [ACCW - 1:0] p_in, // partial sum from above
     input  wire [OPW - 1:0]  wn_in, // shadow value from above
     input  wire              shift, // column shift enable
@@ -84,7 +86,7 @@ module gemmini_like_pe_ws #(
                 wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
             end
         end
-        wire unused_pre = |{1'b0, a_pre, v_pre, f_pre, v_pre2, f_pre2, shift_pre, wn_dn};
+        wire unused_pre = |{1'b0, a_pre, a_pre2, v_pre, f_pre, v_pre2, f_pre2, shift_pre, wn_dn};
     end else begin : now_else
         reg [OPW - 1:0] wu;
         wire [OPW - 1:0] w_next = (v_pre & f_pre) ? (shift ? wn_in : wn_out) : wu;
@@ -93,19 +95,153 @@ module gemmini_like_pe_ws #(
         end
         if (LOGIC == 0) begin : dsp
             if (PREG != 0) begin : preg
-                reg [OPW - 1:0] wq;
-                always @(posedge clk) begin
-                    if (v_pre2 & f_pre2) begin
-                        wq <= shift_pre ? wn_dn : wn_d;
-                    end
-                end
+                wire [OPW - 1:0] wq_next = shift_pre ? wn_dn : wn_d;
                 localparam PW = 2 * OPW;
-                wire [PW - 1:0] mul_a = {{(PW - OPW){a_pre[(OPW - 1)]}}, a_pre};
-                wire [PW - 1:0] mul_b = {{(PW - OPW){wq[(OPW - 1)]}}, wq};
-                wire [PW - 1:0] prod = mul_a * mul_b;
-                reg [PW - 1:0] prod_q;
-                always @(posedge clk) begin
-                    prod_q <= prod;
+                wire [PW - 1:0] prod_q;
+                if (MULPRIM != 0) begin : ecp5
+                    wire [18 - 1:0] mr_a18 = {{(18 - OPW){a_pre2[(OPW - 1)]}}, a_pre2};
+                    wire [18 - 1:0] mr_b18 = {{(18 - OPW){wq_next[(OPW - 1)]}}, wq_next};
+                    wire [36 - 1:0] mr_p36;
+                    MULT18X18D #(
+                        .REG_INPUTA_CLK("CLK0"),
+                        .REG_INPUTA_CE("CE0"),
+                        .REG_INPUTA_RST("RST0"),
+                        .REG_INPUTB_CLK("CLK0"),
+                        .REG_INPUTB_CE("CE1"),
+                        .REG_INPUTB_RST("RST0"),
+                        .REG_OUTPUT_CLK("CLK0"),
+                        .REG_OUTPUT_CE("CE0"),
+                        .REG_OUTPUT_RST("RST0"),
+                        .GSR("DISABLED"),
+                        .RESETMODE("SYNC"),
+                        .SOURCEB_MODE("B_INPUT"),
+                        .MULT_BYPASS("DISABLED"),
+                        .CAS_MATCH_REG("FALSE")
+                    ) u_mult (
+                        .A0(mr_a18[0]),
+                        .A1(mr_a18[1]),
+                        .A2(mr_a18[2]),
+                        .A3(mr_a18[3]),
+                        .A4(mr_a18[4]),
+                        .A5(mr_a18[5]),
+                        .A6(mr_a18[6]),
+                        .A7(mr_a18[7]),
+                        .A8(mr_a18[8]),
+                        .A9(mr_a18[9]),
+                        .A10(mr_a18[10]),
+                        .A11(mr_a18[11]),
+                        .A12(mr_a18[12]),
+                        .A13(mr_a18[13]),
+                        .A14(mr_a18[14]),
+                        .A15(mr_a18[15]),
+                        .A16(mr_a18[16]),
+                        .A17(mr_a18[17]),
+                        .B0(mr_b18[0]),
+                        .B1(mr_b18[1]),
+                        .B2(mr_b18[2]),
+                        .B3(mr_b18[3]),
+                        .B4(mr_b18[4]),
+                        .B5(mr_b18[5]),
+                        .B6(mr_b18[6]),
+                        .B7(mr_b18[7]),
+                        .B8(mr_b18[8]),
+                        .B9(mr_b18[9]),
+                        .B10(mr_b18[10]),
+                        .B11(mr_b18[11]),
+                        .B12(mr_b18[12]),
+                        .B13(mr_b18[13]),
+                        .B14(mr_b18[14]),
+                        .B15(mr_b18[15]),
+                        .B16(mr_b18[16]),
+                        .B17(mr_b18[17]),
+                        .C0(1'b0),
+                        .C1(1'b0),
+                        .C2(1'b0),
+                        .C3(1'b0),
+                        .C4(1'b0),
+                        .C5(1'b0),
+                        .C6(1'b0),
+                        .C7(1'b0),
+                        .C8(1'b0),
+                        .C9(1'b0),
+                        .C10(1'b0),
+                        .C11(1'b0),
+                        .C12(1'b0),
+                        .C13(1'b0),
+                        .C14(1'b0),
+                        .C15(1'b0),
+                        .C16(1'b0),
+                        .C17(1'b0),
+                        .SIGNEDA(1'b1),
+                        .SIGNEDB(1'b1),
+                        .SOURCEA(1'b0),
+                        .SOURCEB(1'b0),
+                        .CLK0(clk),
+                        .CE0(1'b1),
+                        .CE1(v_pre2 & f_pre2),
+                        .CLK1(1'b0),
+                        .CLK2(1'b0),
+                        .CLK3(1'b0),
+                        .CE2(1'b1),
+                        .CE3(1'b1),
+                        .RST0(1'b0),
+                        .RST1(1'b0),
+                        .RST2(1'b0),
+                        .RST3(1'b0),
+                        .P0(mr_p36[0]),
+                        .P1(mr_p36[1]),
+                        .P2(mr_p36[2]),
+                        .P3(mr_p36[3]),
+                        .P4(mr_p36[4]),
+                        .P5(mr_p36[5]),
+                        .P6(mr_p36[6]),
+                        .P7(mr_p36[7]),
+                        .P8(mr_p36[8]),
+                        .P9(mr_p36[9]),
+                        .P10(mr_p36[10]),
+                        .P11(mr_p36[11]),
+                        .P12(mr_p36[12]),
+                        .P13(mr_p36[13]),
+                        .P14(mr_p36[14]),
+                        .P15(mr_p36[15]),
+                        .P16(mr_p36[16]),
+                        .P17(mr_p36[17]),
+                        .P18(mr_p36[18]),
+                        .P19(mr_p36[19]),
+                        .P20(mr_p36[20]),
+                        .P21(mr_p36[21]),
+                        .P22(mr_p36[22]),
+                        .P23(mr_p36[23]),
+                        .P24(mr_p36[24]),
+                        .P25(mr_p36[25]),
+                        .P26(mr_p36[26]),
+                        .P27(mr_p36[27]),
+                        .P28(mr_p36[28]),
+                        .P29(mr_p36[29]),
+                        .P30(mr_p36[30]),
+                        .P31(mr_p36[31]),
+                        .P32(mr_p36[32]),
+                        .P33(mr_p36[33]),
+                        .P34(mr_p36[34]),
+                        .P35(mr_p36[35])
+                    );
+                    assign prod_q = mr_p36[(PW - 1):0];
+                    wire unused_p = |{1'b0, mr_p36[35:PW]};
+                end else begin : ecp5_else
+                    reg [OPW - 1:0] mr_a;
+                    reg [OPW - 1:0] mr_b;
+                    always @(posedge clk) begin
+                        mr_a <= a_pre2;
+                        if (v_pre2 & f_pre2) begin
+                            mr_b <= wq_next;
+                        end
+                    end
+                    wire [PW - 1:0] mr_p = {{(PW - OPW){mr_a[(OPW - 1)]}}, mr_a} * {{(PW - OPW){mr_b[(OPW - 1)]}}, mr_b};
+                    reg [PW - 1:0] mr_q;
+                    always @(posedge clk) begin
+                        mr_q <= mr_p;
+                    end
+                    assign prod_q = mr_q;
                 end
                 localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
                 wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod_q[(PW - 1)]}}, prod_q};
@@ -117,11 +253,151 @@ module gemmini_like_pe_ws #(
                     assign sum = sum_full[(ACCW - 1):0];
                     wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
                 end
+                wire unused_pre1 = |{1'b0, a_pre};
             end else begin : preg_else
                 localparam PW = 2 * OPW;
-                wire [PW - 1:0] mul_a = {{(PW - OPW){a_in[(OPW - 1)]}}, a_in};
-                wire [PW - 1:0] mul_b = {{(PW - OPW){wu[(OPW - 1)]}}, wu};
-                wire [PW - 1:0] prod = mul_a * mul_b;
+                wire [PW - 1:0] prod;
+                if (MULPRIM != 0) begin : ecp5
+                    wire [18 - 1:0] mr_a18 = {{(18 - OPW){a_pre[(OPW - 1)]}}, a_pre};
+                    wire [18 - 1:0] mr_b18 = {{(18 - OPW){w_next[(OPW - 1)]}}, w_next};
+                    wire [36 - 1:0] mr_p36;
+                    MULT18X18D #(
+                        .REG_INPUTA_CLK("CLK0"),
+                        .REG_INPUTA_CE("CE0"),
+                        .REG_INPUTA_RST("RST0"),
+                        .REG_INPUTB_CLK("CLK0"),
+                        .REG_INPUTB_CE("CE1"),
+                        .REG_INPUTB_RST("RST0"),
+                        .REG_OUTPUT_CLK("NONE"),
+                        .REG_OUTPUT_CE("CE0"),
+                        .REG_OUTPUT_RST("RST0"),
+                        .GSR("DISABLED"),
+                        .RESETMODE("SYNC"),
+                        .SOURCEB_MODE("B_INPUT"),
+                        .MULT_BYPASS("DISABLED"),
+                        .CAS_MATCH_REG("FALSE")
+                    ) u_mult (
+                        .A0(mr_a18[0]),
+                        .A1(mr_a18[1]),
+                        .A2(mr_a18[2]),
+                        .A3(mr_a18[3]),
+                        .A4(mr_a18[4]),
+                        .A5(mr_a18[5]),
+                        .A6(mr_a18[6]),
+                        .A7(mr_a18[7]),
+                        .A8(mr_a18[8]),
+                        .A9(mr_a18[9]),
+                        .A10(mr_a18[10]),
+                        .A11(mr_a18[11]),
+                        .A12(mr_a18[12]),
+                        .A13(mr_a18[13]),
+                        .A14(mr_a18[14]),
+                        .A15(mr_a18[15]),
+                        .A16(mr_a18[16]),
+                        .A17(mr_a18[17]),
+                        .B0(mr_b18[0]),
+                        .B1(mr_b18[1]),
+                        .B2(mr_b18[2]),
+                        .B3(mr_b18[3]),
+                        .B4(mr_b18[4]),
+                        .B5(mr_b18[5]),
+                        .B6(mr_b18[6]),
+                        .B7(mr_b18[7]),
+                        .B8(mr_b18[8]),
+                        .B9(mr_b18[9]),
+                        .B10(mr_b18[10]),
+                        .B11(mr_b18[11]),
+                        .B12(mr_b18[12]),
+                        .B13(mr_b18[13]),
+                        .B14(mr_b18[14]),
+                        .B15(mr_b18[15]),
+                        .B16(mr_b18[16]),
+                        .B17(mr_b18[17]),
+                        .C0(1'b0),
+                        .C1(1'b0),
+                        .C2(1'b0),
+                        .C3(1'b0),
+                        .C4(1'b0),
+                        .C5(1'b0),
+                        .C6(1'b0),
+                        .C7(1'b0),
+                        .C8(1'b0),
+                        .C9(1'b0),
+                        .C10(1'b0),
+                        .C11(1'b0),
+                        .C12(1'b0),
+                        .C13(1'b0),
+                        .C14(1'b0),
+                        .C15(1'b0),
+                        .C16(1'b0),
+                        .C17(1'b0),
+                        .SIGNEDA(1'b1),
+                        .SIGNEDB(1'b1),
+                        .SOURCEA(1'b0),
+                        .SOURCEB(1'b0),
+                        .CLK0(clk),
+                        .CE0(1'b1),
+                        .CE1(1'b1),
+                        .CLK1(1'b0),
+                        .CLK2(1'b0),
+                        .CLK3(1'b0),
+                        .CE2(1'b1),
+                        .CE3(1'b1),
+                        .RST0(1'b0),
+                        .RST1(1'b0),
+                        .RST2(1'b0),
+                        .RST3(1'b0),
+                        .P0(mr_p36[0]),
+                        .P1(mr_p36[1]),
+                        .P2(mr_p36[2]),
+                        .P3(mr_p36[3]),
+                        .P4(mr_p36[4]),
+                        .P5(mr_p36[5]),
+                        .P6(mr_p36[6]),
+                        .P7(mr_p36[7]),
+                        .P8(mr_p36[8]),
+                        .P9(mr_p36[9]),
+                        .P10(mr_p36[10]),
+                        .P11(mr_p36[11]),
+                        .P12(mr_p36[12]),
+                        .P13(mr_p36[13]),
+                        .P14(mr_p36[14]),
+                        .P15(mr_p36[15]),
+                        .P16(mr_p36[16]),
+                        .P17(mr_p36[17]),
+                        .P18(mr_p36[18]),
+                        .P19(mr_p36[19]),
+                        .P20(mr_p36[20]),
+                        .P21(mr_p36[21]),
+                        .P22(mr_p36[22]),
+                        .P23(mr_p36[23]),
+                        .P24(mr_p36[24]),
+                        .P25(mr_p36[25]),
+                        .P26(mr_p36[26]),
+                        .P27(mr_p36[27]),
+                        .P28(mr_p36[28]),
+                        .P29(mr_p36[29]),
+                        .P30(mr_p36[30]),
+                        .P31(mr_p36[31]),
+                        .P32(mr_p36[32]),
+                        .P33(mr_p36[33]),
+                        .P34(mr_p36[34]),
+                        .P35(mr_p36[35])
+                    );
+                    assign prod = mr_p36[(PW - 1):0];
+                    wire unused_p = |{1'b0, mr_p36[35:PW]};
+                end else begin : ecp5_else
+                    reg [OPW - 1:0] mr_a;
+                    reg [OPW - 1:0] mr_b;
+                    always @(posedge clk) begin
+                        mr_a <= a_pre;
+                        if (1'b1) begin
+                            mr_b <= w_next;
+                        end
+                    end
+                    wire [PW - 1:0] mr_p = {{(PW - OPW){mr_a[(OPW - 1)]}}, mr_a} * {{(PW - OPW){mr_b[(OPW - 1)]}}, mr_b};
+                    assign prod = mr_p;
+                end
                 localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
                 wire [SW - 1:0] sum_full = {{(SW - ACCW){p_in[(ACCW - 1)]}}, p_in} + {{(SW - PW){prod[(PW - 1)]}}, prod};
                 if (SAT != 0) begin : saturate
@@ -132,7 +408,7 @@ module gemmini_like_pe_ws #(
                     assign sum = sum_full[(ACCW - 1):0];
                     wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
                 end
-                wire unused_pre = |{1'b0, a_pre, v_pre2, f_pre2, shift_pre, wn_dn};
+                wire unused_pre = |{1'b0, a_pre2, v_pre2, f_pre2, shift_pre, wn_dn};
             end
         end else begin : dsp_else
             localparam PW = 2 * OPW;
@@ -197,7 +473,7 @@ module gemmini_like_pe_ws #(
                 assign sum = sum_full[(ACCW - 1):0];
                 wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
             end
-            wire unused_pre2 = |{1'b0, v_pre2, f_pre2, shift_pre, wn_dn};
+            wire unused_pre2 = |{1'b0, a_pre2, v_pre2, f_pre2, shift_pre, wn_dn};
         end
     end
     always @(posedge clk) begin

@@ -136,6 +136,49 @@ pub fn build(
     build_with(design, sim, trace, progress, super::tb::testbench(&cfg), "")
 }
 
+/// A variant of the generated RTL to co-simulate: parameters of the top
+/// that `systolic synth` sets for a device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Variant {
+    /// The top's `DSPS`: PEs past the first `dsps` multiply in logic, as
+    /// synthesis for a device with fewer DSP blocks than PEs maps them.
+    pub dsps: Option<u32>,
+    /// The top's `MULPRIM` = 1: the ws/is PEs multiply in ECP5 `MULT18X18D`
+    /// blocks, simulated with [`super::models::mult18x18d`].
+    pub ecp5_mult: bool,
+}
+
+impl Variant {
+    fn tag(&self) -> String {
+        let mut t = String::new();
+        if let Some(d) = self.dsps {
+            t += &format!("-dsps{d}");
+        }
+        if self.ecp5_mult {
+            t += "-mult18x18d";
+        }
+        t
+    }
+}
+
+/// [`build`] of a [`Variant`] (its testbench sets the top's parameters).
+pub fn build_variant(
+    design: &Design,
+    sim: Simulator,
+    trace: bool,
+    progress: &dyn Progress,
+    variant: Variant,
+) -> Result<Bench, HdlError> {
+    let cfg = Config::of(design)?;
+    let tb = super::tb::testbench_variant(&cfg, variant);
+    let models = if variant.ecp5_mult {
+        vec![super::models::mult18x18d()]
+    } else {
+        Vec::new()
+    };
+    build_files(design, sim, trace, progress, tb, models, &variant.tag())
+}
+
 /// [`build`] with another testbench module `tb` (its module name is the
 /// simulation top); `tag` sets its cache folders apart.
 pub fn build_with(
@@ -144,6 +187,19 @@ pub fn build_with(
     trace: bool,
     progress: &dyn Progress,
     tb: crate::ast::Module,
+    tag: &str,
+) -> Result<Bench, HdlError> {
+    build_files(design, sim, trace, progress, tb, Vec::new(), tag)
+}
+
+/// [`build_with`] with simulation models (`models`, one file each) beside the RTL.
+fn build_files(
+    design: &Design,
+    sim: Simulator,
+    trace: bool,
+    progress: &dyn Progress,
+    tb: crate::ast::Module,
+    models: Vec<crate::ast::Module>,
     tag: &str,
 ) -> Result<Bench, HdlError> {
     let paths = ToolPaths::default();
@@ -155,10 +211,14 @@ pub fn build_with(
     let cfg = Config::of(design)?;
     let root = cache_dir()?;
     let mut files = crate::ip::rtl_files(&cfg);
-    files.push(crate::ip::SourceFile {
-        name: "tb.v".into(),
-        text: crate::print::module(&tb),
-    });
+    files.extend(models.iter().chain([&tb]).map(|m| crate::ip::SourceFile {
+        name: if m.name == tb.name {
+            "tb.v".into()
+        } else {
+            format!("{}.v", m.name)
+        },
+        text: crate::print::module(m),
+    }));
     let args = build_args(sim, trace, &files, &tb.name);
     let mut parts = vec![
         format!("{sim:?}"),

@@ -9,9 +9,10 @@ pub mod fit;
 pub mod ipbench;
 pub mod iptb;
 pub mod lines;
+pub mod models;
 pub mod tb;
 pub mod verify;
 
-pub use bench::{build, build_with, Bench, Gemm, Simulator};
+pub use bench::{build, build_variant, build_with, Bench, Gemm, Simulator, Variant};
 pub use cache::{cache_dir, private_temp_dir};
 pub use verify::{build_ip, check, check_ip, Diff, IpOutcome, Outcome};

@@ -61,21 +61,24 @@ fn pe_params() -> Vec<(&'static str, Expr)> {
     ]
 }
 
-/// The ws PE's parameters: every PE but PE(0, 0) works a cycle ahead
-/// (PE(0, 0)'s inputs come from the SRAM and the controller, which have
-/// them no earlier).
+/// The ws PE's parameters: every PE works a cycle ahead but a PE(0, 0)
+/// that multiplies in logic (its next operand is the SRAM's output, which
+/// it has no earlier; with a DSP block it needs only the controller's next
+/// valid and first bits, `v_row_pre` and `f_row_pre`).
 fn ahead_params() -> Vec<(&'static str, Expr)> {
     let mut p = pe_params();
-    p.push(("AHEAD", id("r").add("c").gt(0).tern(int(1), int(0))));
+    let dsp = id("r").mul("COLS").add("c").lt("DSPS");
+    p.push(("AHEAD", id("r").add("c").gt(0).or(dsp).tern(int(1), int(0))));
     p.push(("PREG", id("r").gt(0).tern(int(1), int(0))));
+    p.push(("MULPRIM", id("MULPRIM")));
     p
 }
 
 /// What PE(r, c) sees next cycle: `links`, the input of PE(r, c - 1), or
-/// in column 0 `pre`, the row's skew one register short (PE(0, 0): the
-/// row's input, unused).
-fn pre(links: Expr, pre: Expr) -> Expr {
-    id("c").gt(0).tern(links, pre)
+/// in column 0 `pre`, the row's skew one register short (row 0: `row0`,
+/// the array's next input).
+fn pre(links: Expr, pre: Expr, row0: Expr) -> Expr {
+    id("c").gt(0).tern(links, id("r").gt(0).tern(pre, row0))
 }
 
 /// What PE(r, c) sees two cycles ahead, bit `bit` of the valid/first pair
@@ -84,7 +87,21 @@ fn pre(links: Expr, pre: Expr) -> Expr {
 fn pre2(links: Expr, pre: Expr, bit: i64) -> Expr {
     id("c").gt(1).tern(
         links.idx(h(id("c").gt(1).tern(id("c").sub(2), int(0)))),
-        id("c").eq(1).tern(pre, id("sk_pre2").idx(int(bit))),
+        id("c")
+            .eq(1)
+            .tern(pre, id("sk_pre2").idx(id("OPW").add(bit))),
+    )
+}
+
+/// What PE(r, c) sees two cycles ahead on `a`: the input of PE(r, c - 2),
+/// in column 1 PE(r, 0)'s next input `col0_pre`, in column 0 the row's
+/// `sk_pre2` (row 0: its next input, unused).
+fn a_pre2(col0_pre: Expr) -> Expr {
+    id("c").gt(1).tern(
+        lane("ah", h(id("c").gt(1).tern(id("c").sub(2), int(0))), "OPW"),
+        id("c")
+            .eq(1)
+            .tern(col0_pre, id("sk_pre2").slice(id("OPW").sub(1), 0)),
     )
 }
 
@@ -110,6 +127,9 @@ pub fn array_ws(cfg: &Config) -> Module {
         &["Stationary-operand array (ws, is) with input skew and output deskew."],
     );
     header(&mut m, cfg);
+    if let Some((name, value, doc)) = cfg.mulprim_param() {
+        m.param(name, value, doc);
+    }
     m.port(input(
         "a_row",
         bits(id("ROWS").mul("OPW")),
@@ -123,6 +143,11 @@ pub fn array_ws(cfg: &Config) -> Module {
         "stationary row for the shadow chains, lane c = column c",
     ))
     .port(input("shift", None, "shadow chains shift"))
+    .port(input(
+        "a_row_pre",
+        bits(id("ROWS").mul("OPW")),
+        "a_row of the next cycle",
+    ))
     .port(input("v_row_pre", None, "v_row of the next cycle"))
     .port(input("f_row_pre", None, "f_row of the next cycle"))
     .port(input("shift_pre", None, "shift of the next cycle"))
@@ -159,16 +184,21 @@ pub fn array_ws(cfg: &Config) -> Module {
             id("ROWS"),
             "row",
             vec![
-                // Row r's valid and first bits two cycles ahead of column 0
-                // (rows below 0): r - 1 registers from the controller's
-                // unregistered bits, which the array's inputs follow by one.
-                wire("sk_pre2", bits(2)),
+                // Row r's valid and first bits and operand two cycles ahead
+                // of column 0 (rows below 0): r - 1 registers from the
+                // controller's unregistered bits and the buffer's read data,
+                // which the array's inputs follow by one.
+                wire("sk_pre2", bits(id("OPW").add(2))),
                 delay(
                     cfg,
                     "u_skew_pre2",
-                    int(2),
+                    id("OPW").add(2),
                     id("r").gt(0).tern(id("r").sub(1), int(0)),
-                    concat(vec![id("v_row_pre"), id("f_row_pre")]),
+                    concat(vec![
+                        id("v_row_pre"),
+                        id("f_row_pre"),
+                        lane("a_row_pre", id("r"), "OPW"),
+                    ]),
                     id("sk_pre2"),
                 ),
                 // Row r's skew, r registers, as r - 1 and one more: `sk_pre`
@@ -218,13 +248,32 @@ pub fn array_ws(cfg: &Config) -> Module {
                                 pre(
                                     lane("ah", hprev(), "OPW"),
                                     id("sk_pre").slice(id("OPW").sub(1), 0),
+                                    lane("a_row_pre", int(0), "OPW"),
                                 ),
                             ),
                             (
-                                "v_pre",
-                                pre(id("vh").idx(hprev()), id("sk_pre").idx(id("OPW").add(1))),
+                                "a_pre2",
+                                a_pre2(id("r").gt(0).tern(
+                                    id("sk_pre").slice(id("OPW").sub(1), 0),
+                                    lane("a_row_pre", int(0), "OPW"),
+                                )),
                             ),
-                            ("f_pre", pre(id("fh").idx(hprev()), id("sk_pre").idx("OPW"))),
+                            (
+                                "v_pre",
+                                pre(
+                                    id("vh").idx(hprev()),
+                                    id("sk_pre").idx(id("OPW").add(1)),
+                                    id("v_row_pre"),
+                                ),
+                            ),
+                            (
+                                "f_pre",
+                                pre(
+                                    id("fh").idx(hprev()),
+                                    id("sk_pre").idx("OPW"),
+                                    id("f_row_pre"),
+                                ),
+                            ),
                             ("p_in", lane("pv", v(id("r")), "ACCW")),
                             ("wn_in", lane("wv", v(id("r")), "OPW")),
                             ("shift", id("sh").idx("c")),

@@ -378,6 +378,104 @@ pub fn mul_items(a: &str, b: &str, p: &str) -> Vec<Item> {
     ]
 }
 
+/// `p` (`PW` = `2 * OPW` bits) = the signed product of `a` and `b` (`OPW`
+/// bits each) registered at the multiplier's inputs, `b`'s register loaded
+/// only when `ce_b` is 1, and with `oreg` at its output too: `p` is the
+/// product of the cycle before's inputs (of two cycles before with `oreg`).
+/// With the parameter `MULPRIM` = 1 it is one Lattice ECP5 `MULT18X18D`
+/// with those registers inside it (Yosys 0.23 packs no flip-flop into a
+/// DSP block, and routing to and from the block dominates the array's
+/// clock, docs/SYNTHESIS.md), for `OPW` up to 18; otherwise flip-flops and
+/// `*`, which any tool maps. Both compute the same in every cycle.
+pub fn mul_reg_items(a: &str, b: &str, ce_b: Expr, p: &str, oreg: bool) -> Vec<Item> {
+    let generic = {
+        let mut v = vec![
+            reg("mr_a", bits("OPW")),
+            reg("mr_b", bits("OPW")),
+            always_ff(vec![nb("mr_a", a), if_(ce_b.clone(), vec![nb("mr_b", b)])]),
+            wire_eq(
+                "mr_p",
+                bits("PW"),
+                sext("mr_a", "OPW", "PW").mul(sext("mr_b", "OPW", "PW")),
+            ),
+        ];
+        if oreg {
+            v.extend([
+                reg("mr_q", bits("PW")),
+                always_ff(vec![nb("mr_q", "mr_p")]),
+                assign(p, "mr_q"),
+            ]);
+        } else {
+            v.push(assign(p, "mr_p"));
+        }
+        v
+    };
+    let reg_of = |on: bool| string(if on { "CLK0" } else { "NONE" });
+    let mut params = vec![
+        ("REG_INPUTA_CLK", reg_of(true)),
+        ("REG_INPUTA_CE", string("CE0")),
+        ("REG_INPUTA_RST", string("RST0")),
+        ("REG_INPUTB_CLK", reg_of(true)),
+        ("REG_INPUTB_CE", string("CE1")),
+        ("REG_INPUTB_RST", string("RST0")),
+        ("REG_OUTPUT_CLK", reg_of(oreg)),
+        ("REG_OUTPUT_CE", string("CE0")),
+        ("REG_OUTPUT_RST", string("RST0")),
+    ];
+    params.extend([
+        ("GSR", string("DISABLED")),
+        ("RESETMODE", string("SYNC")),
+        ("SOURCEB_MODE", string("B_INPUT")),
+        ("MULT_BYPASS", string("DISABLED")),
+        ("CAS_MATCH_REG", string("FALSE")),
+    ]);
+    let pins: Vec<(String, Expr)> = (0..18)
+        .map(|i| (format!("A{i}"), id("mr_a18").idx(int(i))))
+        .chain((0..18).map(|i| (format!("B{i}"), id("mr_b18").idx(int(i)))))
+        .chain((0..18).map(|i| (format!("C{i}"), sized(1, 0))))
+        .chain([
+            ("SIGNEDA".into(), sized(1, 1)),
+            ("SIGNEDB".into(), sized(1, 1)),
+            ("SOURCEA".into(), sized(1, 0)),
+            ("SOURCEB".into(), sized(1, 0)),
+            ("CLK0".into(), id("clk")),
+            ("CE0".into(), sized(1, 1)),
+            ("CE1".into(), ce_b),
+        ])
+        .chain((1..4).map(|i| (format!("CLK{i}"), sized(1, 0))))
+        .chain((2..4).map(|i| (format!("CE{i}"), sized(1, 1))))
+        .chain((0..4).map(|i| (format!("RST{i}"), sized(1, 0))))
+        .chain((0..36).map(|i| (format!("P{i}"), id("mr_p36").idx(int(i)))))
+        .collect();
+    let ecp5 = vec![
+        wire_eq("mr_a18", bits(18), sext(a, "OPW", "18")),
+        wire_eq("mr_b18", bits(18), sext(b, "OPW", "18")),
+        wire("mr_p36", bits(36)),
+        instance(
+            "MULT18X18D",
+            "u_mult",
+            params,
+            pins.iter().map(|(n, e)| (n.as_str(), e.clone())).collect(),
+        ),
+        assign(p, id("mr_p36").slice(id("PW").sub(1), 0)),
+        wire_eq(
+            "unused_p",
+            None,
+            concat(vec![sized(1, 0), id("mr_p36").slice(35, id("PW"))]).any(),
+        ),
+    ];
+    vec![
+        localparam("PW", int(2).mul("OPW")),
+        wire(p, bits("PW")),
+        Item::GenIf {
+            cond: id("MULPRIM").ne(0),
+            label: "ecp5".into(),
+            then: ecp5,
+            otherwise: generic,
+        },
+    ]
+}
+
 /// `delay`: `N` registers in a row (`N` = 0: a wire), kept as one shift
 /// register `r` (stage 0 in the low bits; no loops, so every tool handles any
 /// `N`); with `RESET` = 1 they clear on `rst` (control and operands entering

@@ -140,6 +140,16 @@ impl Config {
         self.roles.stationary == Operand::C
     }
 
+    /// The `MULPRIM` parameter of the ws/is tops, arrays and IPs, with its
+    /// documentation (os PEs multiply with `*` only).
+    pub fn mulprim_param(&self) -> Option<(&'static str, i64, &'static str)> {
+        (!self.output_stationary()).then_some((
+            "MULPRIM",
+            0,
+            "1: the PEs multiply in Lattice ECP5 MULT18X18D blocks holding their registers (systolic synth --target ecp5 sets it; OPW up to 17), 0: with `*`",
+        ))
+    }
+
     /// Lanes of a line of `op`'s buffer.
     pub fn lanes(&self, op: Operand) -> u32 {
         self.roles.lanes(op, self.rows, self.cols)

@@ -72,6 +72,11 @@ pub fn pe_ws(cfg: &Config) -> Module {
         "PREG",
         1,
         "AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)",
+    )
+    .param(
+        "MULPRIM",
+        0,
+        "AHEAD = 1 with a DSP multiplier: 1 instantiates an ECP5 MULT18X18D with its registers, 0 uses `*` (cells::mul_reg_items)",
     );
     m.port(input("clk", None, ""))
         .port(input(
@@ -89,6 +94,11 @@ pub fn pe_ws(cfg: &Config) -> Module {
         ))
         .port(input("v_pre", None, "v_in of the next cycle (AHEAD = 1)"))
         .port(input("f_pre", None, "f_in of the next cycle (AHEAD = 1)"))
+        .port(input(
+            "a_pre2",
+            bits("OPW"),
+            "a_in two cycles ahead (AHEAD = 1, PREG = 1)",
+        ))
         .port(input("p_in", bits("ACCW"), "partial sum from above"))
         .port(input("wn_in", bits("OPW"), "shadow value from above"))
         .port(input("shift", None, "column shift enable"))
@@ -138,6 +148,7 @@ pub fn pe_ws(cfg: &Config) -> Module {
             "unused_pre",
             &[
                 "a_pre",
+                "a_pre2",
                 "v_pre",
                 "f_pre",
                 "v_pre2",
@@ -167,23 +178,28 @@ pub fn pe_ws(cfg: &Config) -> Module {
     // one above's next `wn`). Row 0 (PREG = 0) adds nothing to its product,
     // so it multiplies in its cycle (and Yosys 0.23's ice40_dsp crashes on a
     // product registered twice).
-    let mut preg = vec![
-        reg("wq", bits("OPW")),
-        always_ff(vec![if_(
-            id("v_pre2").bitand("f_pre2"),
-            vec![nb("wq", id("shift_pre").tern("wn_dn", "wn_d"))],
-        )]),
-    ];
-    preg.extend(cells::mul_items("a_pre", "wq", "prod"));
-    preg.extend([
-        reg("prod_q", bits("PW")),
-        always_ff(vec![nb("prod_q", "prod")]),
-    ]);
+    // The multiplier's input registers hold `a_pre` and `wq`; its output
+    // register is `prod_q`.
+    let mut preg = vec![wire_eq(
+        "wq_next",
+        bits("OPW"),
+        id("shift_pre").tern("wn_dn", "wn_d"),
+    )];
+    preg.extend(cells::mul_reg_items(
+        "a_pre2",
+        "wq_next",
+        id("v_pre2").bitand("f_pre2"),
+        "prod_q",
+        true,
+    ));
     preg.extend(cells::add_items("p_in", "prod_q", "ACCW", "PW", "sum"));
-    let mut direct = mac_dsp("a_in", "wu", "p_in", "sum");
+    preg.push(unused("unused_pre1", &["a_pre"]));
+    // Row 0: the multiplier's input registers hold `a_in` and `wu`.
+    let mut direct = cells::mul_reg_items("a_pre", "w_next", sized(1, 1), "prod", false);
+    direct.extend(cells::add_items("p_in", "prod", "ACCW", "PW", "sum"));
     direct.push(unused(
         "unused_pre",
-        &["a_pre", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
+        &["a_pre2", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
     ));
     let dsp = vec![Item::GenIf {
         cond: id("PREG").ne(0),
@@ -201,7 +217,7 @@ pub fn pe_ws(cfg: &Config) -> Module {
     logic.extend(cells::add_cs_items("p_in", "prod_sq", "prod_cq", "sum"));
     logic.push(unused(
         "unused_pre2",
-        &["v_pre2", "f_pre2", "shift_pre", "wn_dn"],
+        &["a_pre2", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
     ));
     ahead.push(Item::GenIf {
         cond: id("LOGIC").eq(0),

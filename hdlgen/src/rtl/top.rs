@@ -40,6 +40,9 @@ pub fn top(cfg: &Config) -> Module {
             1,
             "1: host_rdata registered (two cycles after host_re), 0: the cycle after (the IP registers it)",
         );
+    if let Some((name, value, doc)) = cfg.mulprim_param() {
+        m.param(name, value, doc);
+    }
     for (op, (_, p)) in Operand::ALL.into_iter().zip(BUFFERS) {
         m.param(
             &format!("{p}DEPTH"),
@@ -242,43 +245,57 @@ pub fn top(cfg: &Config) -> Module {
             ),
         ]);
     }
-    m.push([
-        wire_eq(
-            "host_rdata_c",
-            bits("HW"),
-            id("hsel").eq(sized(2, 0)).tern(
-                "ibuf_hrdata_x",
-                id("hsel")
-                    .eq(sized(2, 1))
-                    .tern("fbuf_hrdata_x", "obuf_hrdata_x"),
-            ),
-        ),
-        Item::GenIf {
-            cond: id("HREG").ne(0),
-            label: "hreg".into(),
-            then: vec![
-                reg("host_q", bits("HW")),
-                always_ff(vec![nb("host_q", "host_rdata_c")]),
-                assign("host_rdata", "host_q"),
-            ],
-            otherwise: vec![assign("host_rdata", "host_rdata_c")],
-        },
-    ]);
-    // The array and the buffer writes run one cycle behind the controller
-    // (docs/TIMING.md, "Common structure"): busy holds one cycle longer and
-    // done pulses one cycle later.
+    // The buffer whose line the host reads: `sel`'s lines are the buffers'
+    // read data (`_x`), or with HREG = 1 those registered (each buffer's
+    // own register, next to its block RAMs; the choice after them).
+    let pick = |sel: &str, x: &str| {
+        id(sel).eq(sized(2, 0)).tern(
+            id(format!("ibuf_{x}")),
+            id(sel)
+                .eq(sized(2, 1))
+                .tern(id(format!("fbuf_{x}")), id(format!("obuf_{x}"))),
+        )
+    };
+    let mut hreg = vec![
+        reg("hsel_q", bits(2)),
+        always_ff(vec![nb("hsel_q", "hsel")]),
+    ];
+    for b in ["ibuf", "fbuf", "obuf"] {
+        let q = format!("{b}_hq");
+        hreg.extend([
+            reg(&q, bits("HW")),
+            always_ff(vec![nb(q.as_str(), id(format!("{b}_hrdata_x")))]),
+        ]);
+    }
+    hreg.push(assign("host_rdata", pick("hsel_q", "hq")));
+    m.push([Item::GenIf {
+        cond: id("HREG").ne(0),
+        label: "hreg".into(),
+        then: hreg,
+        otherwise: vec![assign("host_rdata", pick("hsel", "hrdata_x"))],
+    }]);
+    // The array and the buffer writes run `lag` cycles behind the controller
+    // (docs/TIMING.md, "Common structure"; sim's STATIONARY_LAG and
+    // OUTPUT_LAG): busy holds that much longer and done pulses that much
+    // later.
+    let lag = if cfg.output_stationary() {
+        sim::engine::timing::OUTPUT_LAG
+    } else {
+        sim::engine::timing::STATIONARY_LAG
+    };
     m.push([wire("c_busy", None), wire("c_done", None)]);
-    stages(
-        &mut m,
-        &[
-            ("busy_q", None, id("c_busy"), true),
-            ("done_q", None, id("c_done"), true),
-        ],
-    );
-    m.push([
-        assign("busy", id("c_busy").or("busy_q")),
-        assign("done", "done_q"),
-    ]);
+    let mut busy = id("c_busy");
+    let (mut b, mut d) = ("c_busy".to_string(), "c_done".to_string());
+    for i in 1..=lag {
+        let (bq, dq) = (format!("busy_q{i}"), format!("done_q{i}"));
+        stages(
+            &mut m,
+            &[(&bq, None, id(&b), true), (&dq, None, id(&d), true)],
+        );
+        busy = busy.or(id(&bq));
+        (b, d) = (bq, dq);
+    }
+    m.push([assign("busy", busy), assign("done", id(d))]);
     if cfg.output_stationary() {
         output_core(cfg, &mut m);
     } else {
@@ -355,33 +372,50 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         wire("x_v", None),
         wire("x_f", None),
         wire("o_init", None),
+        wire("o_re_c", None),
+        wire("o_raddr_c", bits("OAW")),
         wire("o_we_c", None),
         wire("o_waddr_c", bits("OAW")),
         wire("p_row", bits(id("COLS").mul("ACCW"))),
     ]);
-    // The array's inputs and the accumulator writes, one cycle behind the
-    // controller. The accumulator line is read two cycles before its write
-    // and registered; a write of the same line in the read's cycle is
+    // The array's inputs and the accumulator's reads and writes, two cycles
+    // behind the controller (`pr_*`, then `ar_*`: the array takes both, the
+    // first as what it will see next cycle, so no multiplier input loads
+    // from a block RAM). The accumulator line is read two cycles before its
+    // write and registered; a write of the same line in the read's cycle is
     // forwarded (the next row fold's read can meet the previous one's write).
     let xw = id(format!("{}W", &x[..1].to_uppercase()));
+    let cw = id("COLS").mul("OPW");
     stages(
         m,
         &[
-            ("ar_a", Some(xw), id(format!("{x}_rdata")), true),
-            ("ar_v", None, id("x_v"), true),
-            ("ar_f", None, id("x_f"), true),
+            ("pr_a", Some(xw.clone()), id(format!("{x}_rdata")), true),
+            ("pr_v", None, id("x_v"), true),
+            ("pr_f", None, id("x_f"), true),
             (
-                "ar_w",
-                Some(id("COLS").mul("OPW")),
-                id("w_zero").tern(
-                    repeat(id("COLS").mul("OPW"), sized(1, 0)),
-                    id(format!("{s}_rdata")),
-                ),
+                "pr_w",
+                Some(cw.clone()),
+                id("w_zero").tern(repeat(cw.clone(), sized(1, 0)), id(format!("{s}_rdata"))),
                 false,
             ),
-            ("ar_shift", None, id("w_shift"), true),
-            ("o_we_q", None, id("o_we_c"), true),
-            ("o_waddr_q", Some(id("OAW")), id("o_waddr_c"), false),
+            ("pr_shift", None, id("w_shift"), true),
+            ("o_re_q", None, id("o_re_c"), true),
+            ("o_raddr_q", Some(id("OAW")), id("o_raddr_c"), false),
+            ("o_init_q", None, id("o_init"), true),
+            ("o_we_p", None, id("o_we_c"), true),
+            ("o_waddr_p", Some(id("OAW")), id("o_waddr_c"), false),
+        ],
+    );
+    stages(
+        m,
+        &[
+            ("ar_a", Some(xw), id("pr_a"), true),
+            ("ar_v", None, id("pr_v"), true),
+            ("ar_f", None, id("pr_f"), true),
+            ("ar_w", Some(cw), id("pr_w"), false),
+            ("ar_shift", None, id("pr_shift"), true),
+            ("o_we_q", None, id("o_we_p"), true),
+            ("o_waddr_q", Some(id("OAW")), id("o_waddr_p"), false),
             (
                 "fw_hit",
                 None,
@@ -400,7 +434,7 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         &[(
             "rd_q",
             Some(id("OW")),
-            id("o_init").and(id("acc_keep").not()).tern(
+            id("o_init_q").and(id("acc_keep").not()).tern(
                 repeat(id("OW"), sized(1, 0)),
                 id("fw_hit").tern("fw_row", "obuf_rdata"),
             ),
@@ -408,6 +442,8 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         )],
     );
     m.push([
+        assign("obuf_re", "o_re_q"),
+        assign("obuf_raddr", "o_raddr_q"),
         assign("obuf_we", "o_we_q"),
         assign("obuf_waddr", "o_waddr_q"),
     ]);
@@ -439,8 +475,8 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("x_raddr", id(format!("{x}_raddr"))),
                 ("x_v", id("x_v")),
                 ("x_f", id("x_f")),
-                ("o_re", id("obuf_re")),
-                ("o_raddr", id("obuf_raddr")),
+                ("o_re", id("o_re_c")),
+                ("o_raddr", id("o_raddr_c")),
                 ("o_we", id("o_we_c")),
                 ("o_waddr", id("o_waddr_c")),
                 ("o_init", id("o_init")),
@@ -456,18 +492,20 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("ACCW", id("ACCW")),
                 ("SAT", id("SAT")),
                 ("DSPS", id("DSPS")),
+                ("MULPRIM", id("MULPRIM")),
             ],
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
                 ("a_row", id("ar_a")),
+                ("a_row_pre", id("pr_a")),
                 ("v_row", id("ar_v")),
                 ("f_row", id("ar_f")),
                 ("w_col", id("ar_w")),
                 ("shift", id("ar_shift")),
-                ("v_row_pre", id("x_v")),
-                ("f_row_pre", id("x_f")),
-                ("shift_pre", id("w_shift")),
+                ("v_row_pre", id("pr_v")),
+                ("f_row_pre", id("pr_f")),
+                ("shift_pre", id("pr_shift")),
                 ("p_row", id("p_row")),
             ],
         ),

@@ -113,6 +113,11 @@ pub(crate) fn script(job: &Job, netlist: bool) -> Result<String, SynthError> {
         let _ = write!(s, " {}", quoted_path(f, job.workdir)?);
     }
     s.push('\n');
+    if target == Target::Ecp5 {
+        // The vendor cells the RTL may instantiate (MULPRIM's MULT18X18D),
+        // known before `hierarchy -check`.
+        s.push_str("read_verilog -lib +/ecp5/cells_bb.v\n");
+    }
     for (name, value) in &opts.params {
         let _ = writeln!(s, "chparam -set {name} {value} {top}");
     }

@@ -13,7 +13,7 @@
 
 use super::plan::{Folds, TileEdge, Traffic};
 use super::shift::WriteRuns;
-use super::timing::{Schedule, TimingMode};
+use super::timing::{Schedule, TimingMode, OUTPUT_LAG, STATIONARY_LAG};
 use super::RegisterBits;
 use crate::design::Design;
 use crate::workload::GemmOp;
@@ -141,8 +141,8 @@ impl Walk {
         let t = w.steps[9 * (w.len[0] - 1) + 3 * (w.len[1] - 1) + w.len[2] - 1].t;
         s.compute_cycles = match mode {
             TimingMode::Scalesim => gaps,
-            TimingMode::Rtl | TimingMode::Ip if os => 1 + gaps - gap(t) + t + r + c + r,
-            TimingMode::Rtl | TimingMode::Ip => 1 + r + gaps - gap(t) + t + r + c,
+            TimingMode::Rtl | TimingMode::Ip if os => gaps - gap(t) + t + r + c + r + OUTPUT_LAG,
+            TimingMode::Rtl | TimingMode::Ip => r + gaps - gap(t) + t + r + c + STATIONARY_LAG,
         };
         for level in 0..3 {
             w.merge_alike(level);

@@ -5,6 +5,17 @@
 use super::plan::{Fold, Plan};
 use crate::design::Design;
 
+/// Cycles the generated RTL's array runs behind its controller in the
+/// stationary-operand dataflows (ws, is): every array input passes two
+/// pipeline registers after the buffer's read data, so that the multipliers'
+/// input registers load from flip-flops, never from a block RAM
+/// (docs/TIMING.md, "Common structure"). A GEMM ends this many cycles after
+/// the last result leaves the array's deskew.
+pub const STATIONARY_LAG: u64 = 2;
+
+/// The same for the output-stationary dataflow: one register.
+pub const OUTPUT_LAG: u64 = 1;
+
 /// Which timing model to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimingMode {
@@ -311,7 +322,7 @@ impl<Q: WriteQueue> Schedule<Q> {
                         .max(self.load + r)
                         .max(self.stream + 2);
                 }
-                (self.load, self.stream + t + r + c)
+                (self.load, self.stream + t + r + c - 1 + STATIONARY_LAG)
             }
             // os: docs/TIMING.md, "Output-stationary dataflow".
             TimingMode::Rtl | TimingMode::Ip => {
@@ -325,7 +336,7 @@ impl<Q: WriteQueue> Schedule<Q> {
                     self.drain = (self.stream + t + r - 1).max(self.drain + r);
                 }
                 self.load = self.stream;
-                (self.stream, self.drain + c + r + 1)
+                (self.stream, self.drain + c + r + OUTPUT_LAG)
             }
         };
         self.first = false;

@@ -194,6 +194,9 @@ pub fn ip(cfg: &Config) -> Module {
             (r * c) as i64,
             "PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic",
         );
+    if let Some((name, value, doc)) = cfg.mulprim_param() {
+        m.param(name, value, doc);
+    }
     m.port(input("clk", None, "clock"))
         .port(input("rst", None, "synchronous, active high"));
     // AXI4-Lite slave.
@@ -331,7 +334,10 @@ pub fn ip(cfg: &Config) -> Module {
     m.push([instance(
         &cfg.top(),
         "u_core",
-        vec![("EXT", int(1)), ("HREG", int(0)), ("DSPS", id("DSPS"))],
+        [("EXT", int(1)), ("HREG", int(0)), ("DSPS", id("DSPS"))]
+            .into_iter()
+            .chain(cfg.mulprim_param().map(|(n, _, _)| (n, id(n))))
+            .collect(),
         vec![
             ("clk", id("clk")),
             ("rst", id("rst")),

@@ -22,29 +22,29 @@ fn one_tile_on_a_1x1_single_buffered_array() {
     // DW = 1 (R * ob = 1 byte), L = 10, M = K = N = 1, one core GEMM.
     // L_0: B = 1 (stationary) + 1 (streamed); x = 0, s = max(0 + 1, 0) = 1,
     //      z = s + L + B - 1 = 12, free = 3, DMA idle from 13.
-    // go_0 = z + 2 = 14; c_0 = 5 (TIMING.md's 1x1 worked example); E_0 = 19.
-    // W_0: B = 4 (one int32); trigger E_0 + 1 = 20, x = 20,
-    //      s = max(x + 3, 3) = 23, z = 26, response at z + L = 36.
-    // F = max(36, E_0 - 1, 26) + 1 = 37: 38 cycles, 33 of them stalled.
+    // go_0 = z + 2 = 14; c_0 = 6 (TIMING.md's 1x1 worked example); E_0 = 20.
+    // W_0: B = 4 (one int32); trigger E_0 + 1 = 21, x = 21,
+    //      s = max(x + 3, 3) = 24, z = 27, response at z + L = 37.
+    // F = max(37, E_0 - 1, 27) + 1 = 38: 39 cycles, 33 of them stalled.
     let d = design(1, 1, Dataflow::Ws, false, 16.0, 10);
     assert_eq!(data_bytes(&d), 1);
     let tiles = default_tiles(&d, 1, 1, 1).unwrap();
     assert_eq!(tiles, Tiles { t: 1, rf: 1, cf: 1 });
     let g = core_gemms(&d, 1, 1, 1, tiles).next().unwrap();
-    assert_eq!(core_cycles(&d, &g), 5);
+    assert_eq!(core_cycles(&d, &g), 6);
     let expected = IpRun {
-        cycles: 38,
+        cycles: 39,
         stall_cycles: 33,
-        compute_cycles: 5,
+        compute_cycles: 6,
         read_bytes: 2,
         write_bytes: 4,
         core_gemms: 1,
     };
     assert_eq!(run(&d, 1, 1, 1), Some(expected));
-    // A latency of 0 counts as 1: z = 3, go_0 = 5, E_0 = 10, W_0 x = 11,
-    // s = 14, z = 17, response 18: F = 19, 20 cycles.
+    // A latency of 0 counts as 1: z = 3, go_0 = 5, E_0 = 11, W_0 x = 12,
+    // s = 15, z = 18, response 19: F = 20, 21 cycles.
     let d0 = design(1, 1, Dataflow::Ws, false, 16.0, 0);
-    assert_eq!(run(&d0, 1, 1, 1).unwrap().cycles, 20);
+    assert_eq!(run(&d0, 1, 1, 1).unwrap().cycles, 21);
     // is runs the same hardware on the transposed problem.
     let di = design(1, 1, Dataflow::Is, false, 16.0, 10);
     assert_eq!(run(&di, 1, 1, 1), Some(expected));
@@ -53,7 +53,7 @@ fn one_tile_on_a_1x1_single_buffered_array() {
 #[test]
 fn two_column_tiles_on_a_1x1_array() {
     // ws, M = K = 1, N = 2, tiles (1, 1, 1): two core GEMMs, each its own C
-    // tile, c = 5 each; DW = 1, L = 1; loads of 2 beats, write-backs of 4.
+    // tile, c = 6 each; DW = 1, L = 1; loads of 2 beats, write-backs of 4.
     let tiles = Tiles { t: 1, rf: 1, cf: 1 };
     let gemms: Vec<_> =
         core_gemms(&design(1, 1, Dataflow::Ws, true, 1.0, 1), 1, 1, 2, tiles).collect();
@@ -62,44 +62,44 @@ fn two_column_tiles_on_a_1x1_array() {
     assert_eq!((gemms[1].n0, gemms[1].c_tile), (1, 1));
     // Double-buffered, jobs L_0, L_1, W_0, W_1 (write-back slots trigger at
     // E + 1):
-    // L_0: x = 0, s = 1, z = 1 + 1 + 2 - 1 = 3, free 3, idle 4; go_0 = 5, E_0 = 10.
+    // L_0: x = 0, s = 1, z = 1 + 1 + 2 - 1 = 3, free 3, idle 4; go_0 = 5, E_0 = 11.
     // L_1 (trigger go_0 = 5): x = 5, s = max(6, 3) = 6, z = 8, free 8, idle 9;
-    //      go_1 = max(8 + 1, E_0) + 1 = 11, E_1 = 16.
-    // W_0 (trigger 11): x = 11, s = max(14, 8) = 14, z = 17, free 18, idle 18.
-    // W_1 (trigger 17): x = 18, s = 21, z = 24, response 25.
-    // F = 26: 27 cycles, 27 - 10 = 17 stalled.
+    //      go_1 = max(8 + 1, E_0) + 1 = 12, E_1 = 18.
+    // W_0 (trigger 12): x = 12, s = max(15, 8) = 15, z = 18, free 19, idle 19.
+    // W_1 (trigger 19): x = 19, s = 22, z = 25, response 26.
+    // F = 27: 28 cycles, 28 - 12 = 16 stalled.
     let d = design(1, 1, Dataflow::Ws, true, 1.0, 1);
     let r = schedule(&d, 1, 1, 2, tiles, |g| core_cycles(&d, g));
     assert_eq!(
         r,
         IpRun {
-            cycles: 27,
-            stall_cycles: 17,
-            compute_cycles: 10,
+            cycles: 28,
+            stall_cycles: 16,
+            compute_cycles: 12,
             read_bytes: 4,
             write_bytes: 8,
             core_gemms: 2,
         }
     );
     // Single-buffered, jobs L_0, W_0, L_1, W_1:
-    // L_0: z = 3, idle 4; go_0 = 5, E_0 = 10.
-    // W_0 (trigger 11): x = 11, s = 14, z = 17, free 18, idle 18.
-    // L_1 (trigger E_0 + 1 = 11): x = 18, s = max(19, 18) = 19, z = 21, idle 22;
-    //      go_1 = max(22, 10) + 1 = 23, E_1 = 28.
-    // W_1 (trigger 29): x = 29, s = 32, z = 35, response 36: F = 37, 38 cycles.
+    // L_0: z = 3, idle 4; go_0 = 5, E_0 = 11.
+    // W_0 (trigger 12): x = 12, s = 15, z = 18, free 19, idle 19.
+    // L_1 (trigger E_0 + 1 = 12): x = 19, s = max(20, 19) = 20, z = 22, idle 23;
+    //      go_1 = max(23, 11) + 1 = 24, E_1 = 30.
+    // W_1 (trigger 31): x = 31, s = 34, z = 37, response 38: F = 39, 40 cycles.
     let d = design(1, 1, Dataflow::Ws, false, 1.0, 1);
     let r = schedule(&d, 1, 1, 2, tiles, |g| core_cycles(&d, g));
-    assert_eq!((r.cycles, r.stall_cycles), (38, 28));
+    assert_eq!((r.cycles, r.stall_cycles), (40, 28));
 }
 
 #[test]
 fn two_row_tiles_accumulate_into_one_c_tile() {
     // ws 1x1 double-buffered, M = N = 1, K = 2, tiles (1, 1, 1): g_0 writes
     // the C tile, g_1 adds to it and is followed by the only write-back.
-    // L = 1: L_0 z = 3, go_0 = 5, E_0 = 10; L_1 (trigger 5): s = 6, z = 8,
-    // idle 9, go_1 = 11, E_1 = 16; W_0's empty slot (trigger 11) passes in
-    // one cycle; W_1 (trigger 17): x = 17, s = 20, z = 23, response 24:
-    // F = 25, 26 cycles.
+    // L = 1: L_0 z = 3, go_0 = 5, E_0 = 11; L_1 (trigger 5): s = 6, z = 8,
+    // idle 9, go_1 = 12, E_1 = 18; W_0's empty slot (trigger 12) passes in
+    // one cycle; W_1 (trigger 19): x = 19, s = 22, z = 25, response 26:
+    // F = 27, 28 cycles.
     let d = design(1, 1, Dataflow::Ws, true, 1.0, 1);
     let tiles = Tiles { t: 1, rf: 1, cf: 1 };
     let gemms: Vec<_> = core_gemms(&d, 1, 2, 1, tiles).collect();
@@ -111,7 +111,7 @@ fn two_row_tiles_accumulate_into_one_c_tile() {
         [(0, false, false, 0), (1, true, true, 0)]
     );
     let r = schedule(&d, 1, 2, 1, tiles, |g| core_cycles(&d, g));
-    assert_eq!((r.cycles, r.read_bytes, r.write_bytes), (26, 4, 4));
+    assert_eq!((r.cycles, r.read_bytes, r.write_bytes), (28, 4, 4));
 }
 
 #[test]

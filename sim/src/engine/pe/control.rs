@@ -5,6 +5,7 @@
 //! right only if those start conditions really are hazard-free.
 
 use crate::engine::plan::Fold;
+use crate::engine::timing::{OUTPUT_LAG, STATIONARY_LAG};
 
 /// When each fold's actions start, and the GEMM's length.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,7 @@ pub(super) fn stationary(folds: &[Fold], r: u64, c: u64) -> Schedule {
         cycle += 1;
     }
     let cycles = match (stream.last(), folds.last()) {
-        (Some(&s), Some(f)) => s + f.t + r + c,
+        (Some(&s), Some(f)) => s + f.t + r + c - 1 + STATIONARY_LAG,
         _ => 0,
     };
     Schedule {
@@ -103,7 +104,7 @@ pub(super) fn output(folds: &[Fold], r: u64, c: u64) -> Schedule {
         }
         cycle += 1;
     }
-    let cycles = drain.last().map_or(0, |&d| d + c + r + 1);
+    let cycles = drain.last().map_or(0, |&d| d + c + r + OUTPUT_LAG);
     Schedule {
         load: stream.clone(),
         stream,
