@@ -88,11 +88,6 @@ module mobile_32x32_pe_ws #(
         end
         wire unused_pre = |{1'b0, a_pre, a_pre2, v_pre, f_pre, v_pre2, f_pre2, shift_pre, wn_dn};
     end else begin : now_else
-        reg [OPW - 1:0] wu;
-        wire [OPW - 1:0] w_next = (v_pre & f_pre) ? (shift ? wn_in : wn_out) : wu;
-        always @(posedge clk) begin
-            wu <= w_next;
-        end
         if (LOGIC == 0) begin : dsp
             if (PREG != 0) begin : preg
                 wire [OPW - 1:0] wq_next = shift_pre ? wn_dn : wn_d;
@@ -253,8 +248,13 @@ module mobile_32x32_pe_ws #(
                     assign sum = sum_full[(ACCW - 1):0];
                     wire unused_sum = |{1'b0, sum_full[(SW - 1):ACCW]};
                 end
-                wire unused_pre1 = |{1'b0, a_pre};
+                wire unused_pre1 = |{1'b0, a_pre, v_pre, f_pre};
             end else begin : preg_else
+                reg [OPW - 1:0] wu;
+                wire [OPW - 1:0] w_next = (v_pre & f_pre) ? (shift ? wn_in : wn_out) : wu;
+                always @(posedge clk) begin
+                    wu <= w_next;
+                end
                 localparam PW = 2 * OPW;
                 wire [PW - 1:0] prod;
                 if (MULPRIM != 0) begin : ecp5
@@ -411,6 +411,11 @@ module mobile_32x32_pe_ws #(
                 wire unused_pre = |{1'b0, a_pre2, v_pre2, f_pre2, shift_pre, wn_dn};
             end
         end else begin : dsp_else
+            reg [OPW - 1:0] wu;
+            wire [OPW - 1:0] w_next = (v_pre & f_pre) ? (shift ? wn_in : wn_out) : wu;
+            always @(posedge clk) begin
+                wu <= w_next;
+            end
             localparam PW = 2 * OPW;
             localparam SW = ((ACCW > PW) ? ACCW : PW) + 1;
             wire [SW - 1:0] prod_s;

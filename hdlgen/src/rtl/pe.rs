@@ -48,11 +48,13 @@ fn widths(m: &mut Module) {
 /// With `AHEAD` = 1 the PE works a cycle early on what it will see next
 /// cycle (`a_pre`, `v_pre`, `f_pre`), so that neither the valid and first
 /// bits nor the choice between `w` and `wn` lie on the multiply-accumulate
-/// path: it keeps `w_use` in a register, `wu`, set a cycle early (and needs
-/// no `w`: `w` of a cycle is `w_use` of the cycle before), and it computes
-/// next cycle's product a cycle early (`prod_q` from a DSP block; in logic,
-/// in carry-save form, `prod_sq` and `prod_cq`), leaving the addition to the
-/// cycle of the contract. Both equal TIMING.md's in every cycle with a
+/// path: it keeps `w_use` in a register, `wu`, set a cycle early (below
+/// row 0 with a DSP block, `wq`, the multiplier's input register, set two
+/// cycles early), and needs no `w` (`w` of a cycle is `w_use` of the cycle
+/// before); below row 0 it computes next cycle's product a cycle early
+/// (`prod_q`, the DSP block's output register; in logic, in carry-save
+/// form, `prod_sq` and `prod_cq`), leaving the addition to the cycle of the
+/// contract. Both equal TIMING.md's in every cycle with a
 /// valid vector (the only cycles whose product is used).
 pub fn pe_ws(cfg: &Config) -> Module {
     let mut m = Module::new(
@@ -158,28 +160,29 @@ pub fn pe_ws(cfg: &Config) -> Module {
             ],
         ),
     ];
-    // Next cycle's w_use: next cycle's wn if it swaps then, else next
-    // cycle's w, which is this cycle's w_use.
-    let mut ahead = vec![
-        reg("wu", bits("OPW")),
-        wire_eq(
-            "w_next",
-            bits("OPW"),
-            id("v_pre")
-                .bitand("f_pre")
-                .tern(id("shift").tern("wn_in", "wn_out"), "wu"),
-        ),
-        always_ff(vec![nb("wu", "w_next")]),
-    ];
+    // Next cycle's w_use (`w_next`, kept in `wu`): next cycle's wn if it
+    // swaps then, else next cycle's w, which is this cycle's w_use.
+    let w_next = || {
+        vec![
+            reg("wu", bits("OPW")),
+            wire_eq(
+                "w_next",
+                bits("OPW"),
+                id("v_pre")
+                    .bitand("f_pre")
+                    .tern(id("shift").tern("wn_in", "wn_out"), "wu"),
+            ),
+            always_ff(vec![nb("wu", "w_next")]),
+        ]
+    };
     // PREG = 1: next cycle's product, registered (a DSP block's multiply
-    // alone in its cycle), then this cycle's sum. Its stationary operand is
-    // a register too, `wq`: next cycle's w_use, chosen two cycles ahead
-    // (the shadow value after next cycle's shift, from this PE's and the
-    // one above's next `wn`). Row 0 (PREG = 0) adds nothing to its product,
-    // so it multiplies in its cycle (and Yosys 0.23's ice40_dsp crashes on a
-    // product registered twice).
-    // The multiplier's input registers hold `a_pre` and `wq`; its output
-    // register is `prod_q`.
+    // alone in its cycle), then this cycle's sum. The multiplier's input
+    // registers hold next cycle's `a_in` (loaded from `a_pre2`) and `wq`,
+    // next cycle's w_use chosen two cycles ahead (the shadow value after
+    // next cycle's shift, from this PE's and the one above's next `wn`);
+    // its output register is `prod_q`. Row 0 (PREG = 0) adds nothing to its
+    // product: its input registers hold `a_in` and `wu`, and the product
+    // goes to `p_out` in its cycle.
     let mut preg = vec![wire_eq(
         "wq_next",
         bits("OPW"),
@@ -193,9 +196,15 @@ pub fn pe_ws(cfg: &Config) -> Module {
         true,
     ));
     preg.extend(cells::add_items("p_in", "prod_q", "ACCW", "PW", "sum"));
-    preg.push(unused("unused_pre1", &["a_pre"]));
-    // Row 0: the multiplier's input registers hold `a_in` and `wu`.
-    let mut direct = cells::mul_reg_items("a_pre", "w_next", sized(1, 1), "prod", false);
+    preg.push(unused("unused_pre1", &["a_pre", "v_pre", "f_pre"]));
+    let mut direct = w_next();
+    direct.extend(cells::mul_reg_items(
+        "a_pre",
+        "w_next",
+        sized(1, 1),
+        "prod",
+        false,
+    ));
     direct.extend(cells::add_items("p_in", "prod", "ACCW", "PW", "sum"));
     direct.push(unused(
         "unused_pre",
@@ -208,7 +217,10 @@ pub fn pe_ws(cfg: &Config) -> Module {
         otherwise: direct,
     }];
     // Next cycle's product in carry-save form, then this cycle's sum.
-    let mut logic = cells::product_cs_items(cfg.opw, "a_pre", "w_next", "prod_s", "prod_c");
+    let mut logic = w_next();
+    logic.extend(cells::product_cs_items(
+        cfg.opw, "a_pre", "w_next", "prod_s", "prod_c",
+    ));
     logic.extend([
         reg("prod_sq", bits("SW")),
         reg("prod_cq", bits("SW")),
@@ -219,12 +231,12 @@ pub fn pe_ws(cfg: &Config) -> Module {
         "unused_pre2",
         &["a_pre2", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
     ));
-    ahead.push(Item::GenIf {
+    let ahead = vec![Item::GenIf {
         cond: id("LOGIC").eq(0),
         label: "dsp".into(),
         then: dsp,
         otherwise: logic,
-    });
+    }];
     m.push([
         assign("wn_d", id("shift").tern("wn_in", "wn_out")),
         wire("sum", bits("ACCW")),
