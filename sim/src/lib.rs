@@ -6,6 +6,7 @@ pub mod design;
 pub mod energy;
 pub mod engine;
 pub mod error;
+pub mod fp;
 pub mod models;
 pub mod names;
 pub mod npy;

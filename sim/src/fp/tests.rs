@@ -1,0 +1,141 @@
+use super::rules::*;
+use super::*;
+
+fn num(v: f64) -> Value {
+    // Exact for the test values below (small dyadic rationals).
+    let neg = v.is_sign_negative();
+    let mut m = v.abs();
+    let mut e = 0;
+    while m.fract() != 0.0 {
+        m *= 2.0;
+        e -= 1;
+    }
+    Value::Num(Num {
+        neg,
+        mag: BigUint::from(m as u64),
+        exp: e,
+    })
+}
+
+fn norm(v: Value) -> Value {
+    match v {
+        Value::Num(n) => Value::Num(n.normalized()),
+        v => v,
+    }
+}
+
+#[test]
+fn named_formats_have_their_published_limits() {
+    // Largest finite numbers: fp32 3.4028235e38, bf16 3.3895314e38,
+    // fp16 65504, E5M2 57344, E4M3 448 (OCP 8-bit FP spec v1.0).
+    let max = |f: Format| match f.decode(f.max_finite(false)) {
+        Value::Num(n) => n.mag.to_string().parse::<f64>().unwrap() * 2f64.powi(n.exp),
+        v => panic!("{v:?}"),
+    };
+    assert_eq!(max(FP32), f32::MAX as f64);
+    assert_eq!(max(BF16), 3.3895313892515355e38);
+    assert_eq!(max(FP16), 65504.0);
+    assert_eq!(max(E5M2), 57344.0);
+    assert_eq!(max(E4M3), 448.0);
+    assert_eq!(E4M3.nan(), 0x7F);
+    assert_eq!(FP16.nan(), 0x7E00);
+    assert_eq!(BF16.nan(), 0x7FC0);
+    assert_eq!(E5M2.decode(0x7C), Value::Inf { neg: false });
+    assert_eq!(norm(E4M3.decode(0x7E)), norm(num(448.0)));
+    assert_eq!(E4M3.decode(0xFF), Value::Nan);
+}
+
+#[test]
+fn e4m3_overflow_is_nan_or_saturates() {
+    // 464 is the tie between 448 (fraction 110, even) and 480 (not a number
+    // of E4M3: its encoding is NaN): it rounds to 448; above it overflows.
+    assert_eq!(E4M3.round(&num(464.0), Mode::IEEE), 0x7E);
+    assert_eq!(E4M3.round(&num(465.0), Mode::IEEE), E4M3.nan());
+    let sat = Mode {
+        saturate: true,
+        ..Mode::IEEE
+    };
+    assert_eq!(E4M3.round(&num(-1e6), sat), 0xFE);
+    assert_eq!(E4M3.round(&Value::Inf { neg: true }, sat), 0xFE);
+    assert_eq!(E4M3.round(&Value::Inf { neg: false }, Mode::IEEE), 0x7F);
+    // E5M2 overflows to infinity: 61440 is the tie between 57344
+    // (1.11b x 2^15, an odd fraction) and 2^16, so it rounds up, past the
+    // largest number.
+    assert_eq!(E5M2.round(&num(61440.0), Mode::IEEE), 0x7C);
+    assert_eq!(E5M2.round(&num(61439.0), Mode::IEEE), 0x7B);
+}
+
+#[test]
+fn subnormals_are_kept_or_flushed() {
+    let ftz = Mode {
+        subnormals: false,
+        ..Mode::IEEE
+    };
+    // fp16's smallest subnormal, 2^-24, and half of it (a tie to even: 0).
+    let tiny = Value::Num(Num {
+        neg: true,
+        mag: BigUint::from(1u8),
+        exp: -24,
+    });
+    assert_eq!(FP16.round(&tiny, Mode::IEEE), 0x8001);
+    assert_eq!(FP16.round(&tiny, ftz), 0x8000);
+    let half = Value::Num(Num {
+        neg: false,
+        mag: BigUint::from(1u8),
+        exp: -25,
+    });
+    assert_eq!(FP16.round(&half, Mode::IEEE), 0x0000);
+    // Three quarters of the smallest subnormal rounds up to it.
+    let three_q = Value::Num(Num {
+        neg: false,
+        mag: BigUint::from(3u8),
+        exp: -26,
+    });
+    assert_eq!(FP16.round(&three_q, Mode::IEEE), 0x0001);
+    // The largest subnormal plus half an ulp carries into the smallest normal.
+    let carry = Value::Num(Num {
+        neg: false,
+        mag: BigUint::from(0x7FFu32),
+        exp: -25,
+    });
+    assert_eq!(FP16.round(&carry, Mode::IEEE), 0x0400);
+    // Without subnormals an input subnormal reads as zero.
+    assert_eq!(FP16.decode_in(0x8001, ftz), Value::Num(Num::zero(true)));
+}
+
+#[test]
+fn signed_zeros_follow_ieee() {
+    let pz = Value::Num(Num::zero(false));
+    let nz = Value::Num(Num::zero(true));
+    assert_eq!(FP32.round(&sum([&nz, &nz]), Mode::IEEE), 0x8000_0000);
+    assert_eq!(FP32.round(&sum([&nz, &pz]), Mode::IEEE), 0);
+    assert_eq!(FP32.round(&sum([&num(1.5), &num(-1.5)]), Mode::IEEE), 0);
+    assert_eq!(FP32.round(&mul(&nz, &num(3.0)), Mode::IEEE), 0x8000_0000);
+    assert_eq!(mul(&nz, &Value::Inf { neg: false }), Value::Nan);
+    assert_eq!(
+        sum([&Value::Inf { neg: false }, &Value::Inf { neg: true }]),
+        Value::Nan
+    );
+}
+
+#[test]
+fn fused_adder_chops_what_the_alignment_shifts_out() {
+    // fp32 accumulator 1.0 plus the product 2^-24 * 1.5 (bf16 operands):
+    // exactly 1 + 1.5 * 2^-24, which rounds (RNE) to 1 + 2^-23. With 0
+    // extra bits the alignment keeps 24 bits from 2^0 down to 2^-23 and
+    // chops the product to 2^-24 ... to 0 (its bits are below 2^-23): 1.0.
+    // With 1 extra bit it keeps 2^-24 (a tie, to even: 1.0); with 2, it
+    // keeps 1.5 * 2^-24 and rounds up.
+    let one = 0x3F80_0000;
+    let a = num(1.5);
+    let b = Value::Num(Num {
+        neg: false,
+        mag: BigUint::from(1u8),
+        exp: -24,
+    });
+    let pair = [(a.clone(), b.clone())];
+    assert_eq!(fma(FP32, Mode::IEEE, one, &a, &b), 0x3F80_0001);
+    assert_eq!(fused(FP32, Mode::IEEE, 0, one, &pair), one);
+    assert_eq!(fused(FP32, Mode::IEEE, 1, one, &pair), one);
+    assert_eq!(fused(FP32, Mode::IEEE, 2, one, &pair), 0x3F80_0001);
+}

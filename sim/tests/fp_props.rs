@@ -1,0 +1,179 @@
+//! The exact floating-point arithmetic (sim::fp) against independent
+//! oracles: the machine's fp32 add and fused multiply-add (IEEE 754,
+//! correctly rounded), the `half` crate's fp16 and bf16 conversions, and
+//! exact big-integer sums for the fused adder.
+
+use half::{bf16, f16};
+use proptest::prelude::*;
+use sim::fp::rules::{fma, fused};
+use sim::fp::{mul, sum, Format, Mode, Num, Value, BF16, E4M3, E5M2, FP16, FP32};
+
+/// f32 bit patterns, weighted towards the interesting ones: zeros,
+/// subnormals, values near overflow, infinities and NaNs.
+fn f32_bits() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        4 => any::<u32>(),
+        1 => (0u32..0x0080_0000, any::<bool>()).prop_map(|(m, s)| m | (u32::from(s) << 31)),
+        1 => (0x7F00_0000u32..0x7F80_0001, any::<bool>()).prop_map(|(m, s)| m | (u32::from(s) << 31)),
+        1 => prop::sample::select(vec![0u32, 0x8000_0000, 0x7F80_0000, 0xFF80_0000, 0x7FC0_0000, 0x7F80_0001, 0x3F80_0000, 0x0000_0001]),
+        // Operands whose products and sums cancel or round at ties.
+        2 => (-200i32..200, 0u32..16).prop_map(|(e, m)| ((e + 127).clamp(1, 254) as u32) << 23 | m << 19),
+    ]
+}
+
+fn same(ours: u32, theirs: u32, nan_ours: bool, nan_theirs: bool) -> bool {
+    if nan_theirs {
+        nan_ours
+    } else {
+        ours == theirs
+    }
+}
+
+fn ftz() -> Mode {
+    Mode {
+        subnormals: false,
+        saturate: false,
+    }
+}
+
+/// The machine's fp32 with subnormal inputs read as zeros and subnormal
+/// results flushed (what `Mode { subnormals: false }` specifies).
+fn flush(x: f32) -> f32 {
+    if x.is_subnormal() {
+        0.0f32.copysign(x)
+    } else {
+        x
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    #[test]
+    fn fp32_fma_equals_the_machines_fused_multiply_add(a in f32_bits(), b in f32_bits(), c in f32_bits()) {
+        let (x, y, z) = (f32::from_bits(a), f32::from_bits(b), f32::from_bits(c));
+        let want = x.mul_add(y, z);
+        let got = fma(FP32, Mode::IEEE, c, &FP32.decode(a), &FP32.decode(b));
+        prop_assert!(same(got, want.to_bits(), FP32.decode(got) == Value::Nan, want.is_nan()),
+            "{x:e} * {y:e} + {z:e}: ours {got:08x}, machine {:08x}", want.to_bits());
+        // Flushing subnormals in and out.
+        let want = flush(flush(x).mul_add(flush(y), flush(z)));
+        let got = fma(FP32, ftz(), c, &FP32.decode_in(a, ftz()), &FP32.decode_in(b, ftz()));
+        prop_assert!(same(got, want.to_bits(), FP32.decode(got) == Value::Nan, want.is_nan()),
+            "ftz {x:e} * {y:e} + {z:e}: ours {got:08x}, machine {:08x}", want.to_bits());
+    }
+
+    #[test]
+    fn fp32_sums_equal_the_machines_addition(a in f32_bits(), b in f32_bits()) {
+        let want = f32::from_bits(a) + f32::from_bits(b);
+        let got = FP32.round(&sum([&FP32.decode(a), &FP32.decode(b)]), Mode::IEEE);
+        prop_assert!(same(got, want.to_bits(), FP32.decode(got) == Value::Nan, want.is_nan()));
+    }
+
+    #[test]
+    fn conversions_from_fp32_equal_the_half_crates(a in f32_bits()) {
+        let x = f32::from_bits(a);
+        for (fmt, want) in [(FP16, f16::from_f32(x).to_bits()), (BF16, bf16::from_f32(x).to_bits())] {
+            let got = fmt.convert(FP32, a, Mode::IEEE);
+            prop_assert!(same(got, u32::from(want), fmt.decode(got) == Value::Nan, x.is_nan()),
+                "{x:e} to {fmt}: ours {got:04x}, half {want:04x}");
+        }
+    }
+
+    #[test]
+    fn a_fused_adder_keeping_every_bit_rounds_the_exact_sum_once(
+        acc in f32_bits(),
+        ops in prop::collection::vec((any::<u16>(), any::<u16>()), 1..8),
+    ) {
+        // bf16 operands, fp32 accumulation; 300 extra bits cover fp32's
+        // whole exponent range, so nothing is chopped.
+        let pairs: Vec<(Value, Value)> = ops.iter().map(|&(a, b)| (BF16.decode(u32::from(a)), BF16.decode(u32::from(b)))).collect();
+        let mut terms = vec![FP32.decode(acc)];
+        terms.extend(pairs.iter().map(|(a, b)| mul(a, b)));
+        let want = FP32.round(&sum(&terms), Mode::IEEE);
+        prop_assert_eq!(fused(FP32, Mode::IEEE, 300, acc, &pairs), want);
+        // One product: the fused adder is a fused multiply-add.
+        let (a, b) = &pairs[0];
+        prop_assert_eq!(fused(FP32, Mode::IEEE, 300, acc, &pairs[..1]), fma(FP32, Mode::IEEE, acc, a, b));
+    }
+
+    #[test]
+    fn fewer_alignment_bits_never_move_the_result_away_from_zero_past_the_exact_one(
+        ops in prop::collection::vec((any::<u8>(), any::<u8>()), 1..8),
+        extra in 0u32..4,
+    ) {
+        // fp8 E4M3 products into an fp32 sum starting at +0, all positive:
+        // chopping only removes magnitude, so the result is at most the
+        // exactly rounded one (both are positive finite fp32 here).
+        let pairs: Vec<(Value, Value)> = ops.iter().map(|&(a, b)| (E4M3.decode(u32::from(a & 0x7E)), E4M3.decode(u32::from(b & 0x7E)))).collect();
+        let chopped = fused(FP32, Mode::IEEE, extra, 0, &pairs);
+        let exact = fused(FP32, Mode::IEEE, 300, 0, &pairs);
+        prop_assert!(f32::from_bits(chopped) <= f32::from_bits(exact));
+    }
+}
+
+#[test]
+fn every_16_bit_code_decodes_as_the_half_crate_reads_it() {
+    let value = |v: Value| match v {
+        Value::Num(Num { neg, mag, exp }) => {
+            let m: f64 = mag.to_string().parse().unwrap();
+            let x = m * 2f64.powi(exp);
+            Some(if neg { -x } else { x })
+        }
+        Value::Inf { neg } => Some(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }),
+        Value::Nan => None,
+    };
+    for bits in 0..=u16::MAX {
+        let h = f16::from_bits(bits).to_f64();
+        let got = value(FP16.decode(u32::from(bits)));
+        assert_eq!(
+            got.map(f64::to_bits),
+            (!h.is_nan()).then_some(h.to_bits()),
+            "fp16 {bits:04x}"
+        );
+        let b = bf16::from_bits(bits).to_f64();
+        let got = value(BF16.decode(u32::from(bits)));
+        assert_eq!(
+            got.map(f64::to_bits),
+            (!b.is_nan()).then_some(b.to_bits()),
+            "bf16 {bits:04x}"
+        );
+    }
+}
+
+#[test]
+fn every_8_bit_code_rounds_back_to_itself() {
+    for fmt in [E4M3, E5M2] {
+        for mode in [
+            Mode::IEEE,
+            Mode {
+                saturate: true,
+                ..Mode::IEEE
+            },
+        ] {
+            for bits in 0..256u32 {
+                let v = fmt.decode(bits);
+                let back = fmt.round(&v, mode);
+                match v {
+                    Value::Nan => assert_eq!(back, fmt.nan(), "{fmt} {bits:02x}"),
+                    Value::Inf { neg } if mode.saturate => {
+                        assert_eq!(back, fmt.max_finite(neg), "{fmt} {bits:02x}")
+                    }
+                    _ => assert_eq!(back, bits, "{fmt} {bits:02x} {mode:?}"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn formats_are_found_by_name() {
+    for name in ["fp32", "bf16", "fp16", "fp8e5m2", "fp8e4m3"] {
+        assert_eq!(Format::named(name).unwrap().name, name);
+    }
+    assert_eq!(Format::named("fp8"), None);
+}
