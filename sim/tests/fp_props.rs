@@ -177,3 +177,134 @@ fn formats_are_found_by_name() {
     }
     assert_eq!(Format::named("fp8"), None);
 }
+
+mod gemm {
+    use super::*;
+    use sim::fp::gemm::{gemm, FpArith, Order};
+    use sim::fp::rules::AccRule;
+
+    fn arith(operand: Format, psum: Format, rule: AccRule) -> FpArith {
+        FpArith {
+            operand,
+            psum,
+            acc: FP32,
+            rule,
+            mode: Mode::IEEE,
+        }
+    }
+
+    fn rules() -> Vec<AccRule> {
+        vec![
+            AccRule::FmaChain,
+            AccRule::ProductsExact,
+            AccRule::FusedAdder {
+                terms: 4,
+                extra_bits: 0,
+            },
+            AccRule::FusedAdder {
+                terms: 1,
+                extra_bits: 2,
+            },
+        ]
+    }
+
+    /// Small integers, exact in every operand format here.
+    fn int_code(fmt: Format, v: i8) -> u32 {
+        fmt.round(
+            &Value::Num(Num {
+                neg: v < 0,
+                mag: u32::from(v.unsigned_abs()).into(),
+                exp: 0,
+            }),
+            Mode::IEEE,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn exact_sums_equal_the_integer_gemm_in_every_order_and_rule(
+            (m, k, n) in (1usize..5, 1usize..40, 1usize..5),
+            seed in any::<u64>(),
+            rows in 1usize..9,
+        ) {
+            // Operands in -8..=8: every partial sum is an integer below 2^24
+            // in magnitude, exact in fp32, whatever the order or rule.
+            let mut s = seed;
+            let mut next = || { s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); ((s >> 33) % 17) as i8 - 8 };
+            let ai: Vec<i8> = (0..m * k).map(|_| next()).collect();
+            let bi: Vec<i8> = (0..k * n).map(|_| next()).collect();
+            for fmt in [BF16, FP16, E4M3, E5M2] {
+                let a: Vec<u32> = ai.iter().map(|&v| int_code(fmt, v)).collect();
+                let b: Vec<u32> = bi.iter().map(|&v| int_code(fmt, v)).collect();
+                for rule in rules() {
+                    for order in [Order::Output, Order::Stationary { rows }] {
+                        let c = gemm(&arith(fmt, FP32, rule), order, &a, &b, (m, k, n));
+                        for i in 0..m {
+                            for j in 0..n {
+                                let want: i32 = (0..k).map(|kk| i32::from(ai[i * k + kk]) * i32::from(bi[kk * n + j])).sum();
+                                prop_assert_eq!(f32::from_bits(c[i * n + j]), want as f32, "{} {:?} {:?}", fmt, rule, order);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_order_of_additions_decides_a_narrow_partial_sum() {
+        // 2048 + 1 + 1 with fp16 partial sums: one chain over K (os) rounds
+        // 2049 to 2048 (a tie, to even) twice and ends at 2048; ws with one
+        // row per fold adds each column sum into the fp32 accumulator: 2050.
+        let one = int_code(FP16, 1);
+        let a = vec![
+            FP16.round(
+                &Value::Num(Num {
+                    neg: false,
+                    mag: 2048u32.into(),
+                    exp: 0,
+                }),
+                Mode::IEEE,
+            ),
+            one,
+            one,
+        ];
+        let b = vec![one, one, one];
+        let ar = arith(FP16, FP16, AccRule::FmaChain);
+        let os = gemm(&ar, Order::Output, &a, &b, (1, 3, 1));
+        let ws = gemm(&ar, Order::Stationary { rows: 1 }, &a, &b, (1, 3, 1));
+        let ws3 = gemm(&ar, Order::Stationary { rows: 3 }, &a, &b, (1, 3, 1));
+        assert_eq!(f32::from_bits(os[0]), 2048.0);
+        assert_eq!(f32::from_bits(ws[0]), 2050.0);
+        assert_eq!(f32::from_bits(ws3[0]), 2048.0);
+        // A fused adder over all three products with 2 extra bits keeps the
+        // two ones (2^0 is 11 + 2 bits below 2^11) and rounds 2050 once.
+        let fa = arith(
+            FP16,
+            FP16,
+            AccRule::FusedAdder {
+                terms: 3,
+                extra_bits: 2,
+            },
+        );
+        assert_eq!(
+            f32::from_bits(gemm(&fa, Order::Output, &a, &b, (1, 3, 1))[0]),
+            2050.0
+        );
+        // With no extra bits, the ones fall below fp16's 11 bits from 2^11: 2048.
+        let f0 = arith(
+            FP16,
+            FP16,
+            AccRule::FusedAdder {
+                terms: 3,
+                extra_bits: 0,
+            },
+        );
+        assert_eq!(
+            f32::from_bits(gemm(&f0, Order::Output, &a, &b, (1, 3, 1))[0]),
+            2048.0
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! A floating-point GEMM in the order the array adds (docs/NUMERICS.md,
+//! "Floating-point GEMMs"): what the pe engine and the floating-point RTL
+//! compute for a design's formats and accumulation rule.
+
+use super::rules::{fma, fused, AccRule};
+use super::{Format, Mode, Num, Value};
+
+/// The arithmetic of a floating-point design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FpArith {
+    /// Format of A and B in the buffers.
+    pub operand: Format,
+    /// Format of the partial sums flowing in the array.
+    pub psum: Format,
+    /// Format of the accumulator buffer (and of C).
+    pub acc: Format,
+    /// Where a multiply-accumulate rounds.
+    pub rule: AccRule,
+    /// Subnormals and overflow.
+    pub mode: Mode,
+}
+
+/// How the array orders the additions of one output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// ws and is: K is cut into row folds of `rows`; in each, the partial
+    /// sum starts at +0 at the top of the column and takes the products of
+    /// the fold's rows in turn; the first fold's column sum is written to
+    /// the accumulator (converted to its format), later ones are added to it.
+    Stationary {
+        /// Array rows (the fold size).
+        rows: usize,
+    },
+    /// os: one PE's partial sum starts at +0 and takes the products of K in
+    /// order; the result is converted to the accumulator's format.
+    Output,
+}
+
+/// `C = A x B` (row-major bits of `arith.operand`; `C` in bits of
+/// `arith.acc`), with every addition where and as the array makes it.
+pub fn gemm(
+    arith: &FpArith,
+    order: Order,
+    a: &[u32],
+    b: &[u32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<u32> {
+    assert_eq!(a.len(), m * k, "A is m x k");
+    assert_eq!(b.len(), k * n, "B is k x n");
+    let dec = |x: u32| arith.operand.decode_in(x, arith.mode);
+    let a: Vec<Value> = a.iter().map(|&x| dec(x)).collect();
+    let b: Vec<Value> = b.iter().map(|&x| dec(x)).collect();
+    let zero = arith.psum.round(&Value::Num(Num::zero(false)), arith.mode);
+    let mut c = Vec::with_capacity(m * n);
+    for i in 0..m {
+        for j in 0..n {
+            let chain = |ks: std::ops::Range<usize>| {
+                chain(arith, zero, ks.map(|kk| (&a[i * k + kk], &b[kk * n + j])))
+            };
+            let out = match order {
+                Order::Output => arith.acc.convert(arith.psum, chain(0..k), arith.mode),
+                Order::Stationary { rows } => {
+                    let rows = rows.max(1);
+                    let mut acc = None;
+                    for f0 in (0..k).step_by(rows) {
+                        let col = chain(f0..(f0 + rows).min(k));
+                        acc = Some(match acc {
+                            None => arith.acc.convert(arith.psum, col, arith.mode),
+                            Some(acc) => {
+                                let v = arith.psum.decode_in(col, arith.mode);
+                                let one = Value::Num(Num {
+                                    neg: false,
+                                    mag: 1u8.into(),
+                                    exp: 0,
+                                });
+                                // acc + col * 1: one rounding, in the accumulator's format.
+                                fma(arith.acc, arith.mode, acc, &v, &one)
+                            }
+                        });
+                    }
+                    acc.unwrap_or_else(|| {
+                        arith.acc.round(&Value::Num(Num::zero(false)), arith.mode)
+                    })
+                }
+            };
+            c.push(out);
+        }
+    }
+    c
+}
+
+/// A partial sum starting at `start` (bits of `arith.psum`) taking the
+/// products in turn: one rounding per product (`FmaChain`,
+/// `ProductsExact`), or per group of `terms` products (`FusedAdder`).
+fn chain<'a>(
+    arith: &FpArith,
+    start: u32,
+    products: impl Iterator<Item = (&'a Value, &'a Value)>,
+) -> u32 {
+    let products: Vec<(&Value, &Value)> = products.collect();
+    match arith.rule {
+        AccRule::FmaChain | AccRule::ProductsExact => products
+            .iter()
+            .fold(start, |p, (x, y)| fma(arith.psum, arith.mode, p, x, y)),
+        AccRule::FusedAdder { terms, extra_bits } => {
+            products
+                .chunks(terms.max(1) as usize)
+                .fold(start, |p, group| {
+                    let pairs: Vec<(Value, Value)> = group
+                        .iter()
+                        .map(|(x, y)| ((*x).clone(), (*y).clone()))
+                        .collect();
+                    fused(arith.psum, arith.mode, extra_bits, p, &pairs)
+                })
+        }
+    }
+}
