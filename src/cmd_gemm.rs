@@ -17,13 +17,19 @@ use std::path::PathBuf;
   systolic gemm --design gemmini-like --a A.npy --b B.npy --out C.npy
   systolic gemm --design edge-8x8 --seed 7 --m 64 --k 300 --n 40
   systolic gemm --design tpu-v1-like --a x_f32.npy --b w_f32.npy --quantize --per-channel --out y.npy
+  systolic gemm --design tpu-v3-mxu-like --a x_f32.npy --b w_f32.npy --out y_bf16.npy
 
 A is M x K and B is K x N, row-major 2-D .npy files: integers for the array's width
 (int8 or int16), or float32 / float64 with --quantize (float64 rounded to float32
 first). C is written as int32 (int64 for accumulators wider than 32 bits), or as
-float32 (dequantized) with --quantize.")]
+float32 (dequantized) with --quantize.
+
+On a floating-point design (fp16, bf16 or fp32 operands) A and B are float32 (or
+float64, rounded to float32), rounded to the operand format (to nearest, ties to
+even), multiplied with fp32 accumulation in the array's order (docs/NUMERICS.md),
+and C is written as float32, with its error against an fp64 GEMM of the inputs.")]
 pub struct GemmArgs {
-    /// Built-in design name or a design TOML file (integer operands).
+    /// Built-in design name or a design TOML file.
     #[arg(long, default_value = "gemmini-like")]
     design: String,
     /// A (M x K) as .npy.
@@ -135,13 +141,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
     }
     let design = inputs::design(&a.design)?;
     let Precision::Int(bits) = design.operand else {
-        return Err(miette::miette!(
-            code = "systolic::gemm::precision",
-            help = "value-exact runs need an integer design (int8, int16, ...); floating point is simulated for cycles and energy only",
-            "design `{}` computes in {}",
-            design.name,
-            design.operand
-        ));
+        return float_gemm(&a, &design);
     };
     let mut out = String::new();
     let (m, k, n, result) = if a.quantize {
@@ -273,6 +273,159 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         ));
     }
     output::emit(&format!("{head}{out}"), None)
+}
+
+/// The operand format of a floating-point design.
+fn fp_format(p: Precision) -> Option<sim::fp::Format> {
+    match p {
+        Precision::Fp16 => Some(sim::fp::FP16),
+        Precision::Bf16 => Some(sim::fp::BF16),
+        Precision::Fp32 => Some(sim::fp::FP32),
+        Precision::Int(_) => None,
+    }
+}
+
+/// Float operands for `--m --k --n`: uniform in [-1, 1), from `seed`.
+fn random_floats(len: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed ^ 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// `systolic gemm` on a floating-point design: the operands rounded to its
+/// format, the GEMM in the array's order with fp32 accumulation
+/// (`sim::fp::gemm`), and the error against fp64.
+fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
+    use sim::fp::gemm::{gemm, FpArith, Order};
+    use sim::fp::rules::AccRule;
+    use sim::fp::{Mode, FP32};
+    let fmt = fp_format(design.operand).expect("a non-integer precision is a float format");
+    if a.quantize {
+        return Err(miette::miette!(
+            code = "systolic::gemm::precision",
+            help = "--quantize rounds float data to an integer design's width; run it on an int8 or int16 design (e.g. --design tpu-v1-like), or drop --quantize to compute in the design's own format",
+            "design `{}` computes in {}, not integers",
+            design.name,
+            design.operand
+        ));
+    }
+    let (fa, fb, m, k, n) = match (&a.a, &a.b) {
+        (Some(pa), Some(pb)) => {
+            let (ma, mb) = (npy::read_f32_matrix(pa)?, npy::read_f32_matrix(pb)?);
+            check_inner(ma.cols, mb.rows)?;
+            check_memory(
+                (ma.rows as u64, ma.cols as u64, mb.cols as u64),
+                a.max_memory_gib,
+            )?;
+            (ma.data, mb.data, ma.rows, ma.cols, mb.cols)
+        }
+        _ => {
+            let (Some(m), Some(k), Some(n)) = (a.m, a.k, a.n) else {
+                return Err(miette::miette!(
+                    code = "systolic::gemm::operands",
+                    help = "give --a A.npy --b B.npy, or --m M --k K --n N (with --seed S)",
+                    "no operands given"
+                ));
+            };
+            if m == 0 || k == 0 || n == 0 {
+                return Err(miette::miette!(
+                    code = "systolic::gemm::operands",
+                    help = "M, K and N are at least 1",
+                    "empty GEMM {m} x {k} x {n}"
+                ));
+            }
+            check_memory((m, k, n), a.max_memory_gib)?;
+            let (m, k, n) = (m as usize, k as usize, n as usize);
+            (
+                random_floats(m * k, a.seed),
+                random_floats(k * n, a.seed ^ 0x5EED),
+                m,
+                k,
+                n,
+            )
+        }
+    };
+    let arith = FpArith {
+        operand: fmt,
+        psum: FP32,
+        acc: FP32,
+        rule: AccRule::FmaChain,
+        mode: Mode::IEEE,
+    };
+    let to_fmt = |x: &f32| fmt.convert(FP32, x.to_bits(), arith.mode);
+    let (ca, cb): (Vec<u32>, Vec<u32>) = (
+        fa.iter().map(to_fmt).collect(),
+        fb.iter().map(to_fmt).collect(),
+    );
+    let order = if design.dataflow == sim::Dataflow::Os {
+        Order::Output
+    } else {
+        Order::Stationary {
+            rows: design.rows as usize,
+        }
+    };
+    let c: Vec<f32> = gemm(&arith, order, &ca, &cb, (m, k, n))
+        .into_iter()
+        .map(f32::from_bits)
+        .collect();
+    // The fp64 GEMM of the float32 inputs.
+    let (mut sig, mut noise, mut max_abs, mut max_ref) = (0f64, 0f64, 0f64, 0f64);
+    for i in 0..m {
+        for j in 0..n {
+            let r: f64 = (0..k)
+                .map(|kk| f64::from(fa[i * k + kk]) * f64::from(fb[kk * n + j]))
+                .sum();
+            let e = f64::from(c[i * n + j]) - r;
+            sig += r * r;
+            noise += e * e;
+            max_abs = max_abs.max(e.abs());
+            max_ref = max_ref.max(r.abs());
+        }
+    }
+    let (mu, ku, nu) = (m as u64, k as u64, n as u64);
+    let g = GemmOp::new(mu, ku, nu);
+    let (cycles, stall, energy) = cost(design, &g)?;
+    let sqnr = if noise == 0.0 {
+        "inf (exact)".to_string()
+    } else {
+        format!("{:.2} dB", 10.0 * (sig / noise).log10())
+    };
+    let rel = if max_ref > 0.0 {
+        max_abs / max_ref
+    } else {
+        0.0
+    };
+    let mut out = format!(
+        "design {} ({}x{} {} {}, fp32 accumulation, one rounding per multiply-add)   C[{m} x {n}] = A[{m} x {k}] x B[{k} x {n}]\n\
+         cycles {cycles} on the array (the schedule; values do not change it) + {stall} DRAM stall   latency {:.2} us   energy {:.3} uJ   {:.2} pJ/MAC\n\
+         error against an fp64 GEMM of the float32 inputs: max abs {max_abs:.6e}, max abs / max |C| {rel:.3e}, SQNR {sqnr}\n",
+        design.name,
+        design.rows,
+        design.cols,
+        design.dataflow,
+        design.operand,
+        (cycles + stall) as f64 / design.clock_mhz,
+        energy / 1e6,
+        energy / (mu * ku * nu) as f64
+    );
+    if let Some(path) = &a.out {
+        let arr = NpyArray::new(vec![m, n], NpyData::F32(c))?;
+        npy::write(path, &arr)?;
+        let _ = writeln!(
+            out,
+            "wrote {} ({:?} {})",
+            path.display(),
+            arr.shape,
+            arr.data.descr()
+        );
+    }
+    output::emit(&out, None)
 }
 
 fn check_inner(k_a: usize, k_b: usize) -> miette::Result<()> {

@@ -528,18 +528,113 @@ fn gemm_quantize_reports_error_and_savings_against_fp32() {
     assert_eq!(stdout(&o64), out, "{}", stderr(&o64));
     let e = fails(&["gemm", "--a", &pa, "--b", &pa, "--quantize"]);
     assert!(e.contains("A has 64 columns but B has 16 rows"), "{e}");
+    // A floating-point design computes in its own format; --quantize there
+    // is a user error that points to an integer design.
     let e = fails(&[
         "gemm",
         "--design",
         "tpu-v3-mxu-like",
-        "--m",
-        "2",
-        "--k",
-        "2",
-        "--n",
-        "2",
+        "--a",
+        &pa,
+        "--b",
+        &pb,
+        "--quantize",
     ]);
-    assert!(e.contains("computes in bf16"), "{e}");
+    assert!(
+        e.contains("computes in bf16, not integers") && e.contains("tpu-v1-like"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gemm_on_a_bf16_design_rounds_the_operands_and_reports_the_error_against_fp64() {
+    let run = |name: &str, a: &[f32], b: &[f32], (m, k, n): (usize, usize, usize)| {
+        let pa = write_npy(
+            &format!("{name}-a.npy"),
+            vec![m, k],
+            sim::npy::NpyData::F32(a.to_vec()),
+        );
+        let pb = write_npy(
+            &format!("{name}-b.npy"),
+            vec![k, n],
+            sim::npy::NpyData::F32(b.to_vec()),
+        );
+        let pc =
+            std::env::temp_dir().join(format!("systolic-cli-{}-{name}-c.npy", std::process::id()));
+        let _ = std::fs::remove_file(&pc);
+        let o = systolic(&[
+            "gemm",
+            "--design",
+            "tpu-v3-mxu-like",
+            "--a",
+            &pa,
+            "--b",
+            &pb,
+            "--out",
+            pc.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let c = sim::npy::read(&pc).unwrap();
+        std::fs::remove_file(&pc).unwrap();
+        assert_eq!(c.shape, vec![m, n]);
+        let sim::npy::NpyData::F32(c) = c.data else {
+            panic!("C is float32")
+        };
+        (stdout(&o), c)
+    };
+    // Small integers are exact in bf16 and every partial sum is exact in
+    // fp32: C is the integer product, and the report says so.
+    let (m, k, n) = (5usize, 300usize, 3usize);
+    let a: Vec<f32> = (0..m * k).map(|i| ((i * 37) % 17) as f32 - 8.0).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| ((i * 11) % 13) as f32 - 6.0).collect();
+    let (out, c) = run("exact", &a, &b, (m, k, n));
+    assert!(
+        out.contains("SQNR inf (exact)") && out.contains("128x128 ws bf16"),
+        "{out}"
+    );
+    for i in 0..m {
+        for j in 0..n {
+            let want: f32 = (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum();
+            assert_eq!(c[i * n + j], want, "C[{i}][{j}]");
+        }
+    }
+    // Values bf16 rounds: each operand moves by at most 2^-9 of itself
+    // (8 significand bits, to nearest), so each product by under 2^-7.9 of
+    // |a||b|, and fp32 accumulation adds far less: the error of C[i][j] is
+    // within 2^-7.9 * sum |a||b|. The SQNR is about bf16's, far below fp32's.
+    let (m, k, n) = (8usize, 96usize, 6usize);
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i * 7919) % 1000) as f32 / 333.0 - 1.5)
+        .collect();
+    let b: Vec<f32> = (0..k * n)
+        .map(|i| ((i * 104_729) % 1000) as f32 / 777.0 - 0.6)
+        .collect();
+    let (out, c) = run("rounded", &a, &b, (m, k, n));
+    for i in 0..m {
+        for j in 0..n {
+            let (r, mag): (f64, f64) = (0..k).fold((0.0, 0.0), |(r, s), l| {
+                let p = f64::from(a[i * k + l]) * f64::from(b[l * n + j]);
+                (r + p, s + p.abs())
+            });
+            let err = (f64::from(c[i * n + j]) - r).abs();
+            assert!(
+                err <= mag * 2f64.powf(-7.9),
+                "C[{i}][{j}] = {} vs {r}: error {err} beyond {}",
+                c[i * n + j],
+                mag * 2f64.powf(-7.9)
+            );
+        }
+    }
+    let sqnr: f64 = out
+        .split("SQNR ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((35.0..80.0).contains(&sqnr), "{out}");
 }
 
 #[test]

@@ -308,3 +308,44 @@ mod gemm {
         );
     }
 }
+
+mod fast {
+    use super::*;
+    use sim::fp::gemm::{fast_path, gemm_exact, gemm_fast, FpArith, Order};
+    use sim::fp::rules::AccRule;
+
+    /// Operand codes weighted to zeros, subnormals, the largest numbers,
+    /// infinities and NaNs.
+    fn code(fmt: Format) -> impl Strategy<Value = u32> {
+        let top = (1u32 << fmt.bits()) - 1;
+        let sign = 1u32 << (fmt.bits() - 1);
+        prop_oneof![
+            6 => 0..=top,
+            1 => (0..(1u32 << fmt.man_bits), any::<bool>()).prop_map(move |(m, s)| m | if s { sign } else { 0 }),
+            1 => prop::sample::select(vec![fmt.nan(), fmt.max_finite(false), fmt.max_finite(true), 0, sign]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn the_machines_fma_path_equals_exact_arithmetic(
+            (fmt, a, b) in prop::sample::select(vec![BF16, FP16, E4M3, E5M2])
+                .prop_flat_map(|f| (Just(f), prop::collection::vec(code(f), 96), prop::collection::vec(code(f), 96))),
+            (m, k, n) in (1usize..4, 1usize..24, 1usize..4),
+            rows in 1usize..7,
+        ) {
+            let arith = FpArith { operand: fmt, psum: FP32, acc: FP32, rule: AccRule::FmaChain, mode: Mode::IEEE };
+            prop_assert!(fast_path(&arith));
+            let (a, b) = (&a[..m * k], &b[..k * n]);
+            for order in [Order::Output, Order::Stationary { rows }] {
+                prop_assert_eq!(
+                    gemm_fast(&arith, order, a, b, (m, k, n)),
+                    gemm_exact(&arith, order, a, b, (m, k, n)),
+                    "{} {:?}", fmt, order
+                );
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! compute for a design's formats and accumulation rule.
 
 use super::rules::{fma, fused, AccRule};
-use super::{Format, Mode, Num, Value};
+use super::{Format, Mode, Num, Value, FP32};
 
 /// The arithmetic of a floating-point design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,100 @@ pub enum Order {
 
 /// `C = A x B` (row-major bits of `arith.operand`; `C` in bits of
 /// `arith.acc`), with every addition where and as the array makes it.
+/// Designs whose partial sums and accumulator are fp32 with IEEE rounding,
+/// whose rule rounds once per product and whose operands' products are
+/// exact in fp32 run on the machine's fused multiply-add ([`gemm_fast`]);
+/// the others on exact big-integer arithmetic ([`gemm_exact`]).
 pub fn gemm(
+    arith: &FpArith,
+    order: Order,
+    a: &[u32],
+    b: &[u32],
+    dims: (usize, usize, usize),
+) -> Vec<u32> {
+    if fast_path(arith) {
+        gemm_fast(arith, order, a, b, dims)
+    } else {
+        gemm_exact(arith, order, a, b, dims)
+    }
+}
+
+/// Whether [`gemm_fast`] computes `arith` exactly: fp32 partial sums and
+/// accumulator, IEEE mode, one rounding per product, and operand products
+/// of at most 24 significand bits (so exact in fp32).
+pub fn fast_path(arith: &FpArith) -> bool {
+    arith.psum == FP32
+        && arith.acc == FP32
+        && arith.mode == Mode::IEEE
+        && matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact)
+        && 2 * (arith.operand.man_bits + 1) <= 24
+}
+
+/// The machine's NaN made canonical (`sim::fp`: a result NaN is the
+/// format's one NaN).
+fn canon(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(FP32.nan())
+    } else {
+        x
+    }
+}
+
+/// [`gemm`] on the machine's fp32 fused multiply-add and addition (both
+/// correctly rounded, IEEE 754), for the designs [`fast_path`] accepts:
+/// each operand converts exactly to fp32, each product is exact, and
+/// `mul_add` rounds once, as `FmaChain` does (`sim/tests/fp_props.rs` holds
+/// it equal to [`gemm_exact`]).
+pub fn gemm_fast(
+    arith: &FpArith,
+    order: Order,
+    a: &[u32],
+    b: &[u32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<u32> {
+    assert!(
+        fast_path(arith),
+        "gemm_fast needs a design fast_path accepts"
+    );
+    assert_eq!(a.len(), m * k, "A is m x k");
+    assert_eq!(b.len(), k * n, "B is k x n");
+    let to32 = |x: u32| f32::from_bits(FP32.convert(arith.operand, x, arith.mode));
+    let a: Vec<f32> = a.iter().map(|&x| to32(x)).collect();
+    // B transposed, so each output's products are contiguous.
+    let mut bt = vec![0f32; k * n];
+    for kk in 0..k {
+        for j in 0..n {
+            bt[j * k + kk] = to32(b[kk * n + j]);
+        }
+    }
+    let rows = match order {
+        Order::Output => k.max(1),
+        Order::Stationary { rows } => rows.max(1),
+    };
+    let mut c = Vec::with_capacity(m * n);
+    for i in 0..m {
+        let ar = &a[i * k..(i + 1) * k];
+        for j in 0..n {
+            let br = &bt[j * k..(j + 1) * k];
+            let mut acc: Option<f32> = None;
+            for (af, bf) in ar.chunks(rows).zip(br.chunks(rows)) {
+                let col = af
+                    .iter()
+                    .zip(bf)
+                    .fold(0f32, |p, (x, y)| canon(x.mul_add(*y, p)));
+                acc = Some(match acc {
+                    None => col,
+                    Some(acc) => canon(acc + col),
+                });
+            }
+            c.push(acc.unwrap_or(0.0).to_bits());
+        }
+    }
+    c
+}
+
+/// [`gemm`] on exact big-integer arithmetic: every format, rule and mode.
+pub fn gemm_exact(
     arith: &FpArith,
     order: Order,
     a: &[u32],
