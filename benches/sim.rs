@@ -3,6 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sim::design::preset;
+use sim::engine::Engine;
 use sim::workload::zoo;
 use sim::{simulate, FastEngine, RunOptions, TimingMode};
 use std::hint::black_box;
@@ -110,5 +111,59 @@ fn pe_engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(pe_benches, pe_engine);
+fn fp_gemm(c: &mut Criterion) {
+    use sim::fp::gemm::{gemm, FpArith, Order};
+    use sim::fp::rules::AccRule;
+    use sim::fp::{Mode, BF16, FP32};
+    // The same resnet18 layer, bf16 operands with fp32 accumulation on a
+    // 16x16 ws array (gemmini-like with bf16 operands): the values of
+    // `systolic gemm` (sim::fp::gemm); PE-cycles from the schedule.
+    let d = preset("gemmini-like")
+        .expect("preset")
+        .variant(|v| v.set_operand(sim::Precision::Bf16))
+        .expect("valid design");
+    let (m, k, n) = (3136usize, 576usize, 64usize);
+    let code = |x: f32| FP32.round(&FP32.decode(x.to_bits()), Mode::IEEE) >> 16;
+    let a: Vec<u32> = (0..m * k)
+        .map(|i| code(((i * 7919) % 1000) as f32 / 500.0 - 1.0))
+        .collect();
+    let b: Vec<u32> = (0..k * n)
+        .map(|i| code(((i * 104_729) % 1000) as f32 / 500.0 - 1.0))
+        .collect();
+    let cycles = FastEngine {
+        mode: TimingMode::Rtl,
+    }
+    .run_gemm(
+        &d,
+        &sim::workload::GemmOp::new(m as u64, k as u64, n as u64),
+    )
+    .expect("runs")
+    .compute_cycles;
+    let arith = FpArith {
+        operand: BF16,
+        psum: FP32,
+        acc: FP32,
+        rule: AccRule::FmaChain,
+        mode: Mode::IEEE,
+    };
+    let mut g = c.benchmark_group("fp");
+    g.sample_size(10);
+    g.throughput(criterion::Throughput::Elements(
+        u64::from(d.rows) * u64::from(d.cols) * cycles,
+    ));
+    g.bench_function("resnet18 3x3 conv 56x56x64->64 on 16x16 ws bf16", |bench| {
+        bench.iter(|| {
+            gemm(
+                black_box(&arith),
+                Order::Stationary { rows: 16 },
+                &a,
+                &b,
+                (m, k, n),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(pe_benches, pe_engine, fp_gemm);
 criterion_main!(benches, pe_benches);

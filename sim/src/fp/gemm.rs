@@ -77,11 +77,26 @@ fn canon(x: f32) -> f32 {
     }
 }
 
-/// [`gemm`] on the machine's fp32 fused multiply-add and addition (both
-/// correctly rounded, IEEE 754), for the designs [`fast_path`] accepts:
-/// each operand converts exactly to fp32, each product is exact, and
-/// `mul_add` rounds once, as `FmaChain` does (`sim/tests/fp_props.rs` holds
-/// it equal to [`gemm_exact`]).
+/// `round_fp32(p + x * y)` for `x`, `y` of at most 12 significand bits:
+/// the product is exact in fp64 (24 bits, any exponent), and the fp64 sum of
+/// it and the 24-bit `p`, rounded again to fp32, is the correctly rounded
+/// sum (rounding twice is innocuous when the wider format has at least
+/// 2q + 2 bits for q-bit operands: 53 >= 50; Figueroa, "When is double
+/// rounding innocuous?", SIGNUM Newsletter 30(3), 1995). fp64 overflow and
+/// fp32 subnormals are covered by the same argument, and the cast rounds
+/// to nearest even with overflow to infinity. A NaN result may carry any
+/// payload: NaN stays NaN through every later step, so a chain's NaN is
+/// made canonical once, at its end.
+#[inline]
+fn fma32(x: f32, y: f32, p: f32) -> f32 {
+    (f64::from(p) + f64::from(x) * f64::from(y)) as f32
+}
+
+/// [`gemm`] on the machine's fp64 and fp32 arithmetic (IEEE 754, correctly
+/// rounded), for the designs [`fast_path`] accepts: each operand converts
+/// exactly to fp32, each product is exact, and each multiply-add rounds
+/// once into fp32 ([`fma32`]), as `FmaChain` does
+/// (`sim/tests/fp_props.rs` holds it equal to [`gemm_exact`]).
 pub fn gemm_fast(
     arith: &FpArith,
     order: Order,
@@ -95,39 +110,38 @@ pub fn gemm_fast(
     );
     assert_eq!(a.len(), m * k, "A is m x k");
     assert_eq!(b.len(), k * n, "B is k x n");
-    let to32 = |x: u32| f32::from_bits(FP32.convert(arith.operand, x, arith.mode));
-    let a: Vec<f32> = a.iter().map(|&x| to32(x)).collect();
-    // B transposed, so each output's products are contiguous.
-    let mut bt = vec![0f32; k * n];
-    for kk in 0..k {
-        for j in 0..n {
-            bt[j * k + kk] = to32(b[kk * n + j]);
-        }
-    }
+    let to32 = |x: &u32| f32::from_bits(FP32.convert(arith.operand, *x, arith.mode));
+    let a: Vec<f32> = a.iter().map(to32).collect();
+    let b: Vec<f32> = b.iter().map(to32).collect();
     let rows = match order {
         Order::Output => k.max(1),
         Order::Stationary { rows } => rows.max(1),
     };
-    let mut c = Vec::with_capacity(m * n);
+    // Each output's chain keeps its order; LANES outputs of a row of C run
+    // side by side (independent chains), which hides the latency of each.
+    const LANES: usize = 8;
+    let mut c = vec![0f32; m * n];
     for i in 0..m {
         let ar = &a[i * k..(i + 1) * k];
-        for j in 0..n {
-            let br = &bt[j * k..(j + 1) * k];
-            let mut acc: Option<f32> = None;
-            for (af, bf) in ar.chunks(rows).zip(br.chunks(rows)) {
-                let col = af
-                    .iter()
-                    .zip(bf)
-                    .fold(0f32, |p, (x, y)| canon(x.mul_add(*y, p)));
-                acc = Some(match acc {
-                    None => col,
-                    Some(acc) => canon(acc + col),
-                });
+        let cr = &mut c[i * n..(i + 1) * n];
+        for (f, f0) in (0..k).step_by(rows).enumerate() {
+            let f1 = (f0 + rows).min(k);
+            for j0 in (0..n).step_by(LANES) {
+                let w = LANES.min(n - j0);
+                let mut p = [0f32; LANES];
+                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
+                    let br = &b[kk * n + j0..kk * n + j0 + w];
+                    for (pt, &y) in p.iter_mut().zip(br) {
+                        *pt = fma32(x, y, *pt);
+                    }
+                }
+                for (ct, &pt) in cr[j0..j0 + w].iter_mut().zip(&p) {
+                    *ct = canon(if f == 0 { pt } else { *ct + pt });
+                }
             }
-            c.push(acc.unwrap_or(0.0).to_bits());
         }
     }
-    c
+    c.into_iter().map(f32::to_bits).collect()
 }
 
 /// [`gemm`] on exact big-integer arithmetic: every format, rule and mode.
