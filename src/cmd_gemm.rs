@@ -275,16 +275,6 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
     output::emit(&format!("{head}{out}"), None)
 }
 
-/// The operand format of a floating-point design.
-fn fp_format(p: Precision) -> Option<sim::fp::Format> {
-    match p {
-        Precision::Fp16 => Some(sim::fp::FP16),
-        Precision::Bf16 => Some(sim::fp::BF16),
-        Precision::Fp32 => Some(sim::fp::FP32),
-        Precision::Int(_) => None,
-    }
-}
-
 /// Float operands for `--m --k --n`: uniform in [-1, 1), from `seed`.
 fn random_floats(len: usize, seed: u64) -> Vec<f32> {
     let mut s = seed ^ 0x9E37_79B9_7F4A_7C15;
@@ -302,10 +292,13 @@ fn random_floats(len: usize, seed: u64) -> Vec<f32> {
 /// format, the GEMM in the array's order with fp32 accumulation
 /// (`sim::fp::gemm`), and the error against fp64.
 fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
-    use sim::fp::gemm::{gemm, FpArith, Order};
+    use sim::fp::gemm::{gemm, Order};
     use sim::fp::rules::AccRule;
-    use sim::fp::{Mode, FP32};
-    let fmt = fp_format(design.operand).expect("a non-integer precision is a float format");
+    use sim::fp::FP32;
+    let arith = design
+        .fp
+        .expect("a design with float operands has its arithmetic");
+    let fmt = arith.operand;
     if a.quantize {
         return Err(miette::miette!(
             code = "systolic::gemm::precision",
@@ -351,13 +344,6 @@ fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
             )
         }
     };
-    let arith = FpArith {
-        operand: fmt,
-        psum: FP32,
-        acc: FP32,
-        rule: AccRule::FmaChain,
-        mode: Mode::IEEE,
-    };
     let to_fmt = |x: &f32| fmt.convert(FP32, x.to_bits(), arith.mode);
     let (ca, cb): (Vec<u32>, Vec<u32>) = (
         fa.iter().map(to_fmt).collect(),
@@ -401,8 +387,14 @@ fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
     } else {
         0.0
     };
+    let rule = match arith.rule {
+        AccRule::FusedAdder { terms, extra_bits } => {
+            format!("fused_adder of {terms} products, {extra_bits} extra bits")
+        }
+        r => sim::design::rule_name(r).to_string(),
+    };
     let mut out = format!(
-        "design {} ({}x{} {} {}, fp32 accumulation, one rounding per multiply-add)   C[{m} x {n}] = A[{m} x {k}] x B[{k} x {n}]\n\
+        "design {} ({}x{} {} {}; {} partial sums, fp32 accumulator, {rule}{}{})   C[{m} x {n}] = A[{m} x {k}] x B[{k} x {n}]\n\
          cycles {cycles} on the array (the schedule; values do not change it) + {stall} DRAM stall   latency {:.2} us   energy {:.3} uJ   {:.2} pJ/MAC\n\
          error against an fp64 GEMM of the float32 inputs: max abs {max_abs:.6e}, max abs / max |C| {rel:.3e}, SQNR {sqnr}\n",
         design.name,
@@ -410,6 +402,9 @@ fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
         design.cols,
         design.dataflow,
         design.operand,
+        arith.psum,
+        if arith.mode.subnormals { "" } else { ", subnormals flushed" },
+        if arith.mode.saturate { ", saturating" } else { "" },
         (cycles + stall) as f64 / design.clock_mhz,
         energy / 1e6,
         energy / (mu * ku * nu) as f64

@@ -820,3 +820,152 @@ fn onnx_models_print_their_coverage_and_take_symbolic_dimensions() {
         "{e}"
     );
 }
+
+#[test]
+fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additions() {
+    // 1 x 512 ones times 512 x 1 ones, with bf16 partial sums: a ws array
+    // of 16 rows sums 16 ones per fold (exact) into the fp32 accumulator:
+    // 512. An os PE keeps one bf16 chain: 256 + 1 = 257 is a tie between
+    // 256 and 258 and rounds to 256 (even), so the chain stops at 256.
+    let design = |name: &str, dataflow: &str, extra: &str| {
+        let p = scratch(&format!("{name}.toml"));
+        std::fs::write(
+            &p,
+            format!(
+                "name = \"{name}\"\n[array]\nrows = 16\ncols = 16\ndataflow = \"{dataflow}\"\n[precision]\noperand = \"bf16\"\n{extra}\n[memory]\nifmap_sram_kib = 256\nfilter_sram_kib = 256\nofmap_sram_kib = 64\ndram_bandwidth_bytes_per_cycle = 16\n[clock]\nmhz = 1000\n"
+            ),
+        )
+        .unwrap();
+        p.display().to_string()
+    };
+    let k = 512usize;
+    let pa = write_npy(
+        "ones-a.npy",
+        vec![1, k],
+        sim::npy::NpyData::F32(vec![1.0; k]),
+    );
+    let pb = write_npy(
+        "ones-b.npy",
+        vec![k, 1],
+        sim::npy::NpyData::F32(vec![1.0; k]),
+    );
+    let c_of = |d: &str| {
+        let pc = scratch(&format!(
+            "{}-c.npy",
+            Path::new(d).file_stem().unwrap().to_str().unwrap()
+        ));
+        let o = systolic(&[
+            "gemm",
+            "--design",
+            d,
+            "--a",
+            &pa,
+            "--b",
+            &pb,
+            "--out",
+            pc.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let sim::npy::NpyData::F32(c) = sim::npy::read(&pc).unwrap().data else {
+            panic!("C is float32")
+        };
+        (c[0], stdout(&o))
+    };
+    let (ws, out) = c_of(&design("ws-bf16", "ws", "partial_sums = \"bf16\""));
+    assert_eq!(ws, 512.0, "{out}");
+    assert!(
+        out.contains("bf16 partial sums, fp32 accumulator, fma_chain"),
+        "{out}"
+    );
+    let (os, out) = c_of(&design("os-bf16", "os", "partial_sums = \"bf16\""));
+    assert_eq!(os, 256.0, "{out}");
+    let (os32, _) = c_of(&design("os-fp32", "os", ""));
+    assert_eq!(os32, 512.0);
+    // A fused adder of 4 products, V100-style, gives the same here (each
+    // group of 4 ones is exact), and its parameters are shown.
+    let (fa, out) = c_of(&design(
+        "os-fused",
+        "os",
+        "accumulation = \"fused_adder\"\nfused_terms = 4\nfused_extra_bits = 0",
+    ));
+    assert_eq!(fa, 512.0);
+    assert!(
+        out.contains("fused_adder of 4 products, 0 extra bits"),
+        "{out}"
+    );
+    // Bad floating-point fields name the field and the fix.
+    let e = fails(&[
+        "gemm",
+        "--design",
+        &design("bad-rule", "ws", "accumulation = \"kahan\""),
+        "--m",
+        "1",
+        "--k",
+        "1",
+        "--n",
+        "1",
+    ]);
+    assert!(
+        e.contains("precision.accumulation") && e.contains("unknown accumulation rule `kahan`"),
+        "{e}"
+    );
+    let e = fails(&[
+        "gemm",
+        "--design",
+        &design(
+            "no-bits",
+            "ws",
+            "accumulation = \"fused_adder\"\nfused_terms = 4",
+        ),
+        "--m",
+        "1",
+        "--k",
+        "1",
+        "--n",
+        "1",
+    ]);
+    assert!(e.contains("precision.fused_extra_bits"), "{e}");
+    let e = fails(&[
+        "gemm",
+        "--design",
+        &design("stray", "ws", "fused_terms = 4"),
+        "--m",
+        "1",
+        "--k",
+        "1",
+        "--n",
+        "1",
+    ]);
+    assert!(
+        e.contains("precision.fused_terms") && e.contains("not \"fused_adder\""),
+        "{e}"
+    );
+    let int8 = design("int-psum", "ws", "partial_sums = \"bf16\"");
+    std::fs::write(
+        &int8,
+        std::fs::read_to_string(&int8)
+            .unwrap()
+            .replace("operand = \"bf16\"", "operand = \"int8\""),
+    )
+    .unwrap();
+    let e = fails(&[
+        "gemm", "--design", &int8, "--m", "1", "--k", "1", "--n", "1",
+    ]);
+    assert!(
+        e.contains("precision.partial_sums applies to floating-point designs"),
+        "{e}"
+    );
+    // show design --complete writes the choices out, and reads back the same.
+    let shown = stdout(&systolic(&[
+        "show",
+        "design",
+        &design("shown", "os", "partial_sums = \"fp16\"\nsubnormals = false"),
+        "--complete",
+    ]));
+    assert!(
+        shown.contains("partial_sums = \"fp16\"")
+            && shown.contains("accumulation = \"fma_chain\"")
+            && shown.contains("subnormals = false"),
+        "{shown}"
+    );
+}

@@ -67,6 +67,9 @@ pub struct DesignParams {
     pub output: Option<Precision>,
     /// Saturating accumulation.
     pub saturate: bool,
+    /// Floating-point arithmetic: partial-sum format, accumulation rule,
+    /// subnormals (`None` each: the defaults; integer designs: all `None`).
+    pub float: FloatParams,
     /// ifmap SRAM, KiB (both halves).
     pub ifmap_sram_kib: f64,
     /// filter SRAM, KiB (both halves).
@@ -93,6 +96,34 @@ pub struct DesignParams {
     pub node_nm: Option<u32>,
 }
 
+/// The floating-point choices of a design file (docs/NUMERICS.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FloatParams {
+    /// Format of the partial sums in the array (`None`: fp32).
+    pub partial_sums: Option<Precision>,
+    /// Where a multiply-accumulate rounds (`None`: `fma_chain`).
+    pub rule: Option<crate::fp::rules::AccRule>,
+    /// Keep subnormals (`None`: yes).
+    pub subnormals: Option<bool>,
+}
+
+impl FloatParams {
+    /// Whether any choice is made.
+    pub fn is_set(&self) -> bool {
+        self.partial_sums.is_some() || self.rule.is_some() || self.subnormals.is_some()
+    }
+}
+
+/// The `sim::fp` format of a floating-point precision.
+pub fn fp_format(p: Precision) -> Option<crate::fp::Format> {
+    match p {
+        Precision::Fp16 => Some(crate::fp::FP16),
+        Precision::Bf16 => Some(crate::fp::BF16),
+        Precision::Fp32 => Some(crate::fp::FP32),
+        Precision::Int(_) => None,
+    }
+}
+
 impl DesignParams {
     /// A plain design to start from: `rows x cols` int8 in `dataflow`, 64 KiB
     /// per SRAM, double-buffered, 16 bytes per cycle of DRAM, 1 GHz, the
@@ -110,6 +141,7 @@ impl DesignParams {
             accumulator_bits: None,
             output: None,
             saturate: false,
+            float: FloatParams::default(),
             ifmap_sram_kib: 64.0,
             filter_sram_kib: 64.0,
             ofmap_sram_kib: 64.0,
@@ -133,6 +165,9 @@ impl DesignParams {
     pub fn set_operand(&mut self, p: Precision) {
         if self.operand == p {
             return;
+        }
+        if p.is_int() {
+            self.float = FloatParams::default();
         }
         let old = self.operand;
         self.operand = p;
@@ -248,6 +283,8 @@ pub struct Design {
     pub output: Precision,
     /// Saturating accumulation.
     pub saturate: bool,
+    /// The arithmetic of a floating-point design (`None`: integer).
+    pub fp: Option<crate::fp::gemm::FpArith>,
     /// ifmap SRAM bytes (both halves).
     pub ifmap_sram_bytes: u64,
     /// filter SRAM bytes (both halves).
@@ -289,6 +326,7 @@ impl PartialEq for Design {
             accumulator,
             output,
             saturate,
+            fp,
             ifmap_sram_bytes,
             filter_sram_bytes,
             ofmap_sram_bytes,
@@ -309,6 +347,7 @@ impl PartialEq for Design {
                 == (o.rows, o.cols, o.dataflow, o.vector_lanes)
             && (*operand, *accumulator, *output, *saturate)
                 == (o.operand, o.accumulator, o.output, o.saturate)
+            && *fp == o.fp
             && (*ifmap_sram_bytes, *filter_sram_bytes, *ofmap_sram_bytes)
                 == (o.ifmap_sram_bytes, o.filter_sram_bytes, o.ofmap_sram_bytes)
             && (*double_buffered, *activations_on_chip)
@@ -431,6 +470,7 @@ impl Design {
                     ),
                 )
             })?;
+        let fp = float_arith(operand, &p)?;
         Ok(Design {
             name: p.name.clone(),
             description: p.description.clone(),
@@ -443,6 +483,7 @@ impl Design {
             accumulator,
             output,
             saturate: p.saturate,
+            fp,
             ifmap_sram_bytes,
             filter_sram_bytes,
             ofmap_sram_bytes,
@@ -513,6 +554,80 @@ impl Design {
     }
 }
 
+/// The name a design file gives an accumulation rule.
+pub fn rule_name(r: crate::fp::rules::AccRule) -> &'static str {
+    use crate::fp::rules::AccRule;
+    match r {
+        AccRule::FmaChain => "fma_chain",
+        AccRule::ProductsExact => "products_exact",
+        AccRule::FusedAdder { .. } => "fused_adder",
+    }
+}
+
+/// The floating-point arithmetic of a design (`None` for an integer
+/// design, which may not make floating-point choices).
+fn float_arith(
+    operand: Precision,
+    p: &DesignParams,
+) -> std::result::Result<Option<crate::fp::gemm::FpArith>, FieldError> {
+    use crate::fp::rules::AccRule;
+    let f = &p.float;
+    let Some(op) = fp_format(operand) else {
+        if f.is_set() {
+            let field = if f.partial_sums.is_some() {
+                "precision.partial_sums"
+            } else if f.rule.is_some() {
+                "precision.accumulation"
+            } else {
+                "precision.subnormals"
+            };
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "{field} applies to floating-point designs; this one has {operand} operands"
+                ),
+                "remove it, or make the operand fp16, bf16 or fp32",
+            ));
+        }
+        return Ok(None);
+    };
+    let psum = f.partial_sums.unwrap_or(Precision::Fp32);
+    let Some(psum_fmt) = fp_format(psum) else {
+        return Err(FieldError::new(
+            "precision.partial_sums",
+            format!("expected a floating-point format for the partial sums, found {psum}"),
+            "use fp32, bf16 or fp16",
+        ));
+    };
+    let rule = f.rule.unwrap_or(AccRule::FmaChain);
+    if let AccRule::FusedAdder { terms, extra_bits } = rule {
+        if !(1..=64).contains(&terms) {
+            return Err(FieldError::new(
+                "precision.fused_terms",
+                format!("expected 1 to 64 products per fused addition, found {terms}"),
+                "tensor cores add 4 (V100) to 16 products at once",
+            ));
+        }
+        if extra_bits > 64 {
+            return Err(FieldError::new(
+                "precision.fused_extra_bits",
+                format!("expected 0 to 64 extra alignment bits, found {extra_bits}"),
+                "V100 keeps 0, A100 1, H100 at least 2",
+            ));
+        }
+    }
+    Ok(Some(crate::fp::gemm::FpArith {
+        operand: op,
+        psum: psum_fmt,
+        acc: crate::fp::FP32,
+        rule,
+        mode: crate::fp::Mode {
+            subnormals: f.subnormals.unwrap_or(true),
+            saturate: p.saturate,
+        },
+    }))
+}
+
 impl RawDesign {
     /// The typed values of this file: names of dataflows, precisions, DRAM
     /// interfaces and energy tables resolved (errors point into `text`).
@@ -543,6 +658,59 @@ impl RawDesign {
         let output = match &self.precision.output {
             Some(s) => Some(precision("precision.output", s)?),
             None => None,
+        };
+        let pr = &self.precision;
+        let partial_sums = match &pr.partial_sums {
+            Some(s) => Some(precision("precision.partial_sums", s)?),
+            None => None,
+        };
+        use crate::fp::rules::AccRule;
+        let rule = match pr.accumulation.as_deref() {
+            None => None,
+            Some("fma_chain") => Some(AccRule::FmaChain),
+            Some("products_exact") => Some(AccRule::ProductsExact),
+            Some("fused_adder") => Some(AccRule::FusedAdder {
+                terms: pr.fused_terms.ok_or_else(|| {
+                    err(
+                        "precision.fused_terms",
+                        "accumulation = \"fused_adder\" needs fused_terms, the products added at once".into(),
+                        "add e.g. fused_terms = 4 and fused_extra_bits = 0 (a V100-style unit; docs/NUMERICS.md)".into(),
+                    )
+                })?,
+                extra_bits: pr.fused_extra_bits.ok_or_else(|| {
+                    err(
+                        "precision.fused_extra_bits",
+                        "accumulation = \"fused_adder\" needs fused_extra_bits, the alignment bits kept beyond the partial sum's significand".into(),
+                        "add e.g. fused_extra_bits = 0 (V100), 1 (A100) or 2 (H100)".into(),
+                    )
+                })?,
+            }),
+            Some(other) => {
+                return Err(err(
+                    "precision.accumulation",
+                    format!("unknown accumulation rule `{other}`"),
+                    "use fma_chain, products_exact or fused_adder (docs/NUMERICS.md)".into(),
+                ))
+            }
+        };
+        if !matches!(rule, Some(AccRule::FusedAdder { .. })) {
+            for (field, set) in [
+                ("precision.fused_terms", pr.fused_terms.is_some()),
+                ("precision.fused_extra_bits", pr.fused_extra_bits.is_some()),
+            ] {
+                if set {
+                    return Err(err(
+                        field,
+                        format!("{field} is set but accumulation is not \"fused_adder\""),
+                        "remove it, or set accumulation = \"fused_adder\"".into(),
+                    ));
+                }
+            }
+        }
+        let float = FloatParams {
+            partial_sums,
+            rule,
+            subnormals: pr.subnormals,
         };
         let m = &self.memory;
         let dram_interface = match &m.dram_interface {
@@ -605,6 +773,7 @@ impl RawDesign {
             accumulator_bits: self.precision.accumulator_bits,
             output,
             saturate: self.precision.saturate,
+            float,
             ifmap_sram_kib: m.ifmap_sram_kib,
             filter_sram_kib: m.filter_sram_kib,
             ofmap_sram_kib: m.ofmap_sram_kib,
@@ -642,6 +811,23 @@ impl RawDesign {
                 },
                 output: Some(p.output.unwrap_or(p.operand).to_string()),
                 saturate: p.saturate,
+                partial_sums: (!p.operand.is_int())
+                    .then(|| p.float.partial_sums.unwrap_or(Precision::Fp32).to_string()),
+                accumulation: (!p.operand.is_int()).then(|| {
+                    rule_name(p.float.rule.unwrap_or(crate::fp::rules::AccRule::FmaChain))
+                        .to_string()
+                }),
+                fused_terms: match p.float.rule {
+                    Some(crate::fp::rules::AccRule::FusedAdder { terms, .. }) => Some(terms),
+                    _ => None,
+                },
+                fused_extra_bits: match p.float.rule {
+                    Some(crate::fp::rules::AccRule::FusedAdder { extra_bits, .. }) => {
+                        Some(extra_bits)
+                    }
+                    _ => None,
+                },
+                subnormals: (!p.operand.is_int()).then(|| p.float.subnormals.unwrap_or(true)),
             },
             memory: RawMemory {
                 ifmap_sram_kib: p.ifmap_sram_kib,

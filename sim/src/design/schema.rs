@@ -57,9 +57,30 @@ pub struct RawPrecision {
     /// precision, i.e. requantized on chip).
     #[serde(default)]
     pub output: Option<String>,
-    /// Saturate instead of two's-complement wrap in the accumulator.
+    /// Saturate instead of two's-complement wrap in the accumulator
+    /// (floating point: overflow to the largest finite number, not infinity).
     #[serde(default)]
     pub saturate: bool,
+    /// Floating-point designs: format of the partial sums flowing in the
+    /// array (`fp32`, the default, `bf16` or `fp16`); the accumulator is fp32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_sums: Option<String>,
+    /// Floating-point designs: where a multiply-accumulate rounds:
+    /// `fma_chain` (the default), `products_exact` or `fused_adder`
+    /// (docs/NUMERICS.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulation: Option<String>,
+    /// `fused_adder`: products added at once (1 to 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fused_terms: Option<u32>,
+    /// `fused_adder`: alignment bits kept beyond the partial sum's
+    /// significand (0 to 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fused_extra_bits: Option<u32>,
+    /// Floating-point designs: keep subnormal numbers (the default), or
+    /// `false` to flush them to zero in and out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnormals: Option<bool>,
 }
 
 /// `[memory]`: on-chip SRAMs and the DRAM interface.
