@@ -21,6 +21,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../../designs/mobile-32x32.toml"),
     ),
     (
+        "gemmini-bf16-like",
+        include_str!("../../../designs/gemmini-bf16-like.toml"),
+    ),
+    (
         "tpu-v3-mxu-like",
         include_str!("../../../designs/tpu-v3-mxu-like.toml"),
     ),
