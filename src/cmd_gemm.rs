@@ -215,21 +215,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
                 )
             }
             _ => {
-                let (Some(m), Some(k), Some(n)) = (a.m, a.k, a.n) else {
-                    return Err(miette::miette!(
-                        code = "systolic::gemm::operands",
-                        help = "give --a A.npy --b B.npy, or --m M --k K --n N (with --seed S)",
-                        "no operands given"
-                    ));
-                };
-                if m == 0 || k == 0 || n == 0 {
-                    return Err(miette::miette!(
-                        code = "systolic::gemm::operands",
-                        help = "M, K and N are at least 1",
-                        "empty GEMM {m} x {k} x {n}"
-                    ));
-                }
-                check_memory((m, k, n), a.max_memory_gib)?;
+                let (m, k, n) = random_dims(&a)?;
                 (
                     pe::random_operands(bits, (m * k) as usize, a.seed),
                     pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED),
@@ -319,21 +305,7 @@ fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
             (ma.data, mb.data, ma.rows, ma.cols, mb.cols)
         }
         _ => {
-            let (Some(m), Some(k), Some(n)) = (a.m, a.k, a.n) else {
-                return Err(miette::miette!(
-                    code = "systolic::gemm::operands",
-                    help = "give --a A.npy --b B.npy, or --m M --k K --n N (with --seed S)",
-                    "no operands given"
-                ));
-            };
-            if m == 0 || k == 0 || n == 0 {
-                return Err(miette::miette!(
-                    code = "systolic::gemm::operands",
-                    help = "M, K and N are at least 1",
-                    "empty GEMM {m} x {k} x {n}"
-                ));
-            }
-            check_memory((m, k, n), a.max_memory_gib)?;
+            let (m, k, n) = random_dims(a)?;
             let (m, k, n) = (m as usize, k as usize, n as usize);
             (
                 random_floats(m * k, a.seed),
@@ -421,6 +393,27 @@ fn float_gemm(a: &GemmArgs, design: &Design) -> miette::Result<()> {
         );
     }
     output::emit(&out, None)
+}
+
+/// M, K and N of random operands (`--m --k --n`), checked: given, not
+/// empty, and within `--max-memory-gib`.
+fn random_dims(a: &GemmArgs) -> miette::Result<(u64, u64, u64)> {
+    let (Some(m), Some(k), Some(n)) = (a.m, a.k, a.n) else {
+        return Err(miette::miette!(
+            code = "systolic::gemm::operands",
+            help = "give --a A.npy --b B.npy, or --m M --k K --n N (with --seed S)",
+            "no operands given"
+        ));
+    };
+    if m == 0 || k == 0 || n == 0 {
+        return Err(miette::miette!(
+            code = "systolic::gemm::operands",
+            help = "M, K and N are at least 1",
+            "empty GEMM {m} x {k} x {n}"
+        ));
+    }
+    check_memory((m, k, n), a.max_memory_gib)?;
+    Ok((m, k, n))
 }
 
 fn check_inner(k_a: usize, k_b: usize) -> miette::Result<()> {

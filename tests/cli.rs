@@ -894,48 +894,19 @@ fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additio
         "{out}"
     );
     // Bad floating-point fields name the field and the fix.
-    let e = fails(&[
-        "gemm",
-        "--design",
-        &design("bad-rule", "ws", "accumulation = \"kahan\""),
-        "--m",
-        "1",
-        "--k",
-        "1",
-        "--n",
-        "1",
-    ]);
+    let refused = |d: String| fails(&["gemm", "--design", &d, "--m", "1", "--k", "1", "--n", "1"]);
+    let e = refused(design("bad-rule", "ws", "accumulation = \"kahan\""));
     assert!(
         e.contains("precision.accumulation") && e.contains("unknown accumulation rule `kahan`"),
         "{e}"
     );
-    let e = fails(&[
-        "gemm",
-        "--design",
-        &design(
-            "no-bits",
-            "ws",
-            "accumulation = \"fused_adder\"\nfused_terms = 4",
-        ),
-        "--m",
-        "1",
-        "--k",
-        "1",
-        "--n",
-        "1",
-    ]);
+    let e = refused(design(
+        "no-bits",
+        "ws",
+        "accumulation = \"fused_adder\"\nfused_terms = 4",
+    ));
     assert!(e.contains("precision.fused_extra_bits"), "{e}");
-    let e = fails(&[
-        "gemm",
-        "--design",
-        &design("stray", "ws", "fused_terms = 4"),
-        "--m",
-        "1",
-        "--k",
-        "1",
-        "--n",
-        "1",
-    ]);
+    let e = refused(design("stray", "ws", "fused_terms = 4"));
     assert!(
         e.contains("precision.fused_terms") && e.contains("not \"fused_adder\""),
         "{e}"
@@ -948,9 +919,7 @@ fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additio
             .replace("operand = \"bf16\"", "operand = \"int8\""),
     )
     .unwrap();
-    let e = fails(&[
-        "gemm", "--design", &int8, "--m", "1", "--k", "1", "--n", "1",
-    ]);
+    let e = refused(int8);
     assert!(
         e.contains("precision.partial_sums applies to floating-point designs"),
         "{e}"
@@ -968,4 +937,13 @@ fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additio
             && shown.contains("subnormals = false"),
         "{shown}"
     );
+    let again = scratch("shown-again.toml");
+    std::fs::write(&again, &shown).unwrap();
+    let shown2 = stdout(&systolic(&[
+        "show",
+        "design",
+        again.to_str().unwrap(),
+        "--complete",
+    ]));
+    assert_eq!(shown2, shown);
 }
