@@ -385,8 +385,9 @@ pub fn mul_items(a: &str, b: &str, p: &str) -> Vec<Item> {
 /// With the parameter `MULPRIM` = 1 it is one Lattice ECP5 `MULT18X18D`
 /// with those registers inside it (Yosys 0.23 packs no flip-flop into a
 /// DSP block, and routing to and from the block dominates the array's
-/// clock, docs/SYNTHESIS.md), for `OPW` up to 18; otherwise flip-flops and
-/// `*`, which any tool maps. Both compute the same in every cycle.
+/// clock, docs/SYNTHESIS.md), for `OPW` up to 17 (`systolic synth` sets
+/// it only then); otherwise flip-flops and `*`, which any tool maps. Both
+/// compute the same in every cycle.
 pub fn mul_reg_items(a: &str, b: &str, ce_b: Expr, p: &str, oreg: bool) -> Vec<Item> {
     let generic = {
         let mut v = vec![
