@@ -332,8 +332,9 @@ mod fast {
         #[test]
         fn the_machines_fma_path_equals_exact_arithmetic(
             (fmt, a, b) in prop::sample::select(vec![BF16, FP16, E4M3, E5M2])
-                .prop_flat_map(|f| (Just(f), prop::collection::vec(code(f), 96), prop::collection::vec(code(f), 96))),
-            (m, k, n) in (1usize..4, 1usize..24, 1usize..4),
+                .prop_flat_map(|f| (Just(f), prop::collection::vec(code(f), 96), prop::collection::vec(code(f), 24 * 140))),
+            // N past two blocks of the fast path's 64 side-by-side chains.
+            (m, k, n) in (1usize..4, 1usize..24, prop_oneof![1usize..4, 60usize..140]),
             rows in 1usize..7,
         ) {
             let arith = FpArith { operand: fmt, psum: FP32, acc: FP32, rule: AccRule::FmaChain, mode: Mode::IEEE };
