@@ -261,16 +261,13 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
     output::emit(&format!("{head}{out}"), None)
 }
 
-/// Float operands for `--m --k --n`: uniform in [-1, 1), from `seed`.
+/// Float operands for `--m --k --n`: the pe engine's 24-bit random
+/// integers (`pe::random_operands`, every third an end of the range) over
+/// 2^23, so in [-1, 1) and exact in fp32.
 fn random_floats(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed ^ 0x9E37_79B9_7F4A_7C15;
-    (0..len)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
+    pe::random_operands(24, len, seed)
+        .into_iter()
+        .map(|v| v as f32 / (1u32 << 23) as f32)
         .collect()
 }
 

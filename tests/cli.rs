@@ -5,7 +5,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{fails, run as systolic, stderr, stdout};
+use support::{fails, ok, run as systolic, stderr, stdout};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
@@ -635,6 +635,26 @@ fn gemm_on_a_bf16_design_rounds_the_operands_and_reports_the_error_against_fp64(
         .parse()
         .unwrap();
     assert!((35.0..80.0).contains(&sqnr), "{out}");
+    // Random operands (--m --k --n --seed) are the same on every run.
+    let args = [
+        "gemm",
+        "--design",
+        "tpu-v3-mxu-like",
+        "--m",
+        "3",
+        "--k",
+        "50",
+        "--n",
+        "2",
+        "--seed",
+        "9",
+    ];
+    let first = stdout(&ok(&args));
+    assert!(
+        first.contains("SQNR ") && first.contains("C[3 x 2]"),
+        "{first}"
+    );
+    assert_eq!(stdout(&ok(&args)), first);
 }
 
 #[test]
