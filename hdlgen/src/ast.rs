@@ -79,10 +79,14 @@ pub enum BinOp {
     BitAnd,
     /// `|`
     BitOr,
+    /// `^`
+    BitXor,
     /// `<<`
     Shl,
     /// `>>>`
     Ashr,
+    /// `>>` (logical)
+    Shr,
 }
 
 impl BinOp {
@@ -101,8 +105,10 @@ impl BinOp {
             BinOp::Or => "||",
             BinOp::BitAnd => "&",
             BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
             BinOp::Shl => "<<",
             BinOp::Ashr => ">>>",
+            BinOp::Shr => ">>",
         }
     }
 }
@@ -156,8 +162,8 @@ macro_rules! binops {
 impl Expr {
     binops!(
         add => Add, sub => Sub, mul => Mul, eq => Eq, ne => Ne, lt => Lt, le => Le,
-        gt => Gt, ge => Ge, and => And, or => Or, bitand => BitAnd, bitor => BitOr,
-        shl => Shl, ashr => Ashr,
+        gt => Gt, ge => Ge, and => And, or => Or, bitand => BitAnd, bitor => BitOr, bitxor => BitXor,
+        shl => Shl, ashr => Ashr, shr => Shr,
     );
 
     /// `!self`.

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod cache;
 pub mod fit;
+pub mod fpunit;
 pub mod ipbench;
 pub mod iptb;
 pub mod lines;

@@ -5,6 +5,7 @@ pub mod array;
 pub mod cells;
 pub mod config;
 pub mod ctrl;
+pub mod fp;
 pub mod ip;
 pub mod pe;
 pub mod top;
