@@ -107,7 +107,10 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     let pes = i64::from(design.rows) * i64::from(design.cols);
     let reserved = if a.ip { 3 } else { 0 };
     let mut params = Vec::new();
-    if let Some(d) = device.as_ref().filter(|d| d.dsps > 0) {
+    let cfg = hdlgen::rtl::Config::of(&design)?;
+    // (Floating-point PEs have no such parameter: their significand
+    // multipliers are `*`, mapped as synthesis sees fit.)
+    if let Some(d) = device.as_ref().filter(|d| d.dsps > 0 && cfg.int_datapath()) {
         let budget = (d.dsps as i64 - reserved).max(0);
         if budget < pes {
             eprintln!(
@@ -119,8 +122,7 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     }
     // On the ECP5 the ws/is PEs' multipliers are MULT18X18D blocks holding
     // their registers (MULPRIM; Yosys packs none into a DSP block itself).
-    let cfg = hdlgen::rtl::Config::of(&design)?;
-    if target == Target::Ecp5 && !cfg.output_stationary() && cfg.opw <= 17 {
+    if target == Target::Ecp5 && cfg.mulprim_param().is_some() && cfg.opw <= 17 {
         params.push(("MULPRIM".to_string(), 1));
     }
     let opts = SynthOptions {

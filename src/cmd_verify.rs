@@ -190,9 +190,8 @@ pub fn run(a: VerifyArgs) -> miette::Result<()> {
     };
     let mut passed = 0usize;
     for (layer, (m, k, n)) in &list {
-        let bits = design.operand.bits();
-        let av = sim::engine::pe::random_operands(bits, (m * k) as usize, a.seed);
-        let bv = sim::engine::pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
+        let av = sim::engine::pe::design_operands(&design, (m * k) as usize, a.seed);
+        let bv = sim::engine::pe::design_operands(&design, (k * n) as usize, a.seed ^ 0x5EED);
         let one = |work: &std::path::Path| {
             compare(
                 &a,

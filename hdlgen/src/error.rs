@@ -22,6 +22,17 @@ pub enum HdlError {
         /// The precision the design has.
         precision: String,
     },
+    /// A floating-point design the generator does not build (yet).
+    #[error("cannot generate RTL for {design}: {what}")]
+    #[diagnostic(code(systolic::hdl::float), help("{help}"))]
+    FloatUnsupported {
+        /// The design's name.
+        design: String,
+        /// What it asks for.
+        what: String,
+        /// What does generate.
+        help: String,
+    },
     /// The accumulator is wider than the generator supports.
     #[error("cannot generate RTL: an accumulator of {bits} bits (at most 64)")]
     #[diagnostic(

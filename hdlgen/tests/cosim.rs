@@ -11,7 +11,7 @@ use hdlgen::rtl::Config;
 use hdlgen::{HdlError, Silent};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
-use sim::engine::pe::random_operands;
+use sim::engine::pe::design_operands;
 use sim::Design;
 use std::path::{Path, PathBuf};
 
@@ -49,10 +49,20 @@ fn one(
     seed: u64,
     work: &Path,
 ) -> Result<(), String> {
-    let bits = d.operand.bits();
-    let a = random_operands(bits, (m * k) as usize, seed);
-    let b = random_operands(bits, (k * n) as usize, seed ^ 0x5EED);
-    let out = check(d, bench, &a, &b, (m, k, n), work, &Silent).map_err(|e| shown(&e))?;
+    let a = design_operands(d, (m * k) as usize, seed);
+    let b = design_operands(d, (k * n) as usize, seed ^ 0x5EED);
+    compare(d, bench, (&a, &b), (m, k, n), seed, work)
+}
+
+fn compare(
+    d: &Design,
+    bench: &Bench,
+    (a, b): (&[i64], &[i64]),
+    (m, k, n): (u64, u64, u64),
+    seed: u64,
+    work: &Path,
+) -> Result<(), String> {
+    let out = check(d, bench, a, b, (m, k, n), work, &Silent).map_err(|e| shown(&e))?;
     if out.passed() {
         Ok(())
     } else {
@@ -214,3 +224,150 @@ fn a_mismatch_names_the_first_differing_element_and_writes_a_vcd() {
     );
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Floating-point designs: C must equal the pe engine's (`sim::fp::gemm`, in
+/// the array's order) bit for bit, NaN, infinities and signed zeros
+/// included, and the cycles the simulator's. Each runs 50 random GEMMs
+/// (`sim::engine::pe::random_fp_operands`: ordinary numbers, one operand in
+/// 64 a special value, one in 64 random bits) and GEMMs made only of
+/// special values; the outputs over all cases must include finite numbers,
+/// +0, infinities (unless the design saturates), NaN and, where a product
+/// can underflow the partial sums (the only way to a -0 sum), -0, so the
+/// cases reach every path of the datapath.
+fn cosim_float(name: &str) {
+    let d = design(name);
+    let f = d.fp.expect("a floating-point design");
+    let cfg = Config::of(&d).expect("generatable design");
+    let bench = bench(&d, Simulator::Verilator, Variant::default());
+    let work = work_dir(name, Simulator::Verilator);
+    let (r, c) = (u64::from(cfg.rows), u64::from(cfg.cols));
+    let seen = std::cell::RefCell::new([0u64; 5]);
+    let tally = |a: &[i64], b: &[i64], dims: (u64, u64, u64)| {
+        let run = sim::engine::pe::run(&d, a, b, dims.0, dims.1, dims.2).expect("pe engine");
+        let mut s = seen.borrow_mut();
+        for &x in &run.c {
+            let v = f.acc.decode(x as u32);
+            let class = match v {
+                sim::fp::Value::Nan => 0,
+                sim::fp::Value::Inf { .. } => 1,
+                sim::fp::Value::Num(n) if n.is_zero() => 2 + usize::from(n.neg),
+                sim::fp::Value::Num(_) => 4,
+            };
+            s[class] += 1;
+        }
+    };
+    // Only special values (and ones), every fold direction.
+    let op = f.operand;
+    let top = 1i64 << (op.bits() - 1);
+    let one_ = i64::from(op.round(
+        &sim::fp::Value::Num(sim::fp::Num {
+            neg: false,
+            mag: 1u8.into(),
+            exp: 0,
+        }),
+        sim::fp::Mode::IEEE,
+    ));
+    let specials = [
+        0,
+        top,
+        one_,
+        one_ | top,
+        i64::from(op.max_finite(false)),
+        i64::from(op.max_finite(true)),
+        1,
+        top | 1,
+        i64::from(op.nan()),
+        ((1i64 << op.exp_bits) - 1) << op.man_bits,
+    ];
+    let pick = |len: usize, seed: u64| -> Vec<i64> {
+        (0..len as u64)
+            .map(|i| {
+                specials[((i.wrapping_mul(0x9E37_79B9) ^ seed) >> 3) as usize % specials.len()]
+            })
+            .collect()
+    };
+    for (seed, dims) in [
+        (1, (2 * r + 1, 2 * r + 1, 2 * c + 1)),
+        (2, (1, 1, 1)),
+        (3, (r, 3, c)),
+    ] {
+        if fits(&cfg, dims) {
+            let (a, b) = (
+                pick((dims.0 * dims.1) as usize, seed),
+                pick((dims.1 * dims.2) as usize, !seed),
+            );
+            tally(&a, &b, dims);
+            compare(&d, &bench, (&a, &b), dims, seed, &work).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    // A -0 result: the products of a full fold are -(smallest normal)^2,
+    // which rounds to -0 where it underflows the partial sums, then -0s;
+    // with K = 1 (ws, is) the fold's empty rows add +0 x +0, making it +0.
+    let (mn, ps) = (1i64 << op.man_bits, f.psum);
+    let underflows = 2 * (op.min_exp() + op.man_bits as i32) < ps.min_exp() - 1;
+    for kk in [r, 1] {
+        if underflows && fits(&cfg, (1, kk, 1)) {
+            let mut a = vec![top; kk as usize];
+            let mut b = vec![0; kk as usize];
+            (a[0], b[0]) = (top | mn, mn);
+            tally(&a, &b, (1, kk, 1));
+            compare(&d, &bench, (&a, &b), (1, kk, 1), 4, &work).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let mut runner = TestRunner::new(PtConfig {
+        cases: FLOAT_CASES,
+        max_global_rejects: 10_000,
+        failure_persistence: None,
+        ..PtConfig::default()
+    });
+    let dims = (
+        1..=3 * r + 2,
+        1..=3 * r.max(c) + 2,
+        1..=3 * c + 2,
+        any::<u64>(),
+    );
+    let result = runner.run(&dims, |(m, k, n, seed)| {
+        prop_assume!(fits(&cfg, (m, k, n)));
+        let a = design_operands(&d, (m * k) as usize, seed);
+        let b = design_operands(&d, (k * n) as usize, seed ^ 0x5EED);
+        tally(&a, &b, (m, k, n));
+        compare(&d, &bench, (&a, &b), (m, k, n), seed, &work).map_err(TestCaseError::fail)
+    });
+    let _ = std::fs::remove_dir_all(&work);
+    if let Err(e) = result {
+        panic!("{name}: {e}");
+    }
+    let s = *seen.borrow();
+    let saturating = f.mode.saturate;
+    assert!(
+        s[0] > 0 && (s[1] > 0 || saturating) && s[2] > 0 && (s[3] > 0 || !underflows) && s[4] > 0,
+        "{name}: outputs NaN {}, infinite {}, +0 {}, -0 {}, finite nonzero {}: a class is missing",
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4]
+    );
+}
+
+/// Random cases per floating-point design.
+const FLOAT_CASES: u32 = 50;
+
+macro_rules! float_cases {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                cosim_float($name);
+            }
+        )*
+    };
+}
+
+float_cases!(
+    verilator_4x4_ws_bf16 => "cosim-4x4-ws-bf16",
+    verilator_3x5_ws_bf16_partial_sums_double_buffered => "cosim-3x5-ws-bf16-psums",
+    verilator_5x3_is_fp16_flushing_saturating_products_exact => "cosim-5x3-is-fp16-ftz",
+    verilator_3x4_os_bf16_double_buffered => "cosim-3x4-os-bf16",
+    verilator_4x3_ws_fp16_partial_sums_products_exact => "cosim-4x3-ws-fp16-psums",
+);

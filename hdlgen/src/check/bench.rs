@@ -470,6 +470,12 @@ impl Bench {
                 )
             })
             .collect::<Result<_, _>>()?;
-        Ok((c_from_lines(cfg, &lines, m, n), cycles, secs))
+        let mut c = c_from_lines(cfg, &lines, m, n);
+        if cfg.fp.is_some() {
+            // Floating-point C: encodings, not signed lanes.
+            let mask = (1i64 << cfg.accw) - 1;
+            c.iter_mut().for_each(|x| *x &= mask);
+        }
+        Ok((c, cycles, secs))
     }
 }

@@ -32,14 +32,15 @@ fn header(m: &mut Module, cfg: &Config) {
     m.param("ROWS", 4, "PE rows")
         .param("COLS", 4, "PE columns")
         .param("OPW", 8, "operand bits")
-        .param("ACCW", 32, "accumulator bits")
-        .param("SAT", 0, "1: saturating accumulation")
-        .param(
+        .param("ACCW", 32, "partial-sum bits");
+    if cfg.int_datapath() {
+        m.param("SAT", 0, "1: saturating accumulation").param(
             "DSPS",
             dsp_pes(cfg),
             "PEs (the first, row by row) whose multiplier is `*`, which FPGA synthesis maps to a DSP block; the others multiply in logic",
-        )
-        .port(input("clk", None, ""))
+        );
+    }
+    m.port(input("clk", None, ""))
         .port(input("rst", None, "synchronous, active high"));
 }
 
@@ -49,24 +50,27 @@ fn dsp_pes(cfg: &Config) -> i64 {
 }
 
 /// PE(r, c)'s parameters: widths, and `LOGIC` for the PEs past the first `DSPS`.
-fn pe_params() -> Vec<(&'static str, Expr)> {
-    vec![
-        ("OPW", id("OPW")),
-        ("ACCW", id("ACCW")),
-        ("SAT", id("SAT")),
-        (
+fn pe_params(cfg: &Config) -> Vec<(&'static str, Expr)> {
+    let mut p = vec![("OPW", id("OPW")), ("ACCW", id("ACCW"))];
+    if cfg.int_datapath() {
+        p.push(("SAT", id("SAT")));
+        p.push((
             "LOGIC",
             id("r").mul("COLS").add("c").ge("DSPS").tern(int(1), int(0)),
-        ),
-    ]
+        ));
+    }
+    p
 }
 
 /// The ws PE's parameters: every PE works a cycle ahead but a PE(0, 0)
 /// that multiplies in logic (its next operand is the SRAM's output, which
 /// it has no earlier; with a DSP block it needs only the controller's next
 /// valid and first bits, `v_row_pre` and `f_row_pre`).
-fn ahead_params() -> Vec<(&'static str, Expr)> {
-    let mut p = pe_params();
+fn ahead_params(cfg: &Config) -> Vec<(&'static str, Expr)> {
+    let mut p = pe_params(cfg);
+    if !cfg.int_datapath() {
+        return p;
+    }
     let dsp = id("r").mul("COLS").add("c").lt("DSPS");
     p.push(("AHEAD", id("r").add("c").gt(0).or(dsp).tern(int(1), int(0))));
     p.push(("PREG", id("r").gt(0).tern(int(1), int(0))));
@@ -236,7 +240,7 @@ pub fn array_ws(cfg: &Config) -> Module {
                     vec![instance(
                         &cfg.name("pe_ws"),
                         "u_pe",
-                        ahead_params(),
+                        ahead_params(cfg),
                         vec![
                             ("clk", id("clk")),
                             ("rst", id("rst")),
@@ -418,7 +422,7 @@ pub fn array_os(cfg: &Config) -> Module {
                     vec![instance(
                         &cfg.name("pe_os"),
                         "u_pe",
-                        pe_params(),
+                        pe_params(cfg),
                         vec![
                             ("clk", id("clk")),
                             ("rst", id("rst")),

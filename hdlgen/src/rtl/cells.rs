@@ -62,11 +62,33 @@ pub fn acc_add(cfg: &Config) -> Module {
         ],
     );
     m.param("AW", 32, "accumulator bits")
-        .param("BW", 16, "addend bits (signed)")
-        .param("SAT", 0, "1: saturate, 0: wrap")
-        .port(input("a", bits("AW"), "accumulator"))
+        .param("BW", 16, "addend bits (signed)");
+    if cfg.int_datapath() {
+        m.param("SAT", 0, "1: saturate, 0: wrap");
+    }
+    m.port(input("a", bits("AW"), "accumulator"))
         .port(input("b", bits("BW"), "signed addend"))
         .port(output("y", false, bits("AW"), ""));
+    if let Some(f) = &cfg.fp {
+        // y = round(a + b): a in the accumulator's format, b a partial sum
+        // (docs/HDL.md, "Floating point"); the widths are the formats'.
+        m.doc = vec![
+            format!(
+                "Accumulator adder: y = a + b rounded once to nearest even, a and y {}, b {}.",
+                f.acc, f.psum
+            ),
+            "With a = -0 it is b converted (-0 + x = x for every x).".into(),
+        ];
+        m.push(super::fp::add_items(
+            "s",
+            (id("a"), id("b")),
+            f.acc,
+            f.psum,
+            f.mode,
+            "y",
+        ));
+        return m;
+    }
     // The accumulator buffer's read-modify-write adds in the cycle the row
     // is read, between two block RAMs: half the carry chain.
     let (sw, lo) = (|| id("SW"), || id("LO"));

@@ -4,6 +4,8 @@
 
 use crate::error::HdlError;
 use sim::design::{Edge, Operand, Roles};
+use sim::fp::gemm::FpArith;
+use sim::fp::rules::AccRule;
 use sim::precision::Precision;
 use sim::{Dataflow, Design};
 
@@ -20,8 +22,12 @@ pub struct Config {
     pub cols: u32,
     /// Operand bits.
     pub opw: u32,
-    /// Accumulator bits.
+    /// Accumulator bits (the ofmap buffer's words).
     pub accw: u32,
+    /// Partial-sum bits in the array (`accw` in integer designs).
+    pub psw: u32,
+    /// The floating-point arithmetic (`None`: an integer design).
+    pub fp: Option<FpArith>,
     /// Saturating accumulation.
     pub sat: bool,
     /// The design's dataflow.
@@ -58,6 +64,30 @@ fn int(p: Precision, what: &'static str) -> Result<u32, HdlError> {
     }
 }
 
+/// Refuses the floating-point designs the generator does not build: the
+/// `fused_adder` rule, and os designs whose partial sums and accumulator
+/// differ in format (their drained sums would need a converter).
+fn float_supported(design: &Design, f: &FpArith) -> Result<(), HdlError> {
+    if let AccRule::FusedAdder { .. } = f.rule {
+        return Err(HdlError::FloatUnsupported {
+            design: design.name.clone(),
+            what: "the fused_adder accumulation rule has no RTL PE yet".into(),
+            help: "set accumulation = \"fma_chain\" or \"products_exact\" to generate it; the simulator computes fused_adder designs".into(),
+        });
+    }
+    if design.dataflow == Dataflow::Os && f.psum != f.acc {
+        return Err(HdlError::FloatUnsupported {
+            design: design.name.clone(),
+            what: format!(
+                "an os array with {} partial sums and a {} accumulator (the RTL drains partial sums into the ofmap buffer unconverted)",
+                f.psum, f.acc
+            ),
+            help: "give os designs partial_sums equal to the accumulator's format, or use ws or is".into(),
+        });
+    }
+    Ok(())
+}
+
 impl Config {
     /// Checks that `design` can be generated (its name an identifier, its
     /// datapath integer, its buffers whole lines) and derives the RTL
@@ -69,8 +99,17 @@ impl Config {
             message: e.message,
             help: e.help,
         })?;
-        let opw = int(design.operand, "operand")?;
-        let accw = int(design.accumulator, "accumulator")?;
+        let (opw, accw, psw) = match &design.fp {
+            Some(f) => {
+                float_supported(design, f)?;
+                (f.operand.bits(), f.acc.bits(), f.psum.bits())
+            }
+            None => {
+                let opw = int(design.operand, "operand")?;
+                let accw = int(design.accumulator, "accumulator")?;
+                (opw, accw, accw)
+            }
+        };
         if accw > 64 {
             return Err(HdlError::AccumulatorTooWide { bits: accw });
         }
@@ -114,6 +153,8 @@ impl Config {
             cols: design.cols,
             opw,
             accw,
+            psw,
+            fp: design.fp,
             sat: design.saturate,
             dataflow: design.dataflow,
             roles,
@@ -121,6 +162,24 @@ impl Config {
             depth,
             dw: sim::engine::ip::data_bytes(design),
         })
+    }
+
+    /// An integer datapath: the PEs' multipliers may be DSP blocks or logic
+    /// (`DSPS`, `LOGIC`, `MULPRIM`) and the accumulator may saturate
+    /// (`SAT`); floating-point designs have none of these parameters.
+    pub fn int_datapath(&self) -> bool {
+        self.fp.is_none()
+    }
+
+    /// The top's parameter of the array's partial-sum bits: `PSW` in
+    /// floating-point designs (their partial sums and accumulator may
+    /// differ in format), else `ACCW`.
+    pub fn psum_param(&self) -> &'static str {
+        if self.fp.is_some() {
+            "PSW"
+        } else {
+            "ACCW"
+        }
     }
 
     /// A module name with the design's prefix.
@@ -143,7 +202,7 @@ impl Config {
     /// The `MULPRIM` parameter of the ws/is tops, arrays and IPs, with its
     /// documentation (os PEs multiply with `*` only).
     pub fn mulprim_param(&self) -> Option<(&'static str, i64, &'static str)> {
-        (!self.output_stationary()).then_some((
+        (!self.output_stationary() && self.int_datapath()).then_some((
             "MULPRIM",
             0,
             "1: the PEs multiply in Lattice ECP5 MULT18X18D blocks holding their registers (systolic synth --target ecp5 sets it; OPW up to 17), 0: with `*`",

@@ -291,6 +291,12 @@ pub fn add_round(p: &str, x: &Exact, c: &Exact, r: Format, mode: Mode, out: &str
             concat(vec![id(n("mag")), sized(1, 1), zeros(pw - w2 - 1)]),
         ),
         wire_eq(&n("lz"), w(lw), lzc(&n("lzv"), 0, pw)),
+        // The tree reads no block's last bit in its last step.
+        wire_eq(
+            &n("unused"),
+            None,
+            concat(vec![sized(1, 0), id(n("lzv")).idx(0)]).any(),
+        ),
     ]);
     // mag's top bit has exponent t. The left shift of {mc+2 zeros, mag} puts
     // its top one at the top (`lz + mc + 2`), but no further than makes the
@@ -306,15 +312,17 @@ pub fn add_round(p: &str, x: &Exact, c: &Exact, r: Format, mode: Mode, out: &str
             w(XW),
             concat(vec![zeros(XW - lw), id(n("lz"))]).add(sized(XW, u64::from(mc + 2))),
         ),
-        wire_eq(
-            &n("mn"),
-            w(XW),
-            id(n("lzs")).lt(n("lim")).tern(n("lzs"), n("lim")),
-        ),
+        // (lzs < 2^sw, so the smaller of the two fits sw bits.)
         wire_eq(
             &n("sa"),
             w(sw),
-            id(n("tiny")).tern(sized(sw, 0), id(n("mn")).slice(i64::from(sw - 1), 0)),
+            id(n("tiny")).tern(
+                sized(sw, 0),
+                id(n("lzs")).lt(n("lim")).tern(
+                    id(n("lzs")).slice(i64::from(sw - 1), 0),
+                    id(n("lim")).slice(i64::from(sw - 1), 0),
+                ),
+            ),
         ),
         wire_eq(
             &n("u"),

@@ -2,7 +2,10 @@
 
 use super::cells;
 use super::config::Config;
+use super::fp;
 use crate::ast::*;
+use sim::fp::gemm::FpArith;
+use sim::fp::rules::AccRule;
 
 /// `sum = acc + a * b` at `ACCW` bits, inline (no submodules: a PE is one
 /// module, which keeps elaboration of large arrays fast): with the `*`
@@ -29,15 +32,16 @@ pub fn zeros(width: &str) -> Expr {
     repeat(id(width), sized(1, 0))
 }
 
-fn widths(m: &mut Module) {
+fn widths(m: &mut Module, cfg: &Config) {
     m.param("OPW", 8, "operand bits")
-        .param("ACCW", 32, "accumulator bits")
-        .param("SAT", 0, "1: saturating accumulation")
-        .param(
+        .param("ACCW", 32, "partial-sum bits");
+    if cfg.int_datapath() {
+        m.param("SAT", 0, "1: saturating accumulation").param(
             "LOGIC",
             0,
             "1: multiply in logic, 0: with `*` (a DSP block on FPGAs)",
         );
+    }
 }
 
 /// `pe_ws`: weight-stationary PE (also input-stationary on the transposed
@@ -64,22 +68,24 @@ pub fn pe_ws(cfg: &Config) -> Module {
             "value wn before using it; wn shifts down the column when shift is on.",
         ],
     );
-    widths(&mut m);
-    m.param(
-        "AHEAD",
-        1,
-        "1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre",
-    )
-    .param(
-        "PREG",
-        1,
-        "AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)",
-    )
-    .param(
-        "MULPRIM",
-        0,
-        "AHEAD = 1 with a DSP multiplier: 1 instantiates an ECP5 MULT18X18D with its registers, 0 uses `*` (cells::mul_reg_items)",
-    );
+    widths(&mut m, cfg);
+    if cfg.int_datapath() {
+        m.param(
+            "AHEAD",
+            1,
+            "1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre",
+        )
+        .param(
+            "PREG",
+            1,
+            "AHEAD = 1 with a DSP multiplier: 1 registers the product a cycle early, 0 multiplies in the cycle (row 0, whose p_in is 0)",
+        )
+        .param(
+            "MULPRIM",
+            0,
+            "AHEAD = 1 with a DSP multiplier: 1 instantiates an ECP5 MULT18X18D with its registers, 0 uses `*` (cells::mul_reg_items)",
+        );
+    }
     m.port(input("clk", None, ""))
         .port(input(
             "rst",
@@ -237,17 +243,23 @@ pub fn pe_ws(cfg: &Config) -> Module {
         then: dsp,
         otherwise: logic,
     }];
-    m.push([
-        assign("wn_d", id("shift").tern("wn_in", "wn_out")),
-        wire("sum", bits("ACCW")),
-        decl(Net::Genvar, false, "j", None, None, None),
-        Item::GenIf {
+    let datapath = match &cfg.fp {
+        None => vec![Item::GenIf {
             cond: id("AHEAD").eq(0),
             label: "now".into(),
             then: now,
             otherwise: ahead,
-        },
+        }],
+        Some(f) => fp_ws(f, w_next, unused),
+    };
+    m.push([
+        assign("wn_d", id("shift").tern("wn_in", "wn_out")),
+        wire("sum", bits("ACCW")),
     ]);
+    if cfg.int_datapath() {
+        m.push([decl(Net::Genvar, false, "j", None, None, None)]);
+    }
+    m.push(datapath);
     m.push([always_ff(vec![
         nb("p_out", "sum"),
         if_(id("shift"), vec![nb("wn_out", "wn_in")]),
@@ -281,7 +293,7 @@ pub fn pe_os(cfg: &Config) -> Module {
             "o shifts down the column's drain chain when drain is on.",
         ],
     );
-    widths(&mut m);
+    widths(&mut m, cfg);
     m.port(input("clk", None, ""))
         .port(input(
             "rst",
@@ -297,12 +309,23 @@ pub fn pe_os(cfg: &Config) -> Module {
         .port(output("l_out", true, None, ""))
         .port(output("b_out", true, bits("OPW"), ""))
         .port(output("o_out", true, bits("ACCW"), "drain register"));
-    m.push([
-        reg("acc", bits("ACCW")),
-        wire("sum", bits("ACCW")),
-        decl(Net::Genvar, false, "j", None, None, None),
-        mac_cells("a_in", "b_in", "acc", "sum"),
-    ]);
+    m.push([reg("acc", bits("ACCW")), wire("sum", bits("ACCW"))]);
+    match &cfg.fp {
+        None => m.push([
+            decl(Net::Genvar, false, "j", None, None, None),
+            mac_cells("a_in", "b_in", "acc", "sum"),
+        ]),
+        // os operands arrive in the cycle they are used, so the product of
+        // either rule is formed in it, exactly, and added.
+        Some(f) => m.push(fp::fma_items(
+            "m",
+            (id("a_in"), id("b_in"), id("acc")),
+            f.operand,
+            f.psum,
+            f.mode,
+            "sum",
+        )),
+    };
     m.push([always_ff(vec![if_else(
         id("rst"),
         // The accumulator must start from zero; operands in flight are cleared.
@@ -325,4 +348,64 @@ pub fn pe_os(cfg: &Config) -> Module {
         ],
     )])]);
     m
+}
+
+/// The floating-point datapath of `pe_ws` (docs/HDL.md, "Floating point"):
+/// `sum = round(p_in + a_in * w_use)` in the partial sums' format.
+/// `fma_chain` multiplies and adds in the cycle, from `a_in` and `w_use`;
+/// `products_exact` forms next cycle's exact product a cycle early, from
+/// `a_pre` and `w_next`, keeps it in a register, and adds it in the cycle.
+/// Both round once per product, so their values are equal.
+fn fp_ws(
+    f: &FpArith,
+    w_next: impl Fn() -> Vec<Item>,
+    unused: impl Fn(&str, &[&str]) -> Item,
+) -> Vec<Item> {
+    let mut v = Vec::new();
+    match f.rule {
+        AccRule::ProductsExact => {
+            v.extend(w_next());
+            let (da, xa) = fp::decode("na", id("a_pre"), f.operand, f.mode);
+            let (dw, xw) = fp::decode("nw", id("w_next"), f.operand, f.mode);
+            let (dp, xp) = fp::product("np", &xa, &xw);
+            let (rq, xq) = fp::register("pq", &xp);
+            let (dc, xc) = fp::decode("mc", id("p_in"), f.psum, f.mode);
+            v.extend(da.into_iter().chain(dw).chain(dp).chain(rq).chain(dc));
+            v.extend(fp::add_round("mr", &xq, &xc, f.psum, f.mode, "sum"));
+            v.push(unused(
+                "unused_pre",
+                &["a_pre2", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
+            ));
+        }
+        _ => {
+            v.extend([
+                reg("w", bits("OPW")),
+                wire_eq("swap", None, id("v_in").bitand("f_in")),
+                always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
+                wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
+            ]);
+            v.extend(fp::fma_items(
+                "m",
+                (id("a_in"), id("w_use"), id("p_in")),
+                f.operand,
+                f.psum,
+                f.mode,
+                "sum",
+            ));
+            v.push(unused(
+                "unused_pre",
+                &[
+                    "a_pre",
+                    "a_pre2",
+                    "v_pre",
+                    "f_pre",
+                    "v_pre2",
+                    "f_pre2",
+                    "shift_pre",
+                    "wn_dn",
+                ],
+            ));
+        }
+    }
+    v
 }

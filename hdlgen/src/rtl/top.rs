@@ -22,15 +22,29 @@ pub fn top(cfg: &Config) -> Module {
     m.param("ROWS", cfg.rows as i64, "PE rows")
         .param("COLS", cfg.cols as i64, "PE columns")
         .param("OPW", cfg.opw as i64, "operand bits")
-        .param("ACCW", cfg.accw as i64, "accumulator bits")
-        .param("SAT", i64::from(cfg.sat), "1: saturating accumulation")
-        .param("BANKS", cfg.banks as i64, "2: double-buffered")
-        .param(
+        .param("ACCW", cfg.accw as i64, "accumulator bits");
+    if cfg.int_datapath() {
+        m.param("SAT", i64::from(cfg.sat), "1: saturating accumulation");
+    }
+    m.param("BANKS", cfg.banks as i64, "2: double-buffered");
+    if let Some(f) = &cfg.fp {
+        m.param(
+            "PSW",
+            i64::from(cfg.psw),
+            &format!(
+                "partial-sum bits in the array ({} operands, {} partial sums, {} accumulator)",
+                f.operand, f.psum, f.acc
+            ),
+        );
+    }
+    if cfg.int_datapath() {
+        m.param(
             "DSPS",
             i64::from(cfg.rows) * i64::from(cfg.cols),
             "PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic",
-        )
-        .param(
+        );
+    }
+    m.param(
             "EXT",
             0,
             "1: banks chosen by sel_* and hsel_* (the IP's DMA), 0: by cmd_op swaps",
@@ -376,7 +390,7 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
         wire("o_raddr_c", bits("OAW")),
         wire("o_we_c", None),
         wire("o_waddr_c", bits("OAW")),
-        wire("p_row", bits(id("COLS").mul("ACCW"))),
+        wire("p_row", bits(id("COLS").mul(cfg.psum_param()))),
     ]);
     // The array's inputs and the accumulator's reads and writes, two cycles
     // behind the controller (`pr_*`, then `ar_*`: the array takes both, the
@@ -435,7 +449,11 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
             "rd_q",
             Some(id("OW")),
             id("o_init_q").and(id("acc_keep").not()).tern(
-                repeat(id("OW"), sized(1, 0)),
+                match &cfg.fp {
+                    None => repeat(id("OW"), sized(1, 0)),
+                    // -0: the adder then writes the partial sum converted.
+                    Some(f) => repeat(id("COLS"), super::fp::neg_zero(f.acc)),
+                },
                 id("fw_hit").tern("fw_row", "obuf_rdata"),
             ),
             false,
@@ -489,11 +507,11 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
                 ("ROWS", id("ROWS")),
                 ("COLS", id("COLS")),
                 ("OPW", id("OPW")),
-                ("ACCW", id("ACCW")),
-                ("SAT", id("SAT")),
-                ("DSPS", id("DSPS")),
-                ("MULPRIM", id("MULPRIM")),
-            ],
+                ("ACCW", id(cfg.psum_param())),
+            ]
+            .into_iter()
+            .chain(int_params(cfg, true))
+            .collect(),
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
@@ -532,10 +550,13 @@ fn acc_adders(cfg: &Config, a: Expr, b: &str, y: &str) -> [Item; 2] {
             vec![instance(
                 &cfg.name("acc_add"),
                 "u_add",
-                vec![("AW", id("ACCW")), ("BW", id("ACCW")), ("SAT", id("SAT"))],
+                [("AW", id("ACCW")), ("BW", id(cfg.psum_param()))]
+                    .into_iter()
+                    .chain(cfg.int_datapath().then(|| ("SAT", id("SAT"))))
+                    .collect(),
                 vec![
                     ("a", a),
-                    ("b", lane(b, id("c"), "ACCW")),
+                    ("b", lane(b, id("c"), cfg.psum_param())),
                     ("y", lane(y, id("c"), "ACCW")),
                 ],
             )],
@@ -647,10 +668,11 @@ fn output_core(cfg: &Config, m: &mut Module) {
                 ("ROWS", id("ROWS")),
                 ("COLS", id("COLS")),
                 ("OPW", id("OPW")),
-                ("ACCW", id("ACCW")),
-                ("SAT", id("SAT")),
-                ("DSPS", id("DSPS")),
-            ],
+                ("ACCW", id(cfg.psum_param())),
+            ]
+            .into_iter()
+            .chain(int_params(cfg, false))
+            .collect(),
             vec![
                 ("clk", id("clk")),
                 ("rst", id("rst")),
@@ -662,4 +684,18 @@ fn output_core(cfg: &Config, m: &mut Module) {
             ],
         ),
     ]);
+}
+
+/// The integer datapath's parameters an array takes from the top (`SAT`,
+/// `DSPS`, and with `mulprim` the ws/is `MULPRIM`); none in floating-point
+/// designs.
+fn int_params(cfg: &Config, mulprim: bool) -> Vec<(&'static str, Expr)> {
+    if !cfg.int_datapath() {
+        return Vec::new();
+    }
+    let mut p = vec![("SAT", id("SAT")), ("DSPS", id("DSPS"))];
+    if mulprim {
+        p.push(("MULPRIM", id("MULPRIM")));
+    }
+    p
 }

@@ -25,8 +25,10 @@ pub struct FpArith {
 pub enum Order {
     /// ws and is: K is cut into row folds of `rows`; in each, the partial
     /// sum starts at +0 at the top of the column and takes the products of
-    /// the fold's rows in turn; the first fold's column sum is written to
-    /// the accumulator (converted to its format), later ones are added to it.
+    /// the fold's rows in turn, `rows` of them: a fold short of K's end
+    /// adds `+0 x +0` in its empty rows, as the array does (which makes a
+    /// -0 partial sum +0); the first fold's column sum is written to the
+    /// accumulator (converted to its format), later ones are added to it.
     Stationary {
         /// Array rows (the fold size).
         rows: usize,
@@ -136,6 +138,12 @@ pub fn gemm_fast(
                         *pt = fma32(x, y, *pt);
                     }
                 }
+                if f1 - f0 < rows {
+                    // The empty rows' +0 x +0 (only a -0 changes: to +0).
+                    for pt in &mut p {
+                        *pt += 0.0;
+                    }
+                }
                 for (ct, &pt) in cr[j0..j0 + w].iter_mut().zip(&p) {
                     *ct = canon(if f == 0 { pt } else { *ct + pt });
                 }
@@ -159,19 +167,25 @@ pub fn gemm_exact(
     let a: Vec<Value> = a.iter().map(|&x| dec(x)).collect();
     let b: Vec<Value> = b.iter().map(|&x| dec(x)).collect();
     let zero = arith.psum.round(&Value::Num(Num::zero(false)), arith.mode);
+    let plus_zero = Value::Num(Num::zero(false));
     let mut c = Vec::with_capacity(m * n);
     for i in 0..m {
         for j in 0..n {
-            let chain = |ks: std::ops::Range<usize>| {
-                chain(arith, zero, ks.map(|kk| (&a[i * k + kk], &b[kk * n + j])))
+            // The products of rows `ks` of K, then `+0 x +0` up to `len`.
+            let chain = |ks: std::ops::Range<usize>, len: usize| {
+                let pad = len - ks.len();
+                let products = ks
+                    .map(|kk| (&a[i * k + kk], &b[kk * n + j]))
+                    .chain(std::iter::repeat_n((&plus_zero, &plus_zero), pad));
+                chain(arith, zero, products)
             };
             let out = match order {
-                Order::Output => arith.acc.convert(arith.psum, chain(0..k), arith.mode),
+                Order::Output => arith.acc.convert(arith.psum, chain(0..k, k), arith.mode),
                 Order::Stationary { rows } => {
                     let rows = rows.max(1);
                     let mut acc = None;
                     for f0 in (0..k).step_by(rows) {
-                        let col = chain(f0..(f0 + rows).min(k));
+                        let col = chain(f0..(f0 + rows).min(k), rows);
                         acc = Some(match acc {
                             None => arith.acc.convert(arith.psum, col, arith.mode),
                             Some(acc) => {

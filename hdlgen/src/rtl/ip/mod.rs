@@ -188,12 +188,14 @@ pub fn ip(cfg: &Config) -> Module {
         ],
     );
     m.param("DW", dw as i64, "AXI data bytes")
-        .param("DWL", dwl as i64, "log2 DW")
-        .param(
+        .param("DWL", dwl as i64, "log2 DW");
+    if cfg.int_datapath() {
+        m.param(
             "DSPS",
             (r * c) as i64,
             "PEs (the first, row by row) whose multiplier is `*` (a DSP block); the others multiply in logic",
         );
+    }
     if let Some((name, value, doc)) = cfg.mulprim_param() {
         m.param(name, value, doc);
     }
@@ -334,8 +336,9 @@ pub fn ip(cfg: &Config) -> Module {
     m.push([instance(
         &cfg.top(),
         "u_core",
-        [("EXT", int(1)), ("HREG", int(0)), ("DSPS", id("DSPS"))]
+        [("EXT", int(1)), ("HREG", int(0))]
             .into_iter()
+            .chain(cfg.int_datapath().then(|| ("DSPS", id("DSPS"))))
             .chain(cfg.mulprim_param().map(|(n, _, _)| (n, id(n))))
             .collect(),
         vec![

@@ -77,3 +77,61 @@ pub fn random_operands(bits: u32, len: usize, seed: u64) -> Vec<i64> {
         })
         .collect()
 }
+
+/// Operands for `design`: integers of its operand width
+/// ([`random_operands`]), or on a floating-point design encodings of its
+/// operand format ([`random_fp_operands`]).
+pub fn design_operands(design: &Design, len: usize, seed: u64) -> Vec<i64> {
+    match &design.fp {
+        Some(f) => random_fp_operands(f.operand, len, seed),
+        None => random_operands(design.operand.bits(), len, seed),
+    }
+}
+
+/// Deterministic encodings of format `f` (as non-negative integers): mostly
+/// ordinary numbers of either sign between 1/16 and 16 (so sums cancel and
+/// round), one in 64 a special value (a zero of either sign, an infinity,
+/// NaN, a subnormal, the largest finite number) and one in 64 random bits
+/// (any exponent, so products overflow and underflow).
+pub fn random_fp_operands(f: crate::fp::Format, len: usize, seed: u64) -> Vec<i64> {
+    let top = 1u32 << (f.bits() - 1);
+    let exp_ones = (1u32 << f.exp_bits) - 1;
+    let inf = if f.finite_only {
+        f.max_finite(false)
+    } else {
+        exp_ones << f.man_bits
+    };
+    let specials = [
+        0,
+        top,
+        inf,
+        inf | top,
+        f.nan(),
+        1,
+        top | ((1 << f.man_bits) - 1),
+        f.max_finite(false),
+        f.max_finite(true),
+    ];
+    let mask = (1u64 << f.bits()) - 1;
+    let bias = f.bias() as u32;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|i| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let bits = match i % 64 {
+                0 => specials[(r >> 8) as usize % specials.len()],
+                1 => ((r >> 8) & mask) as u32,
+                _ => {
+                    let neg = (r >> 8) & 1 == 1;
+                    let e = bias - 4 + ((r >> 9) % 8) as u32;
+                    let frac = ((r >> 16) as u32) & ((1 << f.man_bits) - 1);
+                    (u32::from(neg) << (f.bits() - 1)) | (e << f.man_bits) | frac
+                }
+            };
+            i64::from(bits)
+        })
+        .collect()
+}

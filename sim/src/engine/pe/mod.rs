@@ -20,7 +20,7 @@ mod stationary;
 mod step_output;
 mod step_stationary;
 
-pub use adapter::{random_operands, PeEngine};
+pub use adapter::{design_operands, random_fp_operands, random_operands, PeEngine};
 
 use super::plan;
 use super::FoldTimes;
@@ -126,6 +126,9 @@ fn run_in(
     (m, k, n): (u64, u64, u64),
     stepped: bool,
 ) -> Result<PeRun, PeError> {
+    if let Some(arith) = &design.fp {
+        return run_float(design, arith, a, b, (m, k, n));
+    }
     let Precision::Int(op_bits) = design.operand else {
         return Err(PeError::NotInteger(design.operand.to_string()));
     };
@@ -139,13 +142,9 @@ fn run_in(
     let acc = Acc::new(acc_bits, design.saturate);
     let (mu, ku, nu) = (m as usize, k as usize, n as usize);
     let mut c = vec![0i64; mu * nu];
-    let (r, cols) = (u64::from(design.rows), u64::from(design.cols));
     // i32 registers are exact when the accumulator wraps at 32 bits or fewer.
     let narrow = !acc.saturate && acc.bits <= 32 && op_bits <= 16;
-    let sched = match design.dataflow {
-        Dataflow::Ws | Dataflow::Is => control::stationary(&plan.folds, r, cols),
-        Dataflow::Os => control::output(&plan.folds, r, cols),
-    };
+    let sched = schedule(design, &plan);
     match design.dataflow {
         Dataflow::Ws | Dataflow::Is => {
             let ops = if design.dataflow == Dataflow::Ws {
@@ -212,6 +211,23 @@ fn run_in(
             }
         }
     }
+    for v in &mut c {
+        *v = acc.reduce(*v);
+    }
+    Ok(finish(design, &plan, &sched, c))
+}
+
+/// The controller's schedule of `plan` (the same state machine for every
+/// arithmetic).
+fn schedule(design: &Design, plan: &plan::Plan) -> control::Schedule {
+    let (r, cols) = (u64::from(design.rows), u64::from(design.cols));
+    match design.dataflow {
+        Dataflow::Ws | Dataflow::Is => control::stationary(&plan.folds, r, cols),
+        Dataflow::Os => control::output(&plan.folds, r, cols),
+    }
+}
+
+fn finish(design: &Design, plan: &plan::Plan, sched: &control::Schedule, c: Vec<i64>) -> PeRun {
     let folds = (0..plan.folds.len())
         .map(|f| FoldTimes {
             load: sched.load[f],
@@ -219,17 +235,62 @@ fn run_in(
             drain: sched.drain[f],
         })
         .collect();
-    let cycles = sched.cycles;
-    for v in &mut c {
-        *v = acc.reduce(*v);
-    }
-    let pe_cycles = cycles * design.pes();
-    Ok(PeRun {
+    PeRun {
         c,
-        cycles,
+        cycles: sched.cycles,
         folds,
-        pe_cycles,
-    })
+        pe_cycles: sched.cycles * design.pes(),
+    }
+}
+
+/// [`run`] on a floating-point design: A and B are encodings of its operand
+/// format (non-negative, below `2^bits`), C encodings of its accumulator's.
+/// The controller is the same state machine as for integers, so the cycles
+/// and fold times are; the values are `sim::fp::gemm`'s, which adds in the
+/// array's order (docs/NUMERICS.md, "Floating-point GEMMs"): the RTL
+/// co-simulation holds the two equal bit for bit.
+fn run_float(
+    design: &Design,
+    arith: &crate::fp::gemm::FpArith,
+    a: &[i64],
+    b: &[i64],
+    (m, k, n): (u64, u64, u64),
+) -> Result<PeRun, PeError> {
+    use crate::fp::gemm::{gemm, Order};
+    let bits = arith.operand.bits();
+    for (name, v, rows, cols) in [("A", a, m, k), ("B", b, k, n)] {
+        check_shape(name, v, rows, cols)?;
+        if let Some((index, &value)) = v
+            .iter()
+            .enumerate()
+            .find(|(_, &x)| !(0..1i64 << bits).contains(&x))
+        {
+            return Err(PeError::Range {
+                name,
+                index,
+                value,
+                precision: format!("{} encodings (0 to 2^{bits} - 1)", arith.operand),
+            });
+        }
+    }
+    let plan = plan::plan(design, &GemmOp::new(m, k, n), true);
+    let sched = schedule(design, &plan);
+    let order = match design.dataflow {
+        Dataflow::Ws | Dataflow::Is => Order::Stationary {
+            rows: design.rows as usize,
+        },
+        Dataflow::Os => Order::Output,
+    };
+    let enc = |v: &[i64]| -> Vec<u32> { v.iter().map(|&x| x as u32).collect() };
+    let c = gemm(
+        arith,
+        order,
+        &enc(a),
+        &enc(b),
+        (m as usize, k as usize, n as usize),
+    );
+    let c = c.into_iter().map(i64::from).collect();
+    Ok(finish(design, &plan, &sched, c))
 }
 
 /// A naive reference GEMM with the same accumulator semantics and order of
@@ -268,6 +329,20 @@ pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) 
 }
 
 fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Result<(), PeError> {
+    check_shape(name, v, rows, cols)?;
+    let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+    if let Some((index, &value)) = v.iter().enumerate().find(|(_, &x)| x < lo || x > hi) {
+        return Err(PeError::Range {
+            name,
+            index,
+            value,
+            precision: format!("int{bits}"),
+        });
+    }
+    Ok(())
+}
+
+fn check_shape(name: &'static str, v: &[i64], rows: u64, cols: u64) -> Result<(), PeError> {
     let expected = rows
         .checked_mul(cols)
         .and_then(|e| usize::try_from(e).ok())
@@ -278,15 +353,6 @@ fn check(name: &'static str, v: &[i64], rows: u64, cols: u64, bits: u32) -> Resu
             len: v.len(),
             expected,
             shape: format!("{rows} x {cols}"),
-        });
-    }
-    let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
-    if let Some((index, &value)) = v.iter().enumerate().find(|(_, &x)| x < lo || x > hi) {
-        return Err(PeError::Range {
-            name,
-            index,
-            value,
-            precision: format!("int{bits}"),
         });
     }
     Ok(())
