@@ -27,7 +27,7 @@ pub struct GenArgs {
     /// Output folder (default: verilog-out/<design>/).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Regenerate verilog-out/<preset>/ for every built-in preset that has an integer datapath.
+    /// Regenerate verilog-out/<preset>/ for every built-in preset.
     #[arg(long, conflicts_with_all = ["design", "out"])]
     all: bool,
 }

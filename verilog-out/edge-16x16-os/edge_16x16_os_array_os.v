@@ -4,7 +4,7 @@ module edge_16x16_os_array_os #(
     parameter ROWS = 4, // PE rows
     parameter COLS = 4, // PE columns
     parameter OPW  = 8, // operand bits
-    parameter ACCW = 32, // accumulator bits
+    parameter ACCW = 32, // partial-sum bits
     parameter SAT  = 0, // 1: saturating accumulation
     parameter DSPS = 256 // PEs (the first, row by row) whose multiplier is `*`, which FPGA synthesis maps to a DSP block; the others multiply in logic
 ) (

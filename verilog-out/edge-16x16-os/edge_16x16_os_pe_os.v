@@ -3,7 +3,7 @@
 // o shifts down the column's drain chain when drain is on.
 module edge_16x16_os_pe_os #(
     parameter OPW   = 8, // operand bits
-    parameter ACCW  = 32, // accumulator bits
+    parameter ACCW  = 32, // partial-sum bits
     parameter SAT   = 0, // 1: saturating accumulation
     parameter LOGIC = 0 // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
 ) (

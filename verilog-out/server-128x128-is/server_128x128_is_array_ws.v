@@ -4,7 +4,7 @@ module server_128x128_is_array_ws #(
     parameter ROWS    = 4, // PE rows
     parameter COLS    = 4, // PE columns
     parameter OPW     = 8, // operand bits
-    parameter ACCW    = 32, // accumulator bits
+    parameter ACCW    = 32, // partial-sum bits
     parameter SAT     = 0, // 1: saturating accumulation
     parameter DSPS    = 16384, // PEs (the first, row by row) whose multiplier is `*`, which FPGA synthesis maps to a DSP block; the others multiply in logic
     parameter MULPRIM = 0 // 1: the PEs multiply in Lattice ECP5 MULT18X18D blocks holding their registers (systolic synth --target ecp5 sets it; OPW up to 17), 0: with `*`

@@ -3,7 +3,7 @@
 // value wn before using it; wn shifts down the column when shift is on.
 module tpu_v1_like_pe_ws #(
     parameter OPW     = 8, // operand bits
-    parameter ACCW    = 32, // accumulator bits
+    parameter ACCW    = 32, // partial-sum bits
     parameter SAT     = 0, // 1: saturating accumulation
     parameter LOGIC   = 0, // 1: multiply in logic, 0: with `*` (a DSP block on FPGAs)
     parameter AHEAD   = 1, // 1: w_use (or the product) registered a cycle early from a_pre, v_pre, f_pre
