@@ -3,7 +3,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sim::design::preset;
-use sim::engine::Engine;
 use sim::workload::zoo;
 use sim::{simulate, FastEngine, RunOptions, TimingMode};
 use std::hint::black_box;
@@ -112,56 +111,44 @@ fn pe_engine(c: &mut Criterion) {
 }
 
 fn fp_gemm(c: &mut Criterion) {
-    use sim::fp::gemm::{gemm, FpArith, Order};
-    use sim::fp::rules::AccRule;
-    use sim::fp::{Mode, BF16, FP32};
-    // The same resnet18 layer, bf16 operands with fp32 accumulation on a
-    // 16x16 ws array (gemmini-like with bf16 operands): the values of
-    // `systolic gemm` (sim::fp::gemm); PE-cycles from the schedule.
-    let d = preset("gemmini-like")
-        .expect("preset")
-        .variant(|v| v.set_operand(sim::Precision::Bf16))
-        .expect("valid design");
-    let (m, k, n) = (3136usize, 576usize, 64usize);
-    let code = |x: f32| FP32.round(&FP32.decode(x.to_bits()), Mode::IEEE) >> 16;
-    let a: Vec<u32> = (0..m * k)
+    use sim::fp::{Mode, FP32};
+    // The same resnet18 layer in bf16 on the pe engine (its controller's
+    // cycles, sim::fp::gemm's values), on two 16x16 ws arrays: gemmini-like
+    // with bf16 operands and fp32 partial sums (the machine's fp64 fused
+    // path), and gemmini-bf16-like, whose bf16 partial sums take the
+    // fixed-width path (sim::fp::bits, the RTL's algorithm).
+    let (m, k, n) = (3136u64, 576u64, 64u64);
+    let code = |x: f32| i64::from(FP32.round(&FP32.decode(x.to_bits()), Mode::IEEE) >> 16);
+    let a: Vec<i64> = (0..(m * k) as usize)
         .map(|i| code(((i * 7919) % 1000) as f32 / 500.0 - 1.0))
         .collect();
-    let b: Vec<u32> = (0..k * n)
+    let b: Vec<i64> = (0..(k * n) as usize)
         .map(|i| code(((i * 104_729) % 1000) as f32 / 500.0 - 1.0))
         .collect();
-    let cycles = FastEngine {
-        mode: TimingMode::Rtl,
-    }
-    .run_gemm(
-        &d,
-        &sim::workload::GemmOp::new(m as u64, k as u64, n as u64),
-    )
-    .expect("runs")
-    .compute_cycles;
-    let arith = FpArith {
-        operand: BF16,
-        psum: FP32,
-        acc: FP32,
-        rule: AccRule::FmaChain,
-        mode: Mode::IEEE,
-    };
+    let designs = [
+        (
+            "resnet18 3x3 conv 56x56x64->64 on 16x16 ws bf16",
+            preset("gemmini-like")
+                .expect("preset")
+                .variant(|v| v.set_operand(sim::Precision::Bf16))
+                .expect("valid design"),
+        ),
+        (
+            "resnet18 3x3 conv 56x56x64->64 on gemmini-bf16-like (bf16 partial sums)",
+            preset("gemmini-bf16-like").expect("preset"),
+        ),
+    ];
     let mut g = c.benchmark_group("fp");
     g.sample_size(10);
-    g.throughput(criterion::Throughput::Elements(
-        u64::from(d.rows) * u64::from(d.cols) * cycles,
-    ));
-    g.bench_function("resnet18 3x3 conv 56x56x64->64 on 16x16 ws bf16", |bench| {
-        bench.iter(|| {
-            gemm(
-                black_box(&arith),
-                Order::Stationary { rows: 16 },
-                &a,
-                &b,
-                (m, k, n),
-            )
-        })
-    });
+    for (name, d) in designs {
+        let pe_cycles = sim::engine::pe::run(&d, &a, &b, m, k, n)
+            .expect("runs")
+            .pe_cycles;
+        g.throughput(criterion::Throughput::Elements(pe_cycles));
+        g.bench_function(name, |bench| {
+            bench.iter(|| sim::engine::pe::run(black_box(&d), &a, &b, m, k, n))
+        });
+    }
     g.finish();
 }
 

@@ -53,9 +53,59 @@ pub fn gemm(
 ) -> Vec<u32> {
     if fast_path(arith) {
         gemm_fast(arith, order, a, b, dims)
+    } else if matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact) {
+        gemm_bits(arith, order, a, b, dims)
     } else {
         gemm_exact(arith, order, a, b, dims)
     }
+}
+
+/// [`gemm`] of the `FmaChain` and `ProductsExact` rules on fixed-width
+/// integers ([`super::bits`]: the RTL's algorithm, equal to exact
+/// arithmetic in every case): every format and mode.
+pub fn gemm_bits(
+    arith: &FpArith,
+    order: Order,
+    a: &[u32],
+    b: &[u32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<u32> {
+    use super::bits::{add, fma};
+    assert!(
+        matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact),
+        "gemm_bits rounds once per product"
+    );
+    assert_eq!(a.len(), m * k, "A is m x k");
+    assert_eq!(b.len(), k * n, "B is k x n");
+    let (op, ps, af, mode) = (arith.operand, arith.psum, arith.acc, arith.mode);
+    let rows = match order {
+        Order::Output => k.max(1),
+        Order::Stationary { rows } => rows.max(1),
+    };
+    // -0: the accumulator's empty value (-0 + x is x converted).
+    let neg_zero = 1u32 << (af.bits() - 1);
+    let mut c = vec![neg_zero; m * n];
+    for i in 0..m {
+        let ar = &a[i * k..(i + 1) * k];
+        for (j, cj) in c[i * n..(i + 1) * n].iter_mut().enumerate() {
+            for f0 in (0..k).step_by(rows) {
+                let f1 = (f0 + rows).min(k);
+                let mut p = 0u32;
+                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
+                    p = fma(ps, op, mode, p, x, b[kk * n + j]);
+                }
+                if f1 - f0 < rows {
+                    // The empty rows' +0 x +0.
+                    p = fma(ps, op, mode, p, 0, 0);
+                }
+                *cj = add(af, ps, mode, *cj, p);
+            }
+            if k == 0 {
+                *cj = 0;
+            }
+        }
+    }
+    c
 }
 
 /// Whether [`gemm_fast`] computes `arith` exactly: fp32 partial sums and

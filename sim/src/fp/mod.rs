@@ -8,6 +8,7 @@
 //! times a power of two ([`Num`]); a result is rounded once, by
 //! [`Format::round`], where a design's accumulation rule says ([`rules`]).
 
+pub mod bits;
 pub mod gemm;
 pub mod rules;
 

@@ -139,3 +139,47 @@ fn fused_adder_chops_what_the_alignment_shifts_out() {
     assert_eq!(fused(FP32, Mode::IEEE, 1, one, &pair), one);
     assert_eq!(fused(FP32, Mode::IEEE, 2, one, &pair), 0x3F80_0001);
 }
+
+/// The fixed-width multiply-add (the RTL's algorithm) equals the big-integer
+/// one on every pair of fp8 encodings times partial sums of each format.
+#[test]
+fn the_fixed_width_fma_equals_exact_arithmetic_on_every_fp8_pair() {
+    let modes = [
+        Mode::IEEE,
+        Mode {
+            subnormals: false,
+            saturate: true,
+        },
+    ];
+    for op in [E4M3, E5M2] {
+        for ps in [FP32, BF16, FP16, E4M3] {
+            for mode in modes {
+                let top = 1u32 << (ps.bits() - 1);
+                let accs = [
+                    0,
+                    top,
+                    1,
+                    top | 5,
+                    ps.max_finite(true),
+                    ps.nan(),
+                    0x3c | (1 << ps.man_bits),
+                ];
+                for &c in &accs {
+                    for i in 0..256 {
+                        for j in 0..256 {
+                            let want = rules::fma(
+                                ps,
+                                mode,
+                                c,
+                                &op.decode_in(i, mode),
+                                &op.decode_in(j, mode),
+                            );
+                            let got = bits::fma(ps, op, mode, c, i, j);
+                            assert_eq!(got, want, "{op} {i:#x} x {j:#x} + {ps} {c:#x} ({mode:?})");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

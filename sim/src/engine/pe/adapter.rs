@@ -7,7 +7,8 @@ use crate::workload::GemmOp;
 
 /// The pe engine behind the [`crate::engine::Engine`] trait. The array's cost does not
 /// depend on the values, so it runs each GEMM on seeded random operands of
-/// the design's width and checks the bits against [`reference`]; the cycle
+/// the design's width (or floating-point format) and checks integer
+/// results' bits against [`reference`]; the cycle
 /// count is the one its registers produce. Traffic and DRAM stalls come from
 /// the shared fold plan and DRAM model (the pe engine models the array, not DRAM).
 #[derive(Debug, Clone, Copy)]
@@ -30,18 +31,21 @@ impl crate::engine::Engine for PeEngine {
         design: &Design,
         g: &GemmOp,
     ) -> Result<crate::engine::GemmStats, crate::error::SimError> {
-        let Precision::Int(bits) = design.operand else {
+        if design.fp.is_none() && !matches!(design.operand, Precision::Int(_)) {
             return Err(PeError::NotInteger(design.operand.to_string()).into());
-        };
-        let a = random_operands(bits, (g.m * g.k) as usize, self.seed);
-        let b = random_operands(bits, (g.k * g.n) as usize, self.seed ^ 0x5EED);
+        }
+        let a = design_operands(design, (g.m * g.k) as usize, self.seed);
+        let b = design_operands(design, (g.k * g.n) as usize, self.seed ^ 0x5EED);
         let run = run(design, &a, &b, g.m, g.k, g.n)?;
-        if let Some(i) = run
-            .c
-            .iter()
-            .zip(reference(design, &a, &b, g.m, g.k, g.n))
-            .position(|(x, y)| *x != y)
-        {
+        // (A floating-point design's values are `sim::fp::gemm`'s, the
+        // reference itself: the RTL co-simulation is their check.)
+        let differs = || {
+            run.c
+                .iter()
+                .zip(reference(design, &a, &b, g.m, g.k, g.n))
+                .position(|(x, y)| *x != y)
+        };
+        if let Some(i) = design.fp.is_none().then(differs).flatten() {
             return Err(PeError::Hazard {
                 cycle: run.cycles,
                 what: format!("C[{i}] differs from the reference GEMM"),
