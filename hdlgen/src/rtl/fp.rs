@@ -206,8 +206,6 @@ pub fn add_round(p: &str, x: &Exact, c: &Exact, r: Format, mode: Mode, out: &str
     let n = |s: &str| format!("{p}_{s}");
     let l = x.w + c.w + 3;
     let w2 = l + 2;
-    let mc = r.man_bits;
-    let wu = w2 + mc + 2;
     let dw = count_bits(l);
     let mut v = vec![
         // The tops of the two significands (one above their last bit).
@@ -280,6 +278,60 @@ pub fn add_round(p: &str, x: &Exact, c: &Exact, r: Format, mode: Mode, out: &str
         ),
         wire_eq(&n("rs"), None, id(n("bs")).bitxor(n("neg"))),
     ];
+    v.extend(round_items(p, w2, r, mode));
+    // Specials, in IEEE's order: NaN, infinity, zeros, then the number.
+    let rb = r.bits();
+    let body = rb - 1;
+    v.extend([
+        wire_eq(
+            &n("nan"),
+            None,
+            id(&*x.nan)
+                .or(&*c.nan)
+                .or(id(&*x.inf).and(&*c.inf).and(n("sub"))),
+        ),
+        wire_eq(&n("inf"), None, id(&*x.inf).or(&*c.inf)),
+        wire_eq(&n("is"), None, id(&*x.inf).tern(&*x.s, &*c.s)),
+        assign(
+            out,
+            id(n("nan")).tern(
+                sized(rb, u64::from(r.nan())),
+                id(n("inf")).tern(
+                    infinity(r, mode, id(n("is"))),
+                    id(&*x.zero).and(&*c.zero).tern(
+                        concat(vec![id(&*x.s).bitand(&*c.s), sized(body, 0)]),
+                        id(n("num")),
+                    ),
+                ),
+            ),
+        ),
+    ]);
+    v
+}
+
+/// `f`'s infinity of sign `s` as the design's mode makes it: the largest
+/// finite number when saturating, NaN in E4M3, else infinity.
+fn infinity(r: Format, mode: Mode, s: Expr) -> Expr {
+    let (rb, body) = (r.bits(), r.bits() - 1);
+    if mode.saturate {
+        concat(vec![s, sized(body, u64::from(r.max_finite(false)))])
+    } else if r.finite_only {
+        sized(rb, u64::from(r.nan()))
+    } else {
+        concat(vec![s, sized(body, ones(r.exp_bits) << r.man_bits)])
+    }
+}
+
+/// Wires `{p}_*` ending in `{p}_num`: the nonzero magnitude `{p}_mag`
+/// (`w2` bits, its top bit of exponent `{p}_t`, offset) of sign `{p}_rs`
+/// rounded to nearest even into `r`: normalized by a leading-zero count but
+/// never below the smallest subnormal's exponent, then overflow (the
+/// mode's infinity), flushing and underflow to a zero of its sign.
+fn round_items(p: &str, w2: u32, r: Format, mode: Mode) -> Vec<Item> {
+    let n = |s: &str| format!("{p}_{s}");
+    let mc = r.man_bits;
+    let wu = w2 + mc + 2;
+    let mut v = Vec::new();
     // Leading zeros of mag, over a power-of-two width with a 1 below it (so
     // a zero mag counts w2).
     let pw = (w2 + 1).next_power_of_two();
@@ -380,52 +432,21 @@ pub fn add_round(p: &str, x: &Exact, c: &Exact, r: Format, mode: Mode, out: &str
             },
         ),
     ]);
-    // Specials, in IEEE's order: NaN, infinity, zeros, then the number.
-    let rb = r.bits();
-    let body = rb - 1;
-    let signed = |s: Expr, rest: Expr| concat(vec![s, rest]);
-    let inf = |s: Expr| -> Expr {
-        if mode.saturate {
-            signed(s, sized(body, u64::from(r.max_finite(false))))
-        } else if r.finite_only {
-            sized(rb, u64::from(r.nan()))
-        } else {
-            signed(s, sized(body, ones(r.exp_bits) << mc))
-        }
-    };
-    v.extend([
-        wire_eq(
-            &n("nan"),
-            None,
-            id(&*x.nan)
-                .or(&*c.nan)
-                .or(id(&*x.inf).and(&*c.inf).and(n("sub"))),
-        ),
-        wire_eq(&n("inf"), None, id(&*x.inf).or(&*c.inf)),
-        wire_eq(&n("is"), None, id(&*x.inf).tern(&*x.s, &*c.s)),
-        assign(
-            out,
-            id(n("nan")).tern(
-                sized(rb, u64::from(r.nan())),
-                id(n("inf")).tern(
-                    inf(id(n("is"))),
-                    id(&*x.zero).and(&*c.zero).tern(
-                        signed(id(&*x.s).bitand(&*c.s), sized(body, 0)),
-                        id(n("mag")).any().not().tern(
-                            sized(rb, 0),
-                            id(n("tiny")).or(n("flush")).tern(
-                                signed(id(n("rs")), sized(body, 0)),
-                                id(n("over")).tern(
-                                    inf(id(n("rs"))),
-                                    signed(id(n("rs")), id(n("pk")).slice(i64::from(body - 1), 0)),
-                                ),
-                            ),
-                        ),
-                    ),
+    let body = r.bits() - 1;
+    v.push(wire_eq(
+        &n("num"),
+        w(r.bits()),
+        id(n("mag")).any().not().tern(
+            sized(r.bits(), 0),
+            id(n("tiny")).or(n("flush")).tern(
+                concat(vec![id(n("rs")), sized(body, 0)]),
+                id(n("over")).tern(
+                    infinity(r, mode, id(n("rs"))),
+                    concat(vec![id(n("rs")), id(n("pk")).slice(i64::from(body - 1), 0)]),
                 ),
             ),
         ),
-    ]);
+    ));
     v
 }
 
