@@ -159,16 +159,37 @@ pub fn exhaustive(
             }
         }
     }
-    let exe = Tool::Verilator.locate(&ToolPaths::default())?;
-    let dir = private_temp_dir(&format!("fpunit-{}-{}", op.name, ps.name))?;
     let unit = fma_module("fp_fma", op, ps, mode);
     let tb = testbench("fp_fma", op, ps, accs.len());
-    let files = [
-        ("fp_fma.v", crate::print::module(&unit)),
-        ("tb.v", crate::print::module(&tb)),
-        ("accs.hex", hex_lines(accs.iter().copied())),
-        ("want.hex", hex_lines(want)),
+    run_unit(
+        &format!("{}-{}", op.name, ps.name),
+        &unit,
+        &tb,
+        &[
+            ("accs.hex", hex_lines(accs.iter().copied())),
+            ("want.hex", hex_lines(want)),
+        ],
+    )
+}
+
+/// Builds `unit` and its testbench `tb` (module `fp_tb`, which reads
+/// `data` files and prints `MISMATCH ...` lines and a `CHECKED n
+/// MISMATCHES m` summary) under Verilator in a private temporary folder,
+/// runs it, and reads what it found.
+fn run_unit(
+    tag: &str,
+    unit: &Module,
+    tb: &Module,
+    data: &[(&str, String)],
+) -> Result<UnitOutcome, HdlError> {
+    let exe = Tool::Verilator.locate(&ToolPaths::default())?;
+    let dir = private_temp_dir(&format!("fpunit-{tag}"))?;
+    let unit_file = format!("{}.v", unit.name);
+    let mut files = vec![
+        (unit_file.as_str(), crate::print::module(unit)),
+        ("tb.v", crate::print::module(tb)),
     ];
+    files.extend(data.iter().map(|(n, t)| (*n, t.clone())));
     for (name, text) in &files {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(HdlError::io("write", &path))?;
@@ -185,7 +206,7 @@ pub fn exhaustive(
         "obj",
         "-o",
         "vtb",
-        "fp_fma.v",
+        unit_file.as_str(),
         "tb.v",
     ];
     let out = Tool::Verilator.run(&exe, &args, Some(&dir))?;
@@ -230,4 +251,145 @@ pub fn exhaustive(
         first,
         seconds,
     })
+}
+
+/// A module `name`: the fused adder of `terms` products (inputs `a{i}`,
+/// `b{i}` of `op`) and a partial sum `c` (of `ps`), output `y`.
+pub fn fused_module(
+    name: &str,
+    op: Format,
+    ps: Format,
+    terms: u32,
+    extra: u32,
+    mode: Mode,
+) -> Module {
+    let mut m = Module::new(
+        name,
+        &["A tensor-core-style fused adder: c plus the products, aligned, truncated and rounded once."],
+    );
+    let ob = bits(i64::from(op.bits()));
+    let mut prods = Vec::new();
+    let mut items = Vec::new();
+    for i in 0..terms {
+        m.port(input(&format!("a{i}"), ob.clone(), "")).port(input(
+            &format!("b{i}"),
+            ob.clone(),
+            "",
+        ));
+        let (va, xa) = fp::decode(&format!("pa{i}"), id(format!("a{i}")), op, mode);
+        let (vb, xb) = fp::decode(&format!("pb{i}"), id(format!("b{i}")), op, mode);
+        let (vp, xp) = fp::product(&format!("pp{i}"), &xa, &xb);
+        items.extend(va.into_iter().chain(vb).chain(vp));
+        prods.push(xp);
+    }
+    m.port(input("c", bits(i64::from(ps.bits())), "partial sum"))
+        .port(output("y", false, bits(i64::from(ps.bits())), ""));
+    items.extend(fp::fused_items("fz", id("c"), &prods, ps, extra, mode, "y"));
+    m.push(items);
+    m
+}
+
+/// Runs `cases` random vectors (encodings from `gen`: `terms` operand
+/// pairs and a partial sum) through the fused adder under Verilator and
+/// compares each output with `sim::fp::rules::fused`'s.
+pub fn fused_random(
+    op: Format,
+    ps: Format,
+    mode: Mode,
+    (terms, extra): (u32, u32),
+    vectors: &[(Vec<(u32, u32)>, u32)],
+) -> Result<UnitOutcome, HdlError> {
+    let (ob, pb) = (op.bits(), ps.bits());
+    // One line per case: y_want, c, then a_i, b_i from the last pair down.
+    let width = 2 * pb + 2 * terms * ob;
+    let mut text = String::new();
+    for (pairs, c) in vectors {
+        let decoded: Vec<(sim::fp::Value, sim::fp::Value)> = pairs
+            .iter()
+            .map(|&(a, b)| (op.decode_in(a, mode), op.decode_in(b, mode)))
+            .collect();
+        let want = sim::fp::rules::fused(ps, mode, extra, *c, &decoded);
+        // (Every field is a whole number of hex digits: 8, 16 or 32 bits.)
+        let hex = |v: u32, bits: u32| format!("{v:0w$x}", w = (bits / 4) as usize);
+        let mut line = hex(want, pb) + &hex(*c, pb);
+        for &(a, b) in pairs.iter().rev() {
+            line += &hex(a, ob);
+            line += &hex(b, ob);
+        }
+        let _ = writeln!(text, "{line}");
+    }
+    let mut tb = Module::new("fp_tb", &["Random vectors through the fused adder."]);
+    let n = vectors.len() as i64;
+    let field = |lsb: u32, w: u32| {
+        id("vec")
+            .idx("k")
+            .slice(i64::from(lsb + w - 1), i64::from(lsb))
+    };
+    let mut ports = vec![("c", id("c")), ("y", id("y"))];
+    let mut sets = Vec::new();
+    let names: Vec<(String, String)> = (0..terms)
+        .map(|i| (format!("a{i}"), format!("b{i}")))
+        .collect();
+    for (i, (a, b)) in names.iter().enumerate() {
+        // Pair i sits at bits [2*ob*i + ob +: ob] (a) and [2*ob*i +: ob] (b).
+        let base = 2 * ob * i as u32;
+        sets.push(set(a.as_str(), field(base + ob, ob)));
+        sets.push(set(b.as_str(), field(base, ob)));
+        ports.push((a.as_str(), id(a.as_str())));
+        ports.push((b.as_str(), id(b.as_str())));
+    }
+    let cl = 2 * ob * terms;
+    sets.push(set("c", field(cl, pb)));
+    sets.push(Stmt::Delay(1, Box::new(Stmt::Block(vec![]))));
+    sets.push(if_(
+        id("y").ne(field(cl + pb, pb)),
+        vec![
+            set("bad", id("bad").add(1)),
+            if_(
+                id("bad").le(20),
+                vec![task(
+                    "$display",
+                    vec![string("MISMATCH %h got %h"), id("vec").idx("k"), id("y")],
+                )],
+            ),
+        ],
+    ));
+    let mut decls = vec![
+        reg("c", bits(i64::from(pb))),
+        wire("y", bits(i64::from(pb))),
+        mem("vec", bits(i64::from(width)), int(n)),
+        decl(Net::Integer, false, "k", None, None, None),
+        decl(Net::Integer, false, "bad", None, None, None),
+    ];
+    for (a, b) in &names {
+        decls.push(reg(a, bits(i64::from(ob))));
+        decls.push(reg(b, bits(i64::from(ob))));
+    }
+    tb.push(decls);
+    tb.push([
+        instance("fp_fused", "u", vec![], ports),
+        Item::Initial(Stmt::Block(vec![
+            task("$readmemh", vec![string("vec.hex"), id("vec")]),
+            set("bad", int(0)),
+            Stmt::For(
+                "k".into(),
+                int(0),
+                id("k").lt(n),
+                id("k").add(1),
+                Box::new(Stmt::Block(sets)),
+            ),
+            task(
+                "$display",
+                vec![string("CHECKED %0d MISMATCHES %0d"), int(n), id("bad")],
+            ),
+            task("$finish", vec![]),
+        ])),
+    ]);
+    let unit = fused_module("fp_fused", op, ps, terms, extra, mode);
+    run_unit(
+        &format!("fused-{}-{}", op.name, ps.name),
+        &unit,
+        &tb,
+        &[("vec.hex", text)],
+    )
 }

@@ -501,3 +501,165 @@ pub fn add_items(
 pub fn neg_zero(f: Format) -> Expr {
     sized(f.bits(), 1 << (f.bits() - 1))
 }
+
+/// Items computing `out`: the tensor-core-style fused sum of `acc` (format
+/// `r`) and the exact products `prods`, rounded once into `r`
+/// (`sim::fp::rules::fused`): every term is aligned to the largest
+/// term's top bit, truncated toward zero below `r`'s significand plus
+/// `extra` bits, the truncated terms are summed exactly, and the sum is
+/// rounded; wires are named `{p}_*`.
+pub fn fused_items(
+    p: &str,
+    acc: Expr,
+    prods: &[Exact],
+    r: Format,
+    extra: u32,
+    mode: Mode,
+    out: &str,
+) -> Vec<Item> {
+    let n = |s: &str| format!("{p}_{s}");
+    let (mut v, xa) = decode(&n("acc"), acc, r, mode);
+    let terms: Vec<&Exact> = std::iter::once(&xa).chain(prods).collect();
+    let z = r.man_bits + extra;
+    // Each term's top bit (offset exponent), by a leading-zero count.
+    for (i, t) in terms.iter().enumerate() {
+        let pw = (t.w + 1).next_power_of_two();
+        let lzv = n(&format!("lzv{i}"));
+        v.extend([
+            wire_eq(
+                &lzv,
+                w(pw),
+                concat(vec![id(&*t.m), sized(1, 1), zeros(pw - t.w - 1)]),
+            ),
+            wire_eq(
+                &n(&format!("unused{i}")),
+                None,
+                concat(vec![sized(1, 0), id(&*lzv).idx(0)]).any(),
+            ),
+            wire_eq(
+                &n(&format!("msb{i}")),
+                w(XW),
+                id(&*t.e)
+                    .add(sized(XW, u64::from(t.w - 1)))
+                    .sub(concat(vec![
+                        zeros(XW - pw.trailing_zeros()),
+                        lzc(&lzv, 0, pw),
+                    ])),
+            ),
+        ]);
+    }
+    // The largest top bit of a nonzero term (0, below every offset
+    // exponent, when all are zero).
+    let mut top = sized(XW, 0);
+    for (i, t) in terms.iter().enumerate() {
+        let name = n(&format!("top{i}"));
+        let msb = id(n(&format!("msb{i}")));
+        v.push(wire_eq(
+            &name,
+            w(XW),
+            id(&*t.zero)
+                .not()
+                .and(msb.clone().gt(top.clone()))
+                .tern(msb, top),
+        ));
+        top = id(name);
+    }
+    v.push(wire_eq(&n("top"), w(XW), top));
+    // Each term's bits from `top - z` up, signed, and their exact sum.
+    let sw = z + 2 + count_bits(terms.len() as u32);
+    let mut sum = sized(sw, 0);
+    for (i, t) in terms.iter().enumerate() {
+        let width = t.w + z;
+        let aw = count_bits(width);
+        let a = n(&format!("a{i}"));
+        let tv = n(&format!("v{i}"));
+        v.extend([
+            wire_eq(&a, w(XW), id(n("top")).sub(&*t.e)),
+            wire_eq(
+                &n(&format!("sh{i}")),
+                w(width),
+                id(&*a).gt(sized(XW, u64::from(width))).tern(
+                    sized(width, 0),
+                    concat(vec![id(&*t.m), zeros(z)]).shr(id(&*a).slice(i64::from(aw - 1), 0)),
+                ),
+            ),
+            wire_eq(
+                &tv,
+                w(sw),
+                concat(vec![
+                    zeros(sw - z - 1),
+                    id(n(&format!("sh{i}"))).slice(i64::from(z), 0),
+                ]),
+            ),
+            wire_eq(
+                &n(&format!("unused_sh{i}")),
+                None,
+                if width > z + 1 {
+                    concat(vec![
+                        sized(1, 0),
+                        id(n(&format!("sh{i}"))).slice(i64::from(width - 1), i64::from(z + 1)),
+                    ])
+                    .any()
+                } else {
+                    sized(1, 0)
+                },
+            ),
+        ]);
+        sum = sum.add(id(&*t.s).tern(id(&*tv).neg(), id(&*tv)));
+    }
+    v.extend([
+        wire_eq(&n("sum"), w(sw), sum),
+        wire_eq(&n("rs"), None, id(n("sum")).idx(i64::from(sw - 1))),
+        wire_eq(
+            &n("mag"),
+            w(sw),
+            id(n("rs")).tern(id(n("sum")).neg(), id(n("sum"))),
+        ),
+        // mag's bit j has exponent top - z + j.
+        wire_eq(
+            &n("t"),
+            w(XW),
+            id(n("top"))
+                .add(sized(XW, u64::from(sw - 1)))
+                .sub(sized(XW, u64::from(z))),
+        ),
+    ]);
+    v.extend(round_items(p, sw, r, mode));
+    // Specials as IEEE's sum: NaN in (or infinities of both signs) gives
+    // NaN, an infinity gives itself; zeros alone give -0 only if all are.
+    let any = |f: &dyn Fn(&Exact) -> Expr| {
+        let mut parts = vec![sized(1, 0)];
+        parts.extend(terms.iter().map(|t| f(t)));
+        concat(parts).any()
+    };
+    let all_zero = {
+        let mut parts = vec![sized(1, 1)];
+        parts.extend(terms.iter().map(|t| id(&*t.zero)));
+        concat(parts).all()
+    };
+    let all_neg = {
+        let mut parts = vec![sized(1, 1)];
+        parts.extend(terms.iter().map(|t| id(&*t.s)));
+        concat(parts).all()
+    };
+    v.extend([
+        wire_eq(&n("pinf"), None, any(&|t| id(&*t.inf).and(id(&*t.s).not()))),
+        wire_eq(&n("ninf"), None, any(&|t| id(&*t.inf).and(&*t.s))),
+        wire_eq(
+            &n("nan"),
+            None,
+            any(&|t| id(&*t.nan)).or(id(n("pinf")).and(n("ninf"))),
+        ),
+        assign(
+            out,
+            id(n("nan")).tern(
+                sized(r.bits(), u64::from(r.nan())),
+                id(n("pinf")).or(n("ninf")).tern(
+                    infinity(r, mode, id(n("ninf"))),
+                    all_zero.tern(concat(vec![all_neg, sized(r.bits() - 1, 0)]), id(n("num"))),
+                ),
+            ),
+        ),
+    ]);
+    v
+}
