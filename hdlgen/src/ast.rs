@@ -59,6 +59,8 @@ pub enum BinOp {
     Sub,
     /// `*`
     Mul,
+    /// `%`
+    Mod,
     /// `==`
     Eq,
     /// `!=`
@@ -95,6 +97,7 @@ impl BinOp {
             BinOp::Add => "+",
             BinOp::Sub => "-",
             BinOp::Mul => "*",
+            BinOp::Mod => "%",
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
             BinOp::Lt => "<",
@@ -161,7 +164,7 @@ macro_rules! binops {
 
 impl Expr {
     binops!(
-        add => Add, sub => Sub, mul => Mul, eq => Eq, ne => Ne, lt => Lt, le => Le,
+        add => Add, sub => Sub, mul => Mul, rem => Mod, eq => Eq, ne => Ne, lt => Lt, le => Le,
         gt => Gt, ge => Ge, and => And, or => Or, bitand => BitAnd, bitor => BitOr, bitxor => BitXor,
         shl => Shl, ashr => Ashr, shr => Shr,
     );

@@ -370,4 +370,6 @@ float_cases!(
     verilator_5x3_is_fp16_flushing_saturating_products_exact => "cosim-5x3-is-fp16-ftz",
     verilator_3x4_os_bf16_double_buffered => "cosim-3x4-os-bf16",
     verilator_4x3_ws_fp16_partial_sums_products_exact => "cosim-4x3-ws-fp16-psums",
+    verilator_5x3_ws_bf16_fused_adder_of_2 => "cosim-5x3-ws-bf16-fused",
+    verilator_4x4_is_fp16_fused_adder_of_3 => "cosim-4x4-is-fp16-fused",
 );

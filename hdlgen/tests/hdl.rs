@@ -108,10 +108,33 @@ fn file_list(dir: &Path) -> Vec<String> {
 #[test]
 fn every_preset_lints_clean_with_wall_with_and_without_a_top() {
     for name in sim::design::preset_names() {
-        let mut d = sim::design::preset(name).expect("preset");
-        if hdlgen::rtl::Config::of(&d).is_err() {
-            continue;
+        let d = sim::design::preset(name).expect("preset");
+        if hdlgen::rtl::Config::of(&d).is_ok() {
+            lints_clean(name, d);
         }
+    }
+}
+
+/// The floating-point co-simulation designs (hdlgen/tests/cosim/), whose
+/// PEs no preset has (fused adders, products_exact, bf16 partial sums,
+/// flushed subnormals), lint clean too.
+#[test]
+fn floating_point_cosim_designs_lint_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cosim");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/cosim") {
+        let path = entry.expect("entry").path();
+        let d = sim::Design::load(&path).expect("loads");
+        if d.fp.is_some() {
+            lints_clean(&d.name.clone(), d);
+            n += 1;
+        }
+    }
+    assert!(n >= 7, "{n} floating-point designs");
+}
+
+fn lints_clean(name: &str, mut d: sim::Design) {
+    {
         if d.pes() > 1024 {
             d.rows = 16;
             d.cols = 16;

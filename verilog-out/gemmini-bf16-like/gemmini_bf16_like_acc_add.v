@@ -65,8 +65,9 @@ module gemmini_bf16_like_acc_add #(
     wire [38 - 1:0] sr_pk = ({sr_be, {23{1'b0}}} + {{14{1'b0}}, sr_kept}) + {{37{1'b0}}, sr_up};
     wire sr_over = sr_pk > 38'd2139095039;
     wire sr_flush = 1'b0;
+    wire [32 - 1:0] sr_num = !(|sr_mag) ? 32'd0 : ((sr_tiny || sr_flush) ? {sr_rs, 31'd0} : (sr_over ? {sr_rs, 31'd2139095040} : {sr_rs, sr_pk[30:0]}));
     wire sr_nan = (sx_nan || sa_nan) || ((sx_inf && sa_inf) && sr_sub);
     wire sr_inf = sx_inf || sa_inf;
     wire sr_is = sx_inf ? sx_s : sa_s;
-    assign y = sr_nan ? 32'd2143289344 : (sr_inf ? {sr_is, 31'd2139095040} : ((sx_zero && sa_zero) ? {(sx_s & sa_s), 31'd0} : (!(|sr_mag) ? 32'd0 : ((sr_tiny || sr_flush) ? {sr_rs, 31'd0} : (sr_over ? {sr_rs, 31'd2139095040} : {sr_rs, sr_pk[30:0]})))));
+    assign y = sr_nan ? 32'd2143289344 : (sr_inf ? {sr_is, 31'd2139095040} : ((sx_zero && sa_zero) ? {(sx_s & sa_s), 31'd0} : sr_num));
 endmodule

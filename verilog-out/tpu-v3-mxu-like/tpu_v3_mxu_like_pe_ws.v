@@ -111,10 +111,11 @@ module tpu_v3_mxu_like_pe_ws #(
     wire [38 - 1:0] mr_pk = ({mr_be, {23{1'b0}}} + {{14{1'b0}}, mr_kept}) + {{37{1'b0}}, mr_up};
     wire mr_over = mr_pk > 38'd2139095039;
     wire mr_flush = 1'b0;
+    wire [32 - 1:0] mr_num = !(|mr_mag) ? 32'd0 : ((mr_tiny || mr_flush) ? {mr_rs, 31'd0} : (mr_over ? {mr_rs, 31'd2139095040} : {mr_rs, mr_pk[30:0]}));
     wire mr_nan = (mp_nan || mc_nan) || ((mp_inf && mc_inf) && mr_sub);
     wire mr_inf = mp_inf || mc_inf;
     wire mr_is = mp_inf ? mp_s : mc_s;
-    assign sum = mr_nan ? 32'd2143289344 : (mr_inf ? {mr_is, 31'd2139095040} : ((mp_zero && mc_zero) ? {(mp_s & mc_s), 31'd0} : (!(|mr_mag) ? 32'd0 : ((mr_tiny || mr_flush) ? {mr_rs, 31'd0} : (mr_over ? {mr_rs, 31'd2139095040} : {mr_rs, mr_pk[30:0]})))));
+    assign sum = mr_nan ? 32'd2143289344 : (mr_inf ? {mr_is, 31'd2139095040} : ((mp_zero && mc_zero) ? {(mp_s & mc_s), 31'd0} : mr_num));
     wire unused_pre = |{1'b0, a_pre, a_pre2, v_pre, f_pre, v_pre2, f_pre2, shift_pre, wn_dn};
     always @(posedge clk) begin
         p_out <= sum;

@@ -68,6 +68,20 @@ fn pe_params(cfg: &Config) -> Vec<(&'static str, Expr)> {
 /// valid and first bits, `v_row_pre` and `f_row_pre`).
 fn ahead_params(cfg: &Config) -> Vec<(&'static str, Expr)> {
     let mut p = pe_params(cfg);
+    if let Some((terms, _)) = cfg.fused() {
+        // PE(r, c) is product r % terms of its group; a group's last PE
+        // (or the bottom row's) adds the group up.
+        let gi = id("r").rem(i64::from(terms));
+        p[1] = ("ACCW", id("VW"));
+        p.push(("GI", gi.clone()));
+        p.push((
+            "LAST",
+            gi.eq(i64::from(terms) - 1)
+                .or(id("r").eq(id("ROWS").sub(1)))
+                .tern(int(1), int(0)),
+        ));
+        return p;
+    }
     if !cfg.int_datapath() {
         return p;
     }
@@ -161,13 +175,19 @@ pub fn array_ws(cfg: &Config) -> Module {
         bits(id("COLS").mul("ACCW")),
         "deskewed output row",
     ));
+    // The vertical links: the partial sum, and in fused_adder designs the
+    // products a group passes down (`VW` bits).
+    let bw = if cfg.fused().is_some() { "VW" } else { "ACCW" };
+    if cfg.fused().is_some() {
+        m.push([localparam("VW", i64::from(cfg.bus_bits()))]);
+    }
     let hn = id("ROWS").mul(id("COLS").add(1));
     let vn = id("ROWS").add(1).mul("COLS");
     m.push([
         wire("ah", bits(hn.clone().mul("OPW"))),
         wire("vh", bits(hn.clone())),
         wire("fh", bits(hn)),
-        wire("pv", bits(vn.clone().mul("ACCW"))),
+        wire("pv", bits(vn.clone().mul(bw))),
         wire("wv", bits(vn.mul("OPW"))),
         wire("sh", bits("COLS")),
         wire("shp", bits("COLS")),
@@ -175,8 +195,8 @@ pub fn array_ws(cfg: &Config) -> Module {
         decl(Net::Genvar, false, "r", None, None, None),
         decl(Net::Genvar, false, "c", None, None, None),
         assign(
-            id("pv").slice(id("COLS").mul("ACCW").sub(1), 0),
-            repeat(id("COLS").mul("ACCW"), sized(1, 0)),
+            id("pv").slice(id("COLS").mul(bw).sub(1), 0),
+            repeat(id("COLS").mul(bw), sized(1, 0)),
         ),
         assign(
             id("wd").slice(id("COLS").mul("OPW").sub(1), 0),
@@ -278,7 +298,7 @@ pub fn array_ws(cfg: &Config) -> Module {
                                     id("f_row_pre"),
                                 ),
                             ),
-                            ("p_in", lane("pv", v(id("r")), "ACCW")),
+                            ("p_in", lane("pv", v(id("r")), bw)),
                             ("wn_in", lane("wv", v(id("r")), "OPW")),
                             ("shift", id("sh").idx("c")),
                             (
@@ -292,7 +312,7 @@ pub fn array_ws(cfg: &Config) -> Module {
                             ("a_out", lane("ah", h(id("c").add(1)), "OPW")),
                             ("v_out", id("vh").idx(h(id("c").add(1)))),
                             ("f_out", id("fh").idx(h(id("c").add(1)))),
-                            ("p_out", lane("pv", v(id("r").add(1)), "ACCW")),
+                            ("p_out", lane("pv", v(id("r").add(1)), bw)),
                             ("wn_out", lane("wv", v(id("r").add(1)), "OPW")),
                         ],
                     )],
@@ -338,17 +358,26 @@ pub fn array_ws(cfg: &Config) -> Module {
                     "u_deskew",
                     id("ACCW"),
                     id("COLS").sub(1).sub("c"),
-                    lane("pv", v(id("ROWS")), "ACCW"),
+                    id("pv").part(v(id("ROWS")).mul(bw), "ACCW"),
                     lane("p_row", id("c"), "ACCW"),
                 ),
                 wire_eq(
                     "unused",
                     None,
-                    concat(vec![
-                        sized(1, 0),
-                        lane("wv", v(id("ROWS")), "OPW"),
-                        lane("wd", v(id("ROWS")), "OPW"),
-                    ])
+                    concat(
+                        [
+                            sized(1, 0),
+                            lane("wv", v(id("ROWS")), "OPW"),
+                            lane("wd", v(id("ROWS")), "OPW"),
+                        ]
+                        .into_iter()
+                        // (The bottom PEs close their groups: their links
+                        // above the partial sum are zeros.)
+                        .chain(cfg.fused().map(|_| {
+                            id("pv").part(v(id("ROWS")).mul(bw).add("ACCW"), id(bw).sub("ACCW"))
+                        }))
+                        .collect(),
+                    )
                     .any(),
                 ),
             ],

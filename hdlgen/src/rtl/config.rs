@@ -68,11 +68,11 @@ fn int(p: Precision, what: &'static str) -> Result<u32, HdlError> {
 /// `fused_adder` rule, and os designs whose partial sums and accumulator
 /// differ in format (their drained sums would need a converter).
 fn float_supported(design: &Design, f: &FpArith) -> Result<(), HdlError> {
-    if let AccRule::FusedAdder { .. } = f.rule {
+    if let (AccRule::FusedAdder { .. }, Dataflow::Os) = (f.rule, design.dataflow) {
         return Err(HdlError::FloatUnsupported {
             design: design.name.clone(),
-            what: "the fused_adder accumulation rule has no RTL PE yet".into(),
-            help: "set accumulation = \"fma_chain\" or \"products_exact\" to generate it; the simulator computes fused_adder designs".into(),
+            what: "the fused_adder accumulation rule has no os PE (its groups of products run down the ws/is columns)".into(),
+            help: "use dataflow ws or is, or accumulation = \"fma_chain\" or \"products_exact\" in os".into(),
         });
     }
     if design.dataflow == Dataflow::Os && f.psum != f.acc {
@@ -169,6 +169,27 @@ impl Config {
     /// (`SAT`); floating-point designs have none of these parameters.
     pub fn int_datapath(&self) -> bool {
         self.fp.is_none()
+    }
+
+    /// The fused adder's products per addition and extra alignment bits
+    /// (`None` unless the design's rule is `fused_adder`).
+    pub fn fused(&self) -> Option<(u32, u32)> {
+        match self.fp?.rule {
+            AccRule::FusedAdder { terms, extra_bits } => Some((terms, extra_bits)),
+            _ => None,
+        }
+    }
+
+    /// Bits of the array's vertical links: the partial sum, and in a
+    /// `fused_adder` design the exact products a group of PEs passes down
+    /// to its last PE (`terms - 1` of them).
+    pub fn bus_bits(&self) -> u32 {
+        match (self.fused(), &self.fp) {
+            (Some((terms, _)), Some(f)) => {
+                self.psw + (terms - 1) * super::fp::packed_bits(2 * (f.operand.man_bits + 1))
+            }
+            _ => self.psw,
+        }
     }
 
     /// The top's parameter of the array's partial-sum bits: `PSW` in

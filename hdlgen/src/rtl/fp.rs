@@ -663,3 +663,42 @@ pub fn fused_items(
     ]);
     v
 }
+
+/// Bits of an exact value of significand width `w` packed by [`pack`].
+pub fn packed_bits(w: u32) -> u32 {
+    4 + XW + w
+}
+
+/// The parts of `x` as one vector: `{s, nan, inf, zero, e, m}`.
+pub fn pack(x: &Exact) -> Expr {
+    concat(vec![
+        id(&*x.s),
+        id(&*x.nan),
+        id(&*x.inf),
+        id(&*x.zero),
+        id(&*x.e),
+        id(&*x.m),
+    ])
+}
+
+/// Wires `{p}_*`: the parts of a [`pack`]ed value `src` of significand
+/// width `w`.
+pub fn unpack(p: &str, src: Expr, w: u32) -> (Vec<Item>, Exact) {
+    let x = exact(p, w);
+    let b = format!("{p}_bits");
+    let top = i64::from(packed_bits(w));
+    let v = vec![
+        wire_eq(&b, bits(top), src),
+        wire_eq(&x.s, None, id(&*b).idx(top - 1)),
+        wire_eq(&x.nan, None, id(&*b).idx(top - 2)),
+        wire_eq(&x.inf, None, id(&*b).idx(top - 3)),
+        wire_eq(&x.zero, None, id(&*b).idx(top - 4)),
+        wire_eq(
+            &x.e,
+            bits(i64::from(XW)),
+            id(&*b).slice(top - 5, i64::from(w)),
+        ),
+        wire_eq(&x.m, bits(i64::from(w)), id(&*b).slice(i64::from(w) - 1, 0)),
+    ];
+    (v, x)
+}

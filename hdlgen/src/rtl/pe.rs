@@ -69,6 +69,18 @@ pub fn pe_ws(cfg: &Config) -> Module {
         ],
     );
     widths(&mut m, cfg);
+    if let Some((terms, _)) = cfg.fused() {
+        m.param(
+            "GI",
+            0,
+            &format!("the PE's place in its group of {terms} rows (row % {terms})"),
+        )
+        .param(
+            "LAST",
+            1,
+            "1: the group's last PE (or the bottom row's), which adds the group up",
+        );
+    }
     if cfg.int_datapath() {
         m.param(
             "AHEAD",
@@ -377,13 +389,13 @@ fn fp_ws(
                 &["a_pre2", "v_pre2", "f_pre2", "shift_pre", "wn_dn"],
             ));
         }
+        AccRule::FusedAdder { terms, extra_bits } => {
+            v.extend(w_now());
+            v.extend(fused_group(f, terms, extra_bits));
+            v.push(unused_pre(&unused));
+        }
         _ => {
-            v.extend([
-                reg("w", bits("OPW")),
-                wire_eq("swap", None, id("v_in").bitand("f_in")),
-                always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
-                wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
-            ]);
+            v.extend(w_now());
             v.extend(fp::fma_items(
                 "m",
                 (id("a_in"), id("w_use"), id("p_in")),
@@ -392,20 +404,132 @@ fn fp_ws(
                 f.mode,
                 "sum",
             ));
-            v.push(unused(
-                "unused_pre",
-                &[
-                    "a_pre",
-                    "a_pre2",
-                    "v_pre",
-                    "f_pre",
-                    "v_pre2",
-                    "f_pre2",
-                    "shift_pre",
-                    "wn_dn",
-                ],
-            ));
+            v.push(unused_pre(&unused));
         }
+    }
+    v
+}
+
+/// The stationary value in use this cycle (`w_use`): the shadow value on a
+/// fold's first vector, else `w`.
+fn w_now() -> Vec<Item> {
+    vec![
+        reg("w", bits("OPW")),
+        wire_eq("swap", None, id("v_in").bitand("f_in")),
+        always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
+        wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
+    ]
+}
+
+/// The lookahead inputs a PE that works in its cycle does not use.
+fn unused_pre(unused: &impl Fn(&str, &[&str]) -> Item) -> Item {
+    unused(
+        "unused_pre",
+        &[
+            "a_pre",
+            "a_pre2",
+            "v_pre",
+            "f_pre",
+            "v_pre2",
+            "f_pre2",
+            "shift_pre",
+            "wn_dn",
+        ],
+    )
+}
+
+/// A `fused_adder` PE (parameters `GI`, its place in its group of `terms`
+/// rows, and `LAST`): its exact product `a_in * w_use` joins the products
+/// the group's PEs above pass down beside the partial sum (`p_in`: the
+/// partial sum in the low bits, then one packed product per PE above); the
+/// group's last PE adds the partial sum and the group's products in one
+/// fused adder (`fp::fused_items`) and passes the sum alone.
+fn fused_group(f: &FpArith, terms: u32, extra: u32) -> Vec<Item> {
+    let (da, xa) = fp::decode("na", id("a_in"), f.operand, f.mode);
+    let (dw, xw) = fp::decode("nw", id("w_use"), f.operand, f.mode);
+    let (dp, xp) = fp::product("np", &xa, &xw);
+    let wp = 2 * (f.operand.man_bits + 1);
+    let pb = fp::packed_bits(wp);
+    let psw = f.psum.bits();
+    let vw = psw + (terms - 1) * pb;
+    let mut v: Vec<Item> = da.into_iter().chain(dw).chain(dp).collect();
+    v.push(wire_eq("own", bits(i64::from(pb)), fp::pack(&xp)));
+    // Bits of p_in above the partial sum and the first `g` products.
+    let above = |g: u32| {
+        let lo = psw + g * pb;
+        (lo < vw).then(|| {
+            wire_eq(
+                "unused_up",
+                None,
+                concat(vec![
+                    sized(1, 0),
+                    id("p_in").slice(i64::from(vw - 1), i64::from(lo)),
+                ])
+                .any(),
+            )
+        })
+    };
+    let padded = |x: Expr, w: u32| {
+        if w < vw {
+            concat(vec![repeat(int(i64::from(vw - w)), sized(1, 0)), x])
+        } else {
+            x
+        }
+    };
+    for g in 0..terms {
+        let mut last = vec![wire("fsum", bits(i64::from(psw)))];
+        let mut prods = Vec::new();
+        for j in 0..g {
+            let (ui, xj) = fp::unpack(
+                &format!("q{j}"),
+                id("p_in").part(i64::from(psw + j * pb), i64::from(pb)),
+                wp,
+            );
+            last.extend(ui);
+            prods.push(xj);
+        }
+        // This PE's own product, through the same packing.
+        let (uo, xo) = fp::unpack("qo", id("own"), wp);
+        last.extend(uo);
+        prods.push(xo);
+        last.extend(fp::fused_items(
+            "fz",
+            id("p_in").slice(i64::from(psw - 1), 0),
+            &prods,
+            f.psum,
+            extra,
+            f.mode,
+            "fsum",
+        ));
+        last.push(assign("sum", padded(id("fsum"), psw)));
+        last.extend(above(g));
+        let body = if g + 1 == terms {
+            last
+        } else {
+            let mut pass = vec![assign(
+                "sum",
+                padded(
+                    concat(vec![
+                        id("own"),
+                        id("p_in").slice(i64::from(psw + g * pb - 1), 0),
+                    ]),
+                    psw + (g + 1) * pb,
+                ),
+            )];
+            pass.extend(above(g));
+            vec![Item::GenIf {
+                cond: id("LAST").ne(0),
+                label: format!("add{g}"),
+                then: last,
+                otherwise: pass,
+            }]
+        };
+        v.push(Item::GenIf {
+            cond: id("GI").eq(i64::from(g)),
+            label: format!("gi{g}"),
+            then: body,
+            otherwise: Vec::new(),
+        });
     }
     v
 }
