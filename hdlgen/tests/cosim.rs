@@ -372,4 +372,6 @@ float_cases!(
     verilator_4x3_ws_fp16_partial_sums_products_exact => "cosim-4x3-ws-fp16-psums",
     verilator_5x3_ws_bf16_fused_adder_of_2 => "cosim-5x3-ws-bf16-fused",
     verilator_4x4_is_fp16_fused_adder_of_3 => "cosim-4x4-is-fp16-fused",
+    verilator_4x4_ws_fp8_e4m3_saturating => "cosim-4x4-ws-e4m3-sat",
+    verilator_3x3_os_fp8_e5m2_double_buffered => "cosim-3x3-os-e5m2",
 );

@@ -13,12 +13,19 @@ pub enum Precision {
     Bf16,
     /// IEEE single precision.
     Fp32,
+    /// OCP 8-bit E4M3 ("E4M3FN": no infinities, largest finite 448).
+    Fp8E4M3,
+    /// OCP 8-bit E5M2 (IEEE-like, with infinities).
+    Fp8E5M2,
 }
 
 impl Precision {
-    /// Parses `int8`, `int16`, `intN` (2..=32), `fp16`, `bf16`, `fp32`.
+    /// Parses `int8`, `int16`, `intN` (2..=32), `fp16`, `bf16`, `fp32`,
+    /// `fp8e4m3`, `fp8e5m2` (also ONNX's `float8e4m3fn`, `float8e5m2`).
     pub fn parse(s: &str) -> Option<Precision> {
         match s.trim().to_ascii_lowercase().as_str() {
+            "fp8e4m3" | "e4m3" | "float8e4m3fn" => Some(Precision::Fp8E4M3),
+            "fp8e5m2" | "e5m2" | "float8e5m2" => Some(Precision::Fp8E5M2),
             "fp16" | "float16" | "half" => Some(Precision::Fp16),
             "bf16" | "bfloat16" => Some(Precision::Bf16),
             "fp32" | "float32" | "float" => Some(Precision::Fp32),
@@ -35,6 +42,7 @@ impl Precision {
             Precision::Int(b) => b,
             Precision::Fp16 | Precision::Bf16 => 16,
             Precision::Fp32 => 32,
+            Precision::Fp8E4M3 | Precision::Fp8E5M2 => 8,
         }
     }
 
@@ -56,6 +64,8 @@ impl fmt::Display for Precision {
             Precision::Fp16 => f.write_str("fp16"),
             Precision::Bf16 => f.write_str("bf16"),
             Precision::Fp32 => f.write_str("fp32"),
+            Precision::Fp8E4M3 => f.write_str("fp8e4m3"),
+            Precision::Fp8E5M2 => f.write_str("fp8e5m2"),
         }
     }
 }
@@ -66,12 +76,16 @@ mod tests {
 
     #[test]
     fn parses_and_prints_round_trip() {
-        for s in ["int8", "int16", "int4", "int32", "fp16", "bf16", "fp32"] {
+        for s in [
+            "int8", "int16", "int4", "int32", "fp16", "bf16", "fp32", "fp8e4m3", "fp8e5m2",
+        ] {
             assert_eq!(Precision::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Precision::parse("int1"), None);
         assert_eq!(Precision::parse("int33"), None);
-        assert_eq!(Precision::parse("fp8"), None);
+        assert_eq!(Precision::parse("fp8"), None, "fp8 names its variant");
+        assert_eq!(Precision::parse("float8e4m3fn"), Some(Precision::Fp8E4M3));
+        assert_eq!(Precision::Fp8E5M2.bytes(), 1);
         assert_eq!(Precision::Int(12).bytes(), 2);
         assert_eq!(Precision::Int(8).bytes(), 1);
     }

@@ -150,12 +150,12 @@ impl AreaTable {
     }
 
     /// The row for `p`; integer widths without a row are interpolated log-log
-    /// by width between the integer rows; bf16 uses fp16.
+    /// by width between the integer rows; bf16 and fp8 use fp16 (an upper
+    /// estimate).
     fn arith(&self, p: Precision, f: impl Fn(&ArithArea) -> f64) -> f64 {
-        let p = if p == Precision::Bf16 {
-            Precision::Fp16
-        } else {
-            p
+        let p = match p {
+            Precision::Bf16 | Precision::Fp8E4M3 | Precision::Fp8E5M2 => Precision::Fp16,
+            p => p,
         };
         if let Some(r) = self
             .arith

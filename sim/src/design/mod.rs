@@ -120,6 +120,8 @@ pub fn fp_format(p: Precision) -> Option<crate::fp::Format> {
         Precision::Fp16 => Some(crate::fp::FP16),
         Precision::Bf16 => Some(crate::fp::BF16),
         Precision::Fp32 => Some(crate::fp::FP32),
+        Precision::Fp8E4M3 => Some(crate::fp::E4M3),
+        Precision::Fp8E5M2 => Some(crate::fp::E5M2),
         Precision::Int(_) => None,
     }
 }

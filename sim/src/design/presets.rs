@@ -29,6 +29,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../../designs/tpu-v3-mxu-like.toml"),
     ),
     (
+        "fp8-e4m3-16x16",
+        include_str!("../../../designs/fp8-e4m3-16x16.toml"),
+    ),
+    (
         "fsd-npu-like",
         include_str!("../../../designs/fsd-npu-like.toml"),
     ),
