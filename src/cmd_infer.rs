@@ -1,5 +1,6 @@
-//! `systolic infer`: runs a quantized ONNX model value-exactly, its integer
-//! GEMMs on the pe engine of a design, and prints the run's cycles, energy
+//! `systolic infer`: runs an ONNX model value-exactly, its GEMMs on the pe
+//! engine of a design (integer GEMMs of a quantized model, or a float model's
+//! GEMMs on a floating-point design), and prints the run's cycles, energy
 //! and traffic.
 
 use crate::{inputs, output};
@@ -12,19 +13,23 @@ use std::path::{Path, PathBuf};
 const EXAMPLES: &str = "Examples:
   systolic infer --design edge-8x8 --model cnn-qop.onnx --input x.npy --out y.npy
   systolic infer --design edge-8x8 --model mlp.onnx --input mlp-x.npy --quantize --out y.npy
+  systolic infer --design tpu-v3-mxu-like --model mlp.onnx --input mlp-x.npy --out y-bf16.npy
   systolic infer --design mobile-32x32 --model cnn-qop.onnx --input x=x.npy --out y=y.npy --format json
 
 Integer GEMMs (QLinearConv, QLinearMatMul, MatMulInteger, ConvInteger, QGemm, and
 QDQ groups, fused as onnxruntime fuses them) run on the pe engine; everything else
 runs on the host as ONNX defines it. Outputs of models quantized by onnxruntime
-equal onnxruntime's CPU outputs bit for bit where docs/INFER.md says so. A float
-model is refused unless --quantize is given.";
+equal onnxruntime's CPU outputs bit for bit where docs/INFER.md says so. On an
+integer design a float model is refused unless --quantize is given; on a
+floating-point design (bf16, fp16, fp8, fp32) its float MatMul, Gemm and Conv run
+on the pe engine in the design's arithmetic (docs/NUMERICS.md), and the outputs'
+error against an fp32 run is reported.";
 
 /// Arguments of `systolic infer`.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct InferArgs {
-    /// Built-in design name or a design TOML file (integer operands).
+    /// Built-in design name or a design TOML file.
     #[arg(long, default_value = "edge-8x8")]
     design: String,
     /// The ONNX model (.onnx).
@@ -137,7 +142,7 @@ pub fn run(a: InferArgs) -> miette::Result<()> {
             layers: Vec::new(),
         },
     )?;
-    let reference = if a.quantize {
+    let reference = if a.quantize || design.fp.is_some() {
         Some(run::infer_fp32(&file, &design, feeds)?)
     } else {
         None
@@ -272,6 +277,16 @@ fn table(
                 "output `{name}` against fp32: SQNR {sqnr:.2} dB, max abs error {err:.6}"
             );
         }
+    }
+    if let Some(f) = &design.fp {
+        let _ = writeln!(
+            s,
+            "float GEMMs on the array: {} operands, {} partial sums, {} accumulator, {}",
+            f.operand,
+            f.psum,
+            f.acc,
+            sim::design::rule_name(f.rule)
+        );
     }
     if a.out.is_empty() {
         let _ = writeln!(s, "(no --out given: outputs not written)");

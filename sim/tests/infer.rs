@@ -252,5 +252,77 @@ fn float_models_and_bad_inputs_are_refused_with_a_hint() {
     assert!(e.contains("more inputs given"), "{e}");
     // A float design cannot run integer GEMMs.
     let e = refused("cnn-qop.onnx", "tpu-v3-mxu-like", vec![(None, x)], false);
-    assert!(e.contains("infer runs integer GEMMs"), "{e}");
+    assert!(e.contains("need an integer design"), "{e}");
+}
+
+/// Float models on floating-point designs: every float MatMul, Gemm and
+/// Conv runs on the pe engine in the design's arithmetic (no --quantize).
+/// With fp32 operands the outputs equal the fp32 host run up to float
+/// rounding (above 100 dB: one misplaced im2col element costs tens of dB),
+/// in ws and os; bf16 and fp8 lose what those formats lose (fp8 E4M3 less
+/// than bf16, which is less than fp32), and every fixture's GEMMs ran on
+/// the array. --quantize, and a quantized model's integer GEMMs, are
+/// refused on such designs.
+#[test]
+fn float_models_run_in_the_arithmetic_of_floating_point_designs() {
+    let fp32 = |name: &str| {
+        sim::design::preset(name)
+            .unwrap()
+            .variant(|v| v.set_operand(sim::Precision::Fp32))
+            .unwrap()
+    };
+    let designs = [
+        ("fp32 ws", fp32("gemmini-like")),
+        ("fp32 os", fp32("edge-16x16-os")),
+        ("bf16", sim::design::preset("tpu-v3-mxu-like").unwrap()),
+        ("fp8", sim::design::preset("fp8-e4m3-16x16").unwrap()),
+    ];
+    let mut checked = 0;
+    for case in cases() {
+        let name = case["name"].as_str().unwrap();
+        let Some(float_model) = case["files"]["float_model"].as_str() else {
+            continue;
+        };
+        let f = OnnxFile::read(&dir().join(float_model)).unwrap();
+        let reference = run::infer_fp32(&f, &designs[0].1, inputs(&case)).unwrap();
+        let mut sqnr = Vec::new();
+        for (label, d) in &designs {
+            let got = run::infer(&f, d, inputs(&case), InferOptions { quantize: false })
+                .unwrap_or_else(|e| panic!("{name} on {label}: {e}"));
+            assert!(
+                !got.gemms.is_empty(),
+                "{name} on {label}: no GEMM on the array"
+            );
+            assert!(got
+                .notes
+                .iter()
+                .any(|n| n.contains("run on the array in the design's arithmetic")));
+            let s = sim::quant::sqnr_db(&reference[0].1.floats(), &got.outputs[0].1.floats());
+            sqnr.push(s);
+            let e = run::infer(&f, d, inputs(&case), InferOptions { quantize: true })
+                .expect_err("--quantize on a float design");
+            assert!(
+                e.to_string().contains("--quantize rounds float GEMMs"),
+                "{e}"
+            );
+        }
+        assert!(sqnr[0] > 100.0 && sqnr[1] > 100.0, "{name}: fp32 {sqnr:?}");
+        assert!(sqnr[2] < sqnr[0] && sqnr[2] > 25.0, "{name}: bf16 {sqnr:?}");
+        assert!(sqnr[3] < sqnr[2] && sqnr[3] > 10.0, "{name}: fp8 {sqnr:?}");
+        checked += 1;
+        // The quantized model's integer GEMMs need an integer design.
+        let q = OnnxFile::read(&dir().join(case["files"]["model"].as_str().unwrap())).unwrap();
+        let e = run::infer(
+            &q,
+            &designs[2].1,
+            inputs(&case),
+            InferOptions { quantize: false },
+        )
+        .expect_err("integer GEMMs on a bf16 design");
+        assert!(
+            e.to_string().contains("need an integer design"),
+            "{name}: {e}"
+        );
+    }
+    assert!(checked >= 5, "{checked} float fixtures");
 }

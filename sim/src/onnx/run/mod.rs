@@ -94,7 +94,32 @@ pub fn infer(
     let (feeds, dims) = bind_inputs(file, inputs)?;
     let a = analyze(file, &dims).map_err(|e| SimError::from(e.into_input(&file.path)))?;
     let mut plan = qdq::plan(file, &a);
-    if !opts.quantize {
+    if let Some(f) = &design.fp {
+        if opts.quantize {
+            return Err(InputError::new(
+                "systolic::infer::quantize",
+                file.path.display().to_string(),
+                format!(
+                    "design `{}` computes in {}: --quantize rounds float GEMMs to an integer design's int8",
+                    design.name, f.operand
+                ),
+            )
+            .hint("drop --quantize to run the float GEMMs in the design's own format, or use an integer design (e.g. --design tpu-v1-like)")
+            .into());
+        }
+        let n = plan
+            .steps
+            .iter()
+            .filter(|n| FLOAT_GEMMS.contains(&n.op_type.as_str()) && n.domain.is_empty())
+            .count();
+        plan.notes.push(format!(
+            "{n} float GEMM node(s) run on the array in the design's arithmetic: {} operands, {} partial sums, {} accumulator, {} (docs/NUMERICS.md)",
+            f.operand,
+            f.psum,
+            f.acc,
+            crate::design::rule_name(f.rule)
+        ));
+    } else if !opts.quantize {
         refuse_float(file, &a, &mut plan)?;
     }
     let mut m = Machine {
@@ -112,6 +137,7 @@ pub fn infer(
         gemms: Vec::new(),
         quantize: opts.quantize,
         host_only: false,
+        float_array: design.fp.is_some(),
     };
     for (name, t) in feeds {
         m.env.insert(name, Rc::new(t));
@@ -174,6 +200,7 @@ pub fn infer_fp32(
         gemms: Vec::new(),
         quantize: false,
         host_only: true,
+        float_array: false,
     };
     for (name, t) in feeds {
         m.env.insert(name, Rc::new(t));
@@ -391,9 +418,38 @@ pub(crate) struct Machine<'a> {
     quantize: bool,
     /// Integer GEMMs on the host instead of the pe engine (the fp32 run).
     host_only: bool,
+    /// Float GEMMs on the pe engine in a floating-point design's arithmetic
+    /// (else in f64 on the host).
+    float_array: bool,
 }
 
 impl<'a> Machine<'a> {
+    /// Adds a GEMM the pe engine ran for node `n` to the run's list (one
+    /// entry per node and shape, counting repeats).
+    pub(crate) fn record(
+        &mut self,
+        n: &NodeProto,
+        mkn: (u64, u64, u64),
+        run: &crate::engine::pe::PeRun,
+    ) {
+        let name = crate::onnx::error::node_name(n).to_string();
+        match self.gemms.last_mut() {
+            Some(g) if g.node == name && g.mkn == mkn => {
+                g.count += 1;
+                g.cycles += run.cycles;
+                g.pe_cycles += run.pe_cycles;
+            }
+            _ => self.gemms.push(GemmRun {
+                node: name,
+                op_type: n.op_type.clone(),
+                mkn,
+                count: 1,
+                cycles: run.cycles,
+                pe_cycles: run.pe_cycles,
+            }),
+        }
+    }
+
     /// Whether `--quantize` quantizes float GEMM `n`: MatMul, Gemm and Conv
     /// whose weight (second input) is an initializer, as quantize_dynamic
     /// does; the others stay float.

@@ -722,15 +722,44 @@ fn float_matmul(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     let (af, bf) = (a.floats(), b.floats());
     let mut out = Vec::with_capacity(offs.len() * mm * nn);
     for &(oa, ob) in &offs {
-        out.extend(crate::quant::fp32_gemm(
+        out.extend(host_or_array_gemm(
+            m,
+            n,
             &af[oa..oa + mm * k],
             &bf[ob..ob + k * nn],
-            mm,
-            k,
-            nn,
-        ));
+            (mm, k, nn),
+        )?);
     }
     Ok(Tensor::f32(shape, out))
+}
+
+/// A float GEMM: on the pe engine in a floating-point design's arithmetic
+/// (A and B rounded to its operand format, added in the array's order, C
+/// its fp32 accumulator), or in f64 on the host (one rounding per output).
+fn host_or_array_gemm(
+    m: &mut Machine,
+    n: &NodeProto,
+    a: &[f32],
+    b: &[f32],
+    (mm, k, nn): (usize, usize, usize),
+) -> R<Vec<f32>> {
+    let Some(f) = m.design.fp.filter(|_| m.float_array) else {
+        return Ok(crate::quant::fp32_gemm(a, b, mm, k, nn));
+    };
+    let fp32 = crate::fp::FP32;
+    let enc = |v: &[f32]| -> Vec<i64> {
+        v.iter()
+            .map(|&x| i64::from(f.operand.convert(fp32, x.to_bits(), f.mode)))
+            .collect()
+    };
+    let run = crate::engine::pe::run(m.design, &enc(a), &enc(b), mm as u64, k as u64, nn as u64)
+        .map_err(|e| format!("the pe engine refused the GEMM: {e}"))?;
+    m.record(n, (mm as u64, k as u64, nn as u64), &run);
+    Ok(run
+        .c
+        .iter()
+        .map(|&c| f32::from_bits(fp32.convert(f.acc, c as u32, crate::fp::Mode::IEEE)))
+        .collect())
 }
 
 /// MatMulInteger of quantized operands with scalar zero points.
@@ -796,7 +825,7 @@ fn float_gemm(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
         let (mm, k, nn) = (a2.shape[0], a2.shape[1], b2.shape[1]);
         Tensor::f32(
             vec![mm, nn],
-            crate::quant::fp32_gemm(&a2.floats(), &b2.floats(), mm, k, nn),
+            host_or_array_gemm(m, n, &a2.floats(), &b2.floats(), (mm, k, nn))?,
         )
     };
     let Some(c) = c else {
@@ -855,6 +884,8 @@ fn float_conv(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
             None,
         )?;
         (acc, Some(sx * sw))
+    } else if m.float_array {
+        (float_conv_array(m, n, &x, &w)?, None)
     } else {
         // The fp32 run: the same im2col GEMMs in f64 (exact products of f32
         // values), one rounding per output.
@@ -918,6 +949,70 @@ fn float_conv_host(m: &mut Machine, n: &NodeProto, x: &Tensor, w: &Tensor) -> R<
                         }
                     }
                     out[((b * mo + o) * oh + oy) * ow + ox] = acc as f32;
+                }
+            }
+        }
+    }
+    Ok(Tensor::f32(out_shape, out))
+}
+
+/// A float `Conv` on the array of a floating-point design: per batch image
+/// and group, im2col (rows: output pixels; columns: input channel, kernel
+/// row, kernel column, zeros where the window leaves the padded input) times
+/// the group's weights (`K x M`), by [`host_or_array_gemm`].
+fn float_conv_array(m: &mut Machine, n: &NodeProto, x: &Tensor, w: &Tensor) -> R<Tensor> {
+    let (attrs, (nb, c, h, wd), (kh, kw)) = qops::conv_attrs(m, n, x, w)?;
+    let mo = w.shape[0];
+    let g = attrs.group.max(1);
+    let (oh, ow) = attrs
+        .output_hw((h, wd), (kh, kw))
+        .ok_or("the kernel does not fit the padded input")?;
+    let mut out_shape = vec![nb, mo];
+    out_shape.extend(if x.shape.len() == 3 {
+        vec![ow]
+    } else {
+        vec![oh, ow]
+    });
+    check_size(&out_shape)?;
+    let (cg, mg) = (c / g, mo / g);
+    let kk = cg * kh * kw;
+    check_size(&[oh * ow, kk])?;
+    let (xf, wf) = (x.floats(), w.floats());
+    let mut out = vec![0f32; nb * mo * oh * ow];
+    for b in 0..nb {
+        for gi in 0..g {
+            let mut cols = vec![0f32; oh * ow * kk];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let row = &mut cols[(oy * ow + ox) * kk..(oy * ow + ox + 1) * kk];
+                    for ci in 0..cg {
+                        for i in 0..kh {
+                            let y = (oy * attrs.strides[0] + i * attrs.dilations[0]) as isize
+                                - attrs.pads[0] as isize;
+                            for j in 0..kw {
+                                let xx = (ox * attrs.strides[1] + j * attrs.dilations[1]) as isize
+                                    - attrs.pads[1] as isize;
+                                if (0..h as isize).contains(&y) && (0..wd as isize).contains(&xx) {
+                                    row[(ci * kh + i) * kw + j] =
+                                        xf[((b * c + gi * cg + ci) * h + y as usize) * wd
+                                            + xx as usize];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // The group's weights as K x M.
+            let mut wk = vec![0f32; kk * mg];
+            for o in 0..mg {
+                for q in 0..kk {
+                    wk[q * mg + o] = wf[(gi * mg + o) * kk + q];
+                }
+            }
+            let y = host_or_array_gemm(m, n, &cols, &wk, (oh * ow, kk, mg))?;
+            for p in 0..oh * ow {
+                for o in 0..mg {
+                    out[(b * mo + gi * mg + o) * oh * ow + p] = y[p * mg + o];
                 }
             }
         }

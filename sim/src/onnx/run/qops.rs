@@ -5,7 +5,7 @@
 //! onnxruntime bit for bit.
 
 use super::tensor::{dtype, int_range, Data, Tensor};
-use super::{check_size, GemmRun, Machine};
+use super::{check_size, Machine};
 use crate::onnx::proto::NodeProto;
 use crate::quant::{self, QInt, QuantParams};
 use std::rc::Rc;
@@ -228,7 +228,7 @@ fn offset(m: &Machine, t: i32) -> R<i64> {
     let bits = m.design.operand.bits();
     if !m.design.operand.is_int() {
         return Err(format!(
-            "design `{}` has {} operands; infer runs integer GEMMs, on an integer design",
+            "design `{}` computes in {}; the model's integer GEMMs need an integer design (e.g. --design tpu-v1-like)",
             m.design.name, m.design.operand
         ));
     }
@@ -309,23 +309,7 @@ pub(super) fn gemm(
             out.push(i64::from(v as i32));
         }
     }
-    let name = crate::onnx::error::node_name(n).to_string();
-    let mkn = (rows as u64, k as u64, cols as u64);
-    match m.gemms.last_mut() {
-        Some(g) if g.node == name && g.mkn == mkn => {
-            g.count += 1;
-            g.cycles += run.cycles;
-            g.pe_cycles += run.pe_cycles;
-        }
-        _ => m.gemms.push(GemmRun {
-            node: name,
-            op_type: n.op_type.clone(),
-            mkn,
-            count: 1,
-            cycles: run.cycles,
-            pe_cycles: run.pe_cycles,
-        }),
-    }
+    m.record(n, (rows as u64, k as u64, cols as u64), &run);
     Ok(out)
 }
 
