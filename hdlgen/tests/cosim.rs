@@ -73,6 +73,37 @@ fn compare(
     }
 }
 
+/// The random cases' runner and shapes for an `r x c` array: M, K and N
+/// up to three folds and a ragged edge, and a seed.
+#[allow(clippy::type_complexity)]
+fn random_gemms(
+    cases: u32,
+    r: u64,
+    c: u64,
+) -> (
+    TestRunner,
+    (
+        std::ops::RangeInclusive<u64>,
+        std::ops::RangeInclusive<u64>,
+        std::ops::RangeInclusive<u64>,
+        proptest::num::u64::Any,
+    ),
+) {
+    let runner = TestRunner::new(PtConfig {
+        cases,
+        max_global_rejects: 10_000,
+        failure_persistence: None,
+        ..PtConfig::default()
+    });
+    let dims = (
+        1..=3 * r + 2,
+        1..=3 * r.max(c) + 2,
+        1..=3 * c + 2,
+        any::<u64>(),
+    );
+    (runner, dims)
+}
+
 fn cosim(name: &str, sim: Simulator, cases: u32) {
     cosim_variant(name, sim, cases, Variant::default())
 }
@@ -89,18 +120,7 @@ fn cosim_variant(name: &str, sim: Simulator, cases: u32, variant: Variant) {
             one(&d, &bench, dims, 7, &work).unwrap_or_else(|e| panic!("{e}"));
         }
     }
-    let mut runner = TestRunner::new(PtConfig {
-        cases,
-        max_global_rejects: 10_000,
-        failure_persistence: None,
-        ..PtConfig::default()
-    });
-    let dims = (
-        1..=3 * r + 2,
-        1..=3 * r.max(c) + 2,
-        1..=3 * c + 2,
-        any::<u64>(),
-    );
+    let (mut runner, dims) = random_gemms(cases, r, c);
     let result = runner.run(&dims, |(m, k, n, seed)| {
         prop_assume!(fits(&cfg, (m, k, n)));
         one(&d, &bench, (m, k, n), seed, &work).map_err(TestCaseError::fail)
@@ -314,18 +334,7 @@ fn cosim_float(name: &str) {
             compare(&d, &bench, (&a, &b), (1, kk, 1), 4, &work).unwrap_or_else(|e| panic!("{e}"));
         }
     }
-    let mut runner = TestRunner::new(PtConfig {
-        cases: FLOAT_CASES,
-        max_global_rejects: 10_000,
-        failure_persistence: None,
-        ..PtConfig::default()
-    });
-    let dims = (
-        1..=3 * r + 2,
-        1..=3 * r.max(c) + 2,
-        1..=3 * c + 2,
-        any::<u64>(),
-    );
+    let (mut runner, dims) = random_gemms(FLOAT_CASES, r, c);
     let result = runner.run(&dims, |(m, k, n, seed)| {
         prop_assume!(fits(&cfg, (m, k, n)));
         let a = design_operands(&d, (m * k) as usize, seed);

@@ -3,6 +3,7 @@
 //! partial sums, against `sim::fp::rules::fma`.
 
 use super::cache::private_temp_dir;
+use super::tb::count_loop;
 use crate::ast::*;
 use crate::error::HdlError;
 use crate::rtl::fp;
@@ -55,38 +56,21 @@ fn testbench(unit: &str, op: Format, ps: Format, n_acc: usize) -> Module {
     let total = n_acc as i64 * span * span;
     let mut m = Module::new("fp_tb", &["Every operand pair through the cell."]);
     let idx = id("k").mul(span).add("i").mul(span).add("j");
-    let loop_ = |var: &str, bound: i64, body: Vec<Stmt>| {
-        Stmt::For(
-            var.into(),
-            int(0),
-            id(var).lt(bound),
-            id(var).add(1),
-            Box::new(Stmt::Block(body)),
-        )
-    };
+    let loop_ = |var: &str, bound: i64, body: Vec<Stmt>| count_loop(var, int(bound), body);
     let compare = vec![
         set("a", "i"),
         set("b", "j"),
         set("c", id("accs").idx("k")),
         Stmt::Delay(1, Box::new(Stmt::Block(vec![]))),
-        if_(
+        mismatch(
             id("y").ne(id("want").idx(idx.clone())),
             vec![
-                set("bad", id("bad").add(1)),
-                if_(
-                    id("bad").le(20),
-                    vec![task(
-                        "$display",
-                        vec![
-                            string("MISMATCH %h %h %h %h %h"),
-                            id("a"),
-                            id("b"),
-                            id("c"),
-                            id("y"),
-                            id("want").idx(idx),
-                        ],
-                    )],
-                ),
+                string("MISMATCH %h %h %h %h %h"),
+                id("a"),
+                id("b"),
+                id("c"),
+                id("y"),
+                id("want").idx(idx),
             ],
         ),
     ];
@@ -129,6 +113,18 @@ fn testbench(unit: &str, op: Format, ps: Format, n_acc: usize) -> Module {
         ])),
     ]);
     m
+}
+
+/// When `differs`, counts a mismatch in `bad` and prints the first 20
+/// (`$display` of `what`).
+fn mismatch(differs: Expr, what: Vec<Expr>) -> Stmt {
+    if_(
+        differs,
+        vec![
+            set("bad", id("bad").add(1)),
+            if_(id("bad").le(20), vec![task("$display", what)]),
+        ],
+    )
 }
 
 fn hex_lines(values: impl IntoIterator<Item = u32>) -> String {
@@ -341,18 +337,9 @@ pub fn fused_random(
     let cl = 2 * ob * terms;
     sets.push(set("c", field(cl, pb)));
     sets.push(Stmt::Delay(1, Box::new(Stmt::Block(vec![]))));
-    sets.push(if_(
+    sets.push(mismatch(
         id("y").ne(field(cl + pb, pb)),
-        vec![
-            set("bad", id("bad").add(1)),
-            if_(
-                id("bad").le(20),
-                vec![task(
-                    "$display",
-                    vec![string("MISMATCH %h got %h"), id("vec").idx("k"), id("y")],
-                )],
-            ),
-        ],
+        vec![string("MISMATCH %h got %h"), id("vec").idx("k"), id("y")],
     ));
     let mut decls = vec![
         reg("c", bits(i64::from(pb))),
@@ -371,13 +358,7 @@ pub fn fused_random(
         Item::Initial(Stmt::Block(vec![
             task("$readmemh", vec![string("vec.hex"), id("vec")]),
             set("bad", int(0)),
-            Stmt::For(
-                "k".into(),
-                int(0),
-                id("k").lt(n),
-                id("k").add(1),
-                Box::new(Stmt::Block(sets)),
-            ),
+            count_loop("k", int(n), sets),
             task(
                 "$display",
                 vec![string("CHECKED %0d MISMATCHES %0d"), int(n), id("bad")],

@@ -14,7 +14,8 @@ fn wait_neg() -> Stmt {
     Stmt::WaitNegedge("clk".into())
 }
 
-fn count_loop(var: &str, bound: Expr, body: Vec<Stmt>) -> Stmt {
+/// `for (var = 0; var < bound; var = var + 1) body`.
+pub(crate) fn count_loop(var: &str, bound: Expr, body: Vec<Stmt>) -> Stmt {
     Stmt::For(
         var.into(),
         int(0),

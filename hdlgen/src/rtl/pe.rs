@@ -158,26 +158,11 @@ pub fn pe_ws(cfg: &Config) -> Module {
         v.extend(sigs.iter().map(|s| id(*s)));
         wire_eq(name, None, concat(v).any())
     };
-    let now = vec![
-        reg("w", bits("OPW")),
-        wire_eq("swap", None, id("v_in").bitand("f_in")),
-        always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
-        wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
+    let mut now = w_now();
+    now.extend([
         mac_cells("a_in", "w_use", "p_in", "sum"),
-        unused(
-            "unused_pre",
-            &[
-                "a_pre",
-                "a_pre2",
-                "v_pre",
-                "f_pre",
-                "v_pre2",
-                "f_pre2",
-                "shift_pre",
-                "wn_dn",
-            ],
-        ),
-    ];
+        unused_pre(&unused),
+    ]);
     // Next cycle's w_use (`w_next`, kept in `wu`): next cycle's wn if it
     // swaps then, else next cycle's w, which is this cycle's w_use.
     let w_next = || {

@@ -38,6 +38,16 @@ pub enum Order {
     Output,
 }
 
+impl Order {
+    /// Products per chain: the array's rows (ws, is), or all of K (os).
+    fn fold_rows(self, k: usize) -> usize {
+        match self {
+            Order::Output => k.max(1),
+            Order::Stationary { rows } => rows.max(1),
+        }
+    }
+}
+
 /// `C = A x B` (row-major bits of `arith.operand`; `C` in bits of
 /// `arith.acc`), with every addition where and as the array makes it.
 /// Designs whose partial sums and accumulator are fp32 with IEEE rounding,
@@ -78,10 +88,7 @@ pub fn gemm_bits(
     assert_eq!(a.len(), m * k, "A is m x k");
     assert_eq!(b.len(), k * n, "B is k x n");
     let (op, ps, af, mode) = (arith.operand, arith.psum, arith.acc, arith.mode);
-    let rows = match order {
-        Order::Output => k.max(1),
-        Order::Stationary { rows } => rows.max(1),
-    };
+    let rows = order.fold_rows(k);
     // -0: the accumulator's empty value (-0 + x is x converted).
     let neg_zero = 1u32 << (af.bits() - 1);
     let mut c = vec![neg_zero; m * n];
@@ -165,10 +172,7 @@ pub fn gemm_fast(
     let to32 = |x: &u32| f32::from_bits(FP32.convert(arith.operand, *x, arith.mode));
     let a: Vec<f32> = a.iter().map(to32).collect();
     let b: Vec<f32> = b.iter().map(to32).collect();
-    let rows = match order {
-        Order::Output => k.max(1),
-        Order::Stationary { rows } => rows.max(1),
-    };
+    let rows = order.fold_rows(k);
     // Each output's chain keeps its order; LANES outputs of a row of C run
     // side by side (independent chains, which the compiler vectorizes and
     // whose latencies overlap).

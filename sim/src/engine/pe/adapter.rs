@@ -61,18 +61,26 @@ impl crate::engine::Engine for PeEngine {
     }
 }
 
+/// xorshift64*'s outputs from `seed`: the operand generators' one source.
+fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    move || {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
 /// Deterministic operands spanning the full range of a `bits`-wide integer
 /// (xorshift64*; every third value an extreme, so wrap and sign are exercised).
 pub fn random_operands(bits: u32, len: usize, seed: u64) -> Vec<i64> {
     let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
     let span = (hi - lo + 1) as u64;
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = xorshift(seed);
     (0..len)
         .map(|i| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let r = next();
             match i % 3 {
                 0 if r & 1 == 0 => lo,
                 0 => hi,
@@ -118,13 +126,10 @@ pub fn random_fp_operands(f: crate::fp::Format, len: usize, seed: u64) -> Vec<i6
     ];
     let mask = (1u64 << f.bits()) - 1;
     let bias = f.bias() as u32;
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = xorshift(seed);
     (0..len)
         .map(|i| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let r = next();
             let bits = match i % 64 {
                 0 => specials[(r >> 8) as usize % specials.len()],
                 1 => ((r >> 8) & mask) as u32,

@@ -884,12 +884,8 @@ fn float_conv(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
             None,
         )?;
         (acc, Some(sx * sw))
-    } else if m.float_array {
-        (float_conv_array(m, n, &x, &w)?, None)
     } else {
-        // The fp32 run: the same im2col GEMMs in f64 (exact products of f32
-        // values), one rounding per output.
-        (float_conv_host(m, n, &x, &w)?, None)
+        (float_conv_im2col(m, n, &x, &w)?, None)
     };
     let p: usize = acc.shape[2..].iter().product();
     let v: Vec<f32> = match (&acc.data, s) {
@@ -905,75 +901,51 @@ fn float_conv(m: &mut Machine, n: &NodeProto) -> R<Tensor> {
     Ok(Tensor::f32(acc.shape.clone(), v))
 }
 
-fn float_conv_host(m: &mut Machine, n: &NodeProto, x: &Tensor, w: &Tensor) -> R<Tensor> {
-    let (attrs, (nb, c, h, wd), (kh, kw)) = qops::conv_attrs(m, n, x, w)?;
-    let mo = w.shape[0];
-    let g = attrs.group.max(1);
-    let (oh, ow) = attrs
-        .output_hw((h, wd), (kh, kw))
-        .ok_or("the kernel does not fit the padded input")?;
-    let mut out_shape = vec![nb, mo];
-    out_shape.extend(if x.shape.len() == 3 {
-        vec![ow]
-    } else {
-        vec![oh, ow]
-    });
-    check_size(&out_shape)?;
-    let (cg, mg) = (c / g, mo / g);
-    let (xf, wf) = (x.floats(), w.floats());
-    let mut out = vec![0f32; nb * mo * oh * ow];
-    for b in 0..nb {
-        for o in 0..mo {
-            let gi = o / mg.max(1);
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let mut acc = 0f64;
-                    for ci in 0..cg {
-                        for i in 0..kh {
-                            let y = (oy * attrs.strides[0] + i * attrs.dilations[0]) as isize
-                                - attrs.pads[0] as isize;
-                            if y < 0 || y >= h as isize {
-                                continue;
-                            }
-                            for j in 0..kw {
-                                let xx = (ox * attrs.strides[1] + j * attrs.dilations[1]) as isize
-                                    - attrs.pads[1] as isize;
-                                if xx < 0 || xx >= wd as isize {
-                                    continue;
-                                }
-                                let xv = xf
-                                    [((b * c + gi * cg + ci) * h + y as usize) * wd + xx as usize];
-                                let wv = wf[((o * cg + ci) * kh + i) * kw + j];
-                                acc += f64::from(xv) * f64::from(wv);
-                            }
-                        }
-                    }
-                    out[((b * mo + o) * oh + oy) * ow + ox] = acc as f32;
-                }
-            }
-        }
-    }
-    Ok(Tensor::f32(out_shape, out))
+/// A float convolution's geometry and its output's shape (checked for size).
+struct ConvOut {
+    attrs: crate::quant::ConvAttrs,
+    input: (usize, usize, usize, usize),
+    kernel: (usize, usize),
+    out: (usize, usize),
+    shape: Vec<usize>,
 }
 
-/// A float `Conv` on the array of a floating-point design: per batch image
-/// and group, im2col (rows: output pixels; columns: input channel, kernel
-/// row, kernel column, zeros where the window leaves the padded input) times
-/// the group's weights (`K x M`), by [`host_or_array_gemm`].
-fn float_conv_array(m: &mut Machine, n: &NodeProto, x: &Tensor, w: &Tensor) -> R<Tensor> {
-    let (attrs, (nb, c, h, wd), (kh, kw)) = qops::conv_attrs(m, n, x, w)?;
-    let mo = w.shape[0];
-    let g = attrs.group.max(1);
+fn conv_out(m: &Machine, n: &NodeProto, x: &Tensor, w: &Tensor) -> R<ConvOut> {
+    let (attrs, input, kernel) = qops::conv_attrs(m, n, x, w)?;
     let (oh, ow) = attrs
-        .output_hw((h, wd), (kh, kw))
+        .output_hw((input.2, input.3), kernel)
         .ok_or("the kernel does not fit the padded input")?;
-    let mut out_shape = vec![nb, mo];
-    out_shape.extend(if x.shape.len() == 3 {
+    let mut shape = vec![input.0, w.shape[0]];
+    shape.extend(if x.shape.len() == 3 {
         vec![ow]
     } else {
         vec![oh, ow]
     });
-    check_size(&out_shape)?;
+    check_size(&shape)?;
+    Ok(ConvOut {
+        attrs,
+        input,
+        kernel,
+        out: (oh, ow),
+        shape,
+    })
+}
+
+/// A float `Conv` by im2col: per batch image and group, the window matrix
+/// (rows: output pixels; columns: input channel, kernel row, kernel column,
+/// zeros where the window leaves the padded input) times the group's
+/// weights (`K x M`), by [`host_or_array_gemm`]: on the array of a
+/// floating-point design, or in f64 on the host (one rounding per output).
+fn float_conv_im2col(m: &mut Machine, n: &NodeProto, x: &Tensor, w: &Tensor) -> R<Tensor> {
+    let ConvOut {
+        attrs,
+        input: (nb, c, h, wd),
+        kernel: (kh, kw),
+        out: (oh, ow),
+        shape: out_shape,
+    } = conv_out(m, n, x, w)?;
+    let mo = w.shape[0];
+    let g = attrs.group.max(1);
     let (cg, mg) = (c / g, mo / g);
     let kk = cg * kh * kw;
     check_size(&[oh * ow, kk])?;
