@@ -200,10 +200,12 @@ fn bad_operands_are_refused_not_simulated() {
         ..Params::default()
     }
     .design();
-    assert!(pe::run(&fp, &[1], &[1], 1, 1, 1)
+    // Floating-point operands are encodings of the format: 16 bits here.
+    let e = pe::run(&fp, &[70_000], &[1], 1, 1, 1)
         .unwrap_err()
-        .to_string()
-        .contains("integer designs only"));
+        .to_string();
+    assert!(e.contains("fp16 encodings"), "{e}");
+    assert!(pe::run(&fp, &[0x3c00], &[0xc000], 1, 1, 1).is_ok());
 }
 
 #[test]
