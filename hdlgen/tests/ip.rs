@@ -97,8 +97,20 @@ fn cases(d: &Design, cases: usize, seed: u64, max: (u64, u64, u64)) {
         };
         let mut d = d.clone();
         d.dram_latency = 1 + rng.below(120) as u32;
-        let a = rng.operands(d.operand.bits(), (m * k) as usize);
-        let b = rng.operands(d.operand.bits(), (k * n) as usize);
+        let (a, b) = if d.fp.is_some() {
+            // Encodings of the operand format (sim's generator: ordinary
+            // numbers, special values, random bits).
+            let seed = rng.next();
+            (
+                sim::engine::pe::design_operands(&d, (m * k) as usize, seed),
+                sim::engine::pe::design_operands(&d, (k * n) as usize, !seed),
+            )
+        } else {
+            (
+                rng.operands(d.operand.bits(), (m * k) as usize),
+                rng.operands(d.operand.bits(), (k * n) as usize),
+            )
+        };
         let cfg = hdlgen::rtl::Config::of(&d).unwrap();
         if !hdlgen::check::fit::fits(&cfg, dims) {
             larger += 1;
@@ -228,4 +240,23 @@ fn os_7x12_int16_bandwidth_4() {
     let d = with_bandwidth(design("cosim-7x12-os-int16"), 4.0);
     assert_eq!(ip::data_bytes(&d), 2);
     cases(&d, 16, 20, (60, 300, 60));
+}
+
+// Floating-point designs through the IP: the K tiles of os add into the
+// ofmap buffer in the accumulator's format (ws and is add row folds, as in
+// the core); C must equal the pe engine's bit for bit, NaN and signed zeros
+// included.
+#[test]
+fn ws_4x4_bf16_through_the_ip() {
+    cases(&design("cosim-4x4-ws-bf16"), 12, 41, (48, 96, 48));
+}
+
+#[test]
+fn os_3x4_bf16_double_buffered_through_the_ip() {
+    cases(&design("cosim-3x4-os-bf16"), 12, 42, (20, 120, 20));
+}
+
+#[test]
+fn is_4x4_fp16_fused_adder_through_the_ip() {
+    cases(&design("cosim-4x4-is-fp16-fused"), 12, 43, (48, 96, 48));
 }

@@ -245,7 +245,10 @@ impl Bench {
                 v |= i64::from(*bytes.get(at + byte).unwrap_or(&0)) << (8 * byte);
             }
             let bitsw = 8 * cb as u32;
-            if bitsw < 64 {
+            if self.cfg.fp.is_some() {
+                // Floating-point C: encodings of the accumulator's format.
+                v &= (1i64 << self.cfg.accw) - 1;
+            } else if bitsw < 64 {
                 v = (v << (64 - bitsw)) >> (64 - bitsw);
             }
             v

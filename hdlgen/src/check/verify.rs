@@ -250,13 +250,6 @@ pub fn build_ip(
     progress: &dyn Progress,
 ) -> Result<Bench, HdlError> {
     let cfg = crate::rtl::Config::of(design)?;
-    if cfg.fp.is_some() {
-        return Err(HdlError::FloatUnsupported {
-            design: design.name.clone(),
-            what: "the IP (DMA, K tiles accumulated in the ofmap buffer) is not co-simulated for floating-point designs yet".into(),
-            help: "verify the core: systolic verify --core (its GEMM must fit the buffers)".into(),
-        });
-    }
     super::bench::build_with(
         design,
         sim,

@@ -360,7 +360,14 @@ fn check_shape(name: &'static str, v: &[i64], rows: u64, cols: u64) -> Result<()
 
 /// `x + y` in `design`'s accumulator (its width, wrapping or saturating): the
 /// adder that accumulates a partial sum into the ofmap buffer.
+/// On a floating-point design `x` and `y` are encodings of the
+/// accumulator's format, added and rounded once in it.
 pub fn acc_add(design: &Design, x: i64, y: i64) -> i64 {
+    if let Some(f) = &design.fp {
+        return i64::from(crate::fp::bits::add(
+            f.acc, f.acc, f.mode, x as u32, y as u32,
+        ));
+    }
     let acc = Acc::new(design.accumulator.bits(), design.saturate);
     acc.reduce(acc.add(x, y))
 }
