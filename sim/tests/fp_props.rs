@@ -349,13 +349,15 @@ mod fast {
             }
         }
 
-        /// The fixed-width GEMM (every format, partial-sum format, mode
-        /// and order, folds short of K included) equals exact arithmetic.
+        /// The fixed-width GEMM and the fp64 narrow path (every format,
+        /// partial-sum format, mode and order, folds short of K included)
+        /// equal exact arithmetic.
         #[test]
         fn the_fixed_width_gemm_equals_exact_arithmetic(
             (fmt, a, b) in prop::sample::select(vec![BF16, FP16, E4M3, E5M2])
-                .prop_flat_map(|f| (Just(f), prop::collection::vec(code(f), 60), prop::collection::vec(code(f), 60))),
-            (m, k, n) in (1usize..4, 0usize..15, 1usize..4),
+                .prop_flat_map(|f| (Just(f), prop::collection::vec(code(f), 60), prop::collection::vec(code(f), 15 * 40))),
+            // N past two blocks of the narrow path's 16 side-by-side chains.
+            (m, k, n) in (1usize..4, 0usize..15, prop_oneof![1usize..4, 33usize..40]),
             psum in prop::sample::select(vec![FP32, BF16, FP16]),
             (sub, sat, exact) in (any::<bool>(), any::<bool>(), any::<bool>()),
             rows in 1usize..7,
@@ -365,10 +367,18 @@ mod fast {
             let arith = FpArith { operand: fmt, psum, acc: FP32, rule, mode };
             let (a, b) = (&a[..m * k], &b[..k * n]);
             for order in [Order::Output, Order::Stationary { rows }] {
+                let bits = sim::fp::gemm::gemm_bits(&arith, order, a, b, (m, k, n));
                 prop_assert_eq!(
-                    sim::fp::gemm::gemm_bits(&arith, order, a, b, (m, k, n)),
-                    gemm_exact(&arith, order, a, b, (m, k, n)),
+                    &bits,
+                    &gemm_exact(&arith, order, a, b, (m, k, n)),
                     "{} into {} {:?} {:?}", fmt, psum, mode, order
+                );
+                // The fp64 path for narrow partial sums, too.
+                prop_assert!(sim::fp::gemm::narrow_path(&arith));
+                prop_assert_eq!(
+                    &sim::fp::gemm::gemm_narrow(&arith, order, a, b, (m, k, n)),
+                    &bits,
+                    "narrow: {} into {} {:?} {:?}", fmt, psum, mode, order
                 );
             }
         }

@@ -63,11 +63,153 @@ pub fn gemm(
 ) -> Vec<u32> {
     if fast_path(arith) {
         gemm_fast(arith, order, a, b, dims)
+    } else if narrow_path(arith) {
+        gemm_narrow(arith, order, a, b, dims)
     } else if matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact) {
         gemm_bits(arith, order, a, b, dims)
     } else {
         gemm_exact(arith, order, a, b, dims)
     }
+}
+
+/// Whether [`gemm_narrow`] computes `arith`: one rounding per product,
+/// operands of at most 12 significand bits (products exact in fp64),
+/// partial sums of at most 24 (fp32, bf16, fp16), an fp32 accumulator; any
+/// mode.
+pub fn narrow_path(arith: &FpArith) -> bool {
+    matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact)
+        && arith.operand.man_bits < 12
+        && arith.psum.man_bits <= 23
+        && !arith.psum.finite_only
+        && arith.acc == FP32
+}
+
+/// `s + e` (`s` the fp64 sum of two numbers, `e` its exact error, from
+/// [`two_sum`]) rounded to nearest even into `f` in `mode`, as an fp64
+/// value (NaN of any payload). `s` is an fp64 normal number or zero, as
+/// every sum of these formats' values is.
+#[inline]
+fn round_into(f: Format, mode: Mode, max: f64, s: f64, e: f64) -> f64 {
+    if !s.is_finite() {
+        return if s.is_infinite() && mode.saturate {
+            max.copysign(s)
+        } else {
+            s
+        };
+    }
+    if s == 0.0 {
+        return s;
+    }
+    let bits = s.to_bits();
+    let neg = bits >> 63 == 1;
+    let be = ((bits >> 52) & 0x7ff) as i32;
+    let mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    // The result's last bit: the sum's top bit less the fraction bits, but
+    // never below the smallest subnormal's.
+    let q = (be - 1023 - f.man_bits as i32).max(f.min_exp());
+    let shift = q - (be - 1075);
+    if shift > 53 {
+        // Below half the smallest subnormal: a zero of its sign.
+        return 0.0f64.copysign(s);
+    }
+    let kept = mant >> shift;
+    let rem = mant & ((1u64 << shift) - 1);
+    let half = 1u64 << (shift - 1);
+    // The exact value is s + e: at a tie, e's direction decides.
+    let away = e != 0.0 && (e > 0.0) != neg;
+    let up = rem > half || (rem == half && (away || (e == 0.0 && kept & 1 == 1)));
+    let m = kept + u64::from(up);
+    if !mode.subnormals && m < (1u64 << f.man_bits) {
+        return 0.0f64.copysign(s);
+    }
+    let v = m as f64 * f64::from_bits(((q + 1023) as u64) << 52);
+    if v > max {
+        return if mode.saturate {
+            max.copysign(s)
+        } else {
+            f64::INFINITY.copysign(s)
+        };
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// Knuth's TwoSum: `a + b = s + e` exactly, `s` the rounded sum.
+#[inline]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// [`gemm`] on fp64 for the designs [`narrow_path`] accepts (partial sums
+/// narrower than fp32, flushed subnormals, saturation): each product exact,
+/// each sum rounded to fp64 with its exact error (TwoSum), which
+/// [`round_into`] needs only at a tie of the target format, then rounded
+/// once into the partial sums' (and the accumulator's) format.
+/// `sim/tests/fp_props.rs` holds it equal to [`gemm_bits`].
+pub fn gemm_narrow(
+    arith: &FpArith,
+    order: Order,
+    a: &[u32],
+    b: &[u32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<u32> {
+    assert!(
+        narrow_path(arith),
+        "gemm_narrow needs a design narrow_path accepts"
+    );
+    assert_eq!(a.len(), m * k, "A is m x k");
+    assert_eq!(b.len(), k * n, "B is k x n");
+    let (ps, mode) = (arith.psum, arith.mode);
+    // Values as fp64 (exact): subnormals read as the mode says, infinities
+    // kept as infinities (saturation applies to results only).
+    let read = Mode {
+        saturate: false,
+        ..mode
+    };
+    let value = |f: Format, x: u32| f64::from(f32::from_bits(FP32.convert(f, x, read)));
+    let max_of = |f: Format| value(f, f.max_finite(false));
+    let (max_ps, max_acc) = (max_of(ps), max_of(FP32));
+    let a: Vec<f64> = a.iter().map(|&x| value(arith.operand, x)).collect();
+    let b: Vec<f64> = b.iter().map(|&x| value(arith.operand, x)).collect();
+    let rows = order.fold_rows(k);
+    // Each output's chain keeps its order; LANES outputs of a row of C run
+    // side by side (independent chains, whose latencies overlap).
+    const LANES: usize = 16;
+    let mut acc = vec![-0.0f64; n];
+    let mut c = vec![0u32; m * n];
+    for i in 0..m {
+        let ar = &a[i * k..(i + 1) * k];
+        acc.fill(-0.0);
+        for f0 in (0..k).step_by(rows) {
+            let f1 = (f0 + rows).min(k);
+            for j0 in (0..n).step_by(LANES) {
+                let w = LANES.min(n - j0);
+                let mut p = [0.0f64; LANES];
+                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
+                    let br = &b[kk * n + j0..kk * n + j0 + w];
+                    for (pl, &y) in p.iter_mut().zip(br) {
+                        let (s, e) = two_sum(*pl, x * y);
+                        *pl = round_into(ps, mode, max_ps, s, e);
+                    }
+                }
+                for (al, &pl) in acc[j0..j0 + w].iter_mut().zip(&p) {
+                    // A short fold's empty rows add +0 x +0.
+                    let pl = if f1 - f0 < rows { pl + 0.0 } else { pl };
+                    let (s, e) = two_sum(*al, pl);
+                    *al = round_into(FP32, mode, max_acc, s, e);
+                }
+            }
+        }
+        for (cj, &al) in c[i * n..(i + 1) * n].iter_mut().zip(&acc) {
+            *cj = canon(if k == 0 { 0.0 } else { al as f32 }).to_bits();
+        }
+    }
+    c
 }
 
 /// [`gemm`] of the `FmaChain` and `ProductsExact` rules on fixed-width

@@ -183,3 +183,24 @@ fn the_fixed_width_fma_equals_exact_arithmetic_on_every_fp8_pair() {
         }
     }
 }
+
+/// The fp64 narrow path's one inexact case: a bf16 partial sum at a tie of
+/// bf16 in fp64 (7 x 37 = 259 = 1.00000011b x 2^8) while the exact sum lies
+/// just below it (-2^-50 added first, lost in fp64): TwoSum's error must
+/// break the tie downwards, to 258 (ties to even would give 260).
+#[test]
+fn a_tie_of_the_partial_sums_format_lost_in_fp64_is_broken_by_the_error() {
+    use gemm::{gemm_bits, gemm_narrow, FpArith, Order};
+    let arith = FpArith {
+        operand: BF16,
+        psum: BF16,
+        acc: FP32,
+        rule: AccRule::FmaChain,
+        mode: Mode::IEEE,
+    };
+    // -2^-25 x 2^-25, then 7 x 37.
+    let (a, b) = ([0xB300, 0x40E0], [0x3300, 0x4214]);
+    let want = vec![258.0f32.to_bits()];
+    assert_eq!(gemm_bits(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
+    assert_eq!(gemm_narrow(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
+}
