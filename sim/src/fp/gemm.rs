@@ -52,8 +52,11 @@ impl Order {
 /// `arith.acc`), with every addition where and as the array makes it.
 /// Designs whose partial sums and accumulator are fp32 with IEEE rounding,
 /// whose rule rounds once per product and whose operands' products are
-/// exact in fp32 run on the machine's fused multiply-add ([`gemm_fast`]);
-/// the others on exact big-integer arithmetic ([`gemm_exact`]).
+/// exact in fp32 run on the machine's fp64 multiply-add ([`gemm_fast`]);
+/// other one-rounding designs with such operands on fp64 with TwoSum
+/// ([`gemm_narrow`]); fp32 operands on fixed-width integers
+/// ([`gemm_bits`]); fused adders on exact big-integer arithmetic
+/// ([`gemm_exact`]). All four are held equal where they overlap.
 pub fn gemm(
     arith: &FpArith,
     order: Order,
