@@ -926,6 +926,12 @@ fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additio
         "accumulation = \"fused_adder\"\nfused_terms = 4",
     ));
     assert!(e.contains("precision.fused_extra_bits"), "{e}");
+    let e = refused(design("fp8-psums", "ws", "partial_sums = \"fp8e4m3\""));
+    assert!(
+        e.contains("precision.partial_sums")
+            && e.contains("expected fp32, bf16 or fp16 partial sums, found fp8e4m3"),
+        "{e}"
+    );
     let e = refused(design("stray", "ws", "fused_terms = 4"));
     assert!(
         e.contains("precision.fused_terms") && e.contains("not \"fused_adder\""),

@@ -594,11 +594,12 @@ fn float_arith(
         return Ok(None);
     };
     let psum = f.partial_sums.unwrap_or(Precision::Fp32);
-    let Some(psum_fmt) = fp_format(psum) else {
+    let psum_ok = matches!(psum, Precision::Fp32 | Precision::Bf16 | Precision::Fp16);
+    let Some(psum_fmt) = fp_format(psum).filter(|_| psum_ok) else {
         return Err(FieldError::new(
             "precision.partial_sums",
-            format!("expected a floating-point format for the partial sums, found {psum}"),
-            "use fp32, bf16 or fp16",
+            format!("expected fp32, bf16 or fp16 partial sums, found {psum}"),
+            "partial sums are fp32 (the default), bf16 or fp16; fp8 is an operand format",
         ));
     };
     let rule = f.rule.unwrap_or(AccRule::FmaChain);
