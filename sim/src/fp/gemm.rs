@@ -179,40 +179,25 @@ pub fn gemm_narrow(
     let (max_ps, max_acc) = (max_of(ps), max_of(FP32));
     let a: Vec<f64> = a.iter().map(|&x| value(arith.operand, x)).collect();
     let b: Vec<f64> = b.iter().map(|&x| value(arith.operand, x)).collect();
-    let rows = order.fold_rows(k);
-    // Each output's chain keeps its order; LANES outputs of a row of C run
-    // side by side (independent chains, whose latencies overlap).
-    const LANES: usize = 16;
-    let mut acc = vec![-0.0f64; n];
-    let mut c = vec![0u32; m * n];
-    for i in 0..m {
-        let ar = &a[i * k..(i + 1) * k];
-        acc.fill(-0.0);
-        for f0 in (0..k).step_by(rows) {
-            let f1 = (f0 + rows).min(k);
-            for j0 in (0..n).step_by(LANES) {
-                let w = LANES.min(n - j0);
-                let mut p = [0.0f64; LANES];
-                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
-                    let br = &b[kk * n + j0..kk * n + j0 + w];
-                    for (pl, &y) in p.iter_mut().zip(br) {
-                        let (s, e) = two_sum(*pl, x * y);
-                        *pl = round_into(ps, mode, max_ps, s, e);
-                    }
-                }
-                for (al, &pl) in acc[j0..j0 + w].iter_mut().zip(&p) {
-                    // A short fold's empty rows add +0 x +0.
-                    let pl = if f1 - f0 < rows { pl + 0.0 } else { pl };
-                    let (s, e) = two_sum(*al, pl);
-                    *al = round_into(FP32, mode, max_acc, s, e);
-                }
-            }
-        }
-        for (cj, &al) in c[i * n..(i + 1) * n].iter_mut().zip(&acc) {
-            *cj = canon(if k == 0 { 0.0 } else { al as f32 }).to_bits();
-        }
-    }
-    c
+    let c = chains::<f64, 16>(
+        order,
+        &a,
+        &b,
+        (m, k, n),
+        (0.0, -0.0),
+        |p, x, y| {
+            let (s, e) = two_sum(p, x * y);
+            round_into(ps, mode, max_ps, s, e)
+        },
+        |p| p + 0.0,
+        |acc, p| {
+            let (s, e) = two_sum(acc, p);
+            round_into(FP32, mode, max_acc, s, e)
+        },
+    );
+    c.into_iter()
+        .map(|x| canon(if k == 0 { 0.0 } else { x as f32 }).to_bits())
+        .collect()
 }
 
 /// [`gemm`] of the `FmaChain` and `ProductsExact` rules on fixed-width
@@ -233,31 +218,19 @@ pub fn gemm_bits(
     assert_eq!(a.len(), m * k, "A is m x k");
     assert_eq!(b.len(), k * n, "B is k x n");
     let (op, ps, af, mode) = (arith.operand, arith.psum, arith.acc, arith.mode);
-    let rows = order.fold_rows(k);
     // -0: the accumulator's empty value (-0 + x is x converted).
     let neg_zero = 1u32 << (af.bits() - 1);
-    let mut c = vec![neg_zero; m * n];
-    for i in 0..m {
-        let ar = &a[i * k..(i + 1) * k];
-        for (j, cj) in c[i * n..(i + 1) * n].iter_mut().enumerate() {
-            for f0 in (0..k).step_by(rows) {
-                let f1 = (f0 + rows).min(k);
-                let mut p = 0u32;
-                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
-                    p = fma(ps, op, mode, p, x, b[kk * n + j]);
-                }
-                if f1 - f0 < rows {
-                    // The empty rows' +0 x +0.
-                    p = fma(ps, op, mode, p, 0, 0);
-                }
-                *cj = add(af, ps, mode, *cj, p);
-            }
-            if k == 0 {
-                *cj = 0;
-            }
-        }
-    }
-    c
+    let c = chains::<u32, 1>(
+        order,
+        a,
+        b,
+        (m, k, n),
+        (0, neg_zero),
+        |p, x, y| fma(ps, op, mode, p, x, y),
+        |p| fma(ps, op, mode, p, 0, 0),
+        |acc, p| add(af, ps, mode, acc, p),
+    );
+    c.into_iter().map(|x| if k == 0 { 0 } else { x }).collect()
 }
 
 /// Whether [`gemm_fast`] computes `arith` exactly: fp32 partial sums and
@@ -279,6 +252,51 @@ fn canon(x: f32) -> f32 {
     } else {
         x
     }
+}
+
+/// The array's order of additions on values of type `T`, shared by the
+/// value paths: for each output, each row fold's chain (`mac(p, x, y)` from
+/// `zero`, `pad` once for a fold short of `rows`), added into the
+/// accumulator (`add(acc, p)` from `start`, the accumulator's -0); `L`
+/// outputs of a row of C run side by side (independent chains whose
+/// latencies overlap, vectorized where `mac` allows). Returns each output's
+/// accumulator (still `start` when K is 0).
+#[allow(clippy::too_many_arguments)]
+fn chains<T: Copy, const L: usize>(
+    order: Order,
+    a: &[T],
+    b: &[T],
+    (m, k, n): (usize, usize, usize),
+    (zero, start): (T, T),
+    mac: impl Fn(T, T, T) -> T,
+    pad: impl Fn(T) -> T,
+    add: impl Fn(T, T) -> T,
+) -> Vec<T> {
+    let rows = order.fold_rows(k);
+    let mut c = vec![start; m * n];
+    for i in 0..m {
+        let ar = &a[i * k..(i + 1) * k];
+        let cr = &mut c[i * n..(i + 1) * n];
+        for f0 in (0..k).step_by(rows) {
+            let f1 = (f0 + rows).min(k);
+            for j0 in (0..n).step_by(L) {
+                let w = L.min(n - j0);
+                let mut p = [zero; L];
+                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
+                    let br = &b[kk * n + j0..kk * n + j0 + w];
+                    for (pt, &y) in p.iter_mut().zip(br) {
+                        *pt = mac(*pt, x, y);
+                    }
+                }
+                for (ct, &pt) in cr[j0..j0 + w].iter_mut().zip(&p) {
+                    // A short fold's empty rows add +0 x +0.
+                    let pt = if f1 - f0 < rows { pad(pt) } else { pt };
+                    *ct = add(*ct, pt);
+                }
+            }
+        }
+    }
+    c
 }
 
 /// `round_fp32(p + x * y)` for `x`, `y` of at most 12 significand bits:
@@ -317,39 +335,20 @@ pub fn gemm_fast(
     let to32 = |x: &u32| f32::from_bits(FP32.convert(arith.operand, *x, arith.mode));
     let a: Vec<f32> = a.iter().map(to32).collect();
     let b: Vec<f32> = b.iter().map(to32).collect();
-    let rows = order.fold_rows(k);
-    // Each output's chain keeps its order; LANES outputs of a row of C run
-    // side by side (independent chains, which the compiler vectorizes and
-    // whose latencies overlap).
-    const LANES: usize = 64;
-    let mut c = vec![0f32; m * n];
-    for i in 0..m {
-        let ar = &a[i * k..(i + 1) * k];
-        let cr = &mut c[i * n..(i + 1) * n];
-        for (f, f0) in (0..k).step_by(rows).enumerate() {
-            let f1 = (f0 + rows).min(k);
-            for j0 in (0..n).step_by(LANES) {
-                let w = LANES.min(n - j0);
-                let mut p = [0f32; LANES];
-                for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
-                    let br = &b[kk * n + j0..kk * n + j0 + w];
-                    for (pt, &y) in p.iter_mut().zip(br) {
-                        *pt = fma32(x, y, *pt);
-                    }
-                }
-                if f1 - f0 < rows {
-                    // The empty rows' +0 x +0 (only a -0 changes: to +0).
-                    for pt in &mut p {
-                        *pt += 0.0;
-                    }
-                }
-                for (ct, &pt) in cr[j0..j0 + w].iter_mut().zip(&p) {
-                    *ct = canon(if f == 0 { pt } else { *ct + pt });
-                }
-            }
-        }
-    }
-    c.into_iter().map(f32::to_bits).collect()
+    // (64 chains side by side: docs/PERFORMANCE.md.)
+    let c = chains::<f32, 64>(
+        order,
+        &a,
+        &b,
+        (m, k, n),
+        (0.0, -0.0),
+        |p, x, y| fma32(x, y, p),
+        |p| p + 0.0,
+        |acc, p| canon(acc + p),
+    );
+    c.into_iter()
+        .map(|x| if k == 0 { 0 } else { x.to_bits() })
+        .collect()
 }
 
 /// [`gemm`] on exact big-integer arithmetic: every format, rule and mode.
