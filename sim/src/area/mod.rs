@@ -149,31 +149,9 @@ impl AreaTable {
         self.arith(p, |r| r.mult_um2)
     }
 
-    /// The row for `p`; integer widths without a row are interpolated log-log
-    /// by width between the integer rows; bf16 and fp8 use fp16 (an upper
-    /// estimate).
+    /// The row for `p` (the energy tables' lookup rule).
     fn arith(&self, p: Precision, f: impl Fn(&ArithArea) -> f64) -> f64 {
-        let p = match p {
-            Precision::Bf16 | Precision::Fp8E4M3 | Precision::Fp8E5M2 => Precision::Fp16,
-            p => p,
-        };
-        if let Some(r) = self
-            .arith
-            .iter()
-            .find(|r| Precision::parse(&r.format) == Some(p))
-        {
-            return f(r);
-        }
-        let mut pts: Vec<(f64, f64)> = self
-            .arith
-            .iter()
-            .filter_map(|r| match Precision::parse(&r.format) {
-                Some(Precision::Int(b)) => Some((f64::from(b), f(r))),
-                _ => None,
-            })
-            .collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        loglog(&pts, f64::from(p.bits()))
+        crate::energy::table::arith_lookup(&self.arith, |r| &r.format, p, f)
     }
 
     /// Area factor at `nm` relative to the table's node (log-log between rows).
@@ -185,21 +163,8 @@ impl AreaTable {
             .map(|n| (f64::from(n.nm), n.factor))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        loglog(&pts, f64::from(nm))
+        crate::energy::table::loglog(&pts, f64::from(nm))
     }
-}
-
-/// Interpolates `x -> y` log-log through `points` (sorted by x), extending
-/// the end segments beyond the data.
-fn loglog(points: &[(f64, f64)], x: f64) -> f64 {
-    let i = points
-        .iter()
-        .position(|p| p.0 >= x)
-        .unwrap_or(points.len() - 1)
-        .clamp(1, points.len() - 1);
-    let ((x0, y0), (x1, y1)) = (points[i - 1], points[i]);
-    let slope = (y1.ln() - y0.ln()) / (x1.ln() - x0.ln());
-    (y0.ln() + slope * (x.ln() - x0.ln())).exp()
 }
 
 #[cfg(test)]
@@ -213,7 +178,8 @@ mod tests {
         assert_eq!(t.node_nm, 45);
         assert_eq!(t.mult(Precision::Int(8)), 282.0);
         assert_eq!(t.add(Precision::Int(32)), 137.0);
-        assert_eq!(t.mult(Precision::Bf16), 1640.0);
+        assert_eq!(t.mult(Precision::Bf16), 867.0);
+        assert_eq!(t.mult(Precision::Fp8E4M3), 217.0);
         assert!((t.factor(45) - 1.0).abs() < 1e-12);
         assert!((t.factor(7) - 0.059).abs() < 1e-12);
         let (a16, m16) = (t.add(Precision::Int(16)), t.mult(Precision::Int(16)));

@@ -1,7 +1,7 @@
 //! Energy: per-action energies from a cited table (Accelergy style), scaled to
 //! a process node, and the per-layer breakdown (action counts x energies).
 
-mod table;
+pub(crate) mod table;
 
 pub use table::{scaling_nodes, EnergyTable, BUILTIN_TABLES};
 

@@ -470,7 +470,7 @@ fn positive(x: f64) -> bool {
 
 /// Interpolates `x -> y` log-log through `points` (sorted by x), extending the
 /// end segments beyond the data.
-fn loglog(points: &[(f64, f64)], x: f64) -> f64 {
+pub(crate) fn loglog(points: &[(f64, f64)], x: f64) -> f64 {
     if points.len() == 1 {
         return points[0].1;
     }
@@ -485,39 +485,48 @@ fn loglog(points: &[(f64, f64)], x: f64) -> f64 {
     (y0.ln() + slope * (x.ln() - x0.ln())).exp()
 }
 
-/// Energy of an operation in `p`: the table's row for that format if present;
-/// for integer widths without a row, log-log interpolation over the integer
-/// rows by width (multiplier energy grows about quadratically, adder energy
-/// about linearly with width: Horowitz's int8 and int32 rows fit that); bf16
-/// and fp8 without a row fall back to fp16 (an upper estimate).
-pub(crate) fn arith_energy(rows: &[ArithRow], p: Precision, f: impl Fn(&ArithRow) -> f64) -> f64 {
-    let name = p.to_string();
-    if let Some(r) = rows.iter().find(|r| r.format == name) {
+/// A value of an arithmetic table (energy or area) in format `p`: the row
+/// for `p` if present; for integer widths without a row, log-log
+/// interpolation over the integer rows by width (multipliers grow about
+/// quadratically, adders about linearly with width: Horowitz's int8 and int32
+/// rows fit that); bf16 and fp8 without a row fall back to fp16 (an upper
+/// estimate: the built-in tables carry rows derived by significand width),
+/// fp16 without a row to fp32.
+pub(crate) fn arith_lookup<R>(
+    rows: &[R],
+    format: impl Fn(&R) -> &str,
+    p: Precision,
+    f: impl Fn(&R) -> f64,
+) -> f64 {
+    if let Some(r) = rows.iter().find(|r| Precision::parse(format(r)) == Some(p)) {
         return f(r);
     }
     match p {
         Precision::Int(bits) => {
             let mut pts: Vec<(f64, f64)> = rows
                 .iter()
-                .filter_map(|r| match Precision::parse(&r.format) {
+                .filter_map(|r| match Precision::parse(format(r)) {
                     Some(Precision::Int(b)) => Some((f64::from(b), f(r))),
                     _ => None,
                 })
                 .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if pts.is_empty() {
+                return 0.0;
+            }
             loglog(&pts, f64::from(bits))
         }
-        // No published figure at the tables' nodes: the fp16 row, an upper
-        // estimate (their multipliers are narrower).
         Precision::Bf16 | Precision::Fp8E4M3 | Precision::Fp8E5M2 => {
-            arith_energy(rows, Precision::Fp16, f)
+            arith_lookup(rows, format, Precision::Fp16, f)
         }
-        Precision::Fp16 | Precision::Fp32 => rows
-            .iter()
-            .find(|r| r.format == "fp32")
-            .map(f)
-            .unwrap_or(0.0),
+        Precision::Fp16 => arith_lookup(rows, format, Precision::Fp32, f),
+        Precision::Fp32 => 0.0,
     }
+}
+
+/// Energy of an operation in `p` ([`arith_lookup`] over the energy rows).
+pub(crate) fn arith_energy(rows: &[ArithRow], p: Precision, f: impl Fn(&ArithRow) -> f64) -> f64 {
+    arith_lookup(rows, |r| &r.format, p, f)
 }
 
 /// SRAM energy per 64-bit read (or write) at `kib` capacity (pJ), log-log interpolated.
@@ -627,6 +636,30 @@ mod tests {
                 .dram_write_pj_per_bit,
             70.0
         );
+    }
+
+    #[test]
+    fn bf16_and_fp8_rows_follow_the_significand_width_rule_and_the_cross_check() {
+        let t = table();
+        let row = |f: &str| t.arith.iter().find(|r| r.format == f).unwrap();
+        let fp16 = row("fp16");
+        for (f, sig) in [("bf16", 8.0), ("fp8e4m3", 4.0), ("fp8e5m2", 3.0)] {
+            let r = row(f);
+            let w = sig / 11.0;
+            // Rounded to two or three significant digits in the table.
+            assert!(
+                (r.mult_pj / (fp16.mult_pj * w * w) - 1.0).abs() < 0.01,
+                "{f}"
+            );
+            assert!((r.add_pj / (fp16.add_pj * w) - 1.0).abs() < 0.01, "{f}");
+        }
+        let mac = |op, acc| t.model(None, None, op, acc).unwrap().mac_pj;
+        // tpu-v3-mxu-like: bf16 products into fp32.
+        assert!((mac(Precision::Bf16, Precision::Fp32) - (0.58 + 0.9)).abs() < 1e-12);
+        // van Baalen et al. 2023: FP8 MACs cost 1.5x-2.8x an int8 MAC.
+        let ratio =
+            mac(Precision::Fp8E4M3, Precision::Fp16) / mac(Precision::Int(8), Precision::Int(32));
+        assert!((1.5..=2.8).contains(&ratio), "{ratio}");
     }
 
     #[test]
