@@ -89,7 +89,7 @@ fn add_round(x: Parts, c: Parts, r: Format, mode: Mode) -> u32 {
     let (tx, tc) = (x.e + x.w as i32, c.e + c.w as i32);
     let px = c.zero || (!x.zero && tx >= tc);
     let (big, small, t) = if px { (x, c, tx) } else { (c, x, tc) };
-    let d = (t - (small.e + small.w as i32)).min(l as i32) as u32;
+    let d = (t - (small.e + small.w as i32)).clamp(0, l as i32) as u32;
     let bt = u128::from(big.m) << (l - big.w);
     let stop = u128::from(small.m) << (l - small.w);
     let sticky = u128::from(stop & ((1u128 << d) - 1) != 0);

@@ -140,6 +140,39 @@ fn round_into(f: Format, mode: Mode, max: f64, s: f64, e: f64) -> f64 {
     }
 }
 
+/// [`round_into`] without branches in every case but a result in `f`'s
+/// subnormal range and, with saturation, an infinity or overflow. `s` in
+/// `f`'s normal range is rounded at `f`'s last fraction bit by adding half
+/// less one plus the kept last bit (nearest even, carrying into the
+/// exponent as it should); a nonzero error first moves `s` one fp64 step
+/// toward `s + e`: only at a tie of `f` does that change the result, and
+/// then as the exact value does (no fp64 step lies between a point of
+/// `f`'s grid and a midpoint). Zeros, infinities and NaNs pass through
+/// (the sum of two such values in `f` is what IEEE fp64 makes of it), and a
+/// finite result above `f`'s range is an infinity. `f` is an IEEE format
+/// (`narrow_path` excludes E4M3). Returns the result and whether it is
+/// right; when it is not, [`round_into`] gives it.
+#[inline(always)]
+fn round_near(f: Format, saturate: bool, s: f64, e: f64) -> (f64, bool) {
+    let bits = s.to_bits();
+    let be = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let bias = i64::from(f.bias());
+    let step = u64::from(e != 0.0);
+    let toward_zero = (e.to_bits() ^ bits) >> 63;
+    // +1 away from zero, -1 toward it (wrapping), 0 without an error.
+    let b = bits.wrapping_add(step.wrapping_sub(2 * step * toward_zero));
+    let sh = 52 - f.man_bits;
+    let r = b.wrapping_add((1u64 << (sh - 1)) - 1 + ((b >> sh) & 1)) & !((1u64 << sh) - 1);
+    let re = ((r >> 52) & 0x7ff) as i64 - 1023;
+    // The rounding leaves zeros, infinities and NaNs as they are (the
+    // added bits stay below the kept ones); a finite result above the
+    // range becomes an infinity.
+    let inf = (bits & (1u64 << 63)) | 0x7ff0_0000_0000_0000;
+    let out = if re > bias && re < 1024 { inf } else { r };
+    let ok = (bits << 1 == 0) | ((be >= 1 - bias) & (!saturate | (re <= bias)));
+    (f64::from_bits(out), ok)
+}
+
 /// Knuth's TwoSum: `a + b = s + e` exactly, `s` the rounded sum.
 #[inline]
 fn two_sum(a: f64, b: f64) -> (f64, f64) {
@@ -147,6 +180,9 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let bb = s - a;
     (s, (a - (s - bb)) + (b - bb))
 }
+
+/// Outputs side by side in [`gemm_narrow`] (docs/PERFORMANCE.md).
+const NARROW_LANES: usize = 64;
 
 /// [`gemm`] on fp64 for the designs [`narrow_path`] accepts (partial sums
 /// narrower than fp32, flushed subnormals, saturation): each product exact,
@@ -174,25 +210,45 @@ pub fn gemm_narrow(
         saturate: false,
         ..mode
     };
-    let value = |f: Format, x: u32| f64::from(f32::from_bits(FP32.convert(f, x, read)));
+    let value = |f: Format, x: u32| f.to_f64(x, read);
     let max_of = |f: Format| value(f, f.max_finite(false));
     let (max_ps, max_acc) = (max_of(ps), max_of(FP32));
     let a: Vec<f64> = a.iter().map(|&x| value(arith.operand, x)).collect();
     let b: Vec<f64> = b.iter().map(|&x| value(arith.operand, x)).collect();
-    let c = chains::<f64, 16>(
+    let c = chains::<f64, NARROW_LANES>(
         order,
         &a,
         &b,
         (m, k, n),
         (0.0, -0.0),
-        |p, x, y| {
-            let (s, e) = two_sum(p, x * y);
-            round_into(ps, mode, max_ps, s, e)
+        |p, x, ys| {
+            // Every lane on the branch-free rounding first (vectorized);
+            // the rare lane outside it again on `round_into`.
+            let mut old = [0.0; NARROW_LANES];
+            let mut all = true;
+            for ((p, &y), o) in p.iter_mut().zip(ys).zip(&mut old) {
+                *o = *p;
+                let (s, e) = two_sum(*p, x * y);
+                let (r, ok) = round_near(ps, mode.saturate, s, e);
+                *p = r;
+                all &= ok;
+            }
+            if !all {
+                for ((p, &y), &o) in p.iter_mut().zip(ys).zip(&old) {
+                    let (s, e) = two_sum(o, x * y);
+                    if !round_near(ps, mode.saturate, s, e).1 {
+                        *p = round_into(ps, mode, max_ps, s, e);
+                    }
+                }
+            }
         },
         |p| p + 0.0,
         |acc, p| {
             let (s, e) = two_sum(acc, p);
-            round_into(FP32, mode, max_acc, s, e)
+            match round_near(FP32, mode.saturate, s, e) {
+                (r, true) => r,
+                _ => round_into(FP32, mode, max_acc, s, e),
+            }
         },
     );
     c.into_iter()
@@ -226,7 +282,11 @@ pub fn gemm_bits(
         b,
         (m, k, n),
         (0, neg_zero),
-        |p, x, y| fma(ps, op, mode, p, x, y),
+        |p, x, ys| {
+            for (p, &y) in p.iter_mut().zip(ys) {
+                *p = fma(ps, op, mode, *p, x, y);
+            }
+        },
         |p| fma(ps, op, mode, p, 0, 0),
         |acc, p| add(af, ps, mode, acc, p),
     );
@@ -255,11 +315,13 @@ fn canon(x: f32) -> f32 {
 }
 
 /// The array's order of additions on values of type `T`, shared by the
-/// value paths: for each output, each row fold's chain (`mac(p, x, y)` from
-/// `zero`, `pad` once for a fold short of `rows`), added into the
+/// value paths: for each output, each row fold's chain (`mac` from `zero`,
+/// `pad` once for a fold short of `rows`), added into the
 /// accumulator (`add(acc, p)` from `start`, the accumulator's -0); `L`
 /// outputs of a row of C run side by side (independent chains whose
-/// latencies overlap, vectorized where `mac` allows). Returns each output's
+/// latencies overlap): `mac(ps, x, ys)` takes one product step on up to `L`
+/// of them at once (`ps[j] += x * ys[j]` in the path's arithmetic; one loop,
+/// vectorized where the path allows). Returns each output's
 /// accumulator (still `start` when K is 0).
 #[allow(clippy::too_many_arguments)]
 fn chains<T: Copy, const L: usize>(
@@ -268,7 +330,7 @@ fn chains<T: Copy, const L: usize>(
     b: &[T],
     (m, k, n): (usize, usize, usize),
     (zero, start): (T, T),
-    mac: impl Fn(T, T, T) -> T,
+    mac: impl Fn(&mut [T], T, &[T]),
     pad: impl Fn(T) -> T,
     add: impl Fn(T, T) -> T,
 ) -> Vec<T> {
@@ -283,10 +345,7 @@ fn chains<T: Copy, const L: usize>(
                 let w = L.min(n - j0);
                 let mut p = [zero; L];
                 for (kk, &x) in ar.iter().enumerate().take(f1).skip(f0) {
-                    let br = &b[kk * n + j0..kk * n + j0 + w];
-                    for (pt, &y) in p.iter_mut().zip(br) {
-                        *pt = mac(*pt, x, y);
-                    }
+                    mac(&mut p[..w], x, &b[kk * n + j0..kk * n + j0 + w]);
                 }
                 for (ct, &pt) in cr[j0..j0 + w].iter_mut().zip(&p) {
                     // A short fold's empty rows add +0 x +0.
@@ -332,7 +391,7 @@ pub fn gemm_fast(
     );
     assert_eq!(a.len(), m * k, "A is m x k");
     assert_eq!(b.len(), k * n, "B is k x n");
-    let to32 = |x: &u32| f32::from_bits(FP32.convert(arith.operand, *x, arith.mode));
+    let to32 = |x: &u32| arith.operand.to_f64(*x, arith.mode) as f32;
     let a: Vec<f32> = a.iter().map(to32).collect();
     let b: Vec<f32> = b.iter().map(to32).collect();
     // (64 chains side by side: docs/PERFORMANCE.md.)
@@ -342,7 +401,11 @@ pub fn gemm_fast(
         &b,
         (m, k, n),
         (0.0, -0.0),
-        |p, x, y| fma32(x, y, p),
+        |ps, x, ys| {
+            for (p, &y) in ps.iter_mut().zip(ys) {
+                *p = fma32(x, y, *p);
+            }
+        },
         |p| p + 0.0,
         |acc, p| canon(acc + p),
     );

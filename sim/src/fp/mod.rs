@@ -262,6 +262,38 @@ impl Format {
         })
     }
 
+    /// [`Format::decode_in`] as an fp64 (exact: every format here has at
+    /// most fp32's range and precision; a NaN is fp64's NaN), without big
+    /// integers: the fast value paths read their operands with it.
+    pub fn to_f64(self, bits: u32, mode: Mode) -> f64 {
+        let neg = (bits >> (self.bits() - 1)) & 1 == 1;
+        let biased = (bits >> self.man_bits) & self.exp_ones();
+        let frac = u64::from(bits) & self.man_mask();
+        let mag = if biased == self.exp_ones() && !self.finite_only {
+            if frac == 0 {
+                f64::INFINITY
+            } else {
+                f64::NAN
+            }
+        } else if biased == self.exp_ones() && frac == self.man_mask() {
+            f64::NAN
+        } else if biased == 0 {
+            if mode.subnormals {
+                frac as f64 * pow2(self.min_exp())
+            } else {
+                0.0
+            }
+        } else {
+            (frac | (1 << self.man_bits)) as f64
+                * pow2(biased as i32 - self.bias() - self.man_bits as i32)
+        };
+        if neg {
+            -mag
+        } else {
+            mag
+        }
+    }
+
     /// [`Format::decode`] as an input of a computation in `mode`: without
     /// subnormals a subnormal reads as a zero of its sign.
     pub fn decode_in(self, bits: u32, mode: Mode) -> Value {
@@ -332,6 +364,11 @@ impl Format {
     pub fn convert(self, from: Format, bits: u32, mode: Mode) -> u32 {
         self.round(&from.decode_in(bits, mode), mode)
     }
+}
+
+/// `2^e` for the exponents of these formats' values (fp64 normal numbers).
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
 }
 
 impl fmt::Display for Format {

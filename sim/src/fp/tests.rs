@@ -204,3 +204,54 @@ fn a_tie_of_the_partial_sums_format_lost_in_fp64_is_broken_by_the_error() {
     assert_eq!(gemm_bits(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
     assert_eq!(gemm_narrow(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
 }
+
+#[test]
+fn to_f64_reads_every_encoding_as_decode_does() {
+    // Every code of the 8- and 16-bit formats, and fp32's specials,
+    // subnormals and a strided sweep, in both subnormal modes.
+    for f in FORMATS {
+        let codes: Vec<u32> = if f.bits() <= 16 {
+            (0..1u32 << f.bits()).collect()
+        } else {
+            (0..=u32::MAX)
+                .step_by(65_537)
+                .chain([
+                    0,
+                    1,
+                    0x7f_ffff,
+                    0x80_0001,
+                    0x7f80_0000,
+                    0xff80_0000,
+                    0x7fc0_0000,
+                ])
+                .collect()
+        };
+        for subnormals in [true, false] {
+            let mode = Mode {
+                subnormals,
+                saturate: false,
+            };
+            for &x in &codes {
+                let got = f.to_f64(x, mode);
+                match f.decode_in(x, mode) {
+                    Value::Nan => assert!(got.is_nan(), "{f} {x:#x}"),
+                    Value::Inf { neg } => {
+                        assert_eq!(
+                            got,
+                            if neg {
+                                f64::NEG_INFINITY
+                            } else {
+                                f64::INFINITY
+                            }
+                        )
+                    }
+                    Value::Num(n) => {
+                        let mag = u64::try_from(&n.mag).unwrap() as f64 * 2f64.powi(n.exp);
+                        let want = if n.neg { -mag } else { mag };
+                        assert_eq!(got.to_bits(), want.to_bits(), "{f} {x:#x}");
+                    }
+                }
+            }
+        }
+    }
+}
