@@ -973,3 +973,65 @@ fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additio
     ]));
     assert_eq!(shown2, shown);
 }
+
+#[test]
+fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_refuses_it() {
+    let text = format!("{GOOD}[sparsity]\nweights = \"1:4\"\n");
+    let d = design_file("sparse-1-4.toml", &text);
+    let o = systolic(&["sim", "--design", &d, "--model", "resnet18"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("sparsity 1:4 weights: "))
+        .unwrap_or_else(|| panic!("no sparsity line in:\n{out}"));
+    // "<speedup>x the speed of the same design dense (<cycles> cycles, dense <cycles>)".
+    let speedup: f64 = line["sparsity 1:4 weights: ".len()..]
+        .split('x')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(speedup > 1.0 && speedup <= 4.0, "{line}");
+    let dense = design_file("dense-of-sparse.toml", GOOD);
+    let od = systolic(&["sim", "--design", &dense, "--model", "resnet18"]);
+    let total = |o: &str| {
+        o.lines()
+            .find(|l| l.starts_with("TOTAL"))
+            .map(str::to_string)
+            .unwrap()
+    };
+    assert_ne!(total(&out), total(&stdout(&od)));
+    // The dense cycles are the dense run's own ("cycles C compute + S stall").
+    let dense_cycles: u64 = line
+        .split("cycles, dense ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let od = stdout(&od);
+    let run: Vec<u64> = od
+        .split("cycles ")
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(run.iter().sum::<u64>(), dense_cycles, "{line}\n{od}");
+    let g = systolic(&[
+        "gen",
+        "--design",
+        &d,
+        "--out",
+        scratch("sparse-rtl").to_str().unwrap(),
+    ]);
+    let e = stderr(&g);
+    assert!(
+        !g.status.success() && e.contains("1:4 sparse weights (no sparse PE yet)"),
+        "{e}"
+    );
+    assert!(!scratch("sparse-rtl").exists());
+}

@@ -33,6 +33,18 @@ pub enum HdlError {
         /// What does generate.
         help: String,
     },
+    /// N:M sparse weights, which the generator does not build yet.
+    #[error("cannot generate RTL for {design}: {pattern} sparse weights (no sparse PE yet)")]
+    #[diagnostic(
+        code(systolic::hdl::sparse),
+        help("remove [sparsity] (or set weights = \"dense\") to generate the dense array; the fast engine costs the sparse one (`systolic sim`)")
+    )]
+    SparseUnsupported {
+        /// The design's name.
+        design: String,
+        /// Its pattern.
+        pattern: String,
+    },
     /// The accumulator is wider than the generator supports.
     #[error("cannot generate RTL: an accumulator of {bits} bits (at most 64)")]
     #[diagnostic(

@@ -144,6 +144,10 @@ pub enum PeError {
         "the pe engine computes integer designs only; {0} values are not simulated bit-exactly yet"
     )]
     NotInteger(String),
+    /// The design's weights are N:M sparse, which the pe engine does not
+    /// simulate yet (the fast engine costs them).
+    #[error("the pe engine does not simulate {0} sparse weights yet; the fast engine (`--timing rtl`) costs them")]
+    Sparse(String),
     /// Two actions hit the same register in one cycle (a contract violation).
     #[error("hazard at cycle {cycle}: {what}")]
     Hazard {

@@ -17,6 +17,7 @@ pub mod quant;
 pub mod report;
 pub mod scaleout;
 pub mod simulate;
+pub mod sparsity;
 pub mod study;
 pub mod train;
 pub mod workload;

@@ -94,6 +94,7 @@ impl Counts {
         sum(&mut t.dram_ifmap_bytes, u.dram_ifmap_bytes)?;
         sum(&mut t.dram_filter_bytes, u.dram_filter_bytes)?;
         sum(&mut t.dram_ofmap_bytes, u.dram_ofmap_bytes)?;
+        sum(&mut t.filter_index_bits, u.filter_index_bits)?;
         sum(&mut self.vector_ops, o.vector_ops)?;
         // flops = 2 x MACs + vector operations must fit too.
         g.macs.checked_mul(2)?.checked_add(self.vector_ops)?;

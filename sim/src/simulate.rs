@@ -198,6 +198,7 @@ fn scale(s: &GemmStats, count: u64) -> Option<GemmStats> {
     u.filter_fills = x(t.filter_fills)?;
     u.dram_ifmap_bytes = x(t.dram_ifmap_bytes)?;
     u.dram_filter_bytes = x(t.dram_filter_bytes)?;
+    u.filter_index_bits = x(t.filter_index_bits)?;
     u.dram_ofmap_bytes = x(t.dram_ofmap_bytes)?;
     o.total_cycles_checked()?;
     Some(o)
@@ -234,6 +235,8 @@ pub struct Prices {
     sram: [(f64, f64); 3],
     dram_read_bit: f64,
     dram_write_bit: f64,
+    /// Bits of one filter SRAM word (the operand's).
+    filter_word_bits: f64,
 }
 
 impl Prices {
@@ -258,6 +261,7 @@ impl Prices {
             ],
             dram_read_bit: e.dram_read_pj_per_bit,
             dram_write_bit: e.dram_write_pj_per_bit,
+            filter_word_bits: f64::from(op_bits),
         }
     }
 
@@ -272,7 +276,10 @@ impl Prices {
             mac: s.macs as f64 * self.mac,
             reg: s.reg_bits as f64 * self.reg_bit,
             ifmap_sram: sram(Buffer::Ifmap, t.ifmap_reads, t.ifmap_fills),
-            filter_sram: sram(Buffer::Filter, t.filter_reads, t.filter_fills),
+            // Index bits are priced as the filter words' bits.
+            filter_sram: sram(Buffer::Filter, t.filter_reads, t.filter_fills)
+                + t.filter_index_bits as f64 * self.sram[Buffer::Filter as usize].0
+                    / self.filter_word_bits,
             ofmap_sram: sram(Buffer::Ofmap, t.ofmap_reads, t.ofmap_writes),
             dram: (t.dram_ifmap_bytes + t.dram_filter_bytes) as f64 * 8.0 * self.dram_read_bit
                 + t.dram_ofmap_bytes as f64 * 8.0 * self.dram_write_bit,

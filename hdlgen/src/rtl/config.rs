@@ -99,6 +99,12 @@ impl Config {
             message: e.message,
             help: e.help,
         })?;
+        if let Some(s) = design.sparsity {
+            return Err(HdlError::SparseUnsupported {
+                design: design.name.clone(),
+                pattern: s.to_string(),
+            });
+        }
         let (opw, accw, psw) = match &design.fp {
             Some(f) => {
                 float_supported(design, f)?;

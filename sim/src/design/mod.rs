@@ -9,11 +9,14 @@ mod schema;
 
 pub use dataflow::{Dataflow, Dim, Edge, Layout, Operand, Roles};
 pub use presets::{preset, preset_names, preset_text, PRESETS};
-pub use schema::{RawArray, RawClock, RawDesign, RawMemory, RawPrecision, RawTechnology};
+pub use schema::{
+    RawArray, RawClock, RawDesign, RawMemory, RawPrecision, RawSparsity, RawTechnology,
+};
 
 use crate::energy::{DramInterface, EnergyModel, EnergyTable};
 use crate::error::{InputError, Result, SimError};
 use crate::precision::Precision;
+use crate::sparsity::Sparsity;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -94,6 +97,8 @@ pub struct DesignParams {
     pub energy_table: Arc<EnergyTable>,
     /// Process node in nm (`None`: the table's node).
     pub node_nm: Option<u32>,
+    /// N:M structured sparsity of the weights (`None`: dense).
+    pub sparsity: Option<Sparsity>,
 }
 
 /// The floating-point choices of a design file (docs/NUMERICS.md).
@@ -157,6 +162,7 @@ impl DesignParams {
             energy_table: EnergyTable::resolve(DEFAULT_ENERGY_TABLE, None)
                 .expect("the built-in energy table parses (unit-tested)"),
             node_nm: None,
+            sparsity: None,
         }
     }
 
@@ -309,6 +315,8 @@ pub struct Design {
     pub clock_mhz: f64,
     /// Per-action energies, already scaled to the design's node.
     pub energy: EnergyModel,
+    /// N:M structured sparsity of the weights (`None`: dense).
+    pub sparsity: Option<Sparsity>,
     /// The values this design was built from.
     params: DesignParams,
 }
@@ -340,6 +348,7 @@ impl PartialEq for Design {
             dram_capacity_bytes,
             clock_mhz,
             energy,
+            sparsity,
             params: _,
         } = self;
         *name == o.name
@@ -359,6 +368,7 @@ impl PartialEq for Design {
             && *dram_capacity_bytes == o.dram_capacity_bytes
             && *clock_mhz == o.clock_mhz
             && *energy == o.energy
+            && *sparsity == o.sparsity
     }
 }
 
@@ -473,6 +483,9 @@ impl Design {
                 )
             })?;
         let fp = float_arith(operand, &p)?;
+        if let Some(s) = p.sparsity {
+            check_sparsity(s, p.dataflow, rows)?;
+        }
         Ok(Design {
             name: p.name.clone(),
             description: p.description.clone(),
@@ -497,6 +510,7 @@ impl Design {
             dram_capacity_bytes,
             clock_mhz,
             energy,
+            sparsity: p.sparsity,
             params: p,
         })
     }
@@ -631,6 +645,29 @@ fn float_arith(
     }))
 }
 
+/// Why `array` cannot hold `s`-sparse weights, if it cannot.
+fn check_sparsity(
+    s: Sparsity,
+    dataflow: Dataflow,
+    rows: u32,
+) -> std::result::Result<(), FieldError> {
+    if dataflow != Dataflow::Ws {
+        return Err(FieldError::new(
+            "sparsity.weights",
+            format!("{s} sparse weights need the ws dataflow; this design is {dataflow}"),
+            "in ws the weights stand still and each PE picks its activation out of the M of its group; in is the weights stream past stationary activations, so a PE would have to hold M activations, and in os both stream (docs/TIMING.md, \"Sparse weights\"); use dataflow = \"ws\" or weights = \"dense\"",
+        ));
+    }
+    if !rows.is_multiple_of(s.n) {
+        return Err(FieldError::new(
+            "sparsity.weights",
+            format!("{s} sparse weights need array rows in multiples of N = {}; this array has {rows}", s.n),
+            "a row fold holds whole groups of N compressed weights, which share their M activations; choose rows or N so that N divides rows",
+        ));
+    }
+    Ok(())
+}
+
 impl RawDesign {
     /// The typed values of this file: names of dataflows, precisions, DRAM
     /// interfaces and energy tables resolved (errors point into `text`).
@@ -658,6 +695,16 @@ impl RawDesign {
             )
         })?;
         let operand = precision("precision.operand", &self.precision.operand)?;
+        let sparsity = match &self.sparsity {
+            None => None,
+            Some(s) => Sparsity::parse(&s.weights).map_err(|why| {
+                err(
+                    "sparsity.weights",
+                    why,
+                    "e.g. weights = \"2:4\" (NVIDIA's sparse tensor cores) or \"1:4\"; docs/DESIGN_FORMAT.md".into(),
+                )
+            })?,
+        };
         let output = match &self.precision.output {
             Some(s) => Some(precision("precision.output", s)?),
             None => None,
@@ -789,6 +836,7 @@ impl RawDesign {
             clock_mhz: self.clock.mhz,
             energy_table,
             node_nm: self.technology.node_nm,
+            sparsity,
         })
     }
 
@@ -848,6 +896,9 @@ impl RawDesign {
                 energy_table: Some(p.energy_table.reference.clone()),
                 node_nm: p.node_nm.or(p.energy_table.node_nm),
             },
+            sparsity: p.sparsity.map(|s| RawSparsity {
+                weights: s.to_string(),
+            }),
         }
     }
 

@@ -26,6 +26,18 @@ pub struct RawDesign {
     /// Energy table and process node.
     #[serde(default)]
     pub technology: RawTechnology,
+    /// Structured sparsity of the weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<RawSparsity>,
+}
+
+/// `[sparsity]`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawSparsity {
+    /// `dense` or `N:M` (e.g. `2:4`): at most N nonzero weights in every
+    /// group of M along K, stored compressed (docs/TIMING.md, "Sparse weights").
+    pub weights: String,
 }
 
 /// `[array]`: geometry and dataflow.

@@ -80,6 +80,20 @@ impl Engine for FastEngine {
     }
 
     fn run_gemm(&self, design: &Design, g: &GemmOp) -> Result<GemmStats, SimError> {
+        if let Some(s) = plan::sparse_weights(design, g) {
+            if self.mode != TimingMode::Rtl {
+                return Err(InputError::new(
+                    "systolic::sparsity::timing",
+                    format!("design {}", design.name),
+                    format!(
+                        "{s} sparse weights are modelled in `--timing rtl` only; this run asks for `{}`",
+                        self.mode.name()
+                    ),
+                )
+                .hint("use `--timing rtl` (SCALE-Sim's formulas and the IP's driver know no compressed weights)")
+                .into());
+            }
+        }
         if self.mode == TimingMode::Ip {
             return self.ip_gemm(design, g).ok_or_else(|| no_ip(design));
         }
@@ -258,8 +272,10 @@ impl FastEngine {
             traffic.ofmap_writes = s.ofmap_writes;
             traffic.ofmap_reads = 0;
         }
+        // Sparse weights: the array multiplies the compressed K.
+        let k = plan::sparse_weights(design, g).map_or(g.k, |s| s.compressed_k(g.k));
         GemmStats {
-            macs: g.m * g.k * g.n,
+            macs: g.m * k * g.n,
             folds,
             pe_slots,
             compute_cycles,

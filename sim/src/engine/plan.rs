@@ -7,6 +7,7 @@
 //! os `Sr = M, Sc = N, T = K`; ws `Sr = K, Sc = N, T = M`; is `Sr = K, Sc = M, T = N`.
 
 use crate::design::{Dataflow, Design};
+use crate::sparsity::Sparsity;
 use crate::workload::GemmOp;
 
 /// One fold: a tile of the array holding `rows x cols` useful PEs for `t` steps.
@@ -60,6 +61,9 @@ pub struct Traffic {
     pub dram_filter_bytes: u64,
     /// DRAM bytes written from the ofmap SRAM.
     pub dram_ofmap_bytes: u64,
+    /// Bits of N:M weight indices read from the filter SRAM beside the
+    /// weights (its DRAM bytes and fills count them already).
+    pub filter_index_bits: u64,
 }
 
 /// Shape of a GEMM seen through a dataflow.
@@ -94,6 +98,14 @@ impl Mapping {
             },
         }
     }
+}
+
+/// The N:M pattern `g` runs with on `design`: the design's, for a ws
+/// design's GEMMs whose B is a layer's weights; `None` (dense) otherwise.
+pub fn sparse_weights(design: &Design, g: &GemmOp) -> Option<Sparsity> {
+    design
+        .sparsity
+        .filter(|_| g.b_weights && design.dataflow == Dataflow::Ws)
 }
 
 /// Bytes of half an SRAM (the compute half) or all of it when not double-buffered.
@@ -193,6 +205,12 @@ pub struct Folds {
     t_tile: u64,
     op_bytes: u64,
     out_bytes: u64,
+    /// N:M sparse weights (ws, `b_weights` GEMMs of a sparse design): the
+    /// mapping's rows are the compressed K.
+    sparse: Option<Sparsity>,
+    /// Bits of one stored stationary word: the operand's bytes, plus the
+    /// index when sparse.
+    s_word_bits: u64,
     /// ws/is: the stationary column panel stays on chip across streamed
     /// tiles; os: A's row panel stays across column tiles.
     keep_s: bool,
@@ -215,9 +233,14 @@ impl Folds {
     pub fn new(design: &Design, g: &GemmOp, tile_outputs: bool) -> Folds {
         let r = u64::from(design.rows);
         let c = u64::from(design.cols);
-        let map = Mapping::of(g, design.dataflow);
+        let sparse = sparse_weights(design, g);
+        let mut map = Mapping::of(g, design.dataflow);
+        if let Some(s) = sparse {
+            map.sr = s.compressed_k(g.k);
+        }
         let Mapping { sr, sc, t } = map;
         let op_bytes = design.operand.bytes();
+        let s_word_bits = 8 * op_bytes + sparse.map_or(0, |s| u64::from(s.index_bits()));
         let out_bytes = design.output.bytes();
         let resident = activations_resident(design, g.a_unique, g.m * g.n);
         let (t_tile, keep_s, keep_x, n) = match design.dataflow {
@@ -241,12 +264,14 @@ impl Folds {
                 } else {
                     t.max(1)
                 };
-                let panel_fits = sr * c.min(sc) * op_bytes <= usable(design, s_sram);
-                // For ws the streamed operand is A, stored as its source tensor.
+                let panel_fits =
+                    (sr * c.min(sc) * s_word_bits).div_ceil(8) <= usable(design, s_sram);
+                // For ws the streamed operand is A, stored as its source
+                // tensor (all of K, whatever the weights' compression).
                 let x_size = if transposed {
                     t * sr * op_bytes
                 } else {
-                    a_bytes(g, t * sr, op_bytes)
+                    a_bytes(g, t * g.k, op_bytes)
                 };
                 let x_fits = x_size <= usable(design, x_sram);
                 (
@@ -267,6 +292,8 @@ impl Folds {
             t_tile,
             op_bytes,
             out_bytes,
+            sparse,
+            s_word_bits,
             keep_s,
             keep_x,
             resident,
@@ -302,7 +329,12 @@ impl Folds {
                 tr.ofmap_writes = n_row_tiles * t * sc;
                 tr.ofmap_reads = n_row_tiles * t * sc;
                 let s_reads = sr * sc * t.div_ceil(self.t_tile);
-                let x_reads = t * sr * sc.div_ceil(c);
+                // Sparse: each compressed row takes the M activations of
+                // its group, N rows sharing them (sr is a multiple of N).
+                let x_reads = t * self.x_span(sr) * sc.div_ceil(c);
+                if let Some(s) = self.sparse {
+                    tr.filter_index_bits = s_reads * u64::from(s.index_bits());
+                }
                 if self.dataflow == Dataflow::Is {
                     tr.ifmap_reads = s_reads;
                     tr.filter_reads = x_reads;
@@ -313,6 +345,16 @@ impl Folds {
             }
         }
         tr
+    }
+
+    /// Activations (K positions) that `rows` compressed rows of sparse
+    /// weights take from the streamed operand: `rows x M / N` (`rows`
+    /// itself when dense).
+    fn x_span(&self, rows: u64) -> u64 {
+        match self.sparse {
+            Some(s) => rows / u64::from(s.n) * u64::from(s.m),
+            None => rows,
+        }
     }
 
     /// DRAM bytes of an A tile of `elems` elements (memoized [`a_bytes`]).
@@ -392,16 +434,23 @@ impl Folds {
                     if transposed {
                         self.a_tile(rows * cols)
                     } else {
-                        rows * cols * ob
+                        (rows * cols * self.s_word_bits).div_ceil(8)
                     }
                 } else {
                     0
+                };
+                // The K positions of A this row tile covers: a sparse last
+                // tile's padded group stops at K.
+                let span = if self.sparse.is_some() && re.last {
+                    self.g.k - (self.n[2] - 1) * self.x_span(r)
+                } else {
+                    self.x_span(rows)
                 };
                 let x_new = if ce.first || !self.keep_x {
                     if transposed {
                         tt * rows * ob
                     } else {
-                        self.a_tile(tt * rows)
+                        self.a_tile(tt * span)
                     }
                 } else {
                     0

@@ -318,6 +318,7 @@ pub fn backward(layer: &Layer, batch: u64, needs_dx: bool) -> (Vec<(Pass, Lowere
             n,
             count,
             a_unique: a_unique.min(m.saturating_mul(k)),
+            b_weights: false,
         })
     };
     let forward = layer.lower(batch);

@@ -19,6 +19,11 @@ pub struct GemmOp {
     /// the input feature map for a convolution, whose im2col expansion is
     /// generated on chip from it (so DRAM moves each input element once).
     pub a_unique: u64,
+    /// Whether B is a layer's weights (a convolution's, linear or recurrent
+    /// layer's, a SCALE-Sim GEMM's), which an N:M sparse design stores
+    /// compressed; not for products of two activations (attention) or the
+    /// gradient GEMMs of training.
+    pub b_weights: bool,
 }
 
 /// Largest GEMM dimension (M, K or N) and largest `count` of a lowered
@@ -60,6 +65,15 @@ impl GemmOp {
             n,
             count: 1,
             a_unique: mul(m, k),
+            b_weights: false,
+        }
+    }
+
+    /// This GEMM with B marked as a layer's weights.
+    pub fn of_weights(self) -> GemmOp {
+        GemmOp {
+            b_weights: true,
+            ..self
         }
     }
 
@@ -122,17 +136,18 @@ pub fn lower_as(op: &Op, batch: u64, rule: ConvRule) -> Lowered {
                 n: out_c / groups,
                 count: groups,
                 a_unique,
+                b_weights: true,
             })
         }
         Op::Linear {
             tokens,
             in_features,
             out_features,
-        } => Lowered::Gemm(GemmOp::new(mul(batch, tokens), in_features, out_features)),
+        } => Lowered::Gemm(GemmOp::new(mul(batch, tokens), in_features, out_features).of_weights()),
         Op::MatMul { count, m, k, n } => {
             Lowered::Gemm(GemmOp::new(m, k, n).times(mul(batch, count)))
         }
-        Op::Gemm { m, k, n } => Lowered::Gemm(GemmOp::new(mul(batch, m), k, n)),
+        Op::Gemm { m, k, n } => Lowered::Gemm(GemmOp::new(mul(batch, m), k, n).of_weights()),
         Op::Recurrent {
             cell,
             input_size,
@@ -144,6 +159,7 @@ pub fn lower_as(op: &Op, batch: u64, rule: ConvRule) -> Lowered {
                 input_size.saturating_add(hidden_size),
                 mul(cell.gates(), hidden_size),
             )
+            .of_weights()
             .times(steps),
         ),
         Op::Vector {
@@ -229,7 +245,8 @@ mod tests {
                 k: 147,
                 n: 64,
                 count: 1,
-                a_unique: 3 * 224 * 224
+                a_unique: 3 * 224 * 224,
+                b_weights: true,
             })
         );
         // batch multiplies M.
@@ -249,7 +266,8 @@ mod tests {
                 k: 9,
                 n: 1,
                 count: 32,
-                a_unique: 112 * 112
+                a_unique: 112 * 112,
+                b_weights: true,
             })
         );
     }
@@ -338,7 +356,7 @@ mod tests {
         };
         assert_eq!(
             lower(&op, 1),
-            Lowered::Gemm(GemmOp::new(1, 2048, 4096).times(35))
+            Lowered::Gemm(GemmOp::new(1, 2048, 4096).of_weights().times(35))
         );
     }
 }

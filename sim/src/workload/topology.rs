@@ -180,7 +180,8 @@ mod tests {
                 k: 363,
                 n: 96,
                 count: 1,
-                a_unique: 3 * 227 * 227
+                a_unique: 3 * 227 * 227,
+                b_weights: true,
             })
         );
     }
@@ -189,7 +190,10 @@ mod tests {
     fn gemm_header_is_recognized_and_mnk_order_kept() {
         let m = parse("Layer Name, M, N, K,\nfc, 4, 10, 20,\n", "g.csv", "g").unwrap();
         let l = m.layers().next().unwrap();
-        assert_eq!(lower(&l.op, 1), Lowered::Gemm(GemmOp::new(4, 20, 10)));
+        assert_eq!(
+            lower(&l.op, 1),
+            Lowered::Gemm(GemmOp::new(4, 20, 10).of_weights())
+        );
     }
 
     #[test]
@@ -208,7 +212,8 @@ mod tests {
                 k: 9,
                 n: 1,
                 count: 32,
-                a_unique: 114 * 114
+                a_unique: 114 * 114,
+                b_weights: true,
             })
         );
     }

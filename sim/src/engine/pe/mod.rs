@@ -126,6 +126,9 @@ fn run_in(
     (m, k, n): (u64, u64, u64),
     stepped: bool,
 ) -> Result<PeRun, PeError> {
+    if let Some(s) = design.sparsity {
+        return Err(PeError::Sparse(s.to_string()));
+    }
     if let Some(arith) = &design.fp {
         return run_float(design, arith, a, b, (m, k, n));
     }

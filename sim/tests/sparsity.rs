@@ -1,0 +1,169 @@
+//! N:M sparse weights (issue 16): the design field and the fast engine's
+//! costs. The contract (docs/TIMING.md, "Sparse weights"): a sparse ws GEMM
+//! runs the folds of the dense GEMM over the compressed K, each compressed
+//! row taking the M activations of its group.
+
+use proptest::prelude::*;
+use sim::design::{Dataflow, Design, DesignParams};
+use sim::engine::{Engine, FastEngine, TimingMode};
+use sim::sparsity::Sparsity;
+use sim::workload::GemmOp;
+
+const RTL: FastEngine = FastEngine {
+    mode: TimingMode::Rtl,
+};
+
+fn design(rows: u32, cols: u32, s: Option<Sparsity>, kib: f64, bw: f64) -> Design {
+    let mut p = DesignParams::new("t", rows, cols, Dataflow::Ws);
+    p.sparsity = s;
+    p.ifmap_sram_kib = kib;
+    p.filter_sram_kib = kib;
+    p.ofmap_sram_kib = kib;
+    p.dram_bandwidth = bw;
+    Design::new(p).unwrap()
+}
+
+const TOML: &str = r#"
+name = "s"
+[array]
+rows = 8
+cols = 4
+dataflow = "ws"
+[precision]
+operand = "int8"
+[memory]
+ifmap_sram_kib = 64
+filter_sram_kib = 64
+ofmap_sram_kib = 64
+dram_bandwidth_bytes_per_cycle = 16
+[clock]
+mhz = 1000
+[sparsity]
+weights = "2:4"
+"#;
+
+#[test]
+fn the_design_field_parses_round_trips_and_refuses_what_the_array_cannot_hold() {
+    let d = Design::parse(TOML, "s.toml", None).unwrap();
+    assert_eq!(d.sparsity, Some(Sparsity { n: 2, m: 4 }));
+    let text = d.to_toml();
+    assert!(
+        text.contains("[sparsity]") && text.contains("weights = \"2:4\""),
+        "{text}"
+    );
+    assert_eq!(Design::parse(&text, "back.toml", None).unwrap(), d);
+    let dense = TOML.replace("\"2:4\"", "\"dense\"");
+    assert_eq!(
+        Design::parse(&dense, "d.toml", None).unwrap().sparsity,
+        None
+    );
+    for (edit, words) in [
+        (
+            TOML.replace("\"ws\"", "\"os\""),
+            &["sparsity.weights", "ws dataflow", "os"][..],
+        ),
+        (
+            TOML.replace("\"ws\"", "\"is\""),
+            &["sparsity.weights", "hold M activations"][..],
+        ),
+        (
+            TOML.replace("\"2:4\"", "\"3:4\""),
+            &["multiples of N = 3", "has 8"][..],
+        ),
+        (
+            TOML.replace("\"2:4\"", "\"2:6\""),
+            &["power of two", "s.toml"][..],
+        ),
+        (
+            TOML.replace("\"2:4\"", "\"two of four\""),
+            &["expected `dense` or `N:M`"][..],
+        ),
+    ] {
+        let e = format!(
+            "{:?}",
+            miette::Report::new(Design::parse(&edit, "s.toml", None).unwrap_err())
+        );
+        for w in words {
+            assert!(e.contains(w), "missing `{w}` in:\n{e}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Cycles without DRAM equal the dense GEMM's over the compressed K;
+    /// the array multiplies M x K' x N; the streamed operand is read M/N
+    /// words per compressed row; the weights' DRAM bytes carry the indices;
+    /// and sparse is never slower than dense.
+    #[test]
+    fn a_sparse_gemm_costs_the_dense_gemm_over_the_compressed_k(
+        (rows, n_keep, m_log) in (1u32..5, 1u32..4).prop_flat_map(|(mul, ml)| {
+            let m = 1u32 << ml;
+            (1..m).prop_map(move |n| (n * mul, n, ml))
+        }),
+        cols in 1u32..9,
+        (gm, gk, gn) in (1u64..40, 1u64..90, 1u64..30),
+        kib in prop::sample::select(vec![1.0, 4.0, 64.0]),
+    ) {
+        let s = Sparsity { n: n_keep, m: 1 << m_log };
+        let sparse = design(rows, cols, Some(s), kib, 1e6);
+        let dense = design(rows, cols, None, kib, 1e6);
+        let g = GemmOp::new(gm, gk, gn).of_weights();
+        let kc = s.compressed_k(gk);
+        let got = RTL.run_gemm(&sparse, &g).unwrap();
+        let over_kc = RTL.run_gemm(&dense, &GemmOp::new(gm, kc, gn).of_weights()).unwrap();
+        let plain = RTL.run_gemm(&dense, &g).unwrap();
+        prop_assert_eq!(got.compute_cycles, over_kc.compute_cycles);
+        prop_assert_eq!(got.folds, over_kc.folds);
+        prop_assert_eq!(got.macs, gm * kc * gn);
+        prop_assert_eq!(got.traffic.ifmap_reads, over_kc.traffic.ifmap_reads / u64::from(s.n) * u64::from(s.m));
+        prop_assert_eq!(got.traffic.filter_reads, over_kc.traffic.filter_reads);
+        prop_assert_eq!(got.traffic.filter_index_bits, got.traffic.filter_reads * u64::from(s.index_bits()));
+        // Each weight word is a byte plus its index: at least that many
+        // bits, at most a byte more per fold's tile.
+        let bits = over_kc.traffic.dram_filter_bytes * (8 + u64::from(s.index_bits()));
+        prop_assert!(got.traffic.dram_filter_bytes * 8 >= bits);
+        // (With small SRAMs the wider words may stop fitting where the dense
+        // ones fit, and be fetched again: more, never fewer, bytes.)
+        if kib == 64.0 {
+            prop_assert!(got.traffic.dram_filter_bytes * 8 <= bits + 8 * got.folds);
+        }
+        // A moves as the dense GEMM's (all of K), never more.
+        prop_assert!(got.traffic.dram_ifmap_bytes <= plain.traffic.dram_ifmap_bytes.max(gm * gk) );
+        prop_assert!(got.compute_cycles <= plain.compute_cycles);
+        // A GEMM of two activations runs dense on the same design.
+        let act = GemmOp::new(gm, gk, gn);
+        prop_assert_eq!(RTL.run_gemm(&sparse, &act).unwrap(), RTL.run_gemm(&dense, &act).unwrap());
+    }
+}
+
+#[test]
+fn a_whole_kernel_of_zeros_is_one_group_and_one_sixteenth_of_the_weights() {
+    // 1:16 on a 16-row array: K = 256 compresses to 16 rows, one fold.
+    let s = Sparsity { n: 1, m: 16 };
+    let d = design(16, 16, Some(s), 64.0, 1e6);
+    let st = RTL
+        .run_gemm(&d, &GemmOp::new(64, 256, 16).of_weights())
+        .unwrap();
+    assert_eq!(st.folds, 1);
+    assert_eq!(st.macs, 64 * 16 * 16);
+    // 16 x 16 weights of 8 + 4 bits.
+    assert_eq!(st.traffic.dram_filter_bytes, 16 * 16 * 12 / 8);
+    assert_eq!(st.traffic.ifmap_reads, 64 * 256);
+}
+
+#[test]
+fn engines_and_modes_that_do_not_model_sparsity_refuse_it() {
+    let d = design(8, 8, Some(Sparsity { n: 2, m: 4 }), 64.0, 16.0);
+    let g = GemmOp::new(8, 16, 8).of_weights();
+    for mode in [TimingMode::Scalesim, TimingMode::Ip] {
+        let e = FastEngine { mode }
+            .run_gemm(&d, &g)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2:4") && e.contains("--timing rtl"), "{e}");
+    }
+    let e = sim::engine::pe::run(&d, &[0; 128], &[0; 128], 8, 16, 8).unwrap_err();
+    assert!(e.to_string().contains("2:4 sparse weights"), "{e}");
+}
