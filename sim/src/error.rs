@@ -146,8 +146,26 @@ pub enum PeError {
     NotInteger(String),
     /// The design's weights are N:M sparse, which the pe engine does not
     /// simulate yet (the fast engine costs them).
-    #[error("the pe engine does not simulate {0} sparse weights yet; the fast engine (`--timing rtl`) costs them")]
+    #[error("the pe engine does not simulate {0} sparse weights on this design yet (integer ws designs only)")]
     Sparse(String),
+    /// Weights that break the design's N:M pattern.
+    #[error("B breaks the design's {pattern} pattern: column {column}, rows {first} to {last} (group {group}) hold {nonzero} nonzero weights, at most {keep} allowed")]
+    Pattern {
+        /// `N:M`.
+        pattern: String,
+        /// The group (along K).
+        group: usize,
+        /// Its column of B.
+        column: usize,
+        /// Its first row of B.
+        first: usize,
+        /// Its last row of B.
+        last: usize,
+        /// Nonzeros in it.
+        nonzero: usize,
+        /// N.
+        keep: u32,
+    },
     /// Two actions hit the same register in one cycle (a contract violation).
     #[error("hazard at cycle {cycle}: {what}")]
     Hazard {

@@ -76,6 +76,39 @@ impl Sparsity {
         })
     }
 
+    /// Prunes `b` (row-major `k x n`) to the pattern by magnitude: in each
+    /// group of each column the `N` weights of largest `magnitude` stay (of
+    /// equal ones, the first along K), the others become `zero`. Returns how
+    /// many weights it zeroed that were not zero already.
+    pub fn prune<T: Copy>(
+        self,
+        b: &mut [T],
+        (k, n): (usize, usize),
+        zero: T,
+        magnitude: impl Fn(&T) -> f64,
+    ) -> u64 {
+        let m = self.m as usize;
+        let mut removed = 0;
+        let mut order: Vec<usize> = Vec::with_capacity(m);
+        for g in 0..k.div_ceil(m) {
+            for j in 0..n {
+                order.clear();
+                order.extend(g * m..((g + 1) * m).min(k));
+                // Stable: equal magnitudes keep their K order.
+                order.sort_by(|&x, &y| {
+                    magnitude(&b[y * n + j]).total_cmp(&magnitude(&b[x * n + j]))
+                });
+                for &kk in order.iter().skip(self.n as usize) {
+                    if magnitude(&b[kk * n + j]) != 0.0 {
+                        removed += 1;
+                    }
+                    b[kk * n + j] = zero;
+                }
+            }
+        }
+        removed
+    }
+
     /// Compresses `b` (row-major `k x n`, following the pattern): the kept
     /// values (`compressed_k(k) x n`, row-major; a group's nonzeros in order
     /// of K, then `zero` up to `N`) and each one's index in its group.
@@ -165,6 +198,12 @@ mod tests {
             }
         }
         assert_eq!(d, b);
+        // Pruning keeps the two largest magnitudes, the first of equals.
+        let mut w = [3, -1, -7, 2, 1, 2, 0, 5, 4];
+        let p24 = Sparsity { n: 2, m: 4 };
+        assert_eq!(p24.prune(&mut w, (9, 1), 0, |&x| f64::from(x).abs()), 3);
+        assert_eq!(w, [3, 0, -7, 0, 0, 2, 0, 5, 4]);
+        assert_eq!(p24.first_violation(&w, (9, 1), |&x| x == 0), None);
         let mut bad = b;
         bad[2] = 9; // column 0 of group 0 now has 1, 9, 2: three nonzeros.
         assert_eq!(p.first_violation(&bad, (6, 2), |&x| x == 0), Some((0, 0)));

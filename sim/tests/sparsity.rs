@@ -164,6 +164,99 @@ fn engines_and_modes_that_do_not_model_sparsity_refuse_it() {
             .to_string();
         assert!(e.contains("2:4") && e.contains("--timing rtl"), "{e}");
     }
-    let e = sim::engine::pe::run(&d, &[0; 128], &[0; 128], 8, 16, 8).unwrap_err();
-    assert!(e.to_string().contains("2:4 sparse weights"), "{e}");
+    // Floating-point sparse designs are costed, not yet computed.
+    let bf16 = d.variant(|p| p.set_operand(sim::Precision::Bf16)).unwrap();
+    assert!(RTL.run_gemm(&bf16, &g).is_ok());
+    let e = sim::engine::pe::run(&bf16, &[0; 128], &[0; 128], 8, 16, 8).unwrap_err();
+    assert!(
+        e.to_string().contains("2:4 sparse weights on this design"),
+        "{e}"
+    );
+}
+
+/// Random integers of `bits` bits, from a seed.
+fn operands(len: usize, bits: u32, seed: u64) -> Vec<i64> {
+    let mut s = seed | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let span = 1i64 << bits;
+            (s % span as u64) as i64 - span / 2
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// On weights that follow the pattern, the pe engine's sparse array
+    /// computes the dense product bit for bit (wrapping accumulators: any
+    /// order of additions gives it) and the compressed array's own order
+    /// (saturating ones), in the fast engine's cycles, stepped or time-major.
+    #[test]
+    fn the_pe_engine_computes_sparse_gemms_exactly_in_the_fast_engines_cycles(
+        (rows, n_keep, m_log) in (1u32..4, 1u32..4).prop_flat_map(|(mul, ml)| {
+            let m = 1u32 << ml;
+            (1..m).prop_map(move |n| (n * mul, n, ml))
+        }),
+        cols in 1u32..6,
+        (gm, gk, gn) in (1u64..12, 1u64..40, 1u64..10),
+        (op_bits, acc_bits, saturate) in prop::sample::select(vec![(8u32, 32u32, false), (16, 32, false), (8, 14, false), (8, 12, true), (4, 9, true)]),
+        seed in any::<u64>(),
+    ) {
+        let s = Sparsity { n: n_keep, m: 1 << m_log };
+        let mut p = DesignParams::new("t", rows, cols, Dataflow::Ws);
+        p.operand = sim::Precision::Int(op_bits);
+        p.accumulator_bits = Some(acc_bits);
+        p.saturate = saturate;
+        p.ofmap_sram_kib = 1.0;
+        let dense = Design::new(p.clone()).unwrap();
+        p.sparsity = Some(s);
+        let sparse = Design::new(p).unwrap();
+        let a = operands((gm * gk) as usize, op_bits, seed);
+        let mut b = operands((gk * gn) as usize, op_bits, seed ^ 0xB);
+        s.prune(&mut b, (gk as usize, gn as usize), 0, |&x| (x as f64).abs());
+        let run = sim::engine::pe::run(&sparse, &a, &b, gm, gk, gn).unwrap();
+        let stepped = sim::engine::pe::run_stepped(&sparse, &a, &b, gm, gk, gn).unwrap();
+        prop_assert_eq!(&run, &stepped);
+        prop_assert_eq!(&run.c, &sim::engine::pe::reference(&sparse, &a, &b, gm, gk, gn));
+        if !saturate {
+            prop_assert_eq!(&run.c, &sim::engine::pe::reference(&dense, &a, &b, gm, gk, gn));
+        }
+        let fast = RTL.run_gemm(&sparse, &GemmOp::new(gm, gk, gn).of_weights()).unwrap();
+        prop_assert_eq!(run.cycles, fast.compute_cycles);
+        prop_assert_eq!(run.folds.len() as u64, fast.folds);
+    }
+}
+
+#[test]
+fn weights_that_break_the_pattern_are_refused_naming_the_first_bad_group() {
+    let d = design(4, 4, Some(Sparsity { n: 2, m: 4 }), 64.0, 16.0);
+    // 8 x 3 weights: column 1's second group (rows 4 to 7) has three nonzeros.
+    let mut b = vec![0i64; 24];
+    for (row, col) in [(0, 0), (1, 0), (5, 1), (6, 1), (7, 1), (4, 2)] {
+        b[row * 3 + col] = 1;
+    }
+    let e = sim::engine::pe::run(&d, &[1; 16], &b, 2, 8, 3)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("2:4")
+            && e.contains("column 1, rows 4 to 7 (group 1) hold 3 nonzero weights, at most 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_pe_engine_behind_the_engine_trait_prunes_its_weights_and_agrees_with_the_fast_engine() {
+    let d = design(8, 8, Some(Sparsity { n: 1, m: 4 }), 64.0, 16.0);
+    for g in [
+        GemmOp::new(20, 70, 12).of_weights(),
+        GemmOp::new(20, 70, 12),
+    ] {
+        let pe = sim::engine::PeEngine { seed: 7 }.run_gemm(&d, &g).unwrap();
+        assert_eq!(pe, RTL.run_gemm(&d, &g).unwrap());
+    }
 }

@@ -35,7 +35,26 @@ impl crate::engine::Engine for PeEngine {
             return Err(PeError::NotInteger(design.operand.to_string()).into());
         }
         let a = design_operands(design, (g.m * g.k) as usize, self.seed);
-        let b = design_operands(design, (g.k * g.n) as usize, self.seed ^ 0x5EED);
+        let mut b = design_operands(design, (g.k * g.n) as usize, self.seed ^ 0x5EED);
+        // A sparse design's weights are pruned to its pattern; a GEMM of
+        // two activations runs on it dense.
+        let dense;
+        let design = match (
+            design.sparsity,
+            crate::engine::plan::sparse_weights(design, g),
+        ) {
+            (Some(_), Some(s)) => {
+                s.prune(&mut b, (g.k as usize, g.n as usize), 0, |&x| {
+                    (x as f64).abs()
+                });
+                design
+            }
+            (Some(_), None) => {
+                dense = design.variant(|p| p.sparsity = None)?;
+                &dense
+            }
+            _ => design,
+        };
         let run = run(design, &a, &b, g.m, g.k, g.n)?;
         // (A floating-point design's values are `sim::fp::gemm`'s, the
         // reference itself: the RTL co-simulation is their check.)

@@ -26,6 +26,7 @@ use super::plan;
 use super::FoldTimes;
 use crate::design::{Dataflow, Design};
 use crate::precision::Precision;
+use crate::sparsity::Sparsity;
 use crate::workload::GemmOp;
 
 /// Result of running one GEMM on the pe engine.
@@ -127,7 +128,7 @@ fn run_in(
     stepped: bool,
 ) -> Result<PeRun, PeError> {
     if let Some(s) = design.sparsity {
-        return Err(PeError::Sparse(s.to_string()));
+        return run_sparse(design, s, a, b, (m, k, n), stepped);
     }
     if let Some(arith) = &design.fp {
         return run_float(design, arith, a, b, (m, k, n));
@@ -220,6 +221,92 @@ fn run_in(
     Ok(finish(design, &plan, &sched, c))
 }
 
+/// B compressed to `s` (docs/TIMING.md, "Sparse weights"): the kept
+/// values (`K' x N`) and their indices, or the first group that breaks the
+/// pattern.
+fn compress(
+    s: Sparsity,
+    b: &[i64],
+    (k, n): (usize, usize),
+) -> Result<(Vec<i64>, Vec<u8>), PeError> {
+    if let Some((group, column)) = s.first_violation(b, (k, n), |&x| x == 0) {
+        let (mm, first) = (s.m as usize, group * s.m as usize);
+        let last = (first + mm).min(k) - 1;
+        return Err(PeError::Pattern {
+            pattern: s.to_string(),
+            group,
+            column,
+            first,
+            last,
+            nonzero: (first..=last).filter(|&kk| b[kk * n + column] != 0).count(),
+            keep: s.n,
+        });
+    }
+    Ok(s.compress(b, (k, n), 0, |&x| x == 0))
+}
+
+/// Column `j`'s streamed operand on a sparse array: the activation each
+/// compressed row selects, `A[t, g M + index]` (`m x K'`, row-major).
+fn gather(
+    s: Sparsity,
+    a: &[i64],
+    index: &[u8],
+    (m, k, n): (usize, usize, usize),
+    j: usize,
+) -> Vec<i64> {
+    let (keep, group) = (s.n as usize, s.m as usize);
+    let kc = index.len() / n.max(1);
+    let mut out = vec![0i64; m * kc];
+    for r in 0..kc {
+        let kk = r / keep * group + usize::from(index[r * n + j]);
+        for t in 0..m {
+            out[t * kc + r] = a[t * k + kk];
+        }
+    }
+    out
+}
+
+/// [`run_in`] on an N:M sparse ws design: B checked against the pattern
+/// and compressed; the cycles are the controller's over the compressed K
+/// (the fast engine's), and each column's values those of the dense array
+/// over the compressed rows, each taking the activation its index selects
+/// (columns of a ws array never mix, so a column computes alone as it does
+/// in the array, fold by fold, saturation included).
+fn run_sparse(
+    design: &Design,
+    s: Sparsity,
+    a: &[i64],
+    b: &[i64],
+    (m, k, n): (u64, u64, u64),
+    stepped: bool,
+) -> Result<PeRun, PeError> {
+    let (Precision::Int(op_bits), Dataflow::Ws, None) =
+        (design.operand, design.dataflow, &design.fp)
+    else {
+        return Err(PeError::Sparse(s.to_string()));
+    };
+    check("A", a, m, k, op_bits)?;
+    check("B", b, k, n, op_bits)?;
+    let (mu, ku, nu) = (m as usize, k as usize, n as usize);
+    let (values, index) = compress(s, b, (ku, nu))?;
+    let kc = s.compressed_k(k);
+    let dense = design
+        .variant(|p| p.sparsity = None)
+        .map_err(|_| PeError::Sparse(s.to_string()))?;
+    let mut c = vec![0i64; mu * nu];
+    for j in 0..nu {
+        let aj = gather(s, a, &index, (mu, ku, nu), j);
+        let bj: Vec<i64> = (0..kc as usize).map(|r| values[r * nu + j]).collect();
+        let col = run_in(&dense, &aj, &bj, (m, kc, 1), stepped)?;
+        for t in 0..mu {
+            c[t * nu + j] = col.c[t];
+        }
+    }
+    let plan = plan::plan(&dense, &GemmOp::new(m, kc, n), true);
+    let sched = schedule(&dense, &plan);
+    Ok(finish(design, &plan, &sched, c))
+}
+
 /// The controller's schedule of `plan` (the same state machine for every
 /// arithmetic).
 fn schedule(design: &Design, plan: &plan::Plan) -> control::Schedule {
@@ -304,6 +391,29 @@ fn run_float(
 /// to the accumulator of the earlier row folds; in os, the PE adds every
 /// product to its accumulator in K order.
 pub fn reference(design: &Design, a: &[i64], b: &[i64], m: u64, k: u64, n: u64) -> Vec<i64> {
+    if let Some(s) = design.sparsity {
+        // The compressed GEMM, column by column (panics on weights that
+        // break the pattern, as on operands of the wrong shape).
+        let (values, index) = s.compress(b, (k as usize, n as usize), 0, |&x| x == 0);
+        let kc = s.compressed_k(k);
+        let dense = design
+            .variant(|p| p.sparsity = None)
+            .expect("a valid design");
+        let mut c = vec![0i64; (m * n) as usize];
+        for j in 0..n as usize {
+            let aj = gather(s, a, &index, (m as usize, k as usize, n as usize), j);
+            let bj: Vec<i64> = (0..kc as usize)
+                .map(|r| values[r * n as usize + j])
+                .collect();
+            for (t, v) in reference(&dense, &aj, &bj, m, kc, 1)
+                .into_iter()
+                .enumerate()
+            {
+                c[t * n as usize + j] = v;
+            }
+        }
+        return c;
+    }
     let acc_bits = match design.accumulator {
         Precision::Int(b) => b,
         _ => 64,
