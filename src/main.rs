@@ -6,6 +6,7 @@ mod cmd_gen;
 mod cmd_infer;
 mod cmd_list;
 mod cmd_merge;
+mod cmd_prune;
 mod cmd_report;
 mod cmd_show;
 mod cmd_sim;
@@ -51,6 +52,8 @@ enum Command {
     Report(cmd_report::ReportArgs),
     /// Sweep a design space in parallel: resumable CSV/JSON-lines results, constraints, Pareto fronts.
     Sweep(cmd_sweep::SweepArgs),
+    /// Prune weights to an N:M sparsity pattern by magnitude; report the share removed and the output SQNR.
+    Prune(cmd_prune::PruneArgs),
     /// Join the results of sharded sweeps into the file one unsharded run would have written.
     Merge(cmd_merge::MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -84,6 +87,7 @@ fn main() -> miette::Result<()> {
         Command::Report(a) => cmd_report::run(a),
         Command::Sweep(a) => cmd_sweep::run(a),
         Command::Merge(a) => cmd_merge::run(a),
+        Command::Prune(a) => cmd_prune::run(a),
         Command::Show(a) => cmd_show::run(a),
         Command::Completions(a) => cmd_completions::run(a),
     }

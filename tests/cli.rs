@@ -1035,3 +1035,94 @@ fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_r
     );
     assert!(!scratch("sparse-rtl").exists());
 }
+
+#[test]
+fn prune_keeps_the_largest_of_each_group_in_the_inputs_dtype_and_reports_what_it_cost() {
+    use sim::npy::NpyData;
+    // K x N int8 weights, 8 x 2: column 0 groups [5, -9, 1, 2] and [0, 0, 3, -3].
+    let w = write_npy(
+        "prune-w.npy",
+        vec![8, 2],
+        NpyData::I8(vec![5, 1, -9, 1, 1, 1, 2, 1, 0, 7, 0, 0, 3, 0, -3, 0]),
+    );
+    let out = scratch("prune-wp.npy");
+    let _ = std::fs::remove_file(&out);
+    let o = systolic(&[
+        "prune",
+        "--weights",
+        &w,
+        "--pattern",
+        "2:4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    // Column 1 keeps two of its four ones (the first two); 2 + 2 removed.
+    assert!(
+        text.contains("to 2:4 (8 x 2 as K x N): 4 of 16 weights removed (25.0%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("layer output SQNR") && text.contains(" dB"),
+        "{text}"
+    );
+    let p = sim::npy::read(&out).unwrap();
+    assert_eq!(p.shape, vec![8, 2]);
+    assert_eq!(
+        p.data,
+        NpyData::I8(vec![5, 1, -9, 1, 0, 0, 0, 0, 0, 7, 0, 0, 3, 0, -3, 0])
+    );
+    // [out, in] float weights: groups run along each row.
+    let fc = write_npy(
+        "prune-fc.npy",
+        vec![2, 4],
+        NpyData::F32(vec![0.5, -2.0, 0.25, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    );
+    let out2 = scratch("prune-fcp.npy");
+    let _ = std::fs::remove_file(&out2);
+    let o = systolic(&[
+        "prune",
+        "--weights",
+        &fc,
+        "--layout",
+        "out-in",
+        "--pattern",
+        "1:4",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        sim::npy::read(&out2).unwrap().data,
+        NpyData::F32(vec![0.0, -2.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+    );
+    // Bad input: a clear error, nothing written, the input untouched.
+    let out3 = scratch("prune-never.npy");
+    let _ = std::fs::remove_file(&out3);
+    for (args, words) in [
+        (vec!["--pattern", "2:5"], "power of two"),
+        (vec!["--pattern", "dense"], "prunes nothing"),
+        (
+            vec!["--pattern", "2:4", "--layout", "out-in", "--rows", "0"],
+            "--rows",
+        ),
+    ] {
+        let mut all = vec!["prune", "--weights", &w, "--out", out3.to_str().unwrap()];
+        all.extend(args);
+        let o = systolic(&all);
+        assert!(
+            !o.status.success() && stderr(&o).contains(words),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out3.exists());
+    }
+    let o = systolic(&["prune", "--weights", &w, "--pattern", "2:4", "--out", &w]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("is the input file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(sim::npy::read(Path::new(&w)).unwrap().data.len(), 16);
+}

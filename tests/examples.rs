@@ -15,12 +15,13 @@ use support::{root, stderr, stdout};
 
 /// Subcommands in the order their examples run: one may use what an earlier
 /// one wrote (`sim --synth` reads the report `synth` writes).
-const ORDER: [&str; 13] = [
+const ORDER: [&str; 14] = [
     "list",
     "show",
     "synth",
     "sim",
     "gemm",
+    "prune",
     "infer",
     "train",
     "gen",
@@ -145,6 +146,17 @@ fn sandbox() -> PathBuf {
         &dir.join("w_f32.npy"),
         vec![64, 16],
         NpyData::F32(floats(64 * 16, 4)),
+    );
+    // Weights to prune: a K x N matrix and [out, in] Linear weights.
+    npy(
+        &dir.join("W.npy"),
+        vec![96, 24],
+        NpyData::F32(floats(96 * 24, 5)),
+    );
+    npy(
+        &dir.join("fc1.npy"),
+        vec![16, 64],
+        NpyData::F32(floats(16 * 64, 6)),
     );
     let bench = root().join("bench/scalesim");
     for cfg in ["my.cfg", "google.cfg"] {

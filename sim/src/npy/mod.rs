@@ -32,6 +32,39 @@ pub enum NpyData {
 }
 
 impl NpyData {
+    /// This data with the elements where `keep` is false set to zero (same
+    /// dtype; `keep` has one entry per element).
+    pub fn zeroed_where(&self, keep: &[bool]) -> NpyData {
+        fn z<T: Copy + Default>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter()
+                .zip(keep)
+                .map(|(&x, &k)| if k { x } else { T::default() })
+                .collect()
+        }
+        match self {
+            NpyData::I8(v) => NpyData::I8(z(v, keep)),
+            NpyData::U8(v) => NpyData::U8(z(v, keep)),
+            NpyData::I16(v) => NpyData::I16(z(v, keep)),
+            NpyData::I32(v) => NpyData::I32(z(v, keep)),
+            NpyData::I64(v) => NpyData::I64(z(v, keep)),
+            NpyData::F32(v) => NpyData::F32(z(v, keep)),
+            NpyData::F64(v) => NpyData::F64(z(v, keep)),
+        }
+    }
+
+    /// The elements as `f64` (exact but for 64-bit integers beyond 2^53).
+    pub fn to_f64_lossy(&self) -> Vec<f64> {
+        match self {
+            NpyData::I8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::U8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::I16(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::I64(v) => v.iter().map(|&x| x as f64).collect(),
+            NpyData::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::F64(v) => v.clone(),
+        }
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         match self {
