@@ -88,29 +88,30 @@ pub fn run(a: PruneArgs) -> miette::Result<()> {
         ));
     }
     let w = npy::read(&a.weights)?;
-    // (k, n) and where element (kk, j) sits in the data.
-    let (k, n, at): (usize, usize, Box<dyn Fn(usize, usize) -> usize>) =
-        match (a.layout, w.shape.as_slice()) {
-            (Layout::KN, [k, n]) => (*k, *n, Box::new(move |kk, j| kk * n + j)),
-            (Layout::KN, dims) => {
-                return Err(bad(
-                    "shape",
-                    format!("--layout k-n needs a 2-D K x N matrix, found shape {dims:?}"),
-                    "use --layout out-in for [out, in, ...] weights (PyTorch's Linear and Conv)",
-                ))
-            }
-            (Layout::OutIn, [out, rest @ ..]) if !rest.is_empty() => {
-                let k: usize = rest.iter().product();
-                (k, *out, Box::new(move |kk, j| j * k + kk))
-            }
-            (Layout::OutIn, dims) => {
-                return Err(bad(
-                    "shape",
-                    format!("--layout out-in needs at least 2 dimensions, found shape {dims:?}"),
-                    "a weight tensor is [out, in, ...]",
-                ))
-            }
-        };
+    // (k, n) of the K x N view.
+    let (k, n) = match (a.layout, w.shape.as_slice()) {
+        (Layout::KN, [k, n]) => (*k, *n),
+        (Layout::KN, dims) => {
+            return Err(bad(
+                "shape",
+                format!("--layout k-n needs a 2-D K x N matrix, found shape {dims:?}"),
+                "use --layout out-in for [out, in, ...] weights (PyTorch's Linear and Conv)",
+            ))
+        }
+        (Layout::OutIn, [out, rest @ ..]) if !rest.is_empty() => (rest.iter().product(), *out),
+        (Layout::OutIn, dims) => {
+            return Err(bad(
+                "shape",
+                format!("--layout out-in needs at least 2 dimensions, found shape {dims:?}"),
+                "a weight tensor is [out, in, ...]",
+            ))
+        }
+    };
+    // Where element (kk, j) of the K x N view sits in the data.
+    let at = |kk: usize, j: usize| match a.layout {
+        Layout::KN => kk * n + j,
+        Layout::OutIn => j * k + kk,
+    };
     if k == 0 || n == 0 {
         return Err(bad(
             "shape",
