@@ -1007,7 +1007,7 @@ fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_r
         .split("cycles, dense ")
         .nth(1)
         .unwrap()
-        .split(')')
+        .split(';')
         .next()
         .unwrap()
         .parse()
