@@ -1126,3 +1126,69 @@ fn prune_keeps_the_largest_of_each_group_in_the_inputs_dtype_and_reports_what_it
     );
     assert_eq!(sim::npy::read(Path::new(&w)).unwrap().data.len(), 16);
 }
+
+#[test]
+fn gemm_on_a_sparse_design_refuses_unpruned_weights_and_matches_the_dense_design_on_pruned_ones() {
+    use sim::npy::NpyData;
+    let ints = |n: usize, seed: usize| -> Vec<i8> {
+        (0..n).map(|i| ((i * 7919 + seed) % 251) as i8).collect()
+    };
+    let a = write_npy("sp-a.npy", vec![12, 40], NpyData::I8(ints(480, 1)));
+    let b = write_npy("sp-b.npy", vec![40, 6], NpyData::I8(ints(240, 2)));
+    let sparse = design_file(
+        "sp-2-4.toml",
+        &format!("{GOOD}[sparsity]\nweights = \"2:4\"\n"),
+    );
+    let dense = design_file("sp-dense.toml", GOOD);
+    let c = scratch("sp-c.npy");
+    let _ = std::fs::remove_file(&c);
+    let o = systolic(&[
+        "gemm",
+        "--design",
+        &sparse,
+        "--a",
+        &a,
+        "--b",
+        &b,
+        "--out",
+        c.to_str().unwrap(),
+    ]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success()
+            && e.contains("column 0, rows 0 to 3 (group 0)")
+            && e.contains("systolic prune --pattern 2:4"),
+        "{e}"
+    );
+    assert!(!c.exists());
+    let bp = scratch("sp-bp.npy");
+    let _ = std::fs::remove_file(&bp);
+    let o = systolic(&[
+        "prune",
+        "--weights",
+        &b,
+        "--pattern",
+        "2:4",
+        "--out",
+        bp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bp = bp.display().to_string();
+    let cd = scratch("sp-cd.npy");
+    for (d, out) in [(&sparse, &c), (&dense, &cd)] {
+        let _ = std::fs::remove_file(out);
+        let o = systolic(&[
+            "gemm",
+            "--design",
+            d,
+            "--a",
+            &a,
+            "--b",
+            &bp,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(sim::npy::read(&c).unwrap(), sim::npy::read(&cd).unwrap());
+}

@@ -149,7 +149,7 @@ pub enum PeError {
     #[error("the pe engine does not simulate {0} sparse weights on this design yet (integer ws designs only)")]
     Sparse(String),
     /// Weights that break the design's N:M pattern.
-    #[error("B breaks the design's {pattern} pattern: column {column}, rows {first} to {last} (group {group}) hold {nonzero} nonzero weights, at most {keep} allowed")]
+    #[error("B breaks the design's {pattern} pattern: column {column}, rows {first} to {last} (group {group}) hold {nonzero} nonzero weights, at most {keep} allowed (`systolic prune --pattern {pattern}` prunes weights to it)")]
     Pattern {
         /// `N:M`.
         pattern: String,
