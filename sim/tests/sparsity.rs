@@ -132,6 +132,10 @@ proptest! {
         // A moves as the dense GEMM's (all of K), never more.
         prop_assert!(got.traffic.dram_ifmap_bytes <= plain.traffic.dram_ifmap_bytes.max(gm * gk) );
         prop_assert!(got.compute_cycles <= plain.compute_cycles);
+        // The run-by-run path agrees with the fold-by-fold one.
+        if let Some(runs) = RTL.gemm_by_runs(&sparse, &g) {
+            prop_assert_eq!(runs, RTL.gemm_per_fold(&sparse, &g));
+        }
         // A GEMM of two activations runs dense on the same design.
         let act = GemmOp::new(gm, gk, gn);
         prop_assert_eq!(RTL.run_gemm(&sparse, &act).unwrap(), RTL.run_gemm(&dense, &act).unwrap());
@@ -151,6 +155,12 @@ fn a_whole_kernel_of_zeros_is_one_group_and_one_sixteenth_of_the_weights() {
     // 16 x 16 weights of 8 + 4 bits.
     assert_eq!(st.traffic.dram_filter_bytes, 16 * 16 * 12 / 8);
     assert_eq!(st.traffic.ifmap_reads, 64 * 256);
+    // Each PE-step writes 16 activations of 8 bits and a 32-bit sum; the
+    // load shifts 12-bit weight-and-index words through 16 rows and latches them.
+    assert_eq!(
+        st.reg_bits,
+        16 * 16 * 64 * (16 * 8 + 32) + 16 * 16 * 16 * 12 + 16 * 16 * 12
+    );
 }
 
 #[test]

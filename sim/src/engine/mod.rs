@@ -165,7 +165,7 @@ impl FastEngine {
         let first = folds.next();
         let mut compute = timing::Schedule::new(design, self.mode, os, false, None);
         let mut memory = timing::Schedule::new(design, self.mode, os, true, first.as_ref());
-        let regs = RegisterBits::new(design, os);
+        let regs = RegisterBits::new(design, g, os);
         let pes = design.pes();
         let (mut n, mut pe_slots, mut reg_bits) = (0u64, 0u64, 0u64);
         let mut current = first;
@@ -290,20 +290,31 @@ impl FastEngine {
 /// registers of the useful PEs every step, plus loading stationary operands
 /// through the shift chain (ws/is) or draining outputs through it (os), which
 /// shifts every register of a used column once per row of the array.
+/// With N:M sparse weights (docs/TIMING.md, "Sparse weights") a PE's
+/// streamed register holds its group's M activations and its stationary
+/// registers a weight with its index.
 struct RegisterBits {
     r: u64,
     op: u64,
     acc: u64,
     output_stationary: bool,
+    /// Bits of the streamed register (the operand's, M of them when sparse).
+    streamed: u64,
+    /// Bits of a stationary word (the operand's, plus the index when sparse).
+    stationary: u64,
 }
 
 impl RegisterBits {
-    fn new(design: &Design, output_stationary: bool) -> RegisterBits {
+    fn new(design: &Design, g: &GemmOp, output_stationary: bool) -> RegisterBits {
+        let op = u64::from(design.operand.bits());
+        let sparse = plan::sparse_weights(design, g);
         RegisterBits {
             r: u64::from(design.rows),
-            op: u64::from(design.operand.bits()),
+            op,
             acc: u64::from(design.accumulator.bits()),
             output_stationary,
+            streamed: op * sparse.map_or(1, |s| u64::from(s.m)),
+            stationary: op + sparse.map_or(0, |s| u64::from(s.index_bits())),
         }
     }
 
@@ -313,7 +324,8 @@ impl RegisterBits {
         if self.output_stationary {
             active * (2 * op + acc) + r * r * f.cols * acc
         } else {
-            active * (op + acc) + r * r * f.cols * op + f.rows * f.cols * op
+            let w = self.stationary;
+            active * (self.streamed + acc) + r * r * f.cols * w + f.rows * f.cols * w
         }
     }
 }

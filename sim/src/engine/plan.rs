@@ -303,6 +303,11 @@ impl Folds {
         }
     }
 
+    /// The GEMM these folds are of.
+    pub fn gemm(&self) -> &GemmOp {
+        &self.g
+    }
+
     /// Whether this dataflow keeps outputs in the PEs (os) rather than operands.
     pub fn output_stationary(&self) -> bool {
         self.dataflow == Dataflow::Os

@@ -104,7 +104,7 @@ impl Walk {
         let segs = [0, 1, 2].map(|l| Segments::of(loops[l], folds.first_tile_loads(l)));
         let (r, c) = (u64::from(design.rows), u64::from(design.cols));
         let os = folds.output_stationary();
-        let regs = RegisterBits::new(design, os);
+        let regs = RegisterBits::new(design, folds.gemm(), os);
         let pes = design.pes();
         let gap = |t: u64| match mode {
             TimingMode::Scalesim if os => t + r + c - 2,
