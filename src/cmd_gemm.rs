@@ -144,6 +144,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         return float_gemm(&a, &design);
     };
     let mut out = String::new();
+    let mut zero_line = String::new();
     let (m, k, n, result) = if a.quantize {
         let (pa, pb) = (
             a.a.as_ref().expect("clap requires --a"),
@@ -216,9 +217,14 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             }
             _ => {
                 let (m, k, n) = random_dims(&a)?;
+                let mut b = pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
+                // A sparse design's random weights follow its pattern.
+                if let Some(s) = design.sparsity {
+                    s.prune(&mut b, (k as usize, n as usize), 0, |&x| (x as f64).abs());
+                }
                 (
                     pe::random_operands(bits, (m * k) as usize, a.seed),
-                    pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED),
+                    b,
                     m,
                     k,
                     n,
@@ -226,6 +232,16 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             }
         };
         let run = pe::run(&design, &ia, &ib, m, k, n).map_err(sim::SimError::from)?;
+        let (products, zero) = pe::zero_products(&design, &ia, &ib, (m, k, n));
+        let zeros = |v: &[i64]| {
+            100.0 * v.iter().filter(|&&x| x == 0).count() as f64 / v.len().max(1) as f64
+        };
+        zero_line = format!(
+            "zero operands: {zero} of the array's {products} multiplies ({:.1}%) have one (A {:.1}% zeros, B {:.1}%)\n",
+            100.0 * zero as f64 / products.max(1) as f64,
+            zeros(&ia),
+            zeros(&ib),
+        );
         let data = if design.accumulator.bits() <= 32 {
             NpyData::I32(run.c.iter().map(|&v| v as i32).collect())
         } else {
@@ -235,7 +251,9 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         (m, k, n, (run, arr))
     };
     let (run, arr) = result;
-    let (_, stall, energy) = cost(&design, &GemmOp::new(m, k, n))?;
+    // B is the stationary operand: a sparse design compresses it (the pe
+    // engine ran it so).
+    let (_, stall, energy) = cost(&design, &GemmOp::new(m, k, n).of_weights())?;
     let head = format!(
         "design {} ({}x{} {} {})   C[{m} x {n}] = A[{m} x {k}] x B[{k} x {n}]\ncycles {} on the array (pe engine, value-exact) + {} DRAM stall   latency {:.2} us   energy {:.3} uJ   {:.2} pJ/MAC\n",
         design.name,
@@ -258,7 +276,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             arr.data.descr()
         ));
     }
-    output::emit(&format!("{head}{out}"), None)
+    output::emit(&format!("{head}{zero_line}{out}"), None)
 }
 
 /// Float operands for `--m --k --n`: the pe engine's 24-bit random

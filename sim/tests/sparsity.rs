@@ -235,6 +235,30 @@ proptest! {
         if !saturate {
             prop_assert_eq!(&run.c, &sim::engine::pe::reference(&dense, &a, &b, gm, gk, gn));
         }
+        // Zero-operand multiplies, counted by brute force: every product
+        // of the dense GEMM, and every compressed slot against the
+        // activation its index selects.
+        let (mu, ku, nu) = (gm as usize, gk as usize, gn as usize);
+        let dense_zero = (0..mu * ku * nu)
+            .filter(|i| a[i / nu / ku * ku + i / nu % ku] == 0 || b[i / nu % ku * nu + i % nu] == 0)
+            .count() as u64;
+        prop_assert_eq!(sim::engine::pe::zero_products(&dense, &a, &b, (gm, gk, gn)), (gm * gk * gn, dense_zero));
+        let (vals, idx) = s.compress(&b, (ku, nu), 0, |&x| x == 0);
+        let kc = s.compressed_k(gk) as usize;
+        let (keep, group) = (s.n as usize, s.m as usize);
+        let mut sparse_zero = 0u64;
+        for t in 0..mu {
+            for r in 0..kc {
+                for j in 0..nu {
+                    let kk = r / keep * group + usize::from(idx[r * nu + j]);
+                    sparse_zero += u64::from(vals[r * nu + j] == 0 || a[t * ku + kk] == 0);
+                }
+            }
+        }
+        prop_assert_eq!(
+            sim::engine::pe::zero_products(&sparse, &a, &b, (gm, gk, gn)),
+            (gm * kc as u64 * gn, sparse_zero)
+        );
         let fast = RTL.run_gemm(&sparse, &GemmOp::new(gm, gk, gn).of_weights()).unwrap();
         prop_assert_eq!(run.cycles, fast.compute_cycles);
         prop_assert_eq!(run.folds.len() as u64, fast.folds);

@@ -307,6 +307,59 @@ fn run_sparse(
     Ok(finish(design, &plan, &sched, c))
 }
 
+/// The multiplies the array makes for `C = A x B` on `design` and how many
+/// of them have a zero operand: (multiplies, with a zero). Dense: `M K N`
+/// products; N:M sparse: `M K' N`, each compressed weight (a padding slot
+/// is a zero) against the activation its index selects. `b` must follow a
+/// sparse design's pattern (as [`run`] requires).
+pub fn zero_products(
+    design: &Design,
+    a: &[i64],
+    b: &[i64],
+    (m, k, n): (u64, u64, u64),
+) -> (u64, u64) {
+    let (mu, ku, nu) = (m as usize, k as usize, n as usize);
+    // Zeros in each column of A.
+    let mut za = vec![0u64; ku];
+    for row in a.chunks_exact(ku.max(1)).take(mu) {
+        for (z, &x) in za.iter_mut().zip(row) {
+            *z += u64::from(x == 0);
+        }
+    }
+    match design.sparsity.filter(|_| design.dataflow == Dataflow::Ws) {
+        None => {
+            let zero = (0..ku)
+                .map(|kk| {
+                    let zb = b[kk * nu..(kk + 1) * nu]
+                        .iter()
+                        .filter(|&&x| x == 0)
+                        .count() as u64;
+                    za[kk] * n + (m - za[kk]) * zb
+                })
+                .sum();
+            (m * k * n, zero)
+        }
+        Some(s) => {
+            let (values, index) = s.compress(b, (ku, nu), 0, |&x| x == 0);
+            let (keep, group) = (s.n as usize, s.m as usize);
+            let zero = values
+                .iter()
+                .zip(&index)
+                .enumerate()
+                .map(|(i, (&v, &ix))| {
+                    let kk = i / nu / keep * group + usize::from(ix);
+                    if v == 0 {
+                        m
+                    } else {
+                        za[kk]
+                    }
+                })
+                .sum();
+            (m * s.compressed_k(k) * n, zero)
+        }
+    }
+}
+
 /// The controller's schedule of `plan` (the same state machine for every
 /// arithmetic).
 fn schedule(design: &Design, plan: &plan::Plan) -> control::Schedule {
