@@ -231,21 +231,42 @@ fn table(
     );
     let _ = writeln!(
         s,
-        "{:<24} {:<22} {:>18} {:>6} {:>12} {:>12}",
-        "node", "operator", "M x K x N", "count", "pe cycles", "sim compute"
+        "{:<24} {:<22} {:>18} {:>6} {:>12} {:>12} {:>8} {:>9}",
+        "node",
+        "operator",
+        "M x K x N",
+        "count",
+        "pe cycles",
+        "sim compute",
+        "A zeros",
+        "zero MACs"
     );
+    let pct = |(all, z): (u64, u64)| format!("{:.1}%", 100.0 * z as f64 / all.max(1) as f64);
     for g in &result.gemms {
         let _ = writeln!(
             s,
-            "{:<24} {:<22} {:>18} {:>6} {:>12} {:>12}",
+            "{:<24} {:<22} {:>18} {:>6} {:>12} {:>12} {:>8} {:>9}",
             g.node,
             g.op_type,
             format!("{}x{}x{}", g.mkn.0, g.mkn.1, g.mkn.2),
             g.count,
             g.cycles,
-            sim_cycles(report, &g.node).map_or("-".into(), |c| c.to_string())
+            sim_cycles(report, &g.node).map_or("-".into(), |c| c.to_string()),
+            pct(g.a_zeros),
+            pct(g.products),
         );
     }
+    let all = result
+        .gemms
+        .iter()
+        .fold((0, 0), |t, g| (t.0 + g.products.0, t.1 + g.products.1));
+    let _ = writeln!(
+        s,
+        "zero operands: {} of the array's {} multiplies ({}) have one",
+        all.1,
+        all.0,
+        pct(all)
+    );
     let pe: u64 = result.gemms.iter().map(|g| g.cycles).sum();
     let _ = writeln!(
         s,
@@ -310,6 +331,10 @@ fn json(
                 "count": g.count,
                 "pe_cycles": g.cycles,
                 "pe_engine_pe_cycles": g.pe_cycles,
+                "multiplies": g.products.0,
+                "zero_operand_multiplies": g.products.1,
+                "a_elements": g.a_zeros.0,
+                "a_zeros": g.a_zeros.1,
                 "sim_compute_cycles": sim_cycles(report, &g.node),
             })
         })

@@ -172,6 +172,13 @@ fn pe_engine_cycles_equal_the_fast_engines_compute_cycles() {
             .unwrap();
             let mut compared = 0;
             for g in &got.gemms {
+                // Every multiply of every run is counted once, a zero
+                // operand at most that often; A's elements likewise.
+                let (m, k, n) = g.mkn;
+                assert_eq!(g.products.0, m * k * n * g.count, "{file}: node {}", g.node);
+                assert!(g.products.1 <= g.products.0);
+                assert_eq!(g.a_zeros.0, m * k * g.count, "{file}: node {}", g.node);
+                assert!(g.a_zeros.1 * n <= g.products.1, "{file}: node {}", g.node);
                 // Layers lowered from the same node (QDQ groups keep the
                 // op's name; unnamed nodes are named by their output).
                 if let Some(l) = report.layers.iter().find(|l| l.layer == g.node) {

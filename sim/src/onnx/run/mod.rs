@@ -53,6 +53,29 @@ pub struct GemmRun {
     pub cycles: u64,
     /// PE-cycles simulated.
     pub pe_cycles: u64,
+    /// Multiplies the array made (`M K N` per GEMM, `M K' N` with N:M
+    /// sparse weights) and how many had a zero operand
+    /// ([`crate::engine::pe::zero_products`]).
+    pub products: (u64, u64),
+    /// Elements of A (the activations) over all runs, and how many were
+    /// zero (after a ReLU, most of them may be).
+    pub a_zeros: (u64, u64),
+}
+
+/// The zero counts of one GEMM the pe engine ran: `zero` tells an
+/// operand's zeros (a float design's -0 is one).
+pub(crate) fn zero_counts<T>(
+    design: &Design,
+    a: &[T],
+    b: &[T],
+    mkn: (u64, u64, u64),
+    zero: impl Fn(&T) -> bool,
+) -> ((u64, u64), (u64, u64)) {
+    let ind = |v: &[T]| -> Vec<i64> { v.iter().map(|x| i64::from(!zero(x))).collect() };
+    let (ia, ib) = (ind(a), ind(b));
+    let products = crate::engine::pe::zero_products(design, &ia, &ib, mkn);
+    let za = ia.iter().filter(|&&x| x == 0).count() as u64;
+    (products, (a.len() as u64, za))
 }
 
 /// The result of a run.
@@ -431,6 +454,7 @@ impl<'a> Machine<'a> {
         n: &NodeProto,
         mkn: (u64, u64, u64),
         run: &crate::engine::pe::PeRun,
+        (products, a_zeros): ((u64, u64), (u64, u64)),
     ) {
         let name = crate::onnx::error::node_name(n).to_string();
         match self.gemms.last_mut() {
@@ -438,6 +462,8 @@ impl<'a> Machine<'a> {
                 g.count += 1;
                 g.cycles += run.cycles;
                 g.pe_cycles += run.pe_cycles;
+                g.products = (g.products.0 + products.0, g.products.1 + products.1);
+                g.a_zeros = (g.a_zeros.0 + a_zeros.0, g.a_zeros.1 + a_zeros.1);
             }
             _ => self.gemms.push(GemmRun {
                 node: name,
@@ -446,6 +472,8 @@ impl<'a> Machine<'a> {
                 count: 1,
                 cycles: run.cycles,
                 pe_cycles: run.pe_cycles,
+                products,
+                a_zeros,
             }),
         }
     }

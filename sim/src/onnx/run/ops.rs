@@ -754,7 +754,9 @@ fn host_or_array_gemm(
     };
     let run = crate::engine::pe::run(m.design, &enc(a), &enc(b), mm as u64, k as u64, nn as u64)
         .map_err(|e| format!("the pe engine refused the GEMM: {e}"))?;
-    m.record(n, (mm as u64, k as u64, nn as u64), &run);
+    let mkn = (mm as u64, k as u64, nn as u64);
+    let zeros = super::zero_counts(m.design, a, b, mkn, |&x| x == 0.0);
+    m.record(n, mkn, &run, zeros);
     Ok(run
         .c
         .iter()

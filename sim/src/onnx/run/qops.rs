@@ -309,7 +309,9 @@ pub(super) fn gemm(
             out.push(i64::from(v as i32));
         }
     }
-    m.record(n, (rows as u64, k as u64, cols as u64), &run);
+    let mkn = (rows as u64, k as u64, cols as u64);
+    let zeros = super::zero_counts(m.design, &sa, &sb, mkn, |&x| x == 0);
+    m.record(n, mkn, &run, zeros);
     Ok(out)
 }
 
