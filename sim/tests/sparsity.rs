@@ -95,6 +95,15 @@ fn the_design_field_parses_round_trips_and_refuses_what_the_array_cannot_hold() 
     }
 }
 
+/// (array rows, N, log2 M): M from 2 to 8, N below it, rows N times 1 to
+/// `max_mul`.
+fn rows_and_pattern(max_mul: u32) -> impl Strategy<Value = (u32, u32, u32)> {
+    (1u32..=max_mul, 1u32..4).prop_flat_map(|(mul, ml)| {
+        let m = 1u32 << ml;
+        (1..m).prop_map(move |n| (n * mul, n, ml))
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -104,10 +113,7 @@ proptest! {
     /// and sparse is never slower than dense.
     #[test]
     fn a_sparse_gemm_costs_the_dense_gemm_over_the_compressed_k(
-        (rows, n_keep, m_log) in (1u32..5, 1u32..4).prop_flat_map(|(mul, ml)| {
-            let m = 1u32 << ml;
-            (1..m).prop_map(move |n| (n * mul, n, ml))
-        }),
+        (rows, n_keep, m_log) in rows_and_pattern(4),
         cols in 1u32..9,
         (gm, gk, gn) in (1u64..40, 1u64..90, 1u64..30),
         kib in prop::sample::select(vec![1.0, 4.0, 64.0]),
@@ -213,10 +219,7 @@ proptest! {
     /// (saturating ones), in the fast engine's cycles, stepped or time-major.
     #[test]
     fn the_pe_engine_computes_sparse_gemms_exactly_in_the_fast_engines_cycles(
-        (rows, n_keep, m_log) in (1u32..4, 1u32..4).prop_flat_map(|(mul, ml)| {
-            let m = 1u32 << ml;
-            (1..m).prop_map(move |n| (n * mul, n, ml))
-        }),
+        (rows, n_keep, m_log) in rows_and_pattern(3),
         cols in 1u32..6,
         (gm, gk, gn) in (1u64..12, 1u64..40, 1u64..10),
         (op_bits, acc_bits, saturate) in prop::sample::select(vec![(8u32, 32u32, false), (16, 32, false), (8, 14, false), (8, 12, true), (4, 9, true)]),
