@@ -12,6 +12,7 @@ use std::path::PathBuf;
 #[command(after_help = "Examples:
   systolic prune --weights W.npy --pattern 2:4 --out Wp.npy
   systolic prune --weights fc1.npy --layout out-in --pattern 1:4 --out fc1-1of4.npy
+  systolic prune --model mlp.onnx --pattern 2:4 --out mlp-2of4.onnx
 
 In every group of M consecutive weights along K (the reduction dimension), the N of
 largest magnitude stay (of equal ones, the first along K) and the others become zero,
@@ -19,19 +20,26 @@ so the result runs on a design with [sparsity] weights = \"N:M\" (docs/DESIGN_FO
 --layout k-n (the default) reads a 2-D K x N matrix, the B of `systolic gemm`;
 --layout out-in reads [out, in, ...] weights (PyTorch's Linear and Conv: K is
 everything after the first dimension). The output keeps the input's dtype and shape.
-The report gives the share of weights removed and the SQNR of the layer's output
-X x W against X x W_pruned on seeded standard-normal inputs X.")]
+--model prunes the weight of every Conv, Gemm and MatMul node whose weight is a
+float32 initializer in the file (Conv: [out, in, kh, kw]; MatMul: K x N; Gemm: as
+transB says) and writes the model with only those values changed; the pruned model
+runs with `systolic sim` and `systolic infer`. The report gives, per tensor, the
+share of weights removed and the SQNR of the layer's output X x W against
+X x W_pruned on seeded standard-normal inputs X.")]
 pub struct PruneArgs {
     /// Weights as .npy (integers or floats).
+    #[arg(long, required_unless_present = "model", conflicts_with = "model")]
+    weights: Option<PathBuf>,
+    /// An ONNX model whose Conv, Gemm and MatMul weights to prune.
     #[arg(long)]
-    weights: PathBuf,
+    model: Option<PathBuf>,
     /// `N:M`: at most N nonzero weights in every group of M along K.
     #[arg(long)]
     pattern: String,
     /// Where K runs in the weights.
     #[arg(long, value_enum, default_value_t = Layout::KN)]
     layout: Layout,
-    /// The pruned weights (.npy), written atomically; never the input file.
+    /// The pruned weights (.npy) or model (.onnx), written atomically; never the input file.
     #[arg(long)]
     out: PathBuf,
     /// Rows of the seeded inputs the output SQNR is measured on.
@@ -55,7 +63,12 @@ enum Layout {
 
 pub fn run(a: PruneArgs) -> miette::Result<()> {
     sim::error::check_output_file(&a.out)?;
-    let file = a.weights.display().to_string();
+    let input = a
+        .weights
+        .as_ref()
+        .or(a.model.as_ref())
+        .expect("clap requires --weights or --model");
+    let file = input.display().to_string();
     let bad = |field: &str, message: String, hint: &str| -> miette::Report {
         sim::error::InputError::new("systolic::prune::input", &file, message)
             .field(field)
@@ -80,80 +93,257 @@ pub fn run(a: PruneArgs) -> miette::Result<()> {
             "64 rows give a stable SQNR",
         ));
     }
-    if sim::output::same_file(&a.out, &a.weights) {
+    if sim::output::same_file(&a.out, input) {
         return Err(bad(
             "--out",
             format!("--out {} is the input file", a.out.display()),
             "write the pruned weights to a new file; the input stays as it is",
         ));
     }
-    let w = npy::read(&a.weights)?;
-    // (k, n) of the K x N view.
-    let (k, n) = match (a.layout, w.shape.as_slice()) {
-        (Layout::KN, [k, n]) => (*k, *n),
-        (Layout::KN, dims) => {
-            return Err(bad(
-                "shape",
-                format!("--layout k-n needs a 2-D K x N matrix, found shape {dims:?}"),
-                "use --layout out-in for [out, in, ...] weights (PyTorch's Linear and Conv)",
-            ))
+    match &a.model {
+        Some(m) => prune_model(&a, s, m, &bad),
+        None => prune_npy(&a, s, input, &bad),
+    }
+}
+
+/// A weight tensor pruned in place: `values` in `layout` with `shape`.
+struct Pruned {
+    k: usize,
+    n: usize,
+    removed: usize,
+    nonzero: usize,
+    sqnr: f64,
+    /// Flat indices (in `values`) set to zero.
+    zeroed: Vec<usize>,
+}
+
+impl Pruned {
+    /// `values` (of `shape`, K running as `layout` says) pruned to `s`;
+    /// `Err` names what is wrong with the shape.
+    fn of(
+        a: &PruneArgs,
+        s: Sparsity,
+        values: &[f64],
+        shape: &[usize],
+        layout: Layout,
+    ) -> Result<Pruned, String> {
+        let (k, n) = match (layout, shape) {
+            (Layout::KN, [k, n]) => (*k, *n),
+            (Layout::KN, dims) => {
+                return Err(format!(
+                    "--layout k-n needs a 2-D K x N matrix, found shape {dims:?}"
+                ))
+            }
+            (Layout::OutIn, [out, rest @ ..]) if !rest.is_empty() => (rest.iter().product(), *out),
+            (Layout::OutIn, dims) => {
+                return Err(format!(
+                    "--layout out-in needs at least 2 dimensions, found shape {dims:?}"
+                ))
+            }
+        };
+        if k == 0 || n == 0 {
+            return Err(format!("the weights are empty (K = {k}, N = {n})"));
         }
-        (Layout::OutIn, [out, rest @ ..]) if !rest.is_empty() => (rest.iter().product(), *out),
-        (Layout::OutIn, dims) => {
-            return Err(bad(
-                "shape",
-                format!("--layout out-in needs at least 2 dimensions, found shape {dims:?}"),
-                "a weight tensor is [out, in, ...]",
-            ))
-        }
-    };
-    // Where element (kk, j) of the K x N view sits in the data.
-    let at = |kk: usize, j: usize| match a.layout {
-        Layout::KN => kk * n + j,
-        Layout::OutIn => j * k + kk,
-    };
-    if k == 0 || n == 0 {
-        return Err(bad(
+        // Where element (kk, j) of the K x N view sits in `values`.
+        let at = |kk: usize, j: usize| match layout {
+            Layout::KN => kk * n + j,
+            Layout::OutIn => j * k + kk,
+        };
+        let mut kn: Vec<f64> = (0..k * n).map(|i| values[at(i / n, i % n)]).collect();
+        let dense = kn.clone();
+        let nonzero = dense.iter().filter(|&&x| x != 0.0).count();
+        let removed = s.prune(&mut kn, (k, n), 0.0, |&x| x.abs()) as usize;
+        let zeroed = (0..k * n)
+            .filter(|&i| kn[i] == 0.0 && dense[i] != 0.0)
+            .map(|i| at(i / n, i % n))
+            .collect();
+        Ok(Pruned {
+            k,
+            n,
+            removed,
+            nonzero,
+            sqnr: output_sqnr(&dense, &kn, (k, n), a.rows, a.seed),
+            zeroed,
+        })
+    }
+
+    /// "K x N: removed r of t (x%); ... SQNR".
+    fn summary(&self) -> String {
+        let all = self.k * self.n;
+        let share = |x: usize| 100.0 * x as f64 / all as f64;
+        format!(
+            "{} x {} as K x N: {} of {all} weights removed ({:.1}%; {} were nonzero, {:.1}%, now {} nonzero, {:.1}%); layer output SQNR {:.2} dB",
+            self.k,
+            self.n,
+            self.removed,
+            share(self.removed),
+            self.nonzero,
+            share(self.nonzero),
+            self.nonzero - self.removed,
+            share(self.nonzero - self.removed),
+            self.sqnr,
+        )
+    }
+}
+
+/// `--weights`: one .npy tensor.
+fn prune_npy(
+    a: &PruneArgs,
+    s: Sparsity,
+    input: &std::path::Path,
+    bad: &dyn Fn(&str, String, &str) -> miette::Report,
+) -> miette::Result<()> {
+    let w = npy::read(input)?;
+    // (Exact for every npy dtype but 64-bit integers beyond 2^53, which
+    // only the magnitude order uses.)
+    let p = Pruned::of(a, s, &w.data.to_f64_lossy(), &w.shape, a.layout).map_err(|m| {
+        bad(
             "shape",
-            format!("the weights are empty (K = {k}, N = {n})"),
-            "give the layer's weight tensor",
-        ));
+            m,
+            "--layout k-n reads a K x N matrix; --layout out-in [out, in, ...] weights (PyTorch's Linear and Conv)",
+        )
+    })?;
+    let mut keep = vec![true; w.data.len()];
+    for &i in &p.zeroed {
+        keep[i] = false;
     }
-    // The weights as a K x N matrix of f64 (exact for every npy dtype but
-    // 64-bit integers beyond 2^53, which only the magnitude order uses).
-    let values = w.data.to_f64_lossy();
-    let mut kn: Vec<f64> = (0..k * n).map(|i| values[at(i / n, i % n)]).collect();
-    let dense = kn.clone();
-    let nonzero = dense.iter().filter(|&&x| x != 0.0).count();
-    let removed = s.prune(&mut kn, (k, n), 0.0, |&x| x.abs()) as usize;
-    // The pruned tensor in the input's layout and dtype.
-    let mut keep = vec![true; k * n];
-    for (i, &x) in kn.iter().enumerate() {
-        if x == 0.0 && dense[i] != 0.0 {
-            keep[at(i / n, i % n)] = false;
-        }
-    }
-    let data = w.data.zeroed_where(&keep);
-    let out = NpyArray::new(w.shape.clone(), data)?;
-    let sqnr = output_sqnr(&dense, &kn, (k, n), a.rows, a.seed);
+    let out = NpyArray::new(w.shape.clone(), w.data.zeroed_where(&keep))?;
     npy::write(&a.out, &out)?;
-    let share = |x: usize| 100.0 * x as f64 / (k * n) as f64;
     let text = format!(
-        "pruned {} to {s} ({k} x {n} as K x N): {removed} of {} weights removed ({:.1}%; {} were nonzero, {:.1}%, now {} nonzero, {:.1}%)\nlayer output SQNR {:.2} dB (X x W against X x W_pruned, X {} x {k} standard normal, seed {})\nwrote {} ({:?} {})\n",
-        a.weights.display(),
-        k * n,
-        share(removed),
-        nonzero,
-        share(nonzero),
-        nonzero - removed,
-        share(nonzero - removed),
-        sqnr,
+        "pruned {} to {s}: {}\n(X x W against X x W_pruned, X {} x K standard normal, seed {})\nwrote {} ({:?} {})\n",
+        input.display(),
+        p.summary(),
         a.rows,
         a.seed,
         a.out.display(),
         out.shape,
         out.data.descr(),
     );
+    output::emit(&text, None)
+}
+
+/// `--model`: every Conv, Gemm and MatMul weight held as a float32
+/// initializer in the file, zeroed in place (the values keep their bytes'
+/// length, so the rest of the file is unchanged).
+fn prune_model(
+    a: &PruneArgs,
+    s: Sparsity,
+    path: &std::path::Path,
+    bad: &dyn Fn(&str, String, &str) -> miette::Report,
+) -> miette::Result<()> {
+    use sim::onnx::proto::{AttrValue, Payload};
+    let file = sim::onnx::OnnxFile::read(path)?;
+    let g = &file.proto.graph;
+    let mut bytes = file.bytes.clone();
+    let mut lines = Vec::new();
+    let mut skipped = Vec::new();
+    let mut done = std::collections::HashSet::new();
+    for node in &g.nodes {
+        let layout = match node.op_type.as_str() {
+            "Conv" => Layout::OutIn,
+            "MatMul" => Layout::KN,
+            "Gemm" => {
+                let trans_b = node.attributes.iter().any(|at| {
+                    at.name == "transB" && matches!(at.value, AttrValue::Int(v) if v != 0)
+                });
+                if trans_b {
+                    Layout::OutIn
+                } else {
+                    Layout::KN
+                }
+            }
+            _ => continue,
+        };
+        if !node.domain.is_empty() && node.domain != "ai.onnx" {
+            continue;
+        }
+        let Some(wname) = node.inputs.get(1) else {
+            continue;
+        };
+        let Some(t) = g.initializers.iter().find(|t| &t.name == wname) else {
+            continue; // an activation: nothing to prune
+        };
+        let name = if node.name.is_empty() {
+            wname.clone()
+        } else {
+            node.name.clone()
+        };
+        if !done.insert(wname.clone()) {
+            continue; // shared by an earlier node
+        }
+        let range = match (&t.payload, t.data_type) {
+            (Payload::Raw(r), 1) => r.clone(),
+            (_, 1) => {
+                skipped.push(format!(
+                    "{name} ({}: its values are not raw_data in the file)",
+                    node.op_type
+                ));
+                continue;
+            }
+            _ => {
+                skipped.push(format!("{name} ({}: not float32)", node.op_type));
+                continue;
+            }
+        };
+        let shape: Vec<usize> = t.dims.iter().map(|&d| d.max(0) as usize).collect();
+        let count: usize = shape.iter().product();
+        if range.len() != count * 4 {
+            return Err(bad(
+                "initializer",
+                format!(
+                    "initializer `{wname}` has {} bytes of raw_data for {count} float32 values",
+                    range.len()
+                ),
+                "the model file is damaged; re-export it",
+            ));
+        }
+        let values: Vec<f64> = bytes[range.clone()]
+            .chunks_exact(4)
+            .map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            .collect();
+        match Pruned::of(a, s, &values, &shape, layout) {
+            Ok(p) => {
+                for &i in &p.zeroed {
+                    bytes[range.start + 4 * i..range.start + 4 * i + 4]
+                        .copy_from_slice(&0f32.to_le_bytes());
+                }
+                lines.push(format!(
+                    "{name} ({} weight `{wname}`): {}",
+                    node.op_type,
+                    p.summary()
+                ));
+            }
+            Err(why) => skipped.push(format!("{name} ({}: {why})", node.op_type)),
+        }
+    }
+    if lines.is_empty() {
+        return Err(bad(
+            "--model",
+            format!("no Conv, Gemm or MatMul weight held as a float32 initializer to prune{}", if skipped.is_empty() { String::new() } else { format!(" (skipped: {})", skipped.join("; ")) }),
+            "prune a float model before quantizing it; weights in external data files are not rewritten",
+        ));
+    }
+    // The result must still be a model this reader decodes.
+    sim::onnx::OnnxFile::parse(&a.out, bytes.clone())?;
+    sim::output::write_file_atomic(&a.out, &bytes)
+        .map_err(sim::error::io_error("write", &a.out))?;
+    let mut text = format!(
+        "pruned {} to {s}: {} weight tensor(s)\n",
+        path.display(),
+        lines.len()
+    );
+    for l in &lines {
+        text.push_str(&format!("  {l}\n"));
+    }
+    if !skipped.is_empty() {
+        text.push_str(&format!("not pruned: {}\n", skipped.join("; ")));
+    }
+    text.push_str(&format!(
+        "(SQNRs of X x W against X x W_pruned, X {} x K standard normal, seed {})\nwrote {}\n",
+        a.rows,
+        a.seed,
+        a.out.display()
+    ));
     output::emit(&text, None)
 }
 

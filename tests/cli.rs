@@ -1060,7 +1060,7 @@ fn prune_keeps_the_largest_of_each_group_in_the_inputs_dtype_and_reports_what_it
     let text = stdout(&o);
     // Column 1 keeps two of its four ones (the first two); 2 + 2 removed.
     assert!(
-        text.contains("to 2:4 (8 x 2 as K x N): 4 of 16 weights removed (25.0%"),
+        text.contains("to 2:4: 8 x 2 as K x N: 4 of 16 weights removed (25.0%"),
         "{text}"
     );
     assert!(
@@ -1191,4 +1191,95 @@ fn gemm_on_a_sparse_design_refuses_unpruned_weights_and_matches_the_dense_design
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert_eq!(sim::npy::read(&c).unwrap(), sim::npy::read(&cd).unwrap());
+}
+
+#[test]
+fn prune_model_zeroes_only_weight_values_and_the_result_runs_on_a_sparse_design() {
+    let src = support::root().join("sim/tests/fixtures/infer/mlp-dynamic.float.onnx");
+    let x = support::root().join("sim/tests/fixtures/infer/mlp-dynamic.in.x.npy");
+    let out = scratch("mlp-2of4.onnx");
+    let _ = std::fs::remove_file(&out);
+    let o = systolic(&[
+        "prune",
+        "--model",
+        src.to_str().unwrap(),
+        "--pattern",
+        "2:4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("3 weight tensor(s)")
+            && text.contains(
+                "w1 (MatMul weight `w1`): 64 x 64 as K x N: 2048 of 4096 weights removed (50.0%"
+            ),
+        "{text}"
+    );
+    // Same length; bytes differ only inside the initializers' raw data, and
+    // only where a value became +0.
+    let (before, after) = (std::fs::read(&src).unwrap(), std::fs::read(&out).unwrap());
+    assert_eq!(before.len(), after.len());
+    let model = sim::onnx::OnnxFile::read(&out).unwrap();
+    let raw: Vec<std::ops::Range<usize>> = model
+        .proto
+        .graph
+        .initializers
+        .iter()
+        .filter_map(|t| match &t.payload {
+            sim::onnx::proto::Payload::Raw(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+        if b != a {
+            let r = raw
+                .iter()
+                .find(|r| r.contains(&i))
+                .expect("a change outside raw data");
+            let w = (i - r.start) / 4 * 4 + r.start;
+            assert_eq!(&after[w..w + 4], &0f32.to_le_bytes());
+        }
+    }
+    // The pruned model runs on a 2:4 design; the original is refused there.
+    let sparse = support::root().join("designs/sparse/gemmini-like-2of4.toml");
+    let o = systolic(&[
+        "infer",
+        "--design",
+        sparse.to_str().unwrap(),
+        "--model",
+        out.to_str().unwrap(),
+        "--input",
+        x.to_str().unwrap(),
+        "--quantize",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("against fp32: SQNR"), "{}", stdout(&o));
+    let o = systolic(&[
+        "infer",
+        "--design",
+        sparse.to_str().unwrap(),
+        "--model",
+        src.to_str().unwrap(),
+        "--input",
+        x.to_str().unwrap(),
+        "--quantize",
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("breaks the design's 2:4 pattern"),
+        "{}",
+        stderr(&o)
+    );
+    // Never over its input.
+    let o = systolic(&[
+        "prune",
+        "--model",
+        out.to_str().unwrap(),
+        "--pattern",
+        "2:4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("is the input file"));
 }
