@@ -47,6 +47,11 @@ pub struct InferArgs {
     /// and report the outputs' SQNR against an fp32 run.
     #[arg(long)]
     quantize: bool,
+    /// The model before pruning (`systolic prune --model`): the outputs'
+    /// SQNR is also reported against its fp32 run, what pruning and the
+    /// array's arithmetic cost together.
+    #[arg(long, value_name = "DENSE.onnx")]
+    dense_model: Option<PathBuf>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -142,6 +147,13 @@ pub fn run(a: InferArgs) -> miette::Result<()> {
             layers: Vec::new(),
         },
     )?;
+    let dense = match &a.dense_model {
+        Some(p) => {
+            let f = sim::onnx::OnnxFile::read(p)?;
+            Some(run::infer_fp32(&f, &design, feeds.clone())?)
+        }
+        None => None,
+    };
     let reference = if a.quantize || design.fp.is_some() {
         Some(run::infer_fp32(&file, &design, feeds)?)
     } else {
@@ -167,8 +179,18 @@ pub fn run(a: InferArgs) -> miette::Result<()> {
         sim::npy::write(path, arr)?;
     }
     let text = match a.format {
-        Format::Table => table(&a, &design, &result, &report, reference.as_deref(), &plan),
-        Format::Json => json(&result, &report, reference.as_deref()) + "\n",
+        Format::Table => {
+            let mut t = table(&a, &design, &result, &report, reference.as_deref(), &plan);
+            if let Some(d) = &dense {
+                for (name, sqnr, err) in accuracy(&result, d) {
+                    t.push_str(&format!(
+                        "output `{name}` against the dense model's fp32 run: SQNR {sqnr:.2} dB, max abs error {err:.6}\n"
+                    ));
+                }
+            }
+            t
+        }
+        Format::Json => json(&result, &report, reference.as_deref(), dense.as_deref()) + "\n",
     };
     output::emit(&text, None)
 }
@@ -319,6 +341,7 @@ fn json(
     result: &run::Inference,
     report: &sim::report::ModelReport,
     reference: Option<&[(String, Tensor)]>,
+    dense: Option<&[(String, Tensor)]>,
 ) -> String {
     let gemms: Vec<serde_json::Value> = result
         .gemms
@@ -344,14 +367,17 @@ fn json(
         .iter()
         .map(|(n, t)| serde_json::json!({"name": n, "dtype": t.type_name(), "shape": t.shape}))
         .collect();
-    let acc: Vec<serde_json::Value> = reference
-        .map(|r| {
-            accuracy(result, r)
-                .into_iter()
-                .map(|(n, q, e)| serde_json::json!({"name": n, "sqnr_db": q, "max_abs_error": e}))
-                .collect()
-        })
-        .unwrap_or_default();
+    let against = |reference: Option<&[(String, Tensor)]>| -> Vec<serde_json::Value> {
+        reference
+            .map(|r| {
+                accuracy(result, r)
+                    .into_iter()
+                    .map(|(n, q, e)| serde_json::json!({"name": n, "sqnr_db": q, "max_abs_error": e}))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let acc = against(reference);
     let mut v: serde_json::Value =
         serde_json::from_str(&report.to_json()).expect("the report is JSON");
     v["infer"] = serde_json::json!({
@@ -359,6 +385,7 @@ fn json(
         "outputs": outputs,
         "notes": result.notes,
         "against_fp32": acc,
+        "against_dense_fp32": against(dense),
     });
     serde_json::to_string_pretty(&v).expect("JSON")
 }

@@ -1256,6 +1256,39 @@ fn prune_model_zeroes_only_weight_values_and_the_result_runs_on_a_sparse_design(
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("against fp32: SQNR"), "{}", stdout(&o));
+    // Against the dense model's fp32 run, pruning costs more than int8.
+    let o = systolic(&[
+        "infer",
+        "--design",
+        sparse.to_str().unwrap(),
+        "--model",
+        out.to_str().unwrap(),
+        "--input",
+        x.to_str().unwrap(),
+        "--quantize",
+        "--dense-model",
+        src.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    let sqnr = |what: &str| -> f64 {
+        let l = text
+            .lines()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("{text}"));
+        l.split("SQNR ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (own, dense) = (
+        sqnr("against fp32: SQNR"),
+        sqnr("against the dense model's fp32 run: SQNR"),
+    );
+    assert!(dense < own && dense > 0.0, "{text}");
     let o = systolic(&[
         "infer",
         "--design",
