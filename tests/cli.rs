@@ -1036,6 +1036,19 @@ fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_r
     assert!(!scratch("sparse-rtl").exists());
 }
 
+/// Runs `systolic prune ARGS --out NAME` (NAME in the scratch folder, made
+/// fresh), which must succeed: the output's path and the report.
+fn prune(args: &[&str], name: &str) -> (PathBuf, String) {
+    let out = scratch(name);
+    let _ = std::fs::remove_file(&out);
+    let mut all = vec!["prune"];
+    all.extend_from_slice(args);
+    all.extend(["--out", out.to_str().unwrap()]);
+    let o = systolic(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (out, stdout(&o))
+}
+
 #[test]
 fn prune_keeps_the_largest_of_each_group_in_the_inputs_dtype_and_reports_what_it_cost() {
     use sim::npy::NpyData;
@@ -1045,19 +1058,7 @@ fn prune_keeps_the_largest_of_each_group_in_the_inputs_dtype_and_reports_what_it
         vec![8, 2],
         NpyData::I8(vec![5, 1, -9, 1, 1, 1, 2, 1, 0, 7, 0, 0, 3, 0, -3, 0]),
     );
-    let out = scratch("prune-wp.npy");
-    let _ = std::fs::remove_file(&out);
-    let o = systolic(&[
-        "prune",
-        "--weights",
-        &w,
-        "--pattern",
-        "2:4",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = stdout(&o);
+    let (out, text) = prune(&["--weights", &w, "--pattern", "2:4"], "prune-wp.npy");
     // Column 1 keeps two of its four ones (the first two); 2 + 2 removed.
     assert!(
         text.contains("to 2:4: 8 x 2 as K x N: 4 of 16 weights removed (25.0%"),
@@ -1079,20 +1080,10 @@ fn prune_keeps_the_largest_of_each_group_in_the_inputs_dtype_and_reports_what_it
         vec![2, 4],
         NpyData::F32(vec![0.5, -2.0, 0.25, 1.0, 1.0, 1.0, 1.0, 1.0]),
     );
-    let out2 = scratch("prune-fcp.npy");
-    let _ = std::fs::remove_file(&out2);
-    let o = systolic(&[
-        "prune",
-        "--weights",
-        &fc,
-        "--layout",
-        "out-in",
-        "--pattern",
-        "1:4",
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (out2, _) = prune(
+        &["--weights", &fc, "--layout", "out-in", "--pattern", "1:4"],
+        "prune-fcp.npy",
+    );
     assert_eq!(
         sim::npy::read(&out2).unwrap().data,
         NpyData::F32(vec![0.0, -2.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
@@ -1161,18 +1152,7 @@ fn gemm_on_a_sparse_design_refuses_unpruned_weights_and_matches_the_dense_design
         "{e}"
     );
     assert!(!c.exists());
-    let bp = scratch("sp-bp.npy");
-    let _ = std::fs::remove_file(&bp);
-    let o = systolic(&[
-        "prune",
-        "--weights",
-        &b,
-        "--pattern",
-        "2:4",
-        "--out",
-        bp.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (bp, _) = prune(&["--weights", &b, "--pattern", "2:4"], "sp-bp.npy");
     let bp = bp.display().to_string();
     let cd = scratch("sp-cd.npy");
     for (d, out) in [(&sparse, &c), (&dense, &cd)] {
@@ -1197,19 +1177,10 @@ fn gemm_on_a_sparse_design_refuses_unpruned_weights_and_matches_the_dense_design
 fn prune_model_zeroes_only_weight_values_and_the_result_runs_on_a_sparse_design() {
     let src = support::root().join("sim/tests/fixtures/infer/mlp-dynamic.float.onnx");
     let x = support::root().join("sim/tests/fixtures/infer/mlp-dynamic.in.x.npy");
-    let out = scratch("mlp-2of4.onnx");
-    let _ = std::fs::remove_file(&out);
-    let o = systolic(&[
-        "prune",
-        "--model",
-        src.to_str().unwrap(),
-        "--pattern",
-        "2:4",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = stdout(&o);
+    let (out, text) = prune(
+        &["--model", src.to_str().unwrap(), "--pattern", "2:4"],
+        "mlp-2of4.onnx",
+    );
     assert!(
         text.contains("3 weight tensor(s)")
             && text.contains(
