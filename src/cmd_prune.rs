@@ -42,7 +42,8 @@ pub struct PruneArgs {
     /// The pruned weights (.npy) or model (.onnx), written atomically; never the input file.
     #[arg(long)]
     out: PathBuf,
-    /// Rows of the seeded inputs the output SQNR is measured on.
+    /// Rows of the seeded inputs the output SQNR is measured on (fewer, down
+    /// to 8, for tensors so large that 2^30 multiply-adds would not do).
     #[arg(long, default_value_t = 64)]
     rows: usize,
     /// Seed of those inputs.
@@ -113,6 +114,8 @@ struct Pruned {
     removed: usize,
     nonzero: usize,
     sqnr: f64,
+    /// Rows of X the SQNR was measured on.
+    rows: usize,
     /// Flat indices (in `values`) set to zero.
     zeroed: Vec<usize>,
 }
@@ -153,6 +156,7 @@ impl Pruned {
         let dense = kn.clone();
         let nonzero = dense.iter().filter(|&&x| x != 0.0).count();
         let removed = s.prune(&mut kn, (k, n), 0.0, |&x| x.abs()) as usize;
+        let rows = sqnr_rows(a.rows, k, n);
         let zeroed = (0..k * n)
             .filter(|&i| kn[i] == 0.0 && dense[i] != 0.0)
             .map(|i| at(i / n, i % n))
@@ -162,7 +166,8 @@ impl Pruned {
             n,
             removed,
             nonzero,
-            sqnr: output_sqnr(&dense, &kn, (k, n), a.rows, a.seed),
+            sqnr: output_sqnr(&dense, &kn, (k, n), rows, a.seed),
+            rows,
             zeroed,
         })
     }
@@ -172,7 +177,7 @@ impl Pruned {
         let all = self.k * self.n;
         let share = |x: usize| 100.0 * x as f64 / all as f64;
         format!(
-            "{} x {} as K x N: {} of {all} weights removed ({:.1}%; {} were nonzero, {:.1}%, now {} nonzero, {:.1}%); layer output SQNR {:.2} dB",
+            "{} x {} as K x N: {} of {all} weights removed ({:.1}%; {} were nonzero, {:.1}%, now {} nonzero, {:.1}%); layer output SQNR {:.2} dB on {} rows",
             self.k,
             self.n,
             self.removed,
@@ -182,6 +187,7 @@ impl Pruned {
             self.nonzero - self.removed,
             share(self.nonzero - self.removed),
             self.sqnr,
+            self.rows,
         )
     }
 }
@@ -210,10 +216,9 @@ fn prune_npy(
     let out = NpyArray::new(w.shape.clone(), w.data.zeroed_where(&keep))?;
     npy::write(&a.out, &out)?;
     let text = format!(
-        "pruned {} to {s}: {}\n(X x W against X x W_pruned, X {} x K standard normal, seed {})\nwrote {} ({:?} {})\n",
+        "pruned {} to {s}: {}\n(X x W against X x W_pruned, X standard normal, seed {})\nwrote {} ({:?} {})\n",
         input.display(),
         p.summary(),
-        a.rows,
         a.seed,
         a.out.display(),
         out.shape,
@@ -339,12 +344,18 @@ fn prune_model(
         text.push_str(&format!("not pruned: {}\n", skipped.join("; ")));
     }
     text.push_str(&format!(
-        "(SQNRs of X x W against X x W_pruned, X {} x K standard normal, seed {})\nwrote {}\n",
-        a.rows,
+        "(SQNRs of X x W against X x W_pruned, X standard normal, seed {})\nwrote {}\n",
         a.seed,
         a.out.display()
     ));
     output::emit(&text, None)
+}
+
+/// Rows of X for a `k x n` tensor's SQNR: the `asked` ones, fewer when
+/// they would take more than 2^30 multiply-adds (a second or so), never
+/// fewer than 8.
+fn sqnr_rows(asked: usize, k: usize, n: usize) -> usize {
+    asked.min(((1usize << 30) / (k * n).max(1)).max(8))
 }
 
 /// SQNR (dB) of `X x pruned` against `X x dense` (`k x n`) on `rows`
@@ -382,4 +393,17 @@ fn output_sqnr(
         }
     }
     10.0 * (signal / noise).log10()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sqnr_sample_shrinks_only_for_tensors_too_large_for_it() {
+        assert_eq!(sqnr_rows(64, 4096, 4096), 64);
+        assert_eq!(sqnr_rows(65536, 4096, 4096), 64);
+        assert_eq!(sqnr_rows(64, 32768, 32768), 8);
+        assert_eq!(sqnr_rows(3, 10, 10), 3);
+    }
 }
