@@ -201,8 +201,7 @@ pub fn gemm_narrow(
         narrow_path(arith),
         "gemm_narrow needs a design narrow_path accepts"
     );
-    assert_eq!(a.len(), m * k, "A is m x k");
-    assert_eq!(b.len(), k * n, "B is k x n");
+    check_dims(a, b, (m, k, n));
     let (ps, mode) = (arith.psum, arith.mode);
     // Values as fp64 (exact): subnormals read as the mode says, infinities
     // kept as infinities (saturation applies to results only).
@@ -271,8 +270,7 @@ pub fn gemm_bits(
         matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact),
         "gemm_bits rounds once per product"
     );
-    assert_eq!(a.len(), m * k, "A is m x k");
-    assert_eq!(b.len(), k * n, "B is k x n");
+    check_dims(a, b, (m, k, n));
     let (op, ps, af, mode) = (arith.operand, arith.psum, arith.acc, arith.mode);
     // -0: the accumulator's empty value (-0 + x is x converted).
     let neg_zero = 1u32 << (af.bits() - 1);
@@ -302,6 +300,13 @@ pub fn fast_path(arith: &FpArith) -> bool {
         && arith.mode == Mode::IEEE
         && matches!(arith.rule, AccRule::FmaChain | AccRule::ProductsExact)
         && 2 * (arith.operand.man_bits + 1) <= 24
+}
+
+/// Panics unless `a` is `m x k` and `b` is `k x n` (the value paths' one
+/// precondition on shapes).
+fn check_dims<T>(a: &[T], b: &[T], (m, k, n): (usize, usize, usize)) {
+    assert_eq!(a.len(), m * k, "A is m x k");
+    assert_eq!(b.len(), k * n, "B is k x n");
 }
 
 /// The machine's NaN made canonical (`sim::fp`: a result NaN is the
@@ -389,8 +394,7 @@ pub fn gemm_fast(
         fast_path(arith),
         "gemm_fast needs a design fast_path accepts"
     );
-    assert_eq!(a.len(), m * k, "A is m x k");
-    assert_eq!(b.len(), k * n, "B is k x n");
+    check_dims(a, b, (m, k, n));
     let to32 = |x: &u32| arith.operand.to_f64(*x, arith.mode) as f32;
     let a: Vec<f32> = a.iter().map(to32).collect();
     let b: Vec<f32> = b.iter().map(to32).collect();
@@ -422,8 +426,7 @@ pub fn gemm_exact(
     b: &[u32],
     (m, k, n): (usize, usize, usize),
 ) -> Vec<u32> {
-    assert_eq!(a.len(), m * k, "A is m x k");
-    assert_eq!(b.len(), k * n, "B is k x n");
+    check_dims(a, b, (m, k, n));
     let dec = |x: u32| arith.operand.decode_in(x, arith.mode);
     let a: Vec<Value> = a.iter().map(|&x| dec(x)).collect();
     let b: Vec<Value> = b.iter().map(|&x| dec(x)).collect();
