@@ -144,6 +144,18 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
         },
         plural(s.points * spec.rows_per_point() as u64, "row")
     );
+    let left_out = spec.left_out();
+    if left_out > 0 {
+        let _ = write!(
+            msg,
+            "{} the design check refuses left out (sparse weights need the ws dataflow and rows a multiple of N); ",
+            if left_out == 1 {
+                "1 combination".to_string()
+            } else {
+                format!("{left_out} combinations")
+            }
+        );
+    }
     if s.resumed > 0 {
         let _ = write!(msg, "{} already done, ", s.resumed);
     }

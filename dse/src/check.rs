@@ -3,13 +3,14 @@
 
 use super::mode::Mode;
 use super::objective::Objective;
-use super::points::{Axes, Axis, Range};
+use super::points::{sparsity_name, Allowed, Axes, Axis, Range};
 use super::spec::{
     fnv1a, resolve_base, resolve_model, RawRanges, RawSpec, Sampling, Spec, SweepModel,
 };
 use sim::design::{Dataflow, Design};
 use sim::error::{InputError, Result, SimError};
 use sim::precision::Precision;
+use sim::sparsity::Sparsity;
 use std::path::Path;
 
 pub(crate) struct Checker<'a> {
@@ -168,7 +169,8 @@ impl Checker<'_> {
             }
         }
         let axes = self.axes(&raw, &base)?;
-        let sampling = self.sampling(&raw, &axes)?;
+        let allowed = self.allowed(&raw, &base, &axes)?;
+        let sampling = self.sampling(&raw, &axes, &allowed)?;
         let pareto = self.objectives(&raw.pareto, raw.mode)?;
         Objective::check_mode(&pareto, raw.mode).map_err(|(i, msg)| {
             self.err(
@@ -219,6 +221,7 @@ impl Checker<'_> {
             base,
             models,
             axes,
+            allowed,
             sampling,
             pareto,
             train,
@@ -281,7 +284,112 @@ impl Checker<'_> {
                 ranged(|r| &r.clock_mhz),
                 base.clock_mhz,
             )?,
+            sparsity: self.sparsity_axis(raw, base)?,
         })
+    }
+
+    /// Weight sparsity: `dense` or `N:M` patterns ([`Sparsity::parse`]),
+    /// each once; inference sweeps only (train-mode rows have no sparsity
+    /// column and keep the base design's).
+    fn sparsity_axis(&self, raw: &RawSpec, base: &Design) -> Result<Vec<Option<Sparsity>>> {
+        let Some(v) = &raw.grid.sparsity else {
+            return Ok(vec![base.sparsity]);
+        };
+        if raw.mode == Mode::Train {
+            return Err(self.err(
+                "grid.sparsity",
+                None,
+                "`grid.sparsity` applies to inference sweeps, and this sweep is in train mode",
+                "a train-mode sweep keeps the base design's [sparsity]; remove the axis, or sweep inference",
+            ));
+        }
+        self.list("sparsity", v)?;
+        let mut out = Vec::with_capacity(v.len());
+        for (i, s) in v.iter().enumerate() {
+            let p = Sparsity::parse(s).map_err(|msg| {
+                self.err(
+                    "grid.sparsity",
+                    Some(i),
+                    format!("unknown sparsity pattern: {msg}"),
+                    "give \"dense\" or N:M patterns (at most N nonzero weights in every M along K; M a power of two from 2 to 16, N below M), e.g. sparsity = [\"dense\", \"2:4\", \"1:4\"]",
+                )
+            })?;
+            if out.contains(&p) {
+                return Err(self.err(
+                    "grid.sparsity",
+                    Some(i),
+                    format!("`{s}` is listed twice (as {})", sparsity_name(p)),
+                    "list each value once (points must be distinct)",
+                ));
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    /// The combinations of rows, dataflow and sparsity the design check
+    /// accepts. A value of one of those axes that no combination can take
+    /// is refused at its field, with the design check's reason.
+    fn allowed(&self, raw: &RawSpec, base: &Design, axes: &Axes) -> Result<Allowed> {
+        let variant = |rows: u32, dataflow: Dataflow, sparsity: Option<Sparsity>| {
+            base.variant(|v| {
+                v.rows = rows;
+                v.dataflow = dataflow;
+                v.sparsity = sparsity;
+            })
+        };
+        let allowed = Allowed::new(axes, |r, d, s| variant(r, d, s).is_ok());
+        // The design check's reason for a value no combination takes.
+        let why = |r: u32, d: Dataflow, s: Option<Sparsity>| match variant(r, d, s) {
+            Err(SimError::Input(e)) => e.message.clone(),
+            Err(e) => e.to_string(),
+            Ok(_) => String::new(),
+        };
+        let hint = "the design check allows N:M sparse weights with the ws dataflow only, on arrays whose rows are a multiple of N (docs/TIMING.md, \"Sparse weights\"); combinations it refuses are left out of the sweep, but every value listed must be taken by some point: add \"dense\" to grid.sparsity, or remove the value";
+        let (rows0, df0) = (axes.rows.get(0), axes.dataflow[0]);
+        for (i, &s) in axes.sparsity.iter().enumerate() {
+            if !allowed.takes_sparsity(i) {
+                return Err(self.err(
+                    "grid.sparsity",
+                    raw.grid.sparsity.is_some().then_some(i),
+                    format!(
+                        "no point of the sweep can have {} weights: {}",
+                        sparsity_name(s),
+                        why(rows0, df0, s)
+                    ),
+                    hint,
+                ));
+            }
+        }
+        for (i, &d) in axes.dataflow.iter().enumerate() {
+            if !allowed.takes_dataflow(i) {
+                return Err(self.err(
+                    "grid.dataflow",
+                    raw.grid.dataflow.is_some().then_some(i),
+                    format!(
+                        "no point of the sweep can have the {d} dataflow: {}",
+                        why(rows0, d, axes.sparsity[0])
+                    ),
+                    hint,
+                ));
+            }
+        }
+        if let Axis::Values(rows) = &axes.rows {
+            for (i, &r) in rows.iter().enumerate() {
+                if !allowed.takes_rows(i) {
+                    return Err(self.err(
+                        "grid.rows",
+                        raw.grid.rows.is_some().then_some(i),
+                        format!(
+                            "no point of the sweep can have {r} rows: {}",
+                            why(r, df0, axes.sparsity[0])
+                        ),
+                        hint,
+                    ));
+                }
+            }
+        }
+        Ok(allowed)
     }
 
     /// Checks a list is non-empty and has no value twice.
@@ -465,7 +573,7 @@ impl Checker<'_> {
         Ok(v)
     }
 
-    fn sampling(&self, raw: &RawSpec, axes: &Axes) -> Result<Sampling> {
+    fn sampling(&self, raw: &RawSpec, axes: &Axes, allowed: &Allowed) -> Result<Sampling> {
         let Some(s) = &raw.sample else {
             if let Some(name) = axes.first_range() {
                 return Err(self.err(
@@ -475,7 +583,7 @@ impl Checker<'_> {
                     "add [sample] with count and seed",
                 ));
             }
-            if axes.try_grid_size().is_none() {
+            if allowed.size().is_none() {
                 return Err(self.err(
                     "grid",
                     None,
@@ -499,7 +607,7 @@ impl Checker<'_> {
                 seed: s.seed,
             });
         }
-        let size = axes.try_grid_size().unwrap_or(u64::MAX);
+        let size = allowed.size().unwrap_or(u64::MAX);
         if s.count > size {
             return Err(self.err(
                 "sample.count",

@@ -208,8 +208,9 @@ fn train_engine_layers(model: &Model, opts: &sim::train::TrainOptions) -> u64 {
 fn in_point(p: &Point, e: SimError) -> SimError {
     match e {
         SimError::Input(mut i) => {
+            let sparse = p.sparsity.map_or(String::new(), |s| format!(" {s} sparse"));
             i.message = format!(
-                "point {} ({}x{} {} {}): {}",
+                "point {} ({}x{} {} {}{sparse}): {}",
                 p.index, p.rows, p.cols, p.dataflow, p.operand, i.message
             );
             SimError::Input(i)

@@ -348,13 +348,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub(crate) struct CsvRecords<R> {
     pub rows: Vec<R>,
     pub starts: Vec<usize>,
+    /// Whether the file has the older header, [`Row::LEGACY_COLUMNS`].
+    pub legacy: bool,
 }
 
 /// Reads the complete lines of results CSV `bytes` (a partial last line,
-/// without its newline, is left out).
+/// without its newline, is left out). The header is this version's, or the
+/// older one a kind of row still reads ([`Row::LEGACY_COLUMNS`]).
 pub(crate) fn csv_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvRecords<R>> {
-    let header = header::<R>();
-    if !bytes.starts_with(header.as_bytes()) {
+    let legacy_header = R::LEGACY_COLUMNS.join(",") + "\n";
+    let legacy = !R::LEGACY_COLUMNS.is_empty()
+        && !bytes.starts_with(header::<R>().as_bytes())
+        && bytes.starts_with(legacy_header.as_bytes());
+    if !(legacy || bytes.starts_with(header::<R>().as_bytes())) {
         return Err(refusal(
             path,
             "does not start with the sweep results header",
@@ -363,7 +369,12 @@ pub(crate) fn csv_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvRecord
     }
     let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut rd = csv::ReaderBuilder::new().from_reader(&bytes[..end]);
-    let headers = csv::StringRecord::from(R::COLUMNS.to_vec());
+    let columns = if legacy {
+        R::LEGACY_COLUMNS
+    } else {
+        R::COLUMNS
+    };
+    let headers = csv::StringRecord::from(columns.to_vec());
     let mut rows = Vec::new();
     let mut starts = Vec::new();
     let mut rec = csv::StringRecord::new();
@@ -388,7 +399,11 @@ pub(crate) fn csv_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvRecord
         }
     }
     starts.push(end);
-    Ok(CsvRecords { rows, starts })
+    Ok(CsvRecords {
+        rows,
+        starts,
+        legacy,
+    })
 }
 
 /// Complete lines of a JSON-lines file: rows and line start offsets (plus
@@ -410,7 +425,31 @@ pub(crate) fn jsonl_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvReco
         at += n + 1;
         starts.push(at);
     }
-    Ok(CsvRecords { rows, starts })
+    Ok(CsvRecords {
+        rows,
+        starts,
+        legacy: false,
+    })
+}
+
+/// Writes the Pareto rows of results CSV `bytes` (read as `records`) over
+/// `objectives` to `path`: its header and the front rows' lines, in point
+/// order, as they are in `bytes` (whichever header the file has). Returns
+/// the rows' indices.
+pub(crate) fn write_pareto_lines<R: Row>(
+    path: &Path,
+    bytes: &[u8],
+    records: &CsvRecords<R>,
+    objectives: &[Objective],
+) -> Result<Vec<usize>> {
+    let front = pareto_rows(&records.rows, objectives);
+    let s = &records.starts;
+    let mut out = bytes[..s[0]].to_vec();
+    for &i in &front {
+        out.extend_from_slice(&bytes[s[i]..s[i + 1]]);
+    }
+    write_atomic(path, &out)?;
+    Ok(front)
 }
 
 /// Writes the Pareto rows of `rows` over `objectives` to `path` (header and

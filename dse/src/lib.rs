@@ -1,7 +1,8 @@
 //! `dse`: design-space exploration: sweep specifications, their points,
 //! parallel resumable runs, shards and their merge, objectives, constraints,
 //! the Pareto fronts over chosen objectives (docs/SWEEP.md), reading results
-//! back, and the study step a sweep report needs. A sweep simulates
+//! back, and the study step a sweep report needs (with the sparse points
+//! against their dense twins). A sweep simulates
 //! inference, or (train mode) a training step scaled over chip counts.
 
 mod check;
@@ -15,6 +16,7 @@ mod points;
 pub mod results;
 mod row;
 mod run;
+pub mod sparse;
 mod spec;
 pub mod study;
 mod train;
@@ -25,9 +27,10 @@ pub use files::{write_atomic, write_pareto, Lock, Meta, Outputs, Shard, FORMAT};
 pub use merge::{merge, MergeSummary};
 pub use mode::Mode;
 pub use objective::{pareto_rows, Constraints, Objective, Sense};
-pub use points::{Axes, Axis, Permutation, Point, Range};
+pub use points::{sparsity_name, Allowed, Axes, Axis, Permutation, Point, Range};
 pub use row::{
     csv_header, header, read_csv, read_rows, write_csv, write_jsonl, Row, SweepRow, COLUMNS,
+    LEGACY_COLUMNS,
 };
 pub use run::{run, RunOptions, RunSummary};
 pub use spec::{resolve_base, resolve_model, RawSpec, Sampling, Spec, SweepModel};

@@ -4,7 +4,7 @@
 //! or train-mode rows.
 
 use super::files::{
-    csv_records, io, jsonl_records, refusal, write_atomic, write_pareto, Meta, Outputs, Shard,
+    csv_records, io, jsonl_records, refusal, write_atomic, write_pareto_lines, Meta, Outputs, Shard,
 };
 use super::mode::Mode;
 use super::objective::Objective;
@@ -40,6 +40,8 @@ struct ShardFiles {
     csv_starts: Vec<usize>,
     json_bytes: Vec<u8>,
     json_starts: Vec<usize>,
+    /// Whether its CSV has the older header ([`Row::LEGACY_COLUMNS`]).
+    legacy: bool,
 }
 
 fn problem(file: &Path, msg: String, hint: &str) -> sim::error::SimError {
@@ -172,6 +174,22 @@ fn merge_rows<R: Row>(
         }
         let csv_bytes = std::fs::read(path).map_err(io("read", path))?;
         let csv = csv_records::<R>(&csv_bytes, path)?;
+        if let Some(first) = shards.first().filter(|f| f.legacy != csv.legacy) {
+            let (old, new) = if csv.legacy {
+                (path, &first.csv)
+            } else {
+                (&first.csv, path)
+            };
+            return Err(problem(
+                path,
+                format!(
+                    "{} has the results header of an earlier systolic (no `sparsity` column), {} this version's",
+                    old.display(),
+                    new.display()
+                ),
+                "merge shards written by one version: run the older shards again with this one (into new files)",
+            ));
+        }
         let json_bytes = std::fs::read(&jsonl).map_err(io("read", &jsonl))?;
         let json = jsonl_records::<R>(&json_bytes, &jsonl)?;
         let per_point = meta.rows_per_point();
@@ -227,6 +245,7 @@ fn merge_rows<R: Row>(
             csv_starts: csv.starts,
             json_bytes,
             json_starts: json.starts,
+            legacy: csv.legacy,
         });
     }
     let count = shards[0].shard.count;
@@ -252,7 +271,12 @@ fn merge_rows<R: Row>(
             }
         }
     }
-    let mut csv = header::<R>().into_bytes();
+    let mut csv = if shards[0].legacy {
+        R::LEGACY_COLUMNS.join(",") + "\n"
+    } else {
+        header::<R>()
+    }
+    .into_bytes();
     let mut json = Vec::new();
     for p in 0..points {
         let s = &shards[(p % count) as usize];
@@ -278,9 +302,9 @@ fn merge_rows<R: Row>(
     };
     let mut front = Vec::new();
     if !objectives.is_empty() {
-        let rows = csv_records::<R>(&csv, &out.csv)?.rows;
-        let idx = write_pareto(&out.pareto, &rows, &objectives)?;
-        front = idx.into_iter().map(|i| rows[i].clone()).collect();
+        let records = csv_records::<R>(&csv, &out.csv)?;
+        let idx = write_pareto_lines(&out.pareto, &csv, &records, &objectives)?;
+        front = idx.into_iter().map(|i| records.rows[i].clone()).collect();
     }
     let summary = MergeSummary {
         shards: count,

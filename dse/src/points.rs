@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use sim::design::{Dataflow, Design, DesignParams};
 use sim::error::Result;
 use sim::precision::Precision;
+use sim::sparsity::Sparsity;
 
 /// A numeric axis: a list of values, or (sampled sweeps only) a range.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,10 +125,24 @@ pub struct Axes {
     pub dram_bandwidth: Axis<f64>,
     /// Clock, MHz.
     pub clock_mhz: Axis<f64>,
+    /// N:M weight sparsity (`None`: dense). Sparse patterns need the ws
+    /// dataflow and rows a multiple of N: [`Allowed`] leaves out the
+    /// combinations the design check refuses.
+    pub sparsity: Vec<Option<Sparsity>>,
 }
 
+/// Axes of a point, in enumeration order.
+const AXES: usize = 10;
+/// Where the axes the design check couples (rows, dataflow, sparsity)
+/// stand in enumeration order; cols lies between rows and dataflow, operand
+/// to clock between dataflow and sparsity.
+const ROWS: usize = 0;
+const COLS: usize = 1;
+const DATAFLOW: usize = 2;
+const SPARSITY: usize = 9;
+
 impl Axes {
-    fn lens(&self) -> [u64; 9] {
+    fn lens(&self) -> [u64; AXES] {
         [
             self.rows.len(),
             self.cols.len(),
@@ -138,17 +153,14 @@ impl Axes {
             self.ofmap_sram_kib.len(),
             self.dram_bandwidth.len(),
             self.clock_mhz.len(),
+            self.sparsity.len() as u64,
         ]
     }
 
-    /// Points of the whole grid, `None` past 2^64.
+    /// Combinations of the axes' values, `None` past 2^64: the grid before
+    /// the design check leaves any out ([`Allowed::size`] counts its points).
     pub fn try_grid_size(&self) -> Option<u64> {
         self.lens().iter().try_fold(1u64, |a, &n| a.checked_mul(n))
-    }
-
-    /// Points of the whole grid (validated to fit in 64 bits).
-    pub fn grid_size(&self) -> u64 {
-        self.try_grid_size().unwrap_or(u64::MAX)
     }
 
     /// The first axis given as a range, if any.
@@ -177,7 +189,7 @@ impl Axes {
         named.iter().find(|(_, r)| *r).map(|(n, _)| *n)
     }
 
-    fn point(&self, index: u64, k: [u64; 9]) -> Point {
+    fn point(&self, index: u64, k: [u64; AXES]) -> Point {
         Point {
             index,
             rows: self.rows.get(k[0]),
@@ -189,28 +201,173 @@ impl Axes {
             ofmap_sram_kib: self.ofmap_sram_kib.get(k[6]),
             dram_bandwidth: self.dram_bandwidth.get(k[7]),
             clock_mhz: self.clock_mhz.get(k[8]),
+            sparsity: self.sparsity[k[9] as usize],
+        }
+    }
+}
+
+/// The combinations of rows, dataflow and sparsity the design check
+/// accepts (sparse weights need the ws dataflow and rows a multiple of N),
+/// and the points they leave: the grid's combinations in enumeration order,
+/// the refused ones left out, numbered from 0. Every other axis combines
+/// freely, so when nothing is refused point `g` is grid combination `g` (a
+/// mixed-radix number, the last axis fastest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allowed {
+    /// `pairs[r][d]`: the indices into [`Axes::sparsity`] the design check
+    /// accepts with the `r`-th rows value and the `d`-th dataflow, in order.
+    pairs: Vec<Vec<Vec<u32>>>,
+    /// The first point of each rows value, then the number of points
+    /// (`None` past 2^64, which validation refuses for a grid).
+    starts: Option<Vec<u64>>,
+    /// Values of the cols axis.
+    cols: u64,
+    /// Combinations of the axes between dataflow and sparsity.
+    inner: u64,
+    /// Combinations of the axes the design check refuses (`None` past
+    /// 2^128).
+    left_out: Option<u128>,
+}
+
+impl Allowed {
+    /// Asks `accepts` about every combination of a rows value (every value
+    /// of a range), a dataflow and a sparsity value of `axes`.
+    pub fn new(
+        axes: &Axes,
+        mut accepts: impl FnMut(u32, Dataflow, Option<Sparsity>) -> bool,
+    ) -> Allowed {
+        let lens = axes.lens();
+        let pairs: Vec<Vec<Vec<u32>>> = (0..lens[ROWS])
+            .map(|r| {
+                let rows = axes.rows.get(r);
+                axes.dataflow
+                    .iter()
+                    .map(|&d| {
+                        (0..axes.sparsity.len() as u32)
+                            .filter(|&s| accepts(rows, d, axes.sparsity[s as usize]))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let product = |ns: &[u64]| {
+            ns.iter()
+                .try_fold(1u128, |a, &n| a.checked_mul(u128::from(n)))
+        };
+        let inner = product(&lens[DATAFLOW + 1..SPARSITY]);
+        let per_pattern = inner.and_then(|i| i.checked_mul(u128::from(lens[COLS])));
+        let mut starts = Vec::with_capacity(pairs.len() + 1);
+        let mut at = Some(0u128);
+        for by_dataflow in &pairs {
+            starts.push(at.and_then(|a| u64::try_from(a).ok()));
+            let patterns: u128 = by_dataflow.iter().map(|s| s.len() as u128).sum();
+            at = at
+                .zip(per_pattern.and_then(|p| p.checked_mul(patterns)))
+                .and_then(|(a, b)| a.checked_add(b));
+        }
+        starts.push(at.and_then(|a| u64::try_from(a).ok()));
+        let left_out = product(&lens).zip(at).map(|(all, kept)| all - kept);
+        Allowed {
+            pairs,
+            starts: starts.into_iter().collect(),
+            cols: lens[COLS],
+            inner: inner
+                .and_then(|i| u64::try_from(i).ok())
+                .unwrap_or(u64::MAX),
+            left_out,
         }
     }
 
-    /// Grid point number `g` (mixed radix, the last axis fastest), as sweep
-    /// point `index`.
-    pub fn grid_point(&self, index: u64, mut g: u64) -> Point {
-        let lens = self.lens();
-        let mut k = [0u64; 9];
-        for i in (0..9).rev() {
-            k[i] = g % lens[i];
-            g /= lens[i];
+    /// Points of the grid the design check leaves, `None` past 2^64.
+    pub fn size(&self) -> Option<u64> {
+        self.starts.as_ref().and_then(|s| s.last().copied())
+    }
+
+    /// Combinations of the axes the design check refuses (`None` past
+    /// 2^128).
+    pub fn left_out(&self) -> Option<u128> {
+        self.left_out
+    }
+
+    /// Whether the design check refuses every combination.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.iter().flatten().all(Vec::is_empty)
+    }
+
+    /// Whether some combination takes the `r`-th rows value.
+    pub fn takes_rows(&self, r: usize) -> bool {
+        self.pairs[r].iter().any(|s| !s.is_empty())
+    }
+
+    /// Whether some combination takes the `d`-th dataflow.
+    pub fn takes_dataflow(&self, d: usize) -> bool {
+        self.pairs.iter().any(|by| !by[d].is_empty())
+    }
+
+    /// Whether some combination takes the `s`-th sparsity value.
+    pub fn takes_sparsity(&self, s: usize) -> bool {
+        self.pairs.iter().flatten().any(|v| v.contains(&(s as u32)))
+    }
+
+    fn accepts(&self, k: &[u64; AXES]) -> bool {
+        self.pairs[k[ROWS] as usize][k[DATAFLOW] as usize].contains(&(k[SPARSITY] as u32))
+    }
+
+    /// Point `g` of the grid the design check leaves (`g <` [`Allowed::size`]),
+    /// as sweep point `index`.
+    pub fn grid_point(&self, axes: &Axes, index: u64, g: u64) -> Point {
+        let starts = self
+            .starts
+            .as_ref()
+            .expect("a grid of at most 2^64 points (validated)");
+        // The last rows value whose points start at or before g (values
+        // with no point start where the next does).
+        let r = starts.partition_point(|&s| s <= g) - 1;
+        let mut rest = g - starts[r];
+        let by_dataflow = &self.pairs[r];
+        let per_col: u64 = by_dataflow
+            .iter()
+            .map(|s| self.inner * s.len() as u64)
+            .sum();
+        let col = rest / per_col;
+        rest %= per_col;
+        let mut d = 0;
+        while rest >= self.inner * by_dataflow[d].len() as u64 {
+            rest -= self.inner * by_dataflow[d].len() as u64;
+            d += 1;
         }
-        self.point(index, k)
+        let patterns = &by_dataflow[d];
+        let mut k = [0u64; AXES];
+        k[ROWS] = r as u64;
+        k[COLS] = col;
+        k[DATAFLOW] = d as u64;
+        k[SPARSITY] = u64::from(patterns[(rest % patterns.len() as u64) as usize]);
+        let mut rest = rest / patterns.len() as u64;
+        let lens = axes.lens();
+        for i in (DATAFLOW + 1..SPARSITY).rev() {
+            k[i] = rest % lens[i];
+            rest /= lens[i];
+        }
+        debug_assert!(self.cols == lens[COLS] && k[COLS] < self.cols);
+        axes.point(index, k)
     }
 
     /// Point `index` of a random sample: each axis drawn uniformly from its
     /// values, by a generator seeded from `seed` and `index` alone (so any
-    /// point can be made without the others).
-    pub fn random_point(&self, index: u64, seed: u64) -> Point {
+    /// point can be made without the others); a combination the design
+    /// check refuses is drawn again from the same generator.
+    pub fn random_point(&self, axes: &Axes, index: u64, seed: u64) -> Point {
         let mut rng = SplitMix64(seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let k = self.lens().map(|n| rng.below(n));
-        self.point(index, k)
+        let lens = axes.lens();
+        let mut k = lens.map(|n| rng.below(n));
+        // Validation refuses a spec with no allowed combination; without
+        // one, the first draw stands and the design check reports it.
+        if !self.is_empty() {
+            while !self.accepts(&k) {
+                k = lens.map(|n| rng.below(n));
+            }
+        }
+        axes.point(index, k)
     }
 }
 
@@ -307,6 +464,13 @@ pub struct Point {
     pub dram_bandwidth: f64,
     /// Clock, MHz.
     pub clock_mhz: f64,
+    /// N:M weight sparsity (`None`: dense).
+    pub sparsity: Option<Sparsity>,
+}
+
+/// How results name a sparsity value: `dense` or `N:M`.
+pub fn sparsity_name(s: Option<Sparsity>) -> String {
+    s.map_or_else(|| "dense".to_string(), |s| s.to_string())
 }
 
 impl Point {
@@ -328,6 +492,7 @@ impl Point {
         v.ofmap_sram_kib = self.ofmap_sram_kib;
         v.dram_bandwidth = self.dram_bandwidth;
         v.clock_mhz = self.clock_mhz;
+        v.sparsity = self.sparsity;
     }
 }
 
@@ -339,6 +504,134 @@ pub(crate) fn with_operand(base: &Design, p: Precision) -> Result<Design> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const PATTERNS: [Option<Sparsity>; 4] = [
+        None,
+        Some(Sparsity { n: 2, m: 4 }),
+        Some(Sparsity { n: 1, m: 4 }),
+        Some(Sparsity { n: 3, m: 8 }),
+    ];
+
+    /// Axes with `n[i]` values on axis `i` (rows 4, 5, 6, ...; dataflows
+    /// ws, os, is; patterns from [`PATTERNS`]).
+    fn axes(n: [usize; AXES]) -> Axes {
+        let reals = |k: usize, from: f64| Axis::Values((0..k).map(|i| from + i as f64).collect());
+        Axes {
+            rows: Axis::Values((0..n[0] as u32).map(|i| 4 + i).collect()),
+            cols: Axis::Values((0..n[1] as u32).map(|i| 8 + i).collect()),
+            dataflow: Dataflow::ALL[..n[2]].to_vec(),
+            operand: [Precision::Int(8), Precision::Int(16)][..n[3]].to_vec(),
+            ifmap_sram_kib: reals(n[4], 16.0),
+            filter_sram_kib: reals(n[5], 32.0),
+            ofmap_sram_kib: reals(n[6], 64.0),
+            dram_bandwidth: reals(n[7], 4.0),
+            clock_mhz: reals(n[8], 500.0),
+            sparsity: PATTERNS[..n[9]].to_vec(),
+        }
+    }
+
+    /// The design check's sparsity rule, for the tests.
+    fn rule(rows: u32, d: Dataflow, s: Option<Sparsity>) -> bool {
+        s.is_none_or(|s| d == Dataflow::Ws && rows.is_multiple_of(s.n))
+    }
+
+    /// Every combination in enumeration order (mixed radix, the last axis
+    /// fastest), as axis indices.
+    fn combinations(n: [usize; AXES]) -> Vec<[u64; AXES]> {
+        let total: usize = n.iter().product();
+        (0..total)
+            .map(|mut g| {
+                let mut k = [0u64; AXES];
+                for i in (0..AXES).rev() {
+                    k[i] = (g % n[i]) as u64;
+                    g /= n[i];
+                }
+                k
+            })
+            .collect()
+    }
+
+    #[test]
+    fn with_nothing_refused_point_g_is_grid_combination_g() {
+        let n = [2, 3, 3, 2, 2, 1, 2, 1, 2, 1];
+        let a = axes(n);
+        let allowed = Allowed::new(&a, |_, _, _| true);
+        let all = combinations(n);
+        assert_eq!(allowed.size(), Some(all.len() as u64));
+        assert_eq!(allowed.size(), a.try_grid_size());
+        assert_eq!(allowed.left_out(), Some(0));
+        for (g, k) in all.iter().enumerate() {
+            assert_eq!(
+                allowed.grid_point(&a, g as u64, g as u64),
+                a.point(g as u64, *k)
+            );
+        }
+        // Random draws: the first nine axes drawn as before the sparsity
+        // axis existed (it is drawn last), so samples keep their points.
+        for index in 0..50u64 {
+            let mut rng = SplitMix64(9 ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let old: Vec<u64> = a.lens()[..9].iter().map(|&n| rng.below(n)).collect();
+            let p = allowed.random_point(&a, index, 9);
+            let mut k = [0u64; AXES];
+            k[..9].copy_from_slice(&old);
+            assert_eq!(p, a.point(index, k));
+        }
+    }
+
+    #[test]
+    fn a_sparsity_axis_multiplies_the_grid_and_its_points_carry_their_pattern() {
+        let n = [1, 2, 1, 1, 1, 1, 1, 1, 1, 3];
+        let a = axes(n);
+        let allowed = Allowed::new(&a, rule);
+        assert_eq!(allowed.size(), Some(2 * 3));
+        let names: Vec<String> = (0..6)
+            .map(|g| {
+                let p = allowed.grid_point(&a, g, g);
+                format!("{} {}", p.cols, sparsity_name(p.sparsity))
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ["8 dense", "8 2:4", "8 1:4", "9 dense", "9 2:4", "9 1:4"]
+        );
+        let p = allowed.grid_point(&a, 1, 1);
+        let mut v = DesignParams::new("t", 4, 8, Dataflow::Ws);
+        p.apply(&mut v);
+        assert_eq!(v.sparsity, Some(Sparsity { n: 2, m: 4 }));
+    }
+
+    proptest! {
+        /// The points are the accepted combinations, in enumeration order,
+        /// whatever the design check refuses; random draws are accepted ones.
+        #[test]
+        fn points_are_the_accepted_combinations_in_order(
+            n in (1..4usize, 1..3usize, 1..4usize, 1..3usize, 1..3usize, 1..3usize, 1..4usize)
+                .prop_map(|(r, c, d, o, i, b, s)| [r, c, d, o, i, 1, 1, b, 1, s]),
+            seed in any::<u64>(),
+        ) {
+            let a = axes(n);
+            let allowed = Allowed::new(&a, rule);
+            let kept: Vec<[u64; AXES]> = combinations(n)
+                .into_iter()
+                .filter(|k| {
+                    rule(a.rows.get(k[0]), a.dataflow[k[2] as usize], a.sparsity[k[9] as usize])
+                })
+                .collect();
+            prop_assert_eq!(allowed.size(), Some(kept.len() as u64));
+            prop_assert_eq!(
+                allowed.left_out(),
+                Some((n.iter().product::<usize>() - kept.len()) as u128)
+            );
+            for (g, k) in kept.iter().enumerate() {
+                prop_assert_eq!(allowed.grid_point(&a, g as u64, g as u64), a.point(g as u64, *k));
+            }
+            for index in 0..20 {
+                let p = allowed.random_point(&a, index, seed);
+                prop_assert!(rule(p.rows, p.dataflow, p.sparsity), "{:?}", p);
+            }
+        }
+    }
 
     #[test]
     fn ranges_count_and_place_their_values() {

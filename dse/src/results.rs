@@ -3,7 +3,7 @@
 //! Pareto objectives its `.sweep.json` sidecar names, and each row's design
 //! (rebuilt by [`SweepRow::design`]).
 
-use crate::{read_csv, Meta, Objective, Outputs, SweepRow, COLUMNS};
+use crate::{read_csv, resolve_base, sparsity_name, Meta, Objective, Outputs, SweepRow, COLUMNS};
 use sim::design::Design;
 use sim::error::{InputError, Result};
 use std::path::Path;
@@ -12,10 +12,43 @@ use std::path::Path;
 /// results' sidecar names any.
 pub const DEFAULT_OBJECTIVES: [Objective; 2] = [Objective::Latency, Objective::Energy];
 
-/// Reads a results CSV: [`parse`] of the file's text.
+/// Reads a results CSV: [`parse`] of the file's text. A file written before
+/// the `sparsity` column existed ([`crate::LEGACY_COLUMNS`]) gives each row
+/// its base design's sparsity (the sweep had no sparsity axis then): its
+/// base resolves as [`design`] resolves it, against the file's directory,
+/// and a base that does not resolve leaves the row dense.
 pub fn read(path: &Path) -> Result<Vec<SweepRow>> {
     let text = sim::error::read_file(path)?;
-    parse(&text, &path.display().to_string())
+    let mut rows = parse(&text, &path.display().to_string())?;
+    let header = text.lines().next().unwrap_or("");
+    if !header
+        .split(',')
+        .any(|h| h.trim().trim_matches('"') == "sparsity")
+    {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        base_sparsity(&mut rows, dir);
+    }
+    Ok(rows)
+}
+
+/// Sets each row's sparsity to its base design's (each base resolved once).
+fn base_sparsity(rows: &mut [SweepRow], dir: &Path) {
+    let mut known: Vec<(String, String)> = Vec::new();
+    for r in rows {
+        let name = match known.iter().find(|(b, _)| *b == r.base) {
+            Some((_, s)) => s.clone(),
+            None => {
+                let s = resolve_base(&r.base, dir)
+                    .map_or_else(|_| "dense".to_string(), |d| sparsity_name(d.sparsity));
+                known.push((r.base.clone(), s.clone()));
+                s
+            }
+        };
+        r.sparsity = name;
+    }
 }
 
 /// Parses results CSV text (`file` names it in errors) with
@@ -126,7 +159,7 @@ mod tests {
             .join(",")
     }
 
-    const ROW: [(&str, &str); 30] = [
+    const ROW: [(&str, &str); 31] = [
         ("point", "7"),
         ("model", "resnet18"),
         ("base", "edge-8x8"),
@@ -139,6 +172,7 @@ mod tests {
         ("ofmap_sram_kib", "16"),
         ("dram_bandwidth_bytes_per_cycle", "4"),
         ("clock_mhz", "200"),
+        ("sparsity", "dense"),
         ("batch", "1"),
         ("layers", "48"),
         ("macs", "1814073344"),
@@ -244,6 +278,61 @@ mod tests {
         bad.base = "no-such-design.toml".into();
         let e = input(design(&bad, Path::new(".")).unwrap_err());
         assert!(e.help.unwrap().contains("results file's directory"));
+    }
+
+    #[test]
+    fn a_sparse_row_rebuilds_its_sparse_design_and_bad_patterns_name_the_column() {
+        let mut row = ROW;
+        row.iter_mut().find(|(k, _)| *k == "dataflow").unwrap().1 = "ws";
+        row.iter_mut().find(|(k, _)| *k == "sparsity").unwrap().1 = "2:4";
+        let text = format!("{}\n{}\n", COLUMNS.join(","), line(&row, &COLUMNS));
+        let r = &parse(&text, "r.csv").unwrap()[0];
+        assert!(r.describe().ends_with(", 2:4 sparse"), "{}", r.describe());
+        let d = design(r, Path::new(".")).unwrap();
+        assert_eq!(d.sparsity.map(|s| (s.n, s.m)), Some((2, 4)));
+        let e = input(parse(&text.replace(",2:4,", ",3:3,"), "r.csv").unwrap_err());
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("sparsity")));
+        assert!(e.message.contains("power of two"), "{}", e.message);
+    }
+
+    #[test]
+    fn results_without_the_sparsity_column_read_with_their_base_designs_sparsity() {
+        let dir = std::env::temp_dir().join(format!("systolic-legacy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut row = ROW;
+        row.iter_mut().find(|(k, _)| *k == "dataflow").unwrap().1 = "ws";
+        let old = |base: &str| {
+            let mut r = row;
+            r.iter_mut().find(|(k, _)| *k == "base").unwrap().1 = base;
+            format!(
+                "{}\n{}\n",
+                crate::LEGACY_COLUMNS.join(","),
+                line(&r, &crate::LEGACY_COLUMNS)
+            )
+        };
+        // A preset base is dense.
+        let rows = parse(&old("edge-8x8"), "old.csv").unwrap();
+        assert_eq!(rows[0].sparsity, "dense");
+        // A base design with [sparsity], beside the file: its pattern.
+        std::fs::write(
+            dir.join("sparse.toml"),
+            include_str!("../../designs/sparse/gemmini-like-2of4.toml"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("old.csv"), old("sparse.toml")).unwrap();
+        let rows = read(&dir.join("old.csv")).unwrap();
+        assert_eq!(rows[0].sparsity, "2:4");
+        assert!(design(&rows[0], &dir).unwrap().sparsity.is_some());
+        // The same row in a file with the column keeps what it says.
+        let mut new = row;
+        new.iter_mut().find(|(k, _)| *k == "base").unwrap().1 = "sparse.toml";
+        std::fs::write(
+            dir.join("new.csv"),
+            format!("{}\n{}\n", COLUMNS.join(","), line(&new, &COLUMNS)),
+        )
+        .unwrap();
+        assert_eq!(read(&dir.join("new.csv")).unwrap()[0].sparsity, "dense");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! [`crate::TrainRow`] of train-mode sweeps).
 
 use super::objective::Objective;
-use super::points::Point;
+use super::points::{sparsity_name, Point};
 use super::spec::resolve_base;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -13,11 +13,48 @@ use sim::design::{Dataflow, Design};
 use sim::error::{InputError, Result};
 use sim::precision::Precision;
 use sim::report::LayerReport;
+use sim::sparsity::Sparsity;
 use std::path::Path;
 
 /// The CSV columns, in order (the field order of [`SweepRow`]; a test keeps
 /// them equal).
-pub const COLUMNS: [&str; 29] = [
+pub const COLUMNS: [&str; 30] = [
+    "point",
+    "model",
+    "base",
+    "rows",
+    "cols",
+    "dataflow",
+    "operand",
+    "ifmap_sram_kib",
+    "filter_sram_kib",
+    "ofmap_sram_kib",
+    "dram_bandwidth_bytes_per_cycle",
+    "clock_mhz",
+    "sparsity",
+    "batch",
+    "layers",
+    "macs",
+    "cycles",
+    "latency_ms",
+    "throughput_inf_per_s",
+    "energy_mj",
+    "edp_mj_ms",
+    "power_w",
+    "area_mm2",
+    "area_source",
+    "peak_tops",
+    "achieved_tops",
+    "tops_per_w",
+    "tops_per_mm2",
+    "utilization",
+    "feasible",
+];
+
+/// The columns of results written before sweeps had a sparsity axis:
+/// [`COLUMNS`] without `sparsity`. Such files still read (their rows are
+/// `dense`) and shards of them still merge.
+pub const LEGACY_COLUMNS: [&str; 29] = [
     "point",
     "model",
     "base",
@@ -55,6 +92,9 @@ pub const COLUMNS: [&str; 29] = [
 pub trait Row: Serialize + DeserializeOwned + Clone + Send + 'static {
     /// The CSV columns, in order (the field order of the row).
     const COLUMNS: &'static [&'static str];
+    /// The columns of an older header that still reads (the missing
+    /// columns take their defaults); empty when there is none.
+    const LEGACY_COLUMNS: &'static [&'static str] = &[];
     /// Sweep point index.
     fn point(&self) -> u64;
     /// Model as written in the spec.
@@ -86,12 +126,17 @@ pub(crate) struct DesignColumns<'a> {
     pub(crate) ofmap_sram_kib: f64,
     pub(crate) dram_bandwidth_bytes_per_cycle: f64,
     pub(crate) clock_mhz: f64,
+    /// `None` for rows without the column (train mode: the base design's).
+    pub(crate) sparsity: Option<&'a str>,
 }
 
 impl DesignColumns<'_> {
-    /// A known dataflow and operand, an array within the design bounds, and
-    /// sizes, bandwidth and clock finite and not negative.
+    /// A known dataflow, operand and sparsity, an array within the design
+    /// bounds, and sizes, bandwidth and clock finite and not negative.
     pub(crate) fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        if let Some(Err(msg)) = self.sparsity.map(Sparsity::parse) {
+            return Err(("sparsity", msg));
+        }
         if Dataflow::parse(self.dataflow).is_none() {
             return Err((
                 "dataflow",
@@ -119,8 +164,9 @@ impl DesignColumns<'_> {
         ])
     }
 
-    /// The point these columns were written from.
-    pub(crate) fn to_point(&self) -> Result<Point> {
+    /// The point these columns were written from; `base` is the sparsity
+    /// of rows without the column.
+    pub(crate) fn to_point(&self, base: Option<Sparsity>) -> Result<Point> {
         let bad = |field: &str, v: &str| {
             InputError::new(
                 "systolic::sweep::row",
@@ -142,6 +188,18 @@ impl DesignColumns<'_> {
             ofmap_sram_kib: self.ofmap_sram_kib,
             dram_bandwidth: self.dram_bandwidth_bytes_per_cycle,
             clock_mhz: self.clock_mhz,
+            sparsity: match self.sparsity {
+                None => base,
+                Some(s) => Sparsity::parse(s).map_err(|msg| {
+                    InputError::new(
+                        "systolic::sweep::row",
+                        "<sweep results>",
+                        format!("point {}: {msg}", self.point),
+                    )
+                    .field("sparsity")
+                    .hint("the row was not written by `systolic sweep`")
+                })?,
+            },
         })
     }
 }
@@ -190,6 +248,10 @@ pub struct SweepRow {
     pub dram_bandwidth_bytes_per_cycle: f64,
     /// Clock, MHz.
     pub clock_mhz: f64,
+    /// N:M weight sparsity: `dense` or a pattern such as `2:4` (`dense`
+    /// when read from results written before the column existed).
+    #[serde(default = "dense")]
+    pub sparsity: String,
     /// Batch size.
     pub batch: u64,
     /// Layers of the model (array and vector).
@@ -224,6 +286,10 @@ pub struct SweepRow {
     pub utilization: f64,
     /// Whether the row respects the spec's constraints.
     pub feasible: bool,
+}
+
+fn dense() -> String {
+    "dense".to_string()
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -262,6 +328,7 @@ impl SweepRow {
             ofmap_sram_kib: point.ofmap_sram_kib,
             dram_bandwidth_bytes_per_cycle: point.dram_bandwidth,
             clock_mhz: point.clock_mhz,
+            sparsity: sparsity_name(point.sparsity),
             batch,
             layers,
             macs: total.macs,
@@ -322,12 +389,13 @@ impl SweepRow {
             ofmap_sram_kib: self.ofmap_sram_kib,
             dram_bandwidth_bytes_per_cycle: self.dram_bandwidth_bytes_per_cycle,
             clock_mhz: self.clock_mhz,
+            sparsity: Some(&self.sparsity),
         }
     }
 
     /// The point this row was made from.
     pub fn to_point(&self) -> Result<Point> {
-        self.design_columns().to_point()
+        self.design_columns().to_point(None)
     }
 
     /// The design this row was simulated on: its base design (a preset, or
@@ -339,10 +407,15 @@ impl SweepRow {
     }
 
     /// The row's design in a few words: `32x32 ws int8, SRAM 64/64/32 KiB,
-    /// 16 B/cycle, 700 MHz`.
+    /// 16 B/cycle, 700 MHz`, and `, 2:4 sparse` when its weights are.
     pub fn describe(&self) -> String {
+        let sparse = if self.sparsity == "dense" {
+            String::new()
+        } else {
+            format!(", {} sparse", self.sparsity)
+        };
         format!(
-            "{}x{} {} {}, SRAM {}/{}/{} KiB, {} B/cycle, {} MHz",
+            "{}x{} {} {}, SRAM {}/{}/{} KiB, {} B/cycle, {} MHz{sparse}",
             self.rows,
             self.cols,
             self.dataflow,
@@ -358,6 +431,7 @@ impl SweepRow {
 
 impl Row for SweepRow {
     const COLUMNS: &'static [&'static str] = &COLUMNS;
+    const LEGACY_COLUMNS: &'static [&'static str] = &LEGACY_COLUMNS;
 
     fn point(&self) -> u64 {
         self.point
@@ -389,6 +463,7 @@ impl Row for SweepRow {
             ("base", &self.base),
             ("dataflow", &self.dataflow),
             ("operand", &self.operand),
+            ("sparsity", &self.sparsity),
         ]
     }
 
@@ -462,9 +537,12 @@ pub fn read_rows<R: Row>(text: &str, file: &str) -> Result<Vec<R>> {
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let headers = rd.headers().map_err(|e| err(1, e.to_string()))?.clone();
+    let has = |c: &&str| headers.iter().any(|h| h == *c);
+    // An older header lacks the columns added since; they take defaults.
+    let legacy = !R::LEGACY_COLUMNS.is_empty() && R::LEGACY_COLUMNS.iter().all(has);
     if let Some(c) = R::COLUMNS
         .iter()
-        .find(|c| !headers.iter().any(|h| h == **c))
+        .find(|c| !has(c) && (!legacy || R::LEGACY_COLUMNS.contains(*c)))
     {
         return Err(err(1, format!("the header has no `{c}` column"))
             .field(*c)
@@ -510,7 +588,7 @@ pub fn read_rows<R: Row>(text: &str, file: &str) -> Result<Vec<R>> {
         if let Some((column, _)) = row.names().iter().find(|(_, v)| v.is_empty()) {
             return Err(err(line, "the value is empty".to_string())
                 .field(*column)
-                .hint("every row names its model, base design, dataflow and operand")
+                .hint("every row names its model, base design, dataflow, operand and sparsity")
                 .into());
         }
         if let Err((column, msg)) = row.check() {
@@ -543,6 +621,7 @@ mod tests {
             ofmap_sram_kib: 32.0,
             dram_bandwidth_bytes_per_cycle: 3.3,
             clock_mhz: 700.0,
+            sparsity: "2:4".into(),
             batch: 2,
             layers: 3,
             macs: 1 << 40,

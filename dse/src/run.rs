@@ -286,6 +286,13 @@ fn prepare<R: Row>(
         std::fs::write(&out.csv, &csv_bytes).map_err(io("write", &out.csv))?;
     }
     let csv = csv_records::<R>(&csv_bytes, &out.csv)?;
+    if csv.legacy {
+        return Err(refusal(
+            &out.csv,
+            "holds results of an earlier systolic (its header has no `sparsity` column), which this version cannot append to",
+            "run into a new --out, or remove the results and their .sweep.json to start over (`systolic report` and `systolic merge` still read the file)",
+        ));
+    }
     check(&csv.rows, &out.csv)?;
     let json = if jsonl_exists {
         let bytes = std::fs::read(&out.jsonl).map_err(io("read", &out.jsonl))?;

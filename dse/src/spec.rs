@@ -5,7 +5,7 @@
 
 use super::mode::Mode;
 use super::objective::{Constraints, Objective};
-use super::points::{Axes, Range};
+use super::points::{Allowed, Axes, Range};
 use super::train::TrainSpec;
 use serde::{Deserialize, Serialize};
 use sim::design::{preset, Design};
@@ -99,6 +99,10 @@ pub struct RawGrid {
     pub dram_bandwidth_bytes_per_cycle: Option<Vec<f64>>,
     /// Clocks, MHz.
     pub clock_mhz: Option<Vec<f64>>,
+    /// N:M weight sparsity: `dense` or patterns such as `2:4` (inference
+    /// sweeps). Left out of the canonical form when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<Vec<String>>,
     /// Train mode: chip counts. Not a design axis: every point has a row
     /// per model and chip count, the counts varying fastest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,6 +191,8 @@ pub struct Spec {
     pub models: Vec<SweepModel>,
     /// The axes.
     pub axes: Axes,
+    /// The combinations of the axes the design check accepts.
+    pub allowed: Allowed,
     /// How points are drawn.
     pub sampling: Sampling,
     /// Objectives of the Pareto front (may be empty).
@@ -241,18 +247,31 @@ impl Spec {
     /// Number of points (the whole sweep, every shard).
     pub fn points(&self) -> u64 {
         match &self.sampling {
-            Sampling::Grid => self.axes.grid_size(),
+            Sampling::Grid => self.allowed.size().unwrap_or(u64::MAX),
             Sampling::GridSample { count, .. } => *count,
             Sampling::Random { count, .. } => *count,
+        }
+    }
+
+    /// Combinations of the grid's axes that the design check refuses and
+    /// the sweep leaves out (sparse patterns with the os or is dataflow, or
+    /// with rows not a multiple of N); 0 for a random sample, which draws
+    /// such a combination again.
+    pub fn left_out(&self) -> u128 {
+        match self.sampling {
+            Sampling::Random { .. } => 0,
+            _ => self.allowed.left_out().unwrap_or(u128::MAX),
         }
     }
 
     /// The point with sweep index `index` (< [`Spec::points`]).
     pub fn point(&self, index: u64) -> super::Point {
         match &self.sampling {
-            Sampling::Grid => self.axes.grid_point(index, index),
-            Sampling::GridSample { order, .. } => self.axes.grid_point(index, order.at(index)),
-            Sampling::Random { seed, .. } => self.axes.random_point(index, *seed),
+            Sampling::Grid => self.allowed.grid_point(&self.axes, index, index),
+            Sampling::GridSample { order, .. } => {
+                self.allowed.grid_point(&self.axes, index, order.at(index))
+            }
+            Sampling::Random { seed, .. } => self.allowed.random_point(&self.axes, index, *seed),
         }
     }
 }

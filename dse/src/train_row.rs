@@ -243,12 +243,15 @@ impl TrainRow {
             ofmap_sram_kib: self.ofmap_sram_kib,
             dram_bandwidth_bytes_per_cycle: self.dram_bandwidth_bytes_per_cycle,
             clock_mhz: self.clock_mhz,
+            sparsity: None,
         }
     }
 
-    /// The point this row was made from.
-    pub fn to_point(&self) -> Result<Point> {
-        self.design_columns().to_point()
+    /// The point this row was made from on `base`, its base design (a
+    /// train-mode sweep keeps the base's weight sparsity: it has no
+    /// sparsity axis).
+    pub fn to_point(&self, base: &Design) -> Result<Point> {
+        self.design_columns().to_point(base.sparsity)
     }
 
     /// The design this row's chips are: its base design (a preset, or a
@@ -256,7 +259,7 @@ impl TrainRow {
     /// the sweep built it.
     pub fn design(&self, spec_dir: &Path) -> Result<Design> {
         let base = resolve_base(&self.base, spec_dir)?;
-        self.to_point()?.design(&base)
+        self.to_point(&base)?.design(&base)
     }
 }
 
