@@ -62,12 +62,15 @@ pub fn run(args: GenArgs) -> miette::Result<()> {
     }
     for (ip, dir) in &jobs {
         let files = ip.write(dir)?;
+        let what = if ip.has_ip() {
+            format!("the IP {} around the core {}", ip.ip_top(), ip.top)
+        } else {
+            format!("the core {}; no AXI IP for sparse weights", ip.top)
+        };
         eprintln!(
-            "wrote {} files for {} (the IP {} around the core {}) to {}",
+            "wrote {} files for {} ({what}) to {}",
             files.len(),
             ip.design,
-            ip.ip_top(),
-            ip.top,
             dir.display()
         );
     }

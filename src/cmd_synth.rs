@@ -83,6 +83,9 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     // Refuse a bad device before generating anything.
     let device = target.device(a.device.as_deref())?;
     let design = inputs::design(&a.design)?;
+    if a.ip {
+        hdlgen::rtl::Config::of(&design)?.needs_ip()?;
+    }
     let dir = a.out.unwrap_or_else(|| synth::results_dir(&design.name));
     let name = if a.ip {
         format!("{target}-ip")

@@ -191,7 +191,8 @@ pub fn run(a: VerifyArgs) -> miette::Result<()> {
     let mut passed = 0usize;
     for (layer, (m, k, n)) in &list {
         let av = sim::engine::pe::design_operands(&design, (m * k) as usize, a.seed);
-        let bv = sim::engine::pe::design_operands(&design, (k * n) as usize, a.seed ^ 0x5EED);
+        let bv =
+            sim::engine::pe::design_weights(&design, (*k as usize, *n as usize), a.seed ^ 0x5EED);
         let one = |work: &std::path::Path| {
             compare(
                 &a,
@@ -329,7 +330,9 @@ fn compare(
         out.rtl_seconds,
         out.rtl_seconds / out.pe_seconds.max(1e-9)
     );
-    let macs = (m * k * n) as f64;
+    // A sparse array does the multiplies of the compressed K' alone.
+    let kc = design.sparsity.map_or(k, |sp| sp.compressed_k(k));
+    let macs = (m * kc * n) as f64;
     let pes = design.pes() as f64;
     let _ = writeln!(
         s,

@@ -975,7 +975,8 @@ fn gemm_on_float_designs_follows_the_partial_sum_format_and_the_order_of_additio
 }
 
 #[test]
-fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_refuses_it() {
+fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_writes_its_core_alone(
+) {
     let text = format!("{GOOD}[sparsity]\nweights = \"1:4\"\n");
     let d = design_file("sparse-1-4.toml", &text);
     let o = systolic(&["sim", "--design", &d, "--model", "resnet18"]);
@@ -1030,10 +1031,47 @@ fn a_sparse_design_reports_its_speedup_and_energy_against_itself_dense_and_gen_r
     ]);
     let e = stderr(&g);
     assert!(
-        !g.status.success() && e.contains("1:4 sparse weights (no sparse PE yet)"),
+        g.status.success() && e.contains("no AXI IP for sparse weights"),
         "{e}"
     );
-    assert!(!scratch("sparse-rtl").exists());
+    let names: Vec<String> = std::fs::read_dir(scratch("sparse-rtl"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("_pe_ws.v"))
+            && !names.iter().any(|n| n.ends_with("_ip.v")),
+        "{names:?}"
+    );
+    let pe = names.iter().find(|n| n.ends_with("_pe_ws.v")).unwrap();
+    let pe = std::fs::read_to_string(scratch("sparse-rtl").join(pe)).unwrap();
+    let param = |name: &str, value: &str| {
+        pe.lines().any(|l| {
+            let l: String = l.split_whitespace().collect();
+            l.starts_with(&format!("parameter{name}={value}"))
+        })
+    };
+    assert!(param("SPM", "4") && param("IB", "2"), "{pe}");
+    // What needs the AXI IP is refused, naming what does run, before writing.
+    for args in [
+        vec!["verify", "--design", &d, "--gemm", "8,8,8"],
+        vec![
+            "synth", "--design", &d, "--target", "generic", "--ip", "--out",
+        ],
+    ] {
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        if args[0] == "synth" {
+            args.push(scratch("sparse-synth").to_str().unwrap().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = systolic(&args);
+        let e = stderr(&o);
+        assert!(
+            !o.status.success() && e.contains("systolic::hdl::sparse_ip") && e.contains("--core"),
+            "{args:?}: {e}"
+        );
+    }
+    assert!(!scratch("sparse-synth").exists());
 }
 
 /// Runs `systolic prune ARGS --out NAME` (NAME in the scratch folder, made

@@ -59,6 +59,8 @@ pub enum BinOp {
     Sub,
     /// `*`
     Mul,
+    /// `/` (integer division, for elaboration-time indices)
+    Div,
     /// `%`
     Mod,
     /// `==`
@@ -97,6 +99,7 @@ impl BinOp {
             BinOp::Add => "+",
             BinOp::Sub => "-",
             BinOp::Mul => "*",
+            BinOp::Div => "/",
             BinOp::Mod => "%",
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
@@ -164,7 +167,7 @@ macro_rules! binops {
 
 impl Expr {
     binops!(
-        add => Add, sub => Sub, mul => Mul, rem => Mod, eq => Eq, ne => Ne, lt => Lt, le => Le,
+        add => Add, sub => Sub, mul => Mul, div => Div, rem => Mod, eq => Eq, ne => Ne, lt => Lt, le => Le,
         gt => Gt, ge => Ge, and => And, or => Or, bitand => BitAnd, bitor => BitOr, bitxor => BitXor,
         shl => Shl, ashr => Ashr, shr => Shr,
     );

@@ -33,13 +33,27 @@ pub enum HdlError {
         /// What does generate.
         help: String,
     },
-    /// N:M sparse weights, which the generator does not build yet.
-    #[error("cannot generate RTL for {design}: {pattern} sparse weights (no sparse PE yet)")]
+    /// N:M sparse weights where the generator has no sparse PE.
+    #[error("cannot generate RTL for {design}: {pattern} sparse weights {what}")]
     #[diagnostic(
         code(systolic::hdl::sparse),
-        help("remove [sparsity] (or set weights = \"dense\") to generate the dense array; the fast engine costs the sparse one (`systolic sim`)")
+        help("sparse RTL is generated for integer ws designs; remove [sparsity] (or set weights = \"dense\") for this one, whose cost the fast engine gives (`systolic sim`)")
     )]
     SparseUnsupported {
+        /// The design's name.
+        design: String,
+        /// Its pattern.
+        pattern: String,
+        /// What the generator cannot build.
+        what: String,
+    },
+    /// A sparse design asked to run through the AXI IP, which it has not.
+    #[error("design `{design}` has no AXI IP: its {pattern} sparse weights are generated as the core alone (the IP's DMA and tile model move dense lines)")]
+    #[diagnostic(
+        code(systolic::hdl::sparse_ip),
+        help("co-simulate the core with `systolic verify --core`, and synthesize it with `systolic synth` without --ip")
+    )]
+    SparseNoIp {
         /// The design's name.
         design: String,
         /// Its pattern.

@@ -9,6 +9,7 @@ use crate::error::HdlError;
 use crate::progress::{self, Progress};
 use crate::rtl::Config;
 use crate::tools::{Tool, ToolPaths};
+use sim::design::Operand;
 use sim::Design;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -353,24 +354,23 @@ impl Bench {
         let (m, k, n) = dims;
         let gemm = (m as u64, k as u64, n as u64);
         super::fit::check_gemm(cfg, gemm)?;
-        let [ia, ib] = images(cfg, a, b, m, k, n);
+        let [ia, ib] = images(cfg, a, b, m, k, n)?;
         let nc = cfg.lines_needed(gemm)[2] as usize;
         std::fs::create_dir_all(work).map_err(HdlError::io("create", work))?;
         let hw = cfg.host_w();
-        let write = |name: &str, lines: &[Vec<i64>]| -> Result<PathBuf, HdlError> {
+        let write = |name: &str, lines: &[Vec<i64>], bits: u32| -> Result<PathBuf, HdlError> {
             let p = work.join(name);
-            let text: String = lines
-                .iter()
-                .map(|l| hex_line(l, cfg.opw, hw) + "\n")
-                .collect();
+            let text: String = lines.iter().map(|l| hex_line(l, bits, hw) + "\n").collect();
             std::fs::write(&p, text).map_err(HdlError::io("write", &p))?;
             Ok(p)
         };
-        let fa = write("a.hex", &ia)?;
-        let fb = write("b.hex", &ib)?;
+        let fa = write("a.hex", &ia, cfg.word_bits(Operand::A))?;
+        let fb = write("b.hex", &ib, cfg.word_bits(Operand::B))?;
+        // The command's K: a sparse design runs the compressed K'.
+        let (_, kc, _) = cfg.core_gemm(gemm);
         let dims = [
             m as u64,
-            k as u64,
+            kc,
             n as u64,
             ia.len() as u64,
             ib.len() as u64,

@@ -66,6 +66,7 @@ pub fn image_layout(
     cfg: &crate::rtl::Config,
     (m, k, n): (u64, u64, u64),
 ) -> Result<ImageLayout, HdlError> {
+    cfg.needs_ip()?;
     let (ob, cb) = elem_bytes(cfg);
     let dw = cfg.dw;
     let (ta, tb, tc) = transposed(cfg.dataflow);

@@ -5,6 +5,7 @@
 use crate::error::HdlError;
 use crate::rtl::Config;
 use sim::design::{Layout, Operand};
+use sim::error::PeError;
 use std::path::Path;
 
 /// `x` (rows x cols, row-major) as buffer lines of `lanes` lanes: line
@@ -75,6 +76,10 @@ fn lines_of(cfg: &Config, op: Operand, x: &[i64], gemm: (u64, u64, u64)) -> Vec<
 }
 
 /// The A-buffer and B-buffer line images of `A x B` (A is m x k, B k x n).
+/// A sparse design's A lines hold `M` words per group of `N` rows (the
+/// dense packing with `R M / N` lanes), its B lines the compressed weights
+/// (`K' x n`), each word its value's `OPW` bits with the index above;
+/// weights that break the pattern are refused (`PeError::Pattern`).
 pub fn images(
     cfg: &Config,
     a: &[i64],
@@ -82,12 +87,22 @@ pub fn images(
     m: usize,
     k: usize,
     n: usize,
-) -> [Vec<Vec<i64>>; 2] {
+) -> Result<[Vec<Vec<i64>>; 2], PeError> {
     let gemm = (m as u64, k as u64, n as u64);
-    [
-        lines_of(cfg, Operand::A, a, gemm),
-        lines_of(cfg, Operand::B, b, gemm),
-    ]
+    let b_lines = match cfg.sparse {
+        Some(sp) => {
+            let (values, index) = sim::engine::pe::compress(sp, b, (k, n))?;
+            let mask = (1i64 << cfg.opw) - 1;
+            let words: Vec<i64> = values
+                .iter()
+                .zip(&index)
+                .map(|(&v, &i)| (v & mask) | (i64::from(i) << cfg.opw))
+                .collect();
+            lines_of(cfg, Operand::B, &words, cfg.core_gemm(gemm))
+        }
+        None => lines_of(cfg, Operand::B, b, gemm),
+    };
+    Ok([lines_of(cfg, Operand::A, a, gemm), b_lines])
 }
 
 /// C (m x n, row-major) from the lines of the C buffer.
@@ -187,7 +202,7 @@ mod tests {
             cfg.cols = 5;
             let a = vec![1; m * k];
             let b = vec![1; k * n];
-            let [ia, ib] = images(&cfg, &a, &b, m, k, n);
+            let [ia, ib] = images(&cfg, &a, &b, m, k, n).unwrap();
             let need = cfg.lines_needed((m as u64, k as u64, n as u64));
             prop_assert_eq!([ia.len() as u64, ib.len() as u64], [need[0], need[1]]);
             let c: Vec<i64> = (0..(m * n) as i64).collect();
@@ -211,7 +226,7 @@ mod tests {
         cfg.cols = 2;
         let a: Vec<i64> = (0..9).collect(); // 3 x 3
         let b: Vec<i64> = (10..19).collect(); // 3 x 3
-        let [ia, ib] = images(&cfg, &a, &b, 3, 3, 3);
+        let [ia, ib] = images(&cfg, &a, &b, 3, 3, 3).unwrap();
         assert_eq!(
             ia,
             vec![

@@ -250,6 +250,7 @@ pub fn build_ip(
     progress: &dyn Progress,
 ) -> Result<Bench, HdlError> {
     let cfg = crate::rtl::Config::of(design)?;
+    cfg.needs_ip()?;
     super::bench::build_with(
         design,
         sim,

@@ -125,7 +125,10 @@ fn readme(cfg: &Config, modules: &[Module]) -> String {
         .find(|m| m.name == cfg.top())
         .expect("the core top module");
     let ip = modules.iter().find(|m| m.name == cfg.name("ip"));
-    debug_assert!(ip.is_some(), "every design has the IP");
+    debug_assert!(
+        ip.is_some() || cfg.sparse.is_some(),
+        "every dense design has the IP"
+    );
     let mut s = format!(
         "# {}: {r}x{c} {} systolic array\n\n<!-- {MARK} from design `{}`; regenerate with `systolic gen --design {}`. -->\n\n",
         markdown_code(&ip.map_or_else(|| cfg.top(), |m| m.name.clone())),
@@ -143,6 +146,19 @@ no latches, delays or initial blocks; buffers are simple dual-port SRAMs with sy
         if cfg.sat { "saturating" } else { "two's-complement wrap" },
         cfg.banks
     );
+    if let Some(sp) = cfg.sparse {
+        let (n, m, ib) = (sp.n, sp.m, sp.index_bits());
+        let _ = write!(
+            s,
+            "## Sparse weights: {sp}
+
+B holds at most {n} nonzero weights in every {m} along K (`systolic prune` makes them so). It is stored compressed: for each group of {m} rows of B, {n} rows of words, each the kept value's {} bits with its {ib}-bit position in the group above them (padding slots: value 0, index 0); the B buffer holds these K' = ceil(K / {m}) x {n} rows as a dense design holds B's K rows. Each A line carries, for the {} groups of a row fold, the {m} activations of each (lane g x {m} + j is A[t][(fold x {} + g) x {m} + j]): the dense packing of A with {} lanes. Give the command K' as `cmd_k`. Each PE picks, with the index beside its stationary value, one of its group's {m} activations (a multiplexer, {m} words to 1, in front of its multiplier); the array otherwise runs the dense schedule over K' (docs/TIMING.md, \"Sparse weights\"). There is no AXI IP around this core: its DMA and tile model move dense lines.\n\n",
+            cfg.opw,
+            cfg.rows / n,
+            cfg.rows / n,
+            cfg.lanes(sim::design::Operand::A),
+        );
+    }
     if let Some(ip) = ip {
         let _ = write!(
             s,

@@ -86,6 +86,13 @@ impl Ip {
         format!("{prefix}_ip")
     }
 
+    /// Whether the RTL has the AXI IP around the core (a sparse design's
+    /// has the core alone).
+    pub fn has_ip(&self) -> bool {
+        let file = format!("{}.v", self.ip_top());
+        self.rtl.iter().any(|f| f.name == file)
+    }
+
     /// The folder of this IP under `root`: see [`folder_in`].
     pub fn folder_in(&self, root: &Path) -> Result<PathBuf, HdlError> {
         folder_in(root, &self.design)

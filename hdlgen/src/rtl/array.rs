@@ -85,6 +85,10 @@ fn ahead_params(cfg: &Config) -> Vec<(&'static str, Expr)> {
     if !cfg.int_datapath() {
         return p;
     }
+    if cfg.sparse.is_some() {
+        p.push(("SPM", id("SPM")));
+        p.push(("IB", id("IB")));
+    }
     let dsp = id("r").mul("COLS").add("c").lt("DSPS");
     p.push(("AHEAD", id("r").add("c").gt(0).or(dsp).tern(int(1), int(0))));
     p.push(("PREG", id("r").gt(0).tern(int(1), int(0))));
@@ -102,24 +106,22 @@ fn pre(links: Expr, pre: Expr, row0: Expr) -> Expr {
 /// What PE(r, c) sees two cycles ahead, bit `bit` of the valid/first pair
 /// (`links`: `vh` or `fh`): the input of PE(r, c - 2), in column 1 `pre`
 /// (PE(r, 0)'s next input), in column 0 the row's `sk_pre2`.
-fn pre2(links: Expr, pre: Expr, bit: i64) -> Expr {
+fn pre2(links: Expr, pre: Expr, bit: i64, aw: &str) -> Expr {
     id("c").gt(1).tern(
         links.idx(h(id("c").gt(1).tern(id("c").sub(2), int(0)))),
-        id("c")
-            .eq(1)
-            .tern(pre, id("sk_pre2").idx(id("OPW").add(bit))),
+        id("c").eq(1).tern(pre, id("sk_pre2").idx(id(aw).add(bit))),
     )
 }
 
 /// What PE(r, c) sees two cycles ahead on `a`: the input of PE(r, c - 2),
 /// in column 1 PE(r, 0)'s next input `col0_pre`, in column 0 the row's
 /// `sk_pre2` (row 0: its next input, unused).
-fn a_pre2(col0_pre: Expr) -> Expr {
+fn a_pre2(col0_pre: Expr, aw: &str) -> Expr {
     id("c").gt(1).tern(
-        lane("ah", h(id("c").gt(1).tern(id("c").sub(2), int(0))), "OPW"),
+        lane("ah", h(id("c").gt(1).tern(id("c").sub(2), int(0))), aw),
         id("c")
             .eq(1)
-            .tern(col0_pre, id("sk_pre2").slice(id("OPW").sub(1), 0)),
+            .tern(col0_pre, id("sk_pre2").slice(id(aw).sub(1), 0)),
     )
 }
 
@@ -138,6 +140,11 @@ fn v(r: Expr) -> Expr {
     r.mul("COLS").add("c")
 }
 
+/// The sparse array's derived widths (parameters so that ports can use them).
+pub const XW_DOC: &str = "derived, keep: a streamed word group, SPM * OPW bits";
+/// See [`XW_DOC`].
+pub const WW_DOC: &str = "derived, keep: a stationary word, its value and index, OPW + IB bits";
+
 /// `array_ws`: ws / is array, skew and deskew.
 pub fn array_ws(cfg: &Config) -> Module {
     let mut m = Module::new(
@@ -148,22 +155,49 @@ pub fn array_ws(cfg: &Config) -> Module {
     if let Some((name, value, doc)) = cfg.mulprim_param() {
         m.param(name, value, doc);
     }
+    // A sparse array's rows take their group's M words (docs/TIMING.md,
+    // "Sparse weights"): lane r / N of the streamed vector, `XW` bits; its
+    // stationary words carry their index (`WW` bits).
+    let (aw, ww) = cfg.lane_names();
+    let (arow, rgrp) = match cfg.sparse {
+        Some(sp) => {
+            m.param(
+                "SPN",
+                i64::from(sp.n),
+                "sparse weights: values kept per group (N of N:M)",
+            )
+            .param(
+                "SPM",
+                i64::from(sp.m),
+                "sparse weights: group size (M of N:M)",
+            )
+            .param(
+                "IB",
+                i64::from(sp.index_bits()),
+                "bits of a weight's index in its group",
+            )
+            .param("XW", id("SPM").mul("OPW"), XW_DOC)
+            .param("WW", id("OPW").add("IB"), WW_DOC);
+            (id("ROWS").div("SPN").mul("XW"), id("r").div("SPN"))
+        }
+        None => (id("ROWS").mul("OPW"), id("r")),
+    };
     m.port(input(
         "a_row",
-        bits(id("ROWS").mul("OPW")),
+        bits(arow.clone()),
         "streamed vector, lane r = row r",
     ))
     .port(input("v_row", None, "the vector is valid"))
     .port(input("f_row", None, "the vector is a fold's first"))
     .port(input(
         "w_col",
-        bits(id("COLS").mul("OPW")),
+        bits(id("COLS").mul(ww)),
         "stationary row for the shadow chains, lane c = column c",
     ))
     .port(input("shift", None, "shadow chains shift"))
     .port(input(
         "a_row_pre",
-        bits(id("ROWS").mul("OPW")),
+        bits(arow.clone()),
         "a_row of the next cycle",
     ))
     .port(input("v_row_pre", None, "v_row of the next cycle"))
@@ -184,14 +218,14 @@ pub fn array_ws(cfg: &Config) -> Module {
     let hn = id("ROWS").mul(id("COLS").add(1));
     let vn = id("ROWS").add(1).mul("COLS");
     m.push([
-        wire("ah", bits(hn.clone().mul("OPW"))),
+        wire("ah", bits(hn.clone().mul(aw))),
         wire("vh", bits(hn.clone())),
         wire("fh", bits(hn)),
         wire("pv", bits(vn.clone().mul(bw))),
-        wire("wv", bits(vn.mul("OPW"))),
+        wire("wv", bits(vn.mul(ww))),
         wire("sh", bits("COLS")),
         wire("shp", bits("COLS")),
-        wire("wd", bits(id("ROWS").add(1).mul("COLS").mul("OPW"))),
+        wire("wd", bits(id("ROWS").add(1).mul("COLS").mul(ww))),
         decl(Net::Genvar, false, "r", None, None, None),
         decl(Net::Genvar, false, "c", None, None, None),
         assign(
@@ -199,8 +233,8 @@ pub fn array_ws(cfg: &Config) -> Module {
             repeat(id("COLS").mul(bw), sized(1, 0)),
         ),
         assign(
-            id("wd").slice(id("COLS").mul("OPW").sub(1), 0),
-            repeat(id("COLS").mul("OPW"), sized(1, 0)),
+            id("wd").slice(id("COLS").mul(ww).sub(1), 0),
+            repeat(id("COLS").mul(ww), sized(1, 0)),
         ),
         gen_for(
             "r",
@@ -212,44 +246,44 @@ pub fn array_ws(cfg: &Config) -> Module {
                 // of column 0 (rows below 0): r - 1 registers from the
                 // controller's unregistered bits and the buffer's read data,
                 // which the array's inputs follow by one.
-                wire("sk_pre2", bits(id("OPW").add(2))),
+                wire("sk_pre2", bits(id(aw).add(2))),
                 delay(
                     cfg,
                     "u_skew_pre2",
-                    id("OPW").add(2),
+                    id(aw).add(2),
                     id("r").gt(0).tern(id("r").sub(1), int(0)),
                     concat(vec![
                         id("v_row_pre"),
                         id("f_row_pre"),
-                        lane("a_row_pre", id("r"), "OPW"),
+                        lane("a_row_pre", rgrp.clone(), aw),
                     ]),
                     id("sk_pre2"),
                 ),
                 // Row r's skew, r registers, as r - 1 and one more: `sk_pre`
                 // is what column 0 sees a cycle later.
-                wire("sk_pre", bits(id("OPW").add(2))),
+                wire("sk_pre", bits(id(aw).add(2))),
                 delay(
                     cfg,
                     "u_skew_pre",
-                    id("OPW").add(2),
+                    id(aw).add(2),
                     id("r").gt(0).tern(id("r").sub(1), int(0)),
                     concat(vec![
                         id("v_row"),
                         id("f_row"),
-                        lane("a_row", id("r"), "OPW"),
+                        lane("a_row", rgrp.clone(), aw),
                     ]),
                     id("sk_pre"),
                 ),
                 delay(
                     cfg,
                     "u_skew",
-                    id("OPW").add(2),
+                    id(aw).add(2),
                     id("r").gt(0).tern(int(1), int(0)),
                     id("sk_pre"),
                     concat(vec![
                         id("vh").idx(h(int(0))),
                         id("fh").idx(h(int(0))),
-                        lane("ah", h(int(0)), "OPW"),
+                        lane("ah", h(int(0)), aw),
                     ]),
                 ),
                 gen_for(
@@ -264,56 +298,55 @@ pub fn array_ws(cfg: &Config) -> Module {
                         vec![
                             ("clk", id("clk")),
                             ("rst", id("rst")),
-                            ("a_in", lane("ah", h(id("c")), "OPW")),
+                            ("a_in", lane("ah", h(id("c")), aw)),
                             ("v_in", id("vh").idx(h(id("c")))),
                             ("f_in", id("fh").idx(h(id("c")))),
                             (
                                 "a_pre",
                                 pre(
-                                    lane("ah", hprev(), "OPW"),
-                                    id("sk_pre").slice(id("OPW").sub(1), 0),
-                                    lane("a_row_pre", int(0), "OPW"),
+                                    lane("ah", hprev(), aw),
+                                    id("sk_pre").slice(id(aw).sub(1), 0),
+                                    lane("a_row_pre", int(0), aw),
                                 ),
                             ),
                             (
                                 "a_pre2",
-                                a_pre2(id("r").gt(0).tern(
-                                    id("sk_pre").slice(id("OPW").sub(1), 0),
-                                    lane("a_row_pre", int(0), "OPW"),
-                                )),
+                                a_pre2(
+                                    id("r").gt(0).tern(
+                                        id("sk_pre").slice(id(aw).sub(1), 0),
+                                        lane("a_row_pre", int(0), aw),
+                                    ),
+                                    aw,
+                                ),
                             ),
                             (
                                 "v_pre",
                                 pre(
                                     id("vh").idx(hprev()),
-                                    id("sk_pre").idx(id("OPW").add(1)),
+                                    id("sk_pre").idx(id(aw).add(1)),
                                     id("v_row_pre"),
                                 ),
                             ),
                             (
                                 "f_pre",
-                                pre(
-                                    id("fh").idx(hprev()),
-                                    id("sk_pre").idx("OPW"),
-                                    id("f_row_pre"),
-                                ),
+                                pre(id("fh").idx(hprev()), id("sk_pre").idx(aw), id("f_row_pre")),
                             ),
                             ("p_in", lane("pv", v(id("r")), bw)),
-                            ("wn_in", lane("wv", v(id("r")), "OPW")),
+                            ("wn_in", lane("wv", v(id("r")), ww)),
                             ("shift", id("sh").idx("c")),
                             (
                                 "v_pre2",
-                                pre2(id("vh"), id("sk_pre").idx(id("OPW").add(1)), 1),
+                                pre2(id("vh"), id("sk_pre").idx(id(aw).add(1)), 1, aw),
                             ),
-                            ("f_pre2", pre2(id("fh"), id("sk_pre").idx("OPW"), 0)),
+                            ("f_pre2", pre2(id("fh"), id("sk_pre").idx(aw), 0, aw)),
                             ("shift_pre", id("shp").idx("c")),
-                            ("wn_dn", lane("wd", v(id("r")), "OPW")),
-                            ("wn_d", lane("wd", v(id("r").add(1)), "OPW")),
-                            ("a_out", lane("ah", h(id("c").add(1)), "OPW")),
+                            ("wn_dn", lane("wd", v(id("r")), ww)),
+                            ("wn_d", lane("wd", v(id("r").add(1)), ww)),
+                            ("a_out", lane("ah", h(id("c").add(1)), aw)),
                             ("v_out", id("vh").idx(h(id("c").add(1)))),
                             ("f_out", id("fh").idx(h(id("c").add(1)))),
                             ("p_out", lane("pv", v(id("r").add(1)), bw)),
-                            ("wn_out", lane("wv", v(id("r").add(1)), "OPW")),
+                            ("wn_out", lane("wv", v(id("r").add(1)), ww)),
                         ],
                     )],
                 ),
@@ -322,7 +355,7 @@ pub fn array_ws(cfg: &Config) -> Module {
                     None,
                     concat(vec![
                         sized(1, 0),
-                        lane("ah", h(id("COLS")), "OPW"),
+                        lane("ah", h(id("COLS")), aw),
                         id("vh").idx(h(id("COLS"))),
                         id("fh").idx(h(id("COLS"))),
                     ])
@@ -339,10 +372,10 @@ pub fn array_ws(cfg: &Config) -> Module {
                 delay(
                     cfg,
                     "u_skew",
-                    id("OPW").add(1),
+                    id(ww).add(1),
                     id("c"),
-                    concat(vec![id("shift"), lane("w_col", id("c"), "OPW")]),
-                    concat(vec![id("sh").idx("c"), lane("wv", id("c"), "OPW")]),
+                    concat(vec![id("shift"), lane("w_col", id("c"), ww)]),
+                    concat(vec![id("sh").idx("c"), lane("wv", id("c"), ww)]),
                 ),
                 // Column c's shift enable a cycle ahead.
                 delay(
@@ -367,8 +400,8 @@ pub fn array_ws(cfg: &Config) -> Module {
                     concat(
                         [
                             sized(1, 0),
-                            lane("wv", v(id("ROWS")), "OPW"),
-                            lane("wd", v(id("ROWS")), "OPW"),
+                            lane("wv", v(id("ROWS")), ww),
+                            lane("wd", v(id("ROWS")), ww),
                         ]
                         .into_iter()
                         // (The bottom PEs close their groups: their links

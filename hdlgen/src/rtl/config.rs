@@ -7,6 +7,7 @@ use sim::design::{Edge, Operand, Roles};
 use sim::fp::gemm::FpArith;
 use sim::fp::rules::AccRule;
 use sim::precision::Precision;
+use sim::sparsity::Sparsity;
 use sim::{Dataflow, Design};
 
 /// Everything the generator needs from a design, checked once.
@@ -41,6 +42,9 @@ pub struct Config {
     pub depth: [u64; 3],
     /// The IP's AXI data bytes (docs/TIMING.md, "The IP": `DW`).
     pub dw: u64,
+    /// N:M sparse weights (ws only, integer only): the PEs select among `M`
+    /// streamed words by a stationary index (docs/TIMING.md, "Sparse weights").
+    pub sparse: Option<Sparsity>,
 }
 
 fn clog2(n: u64) -> u32 {
@@ -99,10 +103,11 @@ impl Config {
             message: e.message,
             help: e.help,
         })?;
-        if let Some(s) = design.sparsity {
+        if let (Some(s), Some(f)) = (design.sparsity, &design.fp) {
             return Err(HdlError::SparseUnsupported {
                 design: design.name.clone(),
                 pattern: s.to_string(),
+                what: format!("with {} operands (the sparse PE is integer)", f.operand),
             });
         }
         let (opw, accw, psw) = match &design.fp {
@@ -122,7 +127,27 @@ impl Config {
         let roles = design.dataflow.roles();
         let banks = if design.double_buffered { 2 } else { 1 };
         // The same depths the IP's model sizes tiles by.
-        let depth = sim::engine::ip::depths(design);
+        let mut depth = sim::engine::ip::depths(design);
+        if let Some(sp) = design.sparsity {
+            // Sparse lines are wider than the IP model's (which refuses
+            // sparse designs): R M / N words in the streamed buffer, words
+            // with their index in the stationary one.
+            let bytes = [
+                design.ifmap_sram_bytes,
+                design.filter_sram_bytes,
+                design.ofmap_sram_bytes,
+            ];
+            let lanes = |op| design.dataflow.roles().lanes(op, design.rows, design.cols);
+            let opw = u64::from(design.operand.bits());
+            let line = [
+                u64::from(lanes(Operand::A)) / u64::from(sp.n) * u64::from(sp.m) * opw,
+                u64::from(lanes(Operand::B)) * (opw + u64::from(sp.index_bits())),
+                u64::from(lanes(Operand::C)) * u64::from(design.accumulator.bits()),
+            ];
+            for i in 0..3 {
+                depth[i] = bytes[i] * 8 / u64::from(banks) / line[i];
+            }
+        }
         for op in Operand::ALL {
             let i = op as usize;
             if depth[i] == 0 {
@@ -167,7 +192,21 @@ impl Config {
             banks,
             depth,
             dw: sim::engine::ip::data_bytes(design),
+            sparse: design.sparsity,
         })
+    }
+
+    /// Refuses what needs the AXI IP (`verify` without `--core`, `synth
+    /// --ip`) for a design generated without one: a sparse design is the
+    /// core alone (the IP's DMA and tile model move dense lines).
+    pub fn needs_ip(&self) -> Result<(), HdlError> {
+        match self.sparse {
+            Some(s) => Err(HdlError::SparseNoIp {
+                design: self.design.clone(),
+                pattern: s.to_string(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// An integer datapath: the PEs' multipliers may be DSP blocks or logic
@@ -236,9 +275,44 @@ impl Config {
         ))
     }
 
-    /// Lanes of a line of `op`'s buffer.
+    /// Lanes of a line of `op`'s buffer (a sparse design's streamed lines
+    /// carry `M` candidates per group of `N` rows).
     pub fn lanes(&self, op: Operand) -> u32 {
-        self.roles.lanes(op, self.rows, self.cols)
+        let lanes = self.roles.lanes(op, self.rows, self.cols);
+        match self.sparse {
+            Some(s) if op == Operand::A => lanes / s.n * s.m,
+            _ => lanes,
+        }
+    }
+
+    /// Bits of one word of `op`'s buffer: accumulator words in C, operand
+    /// words in A and B (a sparse design's B words with their index above).
+    pub fn word_bits(&self, op: Operand) -> u32 {
+        match (op, self.sparse) {
+            (Operand::C, _) => self.accw,
+            (Operand::B, Some(s)) => self.opw + s.index_bits(),
+            _ => self.opw,
+        }
+    }
+
+    /// The GEMM the core runs for `(m, k, n)`: in a sparse design, K
+    /// becomes the compressed weights' rows, `K'`.
+    pub fn core_gemm(&self, (m, k, n): (u64, u64, u64)) -> (u64, u64, u64) {
+        match self.sparse {
+            Some(s) => (m, s.compressed_k(k), n),
+            None => (m, k, n),
+        }
+    }
+
+    /// The sparse array's verilog names: the streamed lane (`XW`, `M`
+    /// operand words) and the stationary word (`WW`, value and index), both
+    /// `OPW` in a dense design.
+    pub fn lane_names(&self) -> (&'static str, &'static str) {
+        if self.sparse.is_some() {
+            ("XW", "WW")
+        } else {
+            ("OPW", "OPW")
+        }
     }
 
     /// The array-size parameter (`ROWS` or `COLS`) of the edge `op`'s buffer
@@ -269,12 +343,7 @@ impl Config {
 
     /// Line bits of `op`'s buffer.
     pub fn line_bits(&self, op: Operand) -> u64 {
-        let word = if op == Operand::C {
-            self.accw
-        } else {
-            self.opw
-        };
-        u64::from(self.lanes(op)) * u64::from(word)
+        u64::from(self.lanes(op)) * u64::from(self.word_bits(op))
     }
 
     /// Host port address bits.
@@ -297,6 +366,7 @@ impl Config {
 
     /// Lines of the A, B and C buffers a GEMM of `(m, k, n)` occupies.
     pub fn lines_needed(&self, gemm: (u64, u64, u64)) -> [u64; 3] {
+        let gemm = self.core_gemm(gemm);
         Operand::ALL.map(|op| self.roles.lines_needed(op, gemm, self.rows, self.cols))
     }
 }

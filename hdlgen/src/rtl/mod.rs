@@ -27,7 +27,12 @@ pub fn modules(cfg: &Config) -> Vec<Module> {
     } else {
         v.extend([pe::pe_ws(cfg), array::array_ws(cfg), ctrl::ctrl_ws(cfg)]);
     }
-    // The IP wraps the core top: it is the one top module.
-    v.extend([top::top(cfg), walk::walk(cfg), ip::ip(cfg)]);
+    // The IP wraps the core top: it is the one top module. A sparse design
+    // has the core alone (the IP's DMA and tile model are dense; sim's IP
+    // timing refuses sparse designs too).
+    v.push(top::top(cfg));
+    if cfg.sparse.is_none() {
+        v.extend([walk::walk(cfg), ip::ip(cfg)]);
+    }
     v
 }

@@ -69,6 +69,21 @@ pub fn pe_ws(cfg: &Config) -> Module {
         ],
     );
     widths(&mut m, cfg);
+    let (aw, ww) = cfg.lane_names();
+    if let Some(sp) = cfg.sparse {
+        m.param(
+            "SPM",
+            i64::from(sp.m),
+            "sparse weights: candidates per group (M of N:M), the words of a_in",
+        )
+        .param(
+            "IB",
+            i64::from(sp.index_bits()),
+            "bits of a stationary value's index in its group, above its OPW bits",
+        )
+        .param("XW", id("SPM").mul("OPW"), super::array::XW_DOC)
+        .param("WW", id("OPW").add("IB"), super::array::WW_DOC);
+    }
     if let Some((terms, _)) = cfg.fused() {
         m.param(
             "GI",
@@ -104,23 +119,23 @@ pub fn pe_ws(cfg: &Config) -> Module {
             None,
             "synchronous reset of the flowing registers",
         ))
-        .port(input("a_in", bits("OPW"), "streamed operand from the left"))
+        .port(input("a_in", bits(aw), "streamed operand from the left"))
         .port(input("v_in", None, "a_in is a valid vector"))
         .port(input("f_in", None, "a_in is a fold's first vector"))
         .port(input(
             "a_pre",
-            bits("OPW"),
+            bits(aw),
             "a_in of the next cycle (AHEAD = 1)",
         ))
         .port(input("v_pre", None, "v_in of the next cycle (AHEAD = 1)"))
         .port(input("f_pre", None, "f_in of the next cycle (AHEAD = 1)"))
         .port(input(
             "a_pre2",
-            bits("OPW"),
+            bits(aw),
             "a_in two cycles ahead (AHEAD = 1, PREG = 1)",
         ))
         .port(input("p_in", bits("ACCW"), "partial sum from above"))
-        .port(input("wn_in", bits("OPW"), "shadow value from above"))
+        .port(input("wn_in", bits(ww), "shadow value from above"))
         .port(input("shift", None, "column shift enable"))
         .port(input(
             "v_pre2",
@@ -139,38 +154,49 @@ pub fn pe_ws(cfg: &Config) -> Module {
         ))
         .port(input(
             "wn_dn",
-            bits("OPW"),
+            bits(ww),
             "wn_d of the PE above (AHEAD = 1, PREG = 1)",
         ))
-        .port(output(
-            "wn_d",
-            false,
-            bits("OPW"),
-            "wn_out of the next cycle",
-        ))
-        .port(output("a_out", true, bits("OPW"), ""))
+        .port(output("wn_d", false, bits(ww), "wn_out of the next cycle"))
+        .port(output("a_out", true, bits(aw), ""))
         .port(output("v_out", true, None, ""))
         .port(output("f_out", true, None, ""))
         .port(output("p_out", true, bits("ACCW"), "p_in + a_in * w_use"))
-        .port(output("wn_out", true, bits("OPW"), "shadow register"));
+        .port(output("wn_out", true, bits(ww), "shadow register"));
     let unused = |name: &str, sigs: &[&str]| {
         let mut v = vec![sized(1, 0)];
         v.extend(sigs.iter().map(|s| id(*s)));
         wire_eq(name, None, concat(v).any())
     };
-    let mut now = w_now();
-    now.extend([
-        mac_cells("a_in", "w_use", "p_in", "sum"),
-        unused_pre(&unused),
-    ]);
+    // A sparse PE's M-to-1 selection in front of its multiplier
+    // (docs/TIMING.md, "Sparse weights"): the word of `a` (SPM words) that
+    // index `i` names, and the value bits of the stationary word `w`. A
+    // dense PE multiplies `a` and `w` as they are.
+    let select = |a: &str, w: &str, i: Expr| -> (Vec<Item>, String, String) {
+        if cfg.sparse.is_none() {
+            return (Vec::new(), a.into(), w.into());
+        }
+        let (sa, sw) = (format!("{a}_s"), format!("{w}_v"));
+        let items = vec![
+            wire_eq(&sa, bits("OPW"), super::array::lane(a, i, "OPW")),
+            wire_eq(&sw, bits("OPW"), id(w).slice(id("OPW").sub(1), 0)),
+        ];
+        (items, sa, sw)
+    };
+    // The index bits of a stationary word.
+    let index = |w: &str| id(w).slice(id("WW").sub(1), "OPW");
+    let mut now = w_now(ww);
+    let (sel, a, w) = select("a_in", "w_use", index("w_use"));
+    now.extend(sel);
+    now.extend([mac_cells(&a, &w, "p_in", "sum"), unused_pre(&unused)]);
     // Next cycle's w_use (`w_next`, kept in `wu`): next cycle's wn if it
     // swaps then, else next cycle's w, which is this cycle's w_use.
     let w_next = || {
         vec![
-            reg("wu", bits("OPW")),
+            reg("wu", bits(ww)),
             wire_eq(
                 "w_next",
-                bits("OPW"),
+                bits(ww),
                 id("v_pre")
                     .bitand("f_pre")
                     .tern(id("shift").tern("wn_in", "wn_out"), "wu"),
@@ -188,26 +214,32 @@ pub fn pe_ws(cfg: &Config) -> Module {
     // goes to `p_out` in its cycle.
     let mut preg = vec![wire_eq(
         "wq_next",
-        bits("OPW"),
+        bits(ww),
         id("shift_pre").tern("wn_dn", "wn_d"),
     )];
-    preg.extend(cells::mul_reg_items(
-        "a_pre2",
-        "wq_next",
-        id("v_pre2").bitand("f_pre2"),
-        "prod_q",
-        true,
-    ));
+    // Sparse: the multiplier's w register loads only on a swap, so the
+    // index that picks next cycle's a (`qi_next`) is kept beside it (`qi`).
+    let ce = id("v_pre2").bitand("f_pre2");
+    if cfg.sparse.is_some() {
+        preg.extend([
+            reg("qi", bits("IB")),
+            wire_eq(
+                "qi_next",
+                bits("IB"),
+                ce.clone().tern(index("wq_next"), "qi"),
+            ),
+            always_ff(vec![nb("qi", "qi_next")]),
+        ]);
+    }
+    let (sel, a, w) = select("a_pre2", "wq_next", id("qi_next"));
+    preg.extend(sel);
+    preg.extend(cells::mul_reg_items(&a, &w, ce, "prod_q", true));
     preg.extend(cells::add_items("p_in", "prod_q", "ACCW", "PW", "sum"));
     preg.push(unused("unused_pre1", &["a_pre", "v_pre", "f_pre"]));
     let mut direct = w_next();
-    direct.extend(cells::mul_reg_items(
-        "a_pre",
-        "w_next",
-        sized(1, 1),
-        "prod",
-        false,
-    ));
+    let (sel, a, w) = select("a_pre", "w_next", index("w_next"));
+    direct.extend(sel);
+    direct.extend(cells::mul_reg_items(&a, &w, sized(1, 1), "prod", false));
     direct.extend(cells::add_items("p_in", "prod", "ACCW", "PW", "sum"));
     direct.push(unused(
         "unused_pre",
@@ -221,9 +253,9 @@ pub fn pe_ws(cfg: &Config) -> Module {
     }];
     // Next cycle's product in carry-save form, then this cycle's sum.
     let mut logic = w_next();
-    logic.extend(cells::product_cs_items(
-        cfg.opw, "a_pre", "w_next", "prod_s", "prod_c",
-    ));
+    let (sel, a, w) = select("a_pre", "w_next", index("w_next"));
+    logic.extend(sel);
+    logic.extend(cells::product_cs_items(cfg.opw, &a, &w, "prod_s", "prod_c"));
     logic.extend([
         reg("prod_sq", bits("SW")),
         reg("prod_cq", bits("SW")),
@@ -265,7 +297,7 @@ pub fn pe_ws(cfg: &Config) -> Module {
         if_else(
             id("rst"),
             vec![
-                nb("a_out", zeros("OPW")),
+                nb("a_out", zeros(aw)),
                 nb("v_out", sized(1, 0)),
                 nb("f_out", sized(1, 0)),
             ],
@@ -375,12 +407,12 @@ fn fp_ws(
             ));
         }
         AccRule::FusedAdder { terms, extra_bits } => {
-            v.extend(w_now());
+            v.extend(w_now("OPW"));
             v.extend(fused_group(f, terms, extra_bits));
             v.push(unused_pre(&unused));
         }
         _ => {
-            v.extend(w_now());
+            v.extend(w_now("OPW"));
             v.extend(fp::fma_items(
                 "m",
                 (id("a_in"), id("w_use"), id("p_in")),
@@ -397,12 +429,12 @@ fn fp_ws(
 
 /// The stationary value in use this cycle (`w_use`): the shadow value on a
 /// fold's first vector, else `w`.
-fn w_now() -> Vec<Item> {
+fn w_now(ww: &str) -> Vec<Item> {
     vec![
-        reg("w", bits("OPW")),
+        reg("w", bits(ww)),
         wire_eq("swap", None, id("v_in").bitand("f_in")),
         always_ff(vec![if_(id("swap"), vec![nb("w", "wn_out")])]),
-        wire_eq("w_use", bits("OPW"), id("swap").tern("wn_out", "w")),
+        wire_eq("w_use", bits(ww), id("swap").tern("wn_out", "w")),
     ]
 }
 

@@ -26,6 +26,19 @@ pub fn top(cfg: &Config) -> Module {
     if cfg.int_datapath() {
         m.param("SAT", i64::from(cfg.sat), "1: saturating accumulation");
     }
+    if let Some(sp) = cfg.sparse {
+        m.param(
+            "SPN",
+            i64::from(sp.n),
+            "sparse weights: values kept per group of SPM along K (the B buffer holds K' = ceil(K / SPM) x SPN rows)",
+        )
+        .param("SPM", i64::from(sp.m), "sparse weights: group size along K")
+        .param(
+            "IB",
+            i64::from(sp.index_bits()),
+            "bits of a weight's index in its group, above its OPW bits in the B buffer",
+        );
+    }
     m.param("BANKS", cfg.banks as i64, "2: double-buffered");
     if let Some(f) = &cfg.fp {
         m.param(
@@ -152,9 +165,18 @@ pub fn top(cfg: &Config) -> Module {
         "HREG = 1: two cycles after host_re (0: the cycle after)",
     ));
     let (iw, fw) = (cfg.lanes_param(Operand::A), cfg.lanes_param(Operand::B));
+    // A sparse ws design's lines (docs/TIMING.md, "Sparse weights"): A
+    // lines of M words per group of N rows, B words with their index.
+    let (iw, fw) = match cfg.sparse {
+        Some(_) => (
+            id("ROWS").div("SPN").mul("SPM").mul("OPW"),
+            id("COLS").mul(id("OPW").add("IB")),
+        ),
+        None => (id(iw).mul("OPW"), id(fw).mul("OPW")),
+    };
     m.push([
-        localparam("IW", id(iw).mul("OPW")),
-        localparam("FW", id(fw).mul("OPW")),
+        localparam("IW", iw),
+        localparam("FW", fw),
         localparam("OW", id("COLS").mul("ACCW")),
         wire_eq("accept", None, id("cmd_valid").and(id("busy").not())),
         wire_eq(
@@ -399,7 +421,10 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
     // write and registered; a write of the same line in the read's cycle is
     // forwarded (the next row fold's read can meet the previous one's write).
     let xw = id(format!("{}W", &x[..1].to_uppercase()));
-    let cw = id("COLS").mul("OPW");
+    let cw = match cfg.sparse {
+        Some(_) => id("FW"),
+        None => id("COLS").mul("OPW"),
+    };
     stages(
         m,
         &[
@@ -511,6 +536,11 @@ fn stationary_core(cfg: &Config, m: &mut Module) {
             ]
             .into_iter()
             .chain(int_params(cfg, true))
+            .chain(
+                cfg.sparse
+                    .iter()
+                    .flat_map(|_| ["SPN", "SPM", "IB"].map(|p| (p, id(p)))),
+            )
             .collect(),
             vec![
                 ("clk", id("clk")),

@@ -35,26 +35,17 @@ impl crate::engine::Engine for PeEngine {
             return Err(PeError::NotInteger(design.operand.to_string()).into());
         }
         let a = design_operands(design, (g.m * g.k) as usize, self.seed);
-        let mut b = design_operands(design, (g.k * g.n) as usize, self.seed ^ 0x5EED);
         // A sparse design's weights are pruned to its pattern; a GEMM of
         // two activations runs on it dense.
         let dense;
-        let design = match (
-            design.sparsity,
-            crate::engine::plan::sparse_weights(design, g),
-        ) {
-            (Some(_), Some(s)) => {
-                s.prune(&mut b, (g.k as usize, g.n as usize), 0, |&x| {
-                    (x as f64).abs()
-                });
-                design
-            }
-            (Some(_), None) => {
+        let design = match crate::engine::plan::sparse_weights(design, g) {
+            None if design.sparsity.is_some() => {
                 dense = design.variant(|p| p.sparsity = None)?;
                 &dense
             }
             _ => design,
         };
+        let b = design_weights(design, (g.k as usize, g.n as usize), self.seed ^ 0x5EED);
         let run = run(design, &a, &b, g.m, g.k, g.n)?;
         // (A floating-point design's values are `sim::fp::gemm`'s, the
         // reference itself: the RTL co-simulation is their check.)
@@ -117,6 +108,17 @@ pub fn design_operands(design: &Design, len: usize, seed: u64) -> Vec<i64> {
         Some(f) => random_fp_operands(f.operand, len, seed),
         None => random_operands(design.operand.bits(), len, seed),
     }
+}
+
+/// Deterministic weights (`k x n`, row-major) for `design`: its operands
+/// ([`design_operands`]), pruned by magnitude to its N:M pattern when it
+/// has one (as `systolic prune` does), so a sparse design can run them.
+pub fn design_weights(design: &Design, (k, n): (usize, usize), seed: u64) -> Vec<i64> {
+    let mut b = design_operands(design, k * n, seed);
+    if let Some(s) = design.sparsity {
+        s.prune(&mut b, (k, n), 0, |&x| (x as f64).abs());
+    }
+    b
 }
 
 /// Deterministic encodings of format `f` (as non-negative integers): mostly

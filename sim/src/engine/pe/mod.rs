@@ -20,7 +20,7 @@ mod stationary;
 mod step_output;
 mod step_stationary;
 
-pub use adapter::{design_operands, random_fp_operands, random_operands, PeEngine};
+pub use adapter::{design_operands, design_weights, random_fp_operands, random_operands, PeEngine};
 
 use super::plan;
 use super::FoldTimes;
@@ -223,8 +223,8 @@ fn run_in(
 
 /// B compressed to `s` (docs/TIMING.md, "Sparse weights"): the kept
 /// values (`K' x N`) and their indices, or the first group that breaks the
-/// pattern.
-fn compress(
+/// pattern. The RTL's B buffer holds the same (`hdlgen`'s line images).
+pub fn compress(
     s: Sparsity,
     b: &[i64],
     (k, n): (usize, usize),
