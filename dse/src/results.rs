@@ -245,6 +245,11 @@ mod tests {
         );
         let e = input(parse(&text.replace("utilization", "util"), "r.csv").unwrap_err());
         assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("utilization")));
+        // The same in a header without the `sparsity` column.
+        let old = text.replace(",sparsity,", ",").replace(",dense,", ",");
+        assert_eq!(parse(&old, "r.csv").unwrap()[0].sparsity, "dense");
+        let e = input(parse(&old.replace("utilization", "util"), "r.csv").unwrap_err());
+        assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("utilization")));
         let short = format!("{text}1,2\n");
         assert_eq!(input(parse(&short, "r.csv").unwrap_err()).line, Some(3));
         assert!(input(parse(" \n", "r.csv").unwrap_err())

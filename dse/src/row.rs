@@ -538,12 +538,18 @@ pub fn read_rows<R: Row>(text: &str, file: &str) -> Result<Vec<R>> {
         .from_reader(text.as_bytes());
     let headers = rd.headers().map_err(|e| err(1, e.to_string()))?.clone();
     let has = |c: &&str| headers.iter().any(|h| h == *c);
-    // An older header lacks the columns added since; they take defaults.
-    let legacy = !R::LEGACY_COLUMNS.is_empty() && R::LEGACY_COLUMNS.iter().all(has);
-    if let Some(c) = R::COLUMNS
+    // A header without a column added since the older one is read as the
+    // older one: the added columns take defaults, and a column missing is
+    // one of the older header's.
+    let legacy = R::COLUMNS
         .iter()
-        .find(|c| !has(c) && (!legacy || R::LEGACY_COLUMNS.contains(*c)))
-    {
+        .any(|c| !R::LEGACY_COLUMNS.is_empty() && !R::LEGACY_COLUMNS.contains(c) && !has(c));
+    let required = if legacy {
+        R::LEGACY_COLUMNS
+    } else {
+        R::COLUMNS
+    };
+    if let Some(c) = required.iter().find(|c| !has(c)) {
         return Err(err(1, format!("the header has no `{c}` column"))
             .field(*c)
             .hint(format!(
