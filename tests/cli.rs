@@ -1314,3 +1314,53 @@ fn prune_model_zeroes_only_weight_values_and_the_result_runs_on_a_sparse_design(
     ]);
     assert!(!o.status.success() && stderr(&o).contains("is the input file"));
 }
+
+#[test]
+fn a_sparsity_sweep_leaves_out_what_the_design_check_refuses_and_its_report_draws_the_patterns() {
+    let dir = support::scratch("cli", "sparsity-sweep");
+    let csv = dir.join("s.csv");
+    let o = ok(&[
+        "sweep",
+        "designs/sweeps/sparsity.toml",
+        "--out",
+        support::s(&csv),
+    ]);
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "48 points x 2 models = 96 rows; 24 combinations the design check refuses left out"
+        ),
+        "{e}"
+    );
+    assert!(stdout(&o).contains(" sparsity "), "{}", stdout(&o));
+    let rep = dir.join("rep");
+    ok(&["report", support::s(&csv), "--out", support::s(&rep)]);
+    assert!(rep.join("resnet18-sparsity.svg").is_file());
+    let md = support::text(&rep.join("summary.md"));
+    assert!(md.contains("## bert-base: sparsity against dense"), "{md}");
+    assert!(
+        md.contains("\n| 2:4 | 12 |") && md.contains("\n| 1:4 | 12 |"),
+        "{md}"
+    );
+    // A bad pattern names its field, with a hint; never a panic.
+    let spec = dir.join("bad.toml");
+    std::fs::write(
+        &spec,
+        "base = \"edge-8x8\"\nmodels = [\"dense-10-1\"]\n[grid]\nsparsity = [\"dense\", \"2:5\"]\n",
+    )
+    .unwrap();
+    let e = fails(&[
+        "sweep",
+        support::s(&spec),
+        "--out",
+        support::s(&dir.join("b.csv")),
+    ]);
+    assert!(
+        e.contains("field `grid.sparsity[1]`") && e.contains("power of two"),
+        "{e}"
+    );
+    assert!(
+        e.contains("e.g. sparsity = [\"dense\", \"2:4\", \"1:4\"]"),
+        "{e}"
+    );
+}

@@ -19,6 +19,7 @@ pub mod roofline;
 pub mod scaling;
 pub mod single;
 pub mod site;
+pub mod sparsity;
 pub mod style;
 pub mod sweep;
 pub mod train;

@@ -1,5 +1,6 @@
 //! The report of a sweep (`systolic report RESULTS.csv`): per model, the
 //! Pareto front, the utilization heatmap, the best design of each dataflow,
+//! the sparse weight patterns against dense (when the sweep has several),
 //! and the best design's per-layer plots (re-simulated).
 
 use super::dataflow::{Best, BestPerDataflow, DATAFLOWS};
@@ -7,6 +8,7 @@ use super::heatmap::{Cell, Heatmap, Panel, Scale};
 use super::pareto::{finite_range, Axis, Class, Point, Scatter};
 use super::single::{self, Run};
 use super::site::{Page, Section, Table};
+use super::sparsity::AgainstDense;
 use super::style::{self, sig};
 use super::{figure, slug, RenderError};
 use dse::study::{best_edp, BestDesign, ModelStudy};
@@ -92,6 +94,14 @@ fn overview(all: &[SweepRow], chosen: &[String], o: &Options) -> Section {
         distinct_num(all, |r| r.dram_bandwidth_bytes_per_cycle),
     );
     add("clock (MHz)", distinct_num(all, |r| r.clock_mhz));
+    // Shown once a sweep has sparse points (dense-only reports stay as
+    // they were before the column existed).
+    if all.iter().any(|r| r.sparsity != "dense") {
+        add(
+            "weight sparsity",
+            distinct_text(all, |r| r.sparsity.clone()),
+        );
+    }
     add("base design", distinct_text(all, |r| r.base.clone()));
     s.para("The values the sweep took:");
     s.table(swept);
@@ -332,6 +342,10 @@ fn model_sections(
     }
     out.push(s);
 
+    if let Some(s) = sparsity_section(m, &id, rows)? {
+        out.push(s);
+    }
+
     match best_design {
         None => {
             let mut s = Section::new(format!("{m}: best design"));
@@ -341,6 +355,76 @@ fn model_sections(
         Some(b) => out.extend(best_sections(m, b)?),
     }
     Ok(out)
+}
+
+/// The model's sparse patterns against the same points dense, when its
+/// rows have more than one sparsity value.
+fn sparsity_section(m: &str, id: &str, rows: &[&SweepRow]) -> Result<Option<Section>, RenderError> {
+    let owned: Vec<SweepRow> = rows.iter().map(|r| (*r).clone()).collect();
+    let values = distinct_text(&owned, |r| r.sparsity.clone());
+    if values.len() < 2 {
+        return Ok(None);
+    }
+    let mut s = Section::new(format!("{m}: sparsity against dense"));
+    let vs = dse::sparse::against_dense(rows);
+    if vs.patterns.is_empty() {
+        s.para(format!(
+            "The sweep has the weight patterns {} but no dense point with the same other values to \
+             compare them with (add \"dense\" to the sweep's grid.sparsity).",
+            values.join(", ")
+        ));
+        return Ok(Some(s));
+    }
+    let names: Vec<&str> = vs.patterns.iter().map(|p| p.pattern.as_str()).collect();
+    s.figure(figure(
+        &AgainstDense {
+            title: format!("{m}: sparse weights against the same points dense"),
+            patterns: vs.patterns.clone(),
+        },
+        &format!("{id}-sparsity"),
+        "Sparsity: speedup, energy and area against dense",
+        &format!(
+            "For each N:M weight pattern of the sweep ({}), its design points against the same points \
+             dense (every other swept value equal): the speedup (dense cycles ÷ the pattern's), and \
+             energy and area as multiples of dense. Bars: the median over the matched points; \
+             whiskers: the smallest and the largest; the blue line at 1× is dense. Every matched \
+             point counts, feasible or not; the figures are the results' own rows, nothing \
+             re-simulated. Hover over a bar for its figures.",
+            names.join(", ")
+        ),
+    )?);
+    let mut t = Table::new(&[
+        "pattern",
+        "points",
+        "speedup (median, min-max)",
+        "energy ÷ dense",
+        "area ÷ dense",
+    ]);
+    let spread = |x: dse::sparse::Spread| {
+        format!(
+            "{}× ({}-{})",
+            sig(x.median, 4),
+            sig(x.min, 4),
+            sig(x.max, 4)
+        )
+    };
+    for p in &vs.patterns {
+        t.row(vec![
+            p.pattern.clone(),
+            p.pairs.to_string(),
+            spread(p.speedup),
+            spread(p.energy),
+            spread(p.area),
+        ]);
+    }
+    s.table(t);
+    if vs.unmatched > 0 {
+        s.para(format!(
+            "{} sparse point(s) have no dense twin in the results and are not counted.",
+            vs.unmatched
+        ));
+    }
+    Ok(Some(s))
 }
 
 fn dataflows(rows: &[&SweepRow]) -> Vec<String> {

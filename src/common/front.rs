@@ -47,13 +47,15 @@ fn models<R: Row>(rows: &[R]) -> Vec<&str> {
     models
 }
 
-/// The Pareto front as a table, one block per model.
+/// The Pareto front as a table, one block per model; a `sparsity` column
+/// when a row of the front has sparse weights.
 pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
     let mut s = String::new();
     if objectives.is_empty() {
         return s;
     }
     let names = senses(objectives);
+    let sparse = front.iter().any(|r| r.sparsity != "dense");
     for m in models(front) {
         let rows: Vec<&SweepRow> = front.iter().filter(|r| r.model == m).collect();
         let _ = writeln!(
@@ -67,6 +69,9 @@ pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
             "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}",
             "point", "array", "flow", "oper", "SRAM KiB i/f/o", "DRAM B/c", "MHz"
         );
+        if sparse {
+            let _ = write!(s, "  {:>8}", "sparsity");
+        }
         for o in objectives {
             let _ = write!(s, "  {:>w$}", o.column(), w = width(*o));
         }
@@ -86,6 +91,9 @@ pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
                 r.dram_bandwidth_bytes_per_cycle,
                 r.clock_mhz
             );
+            if sparse {
+                let _ = write!(s, "  {:>8}", r.sparsity);
+            }
             for o in objectives {
                 let _ = write!(s, "  {:>w$.6}", o.value(r), w = width(*o));
             }
