@@ -123,7 +123,7 @@ pub fn run(a: SimArgs) -> miette::Result<()> {
             Some(s) => {
                 let dense = design.variant(|p| p.sparsity = None)?;
                 let d = simulate(&dense, &model, &FastEngine { mode }, &opts)?;
-                report.to_table() + &sparse_line(s, &report.total, &d.total)
+                report.to_table() + &sparse_line(s, &report.total, &d.total) + &select_line(&design)
             }
             None => report.to_table(),
         },
@@ -157,6 +157,26 @@ fn sparse_line(
         sparse.energy_total_pj / 1e6,
         dense.energy_total_pj / 1e6,
     )
+}
+
+/// What a sparse design's M-to-1 selection costs per MAC, or why it is
+/// not counted.
+fn select_line(design: &sim::Design) -> String {
+    let Some(s) = design.sparsity else {
+        return String::new();
+    };
+    match sim::simulate::select_pj(design) {
+        Some(pj) => format!(
+            "  its {}-to-1 activation selection: {pj:.4} pJ per MAC ({:.1}% of a MAC's {:.4} pJ; energy table [mux])\n",
+            s.m,
+            100.0 * pj / design.energy.mac_pj.max(f64::MIN_POSITIVE),
+            design.energy.mac_pj
+        ),
+        None => format!(
+            "  its {}-to-1 activation selection is not counted: energy table `{}` has no [mux] row\n",
+            s.m, design.energy.table
+        ),
+    }
 }
 
 /// How an ONNX model's operator types were treated, MACs first.

@@ -4,6 +4,7 @@
 use crate::{inputs, output};
 use clap::Args;
 use hdlgen::synth::{self, StageTime, SynthOptions, Synthesis, Target};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -86,20 +87,94 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     if a.ip {
         hdlgen::rtl::Config::of(&design)?.needs_ip()?;
     }
-    let dir = a.out.unwrap_or_else(|| synth::results_dir(&design.name));
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| synth::results_dir(&design.name));
+    let progress = crate::progress::Stderr::new();
+    let report = one(&a, target, device.as_ref(), &design, &dir, &progress)?;
+    // A sparse design's cost in area: the same design dense, beside it.
+    if let Some(sp) = design.sparsity {
+        let dense = design.variant(|p| {
+            p.sparsity = None;
+            p.name = format!("{}-dense", p.name);
+        })?;
+        eprintln!("synthesizing the same design dense for the area sparsity costs");
+        let d = one(
+            &a,
+            target,
+            device.as_ref(),
+            &dense,
+            &dir.join("dense"),
+            &progress,
+        )?;
+        output::emit(&sparsity_cost(sp, &report, &d), None)?;
+    }
+    Ok(())
+}
+
+/// The sparse design's resources beside the dense design's, with ratios.
+fn sparsity_cost(
+    sp: sim::sparsity::Sparsity,
+    s: &synth::SynthReport,
+    d: &synth::SynthReport,
+) -> String {
+    let (dsp, bram) = s.target.primitive_names();
+    let mut out = format!(
+        "\nsparsity {sp}: area against the same design dense (DSPs: {dsp}, block RAMs: {bram})\n"
+    );
+    let mut row = |name: &str, x: Option<u64>, y: Option<u64>| {
+        if let (Some(x), Some(y)) = (x, y) {
+            let ratio = if y > 0 {
+                format!("{:.2}x", x as f64 / y as f64)
+            } else {
+                "-".into()
+            };
+            out.push_str(&format!("  {name:<13} {x:>9}  dense {y:>9}  {ratio}\n"));
+        }
+    };
+    row("LUTs", s.luts, d.luts);
+    row("flip-flops", Some(s.flip_flops), Some(d.flip_flops));
+    row("DSPs", s.dsps, d.dsps);
+    row("block RAMs", s.block_rams, d.block_rams);
+    row("cells", Some(s.cells), Some(d.cells));
+    if let (Some(x), Some(y)) = (s.fmax_mhz, d.fmax_mhz) {
+        out.push_str(&format!(
+            "  {:<13} {x:>9.2}  dense {y:>9.2}  {:.2}x\n",
+            "Fmax MHz",
+            x / y
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "  (on {sp} weights it does the work of a dense array {:.2}x its size: K shrinks to N/M, docs/TIMING.md \"Sparse weights\")",
+        f64::from(sp.m) / f64::from(sp.n)
+    );
+    out
+}
+
+/// Synthesizes `design` into `dir` (or reuses its report), shows its table
+/// and returns the report.
+fn one(
+    a: &SynthArgs,
+    target: Target,
+    device: Option<&synth::Device>,
+    design: &sim::Design,
+    dir: &std::path::Path,
+    progress: &crate::progress::Stderr,
+) -> miette::Result<synth::SynthReport> {
     let name = if a.ip {
         format!("{target}-ip")
     } else {
         target.to_string()
     };
     let workdir = dir.join(&name);
-    let progress = crate::progress::Stderr::new();
     let started = Instant::now();
     let (ip, files) = hdlgen::progress::step(
-        &progress,
+        progress,
         &format!("generating the RTL of {}", design.name),
         || {
-            let ip = hdlgen::generate(&design)?;
+            let ip = hdlgen::generate(design)?;
             let files = ip.write_rtl(&workdir.join("rtl"))?;
             Ok::<_, hdlgen::HdlError>((ip, files))
         },
@@ -110,10 +185,10 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     let pes = i64::from(design.rows) * i64::from(design.cols);
     let reserved = if a.ip { 3 } else { 0 };
     let mut params = Vec::new();
-    let cfg = hdlgen::rtl::Config::of(&design)?;
+    let cfg = hdlgen::rtl::Config::of(design)?;
     // (Floating-point PEs have no such parameter: their significand
     // multipliers are `*`, mapped as synthesis sees fit.)
-    if let Some(d) = device.as_ref().filter(|d| d.dsps > 0 && cfg.int_datapath()) {
+    if let Some(d) = device.filter(|d| d.dsps > 0 && cfg.int_datapath()) {
         let budget = (d.dsps as i64 - reserved).max(0);
         if budget < pes {
             eprintln!(
@@ -129,20 +204,20 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         params.push(("MULPRIM".to_string(), 1));
     }
     let opts = SynthOptions {
-        device: a.device,
+        device: a.device.clone(),
         skip_pnr: a.no_pnr,
         params,
         target_mhz: a.freq,
         ..SynthOptions::default()
     };
     let top = if a.ip { ip.ip_top() } else { ip.top.clone() };
-    let synthesis = Synthesis::prepare(&files, &top, target, &opts, &workdir, &progress)?;
+    let synthesis = Synthesis::prepare(&files, &top, target, &opts, &workdir, progress)?;
     let path = if a.ip {
         dir.join(format!("{name}.json"))
     } else {
-        synth::report_path(&dir, target)
+        synth::report_path(dir, target)
     };
-    let fingerprint = synth::design_fingerprint(&design);
+    let fingerprint = synth::design_fingerprint(design);
     if !a.force {
         if let Some(mut report) = synthesis.reuse(&path) {
             // The RTL may be the same for another version of the design (a
@@ -158,7 +233,7 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
                 path.display(),
                 started.elapsed().as_secs_f64()
             );
-            return Ok(());
+            return Ok(report);
         }
     }
     eprintln!(
@@ -167,7 +242,7 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
         top,
         workdir.display()
     );
-    let mut report = synthesis.run(&progress)?;
+    let mut report = synthesis.run(progress)?;
     report.stages.insert(
         0,
         StageTime {
@@ -181,5 +256,5 @@ pub fn run(a: SynthArgs) -> miette::Result<()> {
     output::emit(&(report.to_json() + "\n"), Some(&path))?;
     output::emit(&report.to_table(), None)?;
     eprintln!("wrote {}", path.display());
-    Ok(())
+    Ok(report)
 }

@@ -439,3 +439,73 @@ fn pes_beyond_the_devices_dsps_multiply_in_logic_so_a_4x4_fits_the_up5k() {
     assert_eq!(json["dsps"], 8, "{json:#}");
     assert!(json["luts"].as_u64().unwrap() <= 5280, "{json:#}");
 }
+
+/// A sparse design's synthesis shows its area beside the same design
+/// dense, synthesized too (its report under `dense/`): the 2:4 array holds
+/// four-word activation registers, indices and multiplexers, so it has
+/// more flip-flops and cells, and as many DSP blocks (one per PE).
+#[test]
+fn a_sparse_design_s_area_is_shown_beside_the_dense_design_s() {
+    let dir = scratch("sparse");
+    std::fs::write(
+        dir.join("sparse.toml"),
+        TINY.replace("tiny-2x2", "tiny-2x2-2of4") + "[sparsity]\nweights = \"2:4\"\n",
+    )
+    .unwrap();
+    let o = run_in(
+        &dir,
+        &[
+            "synth",
+            "--design",
+            "sparse.toml",
+            "--target",
+            "ice40",
+            "--no-pnr",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let at = out
+        .find("sparsity 2:4: area against the same design dense")
+        .unwrap_or_else(|| panic!("{out}"));
+    let rows: Vec<(String, u64, u64)> = out[at..]
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.trim().split_once("  ")?;
+            let v: Vec<&str> = rest.split_whitespace().collect();
+            match v[..] {
+                [x, "dense", y, _] => Some((name.to_string(), x.parse().ok()?, y.parse().ok()?)),
+                _ => None,
+            }
+        })
+        .collect();
+    let get = |n: &str| {
+        rows.iter()
+            .find(|r| r.0 == n)
+            .unwrap_or_else(|| panic!("{n}: {out}"))
+    };
+    let json = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(p)).unwrap()).unwrap()
+    };
+    let (s, d) = (
+        json("synth-out/tiny-2x2-2of4/ice40.json"),
+        json("synth-out/tiny-2x2-2of4/dense/ice40.json"),
+    );
+    assert_eq!(d["design"], "tiny-2x2-2of4-dense");
+    for (row, key) in [
+        ("flip-flops", "flip_flops"),
+        ("LUTs", "luts"),
+        ("DSPs", "dsps"),
+    ] {
+        let (_, x, y) = get(row);
+        assert_eq!(
+            (s[key].as_u64(), d[key].as_u64()),
+            (Some(*x), Some(*y)),
+            "{row}"
+        );
+    }
+    let (ff, luts, dsps) = (get("flip-flops"), get("LUTs"), get("DSPs"));
+    assert!(ff.1 > ff.2 && luts.1 > luts.2, "{out}");
+    assert_eq!((dsps.1, dsps.2), (4, 4), "{out}");
+}

@@ -237,6 +237,17 @@ pub struct Prices {
     dram_write_bit: f64,
     /// Bits of one filter SRAM word (the operand's).
     filter_word_bits: f64,
+    /// A sparse PE's M-to-1 selection per MAC (0 in a dense design).
+    select: f64,
+}
+
+/// The energy of a sparse PE's M-to-1 activation selection per MAC:
+/// `(M - 1) x operand bits` 2:1 multiplexer bits (the energy table's
+/// `[mux]`); `None` for a dense design or a table without `[mux]`.
+pub fn select_pj(design: &Design) -> Option<f64> {
+    let sp = design.sparsity?;
+    let bits = f64::from(sp.m - 1) * f64::from(design.operand.bits());
+    design.energy.mux_pj_per_bit.map(|e| e * bits)
 }
 
 impl Prices {
@@ -262,6 +273,7 @@ impl Prices {
             dram_read_bit: e.dram_read_pj_per_bit,
             dram_write_bit: e.dram_write_pj_per_bit,
             filter_word_bits: f64::from(op_bits),
+            select: select_pj(design).unwrap_or(0.0),
         }
     }
 
@@ -273,7 +285,15 @@ impl Prices {
             reads as f64 * r + writes as f64 * w
         };
         EnergyBreakdown {
-            mac: s.macs as f64 * self.mac,
+            // A GEMM run sparse (its weights' index bits read) selects each
+            // MAC's activation among M.
+            mac: s.macs as f64
+                * (self.mac
+                    + if t.filter_index_bits > 0 {
+                        self.select
+                    } else {
+                        0.0
+                    }),
             reg: s.reg_bits as f64 * self.reg_bit,
             ifmap_sram: sram(Buffer::Ifmap, t.ifmap_reads, t.ifmap_fills),
             // Index bits are priced as the filter words' bits.

@@ -24,6 +24,8 @@ pub struct AreaTable {
     pub arith: Vec<ArithArea>,
     /// Flip-flop area.
     pub register: PerBit,
+    /// A 2:1 multiplexer bit's area (the sparse PE's activation selection).
+    pub mux: PerBit,
     /// SRAM area per bit, periphery included.
     pub sram: PerBit,
     /// Area relative to the table's node, by node.
@@ -110,7 +112,7 @@ pub fn of(design: &Design) -> AreaBreakdown {
     // Registers per PE (TIMING.md): ws/is hold the streamed operand, the
     // active and shadow stationary values, the partial sum and two flag bits;
     // os holds both operands, the accumulator, its drain shadow and a flag.
-    let (pe_bits, skew_bits) = match design.dataflow {
+    let (mut pe_bits, mut skew_bits) = match design.dataflow {
         Dataflow::Ws | Dataflow::Is => (
             3.0 * opb + accb + 2.0,
             r * (r - 1.0) / 2.0 * opb + c * (c - 1.0) / 2.0 * accb,
@@ -120,7 +122,17 @@ pub fn of(design: &Design) -> AreaBreakdown {
             r * (r - 1.0) / 2.0 * opb + c * (c - 1.0) / 2.0 * (opb + accb),
         ),
     };
-    let pe = t.mult(op) + t.add(acc) + pe_bits * reg;
+    // A sparse (ws) PE (docs/TIMING.md, "Sparse weights"): its streamed
+    // register and its row's input skew hold M words, its two stationary
+    // words their index, and an M-to-1 multiplexer selects its activation.
+    let mut select = 0.0;
+    if let Some(sp) = design.sparsity {
+        let m = f64::from(sp.m);
+        pe_bits += (m - 1.0) * opb + 2.0 * f64::from(sp.index_bits());
+        skew_bits += (m - 1.0) * r * (r - 1.0) / 2.0 * opb;
+        select = (m - 1.0) * opb * t.mux.um2_per_bit;
+    }
+    let pe = t.mult(op) + t.add(acc) + pe_bits * reg + select;
     let lanes = f64::from(design.vector_lanes);
     let sram_bits =
         (design.ifmap_sram_bytes + design.filter_sram_bytes + design.ofmap_sram_bytes) as f64 * 8.0;
@@ -201,6 +213,26 @@ mod tests {
         assert_eq!(a.node_factor, 1.0);
         let sum = a.pe_array_um2 + a.skew_um2 + a.vector_um2 + a.sram_um2;
         assert!((a.total_mm2 - sum / 1e6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_sparse_pe_adds_m_word_registers_indices_and_its_multiplexer() {
+        let d = preset("edge-8x8").unwrap();
+        let dense = of(&d);
+        for (pattern, m, ib) in [("2:4", 4.0, 2.0), ("1:8", 8.0, 3.0)] {
+            let sp = d
+                .variant(|p| p.sparsity = crate::sparsity::Sparsity::parse(pattern).unwrap())
+                .unwrap();
+            let a = of(&sp);
+            // (M - 1) more streamed words and two indices of flip-flops, and
+            // (M - 1) x 8 MUX2_X1 bits, per PE.
+            let extra = ((m - 1.0) * 8.0 + 2.0 * ib) * 4.522 + (m - 1.0) * 8.0 * 1.862;
+            assert!((a.pe_array_um2 - dense.pe_array_um2 - 64.0 * extra).abs() < 1e-6);
+            // Row r's input skew holds M words in each of its r registers.
+            let skew = (m - 1.0) * 28.0 * 8.0 * 4.522;
+            assert!((a.skew_um2 - dense.skew_um2 - skew).abs() < 1e-6);
+            assert_eq!(a.sram_um2, dense.sram_um2);
+        }
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub struct EnergyModel {
     pub vector_op_pj: f64,
     /// Writing one bit of a PE pipeline register.
     pub reg_pj_per_bit: f64,
+    /// One 2:1 multiplexer bit's selection (`None`: the table has no `[mux]`).
+    pub mux_pj_per_bit: Option<f64>,
     /// DRAM energy per bit read.
     pub dram_read_pj_per_bit: f64,
     /// DRAM energy per bit written.

@@ -37,6 +37,12 @@ pub struct EnergyTable {
     pub vector: Vec<OpRow>,
     /// PE register energy.
     pub register: RegisterRow,
+    /// A 2:1 multiplexer bit's energy per selection: the sparse PE's
+    /// M-to-1 activation selection is `(M - 1) x bits` of them. Optional:
+    /// without it a sparse design's selection energy is not counted (and
+    /// its report says so).
+    #[serde(default)]
+    pub mux: Option<RegisterRow>,
     /// SRAM energy per 64-bit access by capacity (interpolated log-log).
     #[serde(default)]
     pub sram: Vec<SramRow>,
@@ -244,6 +250,12 @@ impl EnergyTable {
             return Err(bad(
                 "register.pj_per_bit",
                 "expected a positive energy per bit".into(),
+            ));
+        }
+        if t.mux.as_ref().is_some_and(|m| !positive(m.pj_per_bit)) {
+            return Err(bad(
+                "mux.pj_per_bit",
+                "expected a positive energy per multiplexer bit and selection".into(),
             ));
         }
         if t.sram.iter().any(|r| {
@@ -456,6 +468,7 @@ impl EnergyTable {
             mac_pj: mac_pj * node_factor,
             vector_op_pj: vector_op_pj * node_factor,
             reg_pj_per_bit: self.register.pj_per_bit * node_factor,
+            mux_pj_per_bit: self.mux.as_ref().map(|m| m.pj_per_bit * node_factor),
             dram_read_pj_per_bit: dram_row.read_pj_per_bit.unwrap_or(either),
             dram_write_pj_per_bit: dram_row.write_pj_per_bit.unwrap_or(either),
             sram: self.sram.clone(),
