@@ -145,6 +145,8 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
     };
     let mut out = String::new();
     let mut zero_line = String::new();
+    // (multiplies, of them with a zero operand) on real operands.
+    let mut zero_macs = None;
     let (m, k, n, result) = if a.quantize {
         let (pa, pb) = (
             a.a.as_ref().expect("clap requires --a"),
@@ -217,11 +219,8 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
             }
             _ => {
                 let (m, k, n) = random_dims(&a)?;
-                let mut b = pe::random_operands(bits, (k * n) as usize, a.seed ^ 0x5EED);
                 // A sparse design's random weights follow its pattern.
-                if let Some(s) = design.sparsity {
-                    s.prune(&mut b, (k as usize, n as usize), 0, |&x| (x as f64).abs());
-                }
+                let b = pe::design_weights(&design, (k as usize, n as usize), a.seed ^ 0x5EED);
                 (
                     pe::random_operands(bits, (m * k) as usize, a.seed),
                     b,
@@ -233,6 +232,7 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         };
         let run = pe::run(&design, &ia, &ib, m, k, n).map_err(sim::SimError::from)?;
         let (products, zero) = pe::zero_products(&design, &ia, &ib, (m, k, n));
+        zero_macs = Some((products, zero));
         let zeros = |v: &[i64]| {
             100.0 * v.iter().filter(|&&x| x == 0).count() as f64 / v.len().max(1) as f64
         };
@@ -267,6 +267,11 @@ pub fn run(a: GemmArgs) -> miette::Result<()> {
         energy / 1e6,
         energy / (m * k * n) as f64
     );
+    match zero_macs.and_then(|z| sim::simulate::ZeroGated::of(&design, z, energy)) {
+        Some(Ok(z)) => zero_line.push_str(&z.line()),
+        Some(Err(why)) => zero_line.push_str(&(why + "\n")),
+        None => {}
+    }
     if let Some(path) = &a.out {
         npy::write(path, &arr)?;
         out.push_str(&format!(

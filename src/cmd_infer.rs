@@ -190,7 +190,15 @@ pub fn run(a: InferArgs) -> miette::Result<()> {
             }
             t
         }
-        Format::Json => json(&result, &report, reference.as_deref(), dense.as_deref()) + "\n",
+        Format::Json => {
+            json(
+                &design,
+                &result,
+                &report,
+                reference.as_deref(),
+                dense.as_deref(),
+            ) + "\n"
+        }
     };
     output::emit(&text, None)
 }
@@ -278,10 +286,7 @@ fn table(
             pct(g.products),
         );
     }
-    let all = result
-        .gemms
-        .iter()
-        .fold((0, 0), |t, g| (t.0 + g.products.0, t.1 + g.products.1));
+    let all = zero_macs(result);
     let _ = writeln!(
         s,
         "zero operands: {} of the array's {} multiplies ({}) have one",
@@ -289,6 +294,13 @@ fn table(
         all.0,
         pct(all)
     );
+    match gating(design, result, report) {
+        Some(Ok(z)) => s.push_str(&z.line()),
+        Some(Err(why)) => {
+            let _ = writeln!(s, "{why}");
+        }
+        None => {}
+    }
     let pe: u64 = result.gemms.iter().map(|g| g.cycles).sum();
     let _ = writeln!(
         s,
@@ -337,7 +349,25 @@ fn table(
     s
 }
 
+/// The array's multiplies over the model's GEMMs, and those with a zero operand.
+fn zero_macs(result: &run::Inference) -> (u64, u64) {
+    result
+        .gemms
+        .iter()
+        .fold((0, 0), |t, g| (t.0 + g.products.0, t.1 + g.products.1))
+}
+
+/// A zero-gating design's whole-model energy with these operands.
+fn gating(
+    design: &sim::Design,
+    result: &run::Inference,
+    report: &sim::report::ModelReport,
+) -> Option<Result<sim::simulate::ZeroGated, String>> {
+    sim::simulate::ZeroGated::of(design, zero_macs(result), report.total.energy_total_pj)
+}
+
 fn json(
+    design: &sim::Design,
     result: &run::Inference,
     report: &sim::report::ModelReport,
     reference: Option<&[(String, Tensor)]>,
@@ -386,6 +416,7 @@ fn json(
         "notes": result.notes,
         "against_fp32": acc,
         "against_dense_fp32": against(dense),
+        "zero_gating": gating(design, result, report).and_then(Result::ok),
     });
     serde_json::to_string_pretty(&v).expect("JSON")
 }

@@ -250,6 +250,66 @@ pub fn select_pj(design: &Design) -> Option<f64> {
     design.energy.mux_pj_per_bit.map(|e| e * bits)
 }
 
+/// A zero-gating design's energy on real operands (`systolic gemm`,
+/// `infer`): the data-independent estimate less what its gated
+/// multiply-adds (those with a zero operand) save.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ZeroGated {
+    /// Multiply-adds the array did with a zero operand (gated).
+    pub gated_macs: u64,
+    /// Multiply-adds the array did.
+    pub macs: u64,
+    /// A gated MAC's energy over a MAC's (the table's `[gating]`).
+    pub mac_fraction: f64,
+    /// The estimate that does not look at the data (pJ).
+    pub data_independent_pj: f64,
+    /// With these operands (pJ).
+    pub data_dependent_pj: f64,
+}
+
+impl ZeroGated {
+    /// `design`'s gating of `zero` of `macs` multiply-adds in a run whose
+    /// data-independent energy is `energy_pj`: `None` unless the design
+    /// sets `zero_gating`, `Err` (saying why) when its energy table has no
+    /// `[gating]`.
+    pub fn of(
+        design: &Design,
+        (macs, zero): (u64, u64),
+        energy_pj: f64,
+    ) -> Option<Result<ZeroGated, String>> {
+        if !design.zero_gating {
+            return None;
+        }
+        let Some(f) = design.energy.gated_mac_fraction else {
+            return Some(Err(format!(
+                "zero gating is not counted: energy table `{}` has no [gating] row",
+                design.energy.table
+            )));
+        };
+        let saved = zero as f64 * design.energy.mac_pj * (1.0 - f);
+        Some(Ok(ZeroGated {
+            gated_macs: zero,
+            macs,
+            mac_fraction: f,
+            data_independent_pj: energy_pj,
+            data_dependent_pj: energy_pj - saved,
+        }))
+    }
+
+    /// One line for a report.
+    pub fn line(&self) -> String {
+        format!(
+            "zero gating: {} of {} multiply-adds gated (each {:.1}% of a MAC's energy): {:.3} uJ with these operands, {:.3} uJ data-independent ({:.1}% less)\n",
+            self.gated_macs,
+            self.macs,
+            100.0 * self.mac_fraction,
+            self.data_dependent_pj / 1e6,
+            self.data_independent_pj / 1e6,
+            100.0 * (1.0 - self.data_dependent_pj / self.data_independent_pj.max(f64::MIN_POSITIVE))
+        )
+    }
+}
+
 impl Prices {
     /// The prices of `design`.
     pub fn of(design: &Design) -> Prices {

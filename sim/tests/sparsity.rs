@@ -333,3 +333,37 @@ fn a_sparse_mac_pays_its_multiplexer_from_the_energy_table() {
     no_mux.energy.mux_pj_per_bit = None;
     assert_eq!(select_pj(&no_mux), None);
 }
+
+/// `zero_gating = true`: each multiply-add with a zero operand costs the
+/// table's `[gating]` share of a MAC (3.2 %, Sparseloop's 8-bit
+/// `mac_gated` / `mac_random`) instead of a whole one; a design without
+/// it reports nothing, a table without `[gating]` says it is not counted.
+#[test]
+fn zero_gating_takes_the_gated_share_of_each_zero_mac_off_the_estimate() {
+    use sim::simulate::ZeroGated;
+    let plain = design(8, 4, None, 64.0, 16.0);
+    assert_eq!(ZeroGated::of(&plain, (1000, 250), 1e6), None);
+    let gated = plain.variant(|p| p.zero_gating = true).unwrap();
+    assert_eq!(gated.energy.gated_mac_fraction, Some(0.032));
+    let z = ZeroGated::of(&gated, (1000, 250), 1e6).unwrap().unwrap();
+    let want = 1e6 - 250.0 * gated.energy.mac_pj * (1.0 - 0.032);
+    assert!((z.data_dependent_pj - want).abs() < 1e-6, "{z:?}");
+    assert_eq!(
+        (z.gated_macs, z.macs, z.data_independent_pj),
+        (250, 1000, 1e6)
+    );
+    assert!(z
+        .line()
+        .contains("250 of 1000 multiply-adds gated (each 3.2% of a MAC's energy)"));
+    let mut no_row = gated.clone();
+    no_row.energy.gated_mac_fraction = None;
+    let why = ZeroGated::of(&no_row, (1000, 250), 1e6)
+        .unwrap()
+        .unwrap_err();
+    assert!(why.contains("has no [gating] row"), "{why}");
+    // The field round-trips through the design file.
+    let text = toml::to_string(&sim::design::RawDesign::from_params(gated.params())).unwrap();
+    assert!(text.contains("zero_gating = true"), "{text}");
+    let back = Design::parse(&text, "t.toml", None).unwrap();
+    assert!(back.zero_gating);
+}

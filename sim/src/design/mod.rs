@@ -62,6 +62,10 @@ pub struct DesignParams {
     pub dataflow: Dataflow,
     /// Lanes of the vector unit (`None`: `cols`).
     pub vector_lanes: Option<u32>,
+    /// Clock-gated MACs: a multiply with a zero operand does not switch
+    /// the datapath (the pe engine's runs on real operands then report a
+    /// data-dependent energy beside the data-independent one).
+    pub zero_gating: bool,
     /// Operand precision.
     pub operand: Precision,
     /// Accumulator width of an integer design (`None`: 32 bits).
@@ -144,6 +148,7 @@ impl DesignParams {
             cols,
             dataflow,
             vector_lanes: None,
+            zero_gating: false,
             operand: Precision::Int(8),
             accumulator_bits: None,
             output: None,
@@ -283,6 +288,8 @@ pub struct Design {
     pub dataflow: Dataflow,
     /// Lanes of the vector unit.
     pub vector_lanes: u32,
+    /// Clock-gated MACs (see [`DesignParams::zero_gating`]).
+    pub zero_gating: bool,
     /// Operand precision.
     pub operand: Precision,
     /// Accumulator precision (an integer width for integer designs, fp32 for floating point).
@@ -332,6 +339,7 @@ impl PartialEq for Design {
             cols,
             dataflow,
             vector_lanes,
+            zero_gating,
             operand,
             accumulator,
             output,
@@ -354,8 +362,8 @@ impl PartialEq for Design {
         *name == o.name
             && *description == o.description
             && *source == o.source
-            && (*rows, *cols, *dataflow, *vector_lanes)
-                == (o.rows, o.cols, o.dataflow, o.vector_lanes)
+            && (*rows, *cols, *dataflow, *vector_lanes, *zero_gating)
+                == (o.rows, o.cols, o.dataflow, o.vector_lanes, o.zero_gating)
             && (*operand, *accumulator, *output, *saturate)
                 == (o.operand, o.accumulator, o.output, o.saturate)
             && *fp == o.fp
@@ -494,6 +502,7 @@ impl Design {
             cols,
             dataflow: p.dataflow,
             vector_lanes,
+            zero_gating: p.zero_gating,
             operand,
             accumulator,
             output,
@@ -819,6 +828,7 @@ impl RawDesign {
             cols: self.array.cols,
             dataflow,
             vector_lanes: self.array.vector_lanes,
+            zero_gating: self.array.zero_gating,
             operand,
             accumulator_bits: self.precision.accumulator_bits,
             output,
@@ -852,6 +862,7 @@ impl RawDesign {
                 cols: p.cols,
                 dataflow: p.dataflow.to_string(),
                 vector_lanes: Some(p.vector_lanes.unwrap_or(p.cols)),
+                zero_gating: p.zero_gating,
             },
             precision: RawPrecision {
                 operand: p.operand.to_string(),

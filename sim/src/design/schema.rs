@@ -54,6 +54,10 @@ pub struct RawArray {
     /// layernorm (default: `cols`).
     #[serde(default)]
     pub vector_lanes: Option<u32>,
+    /// Clock-gated MACs: a multiply with a zero operand does not switch the
+    /// datapath (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub zero_gating: bool,
 }
 
 /// `[precision]`.

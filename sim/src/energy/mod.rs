@@ -100,6 +100,8 @@ pub struct EnergyModel {
     pub reg_pj_per_bit: f64,
     /// One 2:1 multiplexer bit's selection (`None`: the table has no `[mux]`).
     pub mux_pj_per_bit: Option<f64>,
+    /// A clock-gated MAC's energy over a MAC's (`None`: no `[gating]`).
+    pub gated_mac_fraction: Option<f64>,
     /// DRAM energy per bit read.
     pub dram_read_pj_per_bit: f64,
     /// DRAM energy per bit written.

@@ -43,6 +43,10 @@ pub struct EnergyTable {
     /// its report says so).
     #[serde(default)]
     pub mux: Option<RegisterRow>,
+    /// What a clock-gated MAC (a zero operand, `zero_gating = true`) costs
+    /// as a share of a MAC. Optional: without it gating is not counted.
+    #[serde(default)]
+    pub gating: Option<GatingRow>,
     /// SRAM energy per 64-bit access by capacity (interpolated log-log).
     #[serde(default)]
     pub sram: Vec<SramRow>,
@@ -92,6 +96,16 @@ pub struct OpRow {
 pub struct RegisterRow {
     /// Writing one bit of a flip-flop register (pJ).
     pub pj_per_bit: f64,
+    /// Citation or derivation.
+    pub source: String,
+}
+
+/// Clock-gated MAC energy.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatingRow {
+    /// A gated MAC's energy over a MAC's (0 to 1).
+    pub mac_fraction: f64,
     /// Citation or derivation.
     pub source: String,
 }
@@ -250,6 +264,15 @@ impl EnergyTable {
             return Err(bad(
                 "register.pj_per_bit",
                 "expected a positive energy per bit".into(),
+            ));
+        }
+        if t.gating
+            .as_ref()
+            .is_some_and(|g| !(g.mac_fraction >= 0.0 && g.mac_fraction <= 1.0))
+        {
+            return Err(bad(
+                "gating.mac_fraction",
+                "expected a gated MAC's share of a MAC's energy, from 0 to 1".into(),
             ));
         }
         if t.mux.as_ref().is_some_and(|m| !positive(m.pj_per_bit)) {
@@ -469,6 +492,7 @@ impl EnergyTable {
             vector_op_pj: vector_op_pj * node_factor,
             reg_pj_per_bit: self.register.pj_per_bit * node_factor,
             mux_pj_per_bit: self.mux.as_ref().map(|m| m.pj_per_bit * node_factor),
+            gated_mac_fraction: self.gating.as_ref().map(|g| g.mac_fraction),
             dram_read_pj_per_bit: dram_row.read_pj_per_bit.unwrap_or(either),
             dram_write_pj_per_bit: dram_row.write_pj_per_bit.unwrap_or(either),
             sram: self.sram.clone(),
