@@ -54,37 +54,24 @@ pub const COLUMNS: [&str; 30] = [
 /// The columns of results written before sweeps had a sparsity axis:
 /// [`COLUMNS`] without `sparsity`. Such files still read (their rows are
 /// `dense`) and shards of them still merge.
-pub const LEGACY_COLUMNS: [&str; 29] = [
-    "point",
-    "model",
-    "base",
-    "rows",
-    "cols",
-    "dataflow",
-    "operand",
-    "ifmap_sram_kib",
-    "filter_sram_kib",
-    "ofmap_sram_kib",
-    "dram_bandwidth_bytes_per_cycle",
-    "clock_mhz",
-    "batch",
-    "layers",
-    "macs",
-    "cycles",
-    "latency_ms",
-    "throughput_inf_per_s",
-    "energy_mj",
-    "edp_mj_ms",
-    "power_w",
-    "area_mm2",
-    "area_source",
-    "peak_tops",
-    "achieved_tops",
-    "tops_per_w",
-    "tops_per_mm2",
-    "utilization",
-    "feasible",
-];
+pub const LEGACY_COLUMNS: [&str; 29] = without(COLUMNS, SPARSITY_COLUMN);
+
+/// Where `sparsity` stands in [`COLUMNS`].
+const SPARSITY_COLUMN: usize = 12;
+
+/// `cols` without the column at `skip`.
+const fn without(cols: [&'static str; 30], skip: usize) -> [&'static str; 29] {
+    let mut out = [""; 29];
+    let (mut i, mut j) = (0, 0);
+    while i < cols.len() {
+        if i != skip {
+            out[j] = cols[i];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
 
 /// What the result files, Pareto fronts and constraints need of a kind of
 /// row: its columns, which point, model and chip count it is, whether it is
@@ -611,6 +598,13 @@ pub fn read_rows<R: Row>(text: &str, file: &str) -> Result<Vec<R>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legacy_columns_are_the_columns_without_sparsity() {
+        assert_eq!(COLUMNS[SPARSITY_COLUMN], "sparsity");
+        let want: Vec<&str> = COLUMNS.into_iter().filter(|c| *c != "sparsity").collect();
+        assert_eq!(LEGACY_COLUMNS.to_vec(), want);
+    }
 
     #[test]
     fn columns_are_the_field_names_of_a_row_in_order() {
