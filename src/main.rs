@@ -1,5 +1,6 @@
 //! `systolic`: command-line entry point; wires logging-free dispatch only.
 
+mod cmd_compare;
 mod cmd_completions;
 mod cmd_gemm;
 mod cmd_gen;
@@ -54,6 +55,8 @@ enum Command {
     Sweep(cmd_sweep::SweepArgs),
     /// Prune weights to an N:M sparsity pattern by magnitude; report the share removed and the output SQNR.
     Prune(cmd_prune::PruneArgs),
+    /// Compare targets (ASIC designs) on one model: latency, throughput, energy, power; ranked for budgets.
+    Compare(cmd_compare::CompareArgs),
     /// Join the results of sharded sweeps into the file one unsharded run would have written.
     Merge(cmd_merge::MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -87,6 +90,7 @@ fn main() -> miette::Result<()> {
         Command::Report(a) => cmd_report::run(a),
         Command::Sweep(a) => cmd_sweep::run(a),
         Command::Merge(a) => cmd_merge::run(a),
+        Command::Compare(a) => cmd_compare::run(a),
         Command::Prune(a) => cmd_prune::run(a),
         Command::Show(a) => cmd_show::run(a),
         Command::Completions(a) => cmd_completions::run(a),

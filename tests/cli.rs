@@ -1426,3 +1426,110 @@ fn a_sparsity_sweep_leaves_out_what_the_design_check_refuses_and_its_report_draw
         "{e}"
     );
 }
+
+/// `compare` on ASIC targets: each entry is the design's `sim` run (latency
+/// and energy equal), ranks run 1..n per batch, the JSON carries the
+/// recommendation, and bad targets, batches and budgets are refused at
+/// their flag with a hint, writing nothing.
+#[test]
+fn compare_ranks_asic_targets_from_their_simulations_and_refuses_bad_input() {
+    let out = scratch("compare.json");
+    let _ = std::fs::remove_file(&out);
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--batch",
+        "1,4",
+        "--targets",
+        "asic:edge-8x8,asic:gemmini-like",
+        "--latency-budget-ms",
+        "100",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    for b in [1, 4] {
+        let mut ranks: Vec<u64> = entries
+            .iter()
+            .filter(|e| e["batch"] == b)
+            .map(|e| e["rank"].as_u64().unwrap())
+            .collect();
+        ranks.sort_unstable();
+        assert_eq!(ranks, vec![1, 2]);
+    }
+    // The entry is sim's run of the same design, model and batch.
+    let e = entries
+        .iter()
+        .find(|e| e["target"] == "gemmini-like" && e["batch"] == 4)
+        .unwrap();
+    let s = systolic(&[
+        "sim",
+        "--design",
+        "gemmini-like",
+        "--model",
+        "resnet18",
+        "--batch",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let s: serde_json::Value = serde_json::from_str(&stdout(&s)).unwrap();
+    let t = &s["total"];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(
+        e["latency_ms"].as_f64().unwrap(),
+        t["latency_us"].as_f64().unwrap() / 1e3
+    ));
+    assert!(close(
+        e["energy_per_inference_mj"].as_f64().unwrap(),
+        t["energy_total_pj"].as_f64().unwrap() / 4.0 / 1e9
+    ));
+    // edge-8x8 takes over 100 ms on resnet18: outside the budget, said so.
+    let edge = entries.iter().find(|e| e["target"] == "edge-8x8").unwrap();
+    assert!(edge["outside_budgets"]
+        .as_str()
+        .unwrap()
+        .starts_with("latency "));
+    assert!(v["recommendation"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("batch 1: ASIC gemmini-like: "));
+    for (args, field) in [
+        (vec!["--targets", "tpu:x"], "--targets"),
+        (vec!["--targets", "edge-8x8"], "--targets"),
+        (vec!["--batch", "0"], "--batch"),
+        (vec!["--power-budget-w=-3"], "--power-budget-w"),
+    ] {
+        let bad = scratch("compare-bad.json");
+        let mut all = vec![
+            "compare",
+            "--model",
+            "resnet18",
+            "--out",
+            bad.to_str().unwrap(),
+        ];
+        all.extend(args.iter().copied());
+        let o = systolic(&all);
+        let e = stderr(&o);
+        assert!(
+            !o.status.success() && e.contains(field) && e.contains("e.g."),
+            "{args:?}: {e}"
+        );
+        assert!(!bad.exists());
+    }
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "asic:no-such-design",
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("no-such-design"));
+}

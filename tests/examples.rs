@@ -15,7 +15,7 @@ use support::{root, stderr, stdout};
 
 /// Subcommands in the order their examples run: one may use what an earlier
 /// one wrote (`sim --synth` reads the report `synth` writes).
-const ORDER: [&str; 14] = [
+const ORDER: [&str; 15] = [
     "list",
     "show",
     "synth",
@@ -28,6 +28,7 @@ const ORDER: [&str; 14] = [
     "verify",
     "sweep",
     "merge",
+    "compare",
     "report",
     "completions",
 ];

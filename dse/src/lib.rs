@@ -2,10 +2,11 @@
 //! parallel resumable runs, shards and their merge, objectives, constraints,
 //! the Pareto fronts over chosen objectives (docs/SWEEP.md), reading results
 //! back, and the study step a sweep report needs (with the sparse points
-//! against their dense twins). A sweep simulates
+//! against their dense twins), and the ranking of `systolic compare`. A sweep simulates
 //! inference, or (train mode) a training step scaled over chip counts.
 
 mod check;
+pub mod compare;
 mod eval;
 mod files;
 mod merge;

@@ -1,0 +1,251 @@
+//! `systolic compare`: one model on ASIC designs, FPGAs and GPUs, ranked for
+//! the user's budgets, with a recommendation whose reasons are the numbers
+//! (docs/COMPARE.md).
+
+use crate::{inputs, output};
+use clap::{Args, ValueEnum};
+use dse::compare::{rank, recommend, sig, Budgets, Entry, Kind};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// The targets compared when `--targets` is not given.
+const DEFAULT_TARGETS: &str = "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like";
+
+/// Arguments of `systolic compare`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  systolic compare --model resnet50
+  systolic compare --model resnet50 --batch 1,8,64 --latency-budget-ms 10 --power-budget-w 75
+  systolic compare --model bert-base --targets asic:tpu-v1-like,asic:designs/edge-8x8.toml --format json --out cmp.json
+Targets: asic:<design preset or TOML> (simulated at its node, energy scaled to it, area from the
+area model). Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like. See docs/COMPARE.md.")]
+pub struct CompareArgs {
+    /// Built-in model name (see `systolic list models`), an ONNX model (.onnx) or a topology CSV.
+    #[arg(long, default_value = "resnet50")]
+    model: String,
+    #[command(flatten)]
+    onnx: inputs::OnnxArgs,
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    batch: Vec<u64>,
+    /// What runs: inference.
+    #[arg(long, value_enum, default_value_t = CompareMode::Inference)]
+    mode: CompareMode,
+    /// Targets, comma-separated: `kind:name` (see below).
+    #[arg(long, value_delimiter = ',', default_value = DEFAULT_TARGETS)]
+    targets: Vec<String>,
+    /// At most this latency per run of a batch, ms.
+    #[arg(long, value_name = "MS")]
+    latency_budget_ms: Option<f64>,
+    /// At most this average power, W.
+    #[arg(long, value_name = "W")]
+    power_budget_w: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CompareMode {
+    Inference,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// A target as written: its kind and name.
+#[derive(Debug, Clone, PartialEq)]
+struct Target {
+    kind: Kind,
+    name: String,
+}
+
+fn bad_arg(field: &str, message: String, hint: &str) -> miette::Report {
+    miette::Report::new(
+        sim::error::InputError::new("systolic::compare", "<command line>", message)
+            .field(field)
+            .hint(hint),
+    )
+}
+
+/// Parses `kind:name`.
+fn parse_target(s: &str) -> miette::Result<Target> {
+    let hint = "write kind:name, e.g. asic:edge-8x8 or asic:designs/my.toml";
+    let Some((kind, name)) = s.split_once(':') else {
+        return Err(bad_arg(
+            "--targets",
+            format!("target `{s}` has no kind"),
+            hint,
+        ));
+    };
+    let kind = match kind.trim() {
+        "asic" => Kind::Asic,
+        other => {
+            return Err(bad_arg(
+                "--targets",
+                format!("target `{s}`: unknown kind `{other}` (known: asic)"),
+                hint,
+            ))
+        }
+    };
+    if name.trim().is_empty() {
+        return Err(bad_arg(
+            "--targets",
+            format!("target `{s}` names nothing"),
+            hint,
+        ));
+    }
+    Ok(Target {
+        kind,
+        name: name.trim().to_string(),
+    })
+}
+
+fn check_budget(field: &str, v: Option<f64>) -> miette::Result<()> {
+    match v {
+        Some(x) if !(x.is_finite() && x > 0.0) => Err(bad_arg(
+            field,
+            format!("{field} {x}: expected a positive number"),
+            "e.g. --latency-budget-ms 10 --power-budget-w 75",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The largest batch `compare` runs (each batch lowers the whole model).
+const MAX_BATCH: u64 = 1 << 16;
+
+/// Runs `systolic compare`.
+pub fn run(a: CompareArgs) -> miette::Result<()> {
+    if let Some(out) = &a.out {
+        sim::error::check_output_file(out)?;
+    }
+    check_budget("--latency-budget-ms", a.latency_budget_ms)?;
+    check_budget("--power-budget-w", a.power_budget_w)?;
+    if let Some(&b) = a.batch.iter().find(|&&b| b == 0 || b > MAX_BATCH) {
+        return Err(bad_arg(
+            "--batch",
+            format!("batch {b}: expected 1 to {MAX_BATCH}"),
+            "e.g. --batch 1,8,64",
+        ));
+    }
+    let mut batches = a.batch.clone();
+    batches.sort_unstable();
+    batches.dedup();
+    let targets: Vec<Target> = a
+        .targets
+        .iter()
+        .map(|t| parse_target(t))
+        .collect::<miette::Result<_>>()?;
+    let onnx = a.onnx.options(&a.model)?;
+    let (model, _) = inputs::model_with(&a.model, &onnx)?;
+    let mut entries = Vec::new();
+    for t in &targets {
+        match t.kind {
+            Kind::Asic => {
+                let design = inputs::design(&t.name)?;
+                let prices = sim::simulate::Prices::of(&design);
+                let area = sim::area::of(&design);
+                for &b in &batches {
+                    let w = dse::Workload::new(&a.model, &model, b);
+                    let total = w.total(&design, &prices)?;
+                    entries.push(Entry::asic(&design, &a.model, b, &total, &area));
+                }
+            }
+            Kind::Fpga | Kind::Gpu => unreachable!("parse_target accepts asic targets only"),
+        }
+    }
+    let budgets = Budgets {
+        latency_ms: a.latency_budget_ms,
+        power_w: a.power_budget_w,
+    };
+    let text = match a.format {
+        Format::Table => table(&entries, &budgets),
+        Format::Json => json(&entries, &budgets),
+        Format::Csv => dse::compare::to_csv(&entries),
+    };
+    output::emit(&text, a.out.as_deref())
+}
+
+/// Ranked rows per batch, then the recommendation.
+fn table(entries: &[Entry], budgets: &Budgets) -> String {
+    let mut s = String::new();
+    let Some(first) = entries.first() else {
+        return s;
+    };
+    let _ = writeln!(s, "model {}", first.model);
+    let head = format!(
+        "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>6} {:>9} {:>9}  {}",
+        "rank",
+        "target",
+        "kind",
+        "latency ms",
+        "inferences/s",
+        "mJ/inf",
+        "inferences/J",
+        "TOPS",
+        "peak",
+        "util",
+        "power W",
+        "area mm2",
+        "how"
+    );
+    let mut batch = None;
+    for r in rank(entries, budgets) {
+        let e = &entries[r.index];
+        if batch != Some(e.batch) {
+            batch = Some(e.batch);
+            let _ = writeln!(s, "\nbatch {}\n{head}", e.batch);
+        }
+        let _ = writeln!(
+            s,
+            "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>5.1}% {:>9} {:>9}  {}{}",
+            r.rank,
+            e.target,
+            e.kind.name(),
+            sig(e.latency_ms),
+            sig(e.throughput_per_s),
+            sig(e.energy_per_inference_mj),
+            sig(e.inferences_per_j),
+            sig(e.achieved_tops),
+            sig(e.peak_tops),
+            100.0 * e.utilization,
+            sig(e.power_w),
+            e.area_mm2.map_or("-".into(), sig),
+            e.how,
+            r.breach.map_or(String::new(), |b| format!("; outside the budgets: {b}"))
+        );
+    }
+    s.push_str("\nrecommendation:\n");
+    for line in recommend(entries, budgets) {
+        let _ = writeln!(s, "  {line}");
+    }
+    s
+}
+
+fn json(entries: &[Entry], budgets: &Budgets) -> String {
+    let ranks = rank(entries, budgets);
+    let rows: Vec<serde_json::Value> = ranks
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(&entries[r.index]).expect("entries serialize");
+            v["rank"] = r.rank.into();
+            v["pareto_layer"] = r.layer.into();
+            v["outside_budgets"] = r.breach.clone().into();
+            v
+        })
+        .collect();
+    let v = serde_json::json!({
+        "budgets": {"latency_ms": budgets.latency_ms, "power_w": budgets.power_w},
+        "entries": rows,
+        "recommendation": recommend(entries, budgets),
+    });
+    serde_json::to_string_pretty(&v).expect("JSON") + "\n"
+}
