@@ -6,6 +6,7 @@ mod area;
 mod cache;
 mod error;
 mod flow;
+pub mod fpga;
 mod job;
 mod pnr;
 mod report;
