@@ -17,6 +17,7 @@ const DEFAULT_TARGETS: &str = "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like"
   systolic compare --model resnet50
   systolic compare --model resnet50 --batch 1,8,64 --latency-budget-ms 10 --power-budget-w 75
   systolic compare --model bert-base --targets asic:tpu-v1-like,asic:designs/edge-8x8.toml --format json --out cmp.json
+  systolic compare --model resnet18 --batch 1,16 --report reports/compare-resnet18
 Targets: asic:<design preset or TOML> (simulated at its node, energy scaled to it, area from the
 area model). Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like. See docs/COMPARE.md.")]
 pub struct CompareArgs {
@@ -46,6 +47,10 @@ pub struct CompareArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write a report into this directory: index.html (self-contained),
+    /// summary.md, and the throughput-vs-energy plot as SVG and PNG.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,6 +132,9 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
     if let Some(out) = &a.out {
         sim::error::check_output_file(out)?;
     }
+    if let Some(dir) = &a.report {
+        report::site::check_dir(dir)?;
+    }
     check_budget("--latency-budget-ms", a.latency_budget_ms)?;
     check_budget("--power-budget-w", a.power_budget_w)?;
     if let Some(&b) = a.batch.iter().find(|&&b| b == 0 || b > MAX_BATCH) {
@@ -166,6 +174,9 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
         latency_ms: a.latency_budget_ms,
         power_w: a.power_budget_w,
     };
+    if let Some(dir) = &a.report {
+        output::write_report(&report::compare::page(&entries, &budgets)?, dir)?;
+    }
     let text = match a.format {
         Format::Table => table(&entries, &budgets),
         Format::Json => json(&entries, &budgets),

@@ -6,6 +6,7 @@
 
 pub mod axes;
 pub mod bars;
+pub mod compare;
 pub mod dataflow;
 pub mod heatmap;
 pub mod hover;
