@@ -7,6 +7,7 @@ pub mod energy;
 pub mod engine;
 pub mod error;
 pub mod fp;
+pub mod gpu;
 pub mod models;
 pub mod names;
 pub mod npy;
