@@ -19,7 +19,10 @@ const DEFAULT_TARGETS: &str = "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like"
   systolic compare --model bert-base --targets asic:tpu-v1-like,asic:designs/edge-8x8.toml --format json --out cmp.json
   systolic compare --model resnet18 --batch 1,16 --report reports/compare-resnet18
 Targets: asic:<design preset or TOML> (simulated at its node, energy scaled to it, area from the
-area model). Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like. See docs/COMPARE.md.")]
+area model); fpga:<device>[@<design>] (the largest square array of the design, default edge-8x8,
+that fits the device, found by synthesis and cached; simulated at its Fmax; devices: ice40up5k,
+lfe5u-25f, lfe5u-45f, lfe5u-85f). Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like.
+See docs/COMPARE.md.")]
 pub struct CompareArgs {
     /// Built-in model name (see `systolic list models`), an ONNX model (.onnx) or a topology CSV.
     #[arg(long, default_value = "resnet50")]
@@ -82,7 +85,7 @@ fn bad_arg(field: &str, message: String, hint: &str) -> miette::Report {
 
 /// Parses `kind:name`.
 fn parse_target(s: &str) -> miette::Result<Target> {
-    let hint = "write kind:name, e.g. asic:edge-8x8 or asic:designs/my.toml";
+    let hint = "write kind:name, e.g. asic:edge-8x8, asic:designs/my.toml or fpga:ecp5-85k";
     let Some((kind, name)) = s.split_once(':') else {
         return Err(bad_arg(
             "--targets",
@@ -92,10 +95,11 @@ fn parse_target(s: &str) -> miette::Result<Target> {
     };
     let kind = match kind.trim() {
         "asic" => Kind::Asic,
+        "fpga" => Kind::Fpga,
         other => {
             return Err(bad_arg(
                 "--targets",
-                format!("target `{s}`: unknown kind `{other}` (known: asic)"),
+                format!("target `{s}`: unknown kind `{other}` (known: asic, fpga)"),
                 hint,
             ))
         }
@@ -167,7 +171,8 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
                     entries.push(Entry::asic(&design, &a.model, b, &total, &area));
                 }
             }
-            Kind::Fpga | Kind::Gpu => unreachable!("parse_target accepts asic targets only"),
+            Kind::Fpga => entries.extend(fpga(&t.name, &a.model, &model, &batches)?),
+            Kind::Gpu => unreachable!("parse_target accepts asic and fpga targets only"),
         }
     }
     let budgets = Budgets {
@@ -183,6 +188,82 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
         Format::Csv => dse::compare::to_csv(&entries),
     };
     output::emit(&text, a.out.as_deref())
+}
+
+/// The base design an FPGA target's array is grown from when its name
+/// gives none (`fpga:<device>@<design>`).
+const FPGA_BASE: &str = "edge-8x8";
+
+/// An FPGA target: the largest square array of the base design that fits
+/// the device, found by synthesis (cached), simulated at its Fmax; power
+/// from the device's static power and the synthesized resources' dynamic
+/// energy (`hdlgen::synth::fpga::power`).
+fn fpga(
+    name: &str,
+    model_name: &str,
+    model: &sim::workload::Model,
+    batches: &[u64],
+) -> miette::Result<Vec<Entry>> {
+    use hdlgen::synth::fpga;
+    let (dev, base) = name.split_once('@').unwrap_or((name, FPGA_BASE));
+    let device = fpga::device(dev.trim())?;
+    if device.target == hdlgen::synth::Target::Xilinx {
+        // Refused before any synthesis: nothing places Xilinx devices here.
+        return Err(bad_arg(
+            "--targets",
+            format!(
+                "fpga:{name}: the {} has no Fmax from this flow (Yosys maps Xilinx devices, nothing places and routes them), so no clock to simulate at",
+                device.name
+            ),
+            "compare an iCE40 or ECP5 device (placed and routed by nextpnr), e.g. fpga:lfe5u-85f",
+        ));
+    }
+    let base = inputs::design(base.trim())?;
+    let progress = crate::progress::Stderr::new();
+    let fit = fpga::largest_fitting(&base, device, &progress)?;
+    let Some(fmax) = fit.fmax_mhz else {
+        return Err(bad_arg(
+            "--targets",
+            format!(
+                "fpga:{name}: no Fmax for the {} ({}), so no clock to simulate at",
+                device.name, fit.fmax_note
+            ),
+            "compare an iCE40 or ECP5 device (placed and routed by nextpnr), e.g. fpga:ecp5-85k",
+        ));
+    };
+    let design = fit.design(&base)?.variant(|p| p.clock_mhz = fmax)?;
+    let power = fpga::power(device, &fit.report, fmax, &fpga::Activity::default());
+    let Some(watts) = power.total_w else {
+        return Err(bad_arg(
+            "--targets",
+            format!(
+                "fpga:{name}: the {} has no static power on record",
+                device.name
+            ),
+            "see hdlgen/tables/fpga-devices.toml",
+        ));
+    };
+    let prices = sim::simulate::Prices::of(&design);
+    let mut out = Vec::new();
+    for &b in batches {
+        let total = dse::Workload::new(model_name, model, b).total(&design, &prices)?;
+        let how = format!(
+            "{r}x{r} array synthesized for the {}, simulated at its Fmax {} MHz; power from the device's static and the resources' dynamic energy",
+            device.name,
+            sig(fmax),
+            r = fit.rows
+        );
+        let mut e = Entry::from_totals((name, Kind::Fpga, how), model_name, b, &total, None);
+        // The FPGA's power, not the ASIC energy table's.
+        let seconds = e.latency_ms / 1e3;
+        e.power_w = watts;
+        let per = watts * seconds / b as f64;
+        e.energy_per_inference_mj = per * 1e3;
+        e.inferences_per_j = if per > 0.0 { 1.0 / per } else { 0.0 };
+        e.cost_usd = device.price_usd.value;
+        out.push(e);
+    }
+    Ok(out)
 }
 
 /// Ranked rows per batch, then the recommendation.

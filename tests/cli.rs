@@ -1532,4 +1532,30 @@ fn compare_ranks_asic_targets_from_their_simulations_and_refuses_bad_input() {
         "asic:no-such-design",
     ]);
     assert!(!o.status.success() && stderr(&o).contains("no-such-design"));
+    // FPGA targets: an unknown device names the known ones; a Xilinx device
+    // (no place and route here) is refused before any synthesis runs.
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "fpga:virtex9",
+    ]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success() && e.contains("virtex9") && e.contains("lfe5u-85f"),
+        "{e}"
+    );
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "fpga:xc7z020",
+    ]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success() && e.contains("no Fmax from this flow") && !e.contains("synthesizing"),
+        "{e}"
+    );
 }
