@@ -762,9 +762,16 @@ pub fn largest_fitting_with(
         r = if lo == 0 {
             1
         } else if ok {
+            // PEs beyond the DSP blocks cost more: when every PE of the
+            // sizes that fit has a DSP block, the first size with logic
+            // PEs is tried before any prediction past it.
+            let all_dsp = (device.capacity().dsps as f64).sqrt().floor() as u32;
             let fitting: Vec<&Probe> = probes.iter().filter(|p| p.fits).collect();
-            predict(&fitting, &device.capacity(), opts.logic_multipliers)
-                .clamp(lo + 1, (hi - 1).min(lo.saturating_mul(4)))
+            let mut next = predict(&fitting, &device.capacity(), opts.logic_multipliers);
+            if opts.logic_multipliers && lo <= all_dsp && next > all_dsp + 1 {
+                next = all_dsp + 1;
+            }
+            next.clamp(lo + 1, (hi - 1).min(lo.saturating_mul(2)))
         } else {
             lo + (hi - lo) / 2
         };
