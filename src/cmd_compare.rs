@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The targets compared when `--targets` is not given.
-const DEFAULT_TARGETS: &str = "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like";
+const DEFAULT_TARGETS: &str =
+    "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin";
 
 /// Arguments of `systolic compare`.
 #[derive(Debug, Args)]
@@ -21,7 +22,9 @@ const DEFAULT_TARGETS: &str = "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like"
 Targets: asic:<design preset or TOML> (simulated at its node, energy scaled to it, area from the
 area model); fpga:<device>[@<design>] (the largest square array of the design, default edge-8x8,
 that fits the device, found by synthesis and cached; simulated at its Fmax; devices: ice40up5k,
-lfe5u-25f, lfe5u-45f, lfe5u-85f). Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like.
+lfe5u-25f, lfe5u-45f, lfe5u-85f); gpu:<a100|h100|t4|orin>[@<int8|fp16|bf16|tf32|fp32>] (a
+calibrated model, not a simulation; int8 by default; docs/GPU.md).
+Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin.
 See docs/COMPARE.md.")]
 pub struct CompareArgs {
     /// Built-in model name (see `systolic list models`), an ONNX model (.onnx) or a topology CSV.
@@ -85,7 +88,8 @@ fn bad_arg(field: &str, message: String, hint: &str) -> miette::Report {
 
 /// Parses `kind:name`.
 fn parse_target(s: &str) -> miette::Result<Target> {
-    let hint = "write kind:name, e.g. asic:edge-8x8, asic:designs/my.toml or fpga:ecp5-85k";
+    let hint =
+        "write kind:name, e.g. asic:edge-8x8, asic:designs/my.toml, fpga:lfe5u-85f or gpu:a100";
     let Some((kind, name)) = s.split_once(':') else {
         return Err(bad_arg(
             "--targets",
@@ -96,10 +100,11 @@ fn parse_target(s: &str) -> miette::Result<Target> {
     let kind = match kind.trim() {
         "asic" => Kind::Asic,
         "fpga" => Kind::Fpga,
+        "gpu" => Kind::Gpu,
         other => {
             return Err(bad_arg(
                 "--targets",
-                format!("target `{s}`: unknown kind `{other}` (known: asic, fpga)"),
+                format!("target `{s}`: unknown kind `{other}` (known: asic, fpga, gpu)"),
                 hint,
             ))
         }
@@ -172,7 +177,7 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
                 }
             }
             Kind::Fpga => entries.extend(fpga(&t.name, &a.model, &model, &batches)?),
-            Kind::Gpu => unreachable!("parse_target accepts asic and fpga targets only"),
+            Kind::Gpu => entries.extend(gpu(&t.name, &a.model, &model, &batches)?),
         }
     }
     let budgets = Budgets {
@@ -262,6 +267,59 @@ fn fpga(
         e.inferences_per_j = if per > 0.0 { 1.0 / per } else { 0.0 };
         e.cost_usd = device.price_usd.value;
         out.push(e);
+    }
+    Ok(out)
+}
+
+/// A GPU target (`gpu:<name>[@<precision>]`, int8 by default): the
+/// calibrated model of `sim::gpu` (docs/GPU.md), not a simulation.
+fn gpu(
+    name: &str,
+    model_name: &str,
+    model: &sim::workload::Model,
+    batches: &[u64],
+) -> miette::Result<Vec<Entry>> {
+    use sim::gpu::{self, GpuPrecision};
+    let (g, p) = name.split_once('@').unwrap_or((name, "int8"));
+    let dev = gpu::gpu(g.trim())?;
+    let precision = GpuPrecision::parse(p.trim()).ok_or_else(|| {
+        bad_arg(
+            "--targets",
+            format!("gpu:{name}: unknown precision `{p}`"),
+            &format!(
+                "one of {}, e.g. gpu:a100@fp16",
+                GpuPrecision::ALL.map(|p| p.name()).join(", ")
+            ),
+        )
+    })?;
+    let mut out = Vec::new();
+    for &b in batches {
+        let e = gpu::estimate(dev, model, b, precision, gpu::Mode::Inference)?;
+        out.push(Entry {
+            target: name.to_string(),
+            kind: Kind::Gpu,
+            how: format!(
+                "{} {}, calibrated model, not a simulation",
+                g.trim(),
+                precision.name()
+            ),
+            model: model_name.to_string(),
+            batch: b,
+            latency_ms: e.latency_s * 1e3,
+            throughput_per_s: e.throughput_per_s,
+            energy_per_inference_mj: e.energy_per_sample_j * 1e3,
+            inferences_per_j: if e.energy_per_sample_j > 0.0 {
+                1.0 / e.energy_per_sample_j
+            } else {
+                0.0
+            },
+            achieved_tops: e.achieved_tops,
+            peak_tops: e.peak_tops,
+            utilization: e.utilization,
+            power_w: e.power_w,
+            area_mm2: None,
+            cost_usd: None,
+        });
     }
     Ok(out)
 }

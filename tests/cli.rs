@@ -1532,6 +1532,39 @@ fn compare_ranks_asic_targets_from_their_simulations_and_refuses_bad_input() {
         "asic:no-such-design",
     ]);
     assert!(!o.status.success() && stderr(&o).contains("no-such-design"));
+    // GPU targets: sim::gpu's calibrated model, said so; bad names and
+    // precisions refused.
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "gpu:a100@fp16",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = &v["entries"][0];
+    assert!(e["how"]
+        .as_str()
+        .unwrap()
+        .contains("calibrated model, not a simulation"));
+    let model = sim::workload::zoo::model("resnet18").unwrap();
+    let g = sim::gpu::gpu("a100").unwrap();
+    let want = sim::gpu::estimate(
+        g,
+        &model,
+        1,
+        sim::gpu::GpuPrecision::Fp16,
+        sim::gpu::Mode::Inference,
+    )
+    .unwrap();
+    assert!((e["latency_ms"].as_f64().unwrap() - want.latency_s * 1e3).abs() < 1e-9);
+    for bad in ["gpu:v100", "gpu:a100@int4"] {
+        let o = systolic(&["compare", "--model", "resnet18", "--targets", bad]);
+        assert!(!o.status.success(), "{bad}");
+    }
     // FPGA targets: an unknown device names the known ones; a Xilinx device
     // (no place and route here) is refused before any synthesis runs.
     let o = systolic(&[
