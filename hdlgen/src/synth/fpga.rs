@@ -571,7 +571,8 @@ pub struct FpgaFit {
     pub rows: u32,
     /// Buffer sizes of that array, KiB (ifmap, filter, ofmap; both banks).
     pub buffer_kib: [f64; 3],
-    /// PEs multiplying in DSP blocks; the rest multiply in logic.
+    /// PEs given a DSP block (the top's `DSPS`); the rest multiply in
+    /// logic. How many blocks Yosys used for them is `used.dsps`.
     pub dsp_pes: u64,
     /// Its synthesis report (placed and routed when `fmax_mhz` is `Some`).
     pub report: SynthReport,
