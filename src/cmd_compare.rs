@@ -4,13 +4,20 @@
 
 use crate::{inputs, output};
 use clap::{Args, ValueEnum};
-use dse::compare::{rank, recommend, sig, Budgets, Entry, Kind};
+use dse::compare::{rank, recommend, sig, Budgets, Entry, Kind, Mode};
+use sim::report::LayerReport;
+use sim::train::{Optimizer, Recompute, TrainOptions};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// The targets compared when `--targets` is not given.
+/// The targets compared when `--targets` is not given, for inference.
 const DEFAULT_TARGETS: &str =
     "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin";
+
+/// The targets compared when `--targets` is not given, for a training step:
+/// floating-point designs and GPUs (in bf16, or fp16 where a GPU has no bf16).
+const DEFAULT_TRAIN_TARGETS: &str =
+    "asic:gemmini-bf16-like,asic:tpu-v3-mxu-like,gpu:a100,gpu:h100,gpu:t4";
 
 /// Arguments of `systolic compare`.
 #[derive(Debug, Args)]
@@ -19,12 +26,16 @@ const DEFAULT_TARGETS: &str =
   systolic compare --model resnet50 --batch 1,8,64 --latency-budget-ms 10 --power-budget-w 75
   systolic compare --model bert-base --targets asic:tpu-v1-like,asic:designs/edge-8x8.toml --format json --out cmp.json
   systolic compare --model resnet18 --batch 1,16 --report reports/compare-resnet18
+  systolic compare --model resnet18 --mode train --batch 32 --optimizer adam
 Targets: asic:<design preset or TOML> (simulated at its node, energy scaled to it, area from the
 area model); fpga:<device>[@<design>] (the largest square array of the design, default edge-8x8,
 that fits the device, found by synthesis and cached; simulated at its Fmax; devices: ice40up5k,
 lfe5u-25f, lfe5u-45f, lfe5u-85f); gpu:<a100|h100|t4|orin>[@<int8|fp16|bf16|tf32|fp32>] (a
-calibrated model, not a simulation; int8 by default; docs/GPU.md).
-Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin.
+calibrated model, not a simulation; int8 by default, in training bf16 or else fp16; docs/GPU.md).
+Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin; with --mode
+train: asic:gemmini-bf16-like,asic:tpu-v3-mxu-like,gpu:a100,gpu:h100,gpu:t4.
+--mode train runs one training step per batch (forward, backward, the optimizer's update, with fp32
+master weights; as `systolic train`): latency is the step's, energy and throughput per sample.
 See docs/COMPARE.md.")]
 pub struct CompareArgs {
     /// Built-in model name (see `systolic list models`), an ONNX model (.onnx) or a topology CSV.
@@ -35,11 +46,14 @@ pub struct CompareArgs {
     /// Batch sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1")]
     batch: Vec<u64>,
-    /// What runs: inference.
+    /// What runs: a forward pass over the batch, or a training step.
     #[arg(long, value_enum, default_value_t = CompareMode::Inference)]
     mode: CompareMode,
+    /// The optimizer of a training step (--mode train): sgd, momentum or adam.
+    #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
+    optimizer: Optimizer,
     /// Targets, comma-separated: `kind:name` (see below).
-    #[arg(long, value_delimiter = ',', default_value = DEFAULT_TARGETS)]
+    #[arg(long, value_delimiter = ',')]
     targets: Vec<String>,
     /// At most this latency per run of a batch, ms.
     #[arg(long, value_name = "MS")]
@@ -59,9 +73,14 @@ pub struct CompareArgs {
     report: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
 enum CompareMode {
     Inference,
+    Train,
+}
+
+fn parse_optimizer(s: &str) -> Result<Optimizer, String> {
+    Optimizer::parse(s).ok_or_else(|| format!("`{s}`: expected sgd, momentum or adam"))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -156,28 +175,46 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
     let mut batches = a.batch.clone();
     batches.sort_unstable();
     batches.dedup();
-    let targets: Vec<Target> = a
-        .targets
+    let defaults = match a.mode {
+        CompareMode::Inference => DEFAULT_TARGETS,
+        CompareMode::Train => DEFAULT_TRAIN_TARGETS,
+    };
+    let written: Vec<String> = if a.targets.is_empty() {
+        defaults.split(',').map(str::to_string).collect()
+    } else {
+        a.targets.clone()
+    };
+    let targets: Vec<Target> = written
         .iter()
         .map(|t| parse_target(t))
         .collect::<miette::Result<_>>()?;
     let onnx = a.onnx.options(&a.model)?;
     let (model, _) = inputs::model_with(&a.model, &onnx)?;
+    let run = Run {
+        name: &a.model,
+        model: &model,
+        batches: &batches,
+        train: (a.mode == CompareMode::Train).then_some(a.optimizer),
+    };
     let mut entries = Vec::new();
     for t in &targets {
         match t.kind {
             Kind::Asic => {
                 let design = inputs::design(&t.name)?;
-                let prices = sim::simulate::Prices::of(&design);
                 let area = sim::area::of(&design);
                 for &b in &batches {
-                    let w = dse::Workload::new(&a.model, &model, b);
-                    let total = w.total(&design, &prices)?;
-                    entries.push(Entry::asic(&design, &a.model, b, &total, &area));
+                    let (total, fits) = run.simulate(&design, b)?;
+                    let mut e = Entry::asic(&design, &a.model, b, &total, &area);
+                    run.mark(&mut e, fits);
+                    if run.train.is_some() {
+                        e.how = format!("{}, {} operands", e.how, design.operand);
+                    }
+                    entries.push(e);
                 }
             }
-            Kind::Fpga => entries.extend(fpga(&t.name, &a.model, &model, &batches)?),
-            Kind::Gpu => entries.extend(gpu(&t.name, &a.model, &model, &batches)?),
+            Kind::Fpga => entries.extend(fpga(&t.name, &run)?),
+            Kind::Gpu => entries.extend(gpu(&t.name, &run)?),
+            Kind::Cpu => unreachable!("parse_target makes no CPU targets yet"),
         }
     }
     let budgets = Budgets {
@@ -195,6 +232,61 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
     output::emit(&text, a.out.as_deref())
 }
 
+/// What runs on every target: the model at each batch, as inference or as
+/// a training step with `train`'s optimizer.
+struct Run<'a> {
+    name: &'a str,
+    model: &'a sim::workload::Model,
+    batches: &'a [u64],
+    train: Option<Optimizer>,
+}
+
+impl Run<'_> {
+    /// The simulated totals of one run of `batch` on `design` (a forward
+    /// pass, or a training step as `systolic train` simulates it), and
+    /// whether a step's memory fits the design's DRAM (`None`: inference,
+    /// or no capacity set).
+    fn simulate(
+        &self,
+        design: &sim::Design,
+        batch: u64,
+    ) -> miette::Result<(LayerReport, Option<bool>)> {
+        let Some(optimizer) = self.train else {
+            let prices = sim::simulate::Prices::of(design);
+            let w = dse::Workload::new(self.name, self.model, batch);
+            return Ok((w.total(design, &prices)?, None));
+        };
+        let opts = TrainOptions {
+            batch,
+            optimizer,
+            master_fp32: true,
+            recompute: Recompute::None,
+        };
+        let engine = sim::FastEngine {
+            mode: sim::TimingMode::Rtl,
+        };
+        let step = sim::train::step(design, self.model, &engine, &opts)?;
+        let report = step.report(design, "rtl", None).ok_or_else(|| {
+            miette::Report::new(sim::simulate::too_large(&format!(
+                "the training step of `{}`",
+                self.name
+            )))
+        })?;
+        let fits = design.dram_capacity_bytes.map(|c| step.memory.peak <= c);
+        Ok((report.total, fits))
+    }
+
+    /// Sets an entry's mode and memory fit.
+    fn mark(&self, e: &mut Entry, fits: Option<bool>) {
+        e.mode = if self.train.is_some() {
+            Mode::Train
+        } else {
+            Mode::Inference
+        };
+        e.fits_memory = fits;
+    }
+}
+
 /// The base design an FPGA target's array is grown from when its name
 /// gives none (`fpga:<device>@<design>`).
 const FPGA_BASE: &str = "edge-8x8";
@@ -203,12 +295,7 @@ const FPGA_BASE: &str = "edge-8x8";
 /// the device, found by synthesis (cached), simulated at its Fmax; power
 /// from the device's static power and the synthesized resources' dynamic
 /// energy (`hdlgen::synth::fpga::power`).
-fn fpga(
-    name: &str,
-    model_name: &str,
-    model: &sim::workload::Model,
-    batches: &[u64],
-) -> miette::Result<Vec<Entry>> {
+fn fpga(name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
     use hdlgen::synth::fpga;
     let (dev, base) = name.split_once('@').unwrap_or((name, FPGA_BASE));
     let device = fpga::device(dev.trim())?;
@@ -248,17 +335,17 @@ fn fpga(
             "see hdlgen/tables/fpga-devices.toml",
         ));
     };
-    let prices = sim::simulate::Prices::of(&design);
     let mut out = Vec::new();
-    for &b in batches {
-        let total = dse::Workload::new(model_name, model, b).total(&design, &prices)?;
+    for &b in run.batches {
+        let (total, fits) = run.simulate(&design, b)?;
         let how = format!(
             "{r}x{r} array synthesized for the {}, simulated at its Fmax {} MHz; power from the device's static and the resources' dynamic energy",
             device.name,
             sig(fmax),
             r = fit.rows
         );
-        let mut e = Entry::from_totals((name, Kind::Fpga, how), model_name, b, &total, None);
+        let mut e = Entry::from_totals((name, Kind::Fpga, how), run.name, b, &total, None);
+        run.mark(&mut e, fits);
         // The FPGA's power, not the ASIC energy table's.
         let seconds = e.latency_ms / 1e3;
         e.power_w = watts;
@@ -273,15 +360,23 @@ fn fpga(
 
 /// A GPU target (`gpu:<name>[@<precision>]`, int8 by default): the
 /// calibrated model of `sim::gpu` (docs/GPU.md), not a simulation.
-fn gpu(
-    name: &str,
-    model_name: &str,
-    model: &sim::workload::Model,
-    batches: &[u64],
-) -> miette::Result<Vec<Entry>> {
+fn gpu(name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
     use sim::gpu::{self, GpuPrecision};
-    let (g, p) = name.split_once('@').unwrap_or((name, "int8"));
+    let (g, p) = match name.split_once('@') {
+        Some((g, p)) => (g, Some(p)),
+        None => (name, None),
+    };
     let dev = gpu::gpu(g.trim())?;
+    // Inference in int8; a training step in bf16, or fp16 without bf16.
+    let p = p.unwrap_or(match run.train {
+        None => "int8",
+        Some(_) if dev.peak_tops(GpuPrecision::Bf16).is_some() => "bf16",
+        Some(_) => "fp16",
+    });
+    let mode = match run.train {
+        None => gpu::Mode::Inference,
+        Some(o) => gpu::Mode::Training(o),
+    };
     let precision = GpuPrecision::parse(p.trim()).ok_or_else(|| {
         bad_arg(
             "--targets",
@@ -293,9 +388,9 @@ fn gpu(
         )
     })?;
     let mut out = Vec::new();
-    for &b in batches {
-        let e = gpu::estimate(dev, model, b, precision, gpu::Mode::Inference)?;
-        out.push(Entry {
+    for &b in run.batches {
+        let e = gpu::estimate(dev, run.model, b, precision, mode)?;
+        let mut entry = Entry {
             target: name.to_string(),
             kind: Kind::Gpu,
             how: format!(
@@ -303,7 +398,7 @@ fn gpu(
                 g.trim(),
                 precision.name()
             ),
-            model: model_name.to_string(),
+            model: run.name.to_string(),
             batch: b,
             latency_ms: e.latency_s * 1e3,
             throughput_per_s: e.throughput_per_s,
@@ -319,7 +414,11 @@ fn gpu(
             power_w: e.power_w,
             area_mm2: None,
             cost_usd: None,
-        });
+            mode: Mode::Inference,
+            fits_memory: None,
+        };
+        run.mark(&mut entry, Some(e.fits_memory));
+        out.push(entry);
     }
     Ok(out)
 }
@@ -330,16 +429,21 @@ fn table(entries: &[Entry], budgets: &Budgets) -> String {
     let Some(first) = entries.first() else {
         return s;
     };
-    let _ = writeln!(s, "model {}", first.model);
+    let (unit, per) = (first.mode.unit(), first.mode.per());
+    let what = match first.mode {
+        Mode::Inference => "inference",
+        Mode::Train => "one training step per batch; energy and throughput per sample",
+    };
+    let _ = writeln!(s, "model {} ({what})", first.model);
     let head = format!(
         "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>6} {:>9} {:>9}  {}",
         "rank",
         "target",
         "kind",
         "latency ms",
-        "inferences/s",
-        "mJ/inf",
-        "inferences/J",
+        format!("{unit}/s"),
+        format!("mJ/{per}"),
+        format!("{unit}/J"),
         "TOPS",
         "peak",
         "util",

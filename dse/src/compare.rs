@@ -22,24 +22,70 @@ pub enum Kind {
     Fpga,
     /// A GPU's calibrated model (not a simulation).
     Gpu,
+    /// A CPU's calibrated model (not a simulation).
+    Cpu,
 }
 
 impl Kind {
-    /// `asic`, `fpga`, `gpu`.
+    /// Every kind, in the order the recommendation compares them.
+    pub const ALL: [Kind; 4] = [Kind::Asic, Kind::Fpga, Kind::Gpu, Kind::Cpu];
+
+    /// `asic`, `fpga`, `gpu`, `cpu`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Asic => "asic",
             Kind::Fpga => "fpga",
             Kind::Gpu => "gpu",
+            Kind::Cpu => "cpu",
         }
     }
 
-    /// `ASIC`, `FPGA`, `GPU`.
+    /// `ASIC`, `FPGA`, `GPU`, `CPU`.
     pub fn upper(self) -> &'static str {
         match self {
             Kind::Asic => "ASIC",
             Kind::Fpga => "FPGA",
             Kind::Gpu => "GPU",
+            Kind::Cpu => "CPU",
+        }
+    }
+}
+
+/// What one run is: a forward pass over the batch, or a training step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A forward pass; the unit of work is an inference.
+    #[default]
+    Inference,
+    /// A training step (forward, backward, optimizer update); the unit of
+    /// work is a sample.
+    Train,
+}
+
+impl Mode {
+    /// The unit of work, plural: `inferences` or `samples`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Mode::Inference => "inferences",
+            Mode::Train => "samples",
+        }
+    }
+
+    /// The unit of work, singular: `inference` or `sample`.
+    pub fn one(self) -> &'static str {
+        match self {
+            Mode::Inference => "inference",
+            Mode::Train => "sample",
+        }
+    }
+
+    /// The unit of work, singular, as the table's headings abbreviate it:
+    /// `inf` or `sample`.
+    pub fn per(self) -> &'static str {
+        match self {
+            Mode::Inference => "inf",
+            Mode::Train => "sample",
         }
     }
 }
@@ -78,6 +124,15 @@ pub struct Entry {
     pub area_mm2: Option<f64>,
     /// Published price, US dollars.
     pub cost_usd: Option<f64>,
+    /// Inference or a training step (the energy and throughput fields are
+    /// then per sample).
+    #[serde(default)]
+    pub mode: Mode,
+    /// Whether what the run keeps resident (weights, and for a step the
+    /// gradients, optimizer state and saved activations) fits the target's
+    /// memory; `None` where the target's capacity is not known.
+    #[serde(default)]
+    pub fits_memory: Option<bool>,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -137,6 +192,8 @@ impl Entry {
             power_w: ratio(energy_j, seconds),
             area_mm2,
             cost_usd: None,
+            mode: Mode::Inference,
+            fits_memory: None,
         }
     }
 }
@@ -151,7 +208,8 @@ pub struct Budgets {
 }
 
 impl Budgets {
-    /// Why `e` is outside the budgets (`None`: inside).
+    /// Why `e` is outside the budgets, or cannot run at all because it does
+    /// not fit its memory (`None`: inside).
     pub fn breach(&self, e: &Entry) -> Option<String> {
         let mut why = Vec::new();
         if let Some(l) = self.latency_ms.filter(|&l| e.latency_ms > l) {
@@ -159,6 +217,9 @@ impl Budgets {
         }
         if let Some(p) = self.power_w.filter(|&p| e.power_w > p) {
             why.push(format!("power {} W over {p} W", sig(e.power_w)));
+        }
+        if e.fits_memory == Some(false) {
+            why.push("does not fit its memory".to_string());
         }
         (!why.is_empty()).then(|| why.join(", "))
     }
@@ -292,6 +353,7 @@ pub fn recommend(entries: &[Entry], budgets: &Budgets) -> Vec<String> {
     let mut batches: Vec<u64> = entries.iter().map(|e| e.batch).collect();
     batches.sort_unstable();
     batches.dedup();
+    let unit = entries.first().map_or(Mode::Inference, |e| e.mode).unit();
     let label = |e: &Entry| format!("{} {}", e.kind.upper(), e.target);
     let ranked = rank(entries, budgets);
     for &b in &batches {
@@ -309,19 +371,19 @@ pub fn recommend(entries: &[Entry], budgets: &Budgets) -> Vec<String> {
             continue;
         }
         let mut s = format!(
-            "batch {b}: {}: {} inferences/J, {} ms, {} W",
+            "batch {b}: {}: {} {unit}/J, {} ms, {} W",
             label(top),
             sig(top.inferences_per_j),
             sig(top.latency_ms),
             sig(top.power_w)
         );
-        for k in [Kind::Asic, Kind::Fpga, Kind::Gpu] {
+        for k in Kind::ALL {
             if k == top.kind {
                 continue;
             }
             if let Some(o) = best_by(entries, budgets, b, Some(k), |e| e.inferences_per_j) {
                 s.push_str(&format!(
-                    "; {}x the inferences/J of the best {} ({})",
+                    "; {}x the {unit}/J of the best {} ({})",
                     sig(ratio(top.inferences_per_j, o.inferences_per_j)),
                     k.upper(),
                     o.target
@@ -329,6 +391,9 @@ pub fn recommend(entries: &[Entry], budgets: &Budgets) -> Vec<String> {
             }
         }
         lines.push(s);
+        if let Some(line) = cpu_first(entries, budgets, b) {
+            lines.push(line);
+        }
     }
     // Who wins on throughput, and from which batch on.
     let winners: Vec<(u64, &Entry)> = batches
@@ -339,7 +404,7 @@ pub fn recommend(entries: &[Entry], budgets: &Budgets) -> Vec<String> {
         let ((_, a), (b, x)) = (w[0], w[1]);
         if a.target != x.target {
             lines.push(format!(
-                "on throughput {} wins from batch {b} ({} inferences/s against {}'s {})",
+                "on throughput {} wins from batch {b} ({} {unit}/s against {}'s {})",
                 label(x),
                 sig(x.throughput_per_s),
                 a.target,
@@ -360,6 +425,36 @@ pub fn recommend(entries: &[Entry], budgets: &Budgets) -> Vec<String> {
         }
     }
     lines
+}
+
+/// When a CPU answers fastest at `batch` (inside the budgets): the line
+/// saying so, with the fastest accelerator's latency and utilization beside
+/// the CPU's, since a model too small to fill an accelerator is where a CPU
+/// wins (said only when that accelerator's utilization is under 10 %).
+fn cpu_first(entries: &[Entry], budgets: &Budgets, batch: u64) -> Option<String> {
+    let fastest = best_by(entries, budgets, batch, None, |e| -e.latency_ms)?;
+    if fastest.kind != Kind::Cpu {
+        return None;
+    }
+    let accel = entries
+        .iter()
+        .filter(|e| e.batch == batch && e.kind != Kind::Cpu && budgets.breach(e).is_none())
+        .min_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms))?;
+    // Said only when the numbers show it: the fastest accelerator idles.
+    let why = if accel.utilization < 0.1 {
+        ": the model is too small to keep an accelerator busy"
+    } else {
+        ""
+    };
+    Some(format!(
+        "batch {batch}: the CPU {} answers first ({} ms against {} {}'s {} ms at {:.1}% utilization){why}",
+        fastest.target,
+        sig(fastest.latency_ms),
+        accel.kind.upper(),
+        accel.target,
+        sig(accel.latency_ms),
+        100.0 * accel.utilization
+    ))
 }
 
 /// The entries as CSV, one row each, the [`Entry`] fields as columns.
@@ -393,6 +488,8 @@ mod tests {
             power_w: m[3],
             area_mm2: None,
             cost_usd: None,
+            mode: Mode::Inference,
+            fits_memory: None,
         }
     }
 
@@ -478,6 +575,49 @@ mod tests {
                     .to_string()
             ),
             "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_cpu_answering_first_is_said_with_the_accelerators_idle_time() {
+        let mut es = vec![
+            entry("xeon", Kind::Cpu, 1, [0.002, 500.0, 1e5, 50.0]),
+            entry("a100", Kind::Gpu, 1, [0.03, 33_000.0, 2e4, 60.0]),
+            entry("edge", Kind::Asic, 1, [0.004, 250.0, 1e9, 0.01]),
+        ];
+        es[2].utilization = 0.002;
+        let lines = recommend(&es, &Budgets::default());
+        assert_eq!(
+            lines[1],
+            "batch 1: the CPU xeon answers first (0.00200 ms against ASIC edge's 0.00400 ms at 0.2% utilization): the model is too small to keep an accelerator busy"
+        );
+        // A busy accelerator: the numbers, no reason given.
+        es[2].utilization = 0.6;
+        let lines = recommend(&es, &Budgets::default());
+        assert!(lines[1].ends_with("at 60.0% utilization)"), "{lines:?}");
+        // Not first: nothing said.
+        es[0].latency_ms = 1.0;
+        assert!(!recommend(&es, &Budgets::default())
+            .iter()
+            .any(|l| l.contains("answers first")));
+    }
+
+    #[test]
+    fn a_run_that_does_not_fit_its_memory_ranks_outside_saying_so() {
+        let mut es = vec![
+            entry("big", Kind::Gpu, 64, [1.0, 1000.0, 100.0, 300.0]),
+            entry("small", Kind::Asic, 64, [5.0, 200.0, 50.0, 400.0]),
+        ];
+        es[0].fits_memory = Some(false);
+        es[1].fits_memory = Some(true);
+        es[0].mode = Mode::Train;
+        es[1].mode = Mode::Train;
+        let r = rank(&es, &Budgets::default());
+        assert_eq!(r[0].index, 1);
+        assert_eq!(r[1].breach.as_deref(), Some("does not fit its memory"));
+        assert_eq!(
+            recommend(&es, &Budgets::default())[0],
+            "batch 64: ASIC small: 50.0 samples/J, 5.00 ms, 400 W"
         );
     }
 

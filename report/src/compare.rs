@@ -8,12 +8,18 @@ use super::pareto::{Axis, Class, Point, Scatter};
 use super::site::{Page, Section, Table};
 use super::style;
 use super::{figure, RenderError};
-use dse::compare::{dominates, rank, recommend, sig, Budgets, Entry};
+use dse::compare::{dominates, rank, recommend, sig, Budgets, Entry, Mode};
+
+/// The run's mode (every entry of one comparison has the same).
+fn mode(entries: &[Entry]) -> Mode {
+    entries.first().map_or(Mode::Inference, |e| e.mode)
+}
 
 /// The scatter: one point per target and batch; red the front on
 /// (energy per inference, throughput) at every batch together, grey the
 /// points outside the budgets; colour the batch.
 pub fn scatter(entries: &[Entry], budgets: &Budgets) -> Scatter {
+    let (one, unit) = (mode(entries).one(), mode(entries).unit());
     let two = |a: &Entry, b: &Entry| {
         a.energy_per_inference_mj <= b.energy_per_inference_mj
             && a.throughput_per_s >= b.throughput_per_s
@@ -44,7 +50,7 @@ pub fn scatter(entries: &[Entry], budgets: &Budgets) -> Scatter {
                 front2: front,
                 z: Some(e.batch as f64),
                 title: format!(
-                    "{} {} at batch {}: {} mJ/inference, {} inferences/s, {} W ({})",
+                    "{} {} at batch {}: {} mJ/{one}, {} {unit}/s, {} W ({})",
                     e.kind.upper(),
                     e.target,
                     e.batch,
@@ -62,14 +68,14 @@ pub fn scatter(entries: &[Entry], budgets: &Budgets) -> Scatter {
     let hi = if hi > lo { hi } else { lo + 1.0 };
     let model = entries.first().map_or("", |e| e.model.as_str());
     Scatter {
-        title: format!("{model}: throughput vs energy per inference, every target and batch"),
+        title: format!("{model}: throughput vs energy per {one}, every target and batch"),
         x: Axis::fit(
-            "energy per inference (mJ)",
+            &format!("energy per {one} (mJ)"),
             false,
             points.iter().map(|p| p.x),
         ),
         y: Axis::fit(
-            "throughput (inferences/s)",
+            &format!("throughput ({unit}/s)"),
             true,
             points.iter().map(|p| p.y),
         ),
@@ -90,15 +96,24 @@ pub fn scatter(entries: &[Entry], budgets: &Budgets) -> Scatter {
 /// The comparison page.
 pub fn page(entries: &[Entry], budgets: &Budgets) -> Result<Page, RenderError> {
     let model = entries.first().map_or("", |e| e.model.as_str()).to_string();
-    let mut s = Section::new("Throughput against energy per inference");
+    let (one, unit) = (mode(entries).one(), mode(entries).unit());
+    let title = format!("Throughput against energy per {one}");
+    let mut s = Section::new(&title);
+    let run = match mode(entries) {
+        Mode::Inference => "running the model",
+        Mode::Train => "running a training step of the model",
+    };
     s.figure(figure(
         &scatter(entries, budgets),
         "compare",
-        "Throughput against energy per inference",
-        "Each dot is one target running the model at one batch (hover for its numbers); its colour \
-         is the batch. Red, connected: the Pareto front over energy per inference and throughput \
-         among the points inside the budgets; grey rings: points outside them. Up and left is \
-         better. ASIC and FPGA points are simulations; GPU points come from a calibrated model.",
+        &title,
+        &format!(
+            "Each dot is one target {run} at one batch (hover for its numbers); its colour \
+             is the batch. Red, connected: the Pareto front over energy per {one} and throughput \
+             among the points inside the budgets; grey rings: points outside them. Up and left is \
+             better. ASIC and FPGA points are simulations; GPU and CPU points come from calibrated \
+             models."
+        ),
     )?);
     let mut sections = vec![s];
     let mut s = Section::new("Recommendation");
@@ -107,15 +122,20 @@ pub fn page(entries: &[Entry], budgets: &Budgets) -> Result<Page, RenderError> {
     }
     sections.push(s);
     let mut s = Section::new("Ranked per batch");
+    let (per_s, mj, per_j) = (
+        format!("{unit}/s"),
+        format!("mJ/{one}"),
+        format!("{unit}/J"),
+    );
     let mut t = Table::new(&[
         "batch",
         "rank",
         "target",
         "kind",
         "latency (ms)",
-        "inferences/s",
-        "mJ/inference",
-        "inferences/J",
+        &per_s,
+        &mj,
+        &per_j,
         "TOPS (peak)",
         "utilization",
         "power (W)",
@@ -156,7 +176,7 @@ pub fn page(entries: &[Entry], budgets: &Budgets) -> Result<Page, RenderError> {
     Ok(Page {
         title: format!("{model}: which accelerator"),
         subtitle: format!(
-            "systolic compare: {} targets x batches; {} entries dominated at their batch (worse on latency, throughput, inferences/J and power than another)",
+            "systolic compare: {} targets x batches; {} entries dominated at their batch (worse on latency, throughput, {unit}/J and power than another)",
             entries.len(),
             dominated
         ),
@@ -186,6 +206,8 @@ mod tests {
             power_w: w,
             area_mm2: None,
             cost_usd: None,
+            mode: Mode::Inference,
+            fits_memory: None,
         }
     }
 

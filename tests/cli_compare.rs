@@ -1,0 +1,309 @@
+//! `systolic compare` as a user runs it: every entry is the run it says it
+//! is (an ASIC entry is `sim`'s or `train`'s simulation of the same design,
+//! model and batch; a GPU entry is `sim::gpu`'s estimate), ranks run 1..n per
+//! batch, and bad targets, batches and budgets are refused at their flag.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use support::{run as systolic, stderr, stdout};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_compare");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// `compare` on ASIC targets: each entry is the design's `sim` run (latency
+/// and energy equal), ranks run 1..n per batch, the JSON carries the
+/// recommendation, and bad targets, batches and budgets are refused at
+/// their flag with a hint, writing nothing.
+#[test]
+fn compare_ranks_asic_targets_from_their_simulations_and_refuses_bad_input() {
+    let out = scratch("compare.json");
+    let _ = std::fs::remove_file(&out);
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--batch",
+        "1,4",
+        "--targets",
+        "asic:edge-8x8,asic:gemmini-like",
+        "--latency-budget-ms",
+        "100",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    for b in [1, 4] {
+        let mut ranks: Vec<u64> = entries
+            .iter()
+            .filter(|e| e["batch"] == b)
+            .map(|e| e["rank"].as_u64().unwrap())
+            .collect();
+        ranks.sort_unstable();
+        assert_eq!(ranks, vec![1, 2]);
+    }
+    // The entry is sim's run of the same design, model and batch.
+    let e = entries
+        .iter()
+        .find(|e| e["target"] == "gemmini-like" && e["batch"] == 4)
+        .unwrap();
+    let s = systolic(&[
+        "sim",
+        "--design",
+        "gemmini-like",
+        "--model",
+        "resnet18",
+        "--batch",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let s: serde_json::Value = serde_json::from_str(&stdout(&s)).unwrap();
+    let t = &s["total"];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(
+        e["latency_ms"].as_f64().unwrap(),
+        t["latency_us"].as_f64().unwrap() / 1e3
+    ));
+    assert!(close(
+        e["energy_per_inference_mj"].as_f64().unwrap(),
+        t["energy_total_pj"].as_f64().unwrap() / 4.0 / 1e9
+    ));
+    // edge-8x8 takes over 100 ms on resnet18: outside the budget, said so.
+    let edge = entries.iter().find(|e| e["target"] == "edge-8x8").unwrap();
+    assert!(edge["outside_budgets"]
+        .as_str()
+        .unwrap()
+        .starts_with("latency "));
+    assert!(v["recommendation"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("batch 1: ASIC gemmini-like: "));
+    for (args, field) in [
+        (vec!["--targets", "tpu:x"], "--targets"),
+        (vec!["--targets", "edge-8x8"], "--targets"),
+        (vec!["--batch", "0"], "--batch"),
+        (vec!["--power-budget-w=-3"], "--power-budget-w"),
+    ] {
+        let bad = scratch("compare-bad.json");
+        let mut all = vec![
+            "compare",
+            "--model",
+            "resnet18",
+            "--out",
+            bad.to_str().unwrap(),
+        ];
+        all.extend(args.iter().copied());
+        let o = systolic(&all);
+        let e = stderr(&o);
+        assert!(
+            !o.status.success() && e.contains(field) && e.contains("e.g."),
+            "{args:?}: {e}"
+        );
+        assert!(!bad.exists());
+    }
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "asic:no-such-design",
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("no-such-design"));
+    // GPU targets: sim::gpu's calibrated model, said so; bad names and
+    // precisions refused.
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "gpu:a100@fp16",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = &v["entries"][0];
+    assert!(e["how"]
+        .as_str()
+        .unwrap()
+        .contains("calibrated model, not a simulation"));
+    let model = sim::workload::zoo::model("resnet18").unwrap();
+    let g = sim::gpu::gpu("a100").unwrap();
+    let want = sim::gpu::estimate(
+        g,
+        &model,
+        1,
+        sim::gpu::GpuPrecision::Fp16,
+        sim::gpu::Mode::Inference,
+    )
+    .unwrap();
+    assert!((e["latency_ms"].as_f64().unwrap() - want.latency_s * 1e3).abs() < 1e-9);
+    for bad in ["gpu:v100", "gpu:a100@int4"] {
+        let o = systolic(&["compare", "--model", "resnet18", "--targets", bad]);
+        assert!(!o.status.success(), "{bad}");
+    }
+    // FPGA targets: an unknown device names the known ones; a Xilinx device
+    // (no place and route here) is refused before any synthesis runs.
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "fpga:virtex9",
+    ]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success() && e.contains("virtex9") && e.contains("lfe5u-85f"),
+        "{e}"
+    );
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--targets",
+        "fpga:xc7z020",
+    ]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success() && e.contains("no Fmax from this flow") && !e.contains("synthesizing"),
+        "{e}"
+    );
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = systolic(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// `--mode train`: an ASIC entry is `systolic train`'s step of the same
+/// design, model and batch (latency the step's, energy and throughput per
+/// sample); GPUs train in bf16, or fp16 without bf16; a step that does not
+/// fit the target's memory is ranked outside, saying so.
+#[test]
+fn compare_in_train_mode_is_the_training_step_per_sample() {
+    let v = json(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--mode",
+        "train",
+        "--optimizer",
+        "sgd",
+        "--batch",
+        "4",
+        "--targets",
+        "asic:gemmini-bf16-like,gpu:a100,gpu:t4",
+        "--format",
+        "json",
+    ]);
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    let find = |t: &str| entries.iter().find(|e| e["target"] == t).unwrap();
+    let asic = find("gemmini-bf16-like");
+    assert_eq!(asic["mode"], "train");
+    let t = json(&[
+        "train",
+        "--design",
+        "gemmini-bf16-like",
+        "--model",
+        "resnet18",
+        "--batch",
+        "4",
+        "--optimizer",
+        "sgd",
+        "--format",
+        "json",
+    ]);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    let cycles = f(&t["total"]["cycles"]);
+    let clock_mhz = f(&t["design"]["clock_mhz"]);
+    assert!(close(f(&asic["latency_ms"]), cycles / clock_mhz / 1e3));
+    assert!(close(
+        f(&asic["energy_per_inference_mj"]),
+        f(&t["total"]["energy_pj"]) / 4.0 / 1e9
+    ));
+    assert!(close(
+        f(&asic["throughput_per_s"]),
+        4.0 / (f(&asic["latency_ms"]) / 1e3)
+    ));
+    // GPUs: the training estimate in bf16 (A100), fp16 (T4: no bf16).
+    let model = sim::workload::zoo::model("resnet18").unwrap();
+    for (name, p) in [
+        ("a100", sim::gpu::GpuPrecision::Bf16),
+        ("t4", sim::gpu::GpuPrecision::Fp16),
+    ] {
+        let e = find(name);
+        assert!(e["how"].as_str().unwrap().contains(p.name()), "{e}");
+        let want = sim::gpu::estimate(
+            sim::gpu::gpu(name).unwrap(),
+            &model,
+            4,
+            p,
+            sim::gpu::Mode::Training(sim::train::Optimizer::Sgd),
+        )
+        .unwrap();
+        assert!(close(f(&e["latency_ms"]), want.latency_s * 1e3), "{name}");
+        assert_eq!(e["fits_memory"], true);
+    }
+    // The table speaks of samples, not inferences.
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--mode",
+        "train",
+        "--batch",
+        "4",
+        "--targets",
+        "asic:gemmini-bf16-like",
+    ]);
+    let s = stdout(&o);
+    assert!(
+        s.contains("samples/s") && s.contains("mJ/sample") && !s.contains("inferences"),
+        "{s}"
+    );
+    // resnet18 at batch 1024 needs over 16 GB to train: tpu-v3-mxu-like's
+    // 8 GiB and the T4's 16 GB are too small; the A100's 80 GB are not.
+    let v = json(&[
+        "compare",
+        "--model",
+        "resnet18",
+        "--mode",
+        "train",
+        "--batch",
+        "1024",
+        "--targets",
+        "asic:tpu-v3-mxu-like,gpu:t4,gpu:a100",
+        "--format",
+        "json",
+    ]);
+    let entries = v["entries"].as_array().unwrap();
+    let last_two: Vec<&str> = entries[1..]
+        .iter()
+        .map(|e| e["outside_budgets"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(entries[0]["target"], "a100");
+    assert_eq!(last_two, ["does not fit its memory"; 2]);
+    // An unknown optimizer is refused at its flag.
+    let o = systolic(&["compare", "--mode", "train", "--optimizer", "lion"]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success() && e.contains("--optimizer") && e.contains("adam"),
+        "{e}"
+    );
+}
