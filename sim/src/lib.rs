@@ -2,6 +2,7 @@
 //! to GEMMs, the engines, memory traffic, energy and report data.
 
 pub mod area;
+pub mod cpu;
 pub mod design;
 pub mod energy;
 pub mod engine;

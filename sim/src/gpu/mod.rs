@@ -13,11 +13,15 @@
 //! ```
 
 pub mod calibration;
+mod device;
 mod model;
 pub mod table;
 
 pub use calibration::{Calibration, CALIBRATION};
-pub use model::{estimate_with, gemm_efficiency, gemm_time, Bound, KernelEstimate};
+pub use device::Device;
+pub use model::{
+    estimate_with, gemm_efficiency, gemm_efficiency_tiled, gemm_time, Bound, KernelEstimate,
+};
 pub use table::{Field, Gpu, Sourced};
 
 use crate::error::{InputError, Result, SimError};
@@ -104,7 +108,7 @@ impl Mode {
 /// The estimate of one run of the batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct GpuEstimate {
-    /// GPU short name.
+    /// The device's short name (a GPU's, or a CPU's for `crate::cpu`).
     pub gpu: String,
     /// Model name.
     pub model: String,

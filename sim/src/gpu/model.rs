@@ -4,7 +4,8 @@
 //! scaled by how busy the kernels keep the GPU.
 
 use super::calibration::{Calibration, SPLIT_K_MIN_DEPTH, TILE};
-use super::{input_error, Gpu, GpuEstimate, GpuPrecision, Mode};
+use super::device::Device;
+use super::{input_error, GpuEstimate, GpuPrecision, Mode};
 use crate::error::Result;
 use crate::train::{backward, Optimizer, Pass};
 use crate::workload::{GemmOp, Lowered, Model, Op, VectorKind, VectorWork};
@@ -111,9 +112,23 @@ impl Work {
 /// (docs/GPU.md); it grows with every dimension, so more work never takes
 /// less time.
 pub fn gemm_efficiency(m: u64, k: u64, n: u64, par: u64, sms: f64, cal: &Calibration) -> f64 {
-    let sms = sms.max(1.0);
+    gemm_efficiency_tiled(m, k, n, par, sms, TILE, cal)
+}
+
+/// [`gemm_efficiency`] with output tiles of `tile x tile` elements spread
+/// over `units` parallel units (a CPU's cores, a GPU's multiprocessors).
+pub fn gemm_efficiency_tiled(
+    m: u64,
+    k: u64,
+    n: u64,
+    par: u64,
+    units: f64,
+    tile: f64,
+    cal: &Calibration,
+) -> f64 {
+    let sms = units.max(1.0);
     let k = k as f64;
-    let tiles = par as f64 * m as f64 * n as f64 / (TILE * TILE);
+    let tiles = par as f64 * m as f64 * n as f64 / (tile * tile);
     let most = (k / SPLIT_K_MIN_DEPTH).max(1.0);
     let splits = if tiles > 0.0 {
         (sms / tiles).clamp(1.0, most)
@@ -133,17 +148,23 @@ struct Rates {
     vector_ops_per_s: f64,
     /// Attainable DRAM bytes per second.
     bytes_per_s: f64,
-    /// Streaming multiprocessors.
+    /// Parallel units (multiprocessors, cores).
     sms: f64,
+    /// Output tile edge of the GEMM library.
+    tile: f64,
+    /// Bytes of a launch's operands the cache holds (0: none).
+    cache_bytes: f64,
 }
 
 impl Rates {
-    fn new(gpu: &Gpu, peak_tops: f64, cal: &Calibration) -> Rates {
+    fn new<D: Device + ?Sized>(dev: &D, peak_tops: f64, cal: &Calibration) -> Rates {
         Rates {
             macs_per_s: peak_tops * 1e12 / 2.0,
-            vector_ops_per_s: gpu.fp32_tops.value * 1e12,
-            bytes_per_s: gpu.mem_bw_gbs.value * 1e9 * cal.mem_eff,
-            sms: gpu.sm_count(),
+            vector_ops_per_s: dev.vector_ops_per_s(),
+            bytes_per_s: dev.mem_bytes_per_s() * cal.mem_eff,
+            sms: dev.units(),
+            tile: dev.tile(),
+            cache_bytes: dev.cache_bytes(),
         }
     }
 }
@@ -152,13 +173,16 @@ fn time(w: &Work, r: &Rates, cal: &Calibration) -> KernelEstimate {
     let launches = w.launches.max(1) as f64;
     let (efficiency, compute) = match w.gemm {
         Some((m, k, n, par)) if w.macs > 0 => {
-            let eta = gemm_efficiency(m, k, n, par, r.sms, cal);
+            let eta = gemm_efficiency_tiled(m, k, n, par, r.sms, r.tile, cal);
             (eta, w.macs as f64 / (r.macs_per_s * eta))
         }
         Some(_) => (0.0, 0.0),
         None => (0.0, w.vector_ops as f64 / r.vector_ops_per_s),
     };
-    let memory = w.bytes as f64 / r.bytes_per_s;
+    // Each launch reads and writes DRAM for the operand bytes beyond the
+    // cache (all of them when none is modelled).
+    let dram = (w.bytes as f64 - launches * r.cache_bytes).max(0.0);
+    let memory = dram / r.bytes_per_s;
     let busy = compute.max(memory);
     let time_s = launches * cal.launch_s + busy;
     let ideal_math = if w.gemm.is_some() {
@@ -201,10 +225,10 @@ fn fusable(op: &Op) -> bool {
     )
 }
 
-fn checked(layer: &str, l: Lowered) -> Result<Lowered> {
+fn checked(class: &str, layer: &str, l: Lowered) -> Result<Lowered> {
     l.check().map_err(|e| {
         input_error(
-            format!("layer `{layer}` is too large for the GPU model: {e}"),
+            format!("layer `{layer}` is too large for the {class} model: {e}"),
             "use a smaller batch or model",
         )
     })?;
@@ -215,13 +239,13 @@ fn checked(layer: &str, l: Lowered) -> Result<Lowered> {
 /// sequence), elementwise layers fused into the latest kernel among their
 /// inputs' producers (their extra operands read there), other vector work
 /// in kernels of its own.
-fn forward(model: &Model, batch: u64, bpe: u64) -> Result<Vec<Work>> {
+fn forward(class: &str, model: &Model, batch: u64, bpe: u64) -> Result<Vec<Work>> {
     let graph = model.graph();
     let mut kernel_of: Vec<Option<usize>> = vec![None; graph.node_count()];
     let mut out: Vec<Work> = Vec::new();
     for &id in model.order() {
         let layer = &graph[id];
-        match checked(&layer.name, layer.lower(batch))? {
+        match checked(class, &layer.name, layer.lower(batch))? {
             Lowered::Gemm(g) => {
                 let seq = matches!(layer.op, Op::Recurrent { .. });
                 out.push(Work::gemm(layer.name.clone(), &g, seq, bpe));
@@ -255,7 +279,7 @@ fn forward(model: &Model, batch: u64, bpe: u64) -> Result<Vec<Work>> {
 /// backward (its derivative times the output gradient) fused, as in the
 /// forward pass, into the kernel before it (the one producing that
 /// gradient), which reads the saved input there.
-fn backward_work(model: &Model, batch: u64, bpe: u64) -> Result<Vec<Work>> {
+fn backward_work(class: &str, model: &Model, batch: u64, bpe: u64) -> Result<Vec<Work>> {
     let needs = model.needs_dx();
     let layers: Vec<_> = model.layers().collect();
     let mut out: Vec<Work> = Vec::new();
@@ -274,7 +298,7 @@ fn backward_work(model: &Model, batch: u64, bpe: u64) -> Result<Vec<Work>> {
                 _ => "backward",
             };
             let name = format!("{}.{suffix}", layer.name);
-            match checked(&name, lowered)? {
+            match checked(class, &name, lowered)? {
                 Lowered::Gemm(g) => out.push(Work::gemm(name, &g, seq, bpe)),
                 Lowered::Vector(v) => match out.last_mut() {
                     Some(last) if fusable(&layer.op) => {
@@ -321,22 +345,17 @@ fn layer_elements(l: &Lowered) -> u64 {
     }
 }
 
-/// Time of one `m x k x n` GEMM kernel on `gpu` at `precision`: the
+/// Time of one `m x k x n` GEMM kernel on `dev` at `precision`: the
 /// launch plus the larger of its math at [`gemm_efficiency`] and its
 /// operands' DRAM time; `None` when the GPU lacks the precision.
-pub fn gemm_time(
-    gpu: &Gpu,
+pub fn gemm_time<D: Device + ?Sized>(
+    dev: &D,
     precision: GpuPrecision,
     (m, k, n): (u64, u64, u64),
     cal: &Calibration,
 ) -> Option<f64> {
-    let peak = gpu.peak_tops(precision)?;
-    let rates = Rates {
-        macs_per_s: peak * 1e12 / 2.0,
-        vector_ops_per_s: gpu.fp32_tops.value * 1e12,
-        bytes_per_s: gpu.mem_bw_gbs.value * 1e9 * cal.mem_eff,
-        sms: gpu.sm_count(),
-    };
+    let peak = dev.peak_tops(precision)?;
+    let rates = Rates::new(dev, peak, cal);
     let w = Work::gemm(
         "gemm".into(),
         &GemmOp::new(m, k, n),
@@ -373,8 +392,8 @@ fn memory_bytes(model: &Model, batch: u64, bpe: u64, mode: Mode) -> u64 {
 
 /// [`super::estimate`] with a given calibration (the fit and its tests
 /// evaluate candidates through it).
-pub fn estimate_with(
-    gpu: &Gpu,
+pub fn estimate_with<D: Device + ?Sized>(
+    dev: &D,
     model: &Model,
     batch: u64,
     precision: GpuPrecision,
@@ -393,44 +412,45 @@ pub fn estimate_with(
             "give a model with at least one layer",
         ));
     }
-    let Some(peak_tops) = gpu.peak_tops(precision) else {
-        let have: Vec<&str> = gpu.precisions().iter().map(|p| p.name()).collect();
+    let Some(peak_tops) = dev.peak_tops(precision) else {
+        let have: Vec<&str> = dev.precisions().iter().map(|p| p.name()).collect();
         return Err(input_error(
-            format!("{} has no {} peak", gpu.full_name, precision.name()),
-            &format!("{} computes in {}", gpu.name, have.join(", ")),
+            format!("{} has no {} peak", dev.full_name(), precision.name()),
+            &format!("{} computes in {}", dev.name(), have.join(", ")),
         ));
     };
-    if precision == GpuPrecision::Int8 && mode != Mode::Inference {
+    if precision == GpuPrecision::Int8 && mode != Mode::Inference && !dev.trains_int8() {
         return Err(input_error(
             "int8 training is not modelled".into(),
             "train in fp16, bf16, tf32 or fp32",
         ));
     }
     let bpe = precision.bytes();
-    let mut work = forward(model, batch, bpe)?;
+    let class = dev.class();
+    let mut work = forward(class, model, batch, bpe)?;
     if let Mode::Training(o) = mode {
-        work.extend(backward_work(model, batch, bpe)?);
+        work.extend(backward_work(class, model, batch, bpe)?);
         let params = model
             .layers()
             .fold(0u64, |s, l| s.saturating_add(l.op.params()));
         work.push(update(params, o, bpe));
     }
-    let rates = Rates::new(gpu, peak_tops, cal);
+    let rates = Rates::new(dev, peak_tops, cal);
     let kernels: Vec<KernelEstimate> = work.iter().map(|w| time(w, &rates, cal)).collect();
-    // The GPU's time; a serving loop overlaps the host's part of one run
-    // with the GPU's work on another, so throughput and energy per sample
-    // count the GPU's time alone (floored: a model of empty layers costs
+    // The device's time; a serving loop overlaps the host's part of one
+    // run with the device's work on another, so throughput and energy per
+    // sample count the device's time alone (floored: a model of empty layers costs
     // nothing but must not divide by zero).
     let gpu_s = kernels.iter().map(|k| k.time_s).sum::<f64>().max(1e-15);
     let busy: f64 = kernels.iter().map(|k| k.activity * k.time_s).sum();
-    let idle = gpu.idle_power_w();
-    let power_w = idle + (gpu.tdp_w.value - idle) * (busy / gpu_s).clamp(0.0, 1.0);
+    let idle = dev.idle_power_w();
+    let power_w = idle + (dev.tdp_w() - idle) * (busy / gpu_s).clamp(0.0, 1.0);
     let energy_j = power_w * gpu_s;
     let macs = kernels.iter().fold(0u64, |s, k| s.saturating_add(k.macs));
     let achieved_tops = 2.0 * macs as f64 / gpu_s / 1e12;
     let memory = memory_bytes(model, batch, bpe, mode);
     Ok(GpuEstimate {
-        gpu: gpu.name.clone(),
+        gpu: dev.name().to_string(),
         model: model.name.clone(),
         batch,
         precision,
@@ -446,7 +466,7 @@ pub fn estimate_with(
         peak_tops,
         utilization: achieved_tops / peak_tops,
         memory_bytes: memory,
-        fits_memory: (memory as f64) <= gpu.mem_gb.value * 1e9,
+        fits_memory: (memory as f64) <= dev.mem_bytes(),
         kernels,
         how: "calibrated model, not a simulation",
     })

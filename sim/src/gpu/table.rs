@@ -170,6 +170,23 @@ fn table_error(message: String) -> crate::error::SimError {
         .into()
 }
 
+/// Checks the numbers of one device's row (`device` names it in the
+/// message): each finite and positive with a non-empty source.
+pub fn check_fields(device: &str, fields: &[Field<'_>]) -> std::result::Result<(), String> {
+    for f in fields {
+        if !(f.value.value.is_finite() && f.value.value > 0.0) {
+            return Err(format!(
+                "{device}.{} is {}, not a positive number",
+                f.name, f.value.value
+            ));
+        }
+        if f.value.source.trim().is_empty() {
+            return Err(format!("{device}.{} has no source", f.name));
+        }
+    }
+    Ok(())
+}
+
 /// Parses and checks a GPU table: names unique and non-empty, every number
 /// finite and positive with a non-empty source, at least one tensor-core
 /// precision per GPU, peaks ordered as the hardware orders them
@@ -184,17 +201,7 @@ pub fn parse(text: &str) -> Result<Vec<Gpu>> {
                 g.name
             )));
         }
-        for f in g.fields() {
-            if !(f.value.value.is_finite() && f.value.value > 0.0) {
-                return Err(table_error(format!(
-                    "{}.{} is {}, not a positive number",
-                    g.name, f.name, f.value.value
-                )));
-            }
-            if f.value.source.trim().is_empty() {
-                return Err(table_error(format!("{}.{} has no source", g.name, f.name)));
-            }
-        }
+        check_fields(&g.name, &g.fields()).map_err(table_error)?;
         if g.precisions() == [GpuPrecision::Fp32] {
             return Err(table_error(format!(
                 "{} has no tensor-core precision",
