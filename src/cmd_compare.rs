@@ -339,7 +339,7 @@ fn fpga(name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
     for &b in run.batches {
         let (total, fits) = run.simulate(&design, b)?;
         let how = format!(
-            "{r}x{r} array synthesized for the {}, simulated at its Fmax {} MHz; power from the device's static and the resources' dynamic energy",
+            "{r}x{r} array synthesized for the {}, simulated at its Fmax {} MHz from its DRAM (no host time); power from the device's static and the resources' dynamic energy",
             device.name,
             sig(fmax),
             r = fit.rows

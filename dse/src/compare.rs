@@ -157,7 +157,11 @@ impl Entry {
             .node_nm
             .map_or(String::new(), |nm| format!(" at {nm} nm"));
         Entry::from_totals(
-            (&design.name, Kind::Asic, format!("simulated{node}")),
+            (
+                &design.name,
+                Kind::Asic,
+                format!("simulated{node}, from its DRAM: no host time"),
+            ),
             model,
             batch,
             total,
@@ -225,10 +229,14 @@ impl Budgets {
     }
 }
 
-/// Three significant figures, no exponent for everyday magnitudes.
+/// Three significant figures, no exponent for everyday magnitudes (from
+/// 0.001 to below ten million), an exponent beyond them (`9.39e-6`).
 pub fn sig(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
+    }
+    if !(1e-3..1e7).contains(&x.abs()) {
+        return format!("{x:.2e}");
     }
     let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
     format!("{x:.digits$}")
@@ -627,5 +635,8 @@ mod tests {
         assert_eq!(sig(0.012345), "0.0123");
         assert_eq!(sig(12345.6), "12346");
         assert_eq!(sig(1.0), "1.00");
+        assert_eq!(sig(0.00000939), "9.39e-6");
+        assert_eq!(sig(106_539_574.0), "1.07e8");
+        assert_eq!(sig(-0.5), "-0.500");
     }
 }
