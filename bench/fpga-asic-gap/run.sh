@@ -8,7 +8,7 @@
 #
 # Usage: bench/fpga-asic-gap/run.sh [ROWS:DEVICE,...]
 #   default: 2:ice40up5k,4:ice40up5k,2:lfe5u-25f,4:lfe5u-25f,8:lfe5u-45f
-#   (devices: hdlgen/tables/fpga-devices.toml names; ~15 minutes on 2 cores,
+#   (devices: hdlgen/tables/fpga-devices.toml names; ~6 minutes on 2 cores,
 #   most of it nextpnr-ecp5 placing the 8x8 array)
 # Needs yosys and nextpnr-ice40 (apt), nextpnr-ecp5 (scripts/setup.sh puts
 # YoWASP's in .venv-tools); work files go to target/tmp/gap/table_*.
