@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// The targets compared when `--targets` is not given, for inference.
 const DEFAULT_TARGETS: &str =
-    "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin";
+    "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin,cpu:xeon-8480,cpu:rpi4";
 
 /// The targets compared when `--targets` is not given, for a training step:
 /// floating-point designs and GPUs (in bf16, or fp16 where a GPU has no bf16).
@@ -27,12 +27,16 @@ const DEFAULT_TRAIN_TARGETS: &str =
   systolic compare --model bert-base --targets asic:tpu-v1-like,asic:designs/edge-8x8.toml --format json --out cmp.json
   systolic compare --model resnet18 --batch 1,16 --report reports/compare-resnet18
   systolic compare --model resnet18 --mode train --batch 32 --optimizer adam
+  systolic compare --model dense-10-1 --batch 1,64 --targets asic:gemmini-like,gpu:t4,cpu:xeon-8480,cpu:rpi4
 Targets: asic:<design preset or TOML> (simulated at its node, energy scaled to it, area from the
 area model); fpga:<device>[@<design>] (the largest square array of the design, default edge-8x8,
 that fits the device, found by synthesis and cached; simulated at its Fmax; devices: ice40up5k,
 lfe5u-25f, lfe5u-45f, lfe5u-85f); gpu:<a100|h100|t4|orin>[@<int8|fp16|bf16|tf32|fp32>] (a
-calibrated model, not a simulation; int8 by default, in training bf16 or else fp16; docs/GPU.md).
-Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin; with --mode
+calibrated model, not a simulation; int8 by default, in training bf16 or else fp16; docs/GPU.md);
+cpu:<xeon-8480|rpi4>[@<precision>] (a calibrated model, not a simulation: one socket, int8 where
+the CPU has it, else fp32; docs/CPU.md).
+Default: asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,gpu:a100,gpu:t4,gpu:orin,cpu:xeon-8480,
+cpu:rpi4; with --mode
 train: asic:gemmini-bf16-like,asic:tpu-v3-mxu-like,gpu:a100,gpu:h100,gpu:t4.
 --mode train runs one training step per batch (forward, backward, the optimizer's update, with fp32
 master weights; as `systolic train`): latency is the step's, energy and throughput per sample.
@@ -108,7 +112,7 @@ fn bad_arg(field: &str, message: String, hint: &str) -> miette::Report {
 /// Parses `kind:name`.
 fn parse_target(s: &str) -> miette::Result<Target> {
     let hint =
-        "write kind:name, e.g. asic:edge-8x8, asic:designs/my.toml, fpga:lfe5u-85f or gpu:a100";
+        "write kind:name, e.g. asic:edge-8x8, asic:designs/my.toml, fpga:lfe5u-85f, gpu:a100 or cpu:xeon-8480";
     let Some((kind, name)) = s.split_once(':') else {
         return Err(bad_arg(
             "--targets",
@@ -120,10 +124,11 @@ fn parse_target(s: &str) -> miette::Result<Target> {
         "asic" => Kind::Asic,
         "fpga" => Kind::Fpga,
         "gpu" => Kind::Gpu,
+        "cpu" => Kind::Cpu,
         other => {
             return Err(bad_arg(
                 "--targets",
-                format!("target `{s}`: unknown kind `{other}` (known: asic, fpga, gpu)"),
+                format!("target `{s}`: unknown kind `{other}` (known: asic, fpga, gpu, cpu)"),
                 hint,
             ))
         }
@@ -213,8 +218,7 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
                 }
             }
             Kind::Fpga => entries.extend(fpga(&t.name, &run)?),
-            Kind::Gpu => entries.extend(gpu(&t.name, &run)?),
-            Kind::Cpu => unreachable!("parse_target makes no CPU targets yet"),
+            Kind::Gpu | Kind::Cpu => entries.extend(calibrated(t.kind, &t.name, &run)?),
         }
     }
     let budgets = Budgets {
@@ -358,44 +362,59 @@ fn fpga(name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// A GPU target (`gpu:<name>[@<precision>]`, int8 by default): the
-/// calibrated model of `sim::gpu` (docs/GPU.md), not a simulation.
-fn gpu(name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
-    use sim::gpu::{self, GpuPrecision};
+/// A GPU (`gpu:<name>[@<precision>]`) or CPU (`cpu:<name>[@<precision>]`)
+/// target: the calibrated model of `sim::gpu` / `sim::cpu` (docs/GPU.md,
+/// docs/CPU.md), not a simulation. Precision by default: int8 for inference
+/// where the device has it, bf16 (or else fp16) for a training step, or
+/// else the device's first precision.
+fn calibrated(kind: Kind, name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
+    use sim::gpu::{self, Device, GpuPrecision};
     let (g, p) = match name.split_once('@') {
-        Some((g, p)) => (g, Some(p)),
+        Some((g, p)) => (g.trim(), Some(p.trim())),
         None => (name, None),
     };
-    let dev = gpu::gpu(g.trim())?;
-    // Inference in int8; a training step in bf16, or fp16 without bf16.
-    let p = p.unwrap_or(match run.train {
-        None => "int8",
-        Some(_) if dev.peak_tops(GpuPrecision::Bf16).is_some() => "bf16",
-        Some(_) => "fp16",
-    });
+    let dev: &dyn Device = match kind {
+        Kind::Cpu => sim::cpu::cpu(g)?,
+        _ => gpu::gpu(g)?,
+    };
+    let has = dev.precisions();
+    let wanted: &[GpuPrecision] = match run.train {
+        None => &[GpuPrecision::Int8],
+        Some(_) => &[GpuPrecision::Bf16, GpuPrecision::Fp16],
+    };
+    let fallback = wanted
+        .iter()
+        .chain(&has)
+        .find(|p| has.contains(p))
+        .map_or("int8", |p| p.name());
+    let p = p.unwrap_or(fallback);
     let mode = match run.train {
         None => gpu::Mode::Inference,
         Some(o) => gpu::Mode::Training(o),
     };
-    let precision = GpuPrecision::parse(p.trim()).ok_or_else(|| {
+    let precision = GpuPrecision::parse(p).ok_or_else(|| {
         bad_arg(
             "--targets",
-            format!("gpu:{name}: unknown precision `{p}`"),
+            format!("{}:{name}: unknown precision `{p}`", kind.name()),
             &format!(
-                "one of {}, e.g. gpu:a100@fp16",
-                GpuPrecision::ALL.map(|p| p.name()).join(", ")
+                "one of {}, e.g. {}:{g}@{}",
+                has.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "),
+                kind.name(),
+                fallback
             ),
         )
     })?;
     let mut out = Vec::new();
     for &b in run.batches {
-        let e = gpu::estimate(dev, run.model, b, precision, mode)?;
+        let e = match kind {
+            Kind::Cpu => sim::cpu::estimate(sim::cpu::cpu(g)?, run.model, b, precision, mode)?,
+            _ => gpu::estimate(gpu::gpu(g)?, run.model, b, precision, mode)?,
+        };
         let mut entry = Entry {
             target: name.to_string(),
-            kind: Kind::Gpu,
+            kind,
             how: format!(
-                "{} {}, calibrated model, not a simulation",
-                g.trim(),
+                "{g} {}, calibrated model, not a simulation",
                 precision.name()
             ),
             model: run.name.to_string(),

@@ -307,3 +307,82 @@ fn compare_in_train_mode_is_the_training_step_per_sample() {
         "{e}"
     );
 }
+
+/// CPU targets: `sim::cpu`'s calibrated model (int8 where the CPU has it,
+/// else fp32), said so; on the seed's Dense(10) -> Dense(1) model a CPU
+/// answers before every GPU (whose host round trip dominates), and the
+/// recommendation says so with both latencies; a precision the CPU lacks is
+/// refused naming the ones it has.
+#[test]
+fn cpu_targets_answer_the_seed_model_before_every_gpu() {
+    let v = json(&[
+        "compare",
+        "--model",
+        "dense-10-1",
+        "--targets",
+        "gpu:t4,gpu:a100,cpu:xeon-8480,cpu:rpi4",
+        "--format",
+        "json",
+    ]);
+    let entries = v["entries"].as_array().unwrap();
+    let model = sim::workload::zoo::model("dense-10-1").unwrap();
+    for (name, p) in [
+        ("xeon-8480", sim::gpu::GpuPrecision::Int8),
+        ("rpi4", sim::gpu::GpuPrecision::Fp32),
+    ] {
+        let e = entries.iter().find(|e| e["target"] == name).unwrap();
+        assert_eq!(e["kind"], "cpu");
+        let how = e["how"].as_str().unwrap();
+        assert!(
+            how.contains(p.name()) && how.contains("calibrated model, not a simulation"),
+            "{how}"
+        );
+        let want = sim::cpu::estimate(
+            sim::cpu::cpu(name).unwrap(),
+            &model,
+            1,
+            p,
+            sim::gpu::Mode::Inference,
+        )
+        .unwrap();
+        assert!(
+            (f(&e["latency_ms"]) - want.latency_s * 1e3).abs() < 1e-12,
+            "{name}"
+        );
+    }
+    let gpu_fastest = entries
+        .iter()
+        .filter(|e| e["kind"] == "gpu")
+        .map(|e| f(&e["latency_ms"]))
+        .fold(f64::INFINITY, f64::min);
+    let xeon = entries.iter().find(|e| e["target"] == "xeon-8480").unwrap();
+    assert!(f(&xeon["latency_ms"]) < gpu_fastest);
+    let lines: Vec<&str> = v["recommendation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("batch 1: the CPU xeon-8480 answers first (")
+                && l.ends_with("the model is too small to keep a GPU busy")
+        ),
+        "{lines:?}"
+    );
+    let o = systolic(&[
+        "compare",
+        "--model",
+        "dense-10-1",
+        "--targets",
+        "cpu:rpi4@int8",
+    ]);
+    let e = stderr(&o);
+    assert!(
+        !o.status.success() && e.contains("int8") && e.contains("fp32"),
+        "{e}"
+    );
+    let o = systolic(&["compare", "--model", "dense-10-1", "--targets", "cpu:epyc"]);
+    let e = stderr(&o);
+    assert!(!o.status.success() && e.contains("xeon-8480"), "{e}");
+}

@@ -435,33 +435,45 @@ pub fn recommend(entries: &[Entry], budgets: &Budgets) -> Vec<String> {
     lines
 }
 
-/// When a CPU answers fastest at `batch` (inside the budgets): the line
-/// saying so, with the fastest accelerator's latency and utilization beside
-/// the CPU's, since a model too small to fill an accelerator is where a CPU
-/// wins (said only when that accelerator's utilization is under 10 %).
+/// When a CPU answers first at `batch` (inside the budgets), among all
+/// targets or else before every GPU: the line saying so, with the fastest
+/// other target's latency and utilization beside the CPU's, since a model
+/// too small to fill an accelerator is where a CPU wins (said only when
+/// that target's utilization is under 10 %).
 fn cpu_first(entries: &[Entry], budgets: &Budgets, batch: u64) -> Option<String> {
-    let fastest = best_by(entries, budgets, batch, None, |e| -e.latency_ms)?;
-    if fastest.kind != Kind::Cpu {
-        return None;
-    }
-    let accel = entries
-        .iter()
-        .filter(|e| e.batch == batch && e.kind != Kind::Cpu && budgets.breach(e).is_none())
-        .min_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms))?;
-    // Said only when the numbers show it: the fastest accelerator idles.
-    let why = if accel.utilization < 0.1 {
-        ": the model is too small to keep an accelerator busy"
+    let cpu = best_by(entries, budgets, batch, Some(Kind::Cpu), |e| -e.latency_ms)?;
+    let fastest = |kind: Option<Kind>| {
+        entries
+            .iter()
+            .filter(|e| e.batch == batch && e.kind != Kind::Cpu && budgets.breach(e).is_none())
+            .filter(|e| kind.is_none_or(|k| e.kind == k))
+            .min_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms))
+    };
+    let (other, before) = match (fastest(None), fastest(Some(Kind::Gpu))) {
+        (Some(o), _) if cpu.latency_ms < o.latency_ms => (o, "answers first"),
+        (_, Some(g)) if cpu.latency_ms < g.latency_ms => (g, "answers before every GPU"),
+        _ => return None,
+    };
+    let why = if other.utilization < 0.1 {
+        format!(
+            ": the model is too small to keep {} busy",
+            if other.kind == Kind::Gpu {
+                "a GPU"
+            } else {
+                "an accelerator"
+            }
+        )
     } else {
-        ""
+        String::new()
     };
     Some(format!(
-        "batch {batch}: the CPU {} answers first ({} ms against {} {}'s {} ms at {:.1}% utilization){why}",
-        fastest.target,
-        sig(fastest.latency_ms),
-        accel.kind.upper(),
-        accel.target,
-        sig(accel.latency_ms),
-        100.0 * accel.utilization
+        "batch {batch}: the CPU {} {before} ({} ms against {} {}'s {} ms at {:.1}% utilization){why}",
+        cpu.target,
+        sig(cpu.latency_ms),
+        other.kind.upper(),
+        other.target,
+        sig(other.latency_ms),
+        100.0 * other.utilization
     ))
 }
 
@@ -603,11 +615,17 @@ mod tests {
         es[2].utilization = 0.6;
         let lines = recommend(&es, &Budgets::default());
         assert!(lines[1].ends_with("at 60.0% utilization)"), "{lines:?}");
-        // Not first: nothing said.
+        // Behind the ASIC, still before the GPU: said so.
+        es[0].latency_ms = 0.01;
+        assert_eq!(
+            recommend(&es, &Budgets::default())[1],
+            "batch 1: the CPU xeon answers before every GPU (0.0100 ms against GPU a100's 0.0300 ms at 50.0% utilization)"
+        );
+        // Behind both: nothing said.
         es[0].latency_ms = 1.0;
         assert!(!recommend(&es, &Budgets::default())
             .iter()
-            .any(|l| l.contains("answers first")));
+            .any(|l| l.contains("the CPU")));
     }
 
     #[test]
