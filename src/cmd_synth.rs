@@ -182,26 +182,20 @@ fn one(
     let rtl_seconds = started.elapsed().as_secs_f64();
     // A device with fewer DSP blocks than the array has multipliers gets the
     // rest in logic (the tops' DSPS parameter); the IP's fit check keeps 3.
-    let pes = i64::from(design.rows) * i64::from(design.cols);
     let reserved = if a.ip { 3 } else { 0 };
-    let mut params = Vec::new();
-    let cfg = hdlgen::rtl::Config::of(design)?;
-    // (Floating-point PEs have no such parameter: their significand
-    // multipliers are `*`, mapped as synthesis sees fit.)
-    if let Some(d) = device.filter(|d| d.dsps > 0 && cfg.int_datapath()) {
-        let budget = (d.dsps as i64 - reserved).max(0);
-        if budget < pes {
-            eprintln!(
-                "the {} has {} DSP blocks: {budget} of the {pes} PEs multiply in DSPs, the others in logic (DSPS = {budget})",
-                d.name, d.dsps
-            );
-            params.push(("DSPS".to_string(), budget));
-        }
-    }
-    // On the ECP5 the ws/is PEs' multipliers are MULT18X18D blocks holding
-    // their registers (MULPRIM; Yosys packs none into a DSP block itself).
-    if target == Target::Ecp5 && cfg.mulprim_param().is_some() && cfg.opw <= 17 {
-        params.push(("MULPRIM".to_string(), 1));
+    let budget = device
+        .filter(|d| d.dsps > 0)
+        .map(|d| d.dsps.saturating_sub(reserved));
+    let params = hdlgen::synth::fpga::synth_params(design, target, budget)?;
+    if let (Some(d), Some(b)) = (device, params.iter().find(|(p, _)| p == "DSPS")) {
+        eprintln!(
+            "the {} has {} DSP blocks: {} of the {} PEs multiply in DSPs, the others in logic (DSPS = {})",
+            d.name,
+            d.dsps,
+            b.1,
+            design.pes(),
+            b.1
+        );
     }
     let opts = SynthOptions {
         device: a.device.clone(),

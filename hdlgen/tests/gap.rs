@@ -78,7 +78,7 @@ fn fpga_report(rows: u32, device: &fpga::FpgaDevice, test: &str) -> SynthReport 
     let mut params = size_params(rows);
     let d = design(rows);
     params.extend(
-        fpga::synth_params(&d, device.target, device.dsps.value.unwrap_or(0), true)
+        fpga::synth_params(&d, device.target, device.dsps.value.filter(|&n| n > 0))
             .expect("params"),
     );
     if !params.iter().any(|(k, _)| k == "DSPS") {

@@ -616,20 +616,22 @@ fn variant(base: &Design, rows: u32, kib: [f64; 3]) -> Result<Design, FpgaError>
     })?)
 }
 
-/// The top's parameters for `design` on a device of `dsps` DSP blocks: as
-/// `systolic synth` sets them, `DSPS` = `dsps` when the array has more
-/// multipliers (and `logic_multipliers`), `MULPRIM` = 1 on ECP5 for ws/is
-/// designs of at most 17-bit operands.
+/// The top's parameters for `design` on `target` (`systolic synth` and the
+/// fit search set the same): `DSPS` = `dsp_budget` when an integer array has
+/// more multipliers than that budget of DSP blocks (the rest multiply in
+/// logic; floating-point PEs have no such parameter, their significand
+/// multipliers map as synthesis sees fit), `MULPRIM` = 1 on ECP5 for ws/is
+/// designs of at most 17-bit operands (their multipliers become MULT18X18D
+/// blocks holding their registers; Yosys packs none itself).
 pub fn synth_params(
     design: &Design,
     target: Target,
-    dsps: u64,
-    logic_multipliers: bool,
+    dsp_budget: Option<u64>,
 ) -> Result<Vec<(String, i64)>, HdlError> {
     let cfg = Config::of(design)?;
     let mut params = Vec::new();
-    if logic_multipliers && cfg.int_datapath() && dsps > 0 && design.pes() > dsps {
-        params.push(("DSPS".to_string(), dsps as i64));
+    if let Some(b) = dsp_budget.filter(|&b| cfg.int_datapath() && design.pes() > b) {
+        params.push(("DSPS".to_string(), b as i64));
     }
     if target == Target::Ecp5 && cfg.mulprim_param().is_some() && cfg.opw <= 17 {
         params.push(("MULPRIM".to_string(), 1));
@@ -1042,8 +1044,7 @@ impl Search<'_> {
             params: synth_params(
                 design,
                 target,
-                self.device.capacity().dsps,
-                self.opts.logic_multipliers,
+                Some(self.device.capacity().dsps).filter(|&d| self.opts.logic_multipliers && d > 0),
             )?,
             skip_pnr: !placed,
             tools: self.opts.tools.clone(),
