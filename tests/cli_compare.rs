@@ -386,3 +386,49 @@ fn cpu_targets_answer_the_seed_model_before_every_gpu() {
     let e = stderr(&o);
     assert!(!o.status.success() && e.contains("xeon-8480"), "{e}");
 }
+
+/// The targets of the committed worked example: every kind.
+const EXAMPLE_TARGETS: &str = "asic:edge-8x8,asic:gemmini-like,asic:tpu-v1-like,fpga:ice40up5k,gpu:a100,gpu:t4,gpu:orin,cpu:xeon-8480,cpu:rpi4";
+
+/// The committed worked example (`reports/compare/`, docs/COMPARE.md) is
+/// what the current code writes, byte for byte: tables and reports for the
+/// seed's dense model and resnet50 on ASICs, an FPGA (synthesized, placed
+/// and routed here: needs Yosys and nextpnr-ice40, installed by
+/// scripts/setup.sh), GPUs and CPUs. Regenerate with
+/// `scripts/compare-example.sh`.
+#[test]
+fn the_committed_compare_example_is_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hint = "regenerate it with scripts/compare-example.sh";
+    let dir = support::scratch("cli_compare", "example");
+    let out = dir.join("out");
+    for model in ["dense-10-1", "resnet50"] {
+        let report = out.join(model);
+        let table = out.join(format!("{model}.txt"));
+        let o = support::run_in(
+            &dir,
+            &[
+                "compare",
+                "--model",
+                model,
+                "--batch",
+                "1,8,64",
+                "--targets",
+                EXAMPLE_TARGETS,
+                "--report",
+                support::s(&report),
+                "--out",
+                support::s(&table),
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{model}: {}", stderr(&o));
+        let committed = root.join("reports/compare");
+        support::assert_same_files(&committed.join(model), &report, hint);
+        assert!(
+            std::fs::read(committed.join(format!("{model}.txt"))).unwrap()
+                == std::fs::read(&table).unwrap(),
+            "reports/compare/{model}.txt is stale; {hint}"
+        );
+    }
+}

@@ -841,21 +841,5 @@ fn the_committed_example_report_is_current() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let committed = root.join("reports/default");
-    let mut names: Vec<String> = std::fs::read_dir(&committed)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let mut made: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    made.sort();
-    assert_eq!(names, made, "reports/default holds other files; {hint}");
-    for n in &names {
-        let want = std::fs::read(committed.join(n)).unwrap();
-        let got = std::fs::read(out.join(n)).unwrap();
-        assert!(want == got, "reports/default/{n} is stale; {hint}");
-    }
+    support::assert_same_files(&root.join("reports/default"), &out, hint);
 }

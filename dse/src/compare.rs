@@ -467,13 +467,13 @@ fn cpu_first(entries: &[Entry], budgets: &Budgets, batch: u64) -> Option<String>
         String::new()
     };
     Some(format!(
-        "batch {batch}: the CPU {} {before} ({} ms against {} {}'s {} ms at {:.1}% utilization){why}",
+        "batch {batch}: the CPU {} {before} ({} ms against {} {}'s {} ms at {}% utilization){why}",
         cpu.target,
         sig(cpu.latency_ms),
         other.kind.upper(),
         other.target,
         sig(other.latency_ms),
-        100.0 * other.utilization
+        sig(100.0 * other.utilization)
     ))
 }
 
@@ -609,7 +609,7 @@ mod tests {
         let lines = recommend(&es, &Budgets::default());
         assert_eq!(
             lines[1],
-            "batch 1: the CPU xeon answers first (0.00200 ms against ASIC edge's 0.00400 ms at 0.2% utilization): the model is too small to keep an accelerator busy"
+            "batch 1: the CPU xeon answers first (0.00200 ms against ASIC edge's 0.00400 ms at 0.200% utilization): the model is too small to keep an accelerator busy"
         );
         // A busy accelerator: the numbers, no reason given.
         es[2].utilization = 0.6;

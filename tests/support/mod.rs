@@ -120,3 +120,29 @@ pub fn s(p: &Path) -> &str {
 pub fn text(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// Asserts that directory `made` holds exactly the files of `committed`,
+/// byte for byte (a committed example is what the current code writes);
+/// `hint` says how to regenerate it.
+pub fn assert_same_files(committed: &Path, made: &Path, hint: &str) {
+    let names = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let want = names(committed);
+    assert_eq!(
+        want,
+        names(made),
+        "{} holds other files; {hint}",
+        committed.display()
+    );
+    for n in &want {
+        let a = std::fs::read(committed.join(n)).unwrap();
+        let b = std::fs::read(made.join(n)).unwrap();
+        assert!(a == b, "{}/{n} is stale; {hint}", committed.display());
+    }
+}
