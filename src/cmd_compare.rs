@@ -1,4 +1,4 @@
-//! `systolic compare`: one model on ASIC designs, FPGAs and GPUs, ranked for
+//! `systolic compare`: one model on ASIC designs, FPGAs, GPUs and CPUs, ranked for
 //! the user's budgets, with a recommendation whose reasons are the numbers
 //! (docs/COMPARE.md).
 
@@ -404,6 +404,12 @@ fn calibrated(kind: Kind, name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
             ),
         )
     })?;
+    // A published list price where the table has one (CPUs; no GPU
+    // datasheet used publishes one).
+    let cost_usd = match kind {
+        Kind::Cpu => sim::cpu::cpu(g)?.list_price_usd.as_ref().map(|p| p.value),
+        _ => None,
+    };
     let mut out = Vec::new();
     for &b in run.batches {
         let e = match kind {
@@ -432,7 +438,7 @@ fn calibrated(kind: Kind, name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
             utilization: e.utilization,
             power_w: e.power_w,
             area_mm2: None,
-            cost_usd: None,
+            cost_usd,
             mode: Mode::Inference,
             fits_memory: None,
         };
@@ -455,7 +461,7 @@ fn table(entries: &[Entry], budgets: &Budgets) -> String {
     };
     let _ = writeln!(s, "model {} ({what})", first.model);
     let head = format!(
-        "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>6} {:>9} {:>9}  {}",
+        "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>6} {:>9} {:>9} {:>7}  {}",
         "rank",
         "target",
         "kind",
@@ -468,6 +474,7 @@ fn table(entries: &[Entry], budgets: &Budgets) -> String {
         "util",
         "power W",
         "area mm2",
+        "cost $",
         "how"
     );
     let mut batch = None;
@@ -479,7 +486,7 @@ fn table(entries: &[Entry], budgets: &Budgets) -> String {
         }
         let _ = writeln!(
             s,
-            "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>5.1}% {:>9} {:>9}  {}{}",
+            "{:>4}  {:<22} {:<5} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9} {:>5.1}% {:>9} {:>9} {:>7}  {}{}",
             r.rank,
             e.target,
             e.kind.name(),
@@ -492,6 +499,7 @@ fn table(entries: &[Entry], budgets: &Budgets) -> String {
             100.0 * e.utilization,
             sig(e.power_w),
             e.area_mm2.map_or("-".into(), sig),
+            e.cost_usd.map_or("-".into(), |c| format!("{c:.0}")),
             e.how,
             r.breach.map_or(String::new(), |b| format!("; outside the budgets: {b}"))
         );

@@ -1,7 +1,8 @@
 //! `systolic compare` as a user runs it: every entry is the run it says it
 //! is (an ASIC entry is `sim`'s or `train`'s simulation of the same design,
-//! model and batch; a GPU entry is `sim::gpu`'s estimate), ranks run 1..n per
-//! batch, and bad targets, batches and budgets are refused at their flag.
+//! model and batch; a GPU or CPU entry is `sim::gpu`'s or `sim::cpu`'s
+//! estimate), ranks run 1..n per batch, and bad targets, batches and
+//! budgets are refused at their flag.
 
 mod support;
 

@@ -1,5 +1,5 @@
-//! `systolic compare`: one model on ASIC designs, FPGAs and GPUs side by
-//! side, ranked for the user's budgets, with a recommendation whose reasons
+//! `systolic compare`: one model on ASIC designs, FPGAs, GPUs and CPUs side
+//! by side, ranked for the user's budgets, with a recommendation whose reasons
 //! are the numbers (docs/COMPARE.md).
 //!
 //! An [`Entry`] is one target at one batch. Ranking is per batch:

@@ -140,6 +140,7 @@ pub fn page(entries: &[Entry], budgets: &Budgets) -> Result<Page, RenderError> {
         "utilization",
         "power (W)",
         "area (mm2)",
+        "cost ($)",
         "how",
     ]);
     for r in rank(entries, budgets) {
@@ -157,6 +158,7 @@ pub fn page(entries: &[Entry], budgets: &Budgets) -> Result<Page, RenderError> {
             format!("{:.1}%", 100.0 * e.utilization),
             sig(e.power_w),
             e.area_mm2.map_or("-".into(), sig),
+            e.cost_usd.map_or("-".into(), |c| format!("{c:.0}")),
             match r.breach {
                 Some(b) => format!("{}; outside the budgets: {b}", e.how),
                 None => e.how.clone(),
