@@ -208,12 +208,13 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
                 let design = inputs::design(&t.name)?;
                 let area = sim::area::of(&design);
                 for &b in &batches {
-                    let (total, fits) = run.simulate(&design, b)?;
-                    let mut e = Entry::asic(&design, &a.model, b, &total, &area);
-                    run.mark(&mut e, fits);
+                    let s = run.simulate(&design, b)?;
+                    let mut e = Entry::asic(&design, &a.model, b, &s.total, &area);
+                    run.mark(&mut e, s.fits);
                     if run.train.is_some() {
                         e.how = format!("{}, {} operands", e.how, design.operand);
                     }
+                    e.how.push_str(&s.note);
                     entries.push(e);
                 }
             }
@@ -236,6 +237,14 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
     output::emit(&text, a.out.as_deref())
 }
 
+/// One simulated run of a batch: its totals, whether it fits the target's
+/// memory, and how it ran when not as one batch (appended to the row's how).
+struct Simulated {
+    total: LayerReport,
+    fits: Option<bool>,
+    note: String,
+}
+
 /// What runs on every target: the model at each batch, as inference or as
 /// a training step with `train`'s optimizer.
 struct Run<'a> {
@@ -247,18 +256,45 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// The simulated totals of one run of `batch` on `design` (a forward
-    /// pass, or a training step as `systolic train` simulates it), and
-    /// whether a step's memory fits the design's DRAM (`None`: inference,
-    /// or no capacity set).
-    fn simulate(
-        &self,
-        design: &sim::Design,
-        batch: u64,
-    ) -> miette::Result<(LayerReport, Option<bool>)> {
+    /// pass, or a training step as `systolic train` simulates it), whether a
+    /// step's memory fits the design's DRAM (`None`: inference, or no
+    /// capacity set), and how the batch ran when not as one: a design that
+    /// keeps activations on chip runs an inference batch too large for them
+    /// as sub-batches that fit, when that is faster (TPU v1 serving a large
+    /// batch; the whole batch would spill its activations to DRAM).
+    fn simulate(&self, design: &sim::Design, batch: u64) -> miette::Result<Simulated> {
         let Some(optimizer) = self.train else {
             let prices = sim::simulate::Prices::of(design);
-            let w = dse::Workload::new(self.name, self.model, batch);
-            return Ok((w.total(design, &prices)?, None));
+            let whole = dse::Workload::new(self.name, self.model, batch).total(design, &prices)?;
+            let sub = sim::engine::plan::largest_resident_batch(design, self.model, batch)
+                .filter(|&s| s < batch);
+            if let Some(sub) = sub {
+                let runs = batch.div_ceil(sub);
+                let split =
+                    dse::total_in_runs(self.name, self.model, batch, runs, design, &prices)?;
+                if split.latency_us < whole.latency_us {
+                    let (size, larger) = (batch / runs, batch % runs);
+                    let sizes = if larger == 0 {
+                        format!("{size}")
+                    } else {
+                        format!("{size} or {}", size + 1)
+                    };
+                    let note = format!(
+                        "; as {runs} runs of {sizes} keeping activations on chip (the whole batch spills them: {} ms)",
+                        sig(whole.latency_us / 1e3)
+                    );
+                    return Ok(Simulated {
+                        total: split,
+                        fits: None,
+                        note,
+                    });
+                }
+            }
+            return Ok(Simulated {
+                total: whole,
+                fits: None,
+                note: String::new(),
+            });
         };
         let opts = TrainOptions {
             batch,
@@ -277,7 +313,11 @@ impl Run<'_> {
             )))
         })?;
         let fits = design.dram_capacity_bytes.map(|c| step.memory.peak <= c);
-        Ok((report.total, fits))
+        Ok(Simulated {
+            total: report.total,
+            fits,
+            note: String::new(),
+        })
     }
 
     /// Sets an entry's mode and memory fit.
@@ -341,15 +381,21 @@ fn fpga(name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
     };
     let mut out = Vec::new();
     for &b in run.batches {
-        let (total, fits) = run.simulate(&design, b)?;
+        let s = run.simulate(&design, b)?;
         let how = format!(
             "{r}x{r} array synthesized for the {}, simulated at its Fmax {} MHz from its DRAM (no host time); power from the device's static and the resources' dynamic energy",
             device.name,
             sig(fmax),
             r = fit.rows
         );
-        let mut e = Entry::from_totals((name, Kind::Fpga, how), run.name, b, &total, None);
-        run.mark(&mut e, fits);
+        let mut e = Entry::from_totals(
+            (name, Kind::Fpga, how + &s.note),
+            run.name,
+            b,
+            &s.total,
+            None,
+        );
+        run.mark(&mut e, s.fits);
         // The FPGA's power, not the ASIC energy table's.
         let seconds = e.latency_ms / 1e3;
         e.power_w = watts;

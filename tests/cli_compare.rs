@@ -433,3 +433,56 @@ fn the_committed_compare_example_is_current() {
         );
     }
 }
+
+/// A design that keeps activations on chip (tpu-v1-like's 24 MiB Unified
+/// Buffer) serves resnet50 at batch 64, whose activations would spill, as 7
+/// runs of 9 or 10 images that keep them on chip: the entry is the sum of
+/// `sim`'s runs at those batches, and its row says so; at batch 8 (fits) it
+/// is `sim`'s batch of 8.
+#[test]
+fn a_batch_too_large_for_on_chip_activations_runs_as_sub_batches() {
+    let v = json(&[
+        "compare",
+        "--model",
+        "resnet50",
+        "--batch",
+        "8,64",
+        "--targets",
+        "asic:tpu-v1-like",
+        "--format",
+        "json",
+    ]);
+    let sim_ms = |b: &str| {
+        let s = json(&[
+            "sim",
+            "--design",
+            "tpu-v1-like",
+            "--model",
+            "resnet50",
+            "--batch",
+            b,
+            "--format",
+            "json",
+        ]);
+        f(&s["total"]["latency_us"]) / 1e3
+    };
+    let entries = v["entries"].as_array().unwrap();
+    let at = |b: u64| entries.iter().find(|e| e["batch"] == b).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(f(&at(8)["latency_ms"]), sim_ms("8")));
+    assert!(!at(8)["how"].as_str().unwrap().contains("runs of"));
+    let e = at(64);
+    let how = e["how"].as_str().unwrap();
+    assert!(
+        how.contains("as 7 runs of 9 or 10 keeping activations on chip"),
+        "{how}"
+    );
+    let whole = sim_ms("64");
+    let split = 6.0 * sim_ms("9") + sim_ms("10");
+    assert!(
+        close(f(&e["latency_ms"]), split),
+        "{} {split}",
+        e["latency_ms"]
+    );
+    assert!(split < whole / 4.0, "split {split} ms, whole {whole} ms");
+}

@@ -56,19 +56,57 @@ impl Workload {
     /// The model's total row on `design` (priced by `prices`), equal to
     /// `simulate(design, model, FastEngine { mode: Rtl }, batch).total`.
     pub fn total(&self, design: &Design, prices: &Prices) -> Result<LayerReport> {
-        let mut sum = Counts::default();
-        let mut gemms = 0;
-        for l in &self.lowered {
-            sum.add(&lowered_counts(design, prices, l, &ENGINE)?)
-                .ok_or_else(|| {
-                    sim::simulate::too_large(&format!("the totals of `{}`", self.name))
-                })?;
-            if let Lowered::Gemm(g) = l {
-                gemms += g.count;
-            }
-        }
+        let (sum, gemms) = self.counts(design, prices)?;
         Ok(total_row(design, &sum, gemms))
     }
+
+    /// The summed counts of every layer and the GEMMs run.
+    fn counts(&self, design: &Design, prices: &Prices) -> Result<(Counts, u64)> {
+        let mut sum = Counts::default();
+        let mut gemms: u64 = 0;
+        for l in &self.lowered {
+            sum.add(&lowered_counts(design, prices, l, &ENGINE)?)
+                .ok_or_else(|| self.too_large())?;
+            if let Lowered::Gemm(g) = l {
+                gemms = gemms.saturating_add(g.count);
+            }
+        }
+        Ok((sum, gemms))
+    }
+
+    fn too_large(&self) -> SimError {
+        sim::simulate::too_large(&format!("the totals of `{}`", self.name))
+    }
+}
+
+/// `model` at `batch` run as `runs` back-to-back sub-batches as even as
+/// possible (`batch % runs` of them one larger), as a server splits a batch
+/// whose activations would not stay on chip: the total row of all the runs,
+/// each simulated as [`Workload::total`] simulates one.
+pub fn total_in_runs(
+    name: &str,
+    model: &Model,
+    batch: u64,
+    runs: u64,
+    design: &Design,
+    prices: &Prices,
+) -> Result<LayerReport> {
+    let runs = runs.clamp(1, batch.max(1));
+    let (size, larger) = (batch / runs, batch % runs);
+    let mut sum = Counts::default();
+    let mut gemms: u64 = 0;
+    for (count, size) in [(runs - larger, size), (larger, size + 1)] {
+        if count == 0 || size == 0 {
+            continue;
+        }
+        let w = Workload::new(name, model, size);
+        let (c, g) = w.counts(design, prices)?;
+        for _ in 0..count {
+            sum.add(&c).ok_or_else(|| w.too_large())?;
+        }
+        gemms = gemms.saturating_add(g.saturating_mul(count));
+    }
+    Ok(total_row(design, &sum, gemms))
 }
 
 /// Everything a worker needs to evaluate points of one spec.
@@ -216,5 +254,35 @@ fn in_point(p: &Point, e: SimError) -> SimError {
             SimError::Input(i)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One run is the batch; k even runs are k times one run of the size.
+    #[test]
+    fn runs_sum_the_sub_batches() {
+        let design = sim::design::preset("edge-8x8").unwrap();
+        let model = sim::workload::zoo::model("resnet18").unwrap();
+        let prices = Prices::of(&design);
+        let total = |b| {
+            Workload::new("m", &model, b)
+                .total(&design, &prices)
+                .unwrap()
+        };
+        let one = total_in_runs("m", &model, 6, 1, &design, &prices).unwrap();
+        assert_eq!(one.total_cycles, total(6).total_cycles);
+        let three = total_in_runs("m", &model, 6, 3, &design, &prices).unwrap();
+        assert_eq!(three.total_cycles, 3 * total(2).total_cycles);
+        assert_eq!(three.macs, total(6).macs);
+        let uneven = total_in_runs("m", &model, 7, 3, &design, &prices).unwrap();
+        assert_eq!(
+            uneven.total_cycles,
+            2 * total(2).total_cycles + total(3).total_cycles
+        );
+        let e = |r: &LayerReport| r.energy_total_pj;
+        assert!((e(&three) - 3.0 * e(&total(2))).abs() <= 1e-6 * e(&three));
     }
 }

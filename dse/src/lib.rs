@@ -23,7 +23,7 @@ pub mod study;
 mod train;
 mod train_row;
 
-pub use eval::{Evaluator, Workload};
+pub use eval::{total_in_runs, Evaluator, Workload};
 pub use files::{write_atomic, write_pareto, Lock, Meta, Outputs, Shard, FORMAT};
 pub use merge::{merge, MergeSummary};
 pub use mode::Mode;

@@ -8,7 +8,7 @@
 
 use crate::design::{Dataflow, Design};
 use crate::sparsity::Sparsity;
-use crate::workload::GemmOp;
+use crate::workload::{GemmOp, Lowered, Model};
 
 /// One fold: a tile of the array holding `rows x cols` useful PEs for `t` steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +182,51 @@ pub fn activations_resident(design: &Design, inputs: u64, outputs: u64) -> bool 
     design.activations_on_chip
         && (inputs + outputs) * design.operand.bytes().max(design.output.bytes())
             <= design.ifmap_sram_bytes
+}
+
+/// Whether a lowered layer's activations stay on chip
+/// ([`activations_resident`] of its GEMM's A and outputs, or its vector
+/// work's inputs and outputs), as the engines decide it.
+pub fn lowered_resident(design: &Design, lowered: &Lowered) -> bool {
+    match lowered {
+        Lowered::Gemm(g) => activations_resident(design, g.a_unique, g.m * g.n),
+        Lowered::Vector(v) => activations_resident(design, v.inputs, v.outputs),
+    }
+}
+
+/// The largest sub-batch, at most `batch`, at which every layer of `model`
+/// whose activations stay on chip at batch 1 still keeps them there; `None`
+/// when the design keeps no activations on chip, or none stay at batch 1.
+/// (A batch larger than this spills activations to DRAM; run as sub-batches
+/// of this size they stay on chip, which is how a TPU-style accelerator with
+/// a Unified Buffer serves a large batch.)
+pub fn largest_resident_batch(design: &Design, model: &Model, batch: u64) -> Option<u64> {
+    if !design.activations_on_chip || batch == 0 {
+        return None;
+    }
+    let resident_at_one: Vec<_> = model
+        .layers()
+        .filter(|l| lowered_resident(design, &l.lower(1)))
+        .collect();
+    if resident_at_one.is_empty() {
+        return None;
+    }
+    let fits = |b: u64| {
+        resident_at_one
+            .iter()
+            .all(|l| lowered_resident(design, &l.lower(b)))
+    };
+    // Footprints grow with the batch: the last batch that fits, by bisection.
+    let (mut lo, mut hi) = (1, batch);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Some(lo)
 }
 
 /// The folds of one GEMM on a design, made one at a time in execution order
@@ -577,4 +622,32 @@ pub fn scalesim_sram_counts(design: &Design, g: &GemmOp) -> Traffic {
         }
     }
     tr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::preset;
+    use crate::workload::zoo;
+
+    /// resnet50 on tpu-v1-like: the 24 MiB Unified Buffer holds the largest
+    /// layer's activations (layer1's residual adds, 2,408,448 bytes per
+    /// image) for 10 images, not 11; a design without on-chip activations
+    /// has no such batch.
+    #[test]
+    fn the_largest_resident_batch_is_the_last_that_keeps_every_layer_on_chip() {
+        let tpu = preset("tpu-v1-like").unwrap();
+        let model = zoo::model("resnet50").unwrap();
+        assert_eq!(largest_resident_batch(&tpu, &model, 64), Some(10));
+        assert_eq!(largest_resident_batch(&tpu, &model, 8), Some(8));
+        assert_eq!(largest_resident_batch(&tpu, &model, 1), Some(1));
+        let spills = |b: u64| {
+            model.layers().any(|l| {
+                lowered_resident(&tpu, &l.lower(1)) && !lowered_resident(&tpu, &l.lower(b))
+            })
+        };
+        assert!(!spills(10) && spills(11));
+        let edge = preset("edge-8x8").unwrap();
+        assert_eq!(largest_resident_batch(&edge, &model, 64), None);
+    }
 }
