@@ -11,9 +11,7 @@ use sim::gpu::{
     Calibration, GpuPrecision, Mode, CALIBRATION,
 };
 use sim::train::Optimizer;
-use sim::workload::{
-    zoo, Model, ModelBuilder, Op, VectorKind, GELU_OPS, LAYERNORM_OPS, SOFTMAX_OPS,
-};
+use sim::workload::{zoo, Model, ModelBuilder};
 use std::path::Path;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gpu");
@@ -89,76 +87,14 @@ fn mlperf() -> Vec<Point> {
         .collect()
 }
 
-fn linear(tokens: u64, i: u64, o: u64) -> Op {
-    Op::Linear {
-        tokens,
-        in_features: i,
-        out_features: o,
-    }
-}
-
-fn vector(kind: VectorKind, elements: u64, ops: u64, inputs: u64) -> Op {
-    Op::Vector {
-        kind,
-        elements,
-        ops_per_element: ops,
-        inputs,
-    }
-}
-
-/// BERT-Large (Devlin et al. 2019: 24 layers, hidden 1024, 16 heads, FFN
-/// 4096), MLPerf's bert-99 network, over `tokens` tokens, with SQuAD's
-/// span head (1024 -> 2), as the zoo's bert-base is built.
+/// BERT-Large, MLPerf's bert-99 network, over `tokens` tokens with SQuAD's
+/// span head: the zoo's BERT builder at that shape.
 fn bert_large(tokens: u64) -> Model {
-    let (hidden, heads, ffn) = (1024, 16, 4096);
-    let mut b = ModelBuilder::new(format!("bert-large-{tokens}"));
-    let act = tokens * hidden;
-    let emb = b.add(
-        "embeddings.add",
-        vector(VectorKind::Eltwise, act, 2, 3 * act),
-        &[],
-    );
-    let ln = |e| vector(VectorKind::Layernorm, e, LAYERNORM_OPS, e);
-    let mut x = b.add("embeddings.layernorm", ln(act), &[emb]);
-    for l in 0..24 {
-        let p = format!("layer{l}");
-        let q = b.add(format!("{p}.q"), linear(tokens, hidden, hidden), &[x]);
-        let k = b.add(format!("{p}.k"), linear(tokens, hidden, hidden), &[x]);
-        let v = b.add(format!("{p}.v"), linear(tokens, hidden, hidden), &[x]);
-        let scores = heads * tokens * tokens;
-        let qk = Op::MatMul {
-            count: heads,
-            m: tokens,
-            k: hidden / heads,
-            n: tokens,
-        };
-        let s = b.add(format!("{p}.scores"), qk, &[q, k]);
-        let sm = vector(VectorKind::Softmax, scores, SOFTMAX_OPS, scores);
-        let s = b.add(format!("{p}.softmax"), sm, &[s]);
-        let sv = Op::MatMul {
-            count: heads,
-            m: tokens,
-            k: tokens,
-            n: hidden / heads,
-        };
-        let c = b.add(format!("{p}.context"), sv, &[s, v]);
-        let o = b.add(format!("{p}.out"), linear(tokens, hidden, hidden), &[c]);
-        let add = vector(VectorKind::Eltwise, act, 1, 2 * act);
-        let r = b.add(format!("{p}.attn.add"), add.clone(), &[o, x]);
-        x = b.add(format!("{p}.attn.layernorm"), ln(act), &[r]);
-        let h = b.add(format!("{p}.fc1"), linear(tokens, hidden, ffn), &[x]);
-        let e = tokens * ffn;
-        let h = b.add(
-            format!("{p}.gelu"),
-            vector(VectorKind::Eltwise, e, GELU_OPS, e),
-            &[h],
-        );
-        let h = b.add(format!("{p}.fc2"), linear(tokens, ffn, hidden), &[h]);
-        let r = b.add(format!("{p}.ffn.add"), add, &[h, x]);
-        x = b.add(format!("{p}.ffn.layernorm"), ln(act), &[r]);
-    }
-    b.add("qa_outputs", linear(tokens, hidden, 2), &[x]);
-    b.build()
+    let shape = zoo::BertShape {
+        tokens,
+        ..zoo::BERT_LARGE
+    };
+    zoo::bert(&format!("bert-large-{tokens}"), &shape, true)
 }
 
 /// The fit's harness-side constants, which are not the GPU model's: the

@@ -18,6 +18,8 @@ mod vgg;
 #[cfg(test)]
 mod tests;
 
+pub use bert::{bert, BertShape, BERT_BASE, BERT_LARGE};
+
 use super::{Model, Op, VectorKind};
 
 /// Every built-in model: (name, one-line description with input size and
