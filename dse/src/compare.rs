@@ -7,6 +7,7 @@
 //! throughput, inferences per joule, power) so that a target better on
 //! every metric always ranks above, then by inferences per joule.
 
+pub use super::mode::Mode;
 use serde::{Deserialize, Serialize};
 use sim::area::AreaBreakdown;
 use sim::report::LayerReport;
@@ -47,45 +48,6 @@ impl Kind {
             Kind::Fpga => "FPGA",
             Kind::Gpu => "GPU",
             Kind::Cpu => "CPU",
-        }
-    }
-}
-
-/// What one run is: a forward pass over the batch, or a training step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// A forward pass; the unit of work is an inference.
-    #[default]
-    Inference,
-    /// A training step (forward, backward, optimizer update); the unit of
-    /// work is a sample.
-    Train,
-}
-
-impl Mode {
-    /// The unit of work, plural: `inferences` or `samples`.
-    pub fn unit(self) -> &'static str {
-        match self {
-            Mode::Inference => "inferences",
-            Mode::Train => "samples",
-        }
-    }
-
-    /// The unit of work, singular: `inference` or `sample`.
-    pub fn one(self) -> &'static str {
-        match self {
-            Mode::Inference => "inference",
-            Mode::Train => "sample",
-        }
-    }
-
-    /// The unit of work, singular, as the table's headings abbreviate it:
-    /// `inf` or `sample`.
-    pub fn per(self) -> &'static str {
-        match self {
-            Mode::Inference => "inf",
-            Mode::Train => "sample",
         }
     }
 }

@@ -32,6 +32,31 @@ impl Mode {
     pub fn is_inference(&self) -> bool {
         *self == Mode::Inference
     }
+
+    /// The unit of work, plural: `inferences` or `samples`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Mode::Inference => "inferences",
+            Mode::Train => "samples",
+        }
+    }
+
+    /// The unit of work, singular: `inference` or `sample`.
+    pub fn one(self) -> &'static str {
+        match self {
+            Mode::Inference => "inference",
+            Mode::Train => "sample",
+        }
+    }
+
+    /// The unit of work, singular, as the table's headings abbreviate it:
+    /// `inf` or `sample`.
+    pub fn per(self) -> &'static str {
+        match self {
+            Mode::Inference => "inf",
+            Mode::Train => "sample",
+        }
+    }
 }
 
 impl std::fmt::Display for Mode {
