@@ -3,6 +3,7 @@
 //! designs that infer latches refused (docs/SYNTHESIS.md).
 
 mod area;
+pub mod area_model;
 pub mod asic;
 mod cache;
 mod error;
