@@ -3,7 +3,11 @@
 # 26(2), 2007): the generated int8 weight-stationary array (designs/fpga-2x2.toml
 # at several sizes, without its buffers) synthesized to the NanGate 45 nm cells
 # with Yosys + ABC (hdlgen::synth::asic) and placed and routed on iCE40 / ECP5
-# (hdlgen::synth), printed as a Markdown table. See docs/SYNTHESIS.md,
+# (hdlgen::synth), printed as a Markdown table with delay, dynamic power and
+# area ratios (the FPGA's area: its LUT4s, flip-flops and DSPs on the VTR
+# project's cited 40 nm tiles, hdlgen::synth::area_model and
+# hdlgen/tables/fpga-area-vtr40.toml; the ASIC's cell area scaled 45 -> 40
+# nm by (40/45)^2). See docs/SYNTHESIS.md,
 # "FPGA vs ASIC gap: our RTL against Kuon & Rose 2007 (issue 17)".
 #
 # Usage: bench/fpga-asic-gap/run.sh [ROWS:DEVICE,...]
@@ -17,7 +21,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 case "${1:-}" in
-  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
   "") ;;
   *) export GAP_SET="$1" ;;
 esac
