@@ -10,6 +10,7 @@ mod error;
 mod flow;
 pub mod fpga;
 mod job;
+mod liberty;
 mod pnr;
 mod report;
 mod stages;
