@@ -34,6 +34,18 @@ echo "iverilog: $(iverilog -V 2>/dev/null | head -1)"
 echo "yosys: $(yosys -V)"
 echo "chromium: $(chromium --version 2>/dev/null)"
 
+# Slurm 22.05 and MUNGE from Debian: tests/slurm.rs runs scripts/slurm/sweep-array.sbatch
+# on a one-node cluster (scripts/slurm/local-cluster.sh; daemons in /usr/sbin).
+need=()
+for t in slurmctld slurmd sbatch munged; do
+  command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || need+=("$t")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y slurm-wlm munge
+fi
+echo "slurm: $(PATH="$PATH:/usr/sbin" slurmd -V), munge: $(PATH="$PATH:/usr/sbin" munged -V)"
+
 # nextpnr-ecp5 is not in Debian 12 (Debian 13 has a native one, which needs a
 # newer C library: docs/SYNTHESIS.md): YoWASP's WebAssembly build from PyPI, in a
 # git-ignored virtualenv that `systolic synth` finds by itself.
