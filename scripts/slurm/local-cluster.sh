@@ -34,16 +34,26 @@ live_pid() {
     echo "$pid"
 }
 
-stop_daemon() {
-    local file=$1 name=$2 pid
-    pid=$(live_pid "$file" "$name") || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
+# Stops daemons given as pid-file/name pairs: TERM to all, then up to 10 s
+# for them to exit, then KILL.
+stop_daemons() {
+    local pids=() pid
+    while [ $# -ge 2 ]; do
+        pid=$(live_pid "$1" "$2") && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+        shift 2
+    done
     for _ in $(seq 100); do
-        [ -d "/proc/$pid" ] || return 0
+        local alive=()
+        for pid in "${pids[@]}"; do
+            [ -d "/proc/$pid" ] && alive+=("$pid")
+        done
+        [ ${#alive[@]} -eq 0 ] && return 0
         sleep 0.1
     done
-    echo "$name ($pid) did not stop in 10 s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
+    for pid in "${alive[@]}"; do
+        echo "local-cluster: $(cat "/proc/$pid/comm" 2>/dev/null) ($pid) did not stop in 10 s; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    done
 }
 
 stop_cluster() {
@@ -60,9 +70,8 @@ stop_cluster() {
             done
         fi
     fi
-    stop_daemon "$dir/slurmd.pid" slurmd
-    stop_daemon "$dir/slurmctld.pid" slurmctld
-    stop_daemon "$dir/munge/munged.pid" munged
+    stop_daemons "$dir/slurmd.pid" slurmd "$dir/slurmctld.pid" slurmctld
+    stop_daemons "$dir/munge/munged.pid" munged
 }
 
 log_tails() {
