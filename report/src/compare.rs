@@ -49,6 +49,11 @@ pub fn scatter(entries: &[Entry], budgets: &Budgets) -> Scatter {
                 },
                 front2: front,
                 z: Some(e.batch as f64),
+                // Named once, at its largest batch.
+                label: (!entries
+                    .iter()
+                    .any(|o| o.target == e.target && o.kind == e.kind && o.batch > e.batch))
+                .then(|| e.target.clone()),
                 title: format!(
                     "{} {} at batch {}: {} mJ/{one}, {} {unit}/s, {} W ({})",
                     e.kind.upper(),
@@ -89,6 +94,8 @@ pub fn scatter(entries: &[Entry], budgets: &Budgets) -> Scatter {
             display_scale: 1.0,
         }),
         front_over: "energy, throughput".into(),
+        what: "targets at each batch".into(),
+        z_objective: false,
         points,
     }
 }

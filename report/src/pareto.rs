@@ -7,7 +7,7 @@ use super::axes;
 use super::heatmap::{colour_bar, Scale};
 use super::hover::Marks;
 use super::kit::{self, Entry, Marker};
-use super::style::{self, short, text, FEASIBLE, FRONT, GREY, INK};
+use super::style::{self, short, text, text_in, FEASIBLE, FRONT, GREY, INK};
 use super::{Chart, DrawResult};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
@@ -40,6 +40,9 @@ pub struct Point {
     pub z: Option<f64>,
     /// Hover title: the design point and its values.
     pub title: String,
+    /// A name written beside the point (`None`: none; sweeps have too many
+    /// points to name).
+    pub label: Option<String>,
 }
 
 /// An axis: description (quantity and unit) and scale.
@@ -96,6 +99,13 @@ pub struct Scatter {
     /// The objectives of the front, as the legend names them (`latency,
     /// energy, area`).
     pub front_over: String,
+    /// What the points are, as the legend's title says (`design points`,
+    /// `targets`).
+    pub what: String,
+    /// Whether `z` is an objective of the front (a sweep's third), so the
+    /// front of the two plotted ones alone is drawn apart; otherwise `z` is
+    /// a series (compare's batch) and the front is of the two alone.
+    pub z_objective: bool,
     /// The points.
     pub points: Vec<Point>,
 }
@@ -104,6 +114,8 @@ pub struct Scatter {
 const FRONT_R: u32 = 6;
 /// Radius of a dominated or infeasible point (px).
 const POINT_R: u32 = 3;
+/// Size of a point's label (px).
+const LABEL_PX: f64 = 12.0;
 /// Radius of the ring around a point of a projection's own front (px).
 const RING_R: u32 = 9;
 
@@ -230,11 +242,13 @@ impl Scatter {
                     s.colour((s.lo + s.hi) / 2.0),
                     Marker::OutlinedDot,
                 ));
-                entries.push(Entry::new(
-                    format!("front of these two\n({front2} points)"),
-                    FRONT,
-                    Marker::LineRing,
-                ));
+                if self.z_objective {
+                    entries.push(Entry::new(
+                        format!("front of these two\n({front2} points)"),
+                        FRONT,
+                        Marker::LineRing,
+                    ));
+                }
                 entries.push(Entry::new(
                     format!("feasible, dominated ({})", self.count(Class::Feasible)),
                     s.colour((s.lo + s.hi) / 2.0),
@@ -249,7 +263,7 @@ impl Scatter {
                 Marker::Ring,
             ));
         }
-        let used = kit::legend(side, "design points", &entries)?;
+        let used = kit::legend(side, &self.what, &entries)?;
         if let Some(s) = &self.z {
             let (_, h) = side.dim_in_pixel();
             let (_, rest) = side.split_vertically((used + 8).min(h as i32 - 200).max(0));
@@ -330,6 +344,17 @@ impl Scatter {
                     .map(|&(x, y)| Circle::new((x, y), RING_R, FRONT.stroke_width(2))),
             )?;
         }
+        c.draw_series(self.drawn().filter_map(|p| {
+            let label = p.label.as_ref()?;
+            Some(
+                EmptyElement::at((p.x, p.y))
+                    + Text::new(
+                        label.clone(),
+                        (RING_R as i32, -(RING_R as i32)),
+                        text_in(LABEL_PX, INK),
+                    ),
+            )
+        }))?;
         Ok(())
     }
 }

@@ -170,6 +170,7 @@ fn model_sections(
                     front2: fr2.contains(&i),
                     z: third.map(|z| z.value(r)),
                     title: hover(r, &o.objectives, class, three && fr2.contains(&i)),
+                    label: None,
                 }
             })
             .collect();
@@ -214,6 +215,8 @@ fn model_sections(
             ),
             z,
             front_over: all_names.join(", "),
+            what: "design points".into(),
+            z_objective: true,
             points,
         };
         let name = if three {
