@@ -53,9 +53,10 @@ pub struct CompareArgs {
     /// What runs: a forward pass over the batch, or a training step.
     #[arg(long, value_enum, default_value_t = CompareMode::Inference)]
     mode: CompareMode,
-    /// The optimizer of a training step (--mode train): sgd, momentum or adam.
-    #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
-    optimizer: Optimizer,
+    /// The optimizer of a training step (--mode train only): sgd, momentum
+    /// or adam [default: adam].
+    #[arg(long, value_parser = parse_optimizer)]
+    optimizer: Option<Optimizer>,
     /// Targets, comma-separated: `kind:name` (see below).
     #[arg(long, value_delimiter = ',')]
     targets: Vec<String>,
@@ -177,6 +178,13 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
             "e.g. --batch 1,8,64",
         ));
     }
+    if a.mode == CompareMode::Inference && a.optimizer.is_some() {
+        return Err(bad_arg(
+            "--optimizer",
+            "--optimizer applies to a training step; this compares inference".into(),
+            "add --mode train, e.g. --mode train --optimizer sgd",
+        ));
+    }
     let mut batches = a.batch.clone();
     batches.sort_unstable();
     batches.dedup();
@@ -199,7 +207,7 @@ pub fn run(a: CompareArgs) -> miette::Result<()> {
         name: &a.model,
         model: &model,
         batches: &batches,
-        train: (a.mode == CompareMode::Train).then_some(a.optimizer),
+        train: (a.mode == CompareMode::Train).then_some(a.optimizer.unwrap_or(Optimizer::Adam)),
     };
     let mut entries = Vec::new();
     for t in &targets {

@@ -294,6 +294,12 @@ fn compare_in_train_mode_is_the_training_step_per_sample() {
         .collect();
     assert_eq!(entries[0]["target"], "a100");
     assert_eq!(last_two, ["does not fit its memory"; 2]);
+    // An optimizer without --mode train is refused, saying so.
+    let e = fails(&["compare", "--optimizer", "sgd"]);
+    assert!(
+        e.contains("--optimizer") && e.contains("--mode train"),
+        "{e}"
+    );
     // An unknown optimizer is refused at its flag (a usage error, as clap
     // reports one: exit 2).
     let o = systolic(&["compare", "--mode", "train", "--optimizer", "lion"]);
