@@ -144,11 +144,14 @@ fn round_into(f: Format, mode: Mode, max: f64, s: f64, e: f64) -> f64 {
 /// subnormal range and, with saturation, an infinity or overflow. `s` in
 /// `f`'s normal range is rounded at `f`'s last fraction bit by adding half
 /// less one plus the kept last bit (nearest even, carrying into the
-/// exponent as it should); a nonzero error first moves `s` one fp64 step
-/// toward `s + e`: only at a tie of `f` does that change the result, and
-/// then as the exact value does (no fp64 step lies between a point of
-/// `f`'s grid and a midpoint). Zeros, infinities and NaNs pass through
-/// (the sum of two such values in `f` is what IEEE fp64 makes of it), and a
+/// exponent as it should); when `s` is a tie of `f` and the error is
+/// nonzero, `s` first moves one fp64 step toward `s + e`, which breaks the
+/// tie as the exact value does (no fp64 step lies between a point of `f`'s
+/// grid and a midpoint). Anywhere else `s` alone decides, as `|e|` is at
+/// most half an fp64 step: moving an `s` one step past a tie onto it would
+/// round the wrong way (`-8.90625 - 2^-49` to bf16). Zeros, infinities and
+/// NaNs pass through (the sum of two such values in `f` is what IEEE fp64
+/// makes of it), and a
 /// finite result above `f`'s range is an infinity. `f` is an IEEE format
 /// (`narrow_path` excludes E4M3). Returns the result and whether it is
 /// right; when it is not, [`round_into`] gives it.
@@ -157,11 +160,13 @@ fn round_near(f: Format, saturate: bool, s: f64, e: f64) -> (f64, bool) {
     let bits = s.to_bits();
     let be = ((bits >> 52) & 0x7ff) as i64 - 1023;
     let bias = i64::from(f.bias());
-    let step = u64::from(e != 0.0);
-    let toward_zero = (e.to_bits() ^ bits) >> 63;
-    // +1 away from zero, -1 toward it (wrapping), 0 without an error.
-    let b = bits.wrapping_add(step.wrapping_sub(2 * step * toward_zero));
     let sh = 52 - f.man_bits;
+    let tie = bits & ((1u64 << sh) - 1) == 1u64 << (sh - 1);
+    let step = u64::from((e != 0.0) & tie);
+    let toward_zero = (e.to_bits() ^ bits) >> 63;
+    // At a tie: +1 away from zero, -1 toward it (wrapping), 0 without an
+    // error.
+    let b = bits.wrapping_add(step.wrapping_sub(2 * step * toward_zero));
     let r = b.wrapping_add((1u64 << (sh - 1)) - 1 + ((b >> sh) & 1)) & !((1u64 << sh) - 1);
     let re = ((r >> 52) & 0x7ff) as i64 - 1023;
     // The rounding leaves zeros, infinities and NaNs as they are (the

@@ -205,6 +205,29 @@ fn a_tie_of_the_partial_sums_format_lost_in_fp64_is_broken_by_the_error() {
     assert_eq!(gemm_narrow(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
 }
 
+/// The other side of that rule (co-simulation, `verify --core` of
+/// cosim-3x5-ws-bf16-psums, 2x7x17, seed 12936776681419304324, C[1][14]):
+/// -0.2890625 x 2^-48 x 1.5390625 (-1.58e-15) then 0.9375 x -9.5 is
+/// -8.90625 - 1.58e-15, just past the bf16 tie -8.90625, so it rounds away,
+/// to -8.9375. In fp64 the sum is -8.90625 - 2^-49, one step past the tie,
+/// with an error back toward it: the error must not move the sum onto the
+/// tie (which rounds to even, -8.875).
+#[test]
+fn an_fp64_sum_one_step_past_a_tie_is_not_moved_onto_it() {
+    use gemm::{gemm_bits, gemm_narrow, FpArith, Order};
+    let arith = FpArith {
+        operand: BF16,
+        psum: BF16,
+        acc: FP32,
+        rule: AccRule::FmaChain,
+        mode: Mode::IEEE,
+    };
+    let (a, b) = ([0xBE94, 0x3F70], [0x27C5, 0xC118]);
+    let want = vec![(-8.9375f32).to_bits()];
+    assert_eq!(gemm_bits(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
+    assert_eq!(gemm_narrow(&arith, Order::Output, &a, &b, (1, 2, 1)), want);
+}
+
 #[test]
 fn to_f64_reads_every_encoding_as_decode_does() {
     // Every code of the 8- and 16-bit formats, and fp32's specials,
