@@ -427,9 +427,13 @@ fn calibrated(kind: Kind, name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
         Some((g, p)) => (g.trim(), Some(p.trim())),
         None => (name, None),
     };
-    let dev: &dyn Device = match kind {
-        Kind::Cpu => sim::cpu::cpu(g)?,
-        _ => gpu::gpu(g)?,
+    // The device, looked up once: a CPU or a GPU of the tables.
+    let (cpu, dev): (Option<&sim::cpu::Cpu>, &dyn Device) = match kind {
+        Kind::Cpu => {
+            let c = sim::cpu::cpu(g)?;
+            (Some(c), c)
+        }
+        _ => (None, gpu::gpu(g)?),
     };
     let has = dev.precisions();
     let wanted: &[GpuPrecision] = match run.train {
@@ -460,15 +464,12 @@ fn calibrated(kind: Kind, name: &str, run: &Run) -> miette::Result<Vec<Entry>> {
     })?;
     // A published list price where the table has one (CPUs; no GPU
     // datasheet used publishes one).
-    let cost_usd = match kind {
-        Kind::Cpu => sim::cpu::cpu(g)?.list_price_usd.as_ref().map(|p| p.value),
-        _ => None,
-    };
+    let cost_usd = cpu.and_then(|c| c.list_price_usd.as_ref()).map(|p| p.value);
     let mut out = Vec::new();
     for &b in run.batches {
-        let e = match kind {
-            Kind::Cpu => sim::cpu::estimate(sim::cpu::cpu(g)?, run.model, b, precision, mode)?,
-            _ => gpu::estimate(gpu::gpu(g)?, run.model, b, precision, mode)?,
+        let e = match cpu {
+            Some(c) => sim::cpu::estimate(c, run.model, b, precision, mode)?,
+            None => gpu::estimate(gpu::gpu(g)?, run.model, b, precision, mode)?,
         };
         let mut entry = Entry {
             target: name.to_string(),
