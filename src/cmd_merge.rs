@@ -48,10 +48,12 @@ pub fn run(a: MergeArgs) -> miette::Result<()> {
         s.rows,
         front::paths(&wrote)
     );
-    let table = if s.train_front.is_empty() {
-        front::table(&s.front, &s.objectives)
-    } else {
+    let table = if !s.train_front.is_empty() {
         front::train_table(&s.train_front, &s.objectives)
+    } else if !s.synth_front.is_empty() {
+        front::synth_table(&s.synth_front, &s.objectives)
+    } else {
+        front::table(&s.front, &s.objectives)
     };
     crate::output::emit(&table, None)
 }

@@ -92,6 +92,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
         .transpose()?;
     let spec = Spec::load(&a.spec)?;
     let outputs = Outputs::beside(&a.out, a.jsonl.as_deref());
+    let synthesizer = crate::common::synth_stage::HdlSynthesizer::of(&spec, &a.out)?;
     let total = spec.points();
     let points = shard.map_or(total, |s| s.len(total));
     let bar = ProgressBar::with_draw_target(
@@ -118,7 +119,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     };
     // The first call gives the points already done (a resumed run).
     let started = std::sync::atomic::AtomicBool::new(false);
-    let s = dse::run(&spec, &opts, &|n| {
+    let s = dse::run_with(&spec, &opts, synthesizer.as_ref().map(|s| s as _), &|n| {
         if started.swap(true, std::sync::atomic::Ordering::Relaxed) {
             bar.inc(n);
         } else {
@@ -187,6 +188,9 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     eprintln!("wrote {}", crate::common::front::paths(&wrote));
     if shard.is_none() {
         let front = match spec.mode() {
+            dse::Mode::Inference if spec.stage() == dse::Stage::Synth => {
+                crate::common::front::synth_table(&s.synth_front, &s.objectives)
+            }
             dse::Mode::Inference => crate::common::front::table(&s.front, &s.objectives),
             dse::Mode::Train => crate::common::front::train_table(&s.train_front, &s.objectives),
         };

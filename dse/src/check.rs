@@ -203,6 +203,25 @@ impl Checker<'_> {
                 )
             })?;
         let train = self.train(&raw, dir)?;
+        let synth = self.synth(&raw)?;
+        Objective::check_stage(&pareto, synth.is_some()).map_err(|(i, msg)| {
+            self.err(
+                "pareto",
+                Some(i),
+                msg,
+                "add stage = \"synth\" and a [synth] table to synthesize every point's design",
+            )
+        })?;
+        raw.constraints
+            .check_stage(synth.is_some())
+            .map_err(|(field, msg)| {
+                self.err(
+                    &format!("constraints.{field}"),
+                    None,
+                    msg,
+                    "add stage = \"synth\" and a [synth] table to synthesize every point's design",
+                )
+            })?;
         let mut h = fnv1a(b"systolic-sweep/1\n", 0xcbf2_9ce4_8422_2325);
         h = fnv1a(env!("CARGO_PKG_VERSION").as_bytes(), h);
         let canonical = serde_json::to_string(&raw).expect("spec serializes");
@@ -225,6 +244,8 @@ impl Checker<'_> {
             sampling,
             pareto,
             train,
+            synth,
+            text: self.text.to_string(),
             hash: format!("{h:016x}"),
         })
     }

@@ -7,6 +7,7 @@
 use super::points::Point;
 use super::row::SweepRow;
 use super::spec::Spec;
+use super::synth::{SynthColumns, SynthRow, Synthesizer};
 use super::train_row::{TrainColumns, TrainRow};
 use sim::design::Design;
 use sim::engine::{FastEngine, TimingMode};
@@ -192,6 +193,30 @@ impl<'a> Evaluator<'a> {
         Ok(rows)
     }
 
+    /// The rows of a synth-stage `point`: [`Evaluator::rows`] joined with
+    /// the synthesis of the point's design by `synthesizer` (once for
+    /// every model's row).
+    pub fn synth_rows(
+        &self,
+        point: &Point,
+        synthesizer: &dyn Synthesizer,
+    ) -> Result<Vec<SynthRow>> {
+        let rows = self.rows(point)?;
+        let design = point
+            .design(&self.spec.base)
+            .map_err(|e| in_point(point, e))?;
+        let s = synthesizer
+            .synthesize(point, &design)
+            .map_err(|e| in_point(point, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|sim| {
+                let synth = SynthColumns::new(&s, &sim);
+                SynthRow { sim, synth }.with_feasibility(&self.spec.raw.constraints)
+            })
+            .collect())
+    }
+
     /// The rows of `point`, one per model in spec order.
     pub fn rows(&self, point: &Point) -> Result<Vec<SweepRow>> {
         let design = point
@@ -253,6 +278,18 @@ fn in_point(p: &Point, e: SimError) -> SimError {
             );
             SimError::Input(i)
         }
+        SimError::Stage {
+            what,
+            message,
+            hint,
+        } => SimError::Stage {
+            what: format!(
+                "point {} ({}x{} {} {}): {what}",
+                p.index, p.rows, p.cols, p.dataflow, p.operand
+            ),
+            message,
+            hint,
+        },
         other => other,
     }
 }

@@ -225,6 +225,10 @@ pub struct Meta {
     /// inference).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chips: Vec<u32>,
+    /// The sweep's stage (absent for `sim`): a synth stage's rows have the
+    /// synthesis columns too.
+    #[serde(default, skip_serializing_if = "super::Stage::is_sim")]
+    pub stage: super::Stage,
 }
 
 impl Meta {
@@ -252,6 +256,7 @@ impl Meta {
             skip_unsupported: spec.raw.skip_unsupported,
             mode: spec.mode(),
             chips: spec.chips().to_vec(),
+            stage: spec.stage(),
         }
     }
 
@@ -304,6 +309,9 @@ impl Meta {
             (Mode::Train, true) => return Err("a train-mode sweep with no chip count".into()),
             (Mode::Inference, false) => return Err("chip counts in an inference sweep".into()),
             _ => {}
+        }
+        if self.mode == Mode::Train && self.stage == super::Stage::Synth {
+            return Err("a train-mode sweep with a synth stage".into());
         }
         if self.points == 0 {
             return Err("it holds no point".into());
@@ -389,9 +397,7 @@ pub(crate) fn csv_records<R: Row>(bytes: &[u8], path: &Path) -> Result<CsvRecord
         match rd.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let row: R = rec
-                    .deserialize(Some(&headers))
-                    .map_err(|e| unreadable(&rows, &e))?;
+                let row = R::from_record(&rec, &headers).map_err(|e| unreadable(&rows, &e))?;
                 starts.push(rec.position().map_or(0, |p| p.byte() as usize));
                 rows.push(row);
             }

@@ -20,6 +20,7 @@ mod run;
 pub mod sparse;
 mod spec;
 pub mod study;
+mod synth;
 mod train;
 mod train_row;
 
@@ -33,7 +34,11 @@ pub use row::{
     csv_header, header, read_csv, read_rows, write_csv, write_jsonl, Row, SweepRow, COLUMNS,
     LEGACY_COLUMNS,
 };
-pub use run::{run, RunOptions, RunSummary};
+pub use run::{run, run_with, RunOptions, RunSummary};
 pub use spec::{resolve_base, resolve_model, RawSpec, Sampling, Spec, SweepModel};
+pub use synth::{
+    RawSynth, Stage, SynthColumns, SynthRow, SynthSpec, Synthesized, Synthesizer, SYNTH_COLUMNS,
+    SYNTH_ROW_COLUMNS,
+};
 pub use train::{TrainSpec, DEFAULT_CLUSTER};
 pub use train_row::{read_train_csv, TrainColumns, TrainRow, TRAIN_COLUMNS};

@@ -9,6 +9,7 @@ use super::files::{
 use super::mode::Mode;
 use super::objective::Objective;
 use super::row::{header, Row, SweepRow};
+use super::synth::{Stage, SynthRow};
 use super::train_row::TrainRow;
 use sim::error::{InputError, Result};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct MergeSummary {
     pub front: Vec<SweepRow>,
     /// Rows on the Pareto front of train-mode shards (as `front`).
     pub train_front: Vec<TrainRow>,
+    /// Rows on the Pareto front of synth-stage shards (as `front`).
+    pub synth_front: Vec<SynthRow>,
     /// The objectives of that front.
     pub objectives: Vec<Objective>,
 }
@@ -61,21 +64,31 @@ pub fn merge(
 ) -> Result<MergeSummary> {
     // The first shard's mode; a sidecar that cannot be read is reported
     // where every shard's is checked.
-    let mode = inputs
+    let (mode, stage) = inputs
         .first()
         .and_then(|path| Meta::read(&Outputs::beside(path, None).meta).ok().flatten())
-        .map_or(Mode::Inference, |m| m.mode);
+        .map_or((Mode::Inference, Stage::Sim), |m| (m.mode, m.stage));
+    let synth = stage == Stage::Synth;
     if let Some(list) = &pareto {
-        Objective::check_mode(list, mode).map_err(|(_, msg)| {
-            InputError::new("systolic::merge", "<command line>", msg)
-                .field("--pareto")
-                .hint(format!(
-                    "a {mode} sweep's objectives: {}",
-                    Objective::names_of(mode)
-                ))
-        })?;
+        Objective::check_mode(list, mode)
+            .and_then(|()| Objective::check_stage(list, synth))
+            .map_err(|(_, msg)| {
+                InputError::new("systolic::merge", "<command line>", msg)
+                    .field("--pareto")
+                    .hint(format!(
+                        "this sweep's objectives: {}",
+                        Objective::names_of_stage(mode, synth)
+                    ))
+            })?;
     }
     match mode {
+        Mode::Inference if synth => {
+            let (summary, synth_front) = merge_rows::<SynthRow>(inputs, out, pareto)?;
+            Ok(MergeSummary {
+                synth_front,
+                ..summary
+            })
+        }
         Mode::Inference => {
             let (summary, front) = merge_rows::<SweepRow>(inputs, out, pareto)?;
             Ok(MergeSummary { front, ..summary })
@@ -312,6 +325,7 @@ fn merge_rows<R: Row>(
         rows: meta.rows,
         front: Vec::new(),
         train_front: Vec::new(),
+        synth_front: Vec::new(),
         objectives,
     };
     Ok((summary, front))

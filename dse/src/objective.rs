@@ -48,6 +48,16 @@ pub enum Objective {
     /// `samples_per_s_per_w` of a train-mode row (samples per joule),
     /// maximized.
     SamplesPerW,
+    /// `fmax_mhz` of a synth-stage row, maximized.
+    Fmax,
+    /// `luts` of a synth-stage row, minimized.
+    Luts,
+    /// `luts_per_tops` of a synth-stage row (LUTs per achieved TOPS at
+    /// Fmax), minimized.
+    LutsPerTops,
+    /// `tops_at_fmax` of a synth-stage row (achieved TOPS at Fmax),
+    /// maximized.
+    TopsAtFmax,
 }
 
 impl Objective {
@@ -78,7 +88,21 @@ impl Objective {
         Objective::Power,
     ];
 
-    /// The objectives of a sweep of `mode`.
+    /// The objectives a synth stage adds to an inference sweep
+    /// ([`crate::SynthRow`]).
+    pub const SYNTH: [Objective; 4] = [
+        Objective::Fmax,
+        Objective::Luts,
+        Objective::LutsPerTops,
+        Objective::TopsAtFmax,
+    ];
+
+    /// Whether only rows of a synth-stage sweep have it.
+    pub fn needs_synth(self) -> bool {
+        Objective::SYNTH.contains(&self)
+    }
+
+    /// The objectives of a sweep of `mode` (without the synth stage's).
     pub fn of(mode: Mode) -> &'static [Objective] {
         match mode {
             Mode::Inference => &Objective::ALL,
@@ -86,9 +110,10 @@ impl Objective {
         }
     }
 
-    /// Whether rows of a sweep of `mode` have this objective.
+    /// Whether rows of a sweep of `mode` have this objective (the synth
+    /// stage's: with that stage, which [`Objective::check_stage`] checks).
     pub fn applies(self, mode: Mode) -> bool {
-        Objective::of(mode).contains(&self)
+        Objective::of(mode).contains(&self) || (mode == Mode::Inference && self.needs_synth())
     }
 
     /// The name used in specs and on the command line.
@@ -108,6 +133,10 @@ impl Objective {
             Objective::EnergyPerStep => "energy_per_step",
             Objective::SamplesPerS => "samples_per_s",
             Objective::SamplesPerW => "samples_per_w",
+            Objective::Fmax => "fmax",
+            Objective::Luts => "luts",
+            Objective::LutsPerTops => "luts_per_tops",
+            Objective::TopsAtFmax => "tops_at_fmax",
         }
     }
 
@@ -128,6 +157,10 @@ impl Objective {
             Objective::EnergyPerStep => "energy_per_step_mj",
             Objective::SamplesPerS => "samples_per_s",
             Objective::SamplesPerW => "samples_per_s_per_w",
+            Objective::Fmax => "fmax_mhz",
+            Objective::Luts => "luts",
+            Objective::LutsPerTops => "luts_per_tops",
+            Objective::TopsAtFmax => "tops_at_fmax",
         }
     }
 
@@ -149,6 +182,10 @@ impl Objective {
             Objective::EnergyPerStep => "energy per training step, all chips (mJ)",
             Objective::SamplesPerS => "training throughput (samples/s)",
             Objective::SamplesPerW => "training efficiency (samples/s per W)",
+            Objective::Fmax => "Fmax (MHz)",
+            Objective::Luts => "LUTs",
+            Objective::LutsPerTops => "LUTs per achieved TOPS at Fmax",
+            Objective::TopsAtFmax => "achieved throughput at Fmax (TOPS)",
         }
     }
 
@@ -161,13 +198,16 @@ impl Objective {
             | Objective::Area
             | Objective::Power
             | Objective::StepTime
-            | Objective::EnergyPerStep => Sense::Min,
+            | Objective::EnergyPerStep
+            | Objective::Luts
+            | Objective::LutsPerTops => Sense::Min,
             _ => Sense::Max,
         }
     }
 
-    /// Its value in inference row `row`; NaN for a train-mode objective
-    /// (which validation keeps off inference sweeps). [`Row::value`] reads
+    /// Its value in inference row `row`; NaN for a train-mode or synth
+    /// objective (which validation keeps off inference sweeps without the
+    /// synth stage). [`Row::value`] reads
     /// any kind of row.
     pub fn value(self, row: &SweepRow) -> f64 {
         match self {
@@ -184,7 +224,11 @@ impl Objective {
             Objective::StepTime
             | Objective::EnergyPerStep
             | Objective::SamplesPerS
-            | Objective::SamplesPerW => f64::NAN,
+            | Objective::SamplesPerW
+            | Objective::Fmax
+            | Objective::Luts
+            | Objective::LutsPerTops
+            | Objective::TopsAtFmax => f64::NAN,
         }
     }
 
@@ -203,6 +247,7 @@ impl Objective {
         Objective::ALL
             .into_iter()
             .chain(Objective::TRAIN)
+            .chain(Objective::SYNTH)
             .find(|o| o.name() == s || o.column() == s)
     }
 
@@ -218,6 +263,34 @@ impl Objective {
             .map(|o| o.name())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// Every name of a sweep of `mode` with or without the synth stage, for
+    /// hints.
+    pub fn names_of_stage(mode: Mode, synth: bool) -> String {
+        let mut s = Objective::names_of(mode);
+        if synth {
+            for o in Objective::SYNTH {
+                s.push_str(", ");
+                s.push_str(o.name());
+            }
+        }
+        s
+    }
+
+    /// The first of `list` that only a synth stage has, when the sweep has
+    /// none, with a message saying so.
+    pub fn check_stage(list: &[Objective], synth: bool) -> Result<(), (usize, String)> {
+        match list.iter().position(|o| o.needs_synth() && !synth) {
+            None => Ok(()),
+            Some(i) => Err((
+                i,
+                format!(
+                    "objective `{}` is a synthesis figure, and this sweep has no synth stage",
+                    list[i].name()
+                ),
+            )),
+        }
     }
 
     /// The first of `list` that rows of `mode` do not have, with a message
@@ -301,6 +374,12 @@ pub struct Constraints {
     /// mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_samples_per_s_per_w: Option<f64>,
+    /// Smallest Fmax, MHz (synth stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_fmax_mhz: Option<f64>,
+    /// Most LUTs (synth stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_luts: Option<f64>,
 }
 
 /// A limit: its field name, value, and the objective whose column it bounds
@@ -308,7 +387,7 @@ pub struct Constraints {
 type Limit = (&'static str, Option<f64>, Objective);
 
 impl Constraints {
-    fn limits(&self) -> [Limit; 12] {
+    fn limits(&self) -> [Limit; 14] {
         [
             ("max_area_mm2", self.max_area_mm2, Objective::Area),
             ("max_power_w", self.max_power_w, Objective::Power),
@@ -346,7 +425,25 @@ impl Constraints {
                 self.min_samples_per_s_per_w,
                 Objective::SamplesPerW,
             ),
+            ("min_fmax_mhz", self.min_fmax_mhz, Objective::Fmax),
+            ("max_luts", self.max_luts, Objective::Luts),
         ]
+    }
+
+    /// The first limit given that only a synth stage's rows have, when the
+    /// sweep has none.
+    pub fn check_stage(&self, synth: bool) -> Result<(), (&'static str, String)> {
+        match self
+            .limits()
+            .into_iter()
+            .find(|(_, l, o)| l.is_some() && o.needs_synth() && !synth)
+        {
+            None => Ok(()),
+            Some((name, ..)) => Err((
+                name,
+                format!("`{name}` limits a synthesis figure, and this sweep has no synth stage"),
+            )),
+        }
     }
 
     /// Whether `row` respects every limit (a limit on a figure the row does

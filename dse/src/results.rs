@@ -362,6 +362,7 @@ mod tests {
                 skip_unsupported: false,
                 mode: crate::Mode::Inference,
                 chips: Vec::new(),
+                stage: crate::Stage::Sim,
             }
             .to_text()
         };

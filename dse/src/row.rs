@@ -98,6 +98,14 @@ pub trait Row: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn names(&self) -> Vec<(&'static str, &str)>;
     /// Checks what a sweep can have written; `Err((column, why))`.
     fn check(&self) -> std::result::Result<(), (&'static str, String)>;
+    /// Writes the row as one CSV record, its columns in order.
+    fn write_record<W: std::io::Write>(&self, w: &mut csv::Writer<W>) -> csv::Result<()> {
+        w.serialize(self)
+    }
+    /// Reads a row from a CSV record whose columns `headers` names.
+    fn from_record(rec: &csv::StringRecord, headers: &csv::StringRecord) -> csv::Result<Self> {
+        rec.deserialize(Some(headers))
+    }
 }
 
 /// The design columns every kind of row starts with, borrowed from a row:
@@ -470,12 +478,13 @@ pub fn header<R: Row>() -> String {
 }
 
 /// Appends `rows` as CSV lines (no header) to `out`.
-pub fn write_csv<R: Serialize>(rows: &[R], out: &mut Vec<u8>) {
+pub fn write_csv<R: Row>(rows: &[R], out: &mut Vec<u8>) {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
     for r in rows {
-        w.serialize(r).expect("writing CSV to memory cannot fail");
+        r.write_record(&mut w)
+            .expect("writing CSV to memory cannot fail");
     }
     w.flush().expect("writing CSV to memory cannot fail");
 }
@@ -552,7 +561,7 @@ pub fn read_rows<R: Row>(text: &str, file: &str) -> Result<Vec<R>> {
                 .hint("each row needs as many fields as the header")
         })?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
-        let row: R = rec.deserialize(Some(&headers)).map_err(|e| {
+        let row = R::from_record(&rec, &headers).map_err(|e| {
             let csv::ErrorKind::Deserialize { err: de, .. } = e.kind() else {
                 return err(line, format!("cannot read the row: {e}"));
             };

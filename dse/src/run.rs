@@ -11,6 +11,7 @@ use super::mode::Mode;
 use super::objective::Objective;
 use super::row::{header, write_csv, write_jsonl, Row, SweepRow};
 use super::spec::Spec;
+use super::synth::{Stage, SynthRow, Synthesizer};
 use super::train_row::TrainRow;
 use rayon::prelude::*;
 use sim::error::{Result, SimError};
@@ -55,6 +56,8 @@ pub struct RunSummary {
     pub front: Vec<SweepRow>,
     /// Rows on the Pareto front of a train-mode run (as `front`).
     pub train_front: Vec<TrainRow>,
+    /// Rows on the Pareto front of a synth-stage run (as `front`).
+    pub synth_front: Vec<SynthRow>,
     /// The objectives of that front.
     pub objectives: Vec<Objective>,
 }
@@ -62,21 +65,51 @@ pub struct RunSummary {
 /// Runs (or resumes) `spec` into `opts.outputs`. `progress` is called once
 /// with the number of points found already done (possibly 0), then from
 /// worker threads with each number of points finished. Objectives given in
-/// `opts.pareto` must belong to the spec's mode.
+/// `opts.pareto` must belong to the spec's mode and stage. A spec with a
+/// synth stage needs [`run_with`] and a synthesizer.
 pub fn run(spec: &Spec, opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunSummary> {
+    run_with(spec, opts, None, progress)
+}
+
+/// [`run`], with `synthesizer` running the synth stage of a spec that has
+/// one (and ignored for a spec that has none).
+pub fn run_with(
+    spec: &Spec,
+    opts: &RunOptions,
+    synthesizer: Option<&dyn Synthesizer>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<RunSummary> {
     if let Some(list) = &opts.pareto {
-        Objective::check_mode(list, spec.mode()).map_err(|(_, msg)| {
-            sim::error::InputError::new("systolic::sweep::objectives", "<command line>", msg)
-                .field("--pareto")
-                .hint(format!(
-                    "a {} sweep's objectives: {}",
-                    spec.mode(),
-                    Objective::names_of(spec.mode())
-                ))
-        })?;
+        let synth = spec.stage() == Stage::Synth;
+        Objective::check_mode(list, spec.mode())
+            .and_then(|()| Objective::check_stage(list, synth))
+            .map_err(|(_, msg)| {
+                sim::error::InputError::new("systolic::sweep::objectives", "<command line>", msg)
+                    .field("--pareto")
+                    .hint(format!(
+                        "this sweep's objectives: {}",
+                        Objective::names_of_stage(spec.mode(), synth)
+                    ))
+            })?;
     }
     let ev = Evaluator::new(spec);
     match spec.mode() {
+        Mode::Inference if spec.stage() == Stage::Synth => {
+            let Some(synthesizer) = synthesizer else {
+                return Err(SimError::Stage {
+                    what: format!("{}: stage = \"synth\"", spec.file),
+                    message: "this run has no synthesizer".into(),
+                    hint: "run the sweep with `systolic sweep`, which synthesizes with Yosys and nextpnr".into(),
+                });
+            };
+            let (summary, synth_front) = run_rows(spec, opts, progress, &ev, &|p| {
+                ev.synth_rows(p, synthesizer)
+            })?;
+            Ok(RunSummary {
+                synth_front,
+                ..summary
+            })
+        }
         Mode::Inference => {
             let (summary, front) = run_rows(spec, opts, progress, &ev, &|p| ev.rows(p))?;
             Ok(RunSummary { front, ..summary })
@@ -187,6 +220,7 @@ fn run_rows<R: Row>(
         complete,
         front: Vec::new(),
         train_front: Vec::new(),
+        synth_front: Vec::new(),
         objectives,
     };
     Ok((summary, front))

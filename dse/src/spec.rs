@@ -6,10 +6,11 @@
 use super::mode::Mode;
 use super::objective::{Constraints, Objective};
 use super::points::{Allowed, Axes, Range};
+use super::synth::{RawSynth, Stage, SynthSpec};
 use super::train::TrainSpec;
 use serde::{Deserialize, Serialize};
 use sim::design::{preset, Design};
-use sim::error::{InputError, Result};
+use sim::error::{InputError, Result, SimError};
 use sim::workload::Model;
 use std::path::{Path, PathBuf};
 
@@ -71,6 +72,12 @@ pub struct RawSpec {
     /// Limits a feasible row respects.
     #[serde(default)]
     pub constraints: Constraints,
+    /// `sim` (the default) or `synth`: also synthesize each point's design.
+    #[serde(default, skip_serializing_if = "Stage::is_sim")]
+    pub stage: Stage,
+    /// The synth stage's target, device and options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synth: Option<RawSynth>,
 }
 
 fn one() -> u64 {
@@ -199,6 +206,10 @@ pub struct Spec {
     pub pareto: Vec<Objective>,
     /// Train mode's settings; `None` for an inference sweep.
     pub train: Option<TrainSpec>,
+    /// The synth stage's settings; `None` without one.
+    pub synth: Option<SynthSpec>,
+    /// The spec's text (for errors that point into it).
+    pub(crate) text: String,
     /// Hash of everything that determines the results (hex, 16 digits).
     pub hash: String,
 }
@@ -231,6 +242,21 @@ impl Spec {
     /// Whether the sweep simulates inference or training steps.
     pub fn mode(&self) -> Mode {
         self.raw.mode
+    }
+
+    /// Whether each point's design is also synthesized.
+    pub fn stage(&self) -> Stage {
+        self.raw.stage
+    }
+
+    /// An error about the spec's field `path` (e.g. `synth.device`),
+    /// pointing at it in the file: for checks only the caller can make.
+    pub fn field_error(&self, path: &str, msg: impl Into<String>, hint: &str) -> SimError {
+        super::check::Checker {
+            text: &self.text,
+            file: &self.file,
+        }
+        .err(path, None, msg, hint)
     }
 
     /// Chip counts of a train-mode sweep (empty for inference).

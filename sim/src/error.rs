@@ -217,6 +217,18 @@ pub enum SimError {
         /// The names that exist, and what else may be given.
         known: String,
     },
+    /// A step a caller runs beside the simulator (a sweep's synthesis or
+    /// co-simulation) failed: its error, rendered.
+    #[error("{what}: {message}")]
+    #[diagnostic(code(systolic::stage), help("{hint}"))]
+    Stage {
+        /// Which step, of what.
+        what: String,
+        /// Its error and causes.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
 }
 
 impl SimError {

@@ -1,7 +1,7 @@
 //! The Pareto front as the sweep and merge commands print it, and file lists
 //! for their messages.
 
-use dse::{Objective, Row, Sense, SweepRow, TrainRow};
+use dse::{Objective, Row, Sense, SweepRow, SynthRow, TrainRow};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -50,17 +50,42 @@ fn models<R: Row>(rows: &[R]) -> Vec<&str> {
 /// The Pareto front as a table, one block per model; a `sparsity` column
 /// when a row of the front has sparse weights.
 pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
+    table_of(front, |r| r, "", objectives)
+}
+
+/// The Pareto front of a synth-stage sweep as [`table`] prints an inference
+/// front, saying what the designs were synthesized for.
+pub fn synth_table(front: &[SynthRow], objectives: &[Objective]) -> String {
+    let on = front.first().map_or(String::new(), |r| {
+        let device = &r.synth.synth_device;
+        format!(
+            " (synthesized for {}{}{device})",
+            r.synth.synth_target,
+            if device.is_empty() { "" } else { " " }
+        )
+    });
+    table_of(front, |r| &r.sim, &on, objectives)
+}
+
+/// [`table`] of rows of kind `R`, whose design columns `sim` gives; `on`
+/// follows each block's title.
+fn table_of<R: Row>(
+    front: &[R],
+    sim: impl Fn(&R) -> &SweepRow,
+    on: &str,
+    objectives: &[Objective],
+) -> String {
     let mut s = String::new();
     if objectives.is_empty() {
         return s;
     }
     let names = senses(objectives);
-    let sparse = front.iter().any(|r| r.sparsity != "dense");
+    let sparse = front.iter().any(|r| sim(r).sparsity != "dense");
     for m in models(front) {
-        let rows: Vec<&SweepRow> = front.iter().filter(|r| r.model == m).collect();
+        let rows: Vec<&R> = front.iter().filter(|r| r.model() == m).collect();
         let _ = writeln!(
             s,
-            "Pareto front of {m} over {}: {} designs",
+            "Pareto front of {m}{on} over {}: {} designs",
             names.join(", "),
             rows.len()
         );
@@ -76,7 +101,8 @@ pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
             let _ = write!(s, "  {:>w$}", o.column(), w = width(*o));
         }
         s.push('\n');
-        for r in rows {
+        for row in rows {
+            let r = sim(row);
             let _ = write!(
                 s,
                 "{:>7}  {:>9}  {:<4} {:<5} {:>21}  {:>8}  {:>6}",
@@ -95,7 +121,7 @@ pub fn table(front: &[SweepRow], objectives: &[Objective]) -> String {
                 let _ = write!(s, "  {:>8}", r.sparsity);
             }
             for o in objectives {
-                let _ = write!(s, "  {:>w$.6}", o.value(r), w = width(*o));
+                let _ = write!(s, "  {:>w$.6}", row.value(*o), w = width(*o));
             }
             s.push('\n');
         }

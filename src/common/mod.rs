@@ -7,3 +7,4 @@ pub mod inputs;
 pub mod objectives;
 pub mod output;
 pub mod progress;
+pub mod synth_stage;

@@ -142,6 +142,11 @@ impl<'a> Synthesis<'a> {
         }
     }
 
+    /// Versions of the tools it runs.
+    pub fn tools(&self) -> &ToolVersions {
+        &self.tools
+    }
+
     /// The cache key: a SHA-256 of the sources' bytes, the Yosys script,
     /// target, device, options, tool versions and the flow's own code.
     pub fn key(&self) -> &str {

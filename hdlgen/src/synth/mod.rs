@@ -11,6 +11,7 @@ mod flow;
 pub mod fpga;
 mod job;
 mod liberty;
+mod one;
 mod pnr;
 mod report;
 mod stages;
@@ -21,6 +22,7 @@ pub use area::{area_for_design, Area};
 pub use error::SynthError;
 pub use flow::Synthesis;
 pub use job::SynthOptions;
+pub use one::{rtl_digest, synthesize_design, DesignSynthesis, REPORT_FILE};
 pub use pnr::{Placement, Utilization, CLOCK_NAMES, HARNESS};
 pub use report::{
     design_fingerprint, report_path, results_dir, SynthReport, ToolVersions, REPORT_SCHEMA,

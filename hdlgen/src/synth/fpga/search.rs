@@ -8,12 +8,10 @@ use super::FpgaError;
 use crate::progress::{self, Progress};
 use crate::rtl::Config;
 use crate::synth::cache;
-use crate::synth::error::SynthError;
-use crate::synth::flow::Synthesis;
 use crate::synth::job::SynthOptions;
+use crate::synth::one::{synthesize_design, write_atomic};
 use crate::synth::report::{design_fingerprint, results_dir, SynthReport, ToolVersions};
 use crate::synth::target::Target;
-use crate::synth::yosys;
 use crate::tools::{Tool, ToolError, ToolPaths};
 use sim::design::Operand;
 use sim::Design;
@@ -22,12 +20,13 @@ use std::time::Instant;
 
 /// The source of this module (before its split, the one file `fpga.rs`),
 /// part of a fit's key: a fit found by other code is never reused.
-const SOURCE: [(&str, &str); 5] = [
+const SOURCE: [(&str, &str); 6] = [
     ("fpga/mod.rs", include_str!("mod.rs")),
     ("fpga/device.rs", include_str!("device.rs")),
     ("fpga/power.rs", include_str!("power.rs")),
     ("fpga/fit.rs", include_str!("fit.rs")),
     ("fpga/search.rs", include_str!("search.rs")),
+    ("one.rs", include_str!("../one.rs")),
 ];
 
 /// Depth and port width of one block RAM as the buffers are sized by: iCE40
@@ -124,7 +123,6 @@ pub fn largest_fitting_with(
         opts,
         dir: &dir,
         progress,
-        yosys: tools.yosys.clone(),
     };
     let mut probes: Vec<Probe> = Vec::new();
     let mut best: Option<(u32, SizeResult)> = None;
@@ -293,23 +291,6 @@ fn load_fit(path: &Path) -> Option<FpgaFit> {
     (fit.schema == FIT_SCHEMA).then_some(fit)
 }
 
-fn write_atomic(path: &Path, text: &str) -> Result<(), FpgaError> {
-    let io = |action, p: &Path| {
-        let p = p.to_path_buf();
-        move |source| FpgaError::Io {
-            action,
-            path: p,
-            source,
-        }
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, text).map_err(io("write", &tmp))?;
-    std::fs::rename(&tmp, path).map_err(io("move into place", path))
-}
-
 /// One size synthesized: its probe, report and buffers.
 struct SizeResult {
     probe: Probe,
@@ -325,7 +306,6 @@ struct Search<'a> {
     opts: &'a FitOptions,
     dir: &'a Path,
     progress: &'a dyn Progress,
-    yosys: String,
 }
 
 impl Search<'_> {
@@ -418,9 +398,9 @@ impl Search<'_> {
         }
     }
 
-    /// Synthesizes `design` in `workdir` (reusing `report.json` made from
-    /// the same inputs); a design the device has no room for is a report
-    /// (from Yosys's statistics) with the reason, not an error.
+    /// Synthesizes `design` in `workdir` ([`synthesize_design`]): the
+    /// report, whether it was reused, and what overflowed when the device
+    /// has no room for it.
     fn synthesize(
         &self,
         design: &Design,
@@ -428,8 +408,6 @@ impl Search<'_> {
         placed: bool,
     ) -> Result<(SynthReport, bool, Option<String>), FpgaError> {
         let target = self.device.target;
-        let ip = crate::generate(design)?;
-        let files = ip.write_rtl(&workdir.join("rtl"))?;
         let opts = SynthOptions {
             device: Some(self.synth_device.clone()),
             params: synth_params(
@@ -441,35 +419,7 @@ impl Search<'_> {
             tools: self.opts.tools.clone(),
             ..SynthOptions::default()
         };
-        let synthesis = Synthesis::prepare(&files, &ip.top, target, &opts, workdir, self.progress)?;
-        let path = workdir.join("report.json");
-        if let Some(r) = synthesis.reuse(&path) {
-            let failed =
-                (placed && r.fmax_mhz.is_none()).then(|| "nextpnr could not place it".into());
-            return Ok((r, true, failed));
-        }
-        let (mut report, failed) = match synthesis.run(self.progress) {
-            Ok(r) => (r, None),
-            Err(SynthError::DoesNotFit { summary, .. }) => {
-                // Yosys's statistics are in the work folder either way.
-                let stats = yosys::read_stats(&workdir.join("stat.json"), &ip.top)?;
-                let mut r = SynthReport::from_cells(
-                    target,
-                    Some(self.synth_device.clone()),
-                    &ip.top,
-                    stats.cells,
-                    stats.by_type,
-                    0,
-                    self.yosys.clone(),
-                );
-                r.cache_key = Some(synthesis.key().to_string());
-                (r, Some(summary))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        report.design = Some(design.name.clone());
-        report.design_fingerprint = Some(design_fingerprint(design));
-        write_atomic(&path, &(report.to_json() + "\n"))?;
-        Ok((report, false, failed))
+        let s = synthesize_design(design, target, &opts, workdir, self.progress)?;
+        Ok((s.report, s.reused, s.no_room))
     }
 }
