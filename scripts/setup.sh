@@ -46,6 +46,20 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 echo "slurm: $(PATH="$PATH:/usr/sbin" slurmd -V), munge: $(PATH="$PATH:/usr/sbin" munged -V)"
 
+# kubectl 1.28 or later (client only, no cluster): tests/k8s.rs checks scripts/k8s/*.yaml
+# offline against kubectl's compiled-in API types. The `kubectl` package comes from
+# Kubernetes' or Google Cloud's apt repository, which a fresh Debian 12 does not have
+# (Debian's own kubernetes-client is kubectl 1.20, too old for backoffLimitPerIndex):
+# without one, this says so and goes on, and tests/k8s.rs fails with the same hint.
+if ! command -v kubectl >/dev/null 2>&1; then
+  $SUDO apt-get update
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y kubectl; then
+    echo "warning: no apt repository here offers kubectl; configure Kubernetes' apt repository" \
+      "(https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/) or put kubectl 1.28+ on the PATH" >&2
+  fi
+fi
+echo "kubectl: $(KUBECONFIG=/dev/null kubectl version --client 2>/dev/null | head -1 || echo missing)"
+
 # nextpnr-ecp5 is not in Debian 12 (Debian 13 has a native one, which needs a
 # newer C library: docs/SYNTHESIS.md): YoWASP's WebAssembly build from PyPI, in a
 # git-ignored virtualenv that `systolic synth` finds by itself.
