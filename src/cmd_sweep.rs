@@ -14,6 +14,7 @@ const EXAMPLES: &str = "Examples:
   systolic sweep designs/sweeps/resnet50-10k.toml --out r50.csv --threads 2 --pareto latency,energy
   systolic sweep designs/sweeps/default.toml --out s3.csv --shard 3/4    # points with index % 4 == 3
   systolic sweep designs/sweeps/train.toml --out train.csv                # mode = \"train\": training steps on 1 to 512 chips
+  systolic sweep designs/sweeps/synth-ci.toml --out synth.csv             # stage = \"synth\": Yosys and nextpnr per design
   systolic merge s0.csv s1.csv s2.csv s3.csv --out results.csv              # after shards 0 to 3
 Re-running the same command after an interruption resumes where it stopped.";
 
@@ -162,17 +163,34 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
     }
     let _ = write!(
         msg,
-        "{} evaluated in {:.2} s on {} ({} layer evaluations, {:.0} per second)",
+        "{} evaluated in {:.2} s on {} ",
         s.evaluated,
         s.seconds,
         plural(threads as u64, "thread"),
-        s.layer_evaluations,
-        if s.seconds > 0.0 {
-            s.layer_evaluations as f64 / s.seconds
-        } else {
-            0.0
-        }
     );
+    let _ = match &spec.synth {
+        // Synthesis, not the simulator, takes the time.
+        Some(st) => write!(
+            msg,
+            "(each design synthesized for {} {}{}; reports in {})",
+            st.target,
+            st.device.as_deref().unwrap_or("(default device)"),
+            st.verify_gemm.map_or(String::new(), |(m, k, n)| format!(
+                " and a {m}x{k}x{n} GEMM co-simulated"
+            )),
+            crate::common::synth_stage::work_dir(&a.out).display()
+        ),
+        None => write!(
+            msg,
+            "({} layer evaluations, {:.0} per second)",
+            s.layer_evaluations,
+            if s.seconds > 0.0 {
+                s.layer_evaluations as f64 / s.seconds
+            } else {
+                0.0
+            }
+        ),
+    };
     eprintln!("{msg}");
     if !s.complete {
         eprintln!(
@@ -182,6 +200,27 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
         return Ok(());
     }
     let mut wrote = vec![outputs.csv.clone(), outputs.jsonl.clone()];
+    if spec.synth.is_some() {
+        let rows = dse::read_rows::<dse::SynthRow>(
+            &sim::error::read_file(&outputs.csv)?,
+            &outputs.csv.display().to_string(),
+        )?;
+        let failed: Vec<String> = rows
+            .iter()
+            .filter(|r| r.synth.verified == Some(false))
+            .map(|r| r.sim.point.to_string())
+            .collect();
+        if !failed.is_empty() {
+            return Err(cli_error(
+                "synth.verify_gemm",
+                format!(
+                    "the RTL and the simulator disagree on the co-simulated GEMM at point(s) {} (their rows say verified = false; the results are complete)",
+                    failed.join(", ")
+                ),
+                "a disagreement is a defect of systolic: rerun one with `systolic verify --design <that design> --gemm M,K,N --work DIR` for its waveforms, and report it",
+            ));
+        }
+    }
     if !s.objectives.is_empty() && shard.is_none() {
         wrote.push(outputs.pareto.clone());
     }

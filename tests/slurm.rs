@@ -16,9 +16,30 @@ use std::time::{Duration, Instant};
 use support::{root, run, s, text};
 
 const SPEC: &str = "designs/sweeps/slurm-ci.toml";
+/// The synthesis sweep of the same array size (`stage = "synth"`).
+const SYNTH_SPEC: &str = "designs/sweeps/synth-ci.toml";
 const TASKS: usize = 4;
-/// The longest a job array may take from submission to its last task's end.
-const JOB_TIMEOUT: Duration = Duration::from_secs(90);
+/// The longest a job array may take from submission to its last task's end
+/// (the synthesis array takes about 30 s on 2 cores).
+const JOB_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A job script and the spec the test submits it over.
+#[derive(Clone, Copy)]
+struct Job {
+    script: &'static str,
+    spec: &'static str,
+}
+
+impl Job {
+    const SWEEP: Job = Job {
+        script: "scripts/slurm/sweep-array.sbatch",
+        spec: SPEC,
+    };
+    const SYNTH: Job = Job {
+        script: "scripts/slurm/synth-array.sbatch",
+        spec: SYNTH_SPEC,
+    };
+}
 
 /// A running cluster; dropping it stops it (`local-cluster.sh stop`), also
 /// when the test panics, and removes its directory unless the test failed.
@@ -75,8 +96,21 @@ impl Cluster {
     /// Submits tasks `array` of the sweep-array script over `SPEC`, shards in
     /// `out`, running `systolic`; the job id.
     fn submit(&self, array: &str, out: &Path, systolic: &Path, logs: &Path) -> String {
+        self.submit_job(Job::SWEEP, array, out, systolic, logs)
+    }
+
+    /// Submits tasks `array` of `job`'s script over its spec, shards in
+    /// `out`, running `systolic`; the job id.
+    fn submit_job(
+        &self,
+        job: Job,
+        array: &str,
+        out: &Path,
+        systolic: &Path,
+        logs: &Path,
+    ) -> String {
         let mut c = self.command("sbatch");
-        c.env("SPEC", SPEC)
+        c.env("SPEC", job.spec)
             .env("OUT", out)
             .env("N", TASKS.to_string())
             .env("SYSTOLIC", systolic)
@@ -86,7 +120,7 @@ impl Cluster {
                 "--cpus-per-task=1",
                 "--mem=256M",
                 &format!("--output={}/slurm-%A_%a.out", s(logs)),
-                "scripts/slurm/sweep-array.sbatch",
+                job.script,
             ]);
         let o = c.output().expect("sbatch runs: run scripts/setup.sh");
         let stdout = succeeded(&o, "sbatch", self);
@@ -106,6 +140,19 @@ impl Cluster {
     /// none); each task's `(ArrayTaskId, JobState, ExitCode)` as scontrol
     /// keeps it (the cluster's MinJobAge keeps finished jobs 10 minutes).
     fn wait(&self, job: &str) -> Vec<(usize, String, String)> {
+        self.wait_for(job, &["ArrayTaskId=", "JobState=", "ExitCode="])
+            .into_iter()
+            .map(|mut f| {
+                let code = f.pop().unwrap_or_default();
+                let state = f.pop().unwrap_or_default();
+                (f[0].parse().expect("a task index"), state, code)
+            })
+            .collect()
+    }
+
+    /// [`Cluster::wait`], giving the values of `keys` in each task's
+    /// `scontrol -o show job` line, sorted by task.
+    fn wait_for(&self, job: &str, keys: &[&str]) -> Vec<Vec<String>> {
         let start = Instant::now();
         let mut last = String::new();
         loop {
@@ -128,22 +175,23 @@ impl Cluster {
         }
         println!("job {job} done in {:.1} s", start.elapsed().as_secs_f64());
         let shown = self.ok("scontrol", &["-o", "show", "job", job]);
-        let mut tasks: Vec<(usize, String, String)> = shown
+        let mut tasks: Vec<Vec<String>> = shown
             .lines()
             .map(|line| {
-                let field = |key: &str| {
-                    line.split_whitespace()
-                        .find_map(|f| f.strip_prefix(key))
-                        .unwrap_or_else(|| panic!("no {key} in scontrol's line {line}"))
-                        .to_string()
-                };
-                let task = field("ArrayTaskId=").parse().expect("a task index");
-                (task, field("JobState="), field("ExitCode="))
+                keys.iter()
+                    .map(|key| {
+                        line.split_whitespace()
+                            .find_map(|f| f.strip_prefix(key))
+                            .unwrap_or_else(|| panic!("no {key} in scontrol's line {line}"))
+                            .to_string()
+                    })
+                    .collect()
             })
             .collect();
-        tasks.sort();
-        for (task, state, code) in &tasks {
-            println!("scontrol: {job}_{task} JobState={state} ExitCode={code}");
+        tasks.sort_by_key(|t| t[0].parse::<usize>().unwrap_or(usize::MAX));
+        for t in &tasks {
+            let shown: Vec<String> = keys.iter().zip(t).map(|(k, v)| format!("{k}{v}")).collect();
+            println!("scontrol: job {job}: {}", shown.join(" "));
         }
         tasks
     }
@@ -317,6 +365,64 @@ fn a_job_array_merges_to_the_unsharded_sweep_and_a_killed_task_resubmitted_resum
         "merge after the resubmission",
     );
     assert_same_results(&merged, &whole);
+
+    // A synthesis sweep with its own script and time limit: each task
+    // synthesizes and places its shard's designs; the merge is the
+    // unsharded synthesis sweep, byte for byte.
+    let whole = scratch.join("synth-whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    support::succeeded(
+        &run(&["sweep", SYNTH_SPEC, "--out", s(&whole.join("results.csv"))]),
+        "the unsharded synthesis sweep",
+    );
+    let out = scratch.join("synth-array");
+    let job = cluster.submit_job(Job::SYNTH, "0-3", &out, &systolic, &logs);
+    let tasks = cluster.wait_for(
+        &job,
+        &["ArrayTaskId=", "JobState=", "ExitCode=", "TimeLimit="],
+    );
+    assert_eq!(tasks.len(), TASKS, "{tasks:?}");
+    for (i, t) in tasks.iter().enumerate() {
+        let log = logs.join(format!("slurm-{job}_{i}.out"));
+        assert!(
+            t[1] == "COMPLETED" && t[2] == "0:0",
+            "synthesis task {i}: {t:?}; {}:\n{}",
+            log.display(),
+            text(&log)
+        );
+        // The script's own limit, not the sweep script's hour.
+        assert_eq!(t[3], "06:00:00", "task {i}'s time limit");
+        assert!(
+            text(&log).contains(&format!("(shard {i}/{TASKS} of 4)")),
+            "{}",
+            text(&log)
+        );
+    }
+    let merged = scratch.join("synth-merged");
+    std::fs::create_dir_all(&merged).unwrap();
+    support::succeeded(
+        &merge(&shards(&out), &merged.join("results.csv")),
+        "merging the synthesis shards",
+    );
+    assert_same_results(&merged, &whole);
+    let results = text(&merged.join("results.csv"));
+    let header: Vec<&str> = results.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for line in results.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let fmax: f64 = cells[at("fmax_mhz")].parse().expect("every design placed");
+        let luts: u64 = cells[at("luts")].parse().expect("LUTs counted");
+        assert!(fmax > 1.0 && luts > 100, "{line}");
+        println!(
+            "synthesized: {}x{} on the {} {}: {luts} LUTs, {} DSPs, {} block RAMs, Fmax {fmax:.2} MHz",
+            cells[at("rows")],
+            cells[at("cols")],
+            cells[at("synth_target")],
+            cells[at("synth_device")],
+            cells[at("dsps")],
+            cells[at("block_rams")]
+        );
+    }
     drop(cluster);
     println!(
         "the Slurm test took {:.1} s",

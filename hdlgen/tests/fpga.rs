@@ -125,6 +125,7 @@ fn report(target: Target, luts: u64, ffs: u64, dsps: u64, brams: u64) -> SynthRe
         },
         stages: Vec::new(),
         cache_key: None,
+        no_room: None,
     }
 }
 

@@ -14,6 +14,17 @@ pub fn paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// An objective's value in the front table: six decimals, or four
+/// significant digits in scientific notation below 0.001 (where six
+/// decimals would show two digits or none: TOPS of a small FPGA array).
+fn figure(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.6}")
+    }
+}
+
 /// Width of an objective's column in the front table.
 fn width(o: Objective) -> usize {
     o.column().len().max(14)
@@ -121,7 +132,7 @@ fn table_of<R: Row>(
                 let _ = write!(s, "  {:>8}", r.sparsity);
             }
             for o in objectives {
-                let _ = write!(s, "  {:>w$.6}", row.value(*o), w = width(*o));
+                let _ = write!(s, "  {:>w$}", figure(row.value(*o)), w = width(*o));
             }
             s.push('\n');
         }
@@ -172,7 +183,7 @@ pub fn train_table(front: &[TrainRow], objectives: &[Objective]) -> String {
                 r.chips
             );
             for o in objectives {
-                let _ = write!(s, "  {:>w$.6}", r.value(*o), w = width(*o));
+                let _ = write!(s, "  {:>w$}", figure(r.value(*o)), w = width(*o));
             }
             s.push('\n');
         }

@@ -52,8 +52,9 @@ pub fn synthesize_design(
     let placed = target.has_pnr() && !opts.skip_pnr;
     let path = workdir.join(REPORT_FILE);
     if let Some(report) = synthesis.reuse(&path) {
-        let no_room =
-            (placed && report.fmax_mhz.is_none()).then(|| "nextpnr could not place it".to_string());
+        let no_room = report.no_room.clone().or_else(|| {
+            (placed && report.fmax_mhz.is_none()).then(|| "nextpnr could not place it".to_string())
+        });
         return Ok(DesignSynthesis {
             report,
             reused: true,
@@ -81,6 +82,7 @@ pub fn synthesize_design(
                 synthesis.tools().yosys.clone(),
             );
             r.cache_key = Some(synthesis.key().to_string());
+            r.no_room = Some(summary.clone());
             (r, Some(summary))
         }
         Err(e) => return Err(e.into()),

@@ -79,6 +79,10 @@ pub struct SynthReport {
     /// ([`Synthesis::reuse`](super::Synthesis::reuse)).
     #[serde(default)]
     pub cache_key: Option<String>,
+    /// What overflowed, when the device has no room for the design (the
+    /// report then holds Yosys's counts alone, no Fmax); absent when it fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_room: Option<String>,
 }
 
 impl SynthReport {
@@ -117,6 +121,7 @@ impl SynthReport {
             },
             stages: Vec::new(),
             cache_key: None,
+            no_room: None,
         }
     }
 
