@@ -2,7 +2,7 @@
 //! input is up to three parts separated by NUL bytes: a results CSV, its
 //! JSON lines and its `.sweep.json` sidecar. The CSV goes through
 //! `dse::results::parse` (rows' points, designs, objectives, constraints,
-//! Pareto fronts, CSV round trip), each JSON line through `SweepRow`'s
+//! Pareto fronts, CSV round trip) and as synth-stage rows, each JSON line through `SweepRow`'s
 //! serde, the sidecar through `Meta`'s (shard arithmetic, objectives); then
 //! the three are written as a shard into a scratch folder and merged with
 //! `dse::merge`.
@@ -26,6 +26,16 @@ fuzz_target!(|data: &[u8]| {
     let dir = systolic_fuzz::scratch();
     if let Ok(text) = std::str::from_utf8(csv) {
         check_rows(text, dir);
+        // As a synth-stage sweep's rows: every row read checks and writes
+        // back to itself.
+        if let Ok(rows) = dse::read_rows::<dse::SynthRow>(text, "fuzz.csv") {
+            let mut again = dse::header::<dse::SynthRow>().into_bytes();
+            write_csv(&rows, &mut again);
+            let back =
+                dse::read_rows::<dse::SynthRow>(std::str::from_utf8(&again).unwrap(), "again")
+                    .expect("written synth rows read back");
+            assert_eq!(back.len(), rows.len());
+        }
     }
     if let Ok(text) = std::str::from_utf8(jsonl) {
         for line in text.lines().take(4) {
