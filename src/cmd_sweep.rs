@@ -39,7 +39,8 @@ pub struct SweepArgs {
     /// Objectives of the Pareto front, 2 or 3 of: latency, throughput, energy,
     /// edp, area, power, tops_per_w, tops_per_mm2, tops, utilization; in a
     /// train-mode sweep: step_time, energy_per_step, samples_per_s,
-    /// samples_per_w, area, power (default: the spec's `pareto`).
+    /// samples_per_w, area, power; a synth-stage sweep also has fmax, luts,
+    /// luts_per_tops, tops_at_fmax (default: the spec's `pareto`).
     #[arg(long, value_delimiter = ',', value_name = "OBJ,OBJ[,OBJ]")]
     pareto: Option<Vec<String>>,
     /// Stop after evaluating this many more points (the results stay

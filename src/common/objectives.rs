@@ -16,9 +16,10 @@ pub fn parse(flag: &'static str, names: &[String]) -> miette::Result<Vec<Objecti
             InputError::new("systolic::cli::objectives", "<command line>", msg)
                 .field(flag)
                 .hint(format!(
-                    "choose 2 or 3 of: {} (train-mode sweeps: {}); e.g. {flag} latency,energy",
+                    "choose 2 or 3 of: {} (train-mode sweeps: {}; synth-stage sweeps also: {}); e.g. {flag} latency,energy",
                     Objective::names(),
-                    Objective::names_of(dse::Mode::Train)
+                    Objective::names_of(dse::Mode::Train),
+                    Objective::SYNTH.map(Objective::name).join(", ")
                 )),
         )
     };
