@@ -1,9 +1,13 @@
 //! A sweep's results as a report reads them: the rows of the results CSV
 //! (`systolic sweep --out RESULTS.csv`, read by [`crate::read_csv`]), the
-//! Pareto objectives its `.sweep.json` sidecar names, and each row's design
-//! (rebuilt by [`SweepRow::design`]).
+//! Pareto objectives its `.sweep.json` sidecar names, each row's design
+//! (rebuilt by [`SweepRow::design`]), and a synth-stage sweep's synthesis
+//! figures ([`read_synth`]).
 
-use crate::{read_csv, resolve_base, sparsity_name, Meta, Objective, Outputs, SweepRow, COLUMNS};
+use crate::{
+    read_csv, read_rows, resolve_base, sparsity_name, Meta, Objective, Outputs, SweepRow, SynthRow,
+    COLUMNS, SYNTH_COLUMNS,
+};
 use sim::design::Design;
 use sim::error::{InputError, Result};
 use std::path::Path;
@@ -78,6 +82,30 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<SweepRow>> {
         .into());
     }
     Ok(rows)
+}
+
+/// Reads the synthesis rows of a results file: [`parse_synth`] of the
+/// file's text.
+pub fn read_synth(path: &Path) -> Result<Option<Vec<SynthRow>>> {
+    let text = sim::error::read_file(path)?;
+    parse_synth(&text, &path.display().to_string())
+}
+
+/// The rows of results CSV text as [`SynthRow`]s (the inference columns and
+/// the synth stage's, [`crate::SYNTH_ROW_COLUMNS`]) when its header has any
+/// of [`SYNTH_COLUMNS`]; `None` when it has none (a sim-stage sweep). A
+/// header with some synthesis columns and not others, a bad value, and an
+/// empty file or a header alone are [`InputError`]s with the file, line,
+/// column and a hint, as [`parse`] gives them.
+pub fn parse_synth(text: &str, file: &str) -> Result<Option<Vec<SynthRow>>> {
+    let header = text.lines().next().unwrap_or("");
+    let has = |c: &str| header.split(',').any(|h| h.trim().trim_matches('"') == c);
+    if !SYNTH_COLUMNS.iter().any(|c| has(c)) {
+        return Ok(None);
+    }
+    // The same checks of an empty file or a header alone as `parse`.
+    parse(text, file)?;
+    read_rows::<SynthRow>(text, file).map(Some)
 }
 
 /// How the sweep behind `results` read its ONNX models (its sidecar's
@@ -338,6 +366,59 @@ mod tests {
         .unwrap();
         assert_eq!(read(&dir.join("new.csv")).unwrap()[0].sparsity, "dense");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    const SYNTH: [(&str, &str); 15] = [
+        ("synth_target", "ice40"),
+        ("synth_device", "up5k"),
+        ("fits", "false"),
+        ("no_room", "7210 LUTs of 5280"),
+        ("luts", "7210"),
+        ("flip_flops", "3011"),
+        ("dsps", "8"),
+        ("block_rams", "12"),
+        ("cells", "10577"),
+        ("fmax_mhz", ""),
+        ("latency_at_fmax_ms", ""),
+        ("tops_at_fmax", ""),
+        ("luts_per_tops", ""),
+        ("verified", ""),
+        ("rtl_cycles", ""),
+    ];
+
+    #[test]
+    fn synthesis_rows_read_when_the_header_has_their_columns() {
+        let all: Vec<(&str, &str)> = ROW.iter().chain(&SYNTH).copied().collect();
+        let order = crate::SYNTH_ROW_COLUMNS;
+        let text = format!("{}\n{}\n", order.join(","), line(&all, &order));
+        let rows = parse_synth(&text, "r.csv").unwrap().unwrap();
+        assert_eq!(rows.len(), 1);
+        let (r, s) = (&rows[0].sim, &rows[0].synth);
+        assert_eq!((r.point, r.rows, r.cols), (7, 16, 32));
+        assert_eq!((s.fits, s.luts, s.fmax_mhz), (false, Some(7210), None));
+        assert_eq!(s.no_room, "7210 LUTs of 5280");
+        // Inference results have none.
+        let plain = format!("{}\n{}\n", COLUMNS.join(","), line(&ROW, &COLUMNS));
+        assert_eq!(parse_synth(&plain, "r.csv").unwrap(), None);
+        // Some synthesis columns but not all: the missing one, on line 1.
+        let no_dsps = text
+            .replace(",dsps,", ",")
+            .replace(",3011,8,12,", ",3011,12,");
+        let e = input(parse_synth(&no_dsps, "r.csv").unwrap_err());
+        assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("dsps")));
+        assert!(e.help.unwrap().contains("synth_target"));
+        // A bad value names its line and column.
+        let bad = text.replace(",up5k,false,", ",up5k,maybe,");
+        let e = input(parse_synth(&bad, "r.csv").unwrap_err());
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("fits")));
+        // A row that fits names no overflow.
+        let fits = text.replace(",up5k,false,", ",up5k,true,");
+        let e = input(parse_synth(&fits, "r.csv").unwrap_err());
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("no_room")));
+        let header = format!("{}\n", order.join(","));
+        assert!(input(parse_synth(&header, "r.csv").unwrap_err())
+            .message
+            .contains("no rows"));
     }
 
     #[test]

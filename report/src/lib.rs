@@ -23,6 +23,7 @@ pub mod site;
 pub mod sparsity;
 pub mod style;
 pub mod sweep;
+pub mod synth;
 pub mod train;
 pub mod typeset;
 

@@ -1,7 +1,8 @@
 //! The report of a sweep (`systolic report RESULTS.csv`): per model, the
 //! Pareto front, the utilization heatmap, the best design of each dataflow,
 //! the sparse weight patterns against dense (when the sweep has several),
-//! and the best design's per-layer plots (re-simulated).
+//! and the best design's per-layer plots (re-simulated); for a synth-stage
+//! sweep, its designs' Fmax and area against array size.
 
 use super::dataflow::{Best, BestPerDataflow, DATAFLOWS};
 use super::heatmap::{Cell, Heatmap, Panel, Scale};
@@ -12,7 +13,7 @@ use super::sparsity::AgainstDense;
 use super::style::{self, sig};
 use super::{figure, slug, RenderError};
 use dse::study::{best_edp, BestDesign, ModelStudy};
-use dse::{pareto_rows, Objective, Sense, SweepRow};
+use dse::{pareto_rows, Objective, Sense, SweepRow, SynthRow};
 
 /// What to report on.
 pub struct Options {
@@ -32,9 +33,25 @@ pub fn front(rows: &[&SweepRow], objectives: &[Objective]) -> Vec<usize> {
 /// The sweep page: `all` rows, and one study per model to show (in order;
 /// made by [`dse::study::study`] before drawing).
 pub fn page(all: &[SweepRow], studies: &[ModelStudy], o: &Options) -> Result<Page, RenderError> {
+    page_with_synth(all, None, studies, o)
+}
+
+/// [`page`], and when `synth` holds the rows of a synth-stage sweep (the
+/// same results read as [`SynthRow`]s, [`dse::results::read_synth`]), the
+/// synthesis section of the shown models' designs after the overview
+/// ([`super::synth::section`]).
+pub fn page_with_synth(
+    all: &[SweepRow],
+    synth: Option<&[SynthRow]>,
+    studies: &[ModelStudy],
+    o: &Options,
+) -> Result<Page, RenderError> {
     let chosen: Vec<String> = studies.iter().map(|s| s.model.clone()).collect();
     let names: Vec<&str> = o.objectives.iter().map(|x| x.name()).collect();
     let mut sections = vec![overview(all, &chosen, o)];
+    if let Some(rows) = synth {
+        sections.extend(super::synth::of_models(rows, &chosen, &o.file)?);
+    }
     for st in studies {
         let rows: Vec<&SweepRow> = all.iter().filter(|r| r.model == st.model).collect();
         sections.extend(model_sections(&st.model, &rows, st.best.as_ref(), o)?);
