@@ -229,6 +229,10 @@ pub struct Meta {
     /// synthesis columns too.
     #[serde(default, skip_serializing_if = "super::Stage::is_sim")]
     pub stage: super::Stage,
+    /// A synth stage's tools and their versions ([`super::Synthesizer::tools`];
+    /// absent without the stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<String>,
 }
 
 impl Meta {
@@ -257,6 +261,7 @@ impl Meta {
             mode: spec.mode(),
             chips: spec.chips().to_vec(),
             stage: spec.stage(),
+            tools: None,
         }
     }
 

@@ -174,6 +174,19 @@ fn merge_rows<R: Row>(
                     "merge the shards of one sweep, all run with the same spec and the same shard count",
                 ));
             }
+            if meta.tools != first.meta.tools {
+                let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "no tools".into());
+                return Err(problem(
+                    path,
+                    format!(
+                        "was synthesized with {}, but {} with {}",
+                        show(&meta.tools),
+                        first.csv.display(),
+                        show(&first.meta.tools)
+                    ),
+                    "shards synthesized by other tool versions count and place differently: rerun them on nodes with the same Yosys and nextpnr",
+                ));
+            }
         }
         let jsonl = files.jsonl_of(&meta);
         for p in [path, &files.meta, &jsonl] {

@@ -444,6 +444,7 @@ mod tests {
                 mode: crate::Mode::Inference,
                 chips: Vec::new(),
                 stage: crate::Stage::Sim,
+                tools: None,
             }
             .to_text()
         };

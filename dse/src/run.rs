@@ -102,7 +102,8 @@ pub fn run_with(
                     hint: "run the sweep with `systolic sweep`, which synthesizes with Yosys and nextpnr".into(),
                 });
             };
-            let (summary, synth_front) = run_rows(spec, opts, progress, &ev, &|p| {
+            let tools = Some(synthesizer.tools());
+            let (summary, synth_front) = run_rows(spec, opts, tools, progress, &ev, &|p| {
                 ev.synth_rows(p, synthesizer)
             })?;
             Ok(RunSummary {
@@ -111,12 +112,12 @@ pub fn run_with(
             })
         }
         Mode::Inference => {
-            let (summary, front) = run_rows(spec, opts, progress, &ev, &|p| ev.rows(p))?;
+            let (summary, front) = run_rows(spec, opts, None, progress, &ev, &|p| ev.rows(p))?;
             Ok(RunSummary { front, ..summary })
         }
         Mode::Train => {
             let (summary, train_front) =
-                run_rows(spec, opts, progress, &ev, &|p| ev.train_rows(p))?;
+                run_rows(spec, opts, None, progress, &ev, &|p| ev.train_rows(p))?;
             Ok(RunSummary {
                 train_front,
                 ..summary
@@ -130,6 +131,7 @@ pub fn run_with(
 fn run_rows<R: Row>(
     spec: &Spec,
     opts: &RunOptions,
+    tools: Option<String>,
     progress: &(dyn Fn(u64) + Sync),
     evaluator: &Evaluator<'_>,
     rows_of: &(dyn Fn(&super::Point) -> Result<Vec<R>> + Sync),
@@ -142,6 +144,7 @@ fn run_rows<R: Row>(
     out.check()?;
     let _lock = out.lock()?;
     let mut meta = Meta::of(spec, shard, out);
+    meta.tools = tools;
     let done = prepare::<R>(spec, &meta, out, &index)?;
     let objectives = opts.pareto.clone().unwrap_or_else(|| spec.pareto.clone());
     let per_point = evaluator.engine_layers_per_point();
@@ -271,6 +274,18 @@ fn prepare<R: Row>(
             &out.csv,
             &format!("holds {}, not {}", show(old.shard), show(meta.shard)),
             "give the same --shard as the run that started this file, or another --out",
+        ));
+    }
+    if old.tools != meta.tools {
+        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "no tools".into());
+        return Err(refusal(
+            &out.csv,
+            &format!(
+                "was synthesized with {}, and this run has {}",
+                show(&old.tools),
+                show(&meta.tools)
+            ),
+            "results of other tools (which count and place differently) are not continued: run with the same tool versions, or into another --out",
         ));
     }
     if old.jsonl != meta.jsonl {

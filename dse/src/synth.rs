@@ -191,6 +191,10 @@ pub trait Synthesizer: Sync {
     /// Synthesizes `design`; a tool that fails or is missing is an error,
     /// a design the device has no room for is a result.
     fn synthesize(&self, point: &Point, design: &Design) -> Result<Synthesized>;
+    /// The tools and their versions, e.g. `Yosys 0.23; nextpnr-ice40 0.4`:
+    /// kept in the sidecar, so that results are never resumed or merged
+    /// across different tools (which may count or place differently).
+    fn tools(&self) -> String;
 }
 
 /// The columns a synth stage adds to each row, in order (the field order of

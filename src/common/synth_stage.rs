@@ -24,6 +24,8 @@ pub struct HdlSynthesizer {
     freq_mhz: Option<f64>,
     verify_gemm: Option<(u64, u64, u64)>,
     dir: PathBuf,
+    /// The tools and their versions.
+    tools: String,
     /// One lock per RTL digest: a design is synthesized by one thread while
     /// the others with the same RTL wait, then reuse its report.
     busy: Mutex<HashMap<String, Arc<Mutex<()>>>>,
@@ -110,8 +112,14 @@ impl HdlSynthesizer {
         if s.verify_gemm.is_some() {
             needed.push(Tool::Verilator);
         }
+        let mut versions = Vec::new();
         for t in needed {
-            t.locate(&tools)?;
+            let exe = t.locate(&tools)?;
+            let v = t.version(&exe)?;
+            versions.push(match t {
+                Tool::Yosys => format!("Yosys {v}"),
+                _ => v,
+            });
         }
         Ok(Some(HdlSynthesizer {
             target,
@@ -120,6 +128,7 @@ impl HdlSynthesizer {
             freq_mhz: s.freq_mhz,
             verify_gemm: s.verify_gemm,
             dir: work_dir(csv),
+            tools: versions.join("; "),
             busy: Mutex::new(HashMap::new()),
         }))
     }
@@ -199,6 +208,10 @@ impl Synthesizer for HdlSynthesizer {
         let lock = self.lock_of(&digest);
         let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
         self.synthesize_in(design, &self.dir.join(format!("rtl-{digest}")))
+    }
+
+    fn tools(&self) -> String {
+        self.tools.clone()
     }
 }
 
