@@ -177,7 +177,7 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
             st.target,
             st.device.as_deref().unwrap_or("(default device)"),
             st.verify_gemm.map_or(String::new(), |(m, k, n)| format!(
-                " and a {m}x{k}x{n} GEMM co-simulated"
+                ", its IP co-simulated on the GEMM {m}x{k}x{n}"
             )),
             crate::common::synth_stage::work_dir(&a.out).display()
         ),
