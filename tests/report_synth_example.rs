@@ -31,9 +31,23 @@ fn the_committed_results_are_whole_and_every_design_was_placed_and_matched() {
     assert_eq!(rows.len(), 16, "{HINT}");
     for r in &rows {
         let s = &r.synth;
-        assert!(s.fits && s.fmax_mhz.is_some(), "{}x{}: {s:?}", r.sim.rows, r.sim.cols);
-        assert_eq!(s.verified, Some(true), "{}x{} co-simulated", r.sim.rows, r.sim.cols);
-        assert_eq!((s.synth_target.as_str(), s.synth_device.as_str()), ("ice40", "up5k"));
+        assert!(
+            s.fits && s.fmax_mhz.is_some(),
+            "{}x{}: {s:?}",
+            r.sim.rows,
+            r.sim.cols
+        );
+        assert_eq!(
+            s.verified,
+            Some(true),
+            "{}x{} co-simulated",
+            r.sim.rows,
+            r.sim.cols
+        );
+        assert_eq!(
+            (s.synth_target.as_str(), s.synth_device.as_str()),
+            ("ice40", "up5k")
+        );
     }
     let meta = text(&root().join("reports/results/synth-ice40.sweep.json"));
     assert!(
@@ -63,9 +77,10 @@ fn a_committed_design_synthesizes_today_to_its_committed_figures() {
         s(&dir),
     ]);
     let report: serde_json::Value = serde_json::from_str(&text(&dir.join("ice40.json"))).unwrap();
-    let meta: serde_json::Value =
-        serde_json::from_str(&text(&root().join("reports/results/synth-ice40.sweep.json")))
-            .unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&text(
+        &root().join("reports/results/synth-ice40.sweep.json"),
+    ))
+    .unwrap();
     let tools = meta["tools"].as_str().unwrap_or("");
     let yosys = report["tools"]["yosys"].as_str().unwrap_or("");
     assert!(
@@ -75,7 +90,13 @@ fn a_committed_design_synthesizes_today_to_its_committed_figures() {
     let s = &row.synth;
     let n = |f: &str| report[f].as_u64();
     assert_eq!(
-        (s.luts, Some(s.flip_flops), s.dsps, s.block_rams, Some(s.cells)),
+        (
+            s.luts,
+            Some(s.flip_flops),
+            s.dsps,
+            s.block_rams,
+            Some(s.cells)
+        ),
         (
             n("luts"),
             n("flip_flops"),
