@@ -169,19 +169,18 @@ pub fn run(a: SweepArgs) -> miette::Result<()> {
         s.seconds,
         plural(threads as u64, "thread"),
     );
-    let _ = match &spec.synth {
+    let _ = match (&spec.synth, &synthesizer) {
         // Synthesis, not the simulator, takes the time.
-        Some(st) => write!(
+        (Some(st), Some(synth)) => write!(
             msg,
-            "(each design synthesized for {} {}{}; reports in {})",
-            st.target,
-            st.device.as_deref().unwrap_or("(default device)"),
+            "(each design synthesized for {}{}; reports in {})",
+            synth.describe(),
             st.verify_gemm.map_or(String::new(), |(m, k, n)| format!(
                 ", its IP co-simulated on the GEMM {m}x{k}x{n}"
             )),
             crate::common::synth_stage::work_dir(&a.out).display()
         ),
-        None => write!(
+        _ => write!(
             msg,
             "({} layer evaluations, {:.0} per second)",
             s.layer_evaluations,

@@ -133,6 +133,14 @@ impl HdlSynthesizer {
         }))
     }
 
+    /// What it synthesizes for: `ice40 up5k`, `generic`.
+    pub fn describe(&self) -> String {
+        match &self.device {
+            Some(d) => format!("{} {}", self.target, d.name),
+            None => self.target.to_string(),
+        }
+    }
+
     fn lock_of(&self, digest: &str) -> Arc<Mutex<()>> {
         let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         busy.entry(digest.to_string()).or_default().clone()
