@@ -207,6 +207,14 @@ fn synth_stage_mistakes_are_refused_naming_the_field_before_anything_runs() {
             "synth.freq_mhz",
             "applies to placed designs",
         ),
+        (
+            spec("up5k", "[2]").replace(
+                "cols = [2]\n",
+                "cols = [2]\nsparsity = [\"dense\", \"2:4\"]\n",
+            ) + "verify_gemm = [4, 8, 4]\n",
+            "synth.verify_gemm",
+            "2:4",
+        ),
     ];
     for (i, (text_of_spec, field, says)) in cases.iter().enumerate() {
         let dir = scratch(&format!("bad-{i}"), text_of_spec);
