@@ -99,7 +99,7 @@ impl HdlSynthesizer {
                     };
                 return Err(synth_field(
                     "synth.verify_gemm",
-                    format!("{gemm:?}: {why}"),
+                    format!("[{}, {}, {}]: {why}", gemm.0, gemm.1, gemm.2),
                     "co-simulate dense designs only (remove the sparse patterns), or remove verify_gemm",
                 ));
             }
