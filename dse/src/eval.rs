@@ -7,7 +7,7 @@
 use super::points::Point;
 use super::row::SweepRow;
 use super::spec::Spec;
-use super::synth::{SynthColumns, SynthRow, Synthesizer};
+use super::synth::{SynthRow, Synthesizer};
 use super::train_row::{TrainColumns, TrainRow};
 use sim::design::Design;
 use sim::engine::{FastEngine, TimingMode};
@@ -211,7 +211,7 @@ impl<'a> Evaluator<'a> {
         Ok(rows
             .into_iter()
             .map(|sim| {
-                let synth = SynthColumns::new(&s, &sim);
+                let synth = s.at(&sim);
                 SynthRow { sim, synth }.with_feasibility(&self.spec.raw.constraints)
             })
             .collect())

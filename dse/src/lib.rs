@@ -37,7 +37,7 @@ pub use row::{
 pub use run::{run, run_with, RunOptions, RunSummary};
 pub use spec::{resolve_base, resolve_model, RawSpec, Sampling, Spec, SweepModel};
 pub use synth::{
-    RawSynth, Stage, SynthColumns, SynthRow, SynthSpec, Synthesized, Synthesizer, SYNTH_COLUMNS,
+    RawSynth, Stage, SynthColumns, SynthRow, SynthSpec, Synthesizer, SYNTH_COLUMNS,
     SYNTH_ROW_COLUMNS,
 };
 pub use train::{TrainSpec, DEFAULT_CLUSTER};

@@ -157,40 +157,15 @@ impl Checker<'_> {
     }
 }
 
-/// What a [`Synthesizer`] measured of one design.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Synthesized {
-    /// Target synthesized for.
-    pub target: String,
-    /// Device (or family), `None` for a target without one.
-    pub device: Option<String>,
-    /// `None` when the design fits the device; else what overflowed (a
-    /// result, not an error: the row is infeasible).
-    pub no_room: Option<String>,
-    /// LUT-equivalents (`None` for the generic target).
-    pub luts: Option<u64>,
-    /// Flip-flops.
-    pub flip_flops: u64,
-    /// DSP blocks (`None` for the generic target).
-    pub dsps: Option<u64>,
-    /// Block RAMs (`None` for the generic target).
-    pub block_rams: Option<u64>,
-    /// Cells of the netlist.
-    pub cells: u64,
-    /// Fmax from place and route, MHz.
-    pub fmax_mhz: Option<f64>,
-    /// The co-simulation: whether values and cycles matched, and the RTL's
-    /// cycles (`None` when none ran).
-    pub verified: Option<(bool, u64)>,
-}
-
 /// What runs the synth stage of a point: synthesis (and place and route,
 /// and the co-simulation `verify_gemm` asks for) of `design`, the design of
 /// `point`. Called from worker threads; each point once per run.
 pub trait Synthesizer: Sync {
-    /// Synthesizes `design`; a tool that fails or is missing is an error,
-    /// a design the device has no room for is a result.
-    fn synthesize(&self, point: &Point, design: &Design) -> Result<Synthesized>;
+    /// Synthesizes `design`: its columns, the figures at Fmax left empty
+    /// (each row fills them in, [`SynthColumns::at`]). A tool that fails or
+    /// is missing is an error; a design the device has no room for is a
+    /// result (`no_room` says what overflowed).
+    fn synthesize(&self, point: &Point, design: &Design) -> Result<SynthColumns>;
     /// The tools and their versions, e.g. `Yosys 0.23; nextpnr-ice40 0.4`:
     /// kept in the sidecar, so that results are never resumed or merged
     /// across different tools (which may count or place differently).
@@ -233,7 +208,7 @@ pub const SYNTH_ROW_COLUMNS: [&str; 45] = {
 };
 
 /// The synth stage's figures of one row (docs/SWEEP.md defines each).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SynthColumns {
     /// Target synthesized for.
     pub synth_target: String,
@@ -270,30 +245,23 @@ pub struct SynthColumns {
 }
 
 impl SynthColumns {
-    /// The columns of `s` for a row with `sim`'s figures.
-    pub fn new(s: &Synthesized, sim: &SweepRow) -> SynthColumns {
-        let fmax = s.fmax_mhz.filter(|f| *f > 0.0);
+    /// These measurements in a row with `sim`'s figures: the figures at
+    /// Fmax computed from the row (none without Fmax), `fits` from
+    /// `no_room`.
+    pub fn at(&self, sim: &SweepRow) -> SynthColumns {
+        let fmax = self.fmax_mhz.filter(|f| *f > 0.0);
         let scale = fmax.map(|f| f / sim.clock_mhz);
         let tops_at_fmax = scale.map(|k| sim.achieved_tops * k);
         SynthColumns {
-            synth_target: s.target.clone(),
-            synth_device: s.device.clone().unwrap_or_default(),
-            fits: s.no_room.is_none(),
-            no_room: s.no_room.clone().unwrap_or_default(),
-            luts: s.luts,
-            flip_flops: s.flip_flops,
-            dsps: s.dsps,
-            block_rams: s.block_rams,
-            cells: s.cells,
+            fits: self.no_room.is_empty(),
             fmax_mhz: fmax,
             latency_at_fmax_ms: scale.map(|k| sim.latency_ms / k),
             tops_at_fmax,
-            luts_per_tops: match (s.luts, tops_at_fmax) {
+            luts_per_tops: match (self.luts, tops_at_fmax) {
                 (Some(l), Some(t)) if t > 0.0 => Some(l as f64 / t),
                 _ => None,
             },
-            verified: s.verified.map(|(ok, _)| ok),
-            rtl_cycles: s.verified.map(|(_, c)| c),
+            ..self.clone()
         }
     }
 }
@@ -417,21 +385,20 @@ mod tests {
         assert_eq!(&SYNTH_ROW_COLUMNS[COLUMNS.len()..], &SYNTH_COLUMNS[..]);
         let row = SynthRow {
             sim: sim_row(),
-            synth: SynthColumns::new(
-                &Synthesized {
-                    target: "ice40".into(),
-                    device: Some("up5k".into()),
-                    luts: Some(1000),
-                    flip_flops: 300,
-                    dsps: Some(4),
-                    block_rams: Some(6),
-                    cells: 2000,
-                    fmax_mhz: Some(50.0),
-                    verified: Some((true, 123)),
-                    ..Synthesized::default()
-                },
-                &sim_row(),
-            ),
+            synth: SynthColumns {
+                synth_target: "ice40".into(),
+                synth_device: "up5k".into(),
+                luts: Some(1000),
+                flip_flops: 300,
+                dsps: Some(4),
+                block_rams: Some(6),
+                cells: 2000,
+                fmax_mhz: Some(50.0),
+                verified: Some(true),
+                rtl_cycles: Some(123),
+                ..SynthColumns::default()
+            }
+            .at(&sim_row()),
         };
         // Fmax is half the spec's 100 MHz clock: twice the latency, half the TOPS.
         assert_eq!(row.synth.latency_at_fmax_ms, Some(0.0008));
@@ -471,16 +438,16 @@ mod tests {
 
     #[test]
     fn a_design_without_room_or_fmax_has_no_figures_at_fmax_and_reads_back() {
-        let s = Synthesized {
-            target: "ice40".into(),
-            device: Some("up5k".into()),
-            no_room: Some("needs 9000 LUTs, the up5k has 5280".into()),
+        let s = SynthColumns {
+            synth_target: "ice40".into(),
+            synth_device: "up5k".into(),
+            no_room: "needs 9000 LUTs, the up5k has 5280".into(),
             luts: Some(9000),
-            ..Synthesized::default()
+            ..SynthColumns::default()
         };
         let row = SynthRow {
             sim: sim_row(),
-            synth: SynthColumns::new(&s, &sim_row()),
+            synth: s.at(&sim_row()),
         }
         .with_feasibility(&crate::Constraints::default());
         assert!(!row.feasible() && !row.synth.fits);

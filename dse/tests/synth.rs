@@ -10,7 +10,7 @@ use support::{files, opts, quiet, TOPOLOGY};
 
 use dse::{
     merge, pareto_rows, read_rows, run, run_with, Objective, Outputs, Point, Shard, Spec, SweepRow,
-    SynthRow, Synthesized, Synthesizer,
+    SynthColumns, SynthRow, Synthesizer,
 };
 use sim::Design;
 use std::path::{Path, PathBuf};
@@ -33,21 +33,27 @@ impl Fake {
 }
 
 impl Synthesizer for Fake {
-    fn synthesize(&self, _point: &Point, d: &Design) -> sim::Result<Synthesized> {
+    fn synthesize(&self, _point: &Point, d: &Design) -> sim::Result<SynthColumns> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let pes = d.pes();
         let luts = 100 + 60 * pes;
-        Ok(Synthesized {
-            target: "ice40".into(),
-            device: Some("fake".into()),
-            no_room: (luts > 600).then(|| format!("needs {luts} LUTs, the fake has 600")),
+        Ok(SynthColumns {
+            synth_target: "ice40".into(),
+            synth_device: "fake".into(),
+            no_room: if luts > 600 {
+                format!("needs {luts} LUTs, the fake has 600")
+            } else {
+                String::new()
+            },
             luts: Some(luts),
             flip_flops: 40 * pes,
             dsps: Some(pes.min(8)),
             block_rams: Some(u64::from(d.rows) + 4),
             cells: 3 * luts,
             fmax_mhz: (luts <= 600).then_some(80.0 - 2.0 * pes as f64),
-            verified: Some((true, 100 + pes)),
+            verified: Some(true),
+            rtl_cycles: Some(100 + pes),
+            ..SynthColumns::default()
         })
     }
 

@@ -5,7 +5,7 @@
 //! of the design's RTL, so points that differ only where the RTL does not
 //! (their clock, say) synthesize once.
 
-use dse::{Point, Spec, Synthesized, Synthesizer};
+use dse::{Point, Spec, SynthColumns, Synthesizer};
 use hdlgen::check::{self, Simulator};
 use hdlgen::synth::{fpga, rtl_digest, synthesize_design, Device, SynthOptions, Target};
 use hdlgen::tools::Tool;
@@ -150,7 +150,7 @@ impl HdlSynthesizer {
         busy.entry(digest.to_string()).or_default().clone()
     }
 
-    fn synthesize_in(&self, design: &Design, work: &Path) -> Result<Synthesized> {
+    fn synthesize_in(&self, design: &Design, work: &Path) -> Result<SynthColumns> {
         let target = self.target;
         let budget = self.device.as_ref().filter(|d| d.dsps > 0).map(|d| d.dsps);
         let params = fpga::synth_params(design, target, budget)
@@ -177,17 +177,19 @@ impl HdlSynthesizer {
             Some(dims) => Some(self.verify(design, dims, &work.join("verify"))?),
         };
         let r = s.report;
-        Ok(Synthesized {
-            target: target.to_string(),
-            device: r.device,
-            no_room: s.no_room,
+        Ok(SynthColumns {
+            synth_target: target.to_string(),
+            synth_device: r.device.unwrap_or_default(),
+            no_room: s.no_room.unwrap_or_default(),
             luts: r.luts,
             flip_flops: r.flip_flops,
             dsps: r.dsps,
             block_rams: r.block_rams,
             cells: r.cells,
             fmax_mhz: r.fmax_mhz,
-            verified,
+            verified: verified.map(|(ok, _)| ok),
+            rtl_cycles: verified.map(|(_, c)| c),
+            ..SynthColumns::default()
         })
     }
 
@@ -215,7 +217,7 @@ impl HdlSynthesizer {
 }
 
 impl Synthesizer for HdlSynthesizer {
-    fn synthesize(&self, _point: &Point, design: &Design) -> Result<Synthesized> {
+    fn synthesize(&self, _point: &Point, design: &Design) -> Result<SynthColumns> {
         let digest = rtl_digest(design).map_err(|e| stage("generating its RTL", &e))?;
         let lock = self.lock_of(&digest);
         let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
