@@ -85,6 +85,25 @@ impl HdlSynthesizer {
                 ));
             }
         }
+        let limits = [
+            (
+                "constraints.min_fmax_mhz",
+                spec.raw.constraints.min_fmax_mhz.is_some() && !place_and_route,
+                "Fmax, which only placed and routed designs have (ice40, ecp5)",
+            ),
+            (
+                "constraints.max_luts",
+                spec.raw.constraints.max_luts.is_some() && !has_luts,
+                "LUTs, which the generic target does not count",
+            ),
+        ];
+        if let Some((field, _, why)) = limits.iter().find(|(_, refused, _)| *refused) {
+            return Err(synth_field(
+                field,
+                format!("this limit needs {why}"),
+                "remove the limit, or choose a target that measures it",
+            ));
+        }
         if let Some(gemm) = s.verify_gemm {
             // The IP (what `verify_gemm` runs) exists for every design but
             // a sparse one (`Config::needs_ip`): refused here by the axis,
