@@ -203,7 +203,9 @@ fn synth_stage_mistakes_are_refused_naming_the_field_before_anything_runs() {
             "applies to sweeps with stage = \"synth\"",
         ),
         (
-            spec("up5k", "[1]").replace("[synth]", "[constraints]\nmin_fmax_mhz = 40\n\n[synth]")
+            spec("up5k", "[1]")
+                .replace("pareto = [\"tops_at_fmax\", \"luts\"]\n", "")
+                .replace("[synth]", "[constraints]\nmin_fmax_mhz = 40\n\n[synth]")
                 + "place_and_route = false\n",
             "constraints.min_fmax_mhz",
             "needs Fmax",
