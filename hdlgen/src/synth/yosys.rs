@@ -190,8 +190,23 @@ pub(crate) fn synthesize(
     Ok((stats, stages))
 }
 
+/// How many times a Yosys run whose ABC aborted is run again. ABC's
+/// `lutpack` (in `synth_ice40`'s script) asserts on the value of a pointer
+/// (`Lpk_CutTruth`: `pFanin->pCopy & 0xffff0000`), so the same run aborts
+/// or passes with where memory lands: YosysHQ/yosys#1028,
+/// berkeley-abc/abc#43. Seen here once in the FPGA fit test; the rerun
+/// gives the result every passing run gives.
+const ABC_ABORT_RETRIES: usize = 2;
+
+/// Whether a failed Yosys run's output says ABC aborted (SIGABRT: an
+/// assertion).
+fn abc_aborted(output: &str) -> bool {
+    output.contains("ABC: execution of command") && output.contains("failed: return code 134")
+}
+
 /// Runs Yosys (`flow` says which run) in `dir`, following its `log` for
-/// the stages, which are reported to `progress` and returned.
+/// the stages, which are reported to `progress` and returned. A run whose
+/// ABC aborted is run again, up to [`ABC_ABORT_RETRIES`] times.
 pub(crate) fn watch(
     flow: Flow,
     exe: &Path,
@@ -200,11 +215,24 @@ pub(crate) fn watch(
     log: &Path,
     progress: &dyn Progress,
 ) -> Result<(tools::Run, Vec<StageTime>), ToolError> {
-    let mut stages = Stages::begin(flow, progress);
-    let run = Tool::Yosys.run_watching(exe, args, Some(dir), log, &mut |l| stages.line(l));
-    let ok = run.as_ref().is_ok_and(|r| r.ok);
-    let stages = stages.finish(ok);
-    Ok((run?, stages))
+    let mut retries = 0;
+    loop {
+        let mut stages = Stages::begin(flow, progress);
+        let run = Tool::Yosys.run_watching(exe, args, Some(dir), log, &mut |l| stages.line(l));
+        let ok = run.as_ref().is_ok_and(|r| r.ok);
+        let stages = stages.finish(ok);
+        let aborted = run.as_ref().is_ok_and(|r| {
+            !r.ok
+                && abc_aborted(
+                    &(r.stderr.clone() + &std::fs::read_to_string(log).unwrap_or_default()),
+                )
+        });
+        if aborted && retries < ABC_ABORT_RETRIES {
+            retries += 1;
+            continue;
+        }
+        return Ok((run?, stages));
+    }
 }
 
 /// Total `SIZE x WIDTH` of the `$mem_v2` cells in an RTLIL dump.
@@ -332,6 +360,18 @@ pub(crate) fn read_ports(path: &Path, top: &str) -> Result<Vec<Port>, SynthError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_abc_abort_is_told_from_other_failures() {
+        let abort = "ERROR: ABC: execution of command \"\"berkeley-abc\" -s -f /tmp/yosys-abc-ujo3rE/abc.script 2>&1\" failed: return code 134.";
+        assert!(abc_aborted(&format!(
+            "ABC: berkeley-abc: src/opt/lpk/lpkCut.c:200: Lpk_CutTruth: Assertion failed.\n{abort}"
+        )));
+        assert!(!abc_aborted("ERROR: syntax error, unexpected TOK_ID"));
+        assert!(!abc_aborted(
+            "ERROR: ABC: execution of command \"x\" failed: return code 1."
+        ));
+    }
     use crate::synth::job::SynthOptions;
     use std::path::PathBuf;
 
