@@ -4,10 +4,13 @@
 //! band, and labels on every tick when they fit (on the powers of ten
 //! otherwise).
 
-use super::style::{self, short};
+use super::style::{self, short, text};
 use super::typeset;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
-use plotters::prelude::{IntoLogRange, RGBColor};
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::{
+    Cartesian2d, ChartContext, DrawingBackend, IntoLogRange, RGBColor, Ranged,
+};
 
 /// Colour of the light (minor) gridlines of every plot.
 pub const MINOR: RGBColor = RGBColor(243, 243, 243);
@@ -120,6 +123,37 @@ pub fn widest_label(lo: f64, hi: f64) -> f64 {
 /// The height of a tick label (px), for [`label_all`] on a vertical axis.
 pub fn label_height() -> f64 {
     typeset::em(style::TICK_PX) * 1.2
+}
+
+/// How a panel writes its tick labels.
+pub type Labels<'a> = &'a dyn Fn(&f64) -> String;
+
+/// Draws the mesh of a panel in the house style: bold gridlines at the
+/// ticks, light ones between (at most four), the tick labels that
+/// `labels` (x, y) write and the axis descriptions `desc` (x, y).
+pub fn mesh<DB, X, Y>(
+    c: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    labels: (Labels, Labels),
+    desc: (&str, &str),
+) -> crate::DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    c.configure_mesh()
+        .x_label_formatter(labels.0)
+        .y_label_formatter(labels.1)
+        .x_desc(desc.0)
+        .y_desc(desc.1)
+        .axis_desc_style(text(style::AXIS_PX))
+        .label_style(text(style::TICK_PX))
+        .bold_line_style(MAJOR)
+        .light_line_style(MINOR)
+        .max_light_lines(4)
+        .draw()?;
+    Ok(())
 }
 
 #[cfg(test)]

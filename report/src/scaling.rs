@@ -4,7 +4,7 @@
 use super::axes;
 use super::hover::Marks;
 use super::kit::{self, Entry, Marker};
-use super::style::{self, padded, sig, text};
+use super::style::{self, padded, sig};
 use super::{Chart, DrawResult};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
@@ -135,17 +135,7 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    c.configure_mesh()
-        .x_label_formatter(x_label)
-        .y_label_formatter(y_label)
-        .x_desc("chips (log scale)")
-        .y_desc(y_desc)
-        .axis_desc_style(text(style::AXIS_PX))
-        .label_style(text(style::TICK_PX))
-        .bold_line_style(axes::MAJOR)
-        .light_line_style(axes::MINOR)
-        .max_light_lines(4)
-        .draw()?;
+    axes::mesh(&mut c, (x_label, y_label), ("chips (log scale)", y_desc))?;
     // Lines first, then the dots on top: a line that coincides with another
     // (ideal scaling) stays visible through the dots.
     for l in lines {

@@ -3,10 +3,11 @@
 //! designs the device has no room for drawn as rings.
 
 use super::{Design, Designs};
+use crate::axes::Labels;
 use crate::hover::Marks;
 use crate::kit::{self, Entry, Marker};
 use crate::place::{self, Placer};
-use crate::style::{self, short, text, text_in, INK};
+use crate::style::{self, short, text_in, INK};
 use crate::typeset::{self, Rect};
 use crate::{axes, Chart, DrawResult};
 use plotters::coord::combinators::BindKeyPoints;
@@ -62,8 +63,6 @@ const QUANTITIES: [Quantity; 5] = [
 
 /// Radius of a design's dot or ring (px).
 const DOT_R: u32 = 6;
-/// How a panel writes its tick labels.
-type Labels<'a> = &'a dyn Fn(&f64) -> String;
 
 /// The most shapes with equal PEs stand apart (px).
 const DODGE_PX: f64 = 14.0;
@@ -218,17 +217,11 @@ impl SynthChart<'_> {
         X: Ranged<ValueType = f64> + ValueFormatter<f64>,
         Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
-        c.configure_mesh()
-            .x_label_formatter(x_label)
-            .y_label_formatter(y_label)
-            .x_desc("PEs (rows x cols, log scale)")
-            .y_desc(y_desc)
-            .axis_desc_style(text(style::AXIS_PX))
-            .label_style(text(style::TICK_PX))
-            .bold_line_style(axes::MAJOR)
-            .light_line_style(axes::MINOR)
-            .max_light_lines(4)
-            .draw()?;
+        axes::mesh(
+            &mut c,
+            (x_label, y_label),
+            ("PEs (rows x cols, log scale)", y_desc),
+        )?;
         let names = &self.designs.series;
         let placed: Vec<(&Design, (f64, f64))> = self
             .designs
