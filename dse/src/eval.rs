@@ -201,10 +201,10 @@ impl<'a> Evaluator<'a> {
         point: &Point,
         synthesizer: &dyn Synthesizer,
     ) -> Result<Vec<SynthRow>> {
-        let rows = self.rows(point)?;
         let design = point
             .design(&self.spec.base)
             .map_err(|e| in_point(point, e))?;
+        let rows = self.rows_on(point, &design)?;
         let s = synthesizer
             .synthesize(point, &design)
             .map_err(|e| in_point(point, e))?;
@@ -222,12 +222,17 @@ impl<'a> Evaluator<'a> {
         let design = point
             .design(&self.spec.base)
             .map_err(|e| in_point(point, e))?;
-        let prices = Prices::of(&design);
-        let area = sim::area::of(&design);
+        self.rows_on(point, &design)
+    }
+
+    /// [`Evaluator::rows`] on `design`, the design of `point`.
+    fn rows_on(&self, point: &Point, design: &Design) -> Result<Vec<SweepRow>> {
+        let prices = Prices::of(design);
+        let area = sim::area::of(design);
         self.workloads
             .iter()
             .map(|w| {
-                let total = w.total(&design, &prices)?;
+                let total = w.total(design, &prices)?;
                 let mut row = SweepRow::new(
                     point,
                     &w.name,
